@@ -1,0 +1,156 @@
+/**
+ * `lethe`: the command line for privacy engineers and DPOs. Thin: parse arguments (commander), read files,
+ * call the domain, print. Exit codes: 0 success, 1 bad input (with a message naming what was wrong),
+ * 2 usage error. Never a stack trace (set LETHE_DEBUG=1 to see one for an internal error).
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { DocumentError, LetheError, formatIssue } from '../errors';
+import { parseHoldingFile, parseNow, parseSubjectFile } from '../inputs';
+import { loadPolicyFile } from '../policy/load';
+import type { Policy } from '../policy/model';
+import { policyJsonSchema } from '../policy/schema';
+import { readSourceFile } from '../policy/source';
+import { type Plan, plan } from '../planner/plan';
+import { buildRegister, REGISTER_FORMATS, type RegisterFormat, renderRegister } from '../register/register';
+import { computeExpiry, type Expiry } from '../retention/expiry';
+import { formatInstant } from '../retention/time';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../../package.json').version;
+
+export const EXIT = { ok: 0, badInput: 1, usage: 2 } as const;
+
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const processIo: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+
+/** The JSON `lethe expiry` prints. */
+export function expiryToJson(policy: Policy, expiry: Expiry): Record<string, unknown> {
+  return {
+    purpose: expiry.purpose,
+    expiresAt: expiry.expiresAt ? formatInstant(expiry.expiresAt, policy.timezone) : null,
+    ...(expiry.waitingFor ? { waitingFor: expiry.waitingFor } : {}),
+    ...(expiry.indefinite ? { indefinite: true } : {}),
+    explanation: expiry.explanation,
+  };
+}
+
+/** The JSON `lethe plan` prints. */
+export function planToJson(policy: Policy, result: Plan): Record<string, unknown> {
+  return {
+    subjectId: result.subjectId,
+    deadline: result.deadline ? formatInstant(result.deadline, policy.timezone) : null,
+    systems: result.systems.map((s) => ({ system: s.system, record: s.record, removeFields: s.removeFields, anonymiseFields: s.anonymiseFields })),
+    retained: result.retained.map((r) => ({ purpose: r.purpose, reason: r.reason, until: r.until ? formatInstant(r.until, policy.timezone) : null })),
+  };
+}
+
+function readData(file: string, what: string): unknown {
+  return readSourceFile(file, what).data;
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('lethe')
+    .description('Policy-as-code retention and erasure: check a policy, compute expiries, plan erasures, print the Art. 30 register.')
+    .showHelpAfterError('(run with --help for usage)')
+    .version(VERSION)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('validate')
+    .description('check a policy file (YAML or JSON) against the policy language; every error with file:line:column')
+    .argument('<policy>', 'the policy file')
+    .action((file: string) => {
+      const { policy } = loadPolicyFile(file);
+      const purposes = Object.keys(policy.purposes).length;
+      const systems = Object.keys(policy.systems).length;
+      io.stdout(`${file}: valid (${purposes} purpose${purposes === 1 ? '' : 's'}, ${systems} system${systems === 1 ? '' : 's'})\n`);
+    });
+
+  program
+    .command('expiry')
+    .description('when must a holding be gone? prints {purpose, expiresAt, waitingFor?, indefinite?, explanation}')
+    .requiredOption('--policy <file>', 'the policy file')
+    .requiredOption('--purpose <id>', 'the purpose the data is held for')
+    .requiredOption('--holding <file>', 'JSON: {"collectedAt": ISO, "events": [{"type", "at", "purpose"?}]}')
+    .action((opts: { policy: string; purpose: string; holding: string }) => {
+      const { policy } = loadPolicyFile(opts.policy);
+      const holding = parseHoldingFile(policy, readData(opts.holding, 'holding file'));
+      io.stdout(json(expiryToJson(policy, computeExpiry(policy, opts.purpose, holding))));
+    });
+
+  program
+    .command('plan')
+    .description('what happens to a subject\'s data at --now: the expiry sweep, or an erasure request when the subject has one')
+    .requiredOption('--policy <file>', 'the policy file')
+    .requiredOption('--subject <file>', 'JSON: {"subjectId", "holdings": [...], "events": [...], "request"?: {...}}')
+    .requiredOption('--now <iso>', 'the instant to plan at, with an offset, e.g. 2026-11-22T12:00:00+01:00')
+    .action((opts: { policy: string; subject: string; now: string }) => {
+      const { policy } = loadPolicyFile(opts.policy);
+      const now = parseNow(opts.now);
+      const { subject, request } = parseSubjectFile(policy, readData(opts.subject, 'subject file'));
+      io.stdout(json(planToJson(policy, plan(policy, subject, now, request))));
+    });
+
+  program
+    .command('register')
+    .description('the GDPR Art. 30 record of processing activities, generated from the policy')
+    .requiredOption('--policy <file>', 'the policy file')
+    .addOption(new Option('--format <format>', 'output format').choices(REGISTER_FORMATS).default('md'))
+    .action((opts: { policy: string; format: RegisterFormat }) => {
+      const { policy, hash } = loadPolicyFile(opts.policy);
+      io.stdout(renderRegister(buildRegister(policy, hash), opts.format));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the policy language (for editors)')
+    .option('--out <file>', 'write it to a file instead')
+    .action((opts: { out?: string }) => {
+      const text = json(policyJsonSchema());
+      if (opts.out) writeFileSync(opts.out, text);
+      else io.stdout(text);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
+export function run(argv: readonly string[], io: Io = processIo): number {
+  const program = buildProgram(io);
+  try {
+    program.parse([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    // Help and version are "errors" in commander's control flow only; commander has printed the message.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof DocumentError) {
+    io.stderr(`${error.issues.map(formatIssue).join('\n')}\n`);
+    const n = error.issues.length;
+    io.stderr(`${error.message.split(' (')[0]} (${n} error${n === 1 ? '' : 's'})\n`);
+    return EXIT.badInput;
+  }
+  if (error instanceof LetheError) {
+    io.stderr(`lethe: ${error.message}\n`);
+    return EXIT.badInput;
+  }
+  io.stderr(`lethe: internal error: ${error instanceof Error ? error.message : String(error)}; please report it\n`);
+  if (process.env.LETHE_DEBUG && error instanceof Error) io.stderr(`${error.stack}\n`);
+  return EXIT.badInput;
+}
+
+if (require.main === module) process.exitCode = run(process.argv.slice(2));
