@@ -3,7 +3,7 @@
  * for `lethe plan`. Validated with zod, then checked against the policy (known purposes, systems and event
  * types) and turned into the engine's types. Every problem is an `InputError` naming the path.
  */
-import type { Temporal } from 'temporal-polyfill';
+import type { Temporal } from '@js-temporal/polyfill';
 import { z } from 'zod';
 import { InputError } from './errors';
 import type { Policy } from './policy/model';
@@ -37,9 +37,13 @@ function parseWith<T extends z.ZodType>(schema: T, data: unknown, what: string):
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = formatPath(issue.path as PathSegment[]);
-  const value = issue.path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), data);
+  const value = issue.path.reduce<unknown>(
+    (node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    data,
+  );
   const message = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-  const got = value === undefined ? (issue.path.length > 0 ? '; missing' : '') : issue.code === 'unrecognized_keys' ? '' : `; got ${describe(value)}`;
+  const got =
+    value === undefined ? (issue.path.length > 0 ? '; missing' : '') : issue.code === 'unrecognized_keys' ? '' : `; got ${describe(value)}`;
   throw new InputError(`${what} is invalid: ${message}${got}`, { path: path || undefined });
 }
 
@@ -47,10 +51,14 @@ function toEvents(policy: Policy, events: z.output<typeof EventSchema>[] | undef
   return (events ?? []).map((e, i) => {
     const path = `${base}[${i}]`;
     if (e.type !== COLLECTED && !policy.events.includes(e.type)) {
-      throw new InputError(`unknown event type "${e.type}"; the policy declares: ${policy.events.join(', ') || '(none)'}`, { path: `${path}.type` });
+      throw new InputError(`unknown event type "${e.type}"; the policy declares: ${policy.events.join(', ') || '(none)'}`, {
+        path: `${path}.type`,
+      });
     }
     if (e.purpose !== undefined && !policy.purposes[e.purpose]) {
-      throw new InputError(`unknown purpose "${e.purpose}"; the policy declares: ${Object.keys(policy.purposes).join(', ')}`, { path: `${path}.purpose` });
+      throw new InputError(`unknown purpose "${e.purpose}"; the policy declares: ${Object.keys(policy.purposes).join(', ')}`, {
+        path: `${path}.purpose`,
+      });
     }
     return { type: e.type, at: parseInstant(e.at, `${path}.at`), ...(e.purpose === undefined ? {} : { purpose: e.purpose }) };
   });

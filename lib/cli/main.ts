@@ -44,8 +44,17 @@ export function planToJson(policy: Policy, result: Plan): Record<string, unknown
   return {
     subjectId: result.subjectId,
     deadline: result.deadline ? formatInstant(result.deadline, policy.timezone) : null,
-    systems: result.systems.map((s) => ({ system: s.system, record: s.record, removeFields: s.removeFields, anonymiseFields: s.anonymiseFields })),
-    retained: result.retained.map((r) => ({ purpose: r.purpose, reason: r.reason, until: r.until ? formatInstant(r.until, policy.timezone) : null })),
+    systems: result.systems.map((s) => ({
+      system: s.system,
+      record: s.record,
+      removeFields: s.removeFields,
+      anonymiseFields: s.anonymiseFields,
+    })),
+    retained: result.retained.map((r) => ({
+      purpose: r.purpose,
+      reason: r.reason,
+      until: r.until ? formatInstant(r.until, policy.timezone) : null,
+    })),
   };
 }
 
@@ -88,7 +97,7 @@ export function buildProgram(io: Io): Command {
 
   program
     .command('plan')
-    .description('what happens to a subject\'s data at --now: the expiry sweep, or an erasure request when the subject has one')
+    .description("what happens to a subject's data at --now: the expiry sweep, or an erasure request when the subject has one")
     .requiredOption('--policy <file>', 'the policy file')
     .requiredOption('--subject <file>', 'JSON: {"subjectId", "holdings": [...], "events": [...], "request"?: {...}}')
     .requiredOption('--now <iso>', 'the instant to plan at, with an offset, e.g. 2026-11-22T12:00:00+01:00')

@@ -14,7 +14,7 @@
  * - Erasure wins: a field both to be removed and to be anonymised is removed; a record one purpose would
  *   delete and another anonymise is deleted.
  */
-import { Temporal } from 'temporal-polyfill';
+import { Temporal } from '@js-temporal/polyfill';
 import { InputError } from '../errors';
 import type { ExpiryAction, FieldSpec, Policy, PurposeSpec, SystemSpec } from '../policy/model';
 import { computeExpiry, eventsUntil, type Expiry, type SubjectEvent } from '../retention/expiry';
@@ -169,7 +169,10 @@ function retainedPurposes(policy: Policy, decisions: readonly HoldingDecision[])
     else {
       const seen = byPurpose.get(d.holding.purpose) ?? null;
       // The data is erased when its last holding expires; unknown (null) outlasts any date.
-      byPurpose.set(d.holding.purpose, seen === null || until === null ? null : Temporal.ZonedDateTime.compare(until, seen) > 0 ? until : seen);
+      byPurpose.set(
+        d.holding.purpose,
+        seen === null || until === null ? null : Temporal.ZonedDateTime.compare(until, seen) > 0 ? until : seen,
+      );
     }
   }
   return Object.keys(policy.purposes)
@@ -181,14 +184,22 @@ function validateFacts(policy: Policy, subject: SubjectFacts, request?: ErasureR
   const purposes = Object.keys(policy.purposes);
   subject.holdings.forEach((h, i) => {
     const purpose = policy.purposes[h.purpose];
-    if (!purpose) throw new InputError(`unknown purpose "${h.purpose}"; the policy declares: ${purposes.join(', ')}`, { path: `holdings[${i}].purpose` });
+    if (!purpose)
+      throw new InputError(`unknown purpose "${h.purpose}"; the policy declares: ${purposes.join(', ')}`, {
+        path: `holdings[${i}].purpose`,
+      });
     if (!policy.systems[h.system]) {
-      throw new InputError(`unknown system "${h.system}"; the policy declares: ${Object.keys(policy.systems).join(', ')}`, { path: `holdings[${i}].system` });
-    }
-    if (!purpose.systems.includes(h.system)) {
-      throw new InputError(`purpose "${h.purpose}" does not hold data in system "${h.system}"; its systems are: ${purpose.systems.join(', ')}`, {
+      throw new InputError(`unknown system "${h.system}"; the policy declares: ${Object.keys(policy.systems).join(', ')}`, {
         path: `holdings[${i}].system`,
       });
+    }
+    if (!purpose.systems.includes(h.system)) {
+      throw new InputError(
+        `purpose "${h.purpose}" does not hold data in system "${h.system}"; its systems are: ${purpose.systems.join(', ')}`,
+        {
+          path: `holdings[${i}].system`,
+        },
+      );
     }
   });
   subject.events.forEach((e, i) => {
@@ -197,6 +208,7 @@ function validateFacts(policy: Policy, subject: SubjectFacts, request?: ErasureR
     }
   });
   request?.scope?.forEach((p, i) => {
-    if (!policy.purposes[p]) throw new InputError(`unknown purpose "${p}"; the policy declares: ${purposes.join(', ')}`, { path: `request.scope[${i}]` });
+    if (!policy.purposes[p])
+      throw new InputError(`unknown purpose "${p}"; the policy declares: ${purposes.join(', ')}`, { path: `request.scope[${i}]` });
   });
 }

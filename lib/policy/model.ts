@@ -16,6 +16,7 @@ export type Anchor =
   | { readonly kind: 'collected' }
   | { readonly kind: 'event'; readonly event: string }
   | { readonly kind: 'latestOf'; readonly anchors: readonly Anchor[] }
+  | { readonly kind: 'earliestOf'; readonly anchors: readonly Anchor[] }
   | { readonly kind: 'add'; readonly duration: string; readonly to: Anchor }
   | { readonly kind: 'endOfYear'; readonly of: Anchor; readonly fiscal: boolean }
   | { readonly kind: 'endOfFiscalYear'; readonly of: Anchor };
@@ -99,6 +100,7 @@ export const DEFAULT_FISCAL_YEAR_END = '12-31';
 export function toAnchor(input: AnchorInput): Anchor {
   if (typeof input === 'string') return input === COLLECTED ? { kind: 'collected' } : { kind: 'event', event: input };
   if ('latestOf' in input) return { kind: 'latestOf', anchors: input.latestOf.map(toAnchor) };
+  if ('earliestOf' in input) return { kind: 'earliestOf', anchors: input.earliestOf.map(toAnchor) };
   if ('add' in input) return { kind: 'add', duration: input.add, to: toAnchor(input.to) };
   if ('endOfYear' in input) return { kind: 'endOfYear', of: toAnchor(input.endOfYear), fiscal: input.fiscal ?? false };
   return { kind: 'endOfFiscalYear', of: toAnchor(input.endOfFiscalYear) };
@@ -117,7 +119,12 @@ function toRule(input: CaseInput): Rule {
   if ('until' in input) {
     return { kind: 'duration', from: toAnchor(input.until), keep: input.keep ?? 'P0D', form: 'until' };
   }
-  return { kind: 'duration', from: input.from === undefined ? { kind: 'collected' } : toAnchor(input.from), keep: input.keep, form: 'from' };
+  return {
+    kind: 'duration',
+    from: input.from === undefined ? { kind: 'collected' } : toAnchor(input.from),
+    keep: input.keep,
+    form: 'from',
+  };
 }
 
 export function toRetention(input: RetentionInput): Retention {

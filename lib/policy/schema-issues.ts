@@ -48,7 +48,12 @@ function collect(issue: ZodIssue, base: readonly PathSegment[], root: unknown, o
       for (const inner of issue.issues) collect(inner, [...path, issue.key as PathSegment], root, out);
       return;
     default:
-      out.push({ path, message: value === undefined || typeof value === 'object' ? issue.message : `${issue.message}; got ${describe(value)}` });
+      if (value === undefined) out.push({ path, message: `missing: ${lower(issue.message)}` });
+      else
+        out.push({
+          path,
+          message: typeof value === 'object' && value !== null ? issue.message : `${issue.message}; got ${describe(value)}`,
+        });
   }
 }
 
@@ -115,7 +120,9 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') {
     const keys = Object.keys(value);
-    return keys.length === 0 ? 'an empty object' : `an object with ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    return keys.length === 0
+      ? 'an empty object'
+      : `an object with ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
   }
   const json = JSON.stringify(value);
   return json.length > 60 ? `${json.slice(0, 57)}..."` : json;

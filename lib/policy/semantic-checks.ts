@@ -4,7 +4,7 @@
  * of the schema, so that one broken purpose does not hide the problems of the others: the author sees every
  * error at once.
  */
-import { Temporal } from 'temporal-polyfill';
+import { Temporal } from '@js-temporal/polyfill';
 import { allowedRegions, ADEQUACY_REGIONS, parseLocation } from './regions';
 import { COLLECTED, IDENTIFIER_PATTERN } from './schema';
 import type { RawIssue } from './schema-issues';
@@ -87,9 +87,10 @@ function checkRegions(deployment: unknown, report: Report): void {
   const allowed = allowedRegions(adequacy);
   deployment.regions.forEach((region, i) => {
     if (!isStr(region) || allowed.includes(region)) return;
-    const hint = !adequacy && (ADEQUACY_REGIONS as readonly string[]).includes(region)
-      ? ` (${region} is in an adequacy country: set deployment.allowAdequacyRegions: true to admit it)`
-      : '';
+    const hint =
+      !adequacy && (ADEQUACY_REGIONS as readonly string[]).includes(region)
+        ? ` (${region} is in an adequacy country: set deployment.allowAdequacyRegions: true to admit it)`
+        : '';
     report(['deployment', 'regions', i], `region "${region}" is outside the EU/EEA${hint}; expected one of: ${allowed.join(', ')}`);
   });
 }
@@ -98,7 +99,10 @@ function checkSystem(id: string, system: Obj, categories: Set<string>, report: R
   if (isNonEmptyStr(system.location)) {
     const location = parseLocation(system.location);
     if (!location) {
-      report(['systems', id, 'location'], `"${system.location}" is neither a known AWS region (e.g. eu-north-1) nor an ISO 3166 alpha-2 country code (e.g. SE, US)`);
+      report(
+        ['systems', id, 'location'],
+        `"${system.location}" is neither a known AWS region (e.g. eu-north-1) nor an ISO 3166 alpha-2 country code (e.g. SE, US)`,
+      );
     } else if (!location.inEuEea && !isNonEmptyStr(system.transferSafeguard)) {
       report(
         ['systems', id, 'transferSafeguard'],
@@ -109,7 +113,10 @@ function checkSystem(id: string, system: Obj, categories: Set<string>, report: R
   if (isObj(system.fields)) {
     for (const [name, field] of Object.entries(system.fields)) {
       if (isObj(field) && isStr(field.category) && IDENTIFIER_PATTERN.test(field.category) && !categories.has(field.category)) {
-        report(['systems', id, 'fields', name, 'category'], `unknown category "${field.category}"; declared categories: ${list(categories)}`);
+        report(
+          ['systems', id, 'fields', name, 'category'],
+          `unknown category "${field.category}"; declared categories: ${list(categories)}`,
+        );
       }
     }
   }
@@ -127,12 +134,16 @@ function checkPurpose(id: string, purpose: Obj, declared: Declared, report: Repo
   checkReferences(purpose.systems, declared.systems, 'system', at('systems'), report);
 
   if (purpose.legalBasis === 'legal-obligation' && !isNonEmptyStr(purpose.law)) {
-    report(at('law'), 'legalBasis legal-obligation needs `law`: the statute that obliges you to keep the data (e.g. "Bokföringslagen (1999:1078) 7 kap. 2 §")');
+    report(
+      at('law'),
+      'legalBasis legal-obligation needs `law`: the statute that obliges you to keep the data (e.g. "Bokföringslagen (1999:1078) 7 kap. 2 §")',
+    );
   }
   const explicit = purpose.onErasureRequest;
   const effective = explicit ?? (purpose.legalBasis === 'legal-obligation' ? 'retain' : 'erase');
   if (effective === 'retain' && !isNonEmptyStr(purpose.retainReason)) {
-    const why = explicit === undefined ? 'onErasureRequest defaults to retain for legal-obligation, so it needs' : 'onErasureRequest retain needs';
+    const why =
+      explicit === undefined ? 'onErasureRequest defaults to retain for legal-obligation, so it needs' : 'onErasureRequest retain needs';
     report(at('retainReason'), `${why} \`retainReason\`: the reason told to the data subject`);
   }
   if (isObj(purpose.retention)) checkRetention(purpose.retention, at('retention'), declared.events, report);
@@ -158,7 +169,10 @@ function checkRetention(retention: Obj, path: PathSegment[], events: Set<string>
   const walkAnchor = (anchor: unknown, at: PathSegment[]): void => {
     if (isStr(anchor)) return checkEvent(anchor, at);
     if (!isObj(anchor)) return;
-    if (Array.isArray(anchor.latestOf)) anchor.latestOf.forEach((a, i) => walkAnchor(a, [...at, 'latestOf', i]));
+    for (const key of ['latestOf', 'earliestOf']) {
+      const anchors = anchor[key];
+      if (Array.isArray(anchors)) anchors.forEach((a, i) => walkAnchor(a, [...at, key, i]));
+    }
     for (const key of ['to', 'endOfYear', 'endOfFiscalYear']) if (key in anchor) walkAnchor(anchor[key], [...at, key]);
   };
   const walkCondition = (condition: unknown, at: PathSegment[]): void => {
@@ -188,7 +202,10 @@ function checkRetention(retention: Obj, path: PathSegment[], events: Set<string>
     if (last && 'when' in c) {
       report([...path, 'cases', i, 'when'], 'the last case is the default and must not have `when`; add a final case without `when`');
     } else if (!last && !('when' in c)) {
-      report([...path, 'cases', i], `only the last case may omit \`when\`: case ${i + 1} of ${cases.length} has no condition, so the cases after it could never apply`);
+      report(
+        [...path, 'cases', i],
+        `only the last case may omit \`when\`: case ${i + 1} of ${cases.length} has no condition, so the cases after it could never apply`,
+      );
     }
   });
 }

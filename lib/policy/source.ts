@@ -31,7 +31,12 @@ export function readSourceFile(file: string, what = 'document'): SourceDocument 
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : `cannot read it (${code ?? 'unknown error'})`;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, expected a file'
+          : `cannot read it (${code ?? 'unknown error'})`;
     throw new FileError(`${file}: ${reason}`, { cause: error });
   }
   return parseSource(text, file, what);
@@ -46,7 +51,8 @@ function parseYaml(text: string, file: string, what: string): SourceDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new DocumentError(what, 
+    throw new DocumentError(
+      what,
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
         return { file, line: pos.line, column: pos.col, path: '', message: `malformed YAML: ${firstLine(e.message)}` };
@@ -57,7 +63,9 @@ function parseYaml(text: string, file: string, what: string): SourceDocument {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new DocumentError(what, [{ file, path: '', message: `malformed YAML: ${firstLine((error as Error).message)}` }], { cause: error });
+    throw new DocumentError(what, [{ file, path: '', message: `malformed YAML: ${firstLine((error as Error).message)}` }], {
+      cause: error,
+    });
   }
   const position = (offset: number): Position => {
     const pos = lineCounter.linePos(offset);

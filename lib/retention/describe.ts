@@ -13,7 +13,15 @@ export function describeAnchor(anchor: Anchor, fiscalYearEnd: string): string {
     case 'event':
       return `the latest "${anchor.event}" event`;
     case 'latestOf':
-      return `the latest of ${joinOr(anchor.anchors.map((a) => describeAnchor(a, fiscalYearEnd)), 'and')}`;
+      return `the latest of ${joinOr(
+        anchor.anchors.map((a) => describeAnchor(a, fiscalYearEnd)),
+        'and',
+      )}`;
+    case 'earliestOf':
+      return `the earliest of ${joinOr(
+        anchor.anchors.map((a) => describeAnchor(a, fiscalYearEnd)),
+        'and',
+      )}`;
     case 'add':
       return `${describeDuration(anchor.duration)} after ${describeAnchor(anchor.to, fiscalYearEnd)}`;
     case 'endOfYear':
@@ -37,7 +45,11 @@ export function describeRetention(retention: Retention, fiscalYearEnd: string): 
   const { cases } = retention;
   if (cases.length === 1) return capitalise(describeRule(cases[0].rule, fiscalYearEnd));
   return cases
-    .map((c, i) => (c.when ? `${i === 0 ? 'If' : 'otherwise, if'} ${whenWords(c.when)}: ${describeRule(c.rule, fiscalYearEnd)}` : `otherwise: ${describeRule(c.rule, fiscalYearEnd)}`))
+    .map((c, i) =>
+      c.when
+        ? `${i === 0 ? 'If' : 'otherwise, if'} ${whenWords(c.when)}: ${describeRule(c.rule, fiscalYearEnd)}`
+        : `otherwise: ${describeRule(c.rule, fiscalYearEnd)}`,
+    )
     .join('; ');
 }
 

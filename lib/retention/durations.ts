@@ -1,7 +1,7 @@
 /**
  * ISO 8601 durations: parsed by Temporal, worded for people ("10 years", "1 year and 6 months").
  */
-import { Temporal } from 'temporal-polyfill';
+import { Temporal } from '@js-temporal/polyfill';
 
 const cache = new Map<string, Temporal.Duration>();
 

@@ -2,7 +2,7 @@
  * The retention engine (spec: "Retention rules"): when must one holding be gone? Pure: no clock reads and no
  * I/O. Every calendar step is Temporal's `ZonedDateTime` in the policy time zone, with `overflow: constrain`.
  */
-import { Temporal } from 'temporal-polyfill';
+import { Temporal } from '@js-temporal/polyfill';
 import { InputError } from '../errors';
 import type { Anchor, Condition, Policy, PurposeSpec, Rule } from '../policy/model';
 import { describeDuration, isZero, parseDuration } from './durations';
@@ -40,7 +40,9 @@ type AnchorValue = { readonly at: Temporal.ZonedDateTime; readonly words: string
 export function computeExpiry(policy: Policy, purposeId: string, holding: HoldingFacts): Expiry {
   const purpose = policy.purposes[purposeId];
   if (!purpose) {
-    throw new InputError(`unknown purpose "${purposeId}"; the policy declares: ${Object.keys(policy.purposes).join(', ')}`, { path: 'purpose' });
+    throw new InputError(`unknown purpose "${purposeId}"; the policy declares: ${Object.keys(policy.purposes).join(', ')}`, {
+      path: 'purpose',
+    });
   }
   return new ExpiryContext(policy, purpose, holding).expiry();
 }
@@ -67,8 +69,30 @@ class ExpiryContext {
     // Validation guarantees a default case, so `index` is found; guard anyway rather than crash.
     const chosen = index === -1 ? cases.length - 1 : index;
     const result = this.applyRule(cases[chosen].rule);
-    const because = cases.length > 1 ? ` (case ${chosen + 1} of ${cases.length}${cases[chosen].when ? `: ${describeCondition(cases[chosen].when!)}` : ', the default'})` : '';
-    return { ...result, purpose: this.purpose.id, explanation: result.explanation + because, caseIndex: chosen };
+    const because =
+      cases.length > 1
+        ? ` (case ${chosen + 1} of ${cases.length}${cases[chosen].when ? `: ${describeCondition(cases[chosen].when!)}` : ', the default'})`
+        : '';
+    const expiry = { ...result, purpose: this.purpose.id, explanation: result.explanation + because, caseIndex: chosen };
+    if (!result.waitingFor || cases.length === 1) return expiry;
+    // With cases, an event may also start the clock by selecting another case: report those too.
+    const others = this.policy.events.filter((e) => !result.waitingFor!.includes(e) && this.wouldStartClock(e));
+    if (others.length === 0) return expiry;
+    return {
+      ...expiry,
+      waitingFor: [...result.waitingFor, ...others].sort(),
+      explanation: `${expiry.explanation}; ${others.join(' or ')} would also start the clock`,
+    };
+  }
+
+  /** Whether one occurrence of `event` would give this holding a known expiry. Timing does not matter. */
+  private wouldStartClock(event: string): boolean {
+    const holding = { ...this.holding, events: [...this.holding.events, { type: event, at: this.holding.collectedAt }] };
+    const { cases } = this.purpose.retention;
+    const context = new ExpiryContext(this.policy, this.purpose, holding);
+    const index = cases.findIndex((c) => c.when === undefined || context.holds(c.when));
+    const rule = cases[index === -1 ? cases.length - 1 : index].rule;
+    return rule.kind === 'duration' && 'at' in context.anchor(rule.from);
   }
 
   private applyRule(rule: Rule): Omit<Expiry, 'purpose' | 'caseIndex'> {
@@ -120,13 +144,15 @@ class ExpiryContext {
         const at = latest.at.toZonedDateTimeISO(this.zone);
         return { at, words: `${anchor.event} on ${formatDate(at)}` };
       }
-      case 'latestOf': {
+      case 'latestOf':
+      case 'earliestOf': {
         const values = anchor.anchors.map((a) => this.anchor(a));
         const known = values.filter((v): v is Extract<AnchorValue, { at: unknown }> => 'at' in v);
         if (known.length === 0) {
           return { waitingFor: new Set(values.flatMap((v) => ('waitingFor' in v ? [...v.waitingFor] : []))) };
         }
-        return known.reduce((a, b) => (Temporal.ZonedDateTime.compare(b.at, a.at) > 0 ? b : a));
+        const sign = anchor.kind === 'latestOf' ? 1 : -1;
+        return known.reduce((a, b) => (sign * Temporal.ZonedDateTime.compare(b.at, a.at) > 0 ? b : a));
       }
       case 'add': {
         const inner = this.anchor(anchor.to);
@@ -138,7 +164,10 @@ class ExpiryContext {
         if ('waitingFor' in inner) return inner;
         if (!anchor.fiscal) {
           const year = inner.at.year;
-          return { at: startOfDay(Temporal.PlainDate.from({ year: year + 1, month: 1, day: 1 }), this.zone), words: `the end of ${year} (the year of ${inner.words})` };
+          return {
+            at: startOfDay(Temporal.PlainDate.from({ year: year + 1, month: 1, day: 1 }), this.zone),
+            words: `the end of ${year} (the year of ${inner.words})`,
+          };
         }
         const fiscalEnd = this.fiscalYearEndOf(inner.at.toPlainDate());
         return {
@@ -150,7 +179,10 @@ class ExpiryContext {
         const inner = this.anchor(anchor.of);
         if ('waitingFor' in inner) return inner;
         const fiscalEnd = this.fiscalYearEndOf(inner.at.toPlainDate());
-        return { at: startOfDay(fiscalEnd.add({ days: 1 }), this.zone), words: `the end of the fiscal year ending ${fiscalEnd.toString()} (containing ${inner.words})` };
+        return {
+          at: startOfDay(fiscalEnd.add({ days: 1 }), this.zone),
+          words: `the end of the fiscal year ending ${fiscalEnd.toString()} (containing ${inner.words})`,
+        };
       }
     }
   }
@@ -173,7 +205,9 @@ export function describeCondition(condition: Condition): string {
     case 'occurred':
       return `${condition.event} occurred`;
     case 'not':
-      return condition.condition.kind === 'occurred' ? `${condition.condition.event} has not occurred` : `not (${describeCondition(condition.condition)})`;
+      return condition.condition.kind === 'occurred'
+        ? `${condition.condition.event} has not occurred`
+        : `not (${describeCondition(condition.condition)})`;
     case 'allOf':
       return condition.conditions.map(describeCondition).join(' and ');
     case 'anyOf':

@@ -2,7 +2,7 @@
  * Instants at the boundary: parsing input timestamps (an offset or Z is required) and printing results in
  * the policy's time zone with their offset. All calendar arithmetic itself is Temporal's.
  */
-import { Temporal } from 'temporal-polyfill';
+import { Temporal } from '@js-temporal/polyfill';
 import { InputError } from '../errors';
 
 const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)(?:\[[^\]]*\])*$/;
@@ -14,10 +14,16 @@ const HAS_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}/;
  */
 export function parseInstant(value: unknown, path: string): Temporal.Instant {
   if (typeof value !== 'string') {
-    throw new InputError(`expected an ISO 8601 timestamp with an offset, e.g. "2024-04-01T09:30:00+02:00", got ${JSON.stringify(value) ?? 'nothing'}`, { path });
+    throw new InputError(
+      `expected an ISO 8601 timestamp with an offset, e.g. "2024-04-01T09:30:00+02:00", got ${JSON.stringify(value) ?? 'nothing'}`,
+      { path },
+    );
   }
   if (!HAS_TIME.test(value) || !HAS_OFFSET.test(value)) {
-    throw new InputError(`timestamp "${value}" has no time with an offset or Z; write e.g. "2024-04-01T00:00:00+02:00" or "2024-03-31T22:00:00Z"`, { path });
+    throw new InputError(
+      `timestamp "${value}" has no time with an offset or Z; write e.g. "2024-04-01T00:00:00+02:00" or "2024-03-31T22:00:00Z"`,
+      { path },
+    );
   }
   try {
     return Temporal.Instant.from(value);
@@ -29,7 +35,10 @@ export function parseInstant(value: unknown, path: string): Temporal.Instant {
 /** ISO 8601 with the offset, in the given zone, e.g. `2035-04-01T00:00:00+02:00`. */
 export function formatInstant(instant: Temporal.Instant | Temporal.ZonedDateTime, timeZone: string): string {
   const zoned = instant instanceof Temporal.ZonedDateTime ? instant.withTimeZone(timeZone) : instant.toZonedDateTimeISO(timeZone);
-  return zoned.toString({ timeZoneName: 'never', smallestUnit: zoned.millisecond === 0 && zoned.microsecond === 0 && zoned.nanosecond === 0 ? 'second' : undefined });
+  return zoned.toString({
+    timeZoneName: 'never',
+    smallestUnit: zoned.millisecond === 0 && zoned.microsecond === 0 && zoned.nanosecond === 0 ? 'second' : undefined,
+  });
 }
 
 /** The calendar date in the zone, `2024-04-01`, for explanations. */

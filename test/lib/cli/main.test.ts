@@ -1,0 +1,407 @@
+/**
+ * The `lethe` CLI end to end: most cases run in-process through `run()` (same code path as the binary,
+ * minus process start-up); a few spawn `bin/lethe.js` itself, as a user would run `npx lethe`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { run } from '../../../lib/cli/main';
+import { basePolicyDoc, yamlOf } from '../../helpers/policy';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'lethe-cli-'));
+const file = (name: string, content: unknown): string => {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return path;
+};
+
+function lethe(...args: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const code = run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const shop = basePolicyDoc({
+  fiscalYearEnd: '06-30',
+  systems: {
+    crm: {
+      description: 'Customer database',
+      connector: 'dynamodb',
+      location: 'eu-north-1',
+      fields: {
+        name: { category: 'identity', anonymise: { strategy: 'redact' } },
+        email: { category: 'contact', anonymise: { strategy: 'hmac' } },
+      },
+    },
+    invoices: {
+      description: 'Invoice archive',
+      connector: 's3',
+      location: 'SE',
+      fields: { name: { category: 'identity' }, amount: { category: 'order' } },
+    },
+    mailer: {
+      description: 'Newsletter tool',
+      connector: 'http',
+      location: 'US',
+      transferSafeguard: 'EU-US Data Privacy Framework',
+      processor: 'Mailer Inc.',
+      fields: { email: { category: 'contact' } },
+    },
+  },
+  purposes: {
+    orders: {
+      description: 'Managing orders',
+      legalBasis: 'contract',
+      categories: ['identity', 'contact', 'order'],
+      systems: ['crm', 'invoices'],
+      retention: { from: 'order-completed', keep: 'P10Y' },
+      dataSubjects: ['Customers'],
+    },
+    bookkeeping: {
+      description: 'Bookkeeping',
+      legalBasis: 'legal-obligation',
+      law: 'Bokföringslagen (1999:1078) 7 kap. 2 §',
+      retainReason: 'The Swedish Bookkeeping Act requires us to keep invoices for seven years.',
+      categories: ['identity', 'order'],
+      systems: ['invoices'],
+      retention: { from: { endOfYear: 'invoiced', fiscal: true }, keep: 'P7Y' },
+    },
+    newsletter: {
+      description: 'Newsletter | offers',
+      legalBasis: 'consent',
+      categories: ['contact', 'health'],
+      systems: ['mailer', 'crm'],
+      retention: { until: 'unsubscribed' },
+      recipients: ['Advertising partners'],
+    },
+  },
+});
+const policy = file('shop.yaml', yamlOf(shop));
+
+describe('lethe validate', () => {
+  it('exits 0 for a valid policy', () => {
+    const r = lethe('validate', policy);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/shop\.yaml: valid \(3 purposes, 3 systems\)/);
+  });
+
+  it('exits 1 with every error on stderr, each with file:line:column', () => {
+    const bad = file(
+      'bad.yaml',
+      yamlOf({ ...shop, timezone: 'Mars/Olympus', purposes: { ...(shop.purposes as object), x: { legalBasis: 'nope' } } }),
+    );
+    const r = lethe('validate', bad);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.slice(0, -1).every((l) => /^.*bad\.yaml:\d+:\d+: \S+: /.test(l))).toBe(true);
+    expect(r.stderr).toMatch(/timezone: unknown IANA time zone "Mars\/Olympus"/);
+    expect(r.stderr).toMatch(/purposes\.x\.legalBasis: expected legalBasis/);
+    expect(r.stderr).toMatch(/purposes\.x\.retention: /);
+    expect(lines[lines.length - 1]).toMatch(/^policy is invalid \(\d+ errors\)$/);
+  });
+
+  it.each([
+    ['a missing file', [join(dir, 'missing.yaml')], 1, /missing\.yaml: no such file/],
+    ['malformed YAML', [file('broken.yaml', 'version: [1\n')], 1, /broken\.yaml:\d+:\d+: malformed YAML/],
+    ['malformed JSON', [file('broken.json', '{"version": 1,,}')], 1, /broken\.json:1:\d+: malformed JSON/],
+    ['a directory', [dir], 1, /is a directory/],
+    ['no argument', [], 2, /missing required argument 'policy'/],
+  ])('%s → exit %s', (_name, args, code, message) => {
+    const r = lethe('validate', ...(args as string[]));
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('validates JSON policies too', () => {
+    expect(lethe('validate', file('shop.json', shop)).code).toBe(0);
+  });
+});
+
+describe('lethe expiry', () => {
+  it('prints the expiry with its offset and an explanation', () => {
+    const holding = file('h1.json', {
+      collectedAt: '2024-01-10T10:00:00+01:00',
+      events: [{ type: 'order-completed', at: '2024-04-01T12:00:00+02:00' }],
+    });
+    const r = lethe('expiry', '--policy', policy, '--purpose', 'orders', '--holding', holding);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      purpose: 'orders',
+      expiresAt: '2034-04-01T12:00:00+02:00',
+      explanation: '10 years after order-completed on 2024-04-01',
+    });
+  });
+
+  it('reports the events it waits for', () => {
+    const holding = file('h2.json', { collectedAt: '2024-01-10T10:00:00+01:00', events: [] });
+    const r = lethe('expiry', '--policy', policy, '--purpose', 'newsletter', '--holding', holding);
+    expect(JSON.parse(r.stdout)).toEqual({
+      purpose: 'newsletter',
+      expiresAt: null,
+      waitingFor: ['unsubscribed'],
+      explanation: expect.stringMatching(/^waiting for unsubscribed/),
+    });
+  });
+
+  it('computes the Bookkeeping Act rule with a fiscal year ending 06-30', () => {
+    const holding = file('h3.json', {
+      collectedAt: '2024-01-10T10:00:00+01:00',
+      events: [{ type: 'invoiced', at: '2024-09-10T10:00:00+02:00' }],
+    });
+    const r = lethe('expiry', '--policy', policy, '--purpose', 'bookkeeping', '--holding', holding);
+    expect(JSON.parse(r.stdout).expiresAt).toBe('2033-01-01T00:00:00+01:00');
+  });
+
+  it.each([
+    ['an unknown purpose', 'nope', { collectedAt: '2024-01-10T10:00:00+01:00' }, /unknown purpose "nope"/],
+    [
+      'a timestamp without offset',
+      'orders',
+      { collectedAt: '2024-01-10T10:00:00' },
+      /collectedAt: timestamp "2024-01-10T10:00:00" has no time with an offset or Z/,
+    ],
+    ['a date only', 'orders', { collectedAt: '2024-01-10' }, /collectedAt: timestamp "2024-01-10" has no time with an offset/],
+    [
+      'an impossible date',
+      'orders',
+      { collectedAt: '2024-02-30T10:00:00Z' },
+      /collectedAt: "2024-02-30T10:00:00Z" is not a valid ISO 8601 timestamp/,
+    ],
+    [
+      'an event without offset',
+      'orders',
+      { collectedAt: '2024-01-10T10:00:00Z', events: [{ type: 'invoiced', at: '2024-03-01T00:00' }] },
+      /events\[0\]\.at: timestamp "2024-03-01T00:00" has no time with an offset/,
+    ],
+    [
+      'an undeclared event type',
+      'orders',
+      { collectedAt: '2024-01-10T10:00:00Z', events: [{ type: 'shipped', at: '2024-03-01T00:00:00Z' }] },
+      /events\[0\]\.type: unknown event type "shipped"/,
+    ],
+    [
+      'an event for an unknown purpose',
+      'orders',
+      { collectedAt: '2024-01-10T10:00:00Z', events: [{ type: 'invoiced', at: '2024-03-01T00:00:00Z', purpose: 'x' }] },
+      /events\[0\]\.purpose: unknown purpose "x"/,
+    ],
+    ['a missing collectedAt', 'orders', { events: [] }, /collectedAt: holding is invalid: .*; missing/],
+    ['a wrong type', 'orders', { collectedAt: 5 }, /collectedAt: holding is invalid: .*got 5/],
+    ['an unknown key', 'orders', { collectedAt: '2024-01-10T10:00:00Z', colectedAt: 'x' }, /unknown key "colectedAt"/],
+    ['a list instead of an object', 'orders', [], /holding is invalid/],
+  ])('rejects %s with exit 1 and a message naming it', (_name, purpose, holding, message) => {
+    const r = lethe('expiry', '--policy', policy, '--purpose', purpose as string, '--holding', file('bad-holding.json', holding));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('rejects malformed JSON in the holding file with its position', () => {
+    const r = lethe('expiry', '--policy', policy, '--purpose', 'orders', '--holding', file('broken-holding.json', '{"collectedAt": '));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken-holding\.json:1:\d+: malformed JSON/);
+    expect(r.stderr).toMatch(/holding file is invalid/);
+  });
+
+  it('is a usage error without --purpose', () => {
+    const r = lethe('expiry', '--policy', policy, '--holding', 'x.json');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/required option '--purpose <id>' not specified/);
+  });
+});
+
+describe('lethe plan', () => {
+  const subject = {
+    subjectId: 'user1',
+    holdings: [
+      { purpose: 'orders', system: 'crm', collectedAt: '2024-01-10T10:00:00+01:00' },
+      { purpose: 'orders', system: 'invoices', collectedAt: '2024-01-10T10:00:00+01:00' },
+      { purpose: 'bookkeeping', system: 'invoices', collectedAt: '2024-01-10T10:00:00+01:00' },
+      { purpose: 'newsletter', system: 'mailer', collectedAt: '2024-01-10T10:00:00+01:00' },
+      { purpose: 'newsletter', system: 'crm', collectedAt: '2024-01-10T10:00:00+01:00' },
+    ],
+    events: [
+      { type: 'order-completed', at: '2024-01-12T10:00:00+01:00' },
+      { type: 'invoiced', at: '2024-01-12T10:00:00+01:00' },
+    ],
+  };
+
+  it('plans an erasure request: deletes what it may, keeps what the law requires, with the deadline', () => {
+    const s = file('s1.json', { ...subject, request: { type: 'erasure', receivedAt: '2024-05-31T09:00:00+02:00' } });
+    const r = lethe('plan', '--policy', policy, '--subject', s, '--now', '2024-06-01T12:00:00+02:00');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      subjectId: 'user1',
+      deadline: '2024-06-30T09:00:00+02:00',
+      systems: [
+        { system: 'crm', record: 'delete', removeFields: [], anonymiseFields: [] },
+        // FY 2023-07-01..2024-06-30 ends in 2024 → kept until 2032-01-01; `amount` and `name` are still needed
+        { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [] },
+        { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [] },
+      ],
+      retained: [
+        {
+          purpose: 'bookkeeping',
+          reason: 'The Swedish Bookkeeping Act requires us to keep invoices for seven years.',
+          until: '2032-01-01T00:00:00+01:00',
+        },
+      ],
+    });
+  });
+
+  it('plans the expiry sweep without a request', () => {
+    const s = file('s2.json', { ...subject, events: [...subject.events, { type: 'unsubscribed', at: '2024-02-01T10:00:00+01:00' }] });
+    const r = lethe('plan', '--policy', policy, '--subject', s, '--now', '2024-06-01T12:00:00+02:00');
+    expect(JSON.parse(r.stdout)).toEqual({
+      subjectId: 'user1',
+      deadline: null,
+      systems: [
+        { system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [] },
+        { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [] },
+        { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [] },
+      ],
+      retained: [],
+    });
+  });
+
+  it('leaves purposes outside the scope untouched', () => {
+    const s = file('s3.json', { ...subject, request: { type: 'erasure', receivedAt: '2024-05-31T09:00:00+02:00', scope: ['newsletter'] } });
+    const r = lethe('plan', '--policy', policy, '--subject', s, '--now', '2024-06-01T12:00:00+02:00');
+    const out = JSON.parse(r.stdout);
+    expect(out.systems).toEqual([
+      { system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [] },
+      { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [] },
+      { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [] },
+    ]);
+    expect(out.retained).toEqual([]);
+  });
+
+  it.each([
+    ['--now without offset', { ...subject }, '2024-06-01T12:00:00', /--now: timestamp "2024-06-01T12:00:00" has no time with an offset/],
+    [
+      'an unknown purpose in a holding',
+      { ...subject, holdings: [{ purpose: 'x', system: 'crm', collectedAt: '2024-01-10T10:00:00Z' }] },
+      '2024-06-01T12:00:00Z',
+      /holdings\[0\]\.purpose: unknown purpose "x"/,
+    ],
+    [
+      'an unknown system',
+      { ...subject, holdings: [{ purpose: 'orders', system: 'erp', collectedAt: '2024-01-10T10:00:00Z' }] },
+      '2024-06-01T12:00:00Z',
+      /holdings\[0\]\.system: unknown system "erp"/,
+    ],
+    [
+      'an unknown purpose in the scope',
+      { ...subject, request: { type: 'erasure', receivedAt: '2024-05-31T09:00:00Z', scope: ['x'] } },
+      '2024-06-01T12:00:00Z',
+      /request\.scope\[0\]: unknown purpose "x"/,
+    ],
+    [
+      'a request of another type',
+      { ...subject, request: { type: 'access', receivedAt: '2024-05-31T09:00:00Z' } },
+      '2024-06-01T12:00:00Z',
+      /request\.type: subject is invalid: expected type: "erasure"/,
+    ],
+    [
+      'a receivedAt without offset',
+      { ...subject, request: { type: 'erasure', receivedAt: '2024-05-31' } },
+      '2024-06-01T12:00:00Z',
+      /request\.receivedAt: timestamp "2024-05-31" has no time/,
+    ],
+    ['a missing subjectId', { holdings: [] }, '2024-06-01T12:00:00Z', /subjectId: subject is invalid/],
+  ])('rejects %s with exit 1', (_name, s, now, message) => {
+    const r = lethe('plan', '--policy', policy, '--subject', file('bad-subject.json', s), '--now', now as string);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('is a usage error without --now', () => {
+    expect(lethe('plan', '--policy', policy, '--subject', 'x.json').code).toBe(2);
+  });
+});
+
+describe('lethe register', () => {
+  it('prints the Art. 30 record as Markdown by default', () => {
+    const r = lethe('register', '--policy', policy);
+    expect(r.code).toBe(0);
+    const md = r.stdout;
+    expect(md).toMatch(/^# Record of processing activities/);
+    expect(md).toMatch(/\| Name \| Exempel AB \|/);
+    expect(md).toMatch(/\| Contact \| dpo@example\.se \|/);
+    expect(md).toMatch(/\| Legal basis \| Legal obligation, Art\. 6\(1\)\(c\): Bokföringslagen \(1999:1078\) 7 kap\. 2 § \|/);
+    expect(md).toMatch(/health \(Allergies\) — special category, Art\. 9/);
+    expect(md).toMatch(/\| Transfers to third countries \| mailer → United States: EU-US Data Privacy Framework \|/);
+    expect(md).toMatch(/\| Recipients \| Advertising partners; Mailer Inc\. \(processor, mailer\) \|/);
+    expect(md).toMatch(/\| Time limit for erasure \| 10 years after the latest "order-completed" event; then erased \|/);
+    expect(md).toMatch(
+      /7 years after the end of the calendar year in which the fiscal year \(ending 06-30\) of the latest "invoiced" event ends/,
+    );
+    expect(md).toMatch(/\| Time limit for erasure \| Until the latest "unsubscribed" event; then erased \|/);
+    expect(md).toMatch(/retained, processing restricted to storage \(Art\. 18\): The Swedish Bookkeeping Act/);
+    expect(md).toMatch(/^\| Newsletter \\\| offers \| Consent, Art\. 6\(1\)\(a\) \|/m); // a pipe in a description does not break the table
+    expect(md).toMatch(/\| Categories of data subjects \| Customers \|/);
+  });
+
+  it('prints CSV, one row per purpose, that a spreadsheet reads back', () => {
+    const r = lethe('register', '--policy', policy, '--format', 'csv');
+    const rows: string[][] = parse(r.stdout);
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toEqual(expect.arrayContaining(['purpose', 'legal basis', 'retention', 'third-country transfers']));
+    const newsletter = rows.find((row) => row[0] === 'newsletter')!;
+    expect(newsletter).toContain('Newsletter | offers');
+    expect(newsletter).toContain('health');
+  });
+
+  it('prints JSON', () => {
+    const r = lethe('register', '--policy', policy, '--format', 'json');
+    const register = JSON.parse(r.stdout);
+    expect(register.controller).toEqual({ name: 'Exempel AB', id: '556000-0000', contact: 'dpo@example.se' });
+    expect(register.activities.map((a: { purpose: string }) => a.purpose)).toEqual(['orders', 'bookkeeping', 'newsletter']);
+    expect(register.policyHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rejects an unknown format as a usage error', () => {
+    const r = lethe('register', '--policy', policy, '--format', 'pdf');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Allowed choices are md, csv, json/);
+  });
+});
+
+describe('the lethe binary', () => {
+  const bin = join(ROOT, 'bin', 'lethe.js');
+  const exec = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+
+  it('validates every example policy', () => {
+    for (const example of ['examples/digmi-group.yaml', 'examples/smartsign.yaml']) {
+      const r = exec('validate', example);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    }
+  });
+
+  it('exits 1 on an invalid policy, 2 on a usage error, and never prints a stack trace', () => {
+    const invalid = exec('validate', file('bin-bad.yaml', 'version: 2\n'));
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/bin-bad\.yaml:1:10: version: expected version: 1; got 2/);
+    const usage = exec('frobnicate');
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(invalid.stderr + usage.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints the expiry of a holding as JSON', () => {
+    const holding = file('bin-h.json', {
+      collectedAt: '2024-01-10T10:00:00+01:00',
+      events: [{ type: 'order-completed', at: '2024-04-01T12:00:00+02:00' }],
+    });
+    const r = exec('expiry', '--policy', policy, '--purpose', 'orders', '--holding', holding);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).expiresAt).toBe('2034-04-01T12:00:00+02:00');
+  });
+});

@@ -1,0 +1,394 @@
+import { DocumentError, PolicyValidationError } from '../../../lib/errors';
+import { loadPolicyData, loadPolicyText } from '../../../lib/policy/load';
+import { basePolicyDoc, yamlOf } from '../../helpers/policy';
+
+type Doc = Record<string, any>;
+
+/** Collects the issues a document produces, as `path: message`. */
+function issuesOf(doc: unknown): string[] {
+  try {
+    loadPolicyData(doc);
+    return [];
+  } catch (error) {
+    if (!(error instanceof PolicyValidationError)) throw error;
+    return error.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+}
+
+const mutate = (change: (doc: Doc) => void): Doc => {
+  const doc = structuredClone(basePolicyDoc()) as Doc;
+  change(doc);
+  return doc;
+};
+
+const purpose = (extra: Doc = {}): Doc => ({
+  legalBasis: 'contract',
+  categories: ['identity'],
+  systems: ['crm'],
+  retention: { keep: 'P1Y' },
+  ...extra,
+});
+
+describe('policy validation', () => {
+  it('accepts the base policy and applies the defaults of the spec', () => {
+    const { policy } = loadPolicyData(
+      mutate((d) => {
+        d.purposes.legal = purpose({
+          legalBasis: 'legal-obligation',
+          law: 'Bokföringslagen (1999:1078)',
+          retainReason: 'The law says so.',
+        });
+        delete d.deployment;
+      }),
+    );
+    expect(policy.fiscalYearEnd).toBe('12-31');
+    expect(policy.purposes.service.onExpiry).toBe('erase');
+    expect(policy.purposes.service.onErasureRequest).toBe('erase');
+    expect(policy.purposes.legal.onErasureRequest).toBe('retain');
+    expect(policy.purposes.service.retention.cases).toEqual([
+      { rule: { kind: 'duration', from: { kind: 'collected' }, keep: 'P1Y', form: 'from' } },
+    ]);
+    expect(policy.deployment.regions).toContain('eu-north-1');
+    expect(policy.deployment.regions).not.toContain('eu-west-2');
+  });
+
+  // One row per rule of the spec: the mutation, then the path and the message expected.
+  const rows: [string, (d: Doc) => void, string, RegExp][] = [
+    ['version must be 1', (d) => (d.version = 2), 'version', /expected version: 1; got 2/],
+    ['timezone is required', (d) => delete d.timezone, 'timezone', /missing: expected an IANA time zone/],
+    ['timezone must be an IANA zone', (d) => (d.timezone = 'Europe/Stockhlm'), 'timezone', /unknown IANA time zone "Europe\/Stockhlm"/],
+    ['timezone must not be an offset', (d) => (d.timezone = '+01:00'), 'timezone', /a fixed offset is not a time zone/],
+    ['fiscalYearEnd is MM-DD', (d) => (d.fiscalYearEnd = '2024-12-31'), 'fiscalYearEnd', /expected fiscalYearEnd as "MM-DD"/],
+    ['fiscalYearEnd is a real day', (d) => (d.fiscalYearEnd = '04-31'), 'fiscalYearEnd', /"04-31" is not a day of the year/],
+    ['controller needs a name', (d) => delete d.controller.name, 'controller.name', /missing/],
+    ['controller needs a contact', (d) => (d.controller.contact = ''), 'controller.contact', /expected a contact, got an empty string/],
+    ['identifiers are kebab-case', (d) => (d.events = ['OrderCompleted']), 'events[0]', /kebab-case/],
+    ['collected must not be declared', (d) => d.events.push('collected'), 'events[6]', /"collected" is built in/],
+    ['events are declared once', (d) => d.events.push('invoiced'), 'events[6]', /declared twice/],
+    [
+      'regions must be EU/EEA',
+      (d) => (d.deployment.regions = ['us-east-1']),
+      'deployment.regions[0]',
+      /"us-east-1" is outside the EU\/EEA/,
+    ],
+    [
+      'adequacy regions need the flag',
+      (d) => (d.deployment.regions = ['eu-west-2']),
+      'deployment.regions[0]',
+      /allowAdequacyRegions: true/,
+    ],
+    [
+      'unknown keys are errors',
+      (d) => (d.purposes.service.retension = {}),
+      'purposes.service.retension',
+      /unknown key "retension"; expected one of: .*retention/,
+    ],
+    [
+      'connector is one of four',
+      (d) => (d.systems.crm.connector = 'mysql'),
+      'systems.crm.connector',
+      /expected connector: dynamodb \| s3 \| http \| lambda; got "mysql"/,
+    ],
+    [
+      'location must be a region or a country',
+      (d) => (d.systems.crm.location = 'Mars'),
+      'systems.crm.location',
+      /neither a known AWS region .* nor an ISO 3166/,
+    ],
+    [
+      'third-country systems need a safeguard',
+      (d) => (d.systems.crm.location = 'US'),
+      'systems.crm.transferSafeguard',
+      /outside the EU\/EEA: a third-country transfer needs transferSafeguard/,
+    ],
+    [
+      'a third-country AWS region needs a safeguard',
+      (d) => (d.systems.crm.location = 'us-east-1'),
+      'systems.crm.transferSafeguard',
+      /needs transferSafeguard/,
+    ],
+    [
+      'an adequacy country is still a transfer',
+      (d) => (d.systems.crm.location = 'GB'),
+      'systems.crm.transferSafeguard',
+      /needs transferSafeguard/,
+    ],
+    [
+      'field categories must be declared',
+      (d) => (d.systems.crm.fields.name.category = 'biometric'),
+      'systems.crm.fields.name.category',
+      /unknown category "biometric"; declared categories: identity, contact, order, health/,
+    ],
+    [
+      "strategies are the spec's",
+      (d) => (d.systems.crm.fields.name.anonymise = { strategy: 'hash' }),
+      'systems.crm.fields.name.anonymise.strategy',
+      /expected strategy: remove \| redact/,
+    ],
+    [
+      'generalise-date needs to',
+      (d) => (d.systems.crm.fields.name.anonymise = { strategy: 'generalise-date' }),
+      'systems.crm.fields.name.anonymise.to',
+      /missing/,
+    ],
+    [
+      'truncate keep is a whole number',
+      (d) => (d.systems.crm.fields.name.anonymise = { strategy: 'truncate', keep: 1.5 }),
+      'systems.crm.fields.name.anonymise.keep',
+      /expected a whole number of characters to keep; got 1.5/,
+    ],
+    [
+      'purpose systems must be declared',
+      (d) => (d.purposes.service.systems = ['crm', 'erp']),
+      'purposes.service.systems[1]',
+      /unknown system "erp"; declared: crm/,
+    ],
+    [
+      'purpose categories must be declared',
+      (d) => (d.purposes.service.categories = ['finance']),
+      'purposes.service.categories[0]',
+      /unknown category "finance"/,
+    ],
+    [
+      'legal basis is one of six',
+      (d) => (d.purposes.service.legalBasis = 'contractual'),
+      'purposes.service.legalBasis',
+      /expected legalBasis: consent \| contract/,
+    ],
+    [
+      'legal-obligation needs law',
+      (d) => (d.purposes.service = purpose({ legalBasis: 'legal-obligation', retainReason: 'x' })),
+      'purposes.service.law',
+      /legal-obligation needs `law`/,
+    ],
+    [
+      'retain needs retainReason',
+      (d) => (d.purposes.service = purpose({ onErasureRequest: 'retain' })),
+      'purposes.service.retainReason',
+      /onErasureRequest retain needs `retainReason`/,
+    ],
+    [
+      'default retain needs retainReason',
+      (d) => (d.purposes.service = purpose({ legalBasis: 'legal-obligation', law: 'BFL' })),
+      'purposes.service.retainReason',
+      /defaults to retain for legal-obligation/,
+    ],
+    ['retention is required', (d) => delete d.purposes.service.retention, 'purposes.service.retention', /expected a retention rule/],
+    [
+      'durations are ISO 8601',
+      (d) => (d.purposes.service.retention = { keep: '10 years' }),
+      'purposes.service.retention.keep',
+      /expected an ISO 8601 duration .*; got "10 years"/,
+    ],
+    [
+      'an empty duration is not a duration',
+      (d) => (d.purposes.service.retention = { keep: 'P' }),
+      'purposes.service.retention.keep',
+      /ISO 8601 duration/,
+    ],
+    [
+      'PT alone is not a duration',
+      (d) => (d.purposes.service.retention = { keep: 'PT' }),
+      'purposes.service.retention.keep',
+      /ISO 8601 duration/,
+    ],
+    [
+      'anchor events must be declared',
+      (d) => (d.purposes.service.retention = { from: 'contract-signed', keep: 'P1Y' }),
+      'purposes.service.retention.from',
+      /unknown event type "contract-signed"/,
+    ],
+    [
+      'until events must be declared',
+      (d) => (d.purposes.service.retention = { until: 'contract-signed' }),
+      'purposes.service.retention.until',
+      /unknown event type "contract-signed"/,
+    ],
+    [
+      'nested anchor events must be declared',
+      (d) => (d.purposes.service.retention = { from: { add: 'P1M', to: { latestOf: ['collected', 'nope'] } }, keep: 'P1Y' }),
+      'purposes.service.retention.from.to.latestOf[1]',
+      /unknown event type "nope"/,
+    ],
+    [
+      'a malformed nested anchor is located',
+      (d) => (d.purposes.service.retention = { from: { add: 'P1M', to: 5 }, keep: 'P1Y' }),
+      'purposes.service.retention.from.to',
+      /expected an anchor: .*; got 5/,
+    ],
+    [
+      'from and until are exclusive',
+      (d) => (d.purposes.service.retention = { from: 'invoiced', until: 'invoiced', keep: 'P1Y' }),
+      'purposes.service.retention.until',
+      /unknown key "until"/,
+    ],
+    [
+      'indefinite needs a justification',
+      (d) => (d.purposes.service.retention = { indefinite: true }),
+      'purposes.service.retention.justification',
+      /missing/,
+    ],
+    [
+      'indefinite must be true',
+      (d) => (d.purposes.service.retention = { indefinite: false, justification: 'x' }),
+      'purposes.service.retention.indefinite',
+      /expected indefinite: true/,
+    ],
+    [
+      'cases end with a default',
+      (d) => (d.purposes.service.retention = { cases: [{ when: { occurred: 'invoiced' }, keep: 'P1Y' }] }),
+      'purposes.service.retention.cases[0].when',
+      /the last case is the default and must not have `when`/,
+    ],
+    [
+      'only the last case omits when',
+      (d) => (d.purposes.service.retention = { cases: [{ keep: 'P1Y' }, { keep: 'P2Y' }] }),
+      'purposes.service.retention.cases[0]',
+      /only the last case may omit `when`/,
+    ],
+    [
+      'cases must not be empty',
+      (d) => (d.purposes.service.retention = { cases: [] }),
+      'purposes.service.retention.cases',
+      /at least one case/,
+    ],
+    [
+      'cases do not nest',
+      (d) => (d.purposes.service.retention = { cases: [{ cases: [{ keep: 'P1Y' }] }] }),
+      'purposes.service.retention.cases[0]',
+      /expected a retention rule/,
+    ],
+    [
+      'condition events must be declared',
+      (d) => (d.purposes.service.retention = { cases: [{ when: { not: { occurred: 'nope' } }, keep: 'P1Y' }, { keep: 'P2Y' }] }),
+      'purposes.service.retention.cases[0].when.not.occurred',
+      /unknown event type "nope"/,
+    ],
+    [
+      'a misspelt condition says what conditions are',
+      (d) => (d.purposes.service.retention = { cases: [{ when: { occured: 'invoiced' }, keep: 'P1Y' }, { keep: 'P2Y' }] }),
+      'purposes.service.retention.cases[0].when',
+      /expected a condition: .*; got an object with key "occured"/,
+    ],
+    [
+      'onExpiry is erase or anonymise',
+      (d) => (d.purposes.service.onExpiry = 'retain'),
+      'purposes.service.onExpiry',
+      /expected onExpiry: erase \| anonymise/,
+    ],
+  ];
+
+  it.each(rows)('%s', (_name, change, path, message) => {
+    // GIVEN a valid policy with one rule broken
+    const doc = mutate(change);
+    // WHEN it is validated
+    const issues = issuesOf(doc);
+    // THEN an issue names the path and says what was expected
+    expect(issues).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^${path.replace(/[.[\]]/g, '\\$&')}: .*${message.source}`))]),
+    );
+  });
+
+  it('reports every error at once, not only the first', () => {
+    const doc = mutate((d) => {
+      d.timezone = 'Nowhere/City';
+      d.systems.crm.location = 'US';
+      d.purposes.service.systems = ['erp'];
+      d.purposes.other = purpose({ retention: { keep: 'forever' } });
+    });
+    expect(issuesOf(doc)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^timezone:/),
+        expect.stringMatching(/^systems\.crm\.transferSafeguard:/),
+        expect.stringMatching(/^purposes\.service\.systems\[0\]:/),
+        expect.stringMatching(/^purposes\.other\.retention\.keep:/),
+      ]),
+    );
+  });
+
+  it('accepts every retention form and anchor of the spec', () => {
+    const doc = mutate((d) => {
+      d.fiscalYearEnd = '06-30';
+      d.purposes = {
+        a: purpose({ retention: { keep: 'P10Y', from: 'order-completed' } }),
+        b: purpose({ retention: { until: 'account-closed', keep: 'P3M' } }),
+        c: purpose({ retention: { until: 'account-closed' } }),
+        d: purpose({ retention: { indefinite: true, justification: 'Archive' } }),
+        e: purpose({
+          retention: {
+            cases: [
+              {
+                when: { allOf: [{ occurred: 'invoiced' }, { not: { occurred: 'account-closed' } }] },
+                from: { endOfYear: 'invoiced', fiscal: true },
+                keep: 'P7Y',
+              },
+              { when: { anyOf: [{ occurred: 'unsubscribed' }] }, until: 'unsubscribed' },
+              { when: { occurred: 'collected' }, indefinite: true, justification: 'x' },
+              {
+                from: { latestOf: ['collected', { add: 'P1M', to: { endOfFiscalYear: 'invoiced' } }, { endOfYear: 'last-login' }] },
+                keep: 'PT36H',
+              },
+            ],
+          },
+        }),
+      };
+    });
+    expect(issuesOf(doc)).toEqual([]);
+  });
+});
+
+describe('policy sources', () => {
+  it('locates YAML errors by line and column', () => {
+    const text = yamlOf(mutate((d) => (d.purposes.service.retention = { keep: '10 years' })));
+    const line = text.split('\n').findIndex((l) => l.includes('10 years')) + 1;
+    const column = text.split('\n')[line - 1].indexOf('10 years') + 1;
+    expect(() => loadPolicyText(text, 'shop.yaml')).toThrow(
+      new RegExp(`shop\\.yaml:${line}:${column}: purposes\\.service\\.retention\\.keep:`),
+    );
+  });
+
+  it('locates an unknown key at the key', () => {
+    const text = yamlOf(mutate((d) => (d.purposes.service.retension = 'x')));
+    const line = text.split('\n').findIndex((l) => l.includes('retension')) + 1;
+    const column = text.split('\n')[line - 1].indexOf('retension') + 1;
+    expect(() => loadPolicyText(text, 'shop.yaml')).toThrow(
+      new RegExp(`shop\\.yaml:${line}:${column}: purposes\\.service\\.retension: unknown key`),
+    );
+  });
+
+  it('locates JSON errors by line and column', () => {
+    const text = JSON.stringify(
+      mutate((d) => (d.systems.crm.connector = 'mysql')),
+      null,
+      2,
+    );
+    const line = text.split('\n').findIndex((l) => l.includes('"mysql"')) + 1;
+    const column = text.split('\n')[line - 1].indexOf('"mysql"') + 1;
+    expect(() => loadPolicyText(text, 'shop.json')).toThrow(new RegExp(`shop\\.json:${line}:${column}: systems\\.crm\\.connector:`));
+  });
+
+  it.each([
+    ['malformed YAML', 'p.yaml', 'version: 1\ncontroller: [unclosed\n', /p\.yaml:\d+:\d+: malformed YAML/],
+    ['a YAML duplicate key', 'p.yaml', 'version: 1\nversion: 1\n', /p\.yaml:2:1: malformed YAML: Map keys must be unique/],
+    ['malformed JSON', 'p.json', '{"version": 1,}', /p\.json:1:15: malformed JSON/],
+    ['a JSON duplicate key', 'p.json', '{"version": 1, "version": 1}', /p\.json:1:16: version: duplicate key "version"/],
+    ['an empty file', 'p.yaml', '', /expected the policy to be an object/],
+    ['a list instead of a mapping', 'p.yaml', '- 1\n- 2\n', /expected the policy to be an object/],
+  ])('rejects %s with its position', (_name, file, text, message) => {
+    let thrown: unknown;
+    try {
+      loadPolicyText(text, file);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DocumentError);
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('hashes the policy independently of formatting and key order', () => {
+    const doc = basePolicyDoc();
+    const reordered = Object.fromEntries(Object.entries(doc).reverse());
+    expect(loadPolicyText(yamlOf(doc)).hash).toBe(loadPolicyText(JSON.stringify(reordered), 'p.json').hash);
+    expect(loadPolicyText(yamlOf(doc)).hash).not.toBe(loadPolicyText(yamlOf(mutate((d) => (d.controller.name = 'Other AB')))).hash);
+  });
+});
