@@ -76,8 +76,10 @@ export function buildProgram(io: Io): Command {
     .command('validate')
     .description('check a policy file (YAML or JSON) against the policy language; every error with file:line:column')
     .argument('<policy>', 'the policy file')
-    .action((file: string) => {
-      const { policy } = loadPolicyFile(file);
+    .option('--deploy', 'also require connector configs that Lethe can deploy (as `cdk synth` does)')
+    .action((file: string, opts: { deploy?: boolean }) => {
+      const { policy, warnings } = loadPolicyFile(file, { forDeployment: opts.deploy });
+      for (const w of warnings) io.stderr(`warning: ${formatIssue(w)}\n`);
       const purposes = Object.keys(policy.purposes).length;
       const systems = Object.keys(policy.systems).length;
       io.stdout(`${file}: valid (${purposes} purpose${purposes === 1 ? '' : 's'}, ${systems} system${systems === 1 ? '' : 's'})\n`);

@@ -7,7 +7,7 @@ import { type Issue, PolicyValidationError } from '../errors';
 import { type Policy, toPolicy } from './model';
 import { PolicyDocument } from './schema';
 import { type RawIssue, schemaIssues } from './schema-issues';
-import { semanticChecks } from './semantic-checks';
+import { connectorConfigIssues, semanticChecks } from './semantic-checks';
 import { formatPath, parseSource, readSourceFile, type SourceDocument } from './source';
 
 export interface LoadedPolicy {
@@ -15,28 +15,41 @@ export interface LoadedPolicy {
   /** SHA-256 of the policy's canonical JSON: identifies the policy version in audit records. */
   readonly hash: string;
   readonly file: string;
+  /** Problems that do not make the policy invalid: connector configs Lethe's connectors cannot deploy. */
+  readonly warnings: readonly Issue[];
+}
+
+export interface LoadOptions {
+  /** Treat connector config problems as errors, as deployment does. @default false */
+  readonly forDeployment?: boolean;
 }
 
 /** Reads and validates a policy file. Throws `FileError` or `PolicyValidationError`. */
-export function loadPolicyFile(file: string): LoadedPolicy {
-  return validateSource(readSourceFile(file, 'policy'));
+export function loadPolicyFile(file: string, options: LoadOptions = {}): LoadedPolicy {
+  return validateSource(readSourceFile(file, 'policy'), options);
 }
 
 /** Validates policy text; `file` decides the format (.json is JSON, anything else YAML) and names errors. */
-export function loadPolicyText(text: string, file = 'policy.yaml'): LoadedPolicy {
-  return validateSource(parseSource(text, file, 'policy'));
+export function loadPolicyText(text: string, file = 'policy.yaml', options: LoadOptions = {}): LoadedPolicy {
+  return validateSource(parseSource(text, file, 'policy'), options);
 }
 
 /** Validates an already-parsed policy object (e.g. from an API), reporting paths without positions. */
-export function loadPolicyData(data: unknown, file = '<policy>'): LoadedPolicy {
-  return validateSource({ file, data, locate: () => undefined });
+export function loadPolicyData(data: unknown, file = '<policy>', options: LoadOptions = {}): LoadedPolicy {
+  return validateSource({ file, data, locate: () => undefined }, options);
 }
 
-function validateSource(source: SourceDocument): LoadedPolicy {
+function validateSource(source: SourceDocument, options: LoadOptions): LoadedPolicy {
   const parsed = PolicyDocument.safeParse(source.data, { reportInput: true });
-  const raw: RawIssue[] = [...(parsed.success ? [] : schemaIssues(parsed.error.issues, source.data)), ...semanticChecks(source.data)];
+  const config = connectorConfigIssues(source.data);
+  const raw: RawIssue[] = [
+    ...(parsed.success ? [] : schemaIssues(parsed.error.issues, source.data)),
+    ...semanticChecks(source.data),
+    ...(options.forDeployment ? config : []),
+  ];
   if (raw.length > 0 || !parsed.success) throw new PolicyValidationError(toIssues(raw, source));
-  return { policy: toPolicy(parsed.data), hash: hashOf(parsed.data), file: source.file };
+  const warnings = options.forDeployment ? [] : toIssues(config, source);
+  return { policy: toPolicy(parsed.data), hash: hashOf(parsed.data), file: source.file, warnings };
 }
 
 function toIssues(raw: readonly RawIssue[], source: SourceDocument): Issue[] {

@@ -5,6 +5,7 @@
  * error at once.
  */
 import { Temporal } from '@js-temporal/polyfill';
+import { CONNECTOR_CONFIGS } from '../connectors/config';
 import { allowedRegions, ADEQUACY_REGIONS, parseLocation } from './regions';
 import { COLLECTED, IDENTIFIER_PATTERN } from './schema';
 import type { RawIssue } from './schema-issues';
@@ -18,6 +19,37 @@ const list = (values: Iterable<string>): string => {
   const all = [...values];
   return all.length === 0 ? '(none declared)' : all.join(', ');
 };
+
+/**
+ * Connector configs are not defined by the specification, so a config Lethe's built-in connector cannot use
+ * is a warning when validating (the policy is valid) and an error when deploying (see `connectorConfigIssues`).
+ */
+export function connectorConfigIssues(doc: unknown): RawIssue[] {
+  const issues: RawIssue[] = [];
+  if (!isObj(doc) || !isObj(doc.systems)) return issues;
+  for (const [id, system] of Object.entries(doc.systems)) {
+    if (!isObj(system) || !isStr(system.connector) || !(system.connector in CONNECTOR_CONFIGS)) continue;
+    const schema = CONNECTOR_CONFIGS[system.connector as keyof typeof CONNECTOR_CONFIGS];
+    if (system.config === undefined) {
+      issues.push({
+        path: ['systems', id],
+        message: `system "${id}" has no config: the ${system.connector} connector needs one to be deployed`,
+      });
+      continue;
+    }
+    const result = schema.safeParse(system.config);
+    if (result.success) continue;
+    for (const issue of result.error.issues) {
+      const path: PathSegment[] = ['systems', id, 'config', ...(issue.path as PathSegment[])];
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for the ${system.connector} connector`
+          : `${issue.message} (${system.connector} connector)`;
+      issues.push({ path, message });
+    }
+  }
+  return issues;
+}
 
 export function semanticChecks(doc: unknown): RawIssue[] {
   const issues: RawIssue[] = [];

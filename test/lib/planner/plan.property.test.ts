@@ -123,15 +123,13 @@ const arbWorld = arbPolicy.chain((policy) =>
     policy: fc.constant(policy),
     holdings: fc
       .array(
-        fc
-          .constantFrom(...PURPOSES)
-          .chain((purpose) =>
-            fc.record({
-              purpose: fc.constant(purpose),
-              system: fc.constantFrom(...policy.purposes[purpose].systems),
-              collectedAt: arbInstant,
-            }),
-          ),
+        fc.constantFrom(...PURPOSES).chain((purpose) =>
+          fc.record({
+            purpose: fc.constant(purpose),
+            system: fc.constantFrom(...policy.purposes[purpose].systems),
+            collectedAt: arbInstant,
+          }),
+        ),
         { minLength: 1, maxLength: 8 },
       )
       .map((hs) => hs as Holding[]),

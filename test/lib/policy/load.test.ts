@@ -392,3 +392,41 @@ describe('policy sources', () => {
     expect(loadPolicyText(yamlOf(doc)).hash).not.toBe(loadPolicyText(yamlOf(mutate((d) => (d.controller.name = 'Other AB')))).hash);
   });
 });
+
+describe('connector configs', () => {
+  const withConfig = (connector: string, config: unknown) =>
+    mutate((d) => {
+      d.systems.crm.connector = connector;
+      d.systems.crm.config = config;
+    });
+
+  it.each([
+    ['dynamodb without a table', 'dynamodb', { keyAttribute: 'id' }, /systems\.crm\.config\.tableName: .*dynamodb connector/],
+    ['an s3 prefix without a placeholder', 's3', { bucket: 'b', prefix: 'customers/' }, /would match every subject/],
+    [
+      'an s3 prefix whose placeholder is not followed by "/"',
+      's3',
+      { bucket: 'b', prefix: 'customers/{subjectId}' },
+      /must be followed by "\/" .*user1 vs user10/,
+    ],
+    ['an http webhook over plain http', 'http', { url: 'http://example.com/hook', secretName: 's' }, /expected an https:\/\/ URL/],
+    ['a lambda connector without a function', 'lambda', {}, /systems\.crm\.config\.functionName/],
+    ['an unknown config key', 'dynamodb', { tableName: 't', keyAttribute: 'id', tabel: 'x' }, /unknown key\(s\) "tabel"/],
+  ])('%s is a warning for validate and an error for deployment', (_name, connector, config, message) => {
+    const doc = withConfig(connector, config);
+    const { warnings } = loadPolicyData(doc);
+    expect(warnings.map((w) => `${w.path}: ${w.message}`).join('\n')).toMatch(message);
+    expect(() => loadPolicyData(doc, '<policy>', { forDeployment: true })).toThrow(message);
+  });
+
+  it.each([
+    ['dynamodb', { tableName: 'customers', keyAttribute: 'customerId', indexName: 'by-email', indexAttribute: 'email' }],
+    ['s3', { bucket: 'archive', prefix: 'customers/{customerId}/invoices/' }],
+    ['s3', { bucket: 'archive', tagKey: 'subject' }],
+    ['http', { url: 'https://saas.example/erase', secretName: 'lethe/saas' }],
+    ['http', { url: 'http://127.0.0.1:9000/erase', secretName: 'lethe/saas' }],
+    ['lambda', { functionName: 'my-eraser' }],
+  ])('accepts a %s config that can be deployed', (connector, config) => {
+    expect(loadPolicyData(withConfig(connector, config), '<policy>', { forDeployment: true }).warnings).toEqual([]);
+  });
+});
