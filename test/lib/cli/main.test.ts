@@ -83,10 +83,21 @@ const shop = basePolicyDoc({
 const policy = file('shop.yaml', yamlOf(shop));
 
 describe('lethe validate', () => {
-  it('exits 0 for a valid policy', () => {
+  it('exits 0 for a valid policy, warning about connector configs it could not deploy', () => {
     const r = lethe('validate', policy);
-    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/shop\.yaml: valid \(3 purposes, 3 systems\)/);
+    expect(r.stderr).toMatch(/^warning: .*shop\.yaml:\d+:\d+: systems\.crm: system "crm" has no config/m);
+  });
+
+  it('with --deploy, a config Lethe cannot deploy is an error', () => {
+    const r = lethe('validate', '--deploy', policy);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/systems\.mailer: system "mailer" has no config: the http connector needs one/);
+  });
+
+  it('prints nothing on stderr for a deployable example', () => {
+    expect(lethe('validate', join(ROOT, 'examples', 'dh-solutions.yaml'))).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('exits 1 with every error on stderr, each with file:line:column', () => {
