@@ -1,0 +1,244 @@
+/**
+ * The contract between the stack (lib/stack), the state machines (statemachines/), the Lambda handlers
+ * (lambdas/, lib/runtime) and local mode: names, keys and payloads that more than one of them relies on.
+ * Change it only together with every side.
+ *
+ * Privacy rule that shapes everything here: a subject's id never appears in clear in a key, a log line, a
+ * Step Functions payload or an audit record. It appears as `subjectRef`, a keyed HMAC-SHA-256 of the id; the
+ * clear id and the locators/identifiers needed to find the data are stored only KMS-encrypted (`sealed`).
+ */
+
+/** Environment variables every Lethe function may read. */
+export const ENV = {
+  /** The policy document as JSON (baked into the bundle at synth time). */
+  policyJson: 'LETHE_POLICY_JSON',
+  /** Alternatively, a path to the policy file (local mode). */
+  policyFile: 'LETHE_POLICY_FILE',
+  /** JSON object purpose id → ledger table name. */
+  ledgerTables: 'LETHE_LEDGER_TABLES',
+  eventsTable: 'LETHE_EVENTS_TABLE',
+  requestsTable: 'LETHE_REQUESTS_TABLE',
+  idempotencyTable: 'LETHE_IDEMPOTENCY_TABLE',
+  auditChainTable: 'LETHE_AUDIT_CHAIN_TABLE',
+  auditBucket: 'LETHE_AUDIT_BUCKET',
+  /** Secrets Manager secret (name or ARN) holding the HMAC key for subjectRef and the `hmac` strategy. */
+  hmacSecret: 'LETHE_HMAC_SECRET',
+  /** KMS key id/ARN/alias used to seal subject ids, locators and identifiers. */
+  sealingKey: 'LETHE_SEALING_KEY',
+  erasureStateMachineArn: 'LETHE_ERASURE_STATE_MACHINE_ARN',
+  /** JSON object system id → function name of the connector that serves it. */
+  connectorFunctions: 'LETHE_CONNECTOR_FUNCTIONS',
+  /** In a connector function: its system id, and its config (JSON). */
+  connectorSystem: 'LETHE_SYSTEM',
+  connectorConfig: 'LETHE_CONNECTOR_CONFIG',
+} as const;
+
+/** Ledger tables: one per purpose; one item per holding (subject × system). */
+export const LEDGER = {
+  partitionKey: 'subjectRef',
+  sortKey: 'system',
+  /** Sparse GSI: only active holdings with a known expiry carry its keys. */
+  dueIndex: 'due',
+  dueShardAttribute: 'dueShard',
+  dueAtAttribute: 'dueAt',
+  /** Number of due-index partitions; the sweep reads each. */
+  dueShards: 16,
+  ttlAttribute: 'ttl',
+  /** TTL backstop on an active holding: this long after its expiry DynamoDB may delete it (the stream then erases it). */
+  activeTtlGraceSeconds: 3 * 24 * 3600,
+  /** A finished holding's ledger item is kept this long for the record, then TTL removes it. */
+  doneTtlSeconds: 30 * 24 * 3600,
+} as const;
+
+export const HOLDING_STATUS = { active: 'active', done: 'done' } as const;
+export type HoldingStatus = (typeof HOLDING_STATUS)[keyof typeof HOLDING_STATUS];
+
+/** Subject events: pk subjectRef, sk `${at}#${type}#${eventId}`. */
+export const EVENTS = { partitionKey: 'subjectRef', sortKey: 'eventKey' } as const;
+
+/** Erasure requests: pk requestId; sparse GSI of open requests by deadline, for the deadline alarm. */
+export const REQUESTS = {
+  partitionKey: 'requestId',
+  openIndex: 'open-by-deadline',
+  openAttribute: 'openSince',
+  deadlineAttribute: 'deadline',
+} as const;
+
+/** The audit chain's head and sequence claims: pk `seq` (number as zero-padded string) or `head`. */
+export const AUDIT_CHAIN = { partitionKey: 'id', headId: 'head' } as const;
+
+export const REQUEST_STATUS = ['received', 'running', 'completed', 'failed'] as const;
+export type RequestStatus = (typeof REQUEST_STATUS)[number];
+
+export const SYSTEM_STATUS = [
+  'pending',
+  'erased',
+  'anonymised',
+  'fields-removed',
+  'fields-anonymised',
+  'nothing-found',
+  'retained',
+  'failed',
+] as const;
+export type SystemStatus = (typeof SYSTEM_STATUS)[number];
+
+/** Error names the state machines retry (transient) or catch (permanent). Lambda reports `errorType` = error.name. */
+export const ERROR_NAMES = {
+  transient: 'ConnectorTransientError',
+  permanent: 'ConnectorPermanentError',
+  notFound: 'RequestNotFoundError',
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Step Functions payloads (execution history): ids and HMACs only.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Erasure state machine input. */
+export interface ErasureExecutionInput {
+  readonly requestId: string;
+}
+
+/** Output of the "plan" task: the systems to visit, by id. */
+export interface ErasurePlanOutput {
+  readonly requestId: string;
+  readonly policyHash: string;
+  readonly systems: readonly { readonly system: string }[];
+}
+
+/** Input of the per-system task (one Map iteration). */
+export interface ErasureSystemInput {
+  readonly requestId: string;
+  readonly system: string;
+}
+
+/** Output of the per-system task; also what a Catch records for a failed system. */
+export interface ErasureSystemOutput {
+  readonly system: string;
+  readonly status: SystemStatus;
+  readonly counts?: ConnectorCounts;
+  readonly error?: string;
+}
+
+/** Input of the finish task. */
+export interface ErasureFinishInput {
+  readonly requestId: string;
+  readonly results: readonly ErasureSystemOutput[];
+}
+
+/** Sweep state machine input; `now` (ISO with offset) overrides the clock, for simulations and tests. */
+export interface SweepExecutionInput {
+  readonly purpose: string;
+  readonly now?: string;
+}
+
+/** Input and output of the "read a page" task: a cursor over the due index's shards. */
+export interface SweepReadInput {
+  readonly purpose: string;
+  readonly sweepId: string;
+  readonly now: string;
+  readonly cursor?: SweepCursor;
+}
+export interface SweepCursor {
+  readonly shard: number;
+  readonly lastKey?: Record<string, unknown>;
+}
+export interface SweepReadOutput {
+  readonly purpose: string;
+  readonly sweepId: string;
+  readonly now: string;
+  /** Due holdings of this page, grouped by subject and cut into batches. */
+  readonly batches: readonly SweepBatch[];
+  readonly itemsRead: number;
+  /** Absent when every shard has been read. */
+  readonly cursor?: SweepCursor;
+}
+export interface SweepBatch {
+  readonly subjectRefs: readonly string[];
+}
+
+/** Input of the "apply expiry to a batch" task (one Distributed Map item). */
+export interface SweepApplyInput {
+  readonly purpose: string;
+  readonly sweepId: string;
+  readonly now: string;
+  readonly batch: SweepBatch;
+}
+export interface SweepApplyOutput {
+  readonly subjects: number;
+  readonly holdingsDone: number;
+  readonly holdingsFailed: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Connector invocations (Lambda payloads, never in execution history or logs).
+// ---------------------------------------------------------------------------------------------------------
+
+export type RecordAction = 'delete' | 'anonymise' | 'keep';
+
+export interface ConnectorField {
+  readonly name: string;
+  readonly category: string;
+  /** Absent: removed when anonymised. */
+  readonly anonymise?: { readonly strategy: string; readonly [option: string]: unknown };
+}
+
+export interface ConnectorSubject {
+  readonly subjectRef: string;
+  readonly subjectId: string;
+  /** How to find this subject's data in the system, e.g. `{customerId: "C-123"}`. */
+  readonly locator: Readonly<Record<string, string>>;
+  readonly identifiers: Readonly<Record<string, string>>;
+  readonly record: RecordAction;
+  readonly removeFields: readonly ConnectorField[];
+  readonly anonymiseFields: readonly ConnectorField[];
+}
+
+/** One call to a connector: one system, one or many subjects (the sweep's batch form). */
+export interface ConnectorInvocation {
+  readonly system: string;
+  readonly purposes: readonly string[];
+  readonly subjects: readonly ConnectorSubject[];
+  /** Makes retries idempotent at the far end (HTTP Idempotency-Key). */
+  readonly operationId: string;
+  readonly policyHash: string;
+}
+
+export interface ConnectorCounts {
+  readonly records: number;
+  readonly fields: number;
+  readonly objects: number;
+}
+
+export interface ConnectorSubjectOutcome {
+  readonly subjectRef: string;
+  readonly status: Extract<SystemStatus, 'erased' | 'anonymised' | 'fields-removed' | 'fields-anonymised' | 'nothing-found'>;
+  readonly counts: ConnectorCounts;
+}
+
+export interface ConnectorResult {
+  readonly system: string;
+  readonly subjects: readonly ConnectorSubjectOutcome[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Audit records (S3, Object Lock): no raw personal data.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface AuditRecord {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly at: string;
+  readonly kind: 'erasure-request' | 'sweep' | 'ttl';
+  readonly requestId?: string;
+  readonly sweepId?: string;
+  readonly purposes: readonly string[];
+  readonly system: string;
+  readonly action: RecordAction | 'retain';
+  readonly outcome: SystemStatus;
+  readonly counts: ConnectorCounts;
+  /** HMAC of the subject id with the audit key: links records of one subject without naming it. */
+  readonly subject: string;
+  readonly policyHash: string;
+  /** SHA-256 over the canonical JSON of every field above. */
+  readonly hash: string;
+}
