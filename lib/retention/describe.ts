@@ -4,7 +4,6 @@
  */
 import type { Anchor, Condition, Retention, Rule } from '../policy/model';
 import { describeDuration, isZero } from './durations';
-import { describeCondition } from './expiry';
 
 export function describeAnchor(anchor: Anchor, fiscalYearEnd: string): string {
   switch (anchor.kind) {
@@ -62,3 +61,18 @@ function joinOr(parts: readonly string[], word: string): string {
 }
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+export function describeCondition(condition: Condition): string {
+  switch (condition.kind) {
+    case 'occurred':
+      return `${condition.event} occurred`;
+    case 'not':
+      return condition.condition.kind === 'occurred'
+        ? `${condition.condition.event} has not occurred`
+        : `not (${describeCondition(condition.condition)})`;
+    case 'allOf':
+      return condition.conditions.map(describeCondition).join(' and ');
+    case 'anyOf':
+      return condition.conditions.map(describeCondition).join(' or ');
+  }
+}

@@ -6,6 +6,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { InputError } from '../errors';
 import type { Anchor, Condition, Policy, PurposeSpec, Rule } from '../policy/model';
 import { describeDuration, isZero, parseDuration } from './durations';
+import { describeCondition, describeRule } from './describe';
 import { formatDate } from './time';
 
 export interface SubjectEvent {
@@ -102,8 +103,7 @@ class ExpiryContext {
     const anchor = this.anchor(rule.from);
     if ('waitingFor' in anchor) {
       const events = [...anchor.waitingFor].sort();
-      const clock = isZero(rule.keep) ? 'the data expires when it occurs' : `the data expires ${describeDuration(rule.keep)} after it`;
-      return { expiresAt: null, waitingFor: events, explanation: `waiting for ${events.join(' or ')}: ${clock}` };
+      return { expiresAt: null, waitingFor: events, explanation: `waiting for ${events.join(' or ')}; kept ${describeRule(rule, this.policy.fiscalYearEnd)}` };
     }
     const expiresAt = anchor.at.add(parseDuration(rule.keep));
     const explanation = isZero(rule.keep)
@@ -198,19 +198,4 @@ class ExpiryContext {
 /** Local midnight, or the first instant of the day where a DST change skips midnight. */
 function startOfDay(date: Temporal.PlainDate, zone: string): Temporal.ZonedDateTime {
   return date.toZonedDateTime({ timeZone: zone });
-}
-
-export function describeCondition(condition: Condition): string {
-  switch (condition.kind) {
-    case 'occurred':
-      return `${condition.event} occurred`;
-    case 'not':
-      return condition.condition.kind === 'occurred'
-        ? `${condition.condition.event} has not occurred`
-        : `not (${describeCondition(condition.condition)})`;
-    case 'allOf':
-      return condition.conditions.map(describeCondition).join(' and ');
-    case 'anyOf':
-      return condition.conditions.map(describeCondition).join(' or ');
-  }
 }

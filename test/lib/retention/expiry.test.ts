@@ -142,7 +142,7 @@ const rows: Row[] = [
     collectedAt: '2024-01-01T00:00:00+01:00',
     expiresAt: null,
     waitingFor: ['account-closed'],
-    explanation: /^waiting for account-closed: the data expires 3 months after it$/,
+    explanation: /^waiting for account-closed; kept 3 months after the latest "account-closed" event$/,
   },
   {
     name: 'until an event, then keep more',
