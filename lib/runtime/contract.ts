@@ -21,6 +21,12 @@ export const ENV = {
   idempotencyTable: 'LETHE_IDEMPOTENCY_TABLE',
   auditChainTable: 'LETHE_AUDIT_CHAIN_TABLE',
   auditBucket: 'LETHE_AUDIT_BUCKET',
+  /**
+   * When the audit bucket has Object Lock: the mode each record is written with (COMPLIANCE or GOVERNANCE) and,
+   * in `auditRetentionDays`, for how long. Unset: records are written without per-object retention (s3rver).
+   */
+  auditObjectLockMode: 'LETHE_AUDIT_OBJECT_LOCK_MODE',
+  auditRetentionDays: 'LETHE_AUDIT_RETENTION_DAYS',
   /** Secrets Manager secret (name or ARN) holding the HMAC key for subjectRef and the `hmac` strategy. */
   hmacSecret: 'LETHE_HMAC_SECRET',
   /** KMS key id/ARN/alias used to seal subject ids, locators and identifiers. */
@@ -31,13 +37,28 @@ export const ENV = {
   /** In a connector function: its system id, and its config (JSON). */
   connectorSystem: 'LETHE_SYSTEM',
   connectorConfig: 'LETHE_CONNECTOR_CONFIG',
+  /** In deadline-monitor: an open request whose deadline is at most this many days away (or past) counts as near. */
+  deadlineWarningDays: 'LETHE_DEADLINE_WARNING_DAYS',
+} as const;
+
+/**
+ * CloudWatch metrics that functions publish (Powertools Metrics: namespace from POWERTOOLS_METRICS_NAMESPACE,
+ * default dimension `service` = POWERTOOLS_SERVICE_NAME, both set by the stack) and the stack alarms on.
+ */
+export const METRICS = {
+  namespace: 'Lethe',
+  /** deadline-monitor, on every run (0 included): open erasure requests within ENV.deadlineWarningDays of their deadline. */
+  openRequestsNearDeadline: 'OpenRequestsNearDeadline',
 } as const;
 
 /** Ledger tables: one per purpose; one item per holding (subject × system). */
 export const LEDGER = {
   partitionKey: 'subjectRef',
   sortKey: 'system',
-  /** Sparse GSI: only active holdings with a known expiry carry its keys. */
+  /**
+   * Sparse GSI: only active holdings with a known expiry carry its keys. `dueShard` (S): a stable hash of
+   * subjectRef modulo `dueShards`, two digits ("00".."15"); `dueAt` (N): the expiry in epoch milliseconds.
+   */
   dueIndex: 'due',
   dueShardAttribute: 'dueShard',
   dueAtAttribute: 'dueAt',
@@ -56,11 +77,17 @@ export type HoldingStatus = (typeof HOLDING_STATUS)[keyof typeof HOLDING_STATUS]
 /** Subject events: pk subjectRef, sk `${at}#${type}#${eventId}`. */
 export const EVENTS = { partitionKey: 'subjectRef', sortKey: 'eventKey' } as const;
 
-/** Erasure requests: pk requestId; sparse GSI of open requests by deadline, for the deadline alarm. */
+/**
+ * Erasure requests: pk requestId; sparse GSI of open requests by deadline, for the deadline alarm. While a
+ * request is open (not completed) `openSince` (S) holds `openValue`, the index's one partition, so the monitor
+ * can query it; `deadline` (S) is the deadline as a UTC ISO string with milliseconds
+ * (`2025-05-01T22:00:00.000Z`), fixed width so that text order is time order.
+ */
 export const REQUESTS = {
   partitionKey: 'requestId',
   openIndex: 'open-by-deadline',
   openAttribute: 'openSince',
+  openValue: 'open',
   deadlineAttribute: 'deadline',
 } as const;
 
@@ -87,11 +114,26 @@ export const ERROR_NAMES = {
   transient: 'ConnectorTransientError',
   permanent: 'ConnectorPermanentError',
   notFound: 'RequestNotFoundError',
+  /** Raised by the erasure state machine's "Erasure failed" state when a system failed permanently. */
+  erasureFailed: 'ErasureFailed',
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
 // Step Functions payloads (execution history): ids and HMACs only.
 // ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Definition substitutions of statemachines/*.asl.json (`${Name}` in a Task's Resource); each takes the ARN of
+ * the Lambda function named by the key (lambdas/<key>.ts).
+ */
+export const ASL_SUBSTITUTIONS = {
+  'erasure-plan': 'ErasurePlanFunctionArn',
+  'erasure-system': 'ErasureSystemFunctionArn',
+  'erasure-finish': 'ErasureFinishFunctionArn',
+  'sweep-read': 'SweepReadFunctionArn',
+  'sweep-apply': 'SweepApplyFunctionArn',
+} as const;
+export type AslSubstitution = (typeof ASL_SUBSTITUTIONS)[keyof typeof ASL_SUBSTITUTIONS];
 
 /** Erasure state machine input. */
 export interface ErasureExecutionInput {
@@ -123,6 +165,13 @@ export interface ErasureSystemOutput {
 export interface ErasureFinishInput {
   readonly requestId: string;
   readonly results: readonly ErasureSystemOutput[];
+}
+
+/** Output of the finish task: the final status it set, and the ids of the systems that failed (empty when completed). */
+export interface ErasureFinishOutput {
+  readonly requestId: string;
+  readonly status: Extract<RequestStatus, 'completed' | 'failed'>;
+  readonly failedSystems: readonly string[];
 }
 
 /** Sweep state machine input; `now` (ISO with offset) overrides the clock, for simulations and tests. */
