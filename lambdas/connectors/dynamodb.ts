@@ -1,0 +1,4 @@
+/** The built-in DynamoDB connector function: one per system (LETHE_SYSTEM, LETHE_CONNECTOR_CONFIG). See lib/connectors. */
+import { createConnectorHandler } from '../../lib/connectors/handler';
+
+export const handler = createConnectorHandler('dynamodb');

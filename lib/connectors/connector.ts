@@ -1,0 +1,194 @@
+/**
+ * The connector framework. Every connector, built-in or the user's own, takes one `ConnectorInvocation` (one
+ * system, one or many subjects: the sweep's batch form) and answers one `ConnectorResult` (a status and counts
+ * per subject). Every connector is idempotent: running the same invocation twice leaves the data as running
+ * it once did, and the second run reports what it still found (usually `nothing-found`).
+ *
+ * - `Connector`: the base of all. Validates the invocation, hands it to `process`, checks that every subject
+ *   got exactly one outcome.
+ * - `SubjectConnector`: for connectors that act subject by subject (DynamoDB, S3, a connector written with
+ *   the SDK): validates every subject before touching any, then runs `deleteRecord`, `anonymiseRecord` or
+ *   `changeFields` for each, and derives the status from the counts.
+ *
+ * Status of a subject (spec: per-system status), from what the connector did:
+ * - nothing changed at all (counts all 0) → `nothing-found`;
+ * - record `delete` → `erased`; record `anonymise` → `anonymised`;
+ * - record `keep` with fields to remove (and perhaps to anonymise) → `fields-removed`; with fields to
+ *   anonymise only → `fields-anonymised`.
+ */
+import type { Strategy } from '../policy/model';
+import { ENV, type ConnectorCounts, type ConnectorResult, type ConnectorSubjectOutcome, type RecordAction } from '../runtime/contract';
+import { anonymise, needsHmacKey, type Anonymised } from '../anonymise';
+import type { KeySource } from '../runtime/subject-ref';
+import { ConnectorPermanentError, toConnectorError } from './errors';
+import {
+  checkOutcomes,
+  ConnectorCountsSchema,
+  parseInvocation,
+  parseOrThrow,
+  type Invocation,
+  type InvocationField,
+  type InvocationSubject,
+} from './invocation';
+
+export type { Invocation, InvocationField, InvocationSubject } from './invocation';
+
+/** Counts a connector reports for one subject; a missing count is 0. */
+export type Counts = Partial<ConnectorCounts>;
+
+export interface ConnectorOptions {
+  /**
+   * The HMAC key of the `hmac` strategy (from Secrets Manager, `LETHE_HMAC_SECRET`). Called only when a field
+   * to anonymise uses `hmac`; without it such a field is a permanent error.
+   */
+  readonly hmacKey?: KeySource;
+}
+
+/** What a connector's work on one invocation can see besides the subject. */
+export interface ConnectorContext {
+  readonly system: string;
+  readonly operationId: string;
+  readonly policyHash: string;
+  readonly purposes: readonly string[];
+  /** Applies the field's strategy to a value (reading the HMAC key the first time `hmac` needs it). */
+  anonymise(field: InvocationField, value: unknown): Promise<Anonymised>;
+}
+
+/** The fields to change in a kept or anonymised record. */
+export interface FieldChanges {
+  readonly remove: readonly InvocationField[];
+  readonly anonymise: readonly InvocationField[];
+}
+
+export abstract class Connector<C = unknown> {
+  /** The connector type (`dynamodb`, `s3`, `http`, `lambda`, or `custom` for one written with the SDK). */
+  public abstract readonly type: string;
+
+  protected constructor(
+    public readonly system: string,
+    public readonly config: C,
+    protected readonly options: ConnectorOptions = {},
+  ) {}
+
+  /** Validates the invocation, runs it, and checks the outcomes. Throws only connector errors. */
+  public async run(input: unknown): Promise<ConnectorResult> {
+    const invocation = parseInvocation(input);
+    if (invocation.system !== this.system) {
+      throw new ConnectorPermanentError(
+        `connector invocation is for system "${invocation.system}", but this connector serves "${this.system}"`,
+      );
+    }
+    let subjects: readonly ConnectorSubjectOutcome[];
+    try {
+      subjects = await this.process(invocation, this.context(invocation));
+    } catch (error) {
+      throw toConnectorError(error, `${this.type} connector of system "${this.system}"`);
+    }
+    checkOutcomes(subjects, invocation.subjects, `${this.type} connector result`);
+    return { system: this.system, subjects };
+  }
+
+  /** Does the work of one validated invocation: exactly one outcome per subject. */
+  protected abstract process(invocation: Invocation, context: ConnectorContext): Promise<readonly ConnectorSubjectOutcome[]>;
+
+  private context(invocation: Invocation): ConnectorContext {
+    let key: Promise<Uint8Array | string> | undefined;
+    const hmacKey = this.options.hmacKey;
+    return {
+      system: invocation.system,
+      operationId: invocation.operationId,
+      policyHash: invocation.policyHash,
+      purposes: invocation.purposes,
+      async anonymise(field: InvocationField, value: unknown): Promise<Anonymised> {
+        const strategy = field.anonymise as Strategy | undefined;
+        if (!needsHmacKey(strategy)) return anonymise(value, strategy);
+        if (!hmacKey) {
+          throw new ConnectorPermanentError(
+            `field "${field.name}" uses the hmac strategy, but no HMAC key is configured (${ENV.hmacSecret})`,
+          );
+        }
+        key ??= hmacKey();
+        return anonymise(value, strategy, { hmacKey: await key });
+      },
+    };
+  }
+}
+
+/** A connector that acts subject by subject. */
+export abstract class SubjectConnector<C = unknown> extends Connector<C> {
+  /** Deletes every record of the subject; counts what it deleted. */
+  protected abstract deleteRecord(subject: InvocationSubject, context: ConnectorContext): Promise<Counts>;
+
+  /** Removes and anonymises fields in every record of the subject; counts what it changed. */
+  protected abstract changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts>;
+
+  /** Anonymises every record of the subject: by default, every personal field by its strategy. */
+  protected anonymiseRecord(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+    return this.changeFields(subject, changes, context);
+  }
+
+  /**
+   * Checks one subject before anything is done to any (bad input must never cause a partial erasure).
+   * Throw a `ConnectorPermanentError` naming what is wrong, never a value.
+   */
+  protected validateSubject(_subject: InvocationSubject, _index: number): void {}
+
+  protected override async process(invocation: Invocation, context: ConnectorContext): Promise<ConnectorSubjectOutcome[]> {
+    invocation.subjects.forEach((subject, index) => this.validateSubject(subject, index));
+    const outcomes: ConnectorSubjectOutcome[] = [];
+    for (const subject of invocation.subjects) outcomes.push(await this.processSubject(subject, context));
+    return outcomes;
+  }
+
+  private async processSubject(subject: InvocationSubject, context: ConnectorContext): Promise<ConnectorSubjectOutcome> {
+    const changes: FieldChanges = { remove: subject.removeFields, anonymise: subject.anonymiseFields };
+    let counts: Counts;
+    switch (subject.record) {
+      case 'delete':
+        counts = await this.deleteRecord(subject, context);
+        break;
+      case 'anonymise':
+        counts = await this.anonymiseRecord(subject, changes, context);
+        break;
+      case 'keep':
+        // Nothing to change: the system is left alone.
+        counts = changes.remove.length + changes.anonymise.length === 0 ? {} : await this.changeFields(subject, changes, context);
+        break;
+    }
+    return outcomeOf(
+      subject,
+      parseOrThrow(ConnectorCountsSchema.partial(), counts ?? {}, `counts reported for subject ${subject.subjectRef}`),
+    );
+  }
+}
+
+/** The status of one subject from its action and the counts of what was done (see the module comment). */
+export function outcomeOf(
+  subject: { readonly subjectRef: string; readonly record: RecordAction; readonly removeFields: readonly unknown[] },
+  counts: Counts,
+): ConnectorSubjectOutcome {
+  const full: ConnectorCounts = { records: counts.records ?? 0, fields: counts.fields ?? 0, objects: counts.objects ?? 0 };
+  const status: ConnectorSubjectOutcome['status'] =
+    full.records + full.fields + full.objects === 0
+      ? 'nothing-found'
+      : subject.record === 'delete'
+        ? 'erased'
+        : subject.record === 'anonymise'
+          ? 'anonymised'
+          : subject.removeFields.length > 0
+            ? 'fields-removed'
+            : 'fields-anonymised';
+  return { subjectRef: subject.subjectRef, status, counts: full };
+}
+
+/** Adds counts up. */
+export function addCounts(...all: readonly Counts[]): ConnectorCounts {
+  return all.reduce<ConnectorCounts>(
+    (sum, c) => ({
+      records: sum.records + (c.records ?? 0),
+      fields: sum.fields + (c.fields ?? 0),
+      objects: sum.objects + (c.objects ?? 0),
+    }),
+    { records: 0, fields: 0, objects: 0 },
+  );
+}

@@ -1,0 +1,222 @@
+/**
+ * The DynamoDB connector. Finds the subject's items and deletes them, or removes and anonymises fields in
+ * them.
+ *
+ * Finding the items (config: `DynamoDbConnectorConfig`):
+ * 1. by key: the partition key value is `locator[keyAttribute]`, or the subject id when the locator does not
+ *    name it. Without a sort key that is one item (GetItem / DeleteItem); with `sortKeyAttribute`, every item
+ *    of the partition (Query, strongly consistent, all pages).
+ * 2. through an index: when the locator does not name the key and `indexName`/`indexAttribute` are set, the
+ *    items whose `indexAttribute` equals `identifiers[indexAttribute]` (or `locator[indexAttribute]`) are
+ *    found with a Query of that index, all pages.
+ * Every lookup is an equality on the whole value: `user1` never matches `user10`.
+ *
+ * Changing the items: DeleteItem, or UpdateItem with `REMOVE` for removed fields and `SET` for anonymised ones.
+ * Field names and values are untrusted: they go into `ExpressionAttributeNames`/`ExpressionAttributeValues`
+ * only, never into an expression's text, and a field name is a top-level attribute name taken literally
+ * (`a.b` is the attribute named "a.b", not a path). Every update is conditional on the item still existing,
+ * so a record deleted in the meantime is never re-created.
+ *
+ * Idempotent: a second run finds nothing to delete, no field left to remove, and anonymised values that the
+ * strategies leave as they are (`random` excepted: it draws new text each time).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
+import type { DynamoDbConnectorConfig } from './config';
+import { createDynamoDbDocumentClient } from './clients';
+import {
+  SubjectConnector,
+  type ConnectorContext,
+  type ConnectorOptions,
+  type Counts,
+  type FieldChanges,
+  type InvocationSubject,
+} from './connector';
+import { ConnectorPermanentError, toConnectorError } from './errors';
+
+export interface DynamoDbConnectorOptions extends ConnectorOptions {
+  /** @default a document client for `config.region` (or the function's region) */
+  readonly client?: DynamoDBDocumentClient;
+}
+
+type Key = Record<string, unknown>;
+type Lookup = { readonly by: 'key'; readonly value: string } | { readonly by: 'index'; readonly value: string };
+
+export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig> {
+  public readonly type = 'dynamodb';
+  private readonly client: DynamoDBDocumentClient;
+
+  public constructor(system: string, config: DynamoDbConnectorConfig, options: DynamoDbConnectorOptions = {}) {
+    super(system, config, options);
+    if ((config.indexName === undefined) !== (config.indexAttribute === undefined)) {
+      throw new ConnectorPermanentError(`system "${system}": DynamoDB config needs both indexName and indexAttribute, or neither`);
+    }
+    this.client = options.client ?? createDynamoDbDocumentClient({ region: config.region });
+  }
+
+  protected override validateSubject(subject: InvocationSubject, index: number): void {
+    const keys = [this.config.keyAttribute, this.config.sortKeyAttribute].filter((k): k is string => k !== undefined);
+    for (const field of [...subject.removeFields, ...subject.anonymiseFields]) {
+      if (keys.includes(field.name)) {
+        throw new ConnectorPermanentError(
+          `subjects[${index}]: field "${field.name}" is a key attribute of table "${this.config.tableName}"; a key cannot be removed or anonymised, only the whole record deleted`,
+        );
+      }
+    }
+    if (this.lookup(subject).value === '') {
+      throw new ConnectorPermanentError(`subjects[${index}]: the value to look the subject up by is empty`);
+    }
+  }
+
+  protected override async deleteRecord(subject: InvocationSubject): Promise<Counts> {
+    let records = 0;
+    for (const key of await this.keysOf(subject)) {
+      const deleted = await this.send('DeleteItem', () =>
+        this.client.send(new DeleteCommand({ TableName: this.config.tableName, Key: key, ReturnValues: 'ALL_OLD' })),
+      );
+      if (deleted.Attributes) records++;
+    }
+    return { records };
+  }
+
+  protected override async changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+    let records = 0;
+    let fields = 0;
+    for (const key of await this.keysOf(subject)) {
+      const changed = await this.changeItem(key, changes, context);
+      if (changed > 0) {
+        records++;
+        fields += changed;
+      }
+    }
+    return { records, fields };
+  }
+
+  /** Removes and anonymises the fields of one item; returns how many fields changed (0: none, or the item is gone). */
+  private async changeItem(key: Key, changes: FieldChanges, context: ConnectorContext): Promise<number> {
+    const { Item: item } = await this.send('GetItem', () =>
+      this.client.send(new GetCommand({ TableName: this.config.tableName, Key: key, ConsistentRead: true })),
+    );
+    if (!item) return 0;
+
+    const removed = changes.remove.map((f) => f.name).filter((name) => Object.hasOwn(item, name));
+    const set: [string, unknown][] = [];
+    const removedByName = new Set(changes.remove.map((f) => f.name));
+    for (const field of changes.anonymise) {
+      // Erasure wins: a field both to remove and to anonymise is removed.
+      if (removedByName.has(field.name) || !Object.hasOwn(item, field.name)) continue;
+      const result = await context.anonymise(field, item[field.name]);
+      if (result.remove) removed.push(field.name);
+      else if (!isDeepStrictEqual(result.value, item[field.name])) set.push([field.name, result.value]);
+    }
+    const names = [...new Set(removed)];
+    if (names.length + set.length === 0) return 0;
+
+    const update = buildUpdate(this.config.keyAttribute, names, set);
+    try {
+      await this.send('UpdateItem', () => this.client.send(new UpdateCommand({ TableName: this.config.tableName, Key: key, ...update })));
+    } catch (error) {
+      // The item was deleted between read and write: nothing of it is left to change.
+      if (isConditionalCheckFailed(error)) return 0;
+      throw error;
+    }
+    return names.length + set.length;
+  }
+
+  /** How this subject is found: by key, or through the index. */
+  private lookup(subject: InvocationSubject): Lookup {
+    const { keyAttribute, indexName, indexAttribute } = this.config;
+    const byKey = subject.locator[keyAttribute];
+    if (byKey !== undefined) return { by: 'key', value: byKey };
+    if (indexName !== undefined && indexAttribute !== undefined) {
+      const byIndex = subject.identifiers[indexAttribute] ?? subject.locator[indexAttribute];
+      if (byIndex !== undefined) return { by: 'index', value: byIndex };
+    }
+    return { by: 'key', value: subject.subjectId };
+  }
+
+  /** The primary keys of the subject's items (without a sort key: the one key, whether or not the item exists). */
+  private async keysOf(subject: InvocationSubject): Promise<Key[]> {
+    const { tableName, keyAttribute, sortKeyAttribute, indexName, indexAttribute } = this.config;
+    const lookup = this.lookup(subject);
+    if (lookup.by === 'key' && sortKeyAttribute === undefined) return [{ [keyAttribute]: lookup.value }];
+
+    const attribute = lookup.by === 'key' ? keyAttribute : (indexAttribute as string);
+    const projected = [keyAttribute, ...(sortKeyAttribute ? [sortKeyAttribute] : [])];
+    const names: Record<string, string> = { '#match': attribute };
+    projected.forEach((name, i) => (names[`#key${i}`] = name));
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: tableName,
+        ...(lookup.by === 'index' ? { IndexName: indexName } : { ConsistentRead: true }),
+        KeyConditionExpression: '#match = :match',
+        ProjectionExpression: projected.map((_, i) => `#key${i}`).join(', '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':match': lookup.value },
+      },
+    );
+    const keys: Key[] = [];
+    try {
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) keys.push(Object.fromEntries(projected.map((name) => [name, item[name]])));
+      }
+    } catch (error) {
+      throw toConnectorError(error, `dynamodb: Query of table "${tableName}"${lookup.by === 'index' ? ` index "${indexName}"` : ''}`);
+    }
+    // An index may list an item twice while it is being written; act on each item once.
+    return keys.filter((key, i) => keys.findIndex((other) => isDeepStrictEqual(other, key)) === i);
+  }
+
+  private async send<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw error;
+      throw toConnectorError(error, `dynamodb: ${operation} on table "${this.config.tableName}"`);
+    }
+  }
+}
+
+/**
+ * `REMOVE #r0, #r1 SET #s0 = :s0`, with every name and value as a placeholder, conditional on the item
+ * existing (its partition key attribute is present).
+ */
+export function buildUpdate(
+  partitionKey: string,
+  remove: readonly string[],
+  set: readonly (readonly [string, unknown])[],
+): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  const names: Record<string, string> = { '#pk': partitionKey };
+  const values: Record<string, unknown> = {};
+  const clauses: string[] = [];
+  if (remove.length > 0) {
+    remove.forEach((name, i) => (names[`#r${i}`] = name));
+    clauses.push(`REMOVE ${remove.map((_, i) => `#r${i}`).join(', ')}`);
+  }
+  if (set.length > 0) {
+    set.forEach(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+    });
+    clauses.push(`SET ${set.map((_, i) => `#s${i} = :s${i}`).join(', ')}`);
+  }
+  return {
+    UpdateExpression: clauses.join(' '),
+    ConditionExpression: 'attribute_exists(#pk)',
+    ExpressionAttributeNames: names,
+    ...(set.length > 0 ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
+function isConditionalCheckFailed(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
+  );
+}

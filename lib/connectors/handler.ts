@@ -1,0 +1,107 @@
+/**
+ * The Lambda handler of a built-in connector function (lambdas/connectors/*.ts): one function per system.
+ *
+ * - Reads its system (`LETHE_SYSTEM`) and config (`LETHE_CONNECTOR_CONFIG`, JSON) once, validated against
+ *   the connector type's schema; a problem is a `ConnectorPermanentError` naming it.
+ * - Reads the HMAC key of the `hmac` strategy from Secrets Manager (`LETHE_HMAC_SECRET`, cached), only when a
+ *   field uses it.
+ * - Runs the connector from `connectorRegistry`, logs and counts what happened, rethrows connector errors
+ *   (Lambda reports their name as `errorType`, which the state machine retries or catches).
+ *
+ * Logs carry the system, the operation id, subjectRefs, statuses, counts and error names and messages (which
+ * connectors write without personal data); never the invocation itself, a subject id, an identifier, a
+ * locator or a field value.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ENV, type ConnectorResult } from '../runtime/contract';
+import { logger as defaultLogger, metrics as defaultMetrics } from '../runtime/observability';
+import { secretKeySource } from '../runtime/subject-ref';
+import type { Connector } from './connector';
+import { ConnectorPermanentError, toConnectorError } from './errors';
+import { connectorRegistry, type AnyConnectorOptions } from './registry';
+
+/** Metrics a connector function publishes (dimension `system`; errors also `error`: the error's name). */
+export const CONNECTOR_METRICS = {
+  subjects: 'ConnectorSubjects',
+  records: 'ConnectorRecords',
+  fields: 'ConnectorFields',
+  objects: 'ConnectorObjects',
+  errors: 'ConnectorErrors',
+} as const;
+
+export type BuiltInFunctionConnector = 'dynamodb' | 's3' | 'http';
+
+export interface ConnectorHandlerOptions extends AnyConnectorOptions {
+  /** @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default the shared Powertools logger (lib/runtime/observability.ts) */
+  readonly logger?: typeof defaultLogger;
+  /** @default the shared Powertools metrics */
+  readonly metrics?: typeof defaultMetrics;
+}
+
+/** Builds the connector of this function from its environment. */
+export function connectorFromEnv(type: BuiltInFunctionConnector, options: ConnectorHandlerOptions = {}): Connector {
+  const env = options.env ?? process.env;
+  const system = env[ENV.connectorSystem];
+  if (!system) throw new ConnectorPermanentError(`${ENV.connectorSystem} is not set: the function does not know which system it serves`);
+  const raw = env[ENV.connectorConfig];
+  if (!raw) throw new ConnectorPermanentError(`${ENV.connectorConfig} is not set: system "${system}" has no connector config`);
+  let config: unknown;
+  try {
+    config = JSON.parse(raw);
+  } catch (error) {
+    throw new ConnectorPermanentError(`${ENV.connectorConfig} of system "${system}" is not JSON`, { cause: error });
+  }
+  const hmacSecret = env[ENV.hmacSecret];
+  const hmacKey = options.hmacKey ?? (hmacSecret ? secretKeySource(hmacSecret) : undefined);
+  return connectorRegistry.create(type, system, config, { ...options, hmacKey });
+}
+
+/** The Lambda handler of a built-in connector function. */
+export function createConnectorHandler(type: BuiltInFunctionConnector, options: ConnectorHandlerOptions = {}) {
+  const logger = options.logger ?? defaultLogger;
+  const metrics = options.metrics ?? defaultMetrics;
+  let connector: Connector | undefined;
+
+  async function runConnector(event: unknown): Promise<ConnectorResult> {
+    const system = (options.env ?? process.env)[ENV.connectorSystem] ?? 'unknown';
+    metrics.addDimension('system', system);
+    const operationId = (event as { operationId?: unknown } | null)?.operationId;
+    const subjects = (event as { subjects?: unknown } | null)?.subjects;
+    logger.info('connector invoked', {
+      system,
+      connector: type,
+      operationId: typeof operationId === 'string' ? operationId : undefined,
+      subjects: Array.isArray(subjects) ? subjects.length : undefined,
+    });
+    try {
+      connector ??= connectorFromEnv(type, options);
+      const result = await connector.run(event);
+      const total = { records: 0, fields: 0, objects: 0 };
+      for (const outcome of result.subjects) {
+        logger.info('subject done', { system, subjectRef: outcome.subjectRef, status: outcome.status, counts: outcome.counts });
+        total.records += outcome.counts.records;
+        total.fields += outcome.counts.fields;
+        total.objects += outcome.counts.objects;
+      }
+      metrics.addMetric(CONNECTOR_METRICS.subjects, MetricUnit.Count, result.subjects.length);
+      metrics.addMetric(CONNECTOR_METRICS.records, MetricUnit.Count, total.records);
+      metrics.addMetric(CONNECTOR_METRICS.fields, MetricUnit.Count, total.fields);
+      metrics.addMetric(CONNECTOR_METRICS.objects, MetricUnit.Count, total.objects);
+      return result;
+    } catch (caught) {
+      const error = toConnectorError(caught, `${type} connector of system "${system}"`);
+      logger.error('connector failed', { system, error: error.name, reason: error.message });
+      metrics.addDimension('error', error.name);
+      metrics.addMetric(CONNECTOR_METRICS.errors, MetricUnit.Count, 1);
+      throw error;
+    }
+  }
+
+  return middy<unknown, ConnectorResult, Error, Context>(runConnector).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}

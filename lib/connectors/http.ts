@@ -1,0 +1,108 @@
+/**
+ * The HTTP connector: one signed webhook call per invocation (the whole batch), to a SaaS that erases the
+ * subjects in its own system and answers with an outcome for each (format: webhook.ts, docs/connectors.md).
+ *
+ * - The signing secret is read from Secrets Manager (`config.secretName`, cached).
+ * - Timeout `config.timeoutSeconds` (default 10) for the whole exchange, body included.
+ * - 408, 429, 5xx, timeouts and network failures are transient (the state machine retries them with the same
+ *   `Idempotency-Key`); other 4xx, redirects and a response that is not a valid answer are permanent.
+ * - No retry here: retrying is the state machine's job. Messages name the status, never the response body
+ *   (which could echo personal data).
+ */
+import type { ConnectorSubjectOutcome } from '../runtime/contract';
+import { secretKeySource, type KeySource } from '../runtime/subject-ref';
+import type { HttpConnectorConfig } from './config';
+import { Connector, type ConnectorOptions, type Invocation } from './connector';
+import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
+import { checkOutcomes, parseOrThrow } from './invocation';
+import { IDEMPOTENCY_HEADER, signWebhook, SIGNATURE_HEADER, WebhookResponseSchema, type WebhookRequest } from './webhook';
+
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+export interface HttpConnectorOptions extends ConnectorOptions {
+  /** The webhook signing secret. @default Secrets Manager `config.secretName`, cached */
+  readonly signingKey?: KeySource;
+  /** @default Node's fetch (undici) */
+  readonly fetch?: typeof fetch;
+  /** The clock for the signature's timestamp, in milliseconds. @default Date.now */
+  readonly now?: () => number;
+}
+
+export class HttpConnector extends Connector<HttpConnectorConfig> {
+  public readonly type = 'http';
+  private readonly signingKey: KeySource;
+  private readonly fetch: typeof fetch;
+  private readonly now: () => number;
+
+  public constructor(system: string, config: HttpConnectorConfig, options: HttpConnectorOptions = {}) {
+    super(system, config, options);
+    this.signingKey = options.signingKey ?? secretKeySource(config.secretName);
+    this.fetch = options.fetch ?? fetch;
+    this.now = options.now ?? Date.now;
+  }
+
+  protected override async process(invocation: Invocation): Promise<readonly ConnectorSubjectOutcome[]> {
+    if (invocation.subjects.length === 0) return [];
+    const request: WebhookRequest = {
+      system: invocation.system,
+      operationId: invocation.operationId,
+      subjects: invocation.subjects.map((s) => ({
+        subjectRef: s.subjectRef,
+        subjectId: s.subjectId,
+        locator: s.locator,
+        identifiers: s.identifiers,
+        record: s.record,
+        removeFields: s.removeFields,
+        anonymiseFields: s.anonymiseFields,
+      })),
+    };
+    const body = JSON.stringify(request);
+    let secret: string | Uint8Array;
+    try {
+      secret = await this.signingKey();
+    } catch (error) {
+      throw toConnectorError(error, `http: reading the signing secret "${this.config.secretName}"`);
+    }
+    const signature = signWebhook(secret, body, Math.floor(this.now() / 1000));
+    const timeoutSeconds = this.config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const where = `http: POST to the webhook of system "${this.system}"`;
+
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.fetch(this.config.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          [SIGNATURE_HEADER]: signature,
+          [IDEMPOTENCY_HEADER]: invocation.operationId,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutSeconds * 1000),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'TimeoutError') {
+        throw new ConnectorTransientError(`${where} timed out after ${timeoutSeconds} s`, { cause: error });
+      }
+      throw toConnectorError(error, where);
+    }
+
+    if (status === 408 || status === 429 || status >= 500) throw new ConnectorTransientError(`${where} answered HTTP ${status}`);
+    if (status < 200 || status >= 300) throw new ConnectorPermanentError(`${where} answered HTTP ${status}`);
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new ConnectorPermanentError(`${where}: the answer (HTTP ${status}) is not JSON`, { cause: error });
+    }
+    const answer = parseOrThrow(WebhookResponseSchema, data, `${where}: the answer`);
+    checkOutcomes(answer.subjects, invocation.subjects, `${where}: the answer`);
+    // In the order of the invocation.
+    const byRef = new Map(answer.subjects.map((s) => [s.subjectRef, s]));
+    return invocation.subjects.map((s) => byRef.get(s.subjectRef) as ConnectorSubjectOutcome);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The connector contract (`ConnectorInvocation` → `ConnectorResult` in lib/runtime/contract.ts) as zod
+ * schemas: every connector validates what it is given, and Lethe validates what a connector of the user's own
+ * (a Lambda function, a webhook) answers.
+ *
+ * Unknown keys are ignored rather than refused, so that a connector written against this version keeps
+ * working when a later Lethe adds a field. Error messages name the path and what was expected, never the
+ * value: the values are personal data.
+ */
+import { z } from 'zod';
+import { Strategy } from '../policy/schema';
+import { formatPath, type PathSegment } from '../policy/source';
+import type { ConnectorCounts, ConnectorInvocation, ConnectorResult, ConnectorSubject, ConnectorSubjectOutcome } from '../runtime/contract';
+import { ConnectorPermanentError } from './errors';
+
+const text = (what: string) => z.string({ error: `expected ${what} (text)` }).min(1, { error: `expected ${what}, got an empty string` });
+const textMap = (what: string) => z.record(z.string(), z.string({ error: `expected each ${what} value to be text` }));
+
+export const ConnectorFieldSchema = z.object({
+  name: text('the field name'),
+  category: text('the field category'),
+  anonymise: Strategy.optional(),
+});
+
+export const RECORD_ACTIONS = ['delete', 'anonymise', 'keep'] as const;
+
+export const ConnectorSubjectSchema = z.object({
+  subjectRef: text('subjectRef'),
+  subjectId: text('subjectId'),
+  locator: textMap('locator'),
+  identifiers: textMap('identifier'),
+  record: z.enum(RECORD_ACTIONS, { error: `expected record: ${RECORD_ACTIONS.join(' | ')}` }),
+  removeFields: z.array(ConnectorFieldSchema),
+  anonymiseFields: z.array(ConnectorFieldSchema),
+});
+
+export const ConnectorInvocationSchema = z.object({
+  system: text('the system id'),
+  purposes: z.array(text('a purpose id')),
+  subjects: z.array(ConnectorSubjectSchema).superRefine((subjects, ctx) => {
+    const seen = new Set<string>();
+    subjects.forEach((s, i) => {
+      if (seen.has(s.subjectRef))
+        ctx.addIssue({ code: 'custom', path: [i, 'subjectRef'], message: 'the same subject appears twice in one invocation' });
+      seen.add(s.subjectRef);
+    });
+  }),
+  operationId: text('operationId'),
+  policyHash: z.string({ error: 'expected policyHash (text)' }),
+});
+
+export const OUTCOME_STATUSES = ['erased', 'anonymised', 'fields-removed', 'fields-anonymised', 'nothing-found'] as const;
+
+const count = (what: string) =>
+  z.int({ error: `expected counts.${what}: a whole number >= 0` }).min(0, { error: `expected counts.${what}: a whole number >= 0` });
+
+export const ConnectorCountsSchema = z.object({ records: count('records'), fields: count('fields'), objects: count('objects') });
+
+export const ConnectorSubjectOutcomeSchema = z.object({
+  subjectRef: text('subjectRef'),
+  status: z.enum(OUTCOME_STATUSES, { error: `expected status: ${OUTCOME_STATUSES.join(' | ')}` }),
+  counts: ConnectorCountsSchema,
+});
+
+export const ConnectorResultSchema = z.object({
+  system: text('the system id'),
+  subjects: z.array(ConnectorSubjectOutcomeSchema),
+});
+
+/** An invocation as validated: field strategies are the policy's typed strategies. */
+export type Invocation = z.output<typeof ConnectorInvocationSchema>;
+export type InvocationSubject = z.output<typeof ConnectorSubjectSchema>;
+export type InvocationField = z.output<typeof ConnectorFieldSchema>;
+
+// The schemas and the contract's interfaces describe the same data: these fail to compile if they drift.
+const _invocationMatches = (i: Invocation): ConnectorInvocation => i;
+const _subjectMatches = (s: InvocationSubject): ConnectorSubject => s;
+const _resultMatches = (r: z.output<typeof ConnectorResultSchema>): ConnectorResult => r;
+const _outcomeMatches = (o: ConnectorSubjectOutcome): z.output<typeof ConnectorSubjectOutcomeSchema> => o;
+const _countsMatch = (c: ConnectorCounts): z.output<typeof ConnectorCountsSchema> => c;
+void [_invocationMatches, _subjectMatches, _resultMatches, _outcomeMatches, _countsMatch];
+
+/** Validates data against a schema; a problem is a `ConnectorPermanentError` naming the path, never the value. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, data: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 5).map((issue) => {
+    const path = formatPath(issue.path as PathSegment[]);
+    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    return path ? `${path}: ${message}` : message;
+  });
+  const more = result.error.issues.length > 5 ? `; and ${result.error.issues.length - 5} more` : '';
+  throw new ConnectorPermanentError(`${what} is invalid: ${problems.join('; ')}${more}`);
+}
+
+export function parseInvocation(data: unknown): Invocation {
+  return parseOrThrow(ConnectorInvocationSchema, data, 'connector invocation');
+}
+
+/**
+ * Validates a connector's answer to an invocation: the right system, and exactly one outcome for every
+ * subject asked about, no other.
+ */
+export function parseResult(
+  data: unknown,
+  invocation: Pick<ConnectorInvocation, 'system' | 'subjects'>,
+  what = 'connector result',
+): ConnectorResult {
+  const result = parseOrThrow(ConnectorResultSchema, data, what);
+  if (result.system !== invocation.system) {
+    throw new ConnectorPermanentError(`${what} is invalid: it is for system "${result.system}", expected "${invocation.system}"`);
+  }
+  checkOutcomes(result.subjects, invocation.subjects, what);
+  return result;
+}
+
+/** Exactly one outcome per subject asked about, no other (compared by subjectRef, an HMAC, safe to name). */
+export function checkOutcomes(
+  outcomes: readonly { readonly subjectRef: string }[],
+  subjects: readonly { readonly subjectRef: string }[],
+  what: string,
+): void {
+  const asked = new Set(subjects.map((s) => s.subjectRef));
+  const answered = new Set<string>();
+  for (const outcome of outcomes) {
+    // The unknown ref is not repeated: it comes from the connector and could be anything.
+    if (!asked.has(outcome.subjectRef))
+      throw new ConnectorPermanentError(`${what} is invalid: it answers for a subject that was not asked about`);
+    if (answered.has(outcome.subjectRef))
+      throw new ConnectorPermanentError(`${what} is invalid: it answers twice for subject ${outcome.subjectRef}`);
+    answered.add(outcome.subjectRef);
+  }
+  const missing = [...asked].filter((ref) => !answered.has(ref));
+  if (missing.length > 0) throw new ConnectorPermanentError(`${what} is invalid: no outcome for subject(s) ${missing.join(', ')}`);
+}

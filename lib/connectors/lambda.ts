@@ -1,0 +1,86 @@
+/**
+ * The Lambda connector: the user's own function (written with `defineConnector`, or by hand to the same
+ * contract) is invoked synchronously with the `ConnectorInvocation`, and its `ConnectorResult` is validated.
+ *
+ * A function error is classified by its `errorType` (the thrown error's name): `ConnectorTransientError` and a
+ * function timeout are transient, anything else is permanent. The function's error message is not repeated
+ * (it could carry personal data); it is in the function's own logs.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ERROR_NAMES, type ConnectorInvocation, type ConnectorResult, type ConnectorSubjectOutcome } from '../runtime/contract';
+import type { LambdaConnectorConfig } from './config';
+import { createLambdaClient } from './clients';
+import { Connector, type ConnectorOptions, type Invocation } from './connector';
+import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
+import { parseResult } from './invocation';
+
+export interface LambdaConnectorOptions extends ConnectorOptions {
+  /** @default a client for the function's own region */
+  readonly client?: LambdaClient;
+}
+
+/** errorType values of a failed invocation that are worth retrying. */
+const TRANSIENT_FUNCTION_ERRORS: readonly string[] = [ERROR_NAMES.transient, 'Sandbox.Timedout'];
+
+/**
+ * Invokes a connector function with one invocation and returns its validated result. Usable for any function
+ * that implements the contract, built-in or the user's.
+ */
+export async function invokeConnectorFunction(
+  client: LambdaClient,
+  functionName: string,
+  invocation: ConnectorInvocation,
+): Promise<ConnectorResult> {
+  const where = `lambda: connector function "${functionName}"`;
+  let response;
+  try {
+    response = await client.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: Buffer.from(JSON.stringify(invocation), 'utf8'),
+      }),
+    );
+  } catch (error) {
+    throw toConnectorError(error, `${where}: Invoke`);
+  }
+  const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+  if (response.FunctionError) {
+    const errorType = errorTypeOf(text) ?? response.FunctionError;
+    const message = `${where} failed: ${errorType}`;
+    throw TRANSIENT_FUNCTION_ERRORS.includes(errorType) ? new ConnectorTransientError(message) : new ConnectorPermanentError(message);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConnectorPermanentError(`${where} returned a payload that is not JSON`, { cause: error });
+  }
+  return parseResult(data, invocation, `${where}: the result`);
+}
+
+function errorTypeOf(payload: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    const type = (parsed as { errorType?: unknown } | null)?.errorType;
+    return typeof type === 'string' && type !== '' ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class LambdaFunctionConnector extends Connector<LambdaConnectorConfig> {
+  public readonly type = 'lambda';
+  private readonly client: LambdaClient;
+
+  public constructor(system: string, config: LambdaConnectorConfig, options: LambdaConnectorOptions = {}) {
+    super(system, config, options);
+    this.client = options.client ?? createLambdaClient();
+  }
+
+  protected override async process(invocation: Invocation): Promise<readonly ConnectorSubjectOutcome[]> {
+    if (invocation.subjects.length === 0) return [];
+    const result = await invokeConnectorFunction(this.client, this.config.functionName, invocation);
+    return result.subjects;
+  }
+}

@@ -1,0 +1,420 @@
+/**
+ * The S3 connector. A subject's objects are those under its prefix, or those tagged with it, or both
+ * (config: `S3ConnectorConfig`).
+ *
+ * - Prefix: the template (`customers/{customerId}/`) is filled from the locator; `{subjectId}` is the subject's
+ *   id unless the locator names it. A value that is empty, contains `/` or `..`, is `.`, or is missing from the
+ *   locator is refused (permanent error) before anything is done, because it could widen the prefix to other
+ *   subjects. Every placeholder is followed by `/` (the config schema enforces it), so `user1/` never matches
+ *   `user10/`.
+ * - Tag: every object version in the bucket is checked with GetObjectTagging; the subject's versions carry the
+ *   tag `tagKey` with the value `locator[tagKey]`, or the subject id. This reads the whole bucket: use it for
+ *   small buckets, or prefer a prefix.
+ *
+ * Delete (a real erasure): every version and every delete marker of the subject's objects (ListObjectVersions,
+ * all pages; DeleteObjects in batches of 1000; an error for any object fails the call). When only some versions
+ * of a key are tagged with the subject, only those are deleted: another subject's versions are never touched.
+ *
+ * Field actions: the current version of each object is read as JSON (an object, or an array of objects: its
+ * records), the fields (top-level keys) are removed or anonymised, and the result is written back as a new
+ * version with the same content type, metadata, encryption and tags; then every other version (and delete
+ * marker) of that key is deleted, since they still hold the old values. An object that is not JSON is a
+ * permanent error, raised before anything of that subject is written. Empty objects ("folder" markers) have no
+ * fields and are left alone.
+ *
+ * A store without versioning APIs (s3rver in local mode answers ListObjectVersions with MethodNotAllowed) is
+ * handled as unversioned: ListObjectsV2, and deletes by key.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  ListObjectVersionsCommand,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  S3Client,
+  type GetObjectCommandOutput,
+  type ObjectIdentifier,
+  type Tag,
+} from '@aws-sdk/client-s3';
+import { isDeepStrictEqual } from 'node:util';
+import { placeholders, type S3ConnectorConfig } from './config';
+import { createS3Client } from './clients';
+import {
+  SubjectConnector,
+  type ConnectorContext,
+  type ConnectorOptions,
+  type Counts,
+  type FieldChanges,
+  type InvocationSubject,
+} from './connector';
+import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
+
+export interface S3ConnectorOptions extends ConnectorOptions {
+  /** @default a client for `config.region`, path-style when an endpoint is set (see clients.ts) */
+  readonly client?: S3Client;
+}
+
+/** DeleteObjects takes at most 1000 keys per call. */
+export const DELETE_BATCH = 1000;
+
+/** One version or delete marker of a key. `versionId` is undefined in an unversioned store. */
+interface Entry {
+  readonly key: string;
+  readonly versionId?: string;
+  readonly latest: boolean;
+  readonly deleteMarker: boolean;
+}
+
+/** A key with some of the subject's data: `entries` are the subject's versions/markers of it, `whole` if it is all of them. */
+interface Target {
+  readonly key: string;
+  readonly entries: readonly Entry[];
+}
+
+/** The result of reading one object for a field action, before anything is written. */
+interface Rewrite {
+  readonly target: Target;
+  /** The current version to replace, with its new body; absent when the current data needs no change. */
+  readonly put?: {
+    readonly body: string;
+    readonly source: GetObjectCommandOutput;
+    readonly tags: readonly Tag[];
+    readonly records: number;
+    readonly fields: number;
+  };
+}
+
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
+  public readonly type = 's3';
+  private readonly client: S3Client;
+  /** Set once ListObjectVersions turned out unsupported (local S3 servers). */
+  private unversioned = false;
+
+  public constructor(system: string, config: S3ConnectorConfig, options: S3ConnectorOptions = {}) {
+    super(system, config, options);
+    this.client = options.client ?? createS3Client({ region: config.region });
+  }
+
+  /**
+   * The subject's prefix: the template with every placeholder filled. Throws a permanent error for a missing
+   * or unsafe value (the message names the placeholder, never the value).
+   */
+  public prefixOf(subject: Pick<InvocationSubject, 'locator' | 'subjectId'>, template: string): string {
+    const filled = template.replace(PLACEHOLDER, (_match, name: string) => {
+      const value = subject.locator[name] ?? (name === 'subjectId' ? subject.subjectId : undefined);
+      if (value === undefined) throw new ConnectorPermanentError(`the locator has no value for {${name}} of prefix "${template}"`);
+      if (value === '' || value === '.' || value.includes('/') || value.includes('..')) {
+        throw new ConnectorPermanentError(
+          `the value for {${name}} of prefix "${template}" is empty, ".", or contains "/" or "..": it could match other subjects' objects`,
+        );
+      }
+      return value;
+    });
+    // Defence in depth: the config schema already requires "/" after each placeholder.
+    for (const name of placeholders(template)) {
+      if (!template.includes(`{${name}}/`)) throw new ConnectorPermanentError(`in prefix "${template}", {${name}} is not followed by "/"`);
+    }
+    return filled;
+  }
+
+  private tagValueOf(subject: Pick<InvocationSubject, 'locator' | 'subjectId'>): string {
+    return subject.locator[this.config.tagKey as string] ?? subject.subjectId;
+  }
+
+  protected override validateSubject(subject: InvocationSubject, index: number): void {
+    try {
+      if (this.config.prefix) this.prefixOf(subject, this.config.prefix);
+    } catch (error) {
+      throw new ConnectorPermanentError(`subjects[${index}]: ${(error as Error).message}`);
+    }
+    if (this.config.tagKey && this.tagValueOf(subject) === '')
+      throw new ConnectorPermanentError(`subjects[${index}]: the tag value is empty`);
+  }
+
+  protected override async deleteRecord(subject: InvocationSubject): Promise<Counts> {
+    const targets = await this.targetsOf(subject);
+    await this.deleteEntries(targets.flatMap((t) => t.entries));
+    return { objects: targets.filter((t) => t.entries.some((e) => !e.deleteMarker)).length };
+  }
+
+  protected override async changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+    const targets = await this.targetsOf(subject);
+    // Read and transform everything first: an object that cannot be read as JSON stops the subject before any write.
+    const rewrites: Rewrite[] = [];
+    for (const target of targets) rewrites.push(await this.prepare(target, changes, context));
+
+    const counts = { records: 0, fields: 0, objects: 0 };
+    const stale: Entry[] = [];
+    for (const rewrite of rewrites) {
+      const { target, put } = rewrite;
+      // The version that holds the (new) current data and stays; every other version and marker goes.
+      const latest = target.entries.find((e) => e.latest && !e.deleteMarker);
+      let keep: string | undefined = latest ? (latest.versionId ?? 'null') : undefined;
+      if (put) {
+        // Unversioned (or versioning suspended): the put replaced the "null" version, which is now the new data.
+        keep = (await this.putLike(target.key, put.body, put.source, put.tags)) ?? 'null';
+        counts.records += put.records;
+        counts.fields += put.fields;
+      }
+      const old = target.entries.filter((e) => e.deleteMarker || keep === undefined || (e.versionId ?? 'null') !== keep);
+      stale.push(...old);
+      if (put || old.some((e) => !e.deleteMarker)) counts.objects++;
+    }
+    await this.deleteEntries(stale);
+    return counts;
+  }
+
+  /** Reads the current version of a target and computes its new body, if it changes. */
+  private async prepare(target: Target, changes: FieldChanges, context: ConnectorContext): Promise<Rewrite> {
+    const current = target.entries.find((e) => e.latest && !e.deleteMarker);
+    if (!current) return { target }; // Logically deleted: only old versions, all to delete.
+    const source = await this.call('GetObject', () =>
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: this.config.bucket,
+          Key: target.key,
+          ...(current.versionId ? { VersionId: current.versionId } : {}),
+        }),
+      ),
+    );
+    const text = (await source.Body?.transformToString('utf-8')) ?? '';
+    if (text.trim() === '') return { target };
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new ConnectorPermanentError(
+        `s3: an object of the subject in bucket "${this.config.bucket}" is not JSON; field actions need JSON objects`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const records = Array.isArray(document) ? document : [document];
+    let changedRecords = 0;
+    let changedFields = 0;
+    const updated: unknown[] = [];
+    for (const record of records) {
+      if (!isPlainObject(record)) {
+        updated.push(record);
+        continue;
+      }
+      const { value, fields } = await applyChanges(record, changes, context);
+      updated.push(value);
+      if (fields > 0) {
+        changedRecords++;
+        changedFields += fields;
+      }
+    }
+    if (changedFields === 0) return { target };
+    const tags = await this.tagsOf(target.key, current.versionId);
+    const body = JSON.stringify(Array.isArray(document) ? updated : updated[0]);
+    return { target, put: { body, source, tags, records: changedRecords, fields: changedFields } };
+  }
+
+  /** Writes a new version like the source (content type, metadata, encryption, tags); returns its version id. */
+  private async putLike(key: string, body: string, source: GetObjectCommandOutput, tags: readonly Tag[]): Promise<string | undefined> {
+    const tagging = new URLSearchParams(tags.map((t): [string, string] => [t.Key ?? '', t.Value ?? ''])).toString();
+    const written = await this.call('PutObject', () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.config.bucket,
+          Key: key,
+          Body: body,
+          ContentType: source.ContentType ?? 'application/json',
+          ...(source.Metadata && Object.keys(source.Metadata).length > 0 ? { Metadata: source.Metadata } : {}),
+          ...(source.CacheControl ? { CacheControl: source.CacheControl } : {}),
+          ...(source.ContentDisposition ? { ContentDisposition: source.ContentDisposition } : {}),
+          ...(source.ContentLanguage ? { ContentLanguage: source.ContentLanguage } : {}),
+          ...(source.StorageClass ? { StorageClass: source.StorageClass } : {}),
+          ...(source.ServerSideEncryption ? { ServerSideEncryption: source.ServerSideEncryption } : {}),
+          ...(source.SSEKMSKeyId ? { SSEKMSKeyId: source.SSEKMSKeyId } : {}),
+          ...(tagging ? { Tagging: tagging } : {}),
+        }),
+      ),
+    );
+    return written.VersionId;
+  }
+
+  /** The subject's objects: under its prefix, and/or tagged with it. */
+  private async targetsOf(subject: InvocationSubject): Promise<Target[]> {
+    const byKey = new Map<string, Map<string, Entry>>();
+    const add = (entries: readonly Entry[]) => {
+      for (const entry of entries) {
+        const versions = byKey.get(entry.key) ?? new Map<string, Entry>();
+        versions.set(entry.versionId ?? 'null', entry);
+        byKey.set(entry.key, versions);
+      }
+    };
+    if (this.config.prefix) {
+      const prefix = this.prefixOf(subject, this.config.prefix);
+      add((await this.list(prefix)).filter((e) => e.key.startsWith(prefix)));
+    }
+    if (this.config.tagKey) add(await this.tagged(this.config.tagKey, this.tagValueOf(subject)));
+    return [...byKey].map(([key, versions]) => ({ key, entries: [...versions.values()] }));
+  }
+
+  /**
+   * Versions tagged `tagKey=value`. For a key some of whose versions belong to someone else, only the
+   * subject's versions are returned; when every data version is the subject's, its delete markers come too.
+   */
+  private async tagged(tagKey: string, value: string): Promise<Entry[]> {
+    const all = await this.list(undefined);
+    const keys = new Map<string, Entry[]>();
+    for (const entry of all) keys.set(entry.key, [...(keys.get(entry.key) ?? []), entry]);
+    const found: Entry[] = [];
+    for (const [key, entries] of keys) {
+      const data = entries.filter((e) => !e.deleteMarker);
+      const mine: Entry[] = [];
+      for (const entry of data) {
+        const tags = await this.tagsOf(key, entry.versionId);
+        if (tags.some((t) => t.Key === tagKey && t.Value === value)) mine.push(entry);
+      }
+      if (mine.length === 0) continue;
+      found.push(...(mine.length === data.length ? entries : mine));
+    }
+    return found;
+  }
+
+  private async tagsOf(key: string, versionId: string | undefined): Promise<readonly Tag[]> {
+    const { TagSet } = await this.call('GetObjectTagging', () =>
+      this.client.send(
+        new GetObjectTaggingCommand({ Bucket: this.config.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+      ),
+    );
+    return TagSet ?? [];
+  }
+
+  /** Every version and delete marker under the prefix (the whole bucket without one), all pages. */
+  private async list(prefix: string | undefined): Promise<Entry[]> {
+    if (!this.unversioned) {
+      try {
+        return await this.listVersions(prefix);
+      } catch (error) {
+        if (!isUnsupported(error)) throw error;
+        this.unversioned = true;
+      }
+    }
+    const entries: Entry[] = [];
+    try {
+      for await (const page of paginateListObjectsV2(
+        { client: this.client },
+        { Bucket: this.config.bucket, ...(prefix ? { Prefix: prefix } : {}) },
+      )) {
+        for (const object of page.Contents ?? [])
+          if (object.Key !== undefined) entries.push({ key: object.Key, latest: true, deleteMarker: false });
+      }
+    } catch (error) {
+      throw toConnectorError(error, `s3: ListObjectsV2 in bucket "${this.config.bucket}"`);
+    }
+    return entries;
+  }
+
+  private async listVersions(prefix: string | undefined): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.config.bucket,
+            ...(prefix ? { Prefix: prefix } : {}),
+            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+            ...(versionIdMarker !== undefined ? { VersionIdMarker: versionIdMarker } : {}),
+          }),
+        );
+      } catch (error) {
+        if (isUnsupported(error)) throw error;
+        throw toConnectorError(error, `s3: ListObjectVersions in bucket "${this.config.bucket}"`);
+      }
+      for (const v of page.Versions ?? []) {
+        if (v.Key !== undefined) entries.push({ key: v.Key, versionId: v.VersionId, latest: v.IsLatest === true, deleteMarker: false });
+      }
+      for (const m of page.DeleteMarkers ?? []) {
+        if (m.Key !== undefined) entries.push({ key: m.Key, versionId: m.VersionId, latest: m.IsLatest === true, deleteMarker: true });
+      }
+      if (!page.IsTruncated) return entries;
+      if (page.NextKeyMarker === undefined && page.NextVersionIdMarker === undefined) {
+        throw new ConnectorTransientError(
+          `s3: ListObjectVersions in bucket "${this.config.bucket}" was truncated without a marker to continue from`,
+        );
+      }
+      keyMarker = page.NextKeyMarker;
+      versionIdMarker = page.NextVersionIdMarker;
+    }
+  }
+
+  /** DeleteObjects in batches of 1000 (each version explicitly); any per-object error fails the call. */
+  private async deleteEntries(entries: readonly Entry[]): Promise<void> {
+    const objects: ObjectIdentifier[] = entries.map((e) => ({
+      Key: e.key,
+      ...(e.versionId !== undefined ? { VersionId: e.versionId } : {}),
+    }));
+    for (let start = 0; start < objects.length; start += DELETE_BATCH) {
+      const batch = objects.slice(start, start + DELETE_BATCH);
+      const result = await this.call('DeleteObjects', () =>
+        this.client.send(new DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: batch, Quiet: true } })),
+      );
+      const errors = result.Errors ?? [];
+      if (errors.length > 0) {
+        // The codes are S3's (AccessDenied, SlowDown, InternalError...); the keys are not repeated here.
+        const codes = [...new Set(errors.map((e) => e.Code ?? 'Unknown'))];
+        const what = `s3: DeleteObjects in bucket "${this.config.bucket}" failed for ${errors.length} of ${batch.length} objects (${codes.join(', ')})`;
+        const transient = codes.every((c) => ['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout'].includes(c));
+        throw transient ? new ConnectorTransientError(what) : new ConnectorPermanentError(what);
+      }
+    }
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw toConnectorError(error, `s3: ${operation} in bucket "${this.config.bucket}"`);
+    }
+  }
+}
+
+/** Removes and anonymises the fields of one JSON record; counts the fields that changed. */
+async function applyChanges(
+  record: Record<string, unknown>,
+  changes: FieldChanges,
+  context: ConnectorContext,
+): Promise<{ value: Record<string, unknown>; fields: number }> {
+  const value = { ...record };
+  let fields = 0;
+  const removed = new Set(changes.remove.map((f) => f.name));
+  for (const name of removed) {
+    if (Object.hasOwn(value, name)) {
+      delete value[name];
+      fields++;
+    }
+  }
+  for (const field of changes.anonymise) {
+    if (removed.has(field.name) || !Object.hasOwn(value, field.name)) continue;
+    const result = await context.anonymise(field, value[field.name]);
+    if (result.remove) {
+      delete value[field.name];
+      fields++;
+    } else if (!isDeepStrictEqual(result.value, value[field.name])) {
+      value[field.name] = result.value;
+      fields++;
+    }
+  }
+  return { value, fields };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** S3-compatible stores without versioning answer ListObjectVersions with one of these. */
+function isUnsupported(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'MethodNotAllowed' || name === 'NotImplemented';
+}

@@ -1,0 +1,116 @@
+/**
+ * The connector SDK: write a connector of your own as a Lambda function in a few lines.
+ *
+ * ```ts
+ * import { defineConnector } from 'lethe/lib/connectors/sdk';
+ *
+ * export const handler = defineConnector({
+ *   async deleteRecord(subject) {
+ *     const deleted = await db.deleteCustomer(subject.locator.customerId ?? subject.subjectId);
+ *     return { records: deleted ? 1 : 0 };
+ *   },
+ *   async removeFields(subject, fields) {
+ *     const n = await db.clearColumns(subject.locator.customerId ?? subject.subjectId, fields.map((f) => f.name));
+ *     return { records: n > 0 ? 1 : 0, fields: n };
+ *   },
+ * });
+ * ```
+ *
+ * The handler validates the invocation (bad input: `ConnectorPermanentError`), calls your functions subject by
+ * subject, derives each status from your counts (all zero: `nothing-found`), and answers the
+ * `ConnectorResult`. Throw `ConnectorTransientError` for what is worth retrying; an AWS SDK throttling, 5xx or
+ * timeout error is classified as transient for you, anything else is permanent.
+ *
+ * Counts of one subject: `records` and `objects` are what you found and changed, `fields` the fields changed.
+ * When both `removeFields` and `anonymiseFields` run for a subject, their `fields` add up and `records` and
+ * `objects` are the larger of the two (both usually touch the same record).
+ */
+import { ENV, type ConnectorResult } from '../runtime/contract';
+import { secretKeySource } from '../runtime/subject-ref';
+import {
+  SubjectConnector,
+  type ConnectorContext,
+  type ConnectorOptions,
+  type Counts,
+  type FieldChanges,
+  type InvocationField,
+  type InvocationSubject,
+} from './connector';
+import { ConnectorPermanentError } from './errors';
+
+export { ConnectorPermanentError, ConnectorTransientError } from './errors';
+export type { ConnectorContext, Counts, FieldChanges, InvocationField, InvocationSubject } from './connector';
+
+export interface ConnectorHandlers {
+  /** Record action `delete`: delete every record of the subject. */
+  deleteRecord(subject: InvocationSubject, context: ConnectorContext): Promise<Counts>;
+  /** Remove these fields from the subject's records (record kept, or anonymised). */
+  removeFields?(subject: InvocationSubject, fields: readonly InvocationField[], context: ConnectorContext): Promise<Counts>;
+  /**
+   * Anonymise these fields in the subject's records, each by its strategy: `context.anonymise(field, value)`
+   * gives the new value (or tells you to remove the field).
+   */
+  anonymiseFields?(subject: InvocationSubject, fields: readonly InvocationField[], context: ConnectorContext): Promise<Counts>;
+  /** Record action `anonymise`. @default removeFields, then anonymiseFields */
+  anonymiseRecord?(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts>;
+}
+
+export interface DefineConnectorOptions extends ConnectorOptions {}
+
+/** A Lambda handler: `ConnectorInvocation` in, `ConnectorResult` out. */
+export type ConnectorHandler = (event: unknown) => Promise<ConnectorResult>;
+
+class DefinedConnector extends SubjectConnector<undefined> {
+  public readonly type = 'custom';
+
+  public constructor(
+    system: string,
+    private readonly handlers: ConnectorHandlers,
+    options: ConnectorOptions,
+  ) {
+    super(system, undefined, options);
+  }
+
+  protected override deleteRecord(subject: InvocationSubject, context: ConnectorContext): Promise<Counts> {
+    return this.handlers.deleteRecord(subject, context);
+  }
+
+  protected override anonymiseRecord(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+    return this.handlers.anonymiseRecord
+      ? this.handlers.anonymiseRecord(subject, changes, context)
+      : this.changeFields(subject, changes, context);
+  }
+
+  protected override async changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+    const parts: Counts[] = [];
+    if (changes.remove.length > 0) parts.push(await this.need('removeFields').call(this.handlers, subject, changes.remove, context));
+    if (changes.anonymise.length > 0)
+      parts.push(await this.need('anonymiseFields').call(this.handlers, subject, changes.anonymise, context));
+    return {
+      records: Math.max(0, ...parts.map((c) => c?.records ?? 0)),
+      objects: Math.max(0, ...parts.map((c) => c?.objects ?? 0)),
+      fields: parts.reduce((sum, c) => sum + (c?.fields ?? 0), 0),
+    };
+  }
+
+  private need(name: 'removeFields' | 'anonymiseFields'): NonNullable<ConnectorHandlers[typeof name]> {
+    const handler = this.handlers[name];
+    if (!handler) throw new ConnectorPermanentError(`this connector does not implement ${name}, and the invocation asks for it`);
+    return handler;
+  }
+}
+
+/**
+ * Turns your functions into a connector Lambda handler. The HMAC key for the `hmac` strategy is read from the
+ * Secrets Manager secret named by `LETHE_HMAC_SECRET` (or pass `options.hmacKey`).
+ */
+export function defineConnector(handlers: ConnectorHandlers, options: DefineConnectorOptions = {}): ConnectorHandler {
+  if (typeof handlers?.deleteRecord !== 'function') throw new TypeError('defineConnector: deleteRecord(subject, context) is required');
+  const hmacSecret = process.env[ENV.hmacSecret];
+  const hmacKey = options.hmacKey ?? (hmacSecret ? secretKeySource(hmacSecret) : undefined);
+  return async function connectorHandler(event: unknown): Promise<ConnectorResult> {
+    const system = (event as { system?: unknown } | null)?.system;
+    // A missing or bad system is reported by the invocation's validation, with every other problem.
+    return new DefinedConnector(typeof system === 'string' ? system : '', handlers, { ...options, hmacKey }).run(event);
+  };
+}

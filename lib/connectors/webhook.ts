@@ -1,0 +1,78 @@
+/**
+ * The webhook format of the HTTP connector: what Lethe POSTs to a SaaS, how it is signed, and what the SaaS
+ * answers. Receivers can use `verifyWebhookSignature` (or the ten lines in docs/connectors.md).
+ *
+ * Request: `POST <config.url>`, `Content-Type: application/json`, body `WebhookRequest`, headers
+ * - `X-Lethe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`
+ * - `Idempotency-Key: <operationId>` (the same for every retry of the same work)
+ * Response: 2xx with a `WebhookResponse` body: one outcome per subject sent.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { RecordAction } from '../runtime/contract';
+import { OUTCOME_STATUSES } from './invocation';
+
+export const SIGNATURE_HEADER = 'X-Lethe-Signature';
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+/** How old a signature a receiver should accept, by default. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+export interface WebhookField {
+  readonly name: string;
+  readonly category: string;
+  readonly anonymise?: { readonly strategy: string; readonly [option: string]: unknown };
+}
+
+export interface WebhookSubject {
+  readonly subjectRef: string;
+  readonly subjectId: string;
+  readonly locator: Readonly<Record<string, string>>;
+  readonly identifiers: Readonly<Record<string, string>>;
+  readonly record: RecordAction;
+  readonly removeFields: readonly WebhookField[];
+  readonly anonymiseFields: readonly WebhookField[];
+}
+
+export interface WebhookRequest {
+  readonly system: string;
+  readonly operationId: string;
+  readonly subjects: readonly WebhookSubject[];
+}
+
+const count = z.int().min(0).default(0);
+
+/** The SaaS's answer. Counts default to 0; statuses are the connector outcome statuses. */
+export const WebhookResponseSchema = z.object({
+  subjects: z.array(
+    z.object({
+      subjectRef: z.string().min(1),
+      status: z.enum(OUTCOME_STATUSES, { error: `expected status: ${OUTCOME_STATUSES.join(' | ')}` }),
+      counts: z.object({ records: count, fields: count, objects: count }).default({ records: 0, fields: 0, objects: 0 }),
+    }),
+  ),
+});
+export type WebhookResponse = z.input<typeof WebhookResponseSchema>;
+
+/** `t=<seconds>,v1=<hex>`: HMAC-SHA256 over `<seconds>.<body>` with the shared secret. */
+export function signWebhook(secret: string | Uint8Array, body: string, unixSeconds: number): string {
+  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`, 'utf8').digest('hex')}`;
+}
+
+/**
+ * For receivers: whether `header` is a valid signature of `body` (the raw request body, exactly as received)
+ * made within `toleranceSeconds` of `nowSeconds`. Compares in constant time.
+ */
+export function verifyWebhookSignature(
+  secret: string | Uint8Array,
+  body: string,
+  header: string | undefined | null,
+  options: { readonly toleranceSeconds?: number; readonly nowSeconds?: number } = {},
+): boolean {
+  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!match) return false;
+  const t = Number(match[1]);
+  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+  if (Math.abs(now - t) > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) return false;
+  const expected = Buffer.from(signWebhook(secret, body, t).slice(`t=${t},v1=`.length), 'hex');
+  return timingSafeEqual(expected, Buffer.from(match[2], 'hex'));
+}

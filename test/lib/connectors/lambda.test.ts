@@ -1,0 +1,79 @@
+import { InvokeCommand, LambdaClient, ResourceNotFoundException, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ConnectorPermanentError, ConnectorTransientError } from '../../../lib/connectors/errors';
+import { LambdaFunctionConnector } from '../../../lib/connectors/lambda';
+import { invocation, subject } from './fixtures';
+
+const lambda = mockClient(LambdaClient);
+const client = new LambdaClient({ region: 'eu-north-1' });
+const connector = () => new LambdaFunctionConnector('legacy', { functionName: 'my-legacy-eraser' }, { client });
+const legacy = (subjects = [subject(), subject({ subjectRef: 'ref-user10', subjectId: 'user10' })]) =>
+  invocation(subjects, { system: 'legacy' });
+const payload = (data: unknown) => Buffer.from(JSON.stringify(data)) as never;
+
+beforeEach(() => lambda.reset());
+
+test('invokes the function synchronously with the invocation, and returns its validated result', async () => {
+  const answer = {
+    system: 'legacy',
+    subjects: [
+      { subjectRef: 'ref-user1', status: 'erased', counts: { records: 2, fields: 0, objects: 0 } },
+      { subjectRef: 'ref-user10', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 } },
+    ],
+  };
+  lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(answer) });
+  const result = await connector().run(legacy());
+  const input = lambda.commandCalls(InvokeCommand)[0].args[0].input;
+  expect(input.FunctionName).toBe('my-legacy-eraser');
+  expect(input.InvocationType).toBe('RequestResponse');
+  expect(JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8'))).toEqual(legacy());
+  expect(result).toEqual(answer);
+});
+
+test.each([
+  ['ConnectorTransientError', ConnectorTransientError],
+  ['Sandbox.Timedout', ConnectorTransientError],
+  ['ConnectorPermanentError', ConnectorPermanentError],
+  ['Error', ConnectorPermanentError],
+  ['TypeError', ConnectorPermanentError],
+] as const)('a function error of type %s → %p, without the function’s message', async (errorType, expected) => {
+  lambda
+    .on(InvokeCommand)
+    .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorType, errorMessage: 'user1 not found' }) });
+  const error = await connector()
+    .run(legacy())
+    .catch((e: Error) => e);
+  expect(error).toBeInstanceOf(expected);
+  expect((error as Error).message).toBe(`lambda: connector function "my-legacy-eraser" failed: ${errorType}`);
+});
+
+test.each([
+  ['throttled', new TooManyRequestsException({ $metadata: { httpStatusCode: 429 }, message: 'Rate exceeded' }), ConnectorTransientError],
+  [
+    'no such function',
+    new ResourceNotFoundException({ $metadata: { httpStatusCode: 404 }, message: 'Function not found' }),
+    ConnectorPermanentError,
+  ],
+] as const)('Lambda itself %s → the right connector error', async (_what, error, expected) => {
+  lambda.on(InvokeCommand).rejects(error);
+  await expect(connector().run(legacy())).rejects.toThrow(expected);
+});
+
+test.each([
+  ['not JSON', Buffer.from('ok') as never, /not JSON/],
+  ['another system', payload({ system: 'crm', subjects: [] }), /it is for system "crm", expected "legacy"/],
+  [
+    'a missing subject',
+    payload({ system: 'legacy', subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }] }),
+    /no outcome for subject\(s\) ref-user10/,
+  ],
+  ['no counts', payload({ system: 'legacy', subjects: [{ subjectRef: 'ref-user1', status: 'erased' }] }), /subjects\[0\]\.counts/],
+])('a result that breaks the contract (%s) is permanent', async (_what, answer, message) => {
+  lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: answer });
+  await expect(connector().run(legacy())).rejects.toThrow(message);
+});
+
+test('no subjects: the function is not invoked', async () => {
+  expect(await connector().run(legacy([]))).toEqual({ system: 'legacy', subjects: [] });
+  expect(lambda.calls()).toHaveLength(0);
+});

@@ -1,0 +1,401 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+  type ListObjectVersionsCommandOutput,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { createS3Client } from '../../../lib/connectors/clients';
+import type { S3ConnectorConfig } from '../../../lib/connectors/config';
+import { ConnectorPermanentError, ConnectorTransientError } from '../../../lib/connectors/errors';
+import { S3Connector } from '../../../lib/connectors/s3';
+import { awsError, FIELDS, HMAC_KEY, invocation, subject } from './fixtures';
+
+const s3 = mockClient(S3Client);
+const client = new S3Client({ region: 'eu-north-1' });
+const connector = (config: Partial<S3ConnectorConfig> = { prefix: 'customers/{subjectId}/' }) =>
+  new S3Connector('files', { bucket: 'data', ...config }, { client, hmacKey: async () => HMAC_KEY });
+const files = (subjects: Parameters<typeof invocation>[0]) => invocation(subjects, { system: 'files' });
+
+type Versions = NonNullable<ListObjectVersionsCommandOutput['Versions']>;
+const version = (Key: string, VersionId: string, IsLatest = true) => ({ Key, VersionId, IsLatest });
+/** A GetObject body as the SDK gives it. */
+const body = (text: string) => ({ transformToString: async () => text }) as never;
+const deleted = () => s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete?.Objects ?? []);
+
+beforeEach(() => s3.reset());
+
+describe('the subject prefix', () => {
+  test.each([
+    ['customers/{subjectId}/', {}, 'user1', 'customers/user1/'],
+    ['customers/{customerId}/', { customerId: 'C-123' }, 'user1', 'customers/C-123/'],
+    ['t/{tenant}/u/{subjectId}/docs/', { tenant: 'acme' }, 'user1', 't/acme/u/user1/docs/'],
+    ['customers/{subjectId}/', { subjectId: 'from-locator' }, 'user1', 'customers/from-locator/'],
+    ['c/{subjectId}/', {}, 'Åsa Öberg+test@x.se %20?#&=', 'c/Åsa Öberg+test@x.se %20?#&=/'],
+  ])('%s with locator %j and id %s is %s', (template, locator, subjectId, expected) => {
+    expect(connector({ prefix: template }).prefixOf({ locator, subjectId }, template)).toBe(expected);
+  });
+
+  test.each([
+    ['empty', ''],
+    ['a slash', 'a/b'],
+    ['a leading slash', '/user1'],
+    ['".."', '..'],
+    ['".." inside', 'a..b'],
+    ['"."', '.'],
+  ])('a value that is %s is refused before any S3 call, without naming the value', async (_what, value) => {
+    const run = connector({ prefix: 'customers/{customerId}/' }).run(files([subject({ locator: { customerId: value } })]));
+    await expect(run).rejects.toThrow(ConnectorPermanentError);
+    await expect(run).rejects.toThrow(/subjects\[0\]: the value for \{customerId\} of prefix "customers\/\{customerId\}\/" is empty/);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  test("no subject's prefix is ever a prefix of another subject's (user1 vs user10, for any ids)", () => {
+    // GIVEN any two different ids that the connector accepts THEN neither filled prefix starts with the other
+    const template = 'tenants/{tenant}/customers/{subjectId}/';
+    const s = connector({ prefix: template });
+    const id = fc.string({ minLength: 1, unit: 'grapheme' }).filter((v) => v !== '.' && !v.includes('/') && !v.includes('..'));
+    fc.assert(
+      fc.property(
+        id,
+        id,
+        fc.string({ minLength: 1 }).filter((v) => v !== '.' && !v.includes('/') && !v.includes('..')),
+        (a, b, tenant) => {
+          fc.pre(a !== b);
+          const pa = s.prefixOf({ locator: { tenant }, subjectId: a }, template);
+          const pb = s.prefixOf({ locator: { tenant }, subjectId: b }, template);
+          expect(pa.startsWith(pb) || pb.startsWith(pa)).toBe(false);
+        },
+      ),
+    );
+  });
+
+  test('a prefix with special characters is sent to S3 exactly as filled', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({});
+    await connector({ prefix: 'c/{subjectId}/' }).run(files([subject({ subjectId: 'Åsa Öberg+test@x.se %20?#&=' })]));
+    expect(s3.commandCalls(ListObjectVersionsCommand)[0].args[0].input.Prefix).toBe('c/Åsa Öberg+test@x.se %20?#&=/');
+  });
+
+  test('a placeholder the locator does not fill is refused (never an empty or partial prefix)', async () => {
+    await expect(connector({ prefix: 'customers/{customerId}/' }).run(files([subject()]))).rejects.toThrow(
+      /the locator has no value for \{customerId\}/,
+    );
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  test('one bad subject in a batch stops the batch before the good one is touched', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({});
+    await expect(connector().run(files([subject(), subject({ subjectRef: 'ref-bad', subjectId: 'x/..' })]))).rejects.toThrow(
+      /subjects\[1\]/,
+    );
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
+
+describe('delete: every version and delete marker', () => {
+  test('user1 never touches user10: the prefix ends with "/", and keys outside it are ignored even if listed', async () => {
+    // GIVEN a (misbehaving) listing that also returns user10's objects
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [version('customers/user1/a.json', 'v1'), version('customers/user10/b.json', 'v2')],
+      DeleteMarkers: [{ Key: 'customers/user10/c.json', VersionId: 'm1', IsLatest: true }],
+    });
+    s3.on(DeleteObjectsCommand).resolves({});
+    const result = await connector().run(files([subject()]));
+    expect(s3.commandCalls(ListObjectVersionsCommand)[0].args[0].input).toEqual({ Bucket: 'data', Prefix: 'customers/user1/' });
+    expect(deleted()).toEqual([{ Key: 'customers/user1/a.json', VersionId: 'v1' }]);
+    expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'erased', counts: { records: 0, fields: 0, objects: 1 } });
+  });
+
+  test('all pages of versions, noncurrent versions and delete markers are deleted', async () => {
+    s3.on(ListObjectVersionsCommand)
+      .resolvesOnce({
+        IsTruncated: true,
+        NextKeyMarker: 'customers/user1/a.json',
+        NextVersionIdMarker: 'a2',
+        Versions: [version('customers/user1/a.json', 'a1', false), version('customers/user1/a.json', 'a2', false)],
+        DeleteMarkers: [{ Key: 'customers/user1/a.json', VersionId: 'dm-a', IsLatest: true }],
+      })
+      .resolvesOnce({ Versions: [version('customers/user1/b.json', 'b1')] });
+    s3.on(DeleteObjectsCommand).resolves({});
+    const result = await connector().run(files([subject()]));
+
+    const listings = s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input);
+    expect(listings).toEqual([
+      { Bucket: 'data', Prefix: 'customers/user1/' },
+      { Bucket: 'data', Prefix: 'customers/user1/', KeyMarker: 'customers/user1/a.json', VersionIdMarker: 'a2' },
+    ]);
+    expect(deleted()).toEqual(
+      expect.arrayContaining([
+        { Key: 'customers/user1/a.json', VersionId: 'a1' },
+        { Key: 'customers/user1/a.json', VersionId: 'a2' },
+        { Key: 'customers/user1/a.json', VersionId: 'dm-a' },
+        { Key: 'customers/user1/b.json', VersionId: 'b1' },
+      ]),
+    );
+    expect(deleted()).toHaveLength(4);
+    expect(s3.commandCalls(DeleteObjectsCommand)[0].args[0].input).toMatchObject({ Bucket: 'data', Delete: { Quiet: true } });
+    expect(result.subjects[0].counts.objects).toBe(2); // two keys held data
+  });
+
+  test('DeleteObjects gets at most 1000 objects per call', async () => {
+    const many: Versions = Array.from({ length: 2500 }, (_, i) => version(`customers/user1/${i}.json`, `v${i}`));
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: many });
+    s3.on(DeleteObjectsCommand).resolves({});
+    const result = await connector().run(files([subject()]));
+    expect(s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects?.length)).toEqual([1000, 1000, 500]);
+    expect(new Set(deleted().map((o) => o.Key)).size).toBe(2500);
+    expect(result.subjects[0].counts.objects).toBe(2500);
+  });
+
+  test('a second run finds nothing: nothing-found, no DeleteObjects', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({});
+    const result = await connector().run(files([subject()]));
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(result.subjects[0].status).toBe('nothing-found');
+  });
+
+  test.each([
+    ['AccessDenied', ConnectorPermanentError],
+    ['SlowDown', ConnectorTransientError],
+  ] as const)('a per-object %s error fails the call as %p, without naming keys', async (code, expected) => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/a.json', 'v1')] });
+    s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'customers/user1/a.json', VersionId: 'v1', Code: code, Message: 'no' }] });
+    const error = await connector()
+      .run(files([subject()]))
+      .catch((e: Error) => e);
+    expect(error).toBeInstanceOf(expected);
+    expect((error as Error).message).toContain(`failed for 1 of 1 objects (${code})`);
+    expect((error as Error).message).not.toContain('user1');
+  });
+
+  test('a store without versioning (s3rver: MethodNotAllowed) is listed with ListObjectsV2 and deleted by key', async () => {
+    s3.on(ListObjectVersionsCommand).rejects(awsError('MethodNotAllowed', 405));
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'customers/user1/a.json' }, { Key: 'customers/user1/b.json' }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+    const result = await connector().run(files([subject()]));
+    expect(s3.commandCalls(ListObjectsV2Command)[0].args[0].input).toEqual({ Bucket: 'data', Prefix: 'customers/user1/' });
+    expect(deleted()).toEqual([{ Key: 'customers/user1/a.json' }, { Key: 'customers/user1/b.json' }]);
+    expect(result.subjects[0].counts.objects).toBe(2);
+  });
+
+  test('the unversioned listing reads every page', async () => {
+    s3.on(ListObjectVersionsCommand).rejects(awsError('NotImplemented', 501));
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ IsTruncated: true, NextContinuationToken: 'page-2', Contents: [{ Key: 'customers/user1/a.json' }] })
+      .resolvesOnce({ Contents: [{ Key: 'customers/user1/b.json' }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+    await connector().run(files([subject()]));
+    // (the SDK paginator reuses its input object, so only the last call's token can be read back)
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
+    expect(s3.commandCalls(ListObjectsV2Command)[1].args[0].input).toMatchObject({
+      Bucket: 'data',
+      Prefix: 'customers/user1/',
+      ContinuationToken: 'page-2',
+    });
+    expect(deleted().map((o) => o.Key)).toEqual(['customers/user1/a.json', 'customers/user1/b.json']);
+  });
+
+  test('listing errors are classified: 503 transient, AccessDenied permanent', async () => {
+    s3.on(ListObjectVersionsCommand).rejectsOnce(awsError('ServiceUnavailable', 503)).rejectsOnce(awsError('AccessDenied', 403));
+    await expect(connector().run(files([subject()]))).rejects.toThrow(ConnectorTransientError);
+    await expect(connector().run(files([subject()]))).rejects.toThrow(ConnectorPermanentError);
+  });
+});
+
+describe('tagged objects', () => {
+  test('only versions tagged with the subject are deleted; a key all of whose versions are the subject’s loses its markers too', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        version('exports/a.json', 'a1'),
+        version('exports/shared.json', 's2'),
+        version('exports/shared.json', 's1', false),
+        version('exports/other.json', 'o1'),
+      ],
+      DeleteMarkers: [{ Key: 'exports/a.json', VersionId: 'dm-old', IsLatest: false }],
+    });
+    const tags: Record<string, string> = { a1: 'user1', s1: 'user1', s2: 'user10', o1: 'user10' };
+    s3.on(GetObjectTaggingCommand).callsFake((input: { VersionId: string }) => ({
+      TagSet: [{ Key: 'subject', Value: tags[input.VersionId] }],
+    }));
+    s3.on(DeleteObjectsCommand).resolves({});
+
+    const result = await connector({ tagKey: 'subject' }).run(files([subject()]));
+    expect(s3.commandCalls(ListObjectVersionsCommand)[0].args[0].input).toEqual({ Bucket: 'data' });
+    expect(deleted()).toEqual([
+      { Key: 'exports/a.json', VersionId: 'a1' },
+      { Key: 'exports/a.json', VersionId: 'dm-old' },
+      { Key: 'exports/shared.json', VersionId: 's1' }, // user10's current version s2 stays
+    ]);
+    expect(result.subjects[0].counts.objects).toBe(2);
+  });
+
+  test('the tag value comes from the locator when it names the tag key', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('x.json', 'v1')] });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'customer', Value: 'C-1' }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+    await connector({ tagKey: 'customer' }).run(files([subject({ locator: { customer: 'C-1' } })]));
+    expect(deleted()).toEqual([{ Key: 'x.json', VersionId: 'v1' }]);
+  });
+});
+
+describe('field actions on JSON objects', () => {
+  const record = { name: 'Ada Lovelace', email: 'ada@example.com', phone: '+46701234567', plan: 'pro' };
+
+  test('rewrites the current version like the original, then deletes every old version and marker', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [version('customers/user1/profile.json', 'v2'), version('customers/user1/profile.json', 'v1', false)],
+      DeleteMarkers: [{ Key: 'customers/user1/profile.json', VersionId: 'dm', IsLatest: false }],
+    });
+    s3.on(GetObjectCommand).resolves({
+      Body: body(JSON.stringify(record)),
+      ContentType: 'application/json',
+      Metadata: { source: 'app' },
+      SSEKMSKeyId: 'k',
+    });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'team', Value: 'a b&c' }] });
+    s3.on(PutObjectCommand).resolves({ VersionId: 'v3' });
+    s3.on(DeleteObjectsCommand).resolves({});
+
+    const result = await connector().run(
+      files([subject({ record: 'keep', removeFields: [FIELDS.phone], anonymiseFields: [FIELDS.name] })]),
+    );
+
+    expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({
+      Bucket: 'data',
+      Key: 'customers/user1/profile.json',
+      VersionId: 'v2',
+    });
+    const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(JSON.parse(put.Body as string)).toEqual({ name: '[erased]', email: 'ada@example.com', plan: 'pro' });
+    expect(put).toMatchObject({
+      Bucket: 'data',
+      Key: 'customers/user1/profile.json',
+      ContentType: 'application/json',
+      Metadata: { source: 'app' },
+      SSEKMSKeyId: 'k',
+      Tagging: 'team=a+b%26c',
+    });
+    expect(deleted()).toEqual([
+      { Key: 'customers/user1/profile.json', VersionId: 'v2' },
+      { Key: 'customers/user1/profile.json', VersionId: 'v1' },
+      { Key: 'customers/user1/profile.json', VersionId: 'dm' },
+    ]);
+    expect(result.subjects[0]).toEqual({
+      subjectRef: 'ref-user1',
+      status: 'fields-removed',
+      counts: { records: 1, fields: 2, objects: 1 },
+    });
+  });
+
+  test('an array of records: each record is changed; anonymise → anonymised', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/orders.json', 'v1')] });
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify([record, { ...record, email: 'other@example.com' }, 'note'])) });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(PutObjectCommand).resolves({ VersionId: 'v2' });
+    s3.on(DeleteObjectsCommand).resolves({});
+    const result = await connector().run(
+      files([subject({ record: 'anonymise', removeFields: [FIELDS.phone], anonymiseFields: [FIELDS.email] })]),
+    );
+    const written = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(written).toHaveLength(3);
+    expect(written[0].phone).toBeUndefined();
+    expect(written[0].email).toMatch(/^[0-9a-f]{64}$/);
+    expect(written[1].email).not.toBe(written[0].email);
+    expect(written[2]).toBe('note');
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.Tagging).toBeUndefined();
+    expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'anonymised', counts: { records: 2, fields: 4, objects: 1 } });
+  });
+
+  test('an unversioned store: the rewritten object (version "null") is never deleted', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/p.json', 'null')] });
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify(record)) });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(PutObjectCommand).resolves({}); // no VersionId: unversioned
+    const result = await connector().run(files([subject({ record: 'keep', removeFields: [FIELDS.phone] })]));
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(result.subjects[0].status).toBe('fields-removed');
+  });
+
+  test('already anonymised and no old versions: nothing written, nothing-found (idempotent)', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/p.json', 'v9')] });
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ name: '[erased]', plan: 'pro' })) });
+    const result = await connector().run(
+      files([subject({ record: 'keep', removeFields: [FIELDS.phone], anonymiseFields: [FIELDS.name] })]),
+    );
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(result.subjects[0].status).toBe('nothing-found');
+  });
+
+  test('current data already clean but old versions remain (a crash last time): the old versions are deleted', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [version('customers/user1/p.json', 'v2'), version('customers/user1/p.json', 'v1', false)],
+    });
+    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ plan: 'pro' })) });
+    s3.on(DeleteObjectsCommand).resolves({});
+    const result = await connector().run(files([subject({ record: 'keep', removeFields: [FIELDS.phone] })]));
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(deleted()).toEqual([{ Key: 'customers/user1/p.json', VersionId: 'v1' }]);
+    expect(result.subjects[0].counts.objects).toBe(1);
+  });
+
+  test('an object that is not JSON stops the subject before any write, without naming the key', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [version('customers/user1/a.json', 'v1'), version('customers/user1/photo.jpg', 'v1')],
+    });
+    s3.on(GetObjectCommand, { Key: 'customers/user1/a.json' }).resolves({ Body: body(JSON.stringify(record)) });
+    s3.on(GetObjectCommand, { Key: 'customers/user1/photo.jpg' }).resolves({ Body: body('\u00ff\u00d8 not json') });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    const error = await connector()
+      .run(files([subject({ record: 'keep', removeFields: [FIELDS.phone] })]))
+      .catch((e: Error) => e);
+    expect(error).toBeInstanceOf(ConnectorPermanentError);
+    expect((error as Error).message).toMatch(/is not JSON; field actions need JSON objects/);
+    expect((error as Error).message).not.toContain('user1');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
+  test('a logically deleted object (current = delete marker): its old versions and markers are deleted', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [version('customers/user1/p.json', 'null', false)],
+      DeleteMarkers: [{ Key: 'customers/user1/p.json', VersionId: 'dm', IsLatest: true }],
+    });
+    s3.on(DeleteObjectsCommand).resolves({});
+    await connector().run(files([subject({ record: 'keep', removeFields: [FIELDS.phone] })]));
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(deleted()).toEqual([
+      { Key: 'customers/user1/p.json', VersionId: 'null' },
+      { Key: 'customers/user1/p.json', VersionId: 'dm' },
+    ]);
+  });
+});
+
+describe('the S3 client', () => {
+  test('with an endpoint (s3rver): path-style, checksums only when required', async () => {
+    const local = createS3Client({ endpoint: 'http://127.0.0.1:4569', region: 'eu-north-1' });
+    expect(local.config.forcePathStyle).toBe(true);
+    expect(await local.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    expect(await local.config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
+    const endpoint = await local.config.endpoint?.();
+    expect(endpoint?.hostname).toBe('127.0.0.1');
+  });
+
+  test('without an endpoint: virtual-hosted style (S3 default)', () => {
+    const saved = { a: process.env.AWS_ENDPOINT_URL, b: process.env.AWS_ENDPOINT_URL_S3 };
+    delete process.env.AWS_ENDPOINT_URL;
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    try {
+      expect(createS3Client({ region: 'eu-north-1' }).config.forcePathStyle).toBeFalsy();
+    } finally {
+      if (saved.a !== undefined) process.env.AWS_ENDPOINT_URL = saved.a;
+      if (saved.b !== undefined) process.env.AWS_ENDPOINT_URL_S3 = saved.b;
+    }
+  });
+});
