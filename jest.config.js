@@ -4,7 +4,12 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Type checking is done once by `tsc` in `npm test`; ts-jest only transpiles.
-  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+    // middy is ESM-only: its files are transpiled to CommonJS too (see transformIgnorePatterns).
+    '^.+/node_modules/@middy/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.lethe/'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

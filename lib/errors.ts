@@ -69,3 +69,76 @@ export class FileError extends LetheError {
     this.name = 'FileError';
   }
 }
+
+/** The stack's region is not one the policy allows (`deployment.regions`): synthesis stops. */
+export class RegionNotAllowedError extends LetheError {
+  public readonly region: string;
+  public readonly allowed: readonly string[];
+
+  public constructor(region: string, allowed: readonly string[], policyFile: string, options?: { cause?: unknown }) {
+    super(
+      `region "${region}" is not allowed by ${policyFile}: deployment.regions allows ${allowed.join(', ')}. ` +
+        `Deploy to one of them (npx cdk synth -c region=${allowed[0]}) or change deployment.regions in the policy.`,
+      options,
+    );
+    this.name = 'RegionNotAllowedError';
+    this.region = region;
+    this.allowed = allowed;
+  }
+}
+
+/** The stack cannot be built as configured (a missing file, a prop out of range): synthesis stops. */
+export class StackConfigError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StackConfigError';
+  }
+}
+
+/** No erasure request has this id (contract ERROR_NAMES.notFound; the API answers 404). */
+export class RequestNotFoundError extends LetheError {
+  public readonly requestId: string;
+
+  public constructor(requestId: string, options?: { cause?: unknown }) {
+    super(`no erasure request has id "${requestId}"`, options);
+    this.name = 'RequestNotFoundError';
+    this.requestId = requestId;
+  }
+}
+
+/** The request is valid but conflicts with the state it would change (an extension twice; an Idempotency-Key reused). */
+export class ConflictError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** A Lethe function is deployed without what it needs (an environment variable, a table for a purpose). */
+export class RuntimeConfigError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RuntimeConfigError';
+  }
+}
+
+/** The audit chain could not be written (a sequence number could not be claimed), or read back. */
+export class AuditChainError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuditChainError';
+  }
+}
+
+/** A request body is larger than the API accepts (413). */
+export class BodyTooLargeError extends LetheError {
+  public readonly limit: number;
+  public readonly size: number;
+
+  public constructor(size: number, limit: number) {
+    super(`the request body is ${size} bytes; at most ${limit} bytes are accepted`);
+    this.name = 'BodyTooLargeError';
+    this.limit = limit;
+    this.size = size;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { DocumentError, LetheError, formatIssue } from '../errors';
+import { DocumentError, InputError, LetheError, formatIssue } from '../errors';
 import { parseHoldingFile, parseNow, parseSubjectFile } from '../inputs';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
@@ -130,6 +130,25 @@ export function buildProgram(io: Io): Command {
       else io.stdout(text);
     });
 
+  const audit = program.command('audit').description('the audit trail of erasures and expiries');
+  audit
+    .command('verify')
+    .description('check the hash chain of audit records and report its first break (an edited or removed record); exit 0 intact, 1 broken')
+    .option('--bucket <name>', 'the audit bucket (records under audit/)')
+    .option('--endpoint-url <url>', 'an S3-compatible endpoint for --bucket, e.g. http://127.0.0.1:4569 in local mode')
+    .option('--dir <path>', 'a directory of records instead (its audit/ folder when it has one)')
+    .action(async (opts: { bucket?: string; endpointUrl?: string; dir?: string }) => {
+      if (!opts.bucket === !opts.dir) throw new InputError('give either --bucket <name> or --dir <path>');
+      if (opts.endpointUrl && !opts.bucket) throw new InputError('--endpoint-url goes with --bucket');
+      // Loaded here: the AWS SDK is not needed by the other commands.
+      const { directorySource, formatReport, s3Source, verifyChain } = await import('../audit');
+      const { createS3Client } = await import('../connectors/clients');
+      const source = opts.dir ? directorySource(opts.dir) : s3Source(createS3Client({ endpoint: opts.endpointUrl }), opts.bucket!);
+      const result = await verifyChain(source);
+      if (result.break) throw new LetheError(formatReport(source, result));
+      io.stdout(`${formatReport(source, result)}\n`);
+    });
+
   return program;
 }
 
@@ -138,6 +157,17 @@ export function run(argv: readonly string[], io: Io = processIo): number {
   const program = buildProgram(io);
   try {
     program.parse([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+/** Like `run`, for every command including those that do I/O (`audit verify`): what the `lethe` binary calls. */
+export async function runAsync(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     return report(error, io);
@@ -164,4 +194,4 @@ function report(error: unknown, io: Io): number {
   return EXIT.badInput;
 }
 
-if (require.main === module) process.exitCode = run(process.argv.slice(2));
+if (require.main === module) void runAsync(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -1,0 +1,31 @@
+/**
+ * Scheduled: publishes METRICS.openRequestsNearDeadline, the number of open erasure requests whose deadline is
+ * within LETHE_DEADLINE_WARNING_DAYS days (default 7) or past. The stack alarms on it.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../lib/runtime/contract';
+import { withPowertools } from '../lib/runtime/handler';
+import { countOpenNearDeadline, warningDays } from '../lib/runtime/monitor';
+import { logger, metrics } from '../lib/runtime/observability';
+import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
+
+export interface DeadlineReport {
+  readonly days: number;
+  readonly openRequestsNearDeadline: number;
+}
+
+export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
+  return withPowertools<unknown, DeadlineReport>(
+    async () => {
+      const rt = getRuntime();
+      const days = warningDays(rt);
+      const count = await countOpenNearDeadline(rt, days);
+      metrics.addMetric(METRICS.openRequestsNearDeadline, MetricUnit.Count, count);
+      logger.info('open erasure requests near their deadline', { days, count });
+      return { days, openRequestsNearDeadline: count };
+    },
+    { metrics: true },
+  );
+}
+
+export const handler = makeHandler();

@@ -1,0 +1,15 @@
+export { canonicalJson, hashOfRecord, sha256Hex } from './canonical';
+export { AUDIT_PREFIX, type AuditEntry, auditFileName, auditObjectKey, chainRecord, GENESIS_HASH, padSeq, serialiseRecord } from './record';
+export {
+  type AuditSource,
+  BREAK_KINDS,
+  type BreakKind,
+  type ChainBreak,
+  directorySource,
+  formatReport,
+  s3Source,
+  verifyChain,
+  type VerifyOptions,
+  type VerifyReport,
+} from './verify';
+export { AuditWriter, type AuditWriterProps, OBJECT_LOCK_MODES, type ObjectLockMode } from './writer';

@@ -1,0 +1,60 @@
+/**
+ * Audit records (contract `AuditRecord`): one per action on a subject's data in one system. A record holds no
+ * raw personal data: the subject appears only as a keyed HMAC of its id, the rest is ids, names from the policy,
+ * statuses and counts. Records are chained: each carries the previous record's hash, and its own hash covers
+ * every field, so an edited, removed or inserted record breaks the chain (see `verify.ts`).
+ */
+import type { AuditRecord } from '../runtime/contract';
+import { hashOfRecord } from './canonical';
+
+/** What the caller says about an action; the chain adds `seq`, `prevHash` and `hash`. */
+export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
+
+/** `prevHash` of the first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Records are stored under this prefix, one object per record. */
+export const AUDIT_PREFIX = 'audit/';
+
+const SEQ_DIGITS = 12;
+
+/** `000000000042` */
+export function padSeq(seq: number): string {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`an audit sequence number is a whole number >= 1, got ${seq}`);
+  return String(seq).padStart(SEQ_DIGITS, '0');
+}
+
+/** `audit/000000000042.json` */
+export function auditObjectKey(seq: number): string {
+  return `${AUDIT_PREFIX}${padSeq(seq)}.json`;
+}
+
+/** The file name a record must have: `000000000042.json`. */
+export function auditFileName(seq: number): string {
+  return `${padSeq(seq)}.json`;
+}
+
+/** Builds the chained record: `seq` after a record whose hash is `prevHash`. Fields are in a fixed order. */
+export function chainRecord(entry: AuditEntry, seq: number, prevHash: string): AuditRecord {
+  const unhashed: Omit<AuditRecord, 'hash'> = {
+    seq,
+    prevHash,
+    at: entry.at,
+    kind: entry.kind,
+    ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
+    ...(entry.sweepId === undefined ? {} : { sweepId: entry.sweepId }),
+    purposes: [...entry.purposes],
+    system: entry.system,
+    action: entry.action,
+    outcome: entry.outcome,
+    counts: { records: entry.counts.records, fields: entry.counts.fields, objects: entry.counts.objects },
+    subject: entry.subject,
+    policyHash: entry.policyHash,
+  };
+  return { ...unhashed, hash: hashOfRecord(unhashed) };
+}
+
+/** The bytes stored for a record: its JSON, two-space indented, fields in the order `chainRecord` builds. */
+export function serialiseRecord(record: AuditRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
+}

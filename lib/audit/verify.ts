@@ -1,0 +1,207 @@
+/**
+ * Checks an audit chain and reports its first break. The records are read in the order of their names
+ * (`000000000001.json`, ...); for each one: it must parse, its name must match its `seq`, `seq` must follow
+ * the previous one (a missing number is a removed record), its `hash` must match its content (an edited
+ * record), and its `prevHash` must be the previous record's hash (a record replaced with a re-hashed one).
+ *
+ * Limit: removing the newest records leaves a shorter chain that is still consistent. The head in the
+ * audit-chain table, and Object Lock on the bucket, guard against that; `expectedHead` checks it.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { FileError } from '../errors';
+import type { AuditRecord } from '../runtime/contract';
+import { hashOfRecord } from './canonical';
+import { AUDIT_PREFIX, auditFileName, GENESIS_HASH } from './record';
+
+/** Where the records are: a list of names in chain order, and each one's text. */
+export interface AuditSource {
+  /** For messages: "s3://bucket/audit/" or a directory. */
+  readonly description: string;
+  names(): Promise<string[]>;
+  read(name: string): Promise<string>;
+}
+
+export const BREAK_KINDS = ['unreadable', 'misnamed', 'gap', 'out-of-order', 'edited', 'broken-link', 'truncated'] as const;
+export type BreakKind = (typeof BREAK_KINDS)[number];
+
+export interface ChainBreak {
+  readonly kind: BreakKind;
+  /** The record (object key or file name) where the chain breaks. */
+  readonly name: string;
+  readonly seq?: number;
+  readonly message: string;
+}
+
+export interface VerifyReport {
+  /** Records checked and found in order before the first break (all of them when there is none). */
+  readonly records: number;
+  /** The last good record. */
+  readonly last?: { readonly seq: number; readonly hash: string };
+  readonly break?: ChainBreak;
+}
+
+export interface VerifyOptions {
+  /** The head recorded elsewhere (the audit-chain table): the chain must end exactly there. */
+  readonly expectedHead?: { readonly seq: number; readonly hash?: string };
+}
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected 64 lowercase hex digits' });
+const count = z.int().min(0);
+const RecordShape = z.object({
+  seq: z.int().min(1),
+  prevHash: hex64,
+  at: z.string(),
+  kind: z.enum(['erasure-request', 'sweep', 'ttl']),
+  requestId: z.string().optional(),
+  sweepId: z.string().optional(),
+  purposes: z.array(z.string()),
+  system: z.string(),
+  action: z.enum(['delete', 'anonymise', 'keep', 'retain']),
+  outcome: z.string(),
+  counts: z.object({ records: count, fields: count, objects: count }),
+  subject: z.string(),
+  policyHash: z.string(),
+  hash: hex64,
+});
+
+export async function verifyChain(source: AuditSource, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const names = (await source.names()).sort();
+  let last: { seq: number; hash: string } | undefined;
+  let records = 0;
+  const report = (brk: ChainBreak): VerifyReport => ({ records, ...(last ? { last } : {}), break: brk });
+
+  for (const name of names) {
+    let data: unknown;
+    try {
+      data = JSON.parse(await source.read(name));
+    } catch (error) {
+      return report({ kind: 'unreadable', name, message: `${name} is not JSON (${(error as Error).message})` });
+    }
+    const shape = RecordShape.safeParse(data);
+    if (!shape.success) {
+      const issue = shape.error.issues[0];
+      return report({
+        kind: 'unreadable',
+        name,
+        message: `${name} is not an audit record: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      });
+    }
+    // Hash what was stored, every key included: an added key is an edit too.
+    const record = data as AuditRecord;
+    const expectedSeq = (last?.seq ?? 0) + 1;
+    const baseName = name.slice(name.lastIndexOf('/') + 1);
+    if (baseName !== auditFileName(record.seq)) {
+      return report({
+        kind: 'misnamed',
+        name,
+        seq: record.seq,
+        message: `${name} holds record ${record.seq}, which belongs in ${auditFileName(record.seq)}`,
+      });
+    }
+    if (record.seq > expectedSeq) {
+      const missing =
+        record.seq - expectedSeq === 1 ? `record ${expectedSeq} is missing` : `records ${expectedSeq} to ${record.seq - 1} are missing`;
+      return report({ kind: 'gap', name, seq: record.seq, message: `gap before ${name}: ${missing} (removed)` });
+    }
+    if (record.seq < expectedSeq) {
+      return report({ kind: 'out-of-order', name, seq: record.seq, message: `${name} has seq ${record.seq}, expected ${expectedSeq}` });
+    }
+    const actual = hashOfRecord(record);
+    if (actual !== record.hash) {
+      return report({
+        kind: 'edited',
+        name,
+        seq: record.seq,
+        message: `record ${record.seq} (${name}) was edited: its content hashes to ${actual}, not to its recorded hash ${record.hash}`,
+      });
+    }
+    const prev = last?.hash ?? GENESIS_HASH;
+    if (record.prevHash !== prev) {
+      return report({
+        kind: 'broken-link',
+        name,
+        seq: record.seq,
+        message: `record ${record.seq} (${name}) does not follow record ${record.seq - 1}: prevHash ${record.prevHash}, but record ${record.seq - 1} hashes to ${prev} (one of them was replaced)`,
+      });
+    }
+    last = { seq: record.seq, hash: record.hash };
+    records++;
+  }
+
+  const head = options.expectedHead;
+  if (head && (last?.seq ?? 0) !== head.seq) {
+    const have = last?.seq ?? 0;
+    return report({
+      kind: have < head.seq ? 'truncated' : 'out-of-order',
+      name: `${AUDIT_PREFIX}${auditFileName(Math.max(head.seq, 1))}`,
+      seq: head.seq,
+      message:
+        have < head.seq
+          ? `the chain ends at record ${have}, but the head says ${head.seq}: the newest records were removed`
+          : `the chain goes on past the head (${have} > ${head.seq})`,
+    });
+  }
+  if (head?.hash && last && head.seq === last.seq && head.hash !== last.hash) {
+    return report({
+      kind: 'edited',
+      name: `${AUDIT_PREFIX}${auditFileName(last.seq)}`,
+      seq: last.seq,
+      message: `record ${last.seq} does not match the head's hash`,
+    });
+  }
+  return { records, ...(last ? { last } : {}) };
+}
+
+/**
+ * A directory of records: `<dir>/audit/*.json` when `<dir>/audit` exists (a copy of the bucket), otherwise
+ * `<dir>/*.json`.
+ */
+export function directorySource(dir: string): AuditSource {
+  let base: string;
+  try {
+    if (!statSync(dir).isDirectory()) throw new FileError(`${dir} is not a directory`);
+    const nested = join(dir, AUDIT_PREFIX.replace(/\/$/, ''));
+    base = statSync(nested, { throwIfNoEntry: false })?.isDirectory() ? nested : dir;
+  } catch (error) {
+    if (error instanceof FileError) throw error;
+    throw new FileError(`cannot read the audit directory ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    description: base,
+    names: async () => readdirSync(base).filter((n) => n.endsWith('.json')),
+    read: async (name) => readFileSync(join(base, name), 'utf8'),
+  };
+}
+
+/** The records in a bucket, under `audit/`. */
+export function s3Source(s3: S3Client, bucket: string): AuditSource {
+  return {
+    description: `s3://${bucket}/${AUDIT_PREFIX}`,
+    async names() {
+      const keys: string[] = [];
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: AUDIT_PREFIX })) {
+        for (const object of page.Contents ?? []) if (object.Key?.endsWith('.json')) keys.push(object.Key);
+      }
+      return keys;
+    },
+    async read(key) {
+      const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!Body) throw new FileError(`s3://${bucket}/${key} has no body`);
+      return Body.transformToString('utf8');
+    },
+  };
+}
+
+/** One line for a person: "ok: 42 records, chain intact (last 000000000042)" or the break. */
+export function formatReport(source: AuditSource, report: VerifyReport): string {
+  if (!report.break) {
+    return report.records === 0
+      ? `${source.description}: no audit records`
+      : `${source.description}: ok, ${report.records} record${report.records === 1 ? '' : 's'}, chain intact (last ${auditFileName(report.last!.seq)})`;
+  }
+  const before = report.last ? `; records 1 to ${report.last.seq} are intact` : '';
+  return `${source.description}: chain broken (${report.break.kind}): ${report.break.message}${before}`;
+}

@@ -1,0 +1,163 @@
+/**
+ * Writes audit records as a hash chain: one S3 object per record (`audit/<seq>.json`), sequence numbers claimed
+ * in the audit-chain table so that concurrent writers never share or skip a number.
+ *
+ * Claiming record N: read the head (the last record known stored), walk forward over claims past it, then put
+ * the claim item `N` with `attribute_not_exists(id)`. Exactly one writer wins each number; a loser walks on
+ * and tries the next. The claim item carries the record itself, so a writer that walks past a claim whose
+ * object may not be stored yet (its writer crashed, or is still writing) stores it again, byte for byte the
+ * same: a crash never leaves a gap. The head advances only after the object is stored.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { AuditChainError } from '../errors';
+import { AUDIT_CHAIN, type AuditRecord } from '../runtime/contract';
+import { type AuditEntry, auditObjectKey, chainRecord, GENESIS_HASH, padSeq, serialiseRecord } from './record';
+
+export const OBJECT_LOCK_MODES = ['COMPLIANCE', 'GOVERNANCE'] as const;
+export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
+
+export interface AuditWriterProps {
+  /** The audit-chain table (contract AUDIT_CHAIN). */
+  readonly chainTable: string;
+  /** The audit bucket. */
+  readonly bucket: string;
+  /**
+   * Per-object retention for a bucket with Object Lock.
+   * @default undefined: no per-object retention (the bucket's default retention, if any, applies)
+   */
+  readonly objectLock?: { readonly mode: ObjectLockMode; readonly retainDays: number };
+  /**
+   * How many sequence numbers a writer tries before giving up (each lost race costs one).
+   * @default 25
+   */
+  readonly maxAttempts?: number;
+  /**
+   * The clock, for the Object Lock retain-until date.
+   * @default () => new Date()
+   */
+  readonly clock?: () => Date;
+}
+
+interface ChainPosition {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+interface ClaimItem {
+  readonly id: string;
+  readonly seq: number;
+  readonly hash: string;
+  /** The serialised record, as stored in S3. */
+  readonly record: string;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export class AuditWriter {
+  private readonly maxAttempts: number;
+  private readonly clock: () => Date;
+
+  public constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly s3: S3Client,
+    private readonly props: AuditWriterProps,
+  ) {
+    this.maxAttempts = props.maxAttempts ?? 25;
+    this.clock = props.clock ?? (() => new Date());
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
+      throw new AuditChainError(`maxAttempts must be a whole number >= 1, got ${props.maxAttempts}`);
+    }
+    const lock = props.objectLock;
+    if (lock && (!OBJECT_LOCK_MODES.includes(lock.mode) || !Number.isInteger(lock.retainDays) || lock.retainDays < 1)) {
+      throw new AuditChainError(
+        `objectLock must be {mode: COMPLIANCE | GOVERNANCE, retainDays: a whole number >= 1}, got ${JSON.stringify(lock)}`,
+      );
+    }
+  }
+
+  /** Appends one record to the chain and returns it as stored. */
+  public async write(entry: AuditEntry): Promise<AuditRecord> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const last = await this.lastClaimed();
+      const record = chainRecord(entry, last.seq + 1, last.hash);
+      const text = serialiseRecord(record);
+      if (!(await this.claim(record, text))) continue;
+      await this.store(record.seq, text);
+      await this.advanceHead(record);
+      return record;
+    }
+    throw new AuditChainError(`could not claim an audit sequence number in ${this.maxAttempts} attempts (too many concurrent writers)`);
+  }
+
+  /** The head, then every claim past it (stored again, in case its writer did not finish). */
+  private async lastClaimed(): Promise<ChainPosition> {
+    const head = await this.get(AUDIT_CHAIN.headId);
+    let position: ChainPosition = head ? { seq: Number(head.seq), hash: String(head.hash) } : { seq: 0, hash: GENESIS_HASH };
+    for (;;) {
+      const next = await this.get(padSeq(position.seq + 1));
+      if (!next) return position;
+      await this.store(next.seq, next.record);
+      position = { seq: next.seq, hash: next.hash };
+    }
+  }
+
+  private async get(id: string): Promise<ClaimItem | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({ TableName: this.props.chainTable, Key: { [AUDIT_CHAIN.partitionKey]: id }, ConsistentRead: true }),
+    );
+    return Item as ClaimItem | undefined;
+  }
+
+  private async claim(record: AuditRecord, text: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.props.chainTable,
+          Item: { [AUDIT_CHAIN.partitionKey]: padSeq(record.seq), seq: record.seq, hash: record.hash, record: text },
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': AUDIT_CHAIN.partitionKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  private async store(seq: number, text: string): Promise<void> {
+    const lock = this.props.objectLock;
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.props.bucket,
+        Key: auditObjectKey(seq),
+        Body: text,
+        ContentType: 'application/json',
+        ...(lock
+          ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(this.clock().getTime() + lock.retainDays * DAY_MS) }
+          : {}),
+      }),
+    );
+  }
+
+  /** Moves the head forward to `record`, never back (a slower writer of an earlier number leaves it alone). */
+  private async advanceHead(record: AuditRecord): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.props.chainTable,
+          Key: { [AUDIT_CHAIN.partitionKey]: AUDIT_CHAIN.headId },
+          UpdateExpression: 'SET #seq = :seq, #hash = :hash',
+          ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+          ExpressionAttributeNames: { '#seq': 'seq', '#hash': 'hash' },
+          ExpressionAttributeValues: { ':seq': record.seq, ':hash': record.hash },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
+  }
+}

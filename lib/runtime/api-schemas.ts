@@ -1,0 +1,88 @@
+/**
+ * Request bodies of the erasure API, as zod schemas: the ONE definition used by both sides.
+ * - The stack (lib/stack/erasure-api.ts) turns each into a JSON Schema (draft-04) request model, so API Gateway
+ *   rejects a malformed body before any code runs.
+ * - The API handler (lambdas/api.ts) parses with the same schemas, and then checks what a schema cannot
+ *   (known purpose/system/event type, a real timestamp) against the policy.
+ *
+ * Keep them to shape only (types, required keys, no unknown keys, sizes): API Gateway evaluates the JSON Schema
+ * with its own engine, so no refinements, transforms or regexes that only JavaScript understands.
+ */
+import { z } from 'zod';
+
+/** Longest id, reason or identifier value we accept; generous, but bounded. */
+export const MAX_ID_LENGTH = 256;
+export const MAX_TEXT_LENGTH = 2000;
+
+const id = (what: string) =>
+  z
+    .string({ error: `expected ${what} (text)` })
+    .min(1, { error: `expected ${what}, got an empty string` })
+    .max(MAX_ID_LENGTH, { error: `expected ${what} of at most ${MAX_ID_LENGTH} characters` });
+
+const text = (what: string) =>
+  z
+    .string({ error: `expected ${what} (text)` })
+    .min(1, { error: `expected ${what}, got an empty string` })
+    .max(MAX_TEXT_LENGTH, { error: `expected ${what} of at most ${MAX_TEXT_LENGTH} characters` });
+
+/** A timestamp's shape only; the handler parses it (offset required) with lib/retention/time.ts. */
+const timestamp = (what: string) =>
+  z
+    .string({ error: `expected ${what}: an ISO 8601 timestamp with an offset, e.g. "2024-04-01T09:30:00+02:00"` })
+    .min(1, { error: `expected ${what}, got an empty string` })
+    .max(64, { error: `expected ${what}: an ISO 8601 timestamp with an offset` });
+
+/** `{name: value}` pairs, e.g. `{email: "a@example.se"}` or a locator `{customerId: "C-123"}`. */
+const stringMap = (what: string) => z.record(z.string(), id(`${what} value`), { error: `expected ${what}: an object of text values` });
+
+/** `POST /erasure-requests` */
+export const ErasureRequestBody = z.strictObject({
+  subjectId: id('subjectId'),
+  identifiers: stringMap('identifiers').optional(),
+  scope: z
+    .array(id('a purpose id'), { error: 'expected scope: a list of purpose ids' })
+    .min(1, { error: 'expected scope: at least one purpose id (omit scope for every purpose)' })
+    .optional(),
+  verification: z.strictObject(
+    {
+      method: id('verification.method'),
+      verifiedAt: timestamp('verification.verifiedAt'),
+    },
+    { error: 'expected verification: {method, verifiedAt}' },
+  ),
+  reason: text('reason').optional(),
+});
+export type ErasureRequestBody = z.output<typeof ErasureRequestBody>;
+
+/** `POST /erasure-requests/{requestId}/extend`: Art. 12(3), once, by at most two further months. */
+export const ExtendRequestBody = z.strictObject({
+  months: z.literal([1, 2], { error: 'expected months: 1 or 2' }),
+  reason: text('reason'),
+});
+export type ExtendRequestBody = z.output<typeof ExtendRequestBody>;
+
+/** `POST /subjects/{subjectId}/holdings` */
+export const HoldingBody = z.strictObject({
+  purpose: id('purpose'),
+  system: id('system'),
+  collectedAt: timestamp('collectedAt'),
+  locator: stringMap('locator').optional(),
+});
+export type HoldingBody = z.output<typeof HoldingBody>;
+
+/** `POST /subjects/{subjectId}/events` */
+export const SubjectEventBody = z.strictObject({
+  type: id('type'),
+  at: timestamp('at'),
+  purpose: id('purpose').optional(),
+});
+export type SubjectEventBody = z.output<typeof SubjectEventBody>;
+
+/** Every request body schema, by the model name the stack gives it. */
+export const API_BODY_SCHEMAS = {
+  ErasureRequest: ErasureRequestBody,
+  ExtendRequest: ExtendRequestBody,
+  Holding: HoldingBody,
+  SubjectEvent: SubjectEventBody,
+} as const;

@@ -1,0 +1,166 @@
+/**
+ * The erasure API's domain: receiving a request (Art. 17), answering its status, extending its deadline once
+ * (Art. 12(3)). The workflow does the erasing; this only records the request and starts it.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { Temporal } from '@js-temporal/polyfill';
+import { ConflictError, InputError } from '../errors';
+import { requestDeadline } from '../planner/plan';
+import { formatInstant, parseInstant } from '../retention/time';
+import type { ErasureRequestBody, ExtendRequestBody } from './api-schemas';
+import { REQUESTS, type RequestStatus, type SystemStatus } from './contract';
+import type { Extension, RequestItem } from './requests';
+import type { Runtime } from './runtime';
+import { requestContext } from './sealing';
+import { checkSubjectId } from './subjects';
+import { utcIso } from './time';
+import { checkPurpose } from './validate';
+
+export interface ReceivedAnswer {
+  readonly requestId: string;
+  readonly status: RequestStatus;
+  readonly deadline: string;
+}
+
+export interface RequestView {
+  readonly requestId: string;
+  readonly subjectId: string;
+  readonly status: RequestStatus;
+  readonly receivedAt: string;
+  readonly deadline: string;
+  readonly extension?: { readonly months: number; readonly reason: string };
+  readonly systems: readonly {
+    readonly system: string;
+    readonly status: SystemStatus;
+    readonly fields?: readonly string[];
+    readonly error?: string;
+  }[];
+  readonly retained: readonly { readonly purpose: string; readonly reason: string; readonly until: string | null }[];
+}
+
+export interface ExtendAnswer {
+  readonly requestId: string;
+  readonly deadline: string;
+  readonly extension: { readonly months: number; readonly reason: string };
+}
+
+const MAX_IDEMPOTENCY_KEY = 256;
+const REQUEST_ID = /^[A-Za-z0-9-]{1,80}$/;
+
+/**
+ * The request id for an Idempotency-Key: derived from the key, so that a retry after a partial failure (the
+ * item written, the workflow not started) finds the same request, even after the idempotency record expired.
+ */
+export function requestIdForKey(key: string): string {
+  const h = createHash('sha256').update(`lethe/erasure-request/${key}`, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+export function checkIdempotencyKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY) {
+    throw new InputError(`expected an Idempotency-Key of 1 to ${MAX_IDEMPOTENCY_KEY} characters, got ${key.length}`, {
+      path: 'headers.Idempotency-Key',
+    });
+  }
+  return key;
+}
+
+/** A request id as the API accepts it: what Lethe generates (a UUID) and nothing that could not be one. */
+export function checkRequestId(requestId: unknown): string {
+  if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId)) {
+    throw new InputError('expected a request id (letters, digits and -, at most 80 characters)', { path: 'requestId' });
+  }
+  return requestId;
+}
+
+export async function receiveErasureRequest(rt: Runtime, body: ErasureRequestBody, idempotencyKey?: string): Promise<ReceivedAnswer> {
+  const { policy } = rt;
+  checkSubjectId(body.subjectId);
+  body.scope?.forEach((purpose, i) => checkPurpose(policy, purpose, `scope[${i}]`));
+  const verifiedAt = parseInstant(body.verification.verifiedAt, 'verification.verifiedAt');
+  const key = checkIdempotencyKey(idempotencyKey);
+
+  const now = rt.now();
+  const requestId = key ? requestIdForKey(key) : randomUUID();
+  const subjectRef = await rt.refs.ref(body.subjectId);
+  const [sealedSubject, sealedDetails] = await Promise.all([
+    rt.sealer.seal({ subjectId: body.subjectId }, requestContext(requestId, 'subject'), 'subjectId'),
+    rt.sealer.seal(
+      { identifiers: body.identifiers ?? {}, reason: body.reason ?? null },
+      requestContext(requestId, 'details'),
+      'identifiers',
+    ),
+  ]);
+  const deadline = requestDeadline(policy, now);
+  const item: RequestItem = {
+    requestId,
+    subjectRef,
+    sealedSubject,
+    sealedDetails,
+    ...(body.scope ? { scope: [...new Set(body.scope)] } : {}),
+    verification: { method: body.verification.method, verifiedAt: utcIso(verifiedAt) },
+    status: 'received',
+    receivedAt: utcIso(now),
+    deadline: utcIso(deadline),
+    [REQUESTS.openAttribute]: REQUESTS.openValue,
+  };
+  const { created, item: stored } = await rt.requests.create(item);
+  if (!created && stored.subjectRef !== subjectRef) {
+    throw new ConflictError('this Idempotency-Key was used for an erasure request about another subject; use a new key for a new request');
+  }
+  // Also when the item existed: a retry after a failed start starts it now; a started one is left alone.
+  await rt.workflow.start(requestId);
+  return { requestId, status: stored.status, deadline: formatInstant(Temporal.Instant.from(stored.deadline), policy.timezone) };
+}
+
+export async function viewErasureRequest(rt: Runtime, requestId: string): Promise<RequestView> {
+  checkRequestId(requestId);
+  const item = await rt.requests.require(requestId);
+  const { subjectId } = await rt.sealer.unseal<{ subjectId: string }>(item.sealedSubject, requestContext(requestId, 'subject'));
+  const zone = rt.policy.timezone;
+  const show = (iso: string): string => formatInstant(Temporal.Instant.from(iso), zone);
+  return {
+    requestId,
+    subjectId,
+    status: item.status,
+    receivedAt: show(item.receivedAt),
+    deadline: show(item.deadline),
+    ...(item.extension ? { extension: { months: item.extension.months, reason: item.extension.reason } } : {}),
+    systems: (item.systemOrder ?? []).flatMap((system) => {
+      const entry = item.systems?.[system];
+      if (!entry) return [];
+      return [
+        {
+          system,
+          status: entry.status,
+          ...(entry.fields && entry.fields.length ? { fields: entry.fields } : {}),
+          ...(entry.error ? { error: entry.error } : {}),
+        },
+      ];
+    }),
+    retained: (item.retained ?? []).map((r) => ({ purpose: r.purpose, reason: r.reason, until: r.until })),
+  };
+}
+
+export async function extendErasureRequest(rt: Runtime, requestId: string, body: ExtendRequestBody): Promise<ExtendAnswer> {
+  checkRequestId(requestId);
+  const item = await rt.requests.require(requestId);
+  if (item.extension) {
+    throw new ConflictError(
+      `erasure request "${requestId}" was already extended (by ${item.extension.months} month(s)); Art. 12(3) allows one extension`,
+    );
+  }
+  if (item.status === 'completed')
+    throw new ConflictError(`erasure request "${requestId}" is completed; only an open request can be extended`);
+  // Art. 12(3): "extended by two further months": from the original deadline, in the policy's calendar.
+  const original = requestDeadline(rt.policy, Temporal.Instant.from(item.receivedAt));
+  const deadline = original.add({ months: body.months });
+  const extension: Extension = { months: body.months, reason: body.reason, at: utcIso(rt.now()), previousDeadline: item.deadline };
+  await rt.requests.extend(requestId, extension, utcIso(deadline));
+  return {
+    requestId,
+    deadline: formatInstant(deadline, rt.policy.timezone),
+    extension: { months: body.months, reason: body.reason },
+  };
+}

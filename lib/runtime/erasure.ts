@@ -1,0 +1,305 @@
+/**
+ * The erasure workflow's three tasks (statemachines/erasure.asl.json). Each is safe to run again: the plan is
+ * stored once and reused; a system whose status is final is never sent to its connector again, and the steps
+ * after the connector call (ledger, audit) are each recorded, so a re-run completes only what is missing.
+ *
+ * Payloads in and out carry ids only (contract); the subject's id, identifiers and locators are unsealed here,
+ * passed to the connector, and nowhere else.
+ */
+import { Temporal } from '@js-temporal/polyfill';
+import { ConnectorPermanentError, ConnectorTransientError } from '../connectors/errors';
+import { InputError } from '../errors';
+import { plan } from '../planner/plan';
+import type { Policy } from '../policy/model';
+import { formatInstant } from '../retention/time';
+import type {
+  ConnectorCounts,
+  ConnectorField,
+  ConnectorSubject,
+  ErasureFinishInput,
+  ErasureFinishOutput,
+  ErasurePlanOutput,
+  ErasureSystemOutput,
+  SystemStatus,
+} from './contract';
+import { type HoldingRecord, type SealedHolding, toHolding } from './ledger';
+import { errorName, logger } from './observability';
+import { type GoingHolding, isFinal, type RequestItem, type RetainedEntry, type SystemEntry } from './requests';
+import type { Runtime } from './runtime';
+import { holdingContext, requestContext } from './sealing';
+
+export const ZERO_COUNTS: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
+
+/** Holdings the current policy can plan: a purpose's holding in a system the purpose still names. */
+export function plannable(policy: Policy, holdings: readonly HoldingRecord[]): HoldingRecord[] {
+  return holdings.filter((h) => {
+    const ok = policy.purposes[h.purpose]?.systems.includes(h.system) === true && policy.systems[h.system] !== undefined;
+    if (!ok)
+      logger.warn('holding left out: the policy no longer has its purpose in its system', {
+        purpose: h.purpose,
+        system: h.system,
+        subjectRef: h.subjectRef,
+      });
+    return ok;
+  });
+}
+
+/** The policy's field specs for a system, by name, as a connector receives them. */
+export function connectorFields(policy: Policy, system: string, names: readonly string[]): ConnectorField[] {
+  const fields = policy.systems[system]?.fields ?? [];
+  return names.map((name) => {
+    const field = fields.find((f) => f.name === name);
+    if (!field) throw new ConnectorPermanentError(`field "${name}" is not declared in system "${system}"`);
+    return { name: field.name, category: field.category, ...(field.anonymise ? { anonymise: field.anonymise } : {}) };
+  });
+}
+
+/** The error name a system is recorded with: the name only, bounded and plain. */
+export function errorLabel(name: string | undefined): string {
+  const clean = (name ?? '').replace(/[^A-Za-z0-9._-]/g, '').slice(0, 128);
+  return clean || 'Error';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plan
+// ---------------------------------------------------------------------------------------------------------
+
+/** Marks the request running and plans it (once; a re-run reuses the stored plan). */
+export async function planErasure(rt: Runtime, requestId: string): Promise<ErasurePlanOutput> {
+  const request = await rt.requests.require(requestId);
+  await rt.requests.markRunning(requestId);
+  if (request.systems) return planOutput(request);
+
+  const { policy } = rt;
+  const holdings = plannable(policy, await rt.ledger.holdingsOf(request.subjectRef, { activeOnly: true }));
+  const events = await rt.events.list(request.subjectRef);
+  const now = rt.now();
+  const result = plan(policy, { subjectId: request.subjectRef, holdings: holdings.map(toHolding), events }, now, {
+    receivedAt: Temporal.Instant.from(request.receivedAt),
+    ...(request.scope ? { scope: request.scope } : {}),
+  });
+
+  const systems: Record<string, SystemEntry> = {};
+  const order: string[] = [];
+  for (const sp of result.systems) {
+    const decisions = result.holdings.filter((d) => d.holding.system === sp.system && d.inScope);
+    if (decisions.length === 0) continue;
+    const going: Record<string, GoingHolding> = {};
+    for (const d of decisions) {
+      if (d.outcome !== 'erase' && d.outcome !== 'anonymise') continue;
+      const stored = holdings.find((h) => h.purpose === d.holding.purpose && h.system === sp.system)!;
+      going[d.holding.purpose] = { outcome: d.outcome, collectedAtMs: stored.collectedAtMs };
+    }
+    const retainedPurposes = decisions.filter((d) => d.outcome === 'retain').map((d) => d.holding.purpose);
+    order.push(sp.system);
+    systems[sp.system] =
+      Object.keys(going).length === 0
+        ? {
+            status: 'retained',
+            action: 'retain',
+            record: 'keep',
+            removeFields: [],
+            anonymiseFields: [],
+            going: {},
+            retainedPurposes,
+            invoke: false,
+            ledgerDone: true,
+          }
+        : {
+            status: 'pending',
+            action: sp.record,
+            record: sp.record,
+            removeFields: sp.removeFields,
+            anonymiseFields: sp.anonymiseFields,
+            going,
+            retainedPurposes,
+            // Shared data can protect every field: then nothing changes in the system, only the ledger.
+            invoke: sp.record !== 'keep' || sp.removeFields.length + sp.anonymiseFields.length > 0,
+          };
+  }
+  const retained: RetainedEntry[] = result.retained.map((r) => ({
+    purpose: r.purpose,
+    reason: r.reason,
+    until: r.until ? formatInstant(r.until, policy.timezone) : null,
+  }));
+  const stored = await rt.requests.storePlan(requestId, { systems, systemOrder: order, retained, policyHash: rt.policyHash }, now);
+  logger.info('erasure planned', { requestId, systems: order, stored });
+  return planOutput(stored ? { ...request, systems, systemOrder: order, policyHash: rt.policyHash } : await rt.requests.require(requestId));
+}
+
+function planOutput(request: RequestItem): ErasurePlanOutput {
+  return {
+    requestId: request.requestId,
+    policyHash: request.policyHash ?? '',
+    systems: (request.systemOrder ?? []).map((system) => ({ system })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One system
+// ---------------------------------------------------------------------------------------------------------
+
+interface Unsealed {
+  readonly subjectId: string;
+  readonly identifiers: Readonly<Record<string, string>>;
+}
+
+async function unsealRequest(rt: Runtime, request: RequestItem): Promise<Unsealed> {
+  const { subjectId } = await rt.sealer.unseal<{ subjectId: string }>(request.sealedSubject, requestContext(request.requestId, 'subject'));
+  const details = request.sealedDetails
+    ? await rt.sealer.unseal<{ identifiers?: Record<string, string> }>(request.sealedDetails, requestContext(request.requestId, 'details'))
+    : {};
+  return { subjectId, identifiers: details.identifiers ?? {} };
+}
+
+/**
+ * The locator of a subject in a system: the union of the locators of its active holdings there (every purpose,
+ * in the policy's order; the first to name a key wins). Each is unsealed with its own context.
+ */
+export async function locatorIn(
+  rt: Runtime,
+  holdings: readonly HoldingRecord[],
+): Promise<{ subjectId?: string; locator: Record<string, string> }> {
+  const locator: Record<string, string> = {};
+  let subjectId: string | undefined;
+  for (const h of holdings) {
+    if (!h.sealed) continue;
+    const sealed = await rt.sealer.unseal<SealedHolding>(h.sealed, holdingContext(h.purpose, h.system, h.subjectRef));
+    subjectId ??= sealed.subjectId;
+    for (const [k, v] of Object.entries(sealed.locator ?? {})) if (!(k in locator)) locator[k] = v;
+  }
+  return { ...(subjectId === undefined ? {} : { subjectId }), locator };
+}
+
+/** Runs one system of a request: its connector once, then the ledger and the audit. */
+export async function eraseInSystem(rt: Runtime, requestId: string, system: string): Promise<ErasureSystemOutput> {
+  const request = await rt.requests.require(requestId);
+  const entry = request.systems?.[system];
+  if (!entry) throw new InputError(`system "${system}" is not in the plan of erasure request "${requestId}"`, { path: 'system' });
+  if (isFinal(entry.status)) {
+    await completeSystem(rt, request, system, entry);
+    return systemOutput(system, entry);
+  }
+
+  const subject = await unsealRequest(rt, request);
+  let status: SystemStatus;
+  let counts: ConnectorCounts;
+  if (!entry.invoke) {
+    status = 'fields-removed';
+    counts = ZERO_COUNTS;
+  } else {
+    const purposes = Object.keys(rt.policy.purposes).filter((p) => rt.policy.purposes[p].systems.includes(system));
+    const held = (await Promise.all(purposes.map((p) => rt.ledger.get(p, request.subjectRef, system)))).filter(
+      (h): h is HoldingRecord => h !== undefined && h.status === 'active',
+    );
+    const { locator } = await locatorIn(rt, held);
+    const connectorSubject: ConnectorSubject = {
+      subjectRef: request.subjectRef,
+      subjectId: subject.subjectId,
+      locator,
+      identifiers: subject.identifiers,
+      record: entry.record,
+      removeFields: connectorFields(rt.policy, system, entry.removeFields),
+      anonymiseFields: connectorFields(rt.policy, system, entry.anonymiseFields),
+    };
+    try {
+      const result = await rt.connectors.invoke({
+        system,
+        purposes: Object.keys(entry.going),
+        subjects: [connectorSubject],
+        operationId: `${requestId}:${system}`,
+        policyHash: request.policyHash ?? rt.policyHash,
+      });
+      const outcome = result.subjects.find((s) => s.subjectRef === request.subjectRef);
+      if (!outcome) throw new ConnectorPermanentError(`the connector of system "${system}" gave no outcome for the subject`);
+      status = outcome.status;
+      counts = outcome.counts;
+    } catch (error) {
+      const name = errorName(error);
+      logger.warn('connector failed', { requestId, system, error: name });
+      // The message of what we throw becomes the execution's failure cause: ids and error names only, never
+      // the connector's own message (a user's function or a SaaS may quote the subject's data in it).
+      if (error instanceof ConnectorTransientError)
+        throw new ConnectorTransientError(`system "${system}" failed: ${name}`, { cause: error }); // retried
+      await rt.requests.updateSystem(requestId, system, { status: 'failed', error: errorLabel(name) }, rt.now());
+      throw new ConnectorPermanentError(`system "${system}" failed: ${name}`, { cause: error });
+    }
+  }
+  const fields = status === 'erased' || status === 'nothing-found' ? [] : [...entry.removeFields, ...entry.anonymiseFields];
+  const done: SystemEntry = { ...entry, status, counts, fields, error: undefined };
+  await rt.requests.updateSystem(requestId, system, { status, counts, fields, error: undefined }, rt.now());
+  logger.info('system done', { requestId, system, status });
+  await completeSystem(rt, request, system, done, subject.subjectId);
+  return systemOutput(system, done);
+}
+
+function systemOutput(system: string, entry: SystemEntry): ErasureSystemOutput {
+  return { system, status: entry.status, counts: entry.counts ?? ZERO_COUNTS, ...(entry.error ? { error: entry.error } : {}) };
+}
+
+/**
+ * What follows a system's final status, each step once: the holdings that went are marked done in the ledger
+ * (never the retained ones), and an audit record is written for the status.
+ */
+async function completeSystem(rt: Runtime, request: RequestItem, system: string, entry: SystemEntry, subjectId?: string): Promise<void> {
+  const { requestId } = request;
+  if (isFinal(entry.status) && !entry.ledgerDone) {
+    const now = rt.now();
+    for (const [purpose, going] of Object.entries(entry.going)) {
+      const holding = { subjectRef: request.subjectRef, system, purpose, collectedAtMs: going.collectedAtMs };
+      const marked = await rt.ledger.finish(holding, entry.status, `request:${requestId}`, now);
+      if (!marked) logger.info('holding not marked done: finished or collected again meanwhile', { requestId, system, purpose });
+    }
+    await rt.requests.updateSystem(requestId, system, { ledgerDone: true }, now);
+  }
+  if (entry.auditedStatus !== entry.status) {
+    const id = subjectId ?? (await unsealRequest(rt, request)).subjectId;
+    await rt.audit.write({
+      at: formatInstant(rt.now(), rt.policy.timezone),
+      kind: 'erasure-request',
+      requestId,
+      purposes: entry.status === 'retained' ? entry.retainedPurposes : Object.keys(entry.going),
+      system,
+      action: entry.action,
+      outcome: entry.status,
+      counts: entry.counts ?? ZERO_COUNTS,
+      subject: await rt.refs.auditSubject(id),
+      policyHash: request.policyHash ?? rt.policyHash,
+    });
+    await rt.requests.updateSystem(requestId, system, { auditedStatus: entry.status }, rt.now());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Finish
+// ---------------------------------------------------------------------------------------------------------
+
+/** Records failures the per-system task could not (a Catch), completes what is missing, sets the final status. */
+export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Promise<ErasureFinishOutput> {
+  const { requestId } = input;
+  const request = await rt.requests.require(requestId);
+  const order = request.systemOrder ?? [];
+  const failedSystems: string[] = [];
+  let subjectId: string | undefined;
+  for (const system of order) {
+    let entry = request.systems![system];
+    if (!isFinal(entry.status)) {
+      // pending (the task never recorded an outcome) or failed: failed, with the error the state machine caught.
+      const caught = input.results.find((r) => r.system === system);
+      const error = errorLabel(entry.status === 'failed' && entry.error ? entry.error : (caught?.error ?? (caught ? undefined : 'NotRun')));
+      if (entry.status !== 'failed' || entry.error !== error) {
+        await rt.requests.updateSystem(requestId, system, { status: 'failed', error }, rt.now());
+      }
+      entry = { ...entry, status: 'failed', error };
+      failedSystems.push(system);
+    }
+    if (entry.auditedStatus !== entry.status || (isFinal(entry.status) && !entry.ledgerDone)) {
+      subjectId ??= (await unsealRequest(rt, request)).subjectId;
+      await completeSystem(rt, request, system, entry, subjectId);
+    }
+  }
+  const status = failedSystems.length > 0 ? 'failed' : 'completed';
+  await rt.requests.finish(requestId, status, rt.now());
+  logger.info('erasure finished', { requestId, status, failedSystems });
+  return { requestId, status, failedSystems };
+}

@@ -1,0 +1,213 @@
+/**
+ * Applying expiry (spec: "Erasure and expiry semantics") to a set of subjects at `now`: what the sweep does for
+ * each batch, and what the ledger stream does for a holding that DynamoDB TTL removed while still active.
+ *
+ * For each subject: all its active holdings in every purpose and its events are planned without a request;
+ * every holding that expired goes with its purpose's `onExpiry`, under the shared-data rule. Connectors are
+ * called in batch form, one invocation per system for all subjects of the batch. A holding whose erasure
+ * failed stays active and due, so the next sweep retries it: a holding is never lost. A holding found due but
+ * not expired (an event moved its expiry) gets its due keys recomputed.
+ */
+import { createHash } from 'node:crypto';
+import type { Temporal } from '@js-temporal/polyfill';
+import { ConnectorPermanentError } from '../connectors/errors';
+import { plan, type SystemPlan } from '../planner/plan';
+import { formatInstant } from '../retention/time';
+import type { ConnectorCounts, ConnectorSubject, SystemStatus } from './contract';
+import { connectorFields, locatorIn, plannable, ZERO_COUNTS } from './erasure';
+import { type HoldingRecord, toHolding } from './ledger';
+import { errorName, logger } from './observability';
+import type { Runtime } from './runtime';
+
+export type ExpiryOrigin = { readonly kind: 'sweep'; readonly sweepId: string } | { readonly kind: 'ttl'; readonly id: string };
+
+export interface ExpirySubject {
+  readonly subjectRef: string;
+  /** A holding TTL removed from the ledger: planned with the others, then put back, done or still due. */
+  readonly removed?: HoldingRecord;
+}
+
+export interface ExpiryReport {
+  readonly subjects: number;
+  readonly holdingsDone: number;
+  readonly holdingsFailed: number;
+  readonly rescheduled: number;
+  /** What became of the removed holdings, by `purpose/system/subjectRef`. */
+  readonly removed: Readonly<Record<string, 'done' | 'due' | 'not-expired'>>;
+}
+
+interface Going {
+  readonly holding: HoldingRecord;
+  /** True for a holding TTL removed: it is put back rather than updated. */
+  readonly removed: boolean;
+}
+
+interface Work {
+  readonly subjectRef: string;
+  readonly plan: SystemPlan;
+  readonly going: readonly Going[];
+  /** Active holdings of the subject in the system (for the locator). */
+  readonly held: readonly HoldingRecord[];
+}
+
+const same = (a: HoldingRecord, b: HoldingRecord): boolean =>
+  a.purpose === b.purpose && a.system === b.system && a.subjectRef === b.subjectRef;
+const removedKey = (h: HoldingRecord): string => `${h.purpose}/${h.system}/${h.subjectRef}`;
+
+export async function applyExpiry(
+  rt: Runtime,
+  subjects: readonly ExpirySubject[],
+  now: Temporal.Instant,
+  origin: ExpiryOrigin,
+): Promise<ExpiryReport> {
+  const { policy } = rt;
+  const works: Work[] = [];
+  const removed: Record<string, 'done' | 'due' | 'not-expired'> = {};
+  const notExpiredRemoved: HoldingRecord[] = [];
+  let rescheduled = 0;
+  let failed = 0;
+
+  for (const subject of subjects) {
+    const stored = plannable(policy, await rt.ledger.holdingsOf(subject.subjectRef, { activeOnly: true }));
+    const extra = subject.removed && !stored.some((h) => same(h, subject.removed!)) ? plannable(policy, [subject.removed]) : [];
+    const holdings = [...stored, ...extra];
+    const events = await rt.events.list(subject.subjectRef);
+    const result = plan(policy, { subjectId: subject.subjectRef, holdings: holdings.map(toHolding), events }, now);
+
+    for (const [i, decision] of result.holdings.entries()) {
+      const holding = holdings[i];
+      const goes = decision.outcome === 'erase' || decision.outcome === 'anonymise';
+      if (goes) continue;
+      if (extra.includes(holding)) notExpiredRemoved.push(holding);
+      else if (holding.dueAt !== undefined && holding.dueAt <= now.epochMilliseconds) {
+        if ((await rt.ledger.reschedule(holding, events)).updated) rescheduled++;
+      }
+    }
+    for (const sp of result.systems) {
+      const going = result.holdings
+        .map((d, i) => ({ d, holding: holdings[i] }))
+        .filter(({ d }) => d.holding.system === sp.system && (d.outcome === 'erase' || d.outcome === 'anonymise'))
+        .map(({ holding }) => ({ holding, removed: extra.includes(holding) }));
+      if (going.length === 0) continue;
+      works.push({ subjectRef: subject.subjectRef, plan: sp, going, held: holdings.filter((h) => h.system === sp.system) });
+    }
+  }
+
+  for (const holding of notExpiredRemoved) {
+    // TTL removed a holding whose expiry moved later: put it back, due again when it expires.
+    await rt.ledger.putBack(holding, { done: false }, now);
+    const events = await rt.events.list(holding.subjectRef);
+    await rt.ledger.reschedule(holding, events);
+    removed[removedKey(holding)] = 'not-expired';
+  }
+
+  const bySystem = new Map<string, Work[]>();
+  for (const work of works) bySystem.set(work.plan.system, [...(bySystem.get(work.plan.system) ?? []), work]);
+
+  let done = 0;
+  for (const [system, systemWorks] of bySystem) {
+    const outcomes = await runSystem(rt, system, systemWorks, origin);
+    for (const work of systemWorks) {
+      const outcome = outcomes.get(work.subjectRef);
+      if (!outcome) {
+        failed += work.going.length;
+        for (const g of work.going.filter((x) => x.removed)) {
+          await rt.ledger.putBack(g.holding, { done: false }, now);
+          removed[removedKey(g.holding)] = 'due';
+        }
+        continue;
+      }
+      await rt.audit.write({
+        at: formatInstant(now, policy.timezone),
+        kind: origin.kind === 'sweep' ? 'sweep' : 'ttl',
+        ...(origin.kind === 'sweep' ? { sweepId: origin.sweepId } : {}),
+        purposes: work.going.map((g) => g.holding.purpose),
+        system,
+        action: work.plan.record,
+        outcome: outcome.status,
+        counts: outcome.counts,
+        subject: await rt.refs.auditSubject(outcome.subjectId),
+        policyHash: rt.policyHash,
+      });
+      const finishedBy = origin.kind === 'sweep' ? `sweep:${origin.sweepId}` : `ttl:${origin.id}`;
+      for (const g of work.going) {
+        if (g.removed) {
+          await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
+          removed[removedKey(g.holding)] = 'done';
+          done++;
+        } else if (await rt.ledger.finish(g.holding, outcome.status, finishedBy, now)) done++;
+      }
+    }
+  }
+  return { subjects: subjects.length, holdingsDone: done, holdingsFailed: failed, rescheduled, removed };
+}
+
+interface Outcome {
+  readonly subjectRef: string;
+  readonly subjectId: string;
+  readonly status: SystemStatus;
+  readonly counts: ConnectorCounts;
+}
+
+/** One connector call for every subject of the batch in one system; subjects that failed are absent. */
+async function runSystem(rt: Runtime, system: string, works: readonly Work[], origin: ExpiryOrigin): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  const subjects: ConnectorSubject[] = [];
+  for (const work of works) {
+    try {
+      const { subjectId, locator } = await locatorIn(rt, work.held);
+      if (subjectId === undefined) throw new ConnectorPermanentError(`no sealed subject id in the ledger for system "${system}"`);
+      const sp = work.plan;
+      if (sp.record === 'keep' && sp.removeFields.length + sp.anonymiseFields.length === 0) {
+        // Shared data protects every field: nothing changes in the system, only the ledger.
+        outcomes.set(work.subjectRef, { subjectRef: work.subjectRef, subjectId, status: 'fields-removed', counts: ZERO_COUNTS });
+        continue;
+      }
+      subjects.push({
+        subjectRef: work.subjectRef,
+        subjectId,
+        locator,
+        identifiers: {},
+        record: sp.record,
+        removeFields: connectorFields(rt.policy, system, sp.removeFields),
+        anonymiseFields: connectorFields(rt.policy, system, sp.anonymiseFields),
+      });
+    } catch (error) {
+      logger.warn('subject left due: cannot prepare its connector call', { system, subjectRef: work.subjectRef, error: errorName(error) });
+    }
+  }
+  if (subjects.length === 0) return outcomes;
+  const originId = origin.kind === 'sweep' ? origin.sweepId : `ttl-${origin.id}`;
+  const batchHash = createHash('sha256')
+    .update(
+      subjects
+        .map((s) => s.subjectRef)
+        .sort()
+        .join(','),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const purposes = [...new Set(works.flatMap((w) => w.going.map((g) => g.holding.purpose)))];
+  try {
+    const result = await rt.connectors.invoke({
+      system,
+      purposes,
+      subjects,
+      operationId: `${originId}:${system}:${batchHash}`,
+      policyHash: rt.policyHash,
+    });
+    for (const outcome of result.subjects) {
+      const subject = subjects.find((s) => s.subjectRef === outcome.subjectRef);
+      if (subject)
+        outcomes.set(outcome.subjectRef, {
+          subjectRef: outcome.subjectRef,
+          subjectId: subject.subjectId,
+          status: outcome.status,
+          counts: outcome.counts,
+        });
+    }
+  } catch (error) {
+    logger.warn('connector failed: its holdings stay due', { system, subjects: subjects.length, error: errorName(error) });
+  }
+  return outcomes;
+}

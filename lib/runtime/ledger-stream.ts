@@ -1,0 +1,65 @@
+/**
+ * The ledger tables' stream: DynamoDB TTL deletes an item days after its `ttl`, and the sweep should have
+ * erased an active holding long before. When TTL removes a holding that is still active anyway (the sweep did
+ * not run, or failed), that removal triggers the holding's erasure here, exactly as the sweep would do it, and
+ * the holding is put back: done, or still due if its erasure failed.
+ *
+ * Which removals are TTL's: on AWS, `userIdentity` is `{type: "Service", principalId: "dynamodb.amazonaws.com"}`.
+ * DynamoDB Local sends no `userIdentity` (and an `eventName` of its own), so a removal of an item whose status
+ * is `active` and whose `ttl` has passed counts as TTL's too. Removals of finished holdings (TTL's normal
+ * clean-up) and any other removal are ignored.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { HOLDING_STATUS, LEDGER } from './contract';
+import { applyExpiry } from './expiry';
+import type { HoldingRecord } from './ledger';
+import { logger } from './observability';
+import type { Runtime } from './runtime';
+
+export type StreamOutcome = 'ignored' | 'done' | 'due' | 'not-expired';
+
+const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
+
+/** The table name in a stream ARN: `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`. */
+export function tableOfStreamArn(arn: string | undefined): string | undefined {
+  const match = /:table\/([^/]+)\//.exec(arn ?? '');
+  return match?.[1];
+}
+
+/** The holding a record says TTL removed while active, or undefined. */
+export function ttlRemovedHolding(rt: Runtime, record: DynamoDBRecord, nowSeconds: number): HoldingRecord | undefined {
+  const image = record.dynamodb?.OldImage;
+  const isRemoval = record.eventName === 'REMOVE' || (image !== undefined && record.dynamodb?.NewImage === undefined);
+  if (!isRemoval || !image) return undefined;
+  const old = unmarshall(image as Record<string, AttributeValue>) as Partial<HoldingRecord>;
+  if (old.status !== HOLDING_STATUS.active || typeof old.subjectRef !== 'string' || typeof old.system !== 'string') return undefined;
+  const byTtl = record.userIdentity?.type === 'Service' && record.userIdentity?.principalId === TTL_PRINCIPAL;
+  const ttl = old[LEDGER.ttlAttribute as 'ttl'];
+  const ttlPassed = typeof ttl === 'number' && ttl <= nowSeconds;
+  if (!byTtl && !ttlPassed) return undefined;
+  const purpose = rt.ledger.purposeOfTable(tableOfStreamArn(record.eventSourceARN) ?? '') ?? old.purpose;
+  if (!purpose || !rt.policy.purposes[purpose]) {
+    logger.warn('TTL removed an active holding of a purpose the policy does not have', { system: old.system, subjectRef: old.subjectRef });
+    return undefined;
+  }
+  return { ...(old as HoldingRecord), purpose };
+}
+
+/** Handles one stream record: erases a holding TTL removed while active, and puts it back. */
+export async function handleLedgerRecord(rt: Runtime, record: DynamoDBRecord): Promise<StreamOutcome> {
+  const now = rt.now();
+  const holding = ttlRemovedHolding(rt, record, Math.floor(now.epochMilliseconds / 1000));
+  if (!holding) return 'ignored';
+  const id = record.eventID ?? `${holding.purpose}-${holding.system}-${now.epochMilliseconds}`;
+  logger.info('TTL removed an active holding: erasing it', {
+    purpose: holding.purpose,
+    system: holding.system,
+    subjectRef: holding.subjectRef,
+  });
+  const report = await applyExpiry(rt, [{ subjectRef: holding.subjectRef, removed: holding }], now, { kind: 'ttl', id });
+  const outcome = report.removed[`${holding.purpose}/${holding.system}/${holding.subjectRef}`] ?? 'ignored';
+  logger.info('TTL removal handled', { purpose: holding.purpose, system: holding.system, outcome });
+  return outcome;
+}

@@ -1,0 +1,355 @@
+/**
+ * The ledger: one DynamoDB table per purpose, one item per holding (subjectRef × system). An active holding with
+ * a known expiry carries the due-index keys (`dueShard`, `dueAt` in epoch ms) and a TTL backstop a grace period
+ * later; a finished one (`done`) loses its due keys and its sealed locator, and TTL removes it after
+ * `doneTtlSeconds`. Expiry is computed with the retention engine (lib/retention), never here.
+ */
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Temporal } from '@js-temporal/polyfill';
+import { RuntimeConfigError } from '../errors';
+import type { Policy } from '../policy/model';
+import type { Holding } from '../planner/plan';
+import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
+import { formatInstant } from '../retention/time';
+import { HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from './contract';
+import { utcIso } from './time';
+
+/** A ledger item as stored. */
+export interface HoldingRecord {
+  readonly subjectRef: string;
+  readonly system: string;
+  readonly purpose: string;
+  readonly status: HoldingStatus;
+  /** UTC ISO with milliseconds. */
+  readonly collectedAt: string;
+  readonly collectedAtMs: number;
+  readonly registeredAt: string;
+  /** KMS-sealed `{subjectId, locator}` (see sealing.ts, holdingContext); absent once done. */
+  readonly sealed?: string;
+  /** The expiry in the policy time zone; absent while unknown or never. */
+  readonly expiresAt?: string;
+  readonly dueShard?: string;
+  readonly dueAt?: number;
+  readonly ttl?: number;
+  /** When done: what happened to the data. */
+  readonly outcome?: SystemStatus;
+  readonly finishedAt?: string;
+  readonly finishedAtMs?: number;
+  /** `request:<id>`, `sweep:<id>` or `ttl`. */
+  readonly finishedBy?: string;
+}
+
+/** What a sealed holding holds. */
+export interface SealedHolding {
+  readonly subjectId: string;
+  readonly locator: Readonly<Record<string, string>>;
+}
+
+export interface NewHolding {
+  readonly subjectRef: string;
+  readonly purpose: string;
+  readonly system: string;
+  readonly collectedAt: Temporal.Instant;
+  readonly sealed: string;
+}
+
+export interface DuePage {
+  readonly items: readonly { readonly subjectRef: string; readonly system: string }[];
+  readonly lastKey?: Record<string, unknown>;
+}
+
+/** The due-index partition of a subject: a stable hash of its ref, modulo the shard count, two digits. */
+export function dueShardOf(subjectRef: string): string {
+  const n = createHash('sha256').update(subjectRef, 'utf8').digest().readUInt32BE(0) % LEDGER.dueShards;
+  return String(n).padStart(2, '0');
+}
+
+export const shardName = (shard: number): string => String(shard).padStart(2, '0');
+
+/** The planner's view of a stored holding. */
+export function toHolding(record: HoldingRecord): Holding {
+  return { purpose: record.purpose, system: record.system, collectedAt: Temporal.Instant.from(record.collectedAt) };
+}
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+
+const NAMES = {
+  '#status': 'status',
+  '#collectedAtMs': 'collectedAtMs',
+} as const;
+
+export class Ledger {
+  public constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly policy: Policy,
+    private readonly tables: Readonly<Record<string, string>>,
+  ) {}
+
+  /** The ledger table of a purpose of the policy. */
+  public tableOf(purpose: string): string {
+    const table = this.tables[purpose];
+    if (!table) throw new RuntimeConfigError(`no ledger table is configured for purpose "${purpose}" (LETHE_LEDGER_TABLES)`);
+    return table;
+  }
+
+  /** The purpose whose ledger table has this name, if any. */
+  public purposeOfTable(table: string): string | undefined {
+    return Object.keys(this.tables).find((purpose) => this.tables[purpose] === table);
+  }
+
+  /** The expiry of a holding given the subject's events (all of them: a future-stamped event counts when it comes). */
+  public expiryOf(purpose: string, collectedAt: Temporal.Instant, events: readonly SubjectEvent[]): Expiry {
+    return computeExpiry(this.policy, purpose, { collectedAt, events });
+  }
+
+  /**
+   * Registers (or re-registers) a holding as active with its expiry and due keys. A registration older than
+   * what is stored (an out-of-order delivery) changes nothing: an active holding keeps its later collection, a
+   * finished one is not revived by a collection from before it was finished. Returns whether it was written.
+   */
+  public async register(
+    holding: NewHolding,
+    events: readonly SubjectEvent[],
+    now: Temporal.Instant,
+  ): Promise<{ written: boolean; expiry: Expiry }> {
+    const expiry = this.expiryOf(holding.purpose, holding.collectedAt, events);
+    const collectedAtMs = holding.collectedAt.epochMilliseconds;
+    const item: HoldingRecord = {
+      subjectRef: holding.subjectRef,
+      system: holding.system,
+      purpose: holding.purpose,
+      status: HOLDING_STATUS.active,
+      collectedAt: utcIso(holding.collectedAt),
+      collectedAtMs,
+      registeredAt: utcIso(now),
+      sealed: holding.sealed,
+      ...this.schedule(expiry, holding.subjectRef),
+    };
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.tableOf(holding.purpose),
+          Item: item,
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR (#status = :active AND #collectedAtMs <= :c) OR (#status = :done AND #finishedAtMs < :c)',
+          ExpressionAttributeNames: { '#pk': LEDGER.partitionKey, ...NAMES, '#finishedAtMs': 'finishedAtMs' },
+          ExpressionAttributeValues: { ':active': HOLDING_STATUS.active, ':done': HOLDING_STATUS.done, ':c': collectedAtMs },
+        }),
+      );
+      return { written: true, expiry };
+    } catch (error) {
+      if (isConditionFailure(error)) return { written: false, expiry };
+      throw error;
+    }
+  }
+
+  /** The subject's holdings in every purpose's table (both statuses unless `activeOnly`), in policy purpose order. */
+  public async holdingsOf(subjectRef: string, options: { activeOnly?: boolean } = {}): Promise<HoldingRecord[]> {
+    const perPurpose = await Promise.all(
+      Object.keys(this.policy.purposes).map(async (purpose) => {
+        const items: HoldingRecord[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.ddb.send(
+            new QueryCommand({
+              TableName: this.tableOf(purpose),
+              KeyConditionExpression: '#pk = :ref',
+              ExpressionAttributeNames: { '#pk': LEDGER.partitionKey },
+              ExpressionAttributeValues: { ':ref': subjectRef },
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          items.push(...((page.Items ?? []) as HoldingRecord[]));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        // An item written under another purpose's table would be a bug; trust the table, not the attribute.
+        return items.map((item) => ({ ...item, purpose }));
+      }),
+    );
+    const all = perPurpose.flat();
+    return options.activeOnly ? all.filter((h) => h.status === HOLDING_STATUS.active) : all;
+  }
+
+  public async get(purpose: string, subjectRef: string, system: string): Promise<HoldingRecord | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.tableOf(purpose),
+        Key: { [LEDGER.partitionKey]: subjectRef, [LEDGER.sortKey]: system },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? ({ ...Item, purpose } as HoldingRecord) : undefined;
+  }
+
+  /**
+   * Recomputes an active holding's expiry and due keys (after a new event, or when the sweep finds it due but
+   * not expired). Leaves a holding alone that was finished or re-collected meanwhile. Returns the expiry.
+   */
+  public async reschedule(holding: HoldingRecord, events: readonly SubjectEvent[]): Promise<{ updated: boolean; expiry: Expiry }> {
+    const expiry = this.expiryOf(holding.purpose, Temporal.Instant.from(holding.collectedAt), events);
+    const schedule = this.schedule(expiry, holding.subjectRef);
+    const names: Record<string, string> = { ...NAMES };
+    const values: Record<string, unknown> = { ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs };
+    const set: string[] = [];
+    const remove: string[] = [];
+    for (const attribute of ['expiresAt', LEDGER.dueShardAttribute, LEDGER.dueAtAttribute, LEDGER.ttlAttribute] as const) {
+      names[`#${attribute}`] = attribute;
+      const value = schedule[attribute as keyof typeof schedule];
+      if (value === undefined) remove.push(`#${attribute}`);
+      else {
+        set.push(`#${attribute} = :${attribute}`);
+        values[`:${attribute}`] = value;
+      }
+    }
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableOf(holding.purpose),
+          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: '#status = :active AND #collectedAtMs = :c',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return { updated: true, expiry };
+    } catch (error) {
+      if (isConditionFailure(error)) return { updated: false, expiry };
+      throw error;
+    }
+  }
+
+  /**
+   * Marks an active holding done: status, outcome, who finished it; the due keys and the sealed locator go; TTL
+   * removes the item after `doneTtlSeconds`. Only the holding as it was planned (same collection): a holding
+   * re-collected meanwhile stays active. Returns whether it was marked.
+   */
+  public async finish(
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>,
+    outcome: SystemStatus,
+    finishedBy: string,
+    now: Temporal.Instant,
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableOf(holding.purpose),
+          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          UpdateExpression:
+            'SET #status = :done, #outcome = :outcome, #finishedAt = :at, #finishedAtMs = :atMs, #finishedBy = :by, #ttl = :ttl ' +
+            'REMOVE #dueShard, #dueAt, #sealed',
+          ConditionExpression: '#status = :active AND #collectedAtMs = :c',
+          ExpressionAttributeNames: {
+            ...NAMES,
+            '#outcome': 'outcome',
+            '#finishedAt': 'finishedAt',
+            '#finishedAtMs': 'finishedAtMs',
+            '#finishedBy': 'finishedBy',
+            '#ttl': LEDGER.ttlAttribute,
+            '#dueShard': LEDGER.dueShardAttribute,
+            '#dueAt': LEDGER.dueAtAttribute,
+            '#sealed': 'sealed',
+          },
+          ExpressionAttributeValues: {
+            ':done': HOLDING_STATUS.done,
+            ':active': HOLDING_STATUS.active,
+            ':outcome': outcome,
+            ':at': utcIso(now),
+            ':atMs': now.epochMilliseconds,
+            ':by': finishedBy,
+            ':ttl': Math.floor(now.epochMilliseconds / 1000) + LEDGER.doneTtlSeconds,
+            ':c': holding.collectedAtMs,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Puts back a holding that TTL removed (ledger-stream): as done when its erasure succeeded, or still active
+   * (due, with a fresh TTL backstop) when it failed, so that it is never lost. A holding registered again since
+   * the removal wins. Returns whether it was put.
+   */
+  public async putBack(
+    removed: HoldingRecord,
+    result: { readonly done: true; readonly outcome: SystemStatus; readonly finishedBy: string } | { readonly done: false },
+    now: Temporal.Instant,
+  ): Promise<boolean> {
+    const nowSeconds = Math.floor(now.epochMilliseconds / 1000);
+    let item: HoldingRecord;
+    if (result.done) {
+      const { dueShard: _s, dueAt: _d, sealed: _l, ...rest } = removed;
+      void [_s, _d, _l];
+      item = {
+        ...rest,
+        status: HOLDING_STATUS.done,
+        outcome: result.outcome,
+        finishedAt: utcIso(now),
+        finishedAtMs: now.epochMilliseconds,
+        finishedBy: result.finishedBy,
+        ttl: nowSeconds + LEDGER.doneTtlSeconds,
+      };
+    } else {
+      item = { ...removed, ttl: nowSeconds + LEDGER.activeTtlGraceSeconds };
+    }
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.tableOf(removed.purpose),
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': LEDGER.partitionKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** One page of a purpose's due index: holdings of one shard due at `nowMs` or before, oldest first. */
+  public async dueHoldings(
+    purpose: string,
+    shard: number,
+    nowMs: number,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<DuePage> {
+    const page = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.tableOf(purpose),
+        IndexName: LEDGER.dueIndex,
+        KeyConditionExpression: '#shard = :shard AND #dueAt <= :now',
+        ExpressionAttributeNames: { '#shard': LEDGER.dueShardAttribute, '#dueAt': LEDGER.dueAtAttribute },
+        ExpressionAttributeValues: { ':shard': shardName(shard), ':now': nowMs },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const items = (page.Items ?? []).map((i) => ({ subjectRef: String(i[LEDGER.partitionKey]), system: String(i[LEDGER.sortKey]) }));
+    return { items, ...(page.LastEvaluatedKey ? { lastKey: page.LastEvaluatedKey } : {}) };
+  }
+
+  /** Due keys and TTL for an expiry: none while it is unknown or never. */
+  private schedule(expiry: Expiry, subjectRef: string): Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> {
+    if (!expiry.expiresAt) return {};
+    const dueAt = expiry.expiresAt.epochMilliseconds;
+    return {
+      expiresAt: formatInstant(expiry.expiresAt, this.policy.timezone),
+      dueShard: dueShardOf(subjectRef),
+      dueAt,
+      ttl: Math.ceil(dueAt / 1000) + LEDGER.activeTtlGraceSeconds,
+    };
+  }
+}

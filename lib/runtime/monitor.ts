@@ -1,0 +1,44 @@
+/**
+ * The deadline monitor: how many open erasure requests (not completed; failed ones included) are due within
+ * `days` days, overdue ones included. Reads the sparse open-by-deadline index (never a scan).
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { RuntimeConfigError } from '../errors';
+import { ENV, REQUESTS } from './contract';
+import type { Runtime } from './runtime';
+import { utcIso } from './time';
+
+export const DEFAULT_WARNING_DAYS = 7;
+
+export function warningDays(rt: Runtime): number {
+  const text = rt.env[ENV.deadlineWarningDays];
+  if (text === undefined || text === '') return DEFAULT_WARNING_DAYS;
+  const days = Number(text);
+  if (!Number.isInteger(days) || days < 0 || days > 365) {
+    throw new RuntimeConfigError(`${ENV.deadlineWarningDays} must be a whole number of days from 0 to 365, got "${text}"`);
+  }
+  return days;
+}
+
+export async function countOpenNearDeadline(rt: Runtime, days: number): Promise<number> {
+  const limit = utcIso(rt.now().add({ hours: 24 * days }));
+  const table = rt.required(ENV.requestsTable);
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await rt.documents.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: REQUESTS.openIndex,
+        KeyConditionExpression: '#open = :open AND #deadline <= :limit',
+        ExpressionAttributeNames: { '#open': REQUESTS.openAttribute, '#deadline': REQUESTS.deadlineAttribute },
+        ExpressionAttributeValues: { ':open': REQUESTS.openValue, ':limit': limit },
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}

@@ -1,0 +1,268 @@
+/**
+ * Erasure requests (contract REQUESTS): one item per request. The subject's id and the identifiers are sealed;
+ * the per-system plan and its progress live in the `systems` map, so every step of the workflow can be re-run
+ * and picks up where the last run stopped.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Temporal } from '@js-temporal/polyfill';
+import { ConflictError, RequestNotFoundError } from '../errors';
+import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, type SystemStatus } from './contract';
+import { utcIso } from './time';
+
+/** A purpose whose holding in the system goes, and how. */
+export interface GoingHolding {
+  readonly outcome: 'erase' | 'anonymise';
+  /** The collection planned for: a holding re-collected since is left active. */
+  readonly collectedAtMs: number;
+}
+
+export interface SystemEntry {
+  readonly status: SystemStatus;
+  /** What the audit record names as the action. */
+  readonly action: RecordAction | 'retain';
+  readonly record: RecordAction;
+  readonly removeFields: readonly string[];
+  readonly anonymiseFields: readonly string[];
+  /** purpose → the holding that goes. */
+  readonly going: Readonly<Record<string, GoingHolding>>;
+  /** Purposes whose holdings in this system are retained (Art. 18). */
+  readonly retainedPurposes: readonly string[];
+  /** False when nothing changes in the system itself (shared data protects every field): no connector call. */
+  readonly invoke: boolean;
+  readonly counts?: ConnectorCounts;
+  /** Fields removed or anonymised, for the answer. */
+  readonly fields?: readonly string[];
+  /** Error name (never a message that could quote data). */
+  readonly error?: string;
+  /** The finished holdings have been marked done in the ledger. */
+  readonly ledgerDone?: boolean;
+  /** The status an audit record was written for. */
+  readonly auditedStatus?: SystemStatus;
+  readonly updatedAt?: string;
+}
+
+export interface RetainedEntry {
+  readonly purpose: string;
+  readonly reason: string;
+  /** Policy time zone with offset, or null while unknown or never. */
+  readonly until: string | null;
+}
+
+export interface Extension {
+  readonly months: 1 | 2;
+  readonly reason: string;
+  readonly at: string;
+  readonly previousDeadline: string;
+}
+
+export interface RequestItem {
+  readonly requestId: string;
+  readonly subjectRef: string;
+  /** Sealed `{subjectId}` (requestContext(id, 'subject')). */
+  readonly sealedSubject: string;
+  /** Sealed `{identifiers, reason}` (requestContext(id, 'details')); removed once the request is completed. */
+  readonly sealedDetails?: string;
+  readonly scope?: readonly string[];
+  readonly verification: { readonly method: string; readonly verifiedAt: string };
+  readonly status: RequestStatus;
+  /** UTC ISO with milliseconds. */
+  readonly receivedAt: string;
+  /** UTC ISO with milliseconds (the open index's sort key). */
+  readonly deadline: string;
+  readonly openSince?: string;
+  readonly extension?: Extension;
+  readonly policyHash?: string;
+  readonly systems?: Readonly<Record<string, SystemEntry>>;
+  /** The systems in the policy's order. */
+  readonly systemOrder?: readonly string[];
+  readonly retained?: readonly RetainedEntry[];
+  readonly plannedAt?: string;
+  readonly finishedAt?: string;
+}
+
+export const FINAL_SYSTEM_STATUSES: readonly SystemStatus[] = [
+  'erased',
+  'anonymised',
+  'fields-removed',
+  'fields-anonymised',
+  'nothing-found',
+  'retained',
+];
+export const isFinal = (status: SystemStatus): boolean => FINAL_SYSTEM_STATUSES.includes(status);
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+
+export class RequestStore {
+  public constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Creates the request; if one with this id exists already, returns that one instead. */
+  public async create(item: RequestItem): Promise<{ created: boolean; item: RequestItem }> {
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': REQUESTS.partitionKey },
+        }),
+      );
+      return { created: true, item };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { created: false, item: await this.require(item.requestId) };
+    }
+  }
+
+  public async get(requestId: string): Promise<RequestItem | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: { [REQUESTS.partitionKey]: requestId }, ConsistentRead: true }),
+    );
+    return Item as RequestItem | undefined;
+  }
+
+  /** The request, or `RequestNotFoundError`. */
+  public async require(requestId: string): Promise<RequestItem> {
+    const item = await this.get(requestId);
+    if (!item) throw new RequestNotFoundError(requestId);
+    return item;
+  }
+
+  /** Stores the plan unless one is stored already (a re-run keeps the first plan). Returns whether it stored it. */
+  public async storePlan(
+    requestId: string,
+    plan: Pick<RequestItem, 'systems' | 'systemOrder' | 'retained' | 'policyHash'>,
+    now: Temporal.Instant,
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [REQUESTS.partitionKey]: requestId },
+          UpdateExpression: 'SET #systems = :systems, #order = :order, #retained = :retained, #policyHash = :hash, #plannedAt = :at',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#systems)',
+          ExpressionAttributeNames: {
+            '#pk': REQUESTS.partitionKey,
+            '#systems': 'systems',
+            '#order': 'systemOrder',
+            '#retained': 'retained',
+            '#policyHash': 'policyHash',
+            '#plannedAt': 'plannedAt',
+          },
+          ExpressionAttributeValues: {
+            ':systems': plan.systems ?? {},
+            ':order': plan.systemOrder ?? [],
+            ':retained': plan.retained ?? [],
+            ':hash': plan.policyHash ?? '',
+            ':at': utcIso(now),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** received/failed/running → running; a completed request stays completed. */
+  public async markRunning(requestId: string): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [REQUESTS.partitionKey]: requestId },
+          UpdateExpression: 'SET #status = :running',
+          ConditionExpression: 'attribute_exists(#pk) AND #status <> :completed',
+          ExpressionAttributeNames: { '#pk': REQUESTS.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'running', ':completed': 'completed' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Sets fields of one system's entry; `error: undefined` removes a previous error. */
+  public async updateSystem(requestId: string, system: string, patch: Partial<SystemEntry>, now: Temporal.Instant): Promise<void> {
+    const names: Record<string, string> = { '#systems': 'systems', '#sys': system };
+    const values: Record<string, unknown> = {};
+    const set: string[] = [];
+    const remove: string[] = [];
+    for (const [key, value] of Object.entries({ ...patch, updatedAt: utcIso(now) })) {
+      names[`#${key}`] = key;
+      if (value === undefined) remove.push(`#systems.#sys.#${key}`);
+      else {
+        set.push(`#systems.#sys.#${key} = :${key}`);
+        values[`:${key}`] = value;
+      }
+    }
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { [REQUESTS.partitionKey]: requestId },
+        UpdateExpression: [`SET ${set.join(', ')}`, remove.length ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' '),
+        ConditionExpression: 'attribute_exists(#systems.#sys)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /**
+   * Sets the final status. A completed request leaves the open index and drops its sealed identifiers (no
+   * longer needed); a failed one stays open, identifiers kept, so that a re-run can finish it.
+   */
+  public async finish(requestId: string, status: 'completed' | 'failed', now: Temporal.Instant): Promise<void> {
+    const completed = status === 'completed';
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { [REQUESTS.partitionKey]: requestId },
+        UpdateExpression: `SET #status = :status, #finishedAt = :at${completed ? ' REMOVE #open, #details' : ''}`,
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: {
+          '#pk': REQUESTS.partitionKey,
+          '#status': 'status',
+          '#finishedAt': 'finishedAt',
+          ...(completed ? { '#open': REQUESTS.openAttribute, '#details': 'sealedDetails' } : {}),
+        },
+        ExpressionAttributeValues: { ':status': status, ':at': utcIso(now) },
+      }),
+    );
+  }
+
+  /** Art. 12(3): once, while the request is not completed. Conflicts name the reason. */
+  public async extend(requestId: string, extension: Extension, deadline: string): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [REQUESTS.partitionKey]: requestId },
+          UpdateExpression: 'SET #extension = :extension, #deadline = :deadline',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#extension) AND #status <> :completed',
+          ExpressionAttributeNames: {
+            '#pk': REQUESTS.partitionKey,
+            '#extension': 'extension',
+            '#deadline': REQUESTS.deadlineAttribute,
+            '#status': 'status',
+          },
+          ExpressionAttributeValues: { ':extension': extension, ':deadline': deadline, ':completed': 'completed' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = await this.require(requestId);
+      if (item.extension) {
+        throw new ConflictError(
+          `erasure request "${requestId}" was already extended (by ${item.extension.months} month(s)); Art. 12(3) allows one extension`,
+        );
+      }
+      throw new ConflictError(`erasure request "${requestId}" is ${item.status}; only an open request can be extended`);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Everything a Lethe function needs, built from its environment (contract ENV) on first use: the policy, the
+ * clock, the AWS clients and the stores. Each piece is created when first asked for, so a function that does
+ * not need, say, KMS does not need its variable either; a missing variable is a `RuntimeConfigError` naming it.
+ * Tests build one with `createRuntime({env, now})` and mock the AWS clients with aws-sdk-client-mock.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Temporal } from '@js-temporal/polyfill';
+import { AuditWriter, OBJECT_LOCK_MODES, type ObjectLockMode } from '../audit';
+import { createS3Client } from '../connectors/clients';
+import { RuntimeConfigError } from '../errors';
+import { type LoadedPolicy, loadPolicyData, loadPolicyFile } from '../policy/load';
+import type { Policy } from '../policy/model';
+import { type ConnectorClient, LambdaConnectorClient } from './connector-client';
+import { ENV } from './contract';
+import { EventStore } from './event-store';
+import { Ledger } from './ledger';
+import { tracer } from './observability';
+import { RequestStore } from './requests';
+import { Sealer } from './sealing';
+import { secretKeySource, SubjectRefs } from './subject-ref';
+import { systemClock } from './time';
+import { ErasureWorkflow, StepFunctionsErasureWorkflow } from './workflow';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Runtime {
+  readonly policy: Policy;
+  /** SHA-256 of the policy's canonical JSON: the policy version in audit records. */
+  readonly policyHash: string;
+  readonly now: () => Temporal.Instant;
+  readonly refs: SubjectRefs;
+  readonly sealer: Sealer;
+  readonly ledger: Ledger;
+  readonly events: EventStore;
+  readonly requests: RequestStore;
+  readonly audit: AuditWriter;
+  readonly connectors: ConnectorClient;
+  readonly workflow: ErasureWorkflow;
+  /** The low-level client (Powertools idempotency persists through it). */
+  readonly dynamodb: DynamoDBClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly env: Env;
+  /** A variable the function cannot run without. */
+  required(name: string): string;
+}
+
+export interface RuntimeOptions {
+  /** @default process.env */
+  readonly env?: Env;
+  /** @default the system clock */
+  readonly now?: () => Temporal.Instant;
+  /** Replace the connector client (local mode, tests). @default Lambda invocations */
+  readonly connectors?: ConnectorClient;
+  /** Replace the workflow starter (local mode). @default Step Functions */
+  readonly workflow?: ErasureWorkflow;
+  /** Replace the policy (tests). @default from LETHE_POLICY_JSON or LETHE_POLICY_FILE */
+  readonly policy?: LoadedPolicy;
+}
+
+/** The policy baked into the bundle. `process.env.LETHE_POLICY_JSON` is written out so that a bundler's `define` can replace it. */
+function bakedPolicyJson(): string | undefined {
+  return process.env.LETHE_POLICY_JSON;
+}
+
+export function loadRuntimePolicy(env: Env): LoadedPolicy {
+  const json = env[ENV.policyJson] ?? (env === process.env ? bakedPolicyJson() : undefined);
+  if (json) {
+    let data: unknown;
+    try {
+      data = JSON.parse(json);
+    } catch (error) {
+      throw new RuntimeConfigError(`${ENV.policyJson} is not JSON: ${(error as Error).message}`, { cause: error });
+    }
+    return loadPolicyData(data, ENV.policyJson);
+  }
+  const file = env[ENV.policyFile];
+  if (file) return loadPolicyFile(file);
+  throw new RuntimeConfigError(`no policy: set ${ENV.policyJson} (the policy as JSON) or ${ENV.policyFile} (a policy file)`);
+}
+
+function jsonObjectOf(env: Env, name: string): Record<string, string> {
+  const text = env[name];
+  if (!text) throw new RuntimeConfigError(`environment variable ${name} is not set`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RuntimeConfigError(`${name} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string' || !v)) {
+    throw new RuntimeConfigError(`${name} must be a JSON object of names, e.g. {"marketing": "lethe-ledger-marketing"}`);
+  }
+  return value as Record<string, string>;
+}
+
+class EnvRuntime implements Runtime {
+  public readonly env: Env;
+  public readonly now: () => Temporal.Instant;
+  private readonly cache = new Map<string, unknown>();
+
+  public constructor(private readonly options: RuntimeOptions) {
+    this.env = options.env ?? process.env;
+    this.now = options.now ?? systemClock;
+  }
+
+  public required(name: string): string {
+    const value = this.env[name];
+    if (!value) throw new RuntimeConfigError(`environment variable ${name} is not set`);
+    return value;
+  }
+
+  private once<T>(key: string, make: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key) as T;
+  }
+
+  private get loaded(): LoadedPolicy {
+    return this.once('policy', () => this.options.policy ?? loadRuntimePolicy(this.env));
+  }
+  public get policy(): Policy {
+    return this.loaded.policy;
+  }
+  public get policyHash(): string {
+    return this.loaded.hash;
+  }
+
+  public get dynamodb(): DynamoDBClient {
+    return this.once('dynamodb', () => tracer.captureAWSv3Client(new DynamoDBClient({})));
+  }
+  public get documents(): DynamoDBDocumentClient {
+    return this.once('documents', () => DynamoDBDocumentClient.from(this.dynamodb, { marshallOptions: { removeUndefinedValues: true } }));
+  }
+  private get s3(): S3Client {
+    return this.once('s3', () => tracer.captureAWSv3Client(createS3Client()));
+  }
+
+  public get refs(): SubjectRefs {
+    return this.once('refs', () => {
+      const secret = this.required(ENV.hmacSecret);
+      return new SubjectRefs(secretKeySource(secret, { client: tracer.captureAWSv3Client(new SecretsManagerClient({})) }));
+    });
+  }
+  public get sealer(): Sealer {
+    return this.once('sealer', () => new Sealer(tracer.captureAWSv3Client(new KMSClient({})), this.required(ENV.sealingKey)));
+  }
+  public get ledger(): Ledger {
+    return this.once('ledger', () => {
+      const tables = jsonObjectOf(this.env, ENV.ledgerTables);
+      const missing = Object.keys(this.policy.purposes).filter((p) => !tables[p]);
+      if (missing.length) throw new RuntimeConfigError(`${ENV.ledgerTables} has no table for purpose(s) ${missing.join(', ')}`);
+      return new Ledger(this.documents, this.policy, tables);
+    });
+  }
+  public get events(): EventStore {
+    return this.once('events', () => new EventStore(this.documents, this.required(ENV.eventsTable)));
+  }
+  public get requests(): RequestStore {
+    return this.once('requests', () => new RequestStore(this.documents, this.required(ENV.requestsTable)));
+  }
+  public get audit(): AuditWriter {
+    return this.once('audit', () => {
+      const mode = this.env[ENV.auditObjectLockMode];
+      let objectLock: { mode: ObjectLockMode; retainDays: number } | undefined;
+      if (mode) {
+        if (!OBJECT_LOCK_MODES.includes(mode as ObjectLockMode)) {
+          throw new RuntimeConfigError(`${ENV.auditObjectLockMode} must be ${OBJECT_LOCK_MODES.join(' or ')}, got "${mode}"`);
+        }
+        const days = Number(this.required(ENV.auditRetentionDays));
+        if (!Number.isInteger(days) || days < 1) {
+          throw new RuntimeConfigError(
+            `${ENV.auditRetentionDays} must be a whole number of days >= 1, got "${this.env[ENV.auditRetentionDays]}"`,
+          );
+        }
+        objectLock = { mode: mode as ObjectLockMode, retainDays: days };
+      }
+      return new AuditWriter(this.documents, this.s3, {
+        chainTable: this.required(ENV.auditChainTable),
+        bucket: this.required(ENV.auditBucket),
+        objectLock,
+      });
+    });
+  }
+  public get connectors(): ConnectorClient {
+    return this.once(
+      'connectors',
+      () =>
+        this.options.connectors ??
+        new LambdaConnectorClient(
+          tracer.captureAWSv3Client(new LambdaClient({})),
+          this.policy,
+          jsonObjectOf(this.env, ENV.connectorFunctions),
+        ),
+    );
+  }
+  public get workflow(): ErasureWorkflow {
+    return this.once(
+      'workflow',
+      () =>
+        this.options.workflow ??
+        new StepFunctionsErasureWorkflow(tracer.captureAWSv3Client(new SFNClient({})), this.required(ENV.erasureStateMachineArn)),
+    );
+  }
+}
+
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  return new EnvRuntime(options);
+}
+
+let shared: Runtime | undefined;
+
+/** The process's runtime, from process.env (what the Lambda entry points use). */
+export function defaultRuntime(): Runtime {
+  shared ??= createRuntime();
+  return shared;
+}

@@ -1,0 +1,55 @@
+/**
+ * subjectRef: how a subject appears everywhere outside the sealed fields (keys, Step Functions payloads, logs):
+ * a keyed HMAC-SHA-256 of its id, hex. The key is the deployment's HMAC secret (Secrets Manager, cached by
+ * Powertools Parameters). Purpose-bound keys are derived from it, so that the same id gives unrelated values in
+ * the ledger (`ref`), in the audit trail (`auditSubject`) and in data anonymised with the `hmac` strategy (which
+ * uses the secret itself): anonymised data cannot be joined back to the ledger or the audit records.
+ */
+import { createHmac } from 'node:crypto';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { RuntimeConfigError } from '../errors';
+
+export type KeySource = () => Promise<string | Uint8Array>;
+
+const LABELS = { ref: 'lethe/subject-ref/v1', audit: 'lethe/audit-subject/v1' } as const;
+
+const hmacHex = (key: string | Uint8Array, text: string): string => createHmac('sha256', key).update(text, 'utf8').digest('hex');
+
+export class SubjectRefs {
+  public constructor(private readonly key: KeySource) {}
+
+  /** The subject's reference in the ledger, events, requests and workflow payloads. */
+  public async ref(subjectId: string): Promise<string> {
+    return hmacHex(await this.derived(LABELS.ref), subjectId);
+  }
+
+  /** The subject as it appears in audit records: links one subject's records without naming it. */
+  public async auditSubject(subjectId: string): Promise<string> {
+    return hmacHex(await this.derived(LABELS.audit), subjectId);
+  }
+
+  private async derived(label: string): Promise<Buffer> {
+    const key = await this.key();
+    if (key.length === 0) throw new RuntimeConfigError('the HMAC secret is empty');
+    return createHmac('sha256', key).update(label, 'utf8').digest();
+  }
+}
+
+export interface SecretKeySourceOptions {
+  /** @default a client for the function's own region */
+  readonly client?: SecretsManagerClient;
+  /** How long the secret is cached in memory. @default 300 */
+  readonly maxAgeSeconds?: number;
+}
+
+/** The HMAC secret from Secrets Manager (SecretString or SecretBinary), cached. */
+export function secretKeySource(secretId: string, options: SecretKeySourceOptions = {}): KeySource {
+  const provider = new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
+  const maxAge = options.maxAgeSeconds ?? 300;
+  return async () => {
+    const value = await provider.get(secretId, { maxAge });
+    if (value === undefined || value.length === 0) throw new RuntimeConfigError(`the HMAC secret "${secretId}" is empty or missing`);
+    return value;
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The sweep's two tasks (statemachines/sweep.asl.json). `readDuePage` queries a purpose's due index shard by
+ * shard (`dueAt <= now`; never a scan), groups the holdings by subject and cuts them into batches;
+ * `applyExpiryToBatch` applies expiry to one batch (expiry.ts).
+ */
+import { z } from 'zod';
+import { InputError } from '../errors';
+import { parseInstant } from '../retention/time';
+import {
+  LEDGER,
+  type SweepApplyInput,
+  type SweepApplyOutput,
+  type SweepCursor,
+  type SweepReadInput,
+  type SweepReadOutput,
+} from './contract';
+import { applyExpiry } from './expiry';
+import { logger } from './observability';
+import type { Runtime } from './runtime';
+import { checkPurpose, parseBody } from './validate';
+
+export interface SweepReadOptions {
+  /** Due-index items per query. @default 500 */
+  readonly pageSize?: number;
+  /** Subjects per batch (one child execution each). @default 25 */
+  readonly batchSize?: number;
+}
+
+const id = z.string().min(1).max(256);
+const SweepReadInputSchema = z.object({
+  purpose: id,
+  sweepId: id,
+  now: id,
+  cursor: z
+    .object({
+      shard: z
+        .int()
+        .min(0)
+        .max(LEDGER.dueShards - 1),
+      lastKey: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+});
+const SweepApplyInputSchema = z.object({
+  purpose: id,
+  sweepId: id,
+  now: id,
+  batch: z.object({ subjectRefs: z.array(id).max(1000) }),
+});
+
+export async function readDuePage(rt: Runtime, raw: SweepReadInput, options: SweepReadOptions = {}): Promise<SweepReadOutput> {
+  const input = parseBody(SweepReadInputSchema, raw, 'sweep read input');
+  checkPurpose(rt.policy, input.purpose, 'purpose');
+  const now = parseInstant(input.now, 'now');
+  const pageSize = options.pageSize ?? 500;
+  const batchSize = options.batchSize ?? 25;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || !Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InputError(`pageSize and batchSize must be whole numbers >= 1, got ${pageSize} and ${batchSize}`);
+  }
+
+  let shard = input.cursor?.shard ?? 0;
+  let startKey = input.cursor?.lastKey;
+  let cursor: SweepCursor | undefined;
+  let items: { subjectRef: string }[] = [];
+  // Skip empty shards within one call, so that an idle purpose costs one task, not sixteen.
+  for (;;) {
+    const page = await rt.ledger.dueHoldings(input.purpose, shard, now.epochMilliseconds, pageSize, startKey);
+    items = [...page.items];
+    if (page.lastKey) {
+      cursor = { shard, lastKey: page.lastKey };
+      break;
+    }
+    if (shard + 1 >= LEDGER.dueShards) {
+      cursor = undefined;
+      break;
+    }
+    shard += 1;
+    startKey = undefined;
+    if (items.length > 0) {
+      cursor = { shard };
+      break;
+    }
+  }
+
+  const refs = [...new Set(items.map((i) => i.subjectRef))];
+  const batches = [];
+  for (let i = 0; i < refs.length; i += batchSize) batches.push({ subjectRefs: refs.slice(i, i + batchSize) });
+  logger.info('due page read', {
+    purpose: input.purpose,
+    sweepId: input.sweepId,
+    itemsRead: items.length,
+    batches: batches.length,
+    next: cursor?.shard,
+  });
+  return {
+    purpose: input.purpose,
+    sweepId: input.sweepId,
+    now: input.now,
+    batches,
+    itemsRead: items.length,
+    ...(cursor ? { cursor } : {}),
+  };
+}
+
+export async function applyExpiryToBatch(rt: Runtime, raw: SweepApplyInput): Promise<SweepApplyOutput> {
+  const input = parseBody(SweepApplyInputSchema, raw, 'sweep apply input');
+  checkPurpose(rt.policy, input.purpose, 'purpose');
+  const now = parseInstant(input.now, 'now');
+  const report = await applyExpiry(
+    rt,
+    input.batch.subjectRefs.map((subjectRef) => ({ subjectRef })),
+    now,
+    { kind: 'sweep', sweepId: input.sweepId },
+  );
+  logger.info('batch applied', { purpose: input.purpose, sweepId: input.sweepId, ...report, removed: undefined });
+  return { subjects: report.subjects, holdingsDone: report.holdingsDone, holdingsFailed: report.holdingsFailed };
+}

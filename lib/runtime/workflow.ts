@@ -1,0 +1,32 @@
+/**
+ * Starting the erasure workflow for a request: a Step Functions execution named after the request, with
+ * `{requestId}` as its only input (contract ErasureExecutionInput). The name makes a re-submission idempotent:
+ * Step Functions refuses a second execution with the same name, which counts as already started.
+ */
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ErasureExecutionInput } from './contract';
+
+export interface ErasureWorkflow {
+  /** Starts the workflow; `false` when it had been started before. */
+  start(requestId: string): Promise<boolean>;
+}
+
+export class StepFunctionsErasureWorkflow implements ErasureWorkflow {
+  public constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  public async start(requestId: string): Promise<boolean> {
+    const input: ErasureExecutionInput = { requestId };
+    try {
+      await this.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: requestId, input: JSON.stringify(input) }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') return false;
+      throw error;
+    }
+  }
+}

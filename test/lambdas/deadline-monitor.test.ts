@@ -1,0 +1,54 @@
+/**
+ * The deadline monitor (lambdas/deadline-monitor.ts): counts open requests whose deadline is within N days (or
+ * past) by querying the open-by-deadline index, and publishes the metric the stack alarms on.
+ */
+import { Temporal } from '@js-temporal/polyfill';
+import { ENV, METRICS, REQUESTS } from '../../lib/runtime/contract';
+import { makeHandler } from '../../lambdas/deadline-monitor';
+import { captureOutput, createWorld, lambdaContext, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
+import { apiClient, verification } from './helpers';
+
+let world: TestWorld;
+const context = lambdaContext('lethe-deadline-monitor') as never;
+afterEach(() => world.restore());
+
+async function requestsOn(days: string[]) {
+  const api = apiClient(world);
+  for (const day of days) {
+    world.clock.now = Temporal.Instant.from(`${day}T10:00:00Z`);
+    await api.postRequest({ subjectId: `user-${day}`, verification });
+  }
+}
+
+it('counts open requests due within the warning period, overdue included, completed excluded', async () => {
+  world = createWorld({ env: { [ENV.deadlineWarningDays]: '5' } });
+  // GIVEN requests received on these days (deadline one month later)
+  await requestsOn(['2025-01-05', '2025-02-20', '2025-02-27', '2025-03-03', '2025-03-20']);
+  // AND the one from 2025-02-27 completed
+  const done = world.ddb.items(TABLES.requests).find((r) => (r.receivedAt as string).startsWith('2025-02-27'))!;
+  await world.rt.requests.finish(done.requestId as string, 'completed', world.clock.now);
+  // WHEN the monitor runs on 2025-03-25 (deadlines up to 2025-03-30 count)
+  world.clock.now = Temporal.Instant.from('2025-03-25T10:00:00Z');
+  const { result, output } = await captureOutput(() => makeHandler(() => world.rt)({}, context));
+  // THEN 2025-01-05 (overdue) and 2025-02-20 (due 03-20, overdue) count; 02-27 is completed; 03-03 is due 04-03
+  expect(result).toEqual({ days: 5, openRequestsNearDeadline: 2 });
+  const emf = output.split('\n').find((l) => l.includes(METRICS.openRequestsNearDeadline))!;
+  expect(JSON.parse(emf)).toMatchObject({
+    [METRICS.openRequestsNearDeadline]: 2,
+    _aws: { CloudWatchMetrics: [{ Namespace: METRICS.namespace }] },
+  });
+  const queries = world.ddb.callsOf('Query', TABLES.requests);
+  expect(queries.length).toBeGreaterThan(0);
+  expect(queries.every((q) => q.input.IndexName === REQUESTS.openIndex)).toBe(true);
+});
+
+it('publishes 0 when nothing is near, and refuses a bad setting', async () => {
+  world = createWorld();
+  expect(await makeHandler(() => world.rt)({}, context)).toEqual({ days: 7, openRequestsNearDeadline: 0 });
+  const bad = createWorld({ env: { [ENV.deadlineWarningDays]: 'soon' } });
+  try {
+    await expect(makeHandler(() => bad.rt)({}, context)).rejects.toThrow(/LETHE_DEADLINE_WARNING_DAYS/);
+  } finally {
+    bad.restore();
+  }
+});

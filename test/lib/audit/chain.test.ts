@@ -1,0 +1,302 @@
+/**
+ * The audit chain: written by concurrent writers without a shared or skipped number, and checked by the
+ * verifier, which reports the first break: a removed record, an edited one, one replaced with a re-hashed
+ * forgery. Also `lethe audit verify` (--dir and --bucket) and its exit codes.
+ */
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  auditObjectKey,
+  AuditWriter,
+  chainRecord,
+  directorySource,
+  GENESIS_HASH,
+  hashOfRecord,
+  s3Source,
+  serialiseRecord,
+  verifyChain,
+  type AuditEntry,
+  type AuditSource,
+} from '../../../lib/audit';
+import { canonicalJson } from '../../../lib/audit/canonical';
+import { runAsync } from '../../../lib/cli/main';
+import { FakeS3 } from '../runtime/support/aws';
+import { FakeDynamo } from '../runtime/support/fake-dynamodb';
+
+const entry = (n: number): AuditEntry => ({
+  at: `2025-03-01T10:00:${String(n % 60).padStart(2, '0')}+01:00`,
+  kind: 'sweep',
+  sweepId: 'sweep-1',
+  purposes: ['customer'],
+  system: n % 2 ? 'crm' : 'orders',
+  action: 'delete',
+  outcome: 'erased',
+  counts: { records: 1, fields: 0, objects: n },
+  subject: 'f'.repeat(64),
+  policyHash: 'a'.repeat(64),
+});
+
+/** A chain of `n` records as files in a fresh directory. */
+function chainDir(n: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+  let prev = GENESIS_HASH;
+  for (let seq = 1; seq <= n; seq++) {
+    const record = chainRecord(entry(seq), seq, prev);
+    writeFileSync(join(dir, `${String(seq).padStart(12, '0')}.json`), serialiseRecord(record));
+    prev = record.hash;
+  }
+  return dir;
+}
+
+const file = (dir: string, seq: number) => join(dir, `${String(seq).padStart(12, '0')}.json`);
+
+describe('canonical JSON and the record hash', () => {
+  it('sorts keys at every level and leaves out undefined members', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"x":2,"y":1}]},"b":1}');
+  });
+
+  it('does not depend on key order or formatting', () => {
+    const record = chainRecord(entry(1), 1, GENESIS_HASH);
+    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(record).reverse())));
+    expect(hashOfRecord(reordered)).toBe(record.hash);
+  });
+});
+
+describe('verifyChain', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts an intact chain', async () => {
+    dir = chainDir(5);
+    const report = await verifyChain(directorySource(dir));
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(5);
+    expect(report.last?.seq).toBe(5);
+  });
+
+  // Table-driven: each tampering and the break the verifier must report first.
+  const cases: { name: string; tamper: (dir: string) => void; kind: string; seq: number; records: number }[] = [
+    { name: 'a removed record (a gap)', tamper: (d) => unlinkSync(file(d, 3)), kind: 'gap', seq: 4, records: 2 },
+    { name: 'the first record removed', tamper: (d) => unlinkSync(file(d, 1)), kind: 'gap', seq: 2, records: 0 },
+    {
+      name: 'an edited record (content changed, hash kept)',
+      tamper: (d) => {
+        const r = JSON.parse(readFileSync(file(d, 2), 'utf8'));
+        r.outcome = 'nothing-found';
+        writeFileSync(file(d, 2), JSON.stringify(r));
+      },
+      kind: 'edited',
+      seq: 2,
+      records: 1,
+    },
+    {
+      name: 'an edited record with a key added',
+      tamper: (d) => {
+        const r = JSON.parse(readFileSync(file(d, 4), 'utf8'));
+        r.note = 'added later';
+        writeFileSync(file(d, 4), JSON.stringify(r));
+      },
+      kind: 'edited',
+      seq: 4,
+      records: 3,
+    },
+    {
+      name: 'a record replaced with a re-hashed forgery',
+      tamper: (d) => {
+        const r = JSON.parse(readFileSync(file(d, 2), 'utf8'));
+        r.counts.records = 0;
+        r.hash = hashOfRecord(r);
+        writeFileSync(file(d, 2), JSON.stringify(r));
+      },
+      kind: 'broken-link',
+      seq: 3,
+      records: 2,
+    },
+    {
+      name: 'a record stored under another number',
+      tamper: (d) => writeFileSync(file(d, 3), readFileSync(file(d, 2))),
+      kind: 'misnamed',
+      seq: 2,
+      records: 2,
+    },
+    { name: 'a record that is not JSON', tamper: (d) => writeFileSync(file(d, 5), '{ not json'), kind: 'unreadable', seq: 0, records: 4 },
+  ];
+
+  it.each(cases)('reports $name', async ({ tamper, kind, seq, records }) => {
+    // GIVEN an intact chain of 5 records
+    dir = chainDir(5);
+    // WHEN it is tampered with
+    tamper(dir);
+    const report = await verifyChain(directorySource(dir));
+    // THEN the first break is reported, with the records before it intact
+    expect(report.break?.kind).toBe(kind);
+    if (seq) expect(report.break?.seq).toBe(seq);
+    expect(report.records).toBe(records);
+  });
+
+  it('detects removed newest records against the head', async () => {
+    dir = chainDir(5);
+    unlinkSync(file(dir, 5));
+    expect((await verifyChain(directorySource(dir))).break).toBeUndefined(); // the chain alone cannot tell
+    const report = await verifyChain(directorySource(dir), { expectedHead: { seq: 5 } });
+    expect(report.break?.kind).toBe('truncated');
+  });
+});
+
+describe('AuditWriter', () => {
+  const TABLE = 'audit-chain';
+  const BUCKET = 'audit-bucket';
+  let ddb: FakeDynamo;
+  let s3: FakeS3;
+  let writer: AuditWriter;
+  const documents = () => DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-north-1' }));
+  const bucketSource = (): AuditSource => s3Source(new S3Client({ region: 'eu-north-1' }), BUCKET);
+
+  beforeEach(() => {
+    ddb = new FakeDynamo().createTable(TABLE, { partitionKey: 'id' });
+    s3 = new FakeS3();
+    writer = new AuditWriter(documents(), new S3Client({ region: 'eu-north-1' }), { chainTable: TABLE, bucket: BUCKET });
+  });
+  afterEach(() => {
+    ddb.restore();
+    s3.mock.restore();
+  });
+
+  it('chains records one after the other', async () => {
+    const first = await writer.write(entry(1));
+    const second = await writer.write(entry(2));
+    expect([first.seq, second.seq]).toEqual([1, 2]);
+    expect(first.prevHash).toBe(GENESIS_HASH);
+    expect(second.prevHash).toBe(first.hash);
+    expect([...s3.bodies(BUCKET).keys()]).toEqual([auditObjectKey(1), auditObjectKey(2)]);
+    expect(ddb.item(TABLE, { id: 'head' })).toMatchObject({ seq: 2, hash: second.hash });
+    expect((await verifyChain(bucketSource())).records).toBe(2);
+  });
+
+  it('gives concurrent writers distinct, consecutive numbers', async () => {
+    // GIVEN 12 writers at once WHEN they all write THEN numbers 1..12, each once, and the chain verifies
+    const records = await Promise.all(Array.from({ length: 12 }, (_, i) => writer.write(entry(i + 1))));
+    expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const report = await verifyChain(bucketSource());
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(12);
+    // Lost races cost claims, never a duplicate object.
+    expect(ddb.callsOf('Put', TABLE).length).toBeGreaterThan(12);
+  });
+
+  it('leaves no gap when a writer dies between claiming a number and storing the record', async () => {
+    // GIVEN a writer that claims record 2 and then fails to store it
+    await writer.write(entry(1));
+    s3.beforePut = () => {
+      throw new Error('network down');
+    };
+    await expect(writer.write(entry(2))).rejects.toThrow('network down');
+    s3.beforePut = undefined;
+    // WHEN the next writer writes
+    const third = await writer.write(entry(3));
+    // THEN it stored the orphaned record 2 on its way, and chained after it
+    expect(third.seq).toBe(3);
+    const report = await verifyChain(bucketSource());
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(3);
+  });
+
+  it('writes with Object Lock retention when configured', async () => {
+    const locked = new AuditWriter(documents(), new S3Client({ region: 'eu-north-1' }), {
+      chainTable: TABLE,
+      bucket: BUCKET,
+      objectLock: { mode: 'COMPLIANCE', retainDays: 10 },
+      clock: () => new Date('2025-03-01T00:00:00Z'),
+    });
+    await locked.write(entry(1));
+    expect(s3.objects.get(`${BUCKET}/${auditObjectKey(1)}`)?.lock).toEqual({ mode: 'COMPLIANCE', until: new Date('2025-03-11T00:00:00Z') });
+    await writer.write(entry(2));
+    expect(s3.objects.get(`${BUCKET}/${auditObjectKey(2)}`)?.lock).toBeUndefined();
+  });
+
+  it('refuses an invalid Object Lock setting, naming it', () => {
+    expect(
+      () =>
+        new AuditWriter(documents(), new S3Client({}), {
+          chainTable: TABLE,
+          bucket: BUCKET,
+          objectLock: { mode: 'LEGAL' as never, retainDays: 1 },
+        }),
+    ).toThrow(/objectLock must be/);
+  });
+});
+
+describe('lethe audit verify', () => {
+  async function lethe(...args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runAsync(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  }
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 0 for an intact chain and 1 for a removed record, naming it', async () => {
+    dir = chainDir(3);
+    const ok = await lethe('audit', 'verify', '--dir', dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/ok, 3 records, chain intact/);
+    unlinkSync(file(dir, 2));
+    const broken = await lethe('audit', 'verify', '--dir', dir);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/chain broken \(gap\).*record 2 is missing/);
+  });
+
+  it('exits 1 for an edited record', async () => {
+    dir = chainDir(3);
+    const r = JSON.parse(readFileSync(file(dir, 1), 'utf8'));
+    r.system = 'elsewhere';
+    writeFileSync(file(dir, 1), JSON.stringify(r));
+    const result = await lethe('audit', 'verify', '--dir', dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/record 1 .* was edited/);
+  });
+
+  it('reads a copy of the bucket (<dir>/audit/)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+    const nested = chainDir(2);
+    mkdirSync(join(dir, 'audit'));
+    for (const seq of [1, 2]) writeFileSync(join(dir, 'audit', `${String(seq).padStart(12, '0')}.json`), readFileSync(file(nested, seq)));
+    rmSync(nested, { recursive: true });
+    expect((await lethe('audit', 'verify', '--dir', dir)).code).toBe(0);
+  });
+
+  it('reads a bucket', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+    const s3 = new FakeS3();
+    try {
+      let prev = GENESIS_HASH;
+      for (let seq = 1; seq <= 3; seq++) {
+        const record = chainRecord(entry(seq), seq, prev);
+        s3.objects.set(`b/${auditObjectKey(seq)}`, { body: serialiseRecord(record) });
+        prev = record.hash;
+      }
+      process.env.AWS_REGION ??= 'eu-north-1';
+      const ok = await lethe('audit', 'verify', '--bucket', 'b', '--endpoint-url', 'http://127.0.0.1:4569');
+      expect(ok.code).toBe(0);
+      s3.objects.delete(`b/${auditObjectKey(2)}`);
+      const broken = await lethe('audit', 'verify', '--bucket', 'b');
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toMatch(/s3:\/\/b\/audit\/.*gap/);
+    } finally {
+      s3.mock.restore();
+    }
+  });
+
+  it('needs exactly one of --bucket and --dir', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+    const neither = await lethe('audit', 'verify');
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toMatch(/--bucket <name> or --dir <path>/);
+    expect((await lethe('audit', 'verify', '--dir', dir, '--bucket', 'b')).code).toBe(1);
+  });
+});

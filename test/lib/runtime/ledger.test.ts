@@ -1,0 +1,56 @@
+/**
+ * The ledger repository: registration keeps the latest collection and never revives a finished holding with
+ * an older one; finishing removes the due keys and the sealed locator.
+ */
+import { Temporal } from '@js-temporal/polyfill';
+import { createWorld, ledgerTable, type TestWorld } from './support/runtime';
+
+let world: TestWorld;
+beforeEach(() => (world = createWorld({ now: '2025-03-01T10:00:00Z' })));
+afterEach(() => world.restore());
+
+const at = (iso: string) => Temporal.Instant.from(iso);
+const register = (collectedAt: string) =>
+  world.rt.ledger.register(
+    { subjectRef: 'ref-1', purpose: 'analytics', system: 'crm', collectedAt: at(collectedAt), sealed: `sealed-${collectedAt}` },
+    [],
+    world.clock.now,
+  );
+const stored = () => world.ddb.item(ledgerTable('analytics'), { subjectRef: 'ref-1', system: 'crm' })!;
+
+it('keeps the later collection when registrations arrive out of order', async () => {
+  expect((await register('2025-02-01T00:00:00Z')).written).toBe(true);
+  expect((await register('2025-01-01T00:00:00Z')).written).toBe(false);
+  expect(stored()).toMatchObject({ collectedAt: '2025-02-01T00:00:00.000Z', sealed: 'sealed-2025-02-01T00:00:00Z' });
+  expect((await register('2025-02-15T00:00:00Z')).written).toBe(true);
+  expect(stored().collectedAt).toBe('2025-02-15T00:00:00.000Z');
+});
+
+it('finishes a holding: done, outcome, no due keys, no locator, TTL for clean-up', async () => {
+  await register('2024-01-01T00:00:00Z');
+  const holding = stored() as never;
+  expect(await world.rt.ledger.finish(holding, 'anonymised', 'sweep:s1', world.clock.now)).toBe(true);
+  const item = stored();
+  expect(item).toMatchObject({ status: 'done', outcome: 'anonymised', finishedBy: 'sweep:s1' });
+  for (const key of ['dueAt', 'dueShard', 'sealed']) expect(item[key]).toBeUndefined();
+  // Finishing again changes nothing.
+  expect(await world.rt.ledger.finish(holding, 'erased', 'sweep:s2', world.clock.now)).toBe(false);
+  expect(stored().finishedBy).toBe('sweep:s1');
+});
+
+it('does not revive a finished holding with a collection from before it finished, but a new one is a new holding', async () => {
+  await register('2024-01-01T00:00:00Z');
+  await world.rt.ledger.finish(stored() as never, 'erased', 'request:r1', world.clock.now);
+  expect((await register('2024-06-01T00:00:00Z')).written).toBe(false);
+  expect(stored().status).toBe('done');
+  expect((await register('2025-03-01T12:00:00Z')).written).toBe(true);
+  expect(stored()).toMatchObject({ status: 'active', collectedAt: '2025-03-01T12:00:00.000Z' });
+});
+
+it('does not finish a holding that was collected again after it was planned', async () => {
+  await register('2024-01-01T00:00:00Z');
+  const planned = stored() as never;
+  await register('2025-02-01T00:00:00Z');
+  expect(await world.rt.ledger.finish(planned, 'erased', 'request:r1', world.clock.now)).toBe(false);
+  expect(stored().status).toBe('active');
+});
