@@ -1,0 +1,123 @@
+/**
+ * Building the CDK app from a policy file: the one code path for `npx cdk synth` (bin/app.ts), the tests and the
+ * diagram generator, so that what is tested is what deploys.
+ *
+ * Context (cdk.json or `-c key=value`):
+ * - `policy`: the policy file. Default: examples/dh-solutions.yaml.
+ * - `region`: the region to deploy to; it must be one the policy allows, or synthesis stops.
+ * - `stackName`: the stack's name. Default: Lethe.
+ * - `alarmEmail`: an e-mail address subscribed to the alarms topic.
+ * - `auditObjectLockMode` (COMPLIANCE or GOVERNANCE) and `auditRetentionYears`: the audit bucket's Object Lock.
+ * Without `region`, the CDK CLI's default region (CDK_DEFAULT_REGION, from your AWS profile) is used when the
+ * policy allows it, and otherwise the first of the policy's `deployment.regions`. (The CLI reports us-east-1
+ * when no profile sets a region, which is why that default is not taken as a request.)
+ */
+import * as path from 'node:path';
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { StackConfigError } from '../errors';
+import { type LoadedPolicy, loadPolicyFile } from '../policy/load';
+import { readSourceFile } from '../policy/source';
+import { LetheStack, type LetheStackProps } from './lethe-stack';
+
+export const DEFAULT_POLICY = 'examples/dh-solutions.yaml';
+export const DEFAULT_STACK_NAME = 'Lethe';
+
+/**
+ * Feature flags Lethe relies on, set on the app before any construct exists (cdk.json need not repeat them).
+ */
+export const FEATURE_FLAGS: Readonly<Record<string, unknown>> = {
+  // Server access logs are authorised by a bucket policy, not an ACL (the buckets have ACLs disabled).
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  // Merge IAM statements so that roles stay small and readable.
+  '@aws-cdk/aws-iam:minimizePolicies': true,
+};
+
+export interface PolicyForDeployment {
+  readonly loaded: LoadedPolicy;
+  /** The document as parsed from the file, baked into the functions. */
+  readonly document: unknown;
+}
+
+/** Loads and validates a policy file as deployment does. Throws `FileError` or `PolicyValidationError`. */
+export function readPolicyForDeployment(file: string): PolicyForDeployment {
+  const loaded = loadPolicyFile(file, { forDeployment: true });
+  return { loaded, document: readSourceFile(file, 'policy').data };
+}
+
+/** The region the stack goes to: see the module comment. */
+export function chooseRegion(policy: LoadedPolicy, requested: string | undefined, cliDefault: string | undefined): string {
+  if (requested) return requested;
+  const allowed = policy.policy.deployment.regions;
+  if (cliDefault && allowed.includes(cliDefault)) return cliDefault;
+  return allowed[0];
+}
+
+export interface BuildOptions {
+  /**
+   * Policy file, relative to `cwd`.
+   * @default the app's `policy` context, else DEFAULT_POLICY
+   */
+  readonly policyFile?: string;
+  /**
+   * Region to deploy to.
+   * @default the app's `region` context, else see `chooseRegion`
+   */
+  readonly region?: string;
+  /**
+   * Account.
+   * @default process.env.CDK_DEFAULT_ACCOUNT (undefined offline: the stack stays account-agnostic)
+   */
+  readonly account?: string;
+  /**
+   * Directory that relative policy paths start from.
+   * @default process.cwd()
+   */
+  readonly cwd?: string;
+  /**
+   * Run cdk-nag's AwsSolutions checks at synthesis.
+   * @default true
+   */
+  readonly nag?: boolean;
+  /** Further stack props (tests use them to point at other directories). */
+  readonly stackProps?: Partial<Omit<LetheStackProps, 'policy' | 'policyDocument'>>;
+}
+
+/** Adds the Lethe stack for a policy file to `app` (with cdk-nag). Throws LetheError subclasses for bad input. */
+export function buildLetheApp(app: App, options: BuildOptions = {}): LetheStack {
+  const context = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  };
+  const numberContext = (key: string): number | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    if (value === undefined || value === '') return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new StackConfigError(`context ${key} must be a number; got "${String(value)}"`);
+    return n;
+  };
+  const policyFile = options.policyFile ?? context('policy') ?? DEFAULT_POLICY;
+  const absolute = path.resolve(options.cwd ?? process.cwd(), policyFile);
+  const { loaded, document } = readPolicyForDeployment(absolute);
+  const policy = { ...loaded, file: policyFile };
+  const region = chooseRegion(policy, options.region ?? context('region'), process.env.CDK_DEFAULT_REGION);
+
+  const stack = new LetheStack(app, context('stackName') ?? DEFAULT_STACK_NAME, {
+    env: { account: options.account ?? process.env.CDK_DEFAULT_ACCOUNT, region },
+    policy,
+    policyDocument: document,
+    alarmEmail: context('alarmEmail'),
+    auditObjectLockMode: context('auditObjectLockMode') as LetheStackProps['auditObjectLockMode'],
+    auditRetentionYears: numberContext('auditRetentionYears'),
+    ...options.stackProps,
+  });
+  // Acknowledged findings are also written into the template (Metadata.cdk_nag), so a reviewer reads every reason there.
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+  return stack;
+}
+
+/** Sets FEATURE_FLAGS on a fresh app (before any construct is added). */
+export function applyFeatureFlags(app: App): App {
+  for (const [key, value] of Object.entries(FEATURE_FLAGS)) app.node.setContext(key, value);
+  return app;
+}

@@ -1,0 +1,244 @@
+/**
+ * The Lethe stack: everything a policy needs to be kept, generated from the policy itself. See
+ * docs/architecture.md for how the parts fit together.
+ */
+import * as path from 'node:path';
+import { Aspects, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { LoadedPolicy } from '../policy/load';
+import { ENV } from '../runtime/contract';
+import { AuditBucket, type ObjectLockModeName } from './audit-bucket';
+import { ConnectorFunctions } from './connector-functions';
+import { ErasureApi } from './erasure-api';
+import { ErasureWorkflow } from './erasure-workflow';
+import { LetheKeys } from './lethe-keys';
+import { Operations } from './operations';
+import { assertRegionAllowed, RegionPinning } from './region-pinning';
+import { RetentionLedger } from './retention-ledger';
+import { RuntimeFunctions } from './runtime-functions';
+import { SubjectEventsBus } from './subject-events-bus';
+import { SweepSchedules } from './sweep-schedules';
+import { SweepWorkflow } from './sweep-workflow';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface LetheStackProps extends StackProps {
+  /** The policy, loaded with `{forDeployment: true}`. */
+  readonly policy: LoadedPolicy;
+  /** The policy document as parsed from the file: what the functions receive as ENV.policyJson. */
+  readonly policyDocument: unknown;
+  /**
+   * Directory of the Lambda entry files.
+   * @default the repository's lambdas/
+   */
+  readonly lambdasDir?: string;
+  /**
+   * Directory of the ASL files.
+   * @default the repository's statemachines/
+   */
+  readonly statemachinesDir?: string;
+  /**
+   * Object Lock mode of the audit bucket's default retention.
+   * @default 'COMPLIANCE'
+   */
+  readonly auditObjectLockMode?: ObjectLockModeName;
+  /**
+   * Default retention of audit records, in years.
+   * @default 7
+   */
+  readonly auditRetentionYears?: number;
+  /**
+   * Local hour of the daily sweep of each purpose.
+   * @default 2
+   */
+  readonly sweepHour?: number;
+  /**
+   * Local minute of the daily sweep.
+   * @default 0
+   */
+  readonly sweepMinute?: number;
+  /**
+   * IANA time zone of the sweep schedules.
+   * @default the policy's `timezone`
+   */
+  readonly sweepTimeZone?: string;
+  /**
+   * An open erasure request this many days or fewer before its deadline raises the deadline alarm.
+   * @default 7
+   */
+  readonly deadlineWarningDays?: number;
+  /**
+   * Retention of every log group (functions, state machines, API access logs).
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * E-mail address subscribed to the alarms topic.
+   * @default undefined (no subscription)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Authorizer of the erasure API.
+   * @default undefined (IAM / SigV4 on every method)
+   */
+  readonly apiAuthorizer?: apigateway.IAuthorizer;
+  /**
+   * WAFv2 web ACL to associate with the API stage.
+   * @default undefined (none)
+   */
+  readonly apiWebAclArn?: string;
+  /**
+   * Create the account-level API Gateway CloudWatch role.
+   * @default true
+   */
+  readonly apiCloudWatchRole?: boolean;
+  /**
+   * Log level of the state machines (execution data is always excluded).
+   * @default sfn.LogLevel.ALL
+   */
+  readonly workflowLogLevel?: sfn.LogLevel;
+}
+
+export class LetheStack extends Stack {
+  public readonly keys: LetheKeys;
+  public readonly ledger: RetentionLedger;
+  public readonly audit: AuditBucket;
+  public readonly connectors: ConnectorFunctions;
+  public readonly functions: RuntimeFunctions;
+  public readonly erasure: ErasureWorkflow;
+  public readonly sweep: SweepWorkflow;
+  public readonly api: ErasureApi;
+  public readonly bus: SubjectEventsBus;
+  public readonly schedules: SweepSchedules;
+  public readonly operations: Operations;
+  /** The regions every role is pinned to. */
+  public readonly allowedRegions: readonly string[];
+
+  public constructor(scope: Construct, id: string, props: LetheStackProps) {
+    const { policy, hash, file } = props.policy;
+    super(scope, id, {
+      description:
+        `Lethe: retention and erasure for ${policy.controller.name} (policy ${path.basename(file)}, sha256 ${hash.slice(0, 12)})`.slice(
+          0,
+          1024,
+        ),
+      ...props,
+    });
+    this.allowedRegions = policy.deployment.regions;
+    assertRegionAllowed(this.region, this.allowedRegions, file);
+
+    const lambdasDir = props.lambdasDir ?? path.join(REPO_ROOT, 'lambdas');
+    const statemachinesDir = props.statemachinesDir ?? path.join(REPO_ROOT, 'statemachines');
+    const purposes = Object.keys(policy.purposes);
+    const deadlineWarningDays = props.deadlineWarningDays ?? 7;
+    const logRetention = props.logRetention;
+
+    this.keys = new LetheKeys(this, 'Keys');
+    const dataKey = this.keys.dataKey;
+    this.ledger = new RetentionLedger(this, 'Ledger', { purposes, encryptionKey: dataKey });
+    this.audit = new AuditBucket(this, 'Audit', {
+      encryptionKey: dataKey,
+      objectLockMode: props.auditObjectLockMode,
+      retentionYears: props.auditRetentionYears,
+    });
+    this.connectors = new ConnectorFunctions(this, 'Connectors', {
+      policy,
+      policyDocument: props.policyDocument,
+      lambdasDir,
+      logKey: dataKey,
+      logRetention,
+    });
+    this.functions = new RuntimeFunctions(this, 'Functions', {
+      policyDocument: props.policyDocument,
+      lambdasDir,
+      ledger: this.ledger,
+      auditBucket: this.audit.bucket,
+      dataKey,
+      sealingKey: this.keys.sealingKey,
+      hmacSecret: this.keys.hmacSecret,
+      connectors: this.connectors,
+      deadlineWarningDays,
+      logRetention,
+    });
+    const fns = this.functions;
+
+    this.erasure = new ErasureWorkflow(this, 'Erasure', {
+      statemachinesDir,
+      planFunction: fns.erasurePlan.function,
+      systemFunction: fns.erasureSystem.function,
+      finishFunction: fns.erasureFinish.function,
+      logKey: dataKey,
+      logLevel: props.workflowLogLevel,
+      logRetention,
+    });
+    this.sweep = new SweepWorkflow(this, 'Sweep', {
+      statemachinesDir,
+      readFunction: fns.sweepRead.function,
+      applyFunction: fns.sweepApply.function,
+      logKey: dataKey,
+      logLevel: props.workflowLogLevel,
+      logRetention,
+    });
+    // The API starts erasure executions (and nothing else in Step Functions).
+    fns.api.function.addEnvironment(ENV.erasureStateMachineArn, this.erasure.stateMachine.stateMachineArn);
+    iam.Grant.addToPrincipal({
+      grantee: fns.api.role,
+      actions: ['states:StartExecution'],
+      resourceArns: [this.erasure.stateMachine.stateMachineArn],
+    });
+
+    this.api = new ErasureApi(this, 'Api', {
+      handler: fns.api.function,
+      logKey: dataKey,
+      authorizer: props.apiAuthorizer,
+      webAclArn: props.apiWebAclArn,
+      cloudWatchRole: props.apiCloudWatchRole,
+      logRetention,
+    });
+    this.bus = new SubjectEventsBus(this, 'SubjectEvents', { handler: fns.subjectEvents.function, encryptionKey: dataKey });
+    this.schedules = new SweepSchedules(this, 'Schedules', {
+      purposes,
+      sweepStateMachine: this.sweep.stateMachine,
+      deadlineMonitor: fns.deadlineMonitor.function,
+      timeZone: props.sweepTimeZone ?? policy.timezone,
+      sweepHour: props.sweepHour,
+      sweepMinute: props.sweepMinute,
+      encryptionKey: dataKey,
+    });
+
+    const allFunctions: Record<string, lambda.IFunction> = {};
+    for (const [entry, fn] of fns.all) allFunctions[entry] = fn.function;
+    for (const [system, fn] of this.connectors.functions) allFunctions[`connector ${system}`] = fn.function;
+    this.operations = new Operations(this, 'Operations', {
+      encryptionKey: dataKey,
+      stateMachines: { Erasure: this.erasure.stateMachine, Sweep: this.sweep.stateMachine },
+      deadLetterQueues: { Schedules: this.schedules.dlq, SubjectEvents: this.bus.dlq, LedgerStream: fns.ledgerStreamDlq },
+      unattendedFunctions: {
+        SubjectEvents: fns.subjectEvents.function,
+        LedgerStream: fns.ledgerStream.function,
+        DeadlineMonitor: fns.deadlineMonitor.function,
+      },
+      functions: allFunctions,
+      deadlineMonitorService: fns.deadlineMonitor.serviceName,
+      deadlineWarningDays,
+      api: this.api.api,
+      alarmEmail: props.alarmEmail,
+    });
+
+    Aspects.of(this).add(new RegionPinning(this.allowedRegions));
+    // CloudFormation's AWS::CloudWatch::Dashboard takes no Tags (cfn-lint E3002), although CDK would add them.
+    Tags.of(this).add('lethe:policy-sha256', hash, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Erasure API base URL (SigV4)' });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName, description: 'Bus for holdings and subject events' });
+    new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'Object Lock audit records' });
+    new CfnOutput(this, 'AlarmsTopicArn', { value: this.operations.topic.topicArn, description: 'Subscribe to receive alarms' });
+    new CfnOutput(this, 'ErasureStateMachineArn', { value: this.erasure.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'SweepStateMachineArn', { value: this.sweep.stateMachine.stateMachineArn });
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The shape of every Lethe table (keys, indexes, TTL, stream) as plain data, derived from the runtime contract.
+ * The stack builds its DynamoDB tables from these specs, and local mode creates the same tables in DynamoDB
+ * Local from them, so there is one list of tables, not two. No AWS or CDK imports here.
+ */
+import { AUDIT_CHAIN, EVENTS, LEDGER, REQUESTS } from '../runtime/contract';
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeySpec {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: KeySpec;
+  readonly sortKey?: KeySpec;
+  /** ALL, KEYS_ONLY, or INCLUDE with `nonKeyAttributes`. */
+  readonly projection: { readonly type: 'ALL' | 'KEYS_ONLY' } | { readonly type: 'INCLUDE'; readonly nonKeyAttributes: readonly string[] };
+}
+
+export interface TableSpec {
+  /** What the table is for; becomes part of the construct id and of the local table name. */
+  readonly role: 'ledger' | 'events' | 'requests' | 'idempotency' | 'audit-chain';
+  readonly partitionKey: KeySpec;
+  readonly sortKey?: KeySpec;
+  readonly indexes: readonly IndexSpec[];
+  /** The TTL attribute, when DynamoDB should expire items. */
+  readonly ttlAttribute?: string;
+  /** True: a stream with NEW_AND_OLD_IMAGES. */
+  readonly stream: boolean;
+}
+
+/**
+ * Non-key attributes projected into the due index: when the holding was collected and when it expires, for
+ * operators reading the index. Not `sealed`: the sweep reads each due holding from the table itself, so the
+ * index never holds a second copy of the (encrypted) subject id and locator.
+ */
+export const DUE_INDEX_ATTRIBUTES = ['collectedAt', 'expiresAt'] as const;
+
+/**
+ * One ledger table per purpose: pk subjectRef, sk system. The sparse `due` index (pk dueShard, sk dueAt as epoch
+ * seconds) holds only the active holdings with a known expiry, so the sweep queries what is due and never scans.
+ */
+export const LEDGER_TABLE: TableSpec = {
+  role: 'ledger',
+  partitionKey: { name: LEDGER.partitionKey, type: 'S' },
+  sortKey: { name: LEDGER.sortKey, type: 'S' },
+  indexes: [
+    {
+      name: LEDGER.dueIndex,
+      partitionKey: { name: LEDGER.dueShardAttribute, type: 'S' },
+      sortKey: { name: LEDGER.dueAtAttribute, type: 'N' },
+      projection: { type: 'INCLUDE', nonKeyAttributes: DUE_INDEX_ATTRIBUTES },
+    },
+  ],
+  ttlAttribute: LEDGER.ttlAttribute,
+  stream: true,
+};
+
+/** Subject events (pk subjectRef, sk `${at}#${type}#${eventId}`); `ttl` lets the runtime drop a finished subject's events. */
+export const EVENTS_TABLE: TableSpec = {
+  role: 'events',
+  partitionKey: { name: EVENTS.partitionKey, type: 'S' },
+  sortKey: { name: EVENTS.sortKey, type: 'S' },
+  indexes: [],
+  ttlAttribute: 'ttl',
+  stream: false,
+};
+
+/** Erasure requests (pk requestId) with the sparse index of open requests by deadline (both ISO strings). */
+export const REQUESTS_TABLE: TableSpec = {
+  role: 'requests',
+  partitionKey: { name: REQUESTS.partitionKey, type: 'S' },
+  indexes: [
+    {
+      name: REQUESTS.openIndex,
+      partitionKey: { name: REQUESTS.openAttribute, type: 'S' },
+      sortKey: { name: REQUESTS.deadlineAttribute, type: 'S' },
+      projection: { type: 'KEYS_ONLY' },
+    },
+  ],
+  stream: false,
+};
+
+/** Powertools idempotency persistence layer with its default attribute names. */
+export const IDEMPOTENCY_TABLE: TableSpec = {
+  role: 'idempotency',
+  partitionKey: { name: 'id', type: 'S' },
+  indexes: [],
+  ttlAttribute: 'expiration',
+  stream: false,
+};
+
+/** The audit chain's head and sequence claims. */
+export const AUDIT_CHAIN_TABLE: TableSpec = {
+  role: 'audit-chain',
+  partitionKey: { name: AUDIT_CHAIN.partitionKey, type: 'S' },
+  indexes: [],
+  stream: false,
+};
+
+/** Every table kind, in a fixed order. */
+export const TABLE_SPECS = [LEDGER_TABLE, EVENTS_TABLE, REQUESTS_TABLE, IDEMPOTENCY_TABLE, AUDIT_CHAIN_TABLE] as const;

@@ -1,0 +1,83 @@
+/**
+ * cdk-nag's AwsSolutions pack: zero unacknowledged findings, every acknowledgement with a written reason, and
+ * proof that the check is live (a planted violation fails synthesis).
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import { buildLetheApp } from '../../../lib/stack/app';
+import { ROOT, synthLethe, testApp } from './synth';
+
+jest.setTimeout(120_000);
+
+interface Report {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+const reportIn = (outdir: string): Report => JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as Report;
+
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  const found: { path: string; id: string; reason: string }[] = [];
+  const visit = (c: IConstruct) => {
+    for (const entry of c.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) found.push({ path: c.node.path, id, reason });
+    }
+    c.node.children.forEach(visit);
+  };
+  visit(root);
+  return found;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged in the stack', () => {
+    // GIVEN the default app WHEN synthesized with the AwsSolutions pack THEN synthesis succeeds and reports nothing
+    const { outdir } = synthLethe({ policyFile: 'examples/dh-solutions.yaml' });
+    const violations = reportIn(outdir).pluginReports.flatMap((r) => r.violations);
+    expect(violations).toEqual([]);
+  });
+
+  it('acknowledges findings narrowly, each with a written reason, and records them in the template', () => {
+    const { stack, json } = synthLethe({ policyFile: 'examples/digmi-group.yaml' });
+    const acks = acknowledgements(stack);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.reason.length).toBeGreaterThanOrEqual(40);
+      // never a whole rule on the whole stack
+      expect(ack.path).not.toBe(stack.node.path);
+    }
+    // wildcard-permission acknowledgements name the exact finding, never all of AwsSolutions-IAM5
+    for (const ack of acks.filter((a) => a.id.includes('IAM5'))) expect(ack.id).toMatch(/AwsSolutions-IAM5\[(Resource|Action)::.+\]$/);
+    const inTemplate = Object.values(json.Resources).flatMap(
+      (r) =>
+        (r as { Metadata?: { cdk_nag?: { rules_to_suppress: { id: string; reason: string }[] } } }).Metadata?.cdk_nag?.rules_to_suppress ??
+        [],
+    );
+    expect(inTemplate.length).toBeGreaterThan(0);
+    for (const rule of inTemplate) expect(rule.reason).toEqual(expect.stringMatching(/\w.{39,}/));
+  });
+
+  it('is live: a planted non-compliant bucket and wildcard role fail synthesis', () => {
+    // GIVEN the stack plus a bucket without TLS enforcement or access logs, and a role allowed s3:* on *
+    const app = testApp();
+    const stack = buildLetheApp(app, { cwd: ROOT, region: 'eu-north-1' });
+    new s3.Bucket(stack, 'PlantedBucket');
+    new iam.Role(stack, 'PlantedRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }),
+    );
+    // WHEN synthesized THEN synthesis fails, and the report names exactly the planted constructs
+    expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+    const violations = reportIn(app.outdir).pluginReports.flatMap((r) => r.violations);
+    const paths = new Set(violations.flatMap((v) => v.violatingConstructs.map((c) => c.constructPath.split('/')[1])));
+    expect(paths).toEqual(new Set(['PlantedBucket', 'PlantedRole']));
+    expect(violations.map((v) => v.ruleName)).toEqual(
+      expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-IAM5[Action::s3:*]']),
+    );
+  });
+});
