@@ -103,7 +103,11 @@ class ExpiryContext {
     const anchor = this.anchor(rule.from);
     if ('waitingFor' in anchor) {
       const events = [...anchor.waitingFor].sort();
-      return { expiresAt: null, waitingFor: events, explanation: `waiting for ${events.join(' or ')}; kept ${describeRule(rule, this.policy.fiscalYearEnd)}` };
+      return {
+        expiresAt: null,
+        waitingFor: events,
+        explanation: `waiting for ${events.join(' or ')}; kept ${describeRule(rule, this.policy.fiscalYearEnd)}`,
+      };
     }
     const expiresAt = anchor.at.add(parseDuration(rule.keep));
     const explanation = isZero(rule.keep)
