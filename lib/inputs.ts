@@ -32,11 +32,15 @@ export const SubjectFileSchema = z.strictObject({
     .optional(),
 });
 
-function parseWith<T extends z.ZodType>(schema: T, data: unknown, what: string): z.output<T> {
+/**
+ * Parses `data` with `schema`; the first problem becomes an `InputError` naming its path (prefixed by `base`)
+ * and what was there. Shared by the CLI's input files and the API's request bodies.
+ */
+export function parseWith<T extends z.ZodType>(schema: T, data: unknown, what: string, base: readonly PathSegment[] = []): z.output<T> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = formatPath(issue.path as PathSegment[]);
+  const path = formatPath([...base, ...(issue.path as PathSegment[])]);
   const value = issue.path.reduce<unknown>(
     (node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
     data,

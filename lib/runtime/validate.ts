@@ -3,28 +3,12 @@
  * knows (purposes, systems, event types). Every problem is an `InputError` with the path of the offending
  * field, which the API answers with 400.
  */
-import type { z } from 'zod';
 import { InputError } from '../errors';
 import { COLLECTED } from '../policy/schema';
-import { describe } from '../policy/schema-issues';
-import { formatPath, type PathSegment } from '../policy/source';
 import type { Policy } from '../policy/model';
 
-/** Parses `data` with `schema`; the first problem becomes an `InputError` naming its path (prefixed by `base`). */
-export function parseBody<T extends z.ZodType>(schema: T, data: unknown, what: string, base: readonly PathSegment[] = []): z.output<T> {
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = formatPath([...base, ...(issue.path as PathSegment[])]);
-  const value = issue.path.reduce<unknown>(
-    (node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
-    data,
-  );
-  const message = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-  const got =
-    value === undefined ? (issue.path.length > 0 ? '; missing' : '') : issue.code === 'unrecognized_keys' ? '' : `; got ${describe(value)}`;
-  throw new InputError(`${what} is invalid: ${message}${got}`, { path: path || undefined });
-}
+/** Request bodies are parsed like every other input (lib/inputs.ts). */
+export { parseWith as parseBody } from '../inputs';
 
 const list = (ids: readonly string[]): string => (ids.length ? ids.join(', ') : '(none)');
 
