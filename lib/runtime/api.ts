@@ -35,6 +35,26 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** How long the same Idempotency-Key returns the same answer. The request id itself is derived from the key for ever. */
 export const IDEMPOTENCY_EXPIRES_SECONDS = 24 * 3600;
 
+/** Event field that Powertools Idempotency keys on: `<Idempotency-Key>#<subjectRef>`, set by `idempotencyScope`. */
+export const IDEMPOTENCY_SCOPE = 'letheIdempotencyScope';
+
+/**
+ * Middleware factory: scopes the Idempotency-Key to the subject (by its HMAC, never the id itself), so that
+ * Powertools replays an answer only for the same key AND the same subject. Without the header it sets nothing,
+ * and the request is not idempotent. A body without a usable subjectId is left to the handler's validation.
+ */
+export function idempotencyScope(rt: Runtime): middy.MiddlewareObj<Event, Result> {
+  return {
+    before: async function scopeIdempotencyKey(request) {
+      const event = request.event as Event & Record<string, unknown>;
+      const key = event.headers?.[IDEMPOTENCY_HEADER];
+      const subjectId = (event.body as unknown as { subjectId?: unknown } | null)?.subjectId;
+      if (!key || typeof subjectId !== 'string' || subjectId.length === 0) return;
+      event[IDEMPOTENCY_SCOPE] = `${key}#${await rt.refs.ref(subjectId)}`;
+    },
+  };
+}
+
 export interface ApiOptions {
   /** @default MAX_BODY_BYTES (64 KiB) */
   readonly maxBodyBytes?: number;
@@ -54,7 +74,9 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     persistenceStore,
     keyPrefix: 'lethe-api#POST/erasure-requests',
     config: new IdempotencyConfig({
-      eventKeyJmesPath: `headers."${IDEMPOTENCY_HEADER}"`,
+      // The key and the subject together: the same key sent for another subject must reach the handler (which
+      // answers 409), never be answered with the first subject's request.
+      eventKeyJmesPath: IDEMPOTENCY_SCOPE,
       throwOnNoIdempotencyKey: false,
       expiresAfterSeconds: IDEMPOTENCY_EXPIRES_SECONDS,
     }),
@@ -62,6 +84,7 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
 
   const postErasureRequest = middy<Event, Result>()
     .use(httpJsonBodyParser())
+    .use(idempotencyScope(rt))
     .use(idempotency)
     .handler(async (event) => {
       const body = parseBody(ErasureRequestBody, event.body, 'erasure request');

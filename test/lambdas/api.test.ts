@@ -120,6 +120,18 @@ describe('POST /erasure-requests', () => {
     expect(world.sfn.executions).toHaveLength(2);
   });
 
+  it('refuses the same Idempotency-Key for another subject while the first answer is still kept', async () => {
+    // GIVEN a request under key-1 whose Powertools record is alive
+    const first = await api.postRequest({ subjectId: SUBJECT, verification }, { 'Idempotency-Key': 'key-1' });
+    expect(first.status).toBe(202);
+    // WHEN the same key is sent for another subject
+    const misuse = await api.postRequest({ subjectId: 'someone-else', verification }, { 'Idempotency-Key': 'key-1' });
+    // THEN it is refused, not answered with the first subject's request, and nothing new starts
+    expect(misuse.status).toBe(409);
+    expect(JSON.stringify(misuse.body)).not.toContain(first.body.requestId);
+    expect(world.sfn.executions).toHaveLength(1);
+  });
+
   it('finds the same request after the idempotency record expired, and refuses the key for another subject', async () => {
     const first = await api.postRequest({ subjectId: SUBJECT, verification }, { 'Idempotency-Key': 'key-1' });
     for (const item of world.ddb.items(TABLES.idempotency)) world.ddb.remove(TABLES.idempotency, item);
