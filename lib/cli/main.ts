@@ -141,12 +141,30 @@ export function buildProgram(io: Io): Command {
       if (!opts.bucket === !opts.dir) throw new InputError('give either --bucket <name> or --dir <path>');
       if (opts.endpointUrl && !opts.bucket) throw new InputError('--endpoint-url goes with --bucket');
       // Loaded here: the AWS SDK is not needed by the other commands.
-      const { directorySource, formatReport, s3Source, verifyChain } = await import('../audit');
-      const { createS3Client } = await import('../connectors/clients');
+      // Loaded here (the AWS SDK is not needed by the other commands), with `require`: the binary runs through
+      // tsx's CommonJS hook, which a dynamic import() bypasses.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { directorySource, formatReport, s3Source, verifyChain } = require('../audit') as typeof import('../audit');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createS3Client } = require('../connectors/clients') as typeof import('../connectors/clients');
       const source = opts.dir ? directorySource(opts.dir) : s3Source(createS3Client({ endpoint: opts.endpointUrl }), opts.bucket!);
       const result = await verifyChain(source);
       if (result.break) throw new LetheError(formatReport(source, result));
       io.stdout(`${formatReport(source, result)}\n`);
+    });
+
+  program
+    .command('demo')
+    .description(
+      'run Lethe end to end on local mode (needs Java 17+): holdings, an erasure request across systems, a legal-obligation retention, a sweep on a simulated clock, the audit chain',
+    )
+    .option('--policy <file>', 'the policy to run it on (default: examples/dh-solutions.yaml)')
+    .action(async (opts: { policy?: string }) => {
+      // Loaded here: local mode and the AWS SDK are not needed by the other commands. `require`, not `import()`:
+      // the binary runs through tsx's CommonJS hook, which a dynamic import() bypasses.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runDemo } = require('../demo/scenario') as typeof import('../demo/scenario');
+      await runDemo({ ...(opts.policy ? { policyFile: opts.policy } : {}), out: (line) => io.stdout(`${line}\n`) });
     });
 
   return program;

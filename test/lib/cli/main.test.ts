@@ -3,7 +3,7 @@
  * minus process start-up); a few spawn `bin/lethe.js` itself, as a user would run `npx lethe`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -404,6 +404,14 @@ describe('the lethe binary', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);
     expect(invalid.stderr + usage.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs `audit verify` (its modules load lazily through the same CommonJS hook)', () => {
+    const audit = join(dir, 'audit-empty', 'audit');
+    mkdirSync(audit, { recursive: true });
+    const r = exec('audit', 'verify', '--dir', audit);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/import|Error/) });
+    expect(r.stdout).toMatch(/no audit records/);
   });
 
   it('prints the expiry of a holding as JSON', () => {
