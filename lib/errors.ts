@@ -142,3 +142,22 @@ export class BodyTooLargeError extends LetheError {
     this.size = size;
   }
 }
+
+/**
+ * Local mode (`npm start`, lib/local) cannot start or run as asked: Java missing or too old, a port in use, a data
+ * directory that cannot be written, an emulator that did not come up. The message says what to do.
+ */
+export class LocalModeError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocalModeError';
+  }
+}
+
+/** `lethe demo` saw Lethe do something other than what the policy says it should (the step and the difference). */
+export class DemoError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DemoError';
+  }
+}

@@ -8,6 +8,7 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { DynamoDbConnectorConfig, HttpConnectorConfig, LambdaConnectorConfig, S3ConnectorConfig } from '../connectors/config';
@@ -40,6 +41,11 @@ export interface ConnectorFunctionsProps {
   readonly lambdasDir: string;
   /** Key of the functions' log groups. */
   readonly logKey: kms.IKey;
+  /**
+   * The HMAC secret (ENV.hmacSecret): the connector of a system that anonymises a field with the `hmac` strategy
+   * gets its name and may read it; no other connector does.
+   */
+  readonly hmacSecret: secretsmanager.ISecret;
   /**
    * Log retention of the connector functions.
    * @default logs.RetentionDays.ONE_YEAR
@@ -90,6 +96,7 @@ export class ConnectorFunctions extends Construct {
         continue;
       }
       const http = system.connector === 'http' ? parseConfig(HttpConnectorConfig, system) : undefined;
+      const usesHmac = system.fields.some((f) => f.anonymise?.strategy === 'hmac');
       const fn = new LetheFunction(this, `System-${system.id}`, {
         entry: path.join(props.lambdasDir, 'connectors', `${system.connector}.ts`),
         serviceName: `lethe-connector-${system.id}`,
@@ -102,8 +109,10 @@ export class ConnectorFunctions extends Construct {
         environment: {
           [ENV.connectorSystem]: system.id,
           [ENV.connectorConfig]: JSON.stringify(system.config),
+          ...(usesHmac ? { [ENV.hmacSecret]: props.hmacSecret.secretArn } : {}),
         },
       });
+      if (usesHmac) props.hmacSecret.grantRead(fn.role);
       if (system.connector === 'dynamodb') this.grantDynamoDb(fn, system);
       else if (system.connector === 's3') this.grantS3(fn, system);
       else if (http) this.grantHttp(fn, http);

@@ -123,6 +123,9 @@ export class LetheFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         target: 'node22',
+        // ESM entry points first: jsonc-parser's CommonJS `main` is a UMD build whose dynamic require('./impl/format')
+        // esbuild cannot follow, so a bundle built from `main` fails at cold start ("Cannot find module './impl/format'").
+        mainFields: ['module', 'main'],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
         define: { [`process.env.${ENV.policyJson}`]: JSON.stringify(JSON.stringify(props.policyDocument)) },

@@ -151,6 +151,7 @@ export class LetheStack extends Stack {
       policyDocument: props.policyDocument,
       lambdasDir,
       logKey: dataKey,
+      hmacSecret: this.keys.hmacSecret,
       logRetention,
     });
     this.functions = new RuntimeFunctions(this, 'Functions', {

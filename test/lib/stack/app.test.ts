@@ -171,14 +171,21 @@ describe('another policy: lambda connectors, indexes, tag-based s3, maxConcurren
     );
     const targets = invoke.flatMap(resourcesOf).map(flatten);
     expect(targets).toContain('arn:{AWS::Partition}:lambda:eu-north-1:{AWS::AccountId}:function:digmi-published-content-eraser');
-    // the orders connector may query its named index and no other
+    // the orders connector may query its named index and no other; it anonymises email with `hmac`, so it reads the HMAC secret
     const orders = grantsOfFunction(json, functionWithEnv(json, 'LETHE_SYSTEM', 'orders'))
       .flatMap(resourcesOf)
       .map(flatten);
     expect(orders.sort()).toEqual([
       expect.stringMatching(/:table\/digmi-orders$/),
       expect.stringMatching(/:table\/digmi-orders\/index\/by-email$/),
+      expect.stringMatching(/^\{KeysHmacSecret[0-9A-F]+\}$/),
     ]);
+    expect(json.Resources[functionWithEnv(json, 'LETHE_SYSTEM', 'orders')].Properties!.Environment.Variables).toHaveProperty(
+      'LETHE_HMAC_SECRET',
+    );
+    expect(json.Resources[functionWithEnv(json, 'LETHE_SYSTEM', 'accounting')].Properties!.Environment.Variables).not.toHaveProperty(
+      'LETHE_HMAC_SECRET',
+    );
   });
 
   it('lets a tag-based s3 connector reach its whole bucket (and only it), and honours maxConcurrency', () => {
