@@ -1,0 +1,118 @@
+/**
+ * `npm start`: Lethe on this machine, on 127.0.0.1 only (lib/local, docs/local-mode.md).
+ *
+ *   npm start                                   the example policy examples/dh-solutions.yaml, API on port 8787
+ *   npm start -- --policy examples/smartsign.yaml
+ *   PORT=9000 npm start                         another port (--port wins over PORT)
+ *
+ * Errors a newcomer can run into (Java missing, the port in use, an invalid policy, a data directory that
+ * cannot be written) are printed as one clear message, never a stack trace. Ctrl-C stops everything.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+
+// Lambda runs Node.js 22; local mode may run on 20: the SDK's reminder is not news here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+interface CliOptions {
+  readonly policy?: string;
+  readonly port?: number;
+  readonly dataDir: string;
+  readonly persist: boolean;
+  readonly seed: boolean;
+  readonly sweepEvery: number | false;
+  readonly quiet: boolean;
+}
+
+function wholeNumber(what: string, min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}, got "${text}"`);
+    return n;
+  };
+}
+
+function portFromEnv(): number | undefined {
+  const text = process.env.PORT;
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    process.stderr.write(`PORT must be a whole number from 0 to 65535, got "${text}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function run(options: CliOptions): Promise<number> {
+  const { startLocal, DEFAULT_PORT } = await import('../lib/local');
+  const { LetheError } = await import('../lib/errors');
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  process.stdout.write('Starting Lethe local mode (DynamoDB Local, s3rver, the functions, the API)...\n');
+  let local: Awaited<ReturnType<typeof startLocal>>;
+  try {
+    local = await startLocal({
+      ...(options.policy ? { policyFile: options.policy } : {}),
+      port: options.port ?? portFromEnv() ?? DEFAULT_PORT,
+      dataDir: options.dataDir,
+      persist: options.persist,
+      seedDemo: options.seed,
+      sweepEveryMs: options.sweepEvery === false ? false : options.sweepEvery * 1000,
+      log: print,
+      echoFunctionLogs: !options.quiet,
+      // The first curl should not wait for a dozen cold starts.
+      warm: 'background',
+    });
+  } catch (error) {
+    if (error instanceof LetheError) {
+      process.stderr.write(`\n${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`\nLethe local mode could not start: ${(error as Error).name}: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stoppingSince: number | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppingSince !== undefined) {
+        // Ctrl-C reaches this process twice (from the terminal, and relayed by npm and tsx): only a later one forces.
+        if (Date.now() - stoppingSince < 1500) return;
+        process.stderr.write(`\n${signal} again: exiting now.\n`);
+        process.exit(130);
+      }
+      stoppingSince = Date.now();
+      print('\nStopping (DynamoDB Local, s3rver, the functions, the API)...');
+      local
+        .stop()
+        .then(() => {
+          print('Stopped.');
+          resolve(0);
+        })
+        .catch((error: unknown) => {
+          process.stderr.write(`stopping failed: ${(error as Error).message}\n`);
+          resolve(1);
+        });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+const program = new Command()
+  .name('npm start --')
+  .description('Run Lethe locally: DynamoDB Local, s3rver, the state machines, the functions and the API, on 127.0.0.1 only.')
+  .option('--policy <file>', 'the policy to run (default: examples/dh-solutions.yaml)')
+  .option('--port <port>', 'the API port on 127.0.0.1 (default: $PORT, else 8787)', wholeNumber('--port', 0, 65535))
+  .option('--data-dir <dir>', 'where the token, keys, secrets and logs are kept', '.lethe')
+  .option('--persist', 'keep the tables, objects and receiver records in the data directory across restarts', false)
+  .option('--no-seed', 'do not seed the demo systems and subjects')
+  .option('--sweep-every <seconds>', 'run every purpose sweep this often', wholeNumber('--sweep-every', 1, 86_400), 60)
+  .option('--no-sweeps', 'never run the sweeps by timer')
+  .option('--quiet', 'do not echo the function log lines (they are in the log file)', false)
+  .showHelpAfterError()
+  .action(async (opts: CliOptions & { sweeps: boolean }) => {
+    process.exitCode = await run({ ...opts, sweepEvery: opts.sweeps ? opts.sweepEvery : false });
+    process.exit(process.exitCode);
+  });
+
+void program.parseAsync(process.argv);

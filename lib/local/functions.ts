@@ -1,0 +1,241 @@
+/**
+ * The local "Lambda service": each function (a lambdas/*.ts entry, a connector function per system, the demo
+ * function of a `lambda` system) runs in its own worker thread with ITS environment (`new Worker(..., {env})`),
+ * loaded through tsx from the same source files the stack bundles. A worker starts on the function's first
+ * invocation (its cold start, about a second: see docs/local-mode.md) or with `warm()`.
+ *
+ * Differences from Lambda, on purpose:
+ * - one worker per function serves concurrent invocations (Lambda would start more instances), so a
+ *   module-level cache is shared between them as it is between sequential invocations of a warm instance;
+ * - a timed-out invocation is reported as Lambda reports it (`Sandbox.Timedout`), but the worker is not
+ *   stopped, because it may be serving other invocations; its late result is dropped;
+ * - a worker that dies (process.exit, an uncaught error) fails its pending invocations with
+ *   `Runtime.ExitError` and is started again on the next invocation.
+ *
+ * Everything a function writes to stdout and stderr (Powertools' JSON lines, the runtime's error lines) goes to
+ * `onLog`, one line at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import { LocalModeError } from '../errors';
+import type { FromWorker, FunctionWorkerData, ToWorker } from './function-worker';
+
+export interface LocalFunctionSpec {
+  /** The function name callers use (Lambda Invoke, Step Functions Task, connector map). */
+  readonly name: string;
+  /** Absolute path of the entry file. */
+  readonly entry: string;
+  /** @default 'handler' */
+  readonly handlerName?: string;
+  /** The function's whole environment (nothing else of this process's is visible to it). */
+  readonly env: Readonly<Record<string, string>>;
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+  /** @default 512 */
+  readonly memoryMb?: number;
+  /** The ARN the function's context reports. */
+  readonly arn: string;
+}
+
+export type InvokeResult =
+  { readonly ok: true; readonly payload: string } | { readonly ok: false; readonly errorType: string; readonly errorMessage: string };
+
+export interface FunctionStats {
+  readonly name: string;
+  /** Cold starts so far and the last one's duration (loading the entry file in a new worker). */
+  readonly coldStarts: number;
+  readonly lastInitMs?: number;
+  readonly invocations: number;
+  readonly errors: number;
+}
+
+export interface FunctionHostOptions {
+  /** Receives every line a function writes. */
+  readonly onLog: (functionName: string, line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+const WORKER_FILE = path.join(__dirname, 'function-worker.ts');
+/** The worker's first code: registers tsx (TypeScript, and middy's ESM) and runs function-worker.ts. */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+require(workerData.tsx);
+require(workerData.workerFile);
+`;
+
+interface Pending {
+  readonly resolve: (result: InvokeResult) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+class LocalFunction {
+  private worker?: Worker;
+  private ready?: Promise<InvokeResult | undefined>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  public coldStarts = 0;
+  public lastInitMs?: number;
+  public invocations = 0;
+  public errors = 0;
+
+  public constructor(
+    public readonly spec: LocalFunctionSpec,
+    private readonly options: FunctionHostOptions,
+    private readonly tsx: string,
+  ) {}
+
+  /** Starts the worker if it is not running; resolves once the entry is loaded (or with its init error). */
+  public start(): Promise<InvokeResult | undefined> {
+    if (this.ready) return this.ready;
+    const data: FunctionWorkerData & { tsx: string; workerFile: string } = {
+      entry: this.spec.entry,
+      handlerName: this.spec.handlerName ?? 'handler',
+      functionName: this.spec.name,
+      functionArn: this.spec.arn,
+      memoryMb: this.spec.memoryMb ?? 512,
+      tsx: this.tsx,
+      workerFile: WORKER_FILE,
+    };
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, env: { ...this.spec.env }, stdout: true, stderr: true });
+    this.worker = worker;
+    this.coldStarts++;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      readline
+        .createInterface({ input: worker[stream], crlfDelay: Infinity })
+        .on('line', (line) => this.options.onLog(this.spec.name, line, stream));
+    }
+    this.ready = new Promise<InvokeResult | undefined>((resolve) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') {
+          this.lastInitMs = message.initMs;
+          resolve(undefined);
+        } else if (message.type === 'init-error') {
+          resolve({ ok: false, errorType: message.errorType, errorMessage: message.errorMessage });
+        } else if (message.type === 'result') {
+          const pending = this.pending.get(message.id);
+          if (!pending) return; // timed out already
+          this.pending.delete(message.id);
+          clearTimeout(pending.timer);
+          pending.resolve(
+            message.ok
+              ? { ok: true, payload: message.payload }
+              : { ok: false, errorType: message.errorType, errorMessage: message.errorMessage },
+          );
+        }
+      });
+      const onGone = (reason: string) => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        this.ready = undefined;
+        resolve({ ok: false, errorType: 'Runtime.ExitError', errorMessage: reason });
+        for (const [id, pending] of this.pending) {
+          clearTimeout(pending.timer);
+          pending.resolve({ ok: false, errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${id} Error: ${reason}` });
+        }
+        this.pending.clear();
+      };
+      worker.on('error', (error) => {
+        this.options.onLog(this.spec.name, `worker error: ${error.name}: ${error.message}`, 'stderr');
+        onGone(`Runtime exited with error: ${error.name}`);
+      });
+      worker.on('exit', (code) => onGone(`Runtime exited with error: exit status ${code}`));
+    });
+    return this.ready;
+  }
+
+  public async invoke(payload: string): Promise<InvokeResult> {
+    this.invocations++;
+    const initError = await this.start();
+    if (initError) {
+      this.errors++;
+      // Like Lambda, a failed init is retried on the next invocation.
+      await this.stop();
+      return initError;
+    }
+    const worker = this.worker;
+    if (!worker) return { ok: false, errorType: 'Runtime.ExitError', errorMessage: 'the function stopped before it was invoked' };
+    const timeoutMs = this.spec.timeoutMs ?? 30_000;
+    const id = this.nextId++;
+    const requestId = randomUUID();
+    const result = await new Promise<InvokeResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({
+          ok: false,
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+        });
+      }, timeoutMs);
+      this.pending.set(id, { resolve, timer });
+      const message: ToWorker = { type: 'invoke', id, payload, requestId, deadlineMs: Date.now() + timeoutMs };
+      worker.postMessage(message);
+    });
+    if (!result.ok) this.errors++;
+    return result;
+  }
+
+  public async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.ready = undefined;
+    for (const pending of this.pending.values()) clearTimeout(pending.timer);
+    this.pending.clear();
+    if (worker) await worker.terminate();
+  }
+}
+
+export class FunctionHost {
+  private readonly functions = new Map<string, LocalFunction>();
+  private readonly tsx: string;
+  private stopped = false;
+
+  public constructor(private readonly options: FunctionHostOptions) {
+    this.tsx = require.resolve('tsx/cjs');
+  }
+
+  public define(spec: LocalFunctionSpec): void {
+    if (this.functions.has(spec.name)) throw new LocalModeError(`local function "${spec.name}" is defined twice`);
+    this.functions.set(spec.name, new LocalFunction(spec, this.options, this.tsx));
+  }
+
+  public has(name: string): boolean {
+    return this.functions.has(name);
+  }
+
+  public names(): string[] {
+    return [...this.functions.keys()];
+  }
+
+  public spec(name: string): LocalFunctionSpec | undefined {
+    return this.functions.get(name)?.spec;
+  }
+
+  /** Invokes a function with a JSON payload (text, as Lambda receives it). */
+  public async invoke(name: string, payload: string): Promise<InvokeResult> {
+    if (this.stopped) return { ok: false, errorType: 'ServiceException', errorMessage: 'local mode is stopping' };
+    const fn = this.functions.get(name);
+    if (!fn) throw new LocalModeError(`no local function is named "${name}"`);
+    return fn.invoke(payload);
+  }
+
+  /** Starts the workers of `names` (default: all) now, so that their first invocations are not cold. */
+  public async warm(names: readonly string[] = this.names()): Promise<void> {
+    await Promise.all(names.map((n) => this.functions.get(n)?.start()));
+  }
+
+  public stats(): FunctionStats[] {
+    return [...this.functions.values()].map((f) => ({
+      name: f.spec.name,
+      coldStarts: f.coldStarts,
+      ...(f.lastInitMs === undefined ? {} : { lastInitMs: f.lastInitMs }),
+      invocations: f.invocations,
+      errors: f.errors,
+    }));
+  }
+
+  public async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.functions.values()].map((f) => f.stop()));
+  }
+}

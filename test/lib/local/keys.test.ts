@@ -1,0 +1,62 @@
+/**
+ * lib/local/keys.ts: the local KMS key (AES-256-GCM, the encryption context bound as AAD, as KMS binds it) and
+ * the secrets kept in the data directory.
+ */
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { contextAad, HMAC_SECRET_NAME, KmsInvalidCiphertext, loadOrCreateKeys, LocalKmsKey } from '../../../lib/local/keys';
+
+const key = new LocalKmsKey(Buffer.alloc(32, 7), 'eu-north-1');
+const plaintext = Buffer.from('{"subjectId":"customer-1"}');
+const context = { 'lethe:table': 'ledger', 'lethe:subject': 'ref-1' };
+
+test('what is encrypted with a context decrypts with the same context, in any key order', () => {
+  const blob = key.encrypt(plaintext, context);
+  expect(blob.includes(plaintext)).toBe(false);
+  expect(key.decrypt(blob, { 'lethe:subject': 'ref-1', 'lethe:table': 'ledger' }).equals(plaintext)).toBe(true);
+});
+
+test.each([
+  ['another context', { ...context, 'lethe:subject': 'ref-10' }],
+  ['no context', undefined],
+  ['an extra pair', { ...context, extra: 'x' }],
+])('decrypting with %s fails as KMS does (InvalidCiphertextException)', (_what, other) => {
+  const blob = key.encrypt(plaintext, context);
+  expect(() => key.decrypt(blob, other)).toThrow(KmsInvalidCiphertext);
+  expect(() => key.decrypt(blob, other)).toThrow(expect.objectContaining({ name: 'InvalidCiphertextException' }));
+});
+
+test('a tampered or foreign ciphertext fails; another key cannot read it', () => {
+  const blob = key.encrypt(plaintext, context);
+  const tampered = Buffer.from(blob);
+  tampered[tampered.length - 1] ^= 1;
+  expect(() => key.decrypt(tampered, context)).toThrow(KmsInvalidCiphertext);
+  expect(() => key.decrypt(Buffer.from('short'), context)).toThrow(KmsInvalidCiphertext);
+  expect(() => new LocalKmsKey(Buffer.alloc(32, 8), 'eu-north-1').decrypt(blob, context)).toThrow(KmsInvalidCiphertext);
+});
+
+test('the AAD does not depend on the order of the pairs', () => {
+  expect(contextAad({ b: '2', a: '1' }).equals(contextAad({ a: '1', b: '2' }))).toBe(true);
+  expect(contextAad({ a: '1' }).equals(contextAad({ a: '2' }))).toBe(false);
+});
+
+test('the key answers to its id, ARN and alias only', () => {
+  expect([key.keyId, key.arn, key.alias, `arn:aws:kms:eu-north-1:000000000000:${key.alias}`].every((id) => key.matches(id))).toBe(true);
+  expect(key.matches('alias/other')).toBe(false);
+  expect(key.matches(undefined)).toBe(false);
+});
+
+test('keys and secrets are created once in the data directory (mode 0600) and read back on the next start', () => {
+  // GIVEN an empty data directory WHEN keys are loaded twice, the second time with one more webhook secret
+  const dir = mkdtempSync(path.join(tmpdir(), 'lethe-keys-'));
+  const first = loadOrCreateKeys(dir, 'eu-north-1', ['lethe/a-webhook']);
+  const second = loadOrCreateKeys(dir, 'eu-north-1', ['lethe/a-webhook', 'lethe/b-webhook']);
+  // THEN the HMAC secret, the webhook secret and the key are the same, and the new secret was added
+  expect(second.secrets.values[HMAC_SECRET_NAME]).toBe(first.secrets.values[HMAC_SECRET_NAME]);
+  expect(second.secrets.values['lethe/a-webhook']).toBe(first.secrets.values['lethe/a-webhook']);
+  expect(second.secrets.values['lethe/b-webhook']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  expect(second.kms.decrypt(first.kms.encrypt(plaintext, context), context).equals(plaintext)).toBe(true);
+  for (const file of ['kms-key', 'secrets.json']) expect(statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+  expect(readFileSync(path.join(dir, 'kms-key'), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+});

@@ -1,0 +1,160 @@
+/**
+ * lib/local/resources.ts and function-specs.ts: one source of resources (the stack's table specs) and each
+ * local function with the environment the stack gives it, pointed at the local endpoints.
+ */
+import { loadPolicyFile } from '../../../lib/policy/load';
+import {
+  connectorFunctionName,
+  connectorFunctions,
+  LOCAL_RUNTIME_ENTRIES,
+  localConnectorConfig,
+  localFunctionSpecs,
+  runtimeFunctionName,
+} from '../../../lib/local/function-specs';
+import { HMAC_SECRET_NAME } from '../../../lib/local/keys';
+import { createTableInput, localNames, localTables } from '../../../lib/local/resources';
+import { ENV } from '../../../lib/runtime/contract';
+import { RUNTIME_ENTRIES } from '../../../lib/stack/runtime-functions';
+import { LEDGER_TABLE, REQUESTS_TABLE, TABLE_SPECS } from '../../../lib/stack/table-specs';
+
+const dh = loadPolicyFile('examples/dh-solutions.yaml').policy;
+const digmi = loadPolicyFile('examples/digmi-group.yaml').policy;
+const names = localNames(dh, 'eu-north-1');
+
+describe('tables', () => {
+  it('are the stack specs: one ledger table per purpose, then one of each other role', () => {
+    const tables = localTables(names);
+    expect(tables.filter((t) => t.spec === LEDGER_TABLE).map((t) => t.name)).toEqual(
+      Object.keys(dh.purposes).map((p) => `lethe-local-ledger-${p}`),
+    );
+    expect(tables.filter((t) => t.spec !== LEDGER_TABLE).map((t) => t.spec)).toEqual(TABLE_SPECS.filter((s) => s !== LEDGER_TABLE));
+  });
+
+  it('create the ledger table with its keys, the sparse due index (INCLUDE projection) and a NEW_AND_OLD_IMAGES stream', () => {
+    expect(createTableInput(LEDGER_TABLE, 'lethe-local-ledger-x')).toEqual({
+      TableName: 'lethe-local-ledger-x',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'subjectRef', AttributeType: 'S' },
+        { AttributeName: 'system', AttributeType: 'S' },
+        { AttributeName: 'dueShard', AttributeType: 'S' },
+        { AttributeName: 'dueAt', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'subjectRef', KeyType: 'HASH' },
+        { AttributeName: 'system', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'due',
+          KeySchema: [
+            { AttributeName: 'dueShard', KeyType: 'HASH' },
+            { AttributeName: 'dueAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['collectedAt', 'expiresAt'] },
+        },
+      ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('create the requests table with its KEYS_ONLY open-by-deadline index and no stream', () => {
+    const input = createTableInput(REQUESTS_TABLE, 'r');
+    expect(input.GlobalSecondaryIndexes?.[0]).toMatchObject({ IndexName: 'open-by-deadline', Projection: { ProjectionType: 'KEYS_ONLY' } });
+    expect(input).not.toHaveProperty('StreamSpecification');
+  });
+});
+
+describe('functions', () => {
+  const specs = localFunctionSpecs({
+    policy: digmi,
+    policyFile: '/repo/examples/digmi-group.yaml',
+    region: 'eu-north-1',
+    names: localNames(digmi, 'eu-north-1'),
+    endpoints: { dynamodb: 'http://127.0.0.1:1', s3: 'http://127.0.0.1:2', aws: 'http://127.0.0.1:3' },
+    sealingKeyArn: 'arn:aws:kms:eu-north-1:000000000000:key/k',
+    dataDir: '/data',
+    webhookUrl: (system) => `http://127.0.0.1:4/systems/${system}/lethe-erasure`,
+    hostEnv: { PATH: '/bin', AWS_ACCESS_KEY_ID: 'AKIAREALKEY', AWS_PROFILE: 'prod', HOME: '/home/me' },
+  });
+  const byName = (name: string) => specs.find((s) => s.name === name)!;
+
+  it('are the entries of the stack (RUNTIME_ENTRIES), plus one connector per built-in system and a demo function per lambda system', () => {
+    expect(LOCAL_RUNTIME_ENTRIES.map((e) => e.entry)).toEqual([...RUNTIME_ENTRIES]);
+    const builtIn = Object.values(digmi.systems).filter((s) => s.connector !== 'lambda');
+    expect(specs.map((s) => s.name).sort()).toEqual(
+      [
+        ...RUNTIME_ENTRIES.map(runtimeFunctionName),
+        ...builtIn.map((s) => connectorFunctionName(s.id)),
+        'digmi-published-content-eraser',
+      ].sort(),
+    );
+  });
+
+  it('give every function the SDK endpoints, fake credentials and the region, and nothing of the host but PATH', () => {
+    for (const spec of specs) {
+      expect(spec.env).toMatchObject({
+        AWS_REGION: 'eu-north-1',
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1',
+        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: 'http://127.0.0.1:1',
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2',
+        AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:3',
+        AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:3',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:3',
+        AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:3',
+        AWS_LAMBDA_FUNCTION_NAME: spec.name,
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        PATH: '/bin',
+      });
+      expect(spec.env).not.toHaveProperty('AWS_PROFILE');
+      expect(spec.env).not.toHaveProperty('HOME');
+      expect(spec.env.AWS_CONFIG_FILE).toBe('/data/no-aws-config');
+    }
+  });
+
+  it("give the runtime functions the contract's variables, the state machine to the API only, the warning days to the monitor only", () => {
+    const api = byName('lethe-local-api').env;
+    expect(api).toMatchObject({
+      [ENV.policyFile]: '/repo/examples/digmi-group.yaml',
+      [ENV.eventsTable]: 'lethe-local-events',
+      [ENV.requestsTable]: 'lethe-local-requests',
+      [ENV.idempotencyTable]: 'lethe-local-idempotency',
+      [ENV.auditChainTable]: 'lethe-local-audit-chain',
+      [ENV.auditBucket]: 'lethe-local-audit',
+      [ENV.hmacSecret]: HMAC_SECRET_NAME,
+      [ENV.sealingKey]: 'arn:aws:kms:eu-north-1:000000000000:key/k',
+      [ENV.erasureStateMachineArn]: 'arn:aws:states:eu-north-1:000000000000:stateMachine:lethe-local-erasure',
+      POWERTOOLS_SERVICE_NAME: 'lethe-api',
+    });
+    expect(JSON.parse(api[ENV.ledgerTables])).toEqual(
+      Object.fromEntries(Object.keys(digmi.purposes).map((p) => [p, `lethe-local-ledger-${p}`])),
+    );
+    expect(JSON.parse(api[ENV.connectorFunctions])).toEqual(connectorFunctions(digmi));
+    expect(byName('lethe-local-erasure-plan').env).not.toHaveProperty(ENV.erasureStateMachineArn);
+    expect(byName('lethe-local-deadline-monitor').env[ENV.deadlineWarningDays]).toBe('7');
+    // No Object Lock locally: s3rver has none, so the audit writer sends no retention headers.
+    expect(api).not.toHaveProperty(ENV.auditObjectLockMode);
+  });
+
+  it("give each connector its system and config, an http system's URL on the local receiver, the HMAC secret only where a field uses hmac", () => {
+    const crm = byName(connectorFunctionName('crm')).env;
+    expect(crm[ENV.connectorSystem]).toBe('crm');
+    expect(JSON.parse(crm[ENV.connectorConfig])).toEqual(digmi.systems.crm.config);
+    expect(crm[ENV.hmacSecret]).toBe(HMAC_SECRET_NAME);
+    const accounting = byName(connectorFunctionName('accounting')).env;
+    expect(JSON.parse(accounting[ENV.connectorConfig])).toEqual({
+      ...digmi.systems.accounting.config,
+      url: 'http://127.0.0.1:4/systems/accounting/lethe-erasure',
+    });
+    expect(accounting).not.toHaveProperty(ENV.hmacSecret);
+    expect(localConnectorConfig(digmi.systems.crm, () => 'x')).toEqual(digmi.systems.crm.config);
+  });
+
+  it('run a lambda system with the demo function, reached by its configured function name', () => {
+    const demo = byName('digmi-published-content-eraser');
+    expect(demo.entry).toMatch(/lib\/local\/demo-function\.ts$/);
+    expect(demo.env).toMatchObject({ LETHE_DEMO_TABLE: 'digmi-published-content-eraser', [ENV.hmacSecret]: HMAC_SECRET_NAME });
+    expect(connectorFunctions(digmi)['published-channels']).toBe('digmi-published-content-eraser');
+  });
+});
