@@ -15,7 +15,7 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { LocalModeError } from '../errors';
 import type { InvokeResult } from './functions';
@@ -184,33 +184,20 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new LocalModeError(
-            `port ${options.port} on 127.0.0.1 is already in use (another \`npm start\`?). Stop what uses it, or choose another port: PORT=${options.port + 1} npm start`,
-            { cause: error },
-          ),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(
-          new LocalModeError(`port ${options.port} may not be opened by this user; choose another: PORT=8787 npm start`, { cause: error }),
-        );
-      } else reject(error);
-    });
-    server.listen(options.port, '127.0.0.1', () => resolve());
+  return listenOnLoopback(server, options.port, (error) => {
+    if (error.code === 'EADDRINUSE') {
+      return new LocalModeError(
+        `port ${options.port} on 127.0.0.1 is already in use (another \`npm start\`?). Stop what uses it, or choose another port: PORT=${options.port + 1} npm start`,
+        { cause: error },
+      );
+    }
+    if (error.code === 'EACCES') {
+      return new LocalModeError(`port ${options.port} may not be opened by this user; choose another: PORT=8787 npm start`, {
+        cause: error,
+      });
+    }
+    return error;
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 async function serve(options: LocalApiOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

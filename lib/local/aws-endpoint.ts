@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 import type { InvokeResult } from './functions';
 import { KmsInvalidCiphertext, LOCAL_ACCOUNT, type LocalKmsKey, type LocalSecrets } from './keys';
 import { type LocalStepFunctions, StepFunctionsError } from './step-functions';
@@ -75,20 +75,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, options.port ?? 0);
 }
 
 async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {

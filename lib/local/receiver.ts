@@ -13,7 +13,7 @@
  * `status` (503 by default: transient; a 4xx is permanent), `heal(system)` stops it.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 import { anonymise } from '../anonymise';
 import { LocalModeError } from '../errors';
 import type { Strategy } from '../policy/model';
@@ -142,12 +142,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const listening = await listenOnLoopback(server, options.port ?? 0);
+  const { url } = listening;
 
   return {
     url,
@@ -167,11 +163,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
     put(system, subjectId, record) {
       storeOf(system).set(subjectId, structuredClone(record));
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }
 

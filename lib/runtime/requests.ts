@@ -7,7 +7,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
 import { ConflictError, RequestNotFoundError } from '../errors';
-import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, type SystemStatus } from './contract';
+import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, SYSTEM_STATUS, type SystemStatus } from './contract';
 import { utcIso } from './time';
 
 /** A purpose whose holding in the system goes, and how. */
@@ -81,14 +81,8 @@ export interface RequestItem {
   readonly finishedAt?: string;
 }
 
-export const FINAL_SYSTEM_STATUSES: readonly SystemStatus[] = [
-  'erased',
-  'anonymised',
-  'fields-removed',
-  'fields-anonymised',
-  'nothing-found',
-  'retained',
-];
+/** Every status but `pending` and `failed`: the system needs nothing more. */
+export const FINAL_SYSTEM_STATUSES: readonly SystemStatus[] = SYSTEM_STATUS.filter((s) => s !== 'pending' && s !== 'failed');
 export const isFinal = (status: SystemStatus): boolean => FINAL_SYSTEM_STATUSES.includes(status);
 
 const isConditionFailure = (error: unknown): boolean =>
