@@ -40,6 +40,17 @@ export function loadPolicyData(data: unknown, file = '<policy>', options: LoadOp
 }
 
 function validateSource(source: SourceDocument, options: LoadOptions): LoadedPolicy {
+  try {
+    return validateParsed(source, options);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new PolicyValidationError([{ file: source.file, path: '', message: 'the policy is nested too deeply' }], { cause: error });
+    }
+    throw error;
+  }
+}
+
+function validateParsed(source: SourceDocument, options: LoadOptions): LoadedPolicy {
   const parsed = PolicyDocument.safeParse(source.data, { reportInput: true });
   const config = connectorConfigIssues(source.data);
   const raw: RawIssue[] = [

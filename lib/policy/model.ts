@@ -140,7 +140,8 @@ const orUndefined = <T>(value: T | null | undefined): T | undefined => value ?? 
 
 /** Builds the engine's model from a validated document, applying the spec's defaults. */
 export function toPolicy(doc: PolicyDocumentOutput): Policy {
-  const systems: Record<string, SystemSpec> = {};
+  // Maps keyed by ids from outside (API bodies, files) have no prototype: `purposes['constructor']` is undefined.
+  const systems: Record<string, SystemSpec> = Object.create(null);
   for (const [id, s] of Object.entries(doc.systems)) {
     systems[id] = {
       id,
@@ -153,7 +154,7 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
       fields: Object.entries(s.fields ?? {}).map(([name, f]) => ({ name, category: f.category, anonymise: f.anonymise })),
     };
   }
-  const purposes: Record<string, PurposeSpec> = {};
+  const purposes: Record<string, PurposeSpec> = Object.create(null);
   for (const [id, p] of Object.entries(doc.purposes)) {
     purposes[id] = {
       id,
@@ -170,7 +171,7 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
       dataSubjects: p.dataSubjects ?? [],
     };
   }
-  const categories: Record<string, { description?: string; special: boolean }> = {};
+  const categories: Record<string, { description?: string; special: boolean }> = Object.create(null);
   for (const [id, c] of Object.entries(doc.categories ?? {})) categories[id] = { description: c.description, special: c.special ?? false };
   return {
     version: 1,

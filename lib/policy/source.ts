@@ -44,7 +44,14 @@ export function readSourceFile(file: string, what = 'document'): SourceDocument 
 
 /** Parses text as JSON when the file name ends in .json, as YAML otherwise. */
 export function parseSource(text: string, file = '<input>', what = 'document'): SourceDocument {
-  return /\.json$/i.test(file) ? parseJson(text, file, what) : parseYaml(text, file, what);
+  try {
+    return /\.json$/i.test(file) ? parseJson(text, file, what) : parseYaml(text, file, what);
+  } catch (error) {
+    // A document nested deeper than the stack allows: refuse it rather than crash.
+    if (error instanceof RangeError)
+      throw new DocumentError(what, [{ file, path: '', message: 'malformed document: nested too deeply' }], { cause: error });
+    throw error;
+  }
 }
 
 function parseYaml(text: string, file: string, what: string): SourceDocument {
@@ -120,7 +127,15 @@ function parseJson(text: string, file: string, what: string): SourceDocument {
     path: '',
     message: `malformed JSON: ${describeJsonError(e.error)}`,
   }));
-  if (root) issues.push(...duplicateKeys(root, file, position));
+  if (root) {
+    try {
+      issues.push(...duplicateKeys(root, file, position));
+    } catch (error) {
+      // A document nested deeper than the stack allows: refuse it rather than crash.
+      if (!(error instanceof RangeError)) throw error;
+      throw new DocumentError(what, [{ file, path: '', message: 'malformed JSON: nested too deeply' }], { cause: error });
+    }
+  }
   if (issues.length > 0 || !root) {
     throw new DocumentError(what, issues.length > 0 ? issues : [{ file, path: '', message: 'malformed JSON: the file is empty' }]);
   }

@@ -58,6 +58,10 @@ export function problemOf(error: unknown): HttpProblem {
   if (e.name === 'IdempotencyAlreadyInProgressError') {
     return { statusCode: 409, code: 'in-progress', message: 'a request with this Idempotency-Key is being processed; retry in a moment' };
   }
+  // @middy/http-router on an event without a usable path or method (only a direct invoke can send one).
+  if (typeof e.message === 'string' && e.message.startsWith('Unknown http event format')) {
+    return { statusCode: 400, code: 'bad-request', message: 'the request has no path or method' };
+  }
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status !== undefined && status >= 400 && status < 500) {
     // middy's own: the router (404), the JSON body parser (415).

@@ -430,3 +430,15 @@ describe('connector configs', () => {
     expect(loadPolicyData(withConfig(connector, config), '<policy>', { forDeployment: true }).warnings).toEqual([]);
   });
 });
+
+describe('policy maps', () => {
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])(
+    'an id like %s that is not declared is unknown, not an inherited property',
+    (id) => {
+      const { policy } = loadPolicyData(basePolicyDoc());
+      expect(policy.purposes[id]).toBeUndefined();
+      expect(policy.systems[id]).toBeUndefined();
+      expect(policy.categories[id]).toBeUndefined();
+    },
+  );
+});
