@@ -79,14 +79,19 @@ export class AuditWriter {
 
   /** Appends one record to the chain and returns it as stored. */
   public async write(entry: AuditEntry): Promise<AuditRecord> {
+    let last = await this.lastClaimed();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const last = await this.lastClaimed();
       const record = chainRecord(entry, last.seq + 1, last.hash);
       const text = serialiseRecord(record);
-      if (!(await this.claim(record, text))) continue;
-      await this.store(record.seq, text);
-      await this.advanceHead(record);
-      return record;
+      if (await this.claim(record, text)) {
+        await this.store(record.seq, text);
+        await this.advanceHead(record);
+        return record;
+      }
+      // Lost the race for this number to a live writer, which stores its record itself: chain on after the
+      // claims made meanwhile, rather than walking again from the head (with many writers at once, that walk
+      // was the cost: every loss read, and stored again, every claim past the head).
+      last = await this.claimsAfter(last);
     }
     throw new AuditChainError(`could not claim an audit sequence number in ${this.maxAttempts} attempts (too many concurrent writers)`);
   }
@@ -100,6 +105,16 @@ export class AuditWriter {
       if (!next) return position;
       await this.store(next.seq, next.record);
       position = { seq: next.seq, hash: next.hash };
+    }
+  }
+
+  /** The last claim after `position`, following claims one by one (without storing them). */
+  private async claimsAfter(position: ChainPosition): Promise<ChainPosition> {
+    let current = position;
+    for (;;) {
+      const next = await this.get(padSeq(current.seq + 1));
+      if (!next) return current;
+      current = { seq: next.seq, hash: next.hash };
     }
   }
 

@@ -215,9 +215,9 @@ test('the finish task is retried on a Lambda service error, and its result decid
 });
 
 test('no more than MaxConcurrency systems run at once', async () => {
-  // GIVEN 25 systems whose connectors each take a while
+  // GIVEN 50 systems whose connectors each take a while
   const meter = new InFlightMeter();
-  const systems = Array.from({ length: 25 }, (_, i) => `system-${String(i).padStart(2, '0')}`);
+  const systems = Array.from({ length: 50 }, (_, i) => `system-${String(i).padStart(2, '0')}`);
   const { run, system } = await runErasure(systems, {
     system: (call) =>
       meter.around(async () => {
@@ -225,9 +225,9 @@ test('no more than MaxConcurrency systems run at once', async () => {
         return { system: call.system, status: 'erased' as const };
       }),
   });
-  // THEN all 25 ran, and at most the Map's MaxConcurrency (10) were in flight at any time, which was reached
+  // THEN all 50 ran, and at most the Map's MaxConcurrency (40) were in flight at any time, which was reached
   const maxConcurrency = definitionOf('erasure').States['Erase in each system'].MaxConcurrency;
-  expect(system.calls).toHaveLength(25);
+  expect(system.calls).toHaveLength(50);
   expect(meter.max).toBe(maxConcurrency);
   expect(run.status).toBe('SUCCEEDED');
 });
