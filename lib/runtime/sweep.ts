@@ -61,11 +61,12 @@ export async function readDuePage(rt: Runtime, raw: SweepReadInput, options: Swe
   let shard = input.cursor?.shard ?? 0;
   let startKey = input.cursor?.lastKey;
   let cursor: SweepCursor | undefined;
-  let items: { subjectRef: string }[] = [];
-  // Skip empty shards within one call, so that an idle purpose costs one task, not sixteen.
+  const items: { subjectRef: string }[] = [];
+  // Fill the page from as many shards as it takes, so that an idle purpose costs one task, not sixteen, and a
+  // sweep costs about (due holdings / pageSize) tasks and state transitions, whatever the shard count.
   for (;;) {
-    const page = await rt.ledger.dueHoldings(input.purpose, shard, now.epochMilliseconds, pageSize, startKey);
-    items = [...page.items];
+    const page = await rt.ledger.dueHoldings(input.purpose, shard, now.epochMilliseconds, pageSize - items.length, startKey);
+    items.push(...page.items);
     if (page.lastKey) {
       cursor = { shard, lastKey: page.lastKey };
       break;
@@ -76,7 +77,7 @@ export async function readDuePage(rt: Runtime, raw: SweepReadInput, options: Swe
     }
     shard += 1;
     startKey = undefined;
-    if (items.length > 0) {
+    if (items.length >= pageSize) {
       cursor = { shard };
       break;
     }

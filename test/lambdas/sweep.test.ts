@@ -62,6 +62,18 @@ describe('sweep-read', () => {
     expect(world.ddb.calls.some((c) => c.command === 'Scan')).toBe(false);
   });
 
+  it('fills a page from several shards, so that a sweep takes about due/pageSize tasks, not one per shard', async () => {
+    // GIVEN 40 due subjects, spread over the 16 shards
+    for (let i = 0; i < 40; i++)
+      await api.holding(`user${i}`, { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    // WHEN every page is read, 25 holdings to a page
+    const { batches, tasks } = await readAll('analytics', { pageSize: 25, batchSize: 25 });
+    // THEN all 40 were found, each once, in 2 tasks (25 + 15), not 16
+    expect(new Set(batches.flat()).size).toBe(40);
+    expect(batches.flat()).toHaveLength(40);
+    expect(tasks).toBe(2);
+  });
+
   it('skips empty shards within one task and ends without a cursor', async () => {
     const page = await read({ purpose: 'analytics' });
     expect(page).toEqual({ purpose: 'analytics', sweepId: 'sweep-1', now: NOW, batches: [], itemsRead: 0 });
