@@ -15,6 +15,8 @@ export interface Issue {
   readonly path: string;
   /** What was wrong and what was expected. */
   readonly message: string;
+  /** Set on the line that stands for problems found but not listed (policy/source.ts capIssues): how many. */
+  readonly omitted?: number;
 }
 
 /** Formats an issue as `file:line:column: path: message`, the form editors and CI annotate. */
@@ -31,11 +33,17 @@ export class LetheError extends Error {
 }
 
 /** A document is invalid; `issues` lists every problem found, not only the first. */
+/** How many problems a list of issues stands for: the listed ones, and those a cap left out. */
+export function issueCount(issues: readonly Issue[]): number {
+  return issues.reduce((n, issue) => n + (issue.omitted ?? 1), 0);
+}
+
 export class DocumentError extends LetheError {
   public readonly issues: readonly Issue[];
 
   public constructor(what: string, issues: readonly Issue[], options?: { cause?: unknown }) {
-    const count = issues.length === 1 ? '1 error' : `${issues.length} errors`;
+    const n = issueCount(issues);
+    const count = n === 1 ? '1 error' : `${n} errors`;
     super(`${what} is invalid (${count}):\n${issues.map(formatIssue).join('\n')}`, options);
     this.name = 'DocumentError';
     this.issues = issues;

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { DocumentError, InputError, LetheError, formatIssue } from '../errors';
+import { DocumentError, InputError, LetheError, formatIssue, issueCount } from '../errors';
 import { parseHoldingFile, parseNow, parseSubjectFile } from '../inputs';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
@@ -199,7 +199,7 @@ function report(error: unknown, io: Io): number {
   }
   if (error instanceof DocumentError) {
     io.stderr(`${error.issues.map(formatIssue).join('\n')}\n`);
-    const n = error.issues.length;
+    const n = issueCount(error.issues);
     io.stderr(`${error.message.split(' (')[0]} (${n} error${n === 1 ? '' : 's'})\n`);
     return EXIT.badInput;
   }

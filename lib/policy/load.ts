@@ -1,14 +1,15 @@
 /**
  * Loading a policy: parse (YAML or JSON), validate against the schema and the cross-reference rules, and
- * build the engine's model. Every problem is reported at once, each with file:line:column.
+ * build the engine's model. Every problem is reported at once, each with file:line:column, up to `maxIssues`
+ * of them in document order, then one line saying how many more were found.
  */
 import { createHash } from 'node:crypto';
-import { type Issue, PolicyValidationError } from '../errors';
+import { InputError, type Issue, PolicyValidationError } from '../errors';
 import { type Policy, toPolicy } from './model';
 import { PolicyDocument } from './schema';
 import { type RawIssue, schemaIssues } from './schema-issues';
 import { connectorConfigIssues, semanticChecks } from './semantic-checks';
-import { formatPath, parseSource, readSourceFile, type SourceDocument } from './source';
+import { capIssues, formatPath, MAX_REPORTED_ISSUES, parseSource, readSourceFile, type SourceDocument } from './source';
 
 export interface LoadedPolicy {
   readonly policy: Policy;
@@ -22,6 +23,12 @@ export interface LoadedPolicy {
 export interface LoadOptions {
   /** Treat connector config problems as errors, as deployment does. @default false */
   readonly forDeployment?: boolean;
+  /**
+   * Most problems a `PolicyValidationError` lists, the first in document order; one more line says how many more
+   * were found. A positive integer, or `Infinity` to list them all.
+   * @default MAX_REPORTED_ISSUES (100)
+   */
+  readonly maxIssues?: number;
 }
 
 /** Reads and validates a policy file. Throws `FileError` or `PolicyValidationError`. */
@@ -40,8 +47,12 @@ export function loadPolicyData(data: unknown, file = '<policy>', options: LoadOp
 }
 
 function validateSource(source: SourceDocument, options: LoadOptions): LoadedPolicy {
+  const maxIssues = options.maxIssues ?? MAX_REPORTED_ISSUES;
+  if (!(maxIssues === Infinity || (Number.isInteger(maxIssues) && maxIssues > 0))) {
+    throw new InputError(`maxIssues must be a positive integer or Infinity, got ${String(maxIssues)}`);
+  }
   try {
-    return validateParsed(source, options);
+    return validateParsed(source, options, maxIssues);
   } catch (error) {
     if (error instanceof RangeError) {
       throw new PolicyValidationError([{ file: source.file, path: '', message: 'the policy is nested too deeply' }], { cause: error });
@@ -50,7 +61,7 @@ function validateSource(source: SourceDocument, options: LoadOptions): LoadedPol
   }
 }
 
-function validateParsed(source: SourceDocument, options: LoadOptions): LoadedPolicy {
+function validateParsed(source: SourceDocument, options: LoadOptions, maxIssues: number): LoadedPolicy {
   const parsed = PolicyDocument.safeParse(source.data, { reportInput: true });
   const config = connectorConfigIssues(source.data);
   const raw: RawIssue[] = [
@@ -58,12 +69,13 @@ function validateParsed(source: SourceDocument, options: LoadOptions): LoadedPol
     ...semanticChecks(source.data),
     ...(options.forDeployment ? config : []),
   ];
-  if (raw.length > 0 || !parsed.success) throw new PolicyValidationError(toIssues(raw, source));
-  const warnings = options.forDeployment ? [] : toIssues(config, source);
+  if (raw.length > 0 || !parsed.success) throw new PolicyValidationError(toIssues(raw, source, maxIssues));
+  const warnings = options.forDeployment ? [] : toIssues(config, source, Infinity);
   return { policy: toPolicy(parsed.data), hash: hashOf(parsed.data), file: source.file, warnings };
 }
 
-function toIssues(raw: readonly RawIssue[], source: SourceDocument): Issue[] {
+/** Deduplicated, located, in document order, and capped at `max` (see `capIssues`). */
+function toIssues(raw: readonly RawIssue[], source: SourceDocument, max: number): Issue[] {
   const seen = new Set<string>();
   const issues: Issue[] = [];
   for (const r of raw) {
@@ -74,7 +86,8 @@ function toIssues(raw: readonly RawIssue[], source: SourceDocument): Issue[] {
     const position = source.locate(r.path, { key: r.atKey });
     issues.push({ file: source.file, line: position?.line, column: position?.column, path, message: r.message });
   }
-  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return capIssues(issues, source.file, max);
 }
 
 /** Canonical JSON (keys sorted) so that formatting and key order do not change the hash. */

@@ -24,6 +24,27 @@ export interface SourceDocument {
   locate(path: readonly PathSegment[], options?: { key?: boolean }): Position | undefined;
 }
 
+/**
+ * How many problems an error about a document lists by default. A document with more gets one more line saying how
+ * many were found in all: past a hundred, the author has a systematic mistake to fix, not a list to read.
+ */
+export const MAX_REPORTED_ISSUES = 100;
+
+/** The first `max` issues and, when there were more, one issue saying how many more were found and not listed. */
+export function capIssues(issues: readonly Issue[], file: string, max: number = MAX_REPORTED_ISSUES): Issue[] {
+  if (issues.length <= max) return [...issues];
+  const more = issues.length - max;
+  return [
+    ...issues.slice(0, max),
+    {
+      file,
+      path: '',
+      message: `${more} more error${more === 1 ? '' : 's'} not listed (${issues.length} in all; only the first ${max} are shown)`,
+      omitted: more,
+    },
+  ];
+}
+
 /** Reads a policy (or any input document) from disk. Missing and unreadable files are a `FileError`. */
 export function readSourceFile(file: string, what = 'document'): SourceDocument {
   let text: string;
@@ -56,14 +77,23 @@ export function parseSource(text: string, file = '<input>', what = 'document'): 
 
 function parseYaml(text: string, file: string, what: string): SourceDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  // `yaml`'s own unique-key check compares each key with every earlier key of its mapping, quadratic in the size of
+  // a mapping (16 000 keys: 11 s); `duplicateYamlKeys` makes the same check with one Set per mapping.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const errors = [
+    ...doc.errors.map((e) => ({ offset: e.pos[0], message: firstLine(e.message) })),
+    ...duplicateYamlKeys(doc.contents).map((offset) => ({ offset, message: 'Map keys must be unique' })),
+  ].sort((a, b) => a.offset - b.offset);
+  if (errors.length > 0) {
     throw new DocumentError(
       what,
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '', message: `malformed YAML: ${firstLine(e.message)}` };
-      }),
+      capIssues(
+        errors.map((e) => {
+          const pos = lineCounter.linePos(e.offset);
+          return { file, line: pos.line, column: pos.col, path: '', message: `malformed YAML: ${e.message}` };
+        }),
+        file,
+      ),
     );
   }
   let data: unknown;
@@ -78,33 +108,7 @@ function parseYaml(text: string, file: string, what: string): SourceDocument {
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-  return {
-    file,
-    data,
-    locate(path, options) {
-      let node: unknown = doc.contents;
-      let found: YamlNode | undefined = (doc.contents as YamlNode | null) ?? undefined;
-      for (let i = 0; i < path.length; i++) {
-        const segment = path[i];
-        const last = i === path.length - 1;
-        if (isMap(node)) {
-          const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(segment));
-          if (!pair) break;
-          if (last && options?.key && isScalar(pair.key)) return pair.key.range ? position(pair.key.range[0]) : undefined;
-          // `key:` with no value: point at the key.
-          node = pair.value;
-          found = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
-          if (pair.value === null) break;
-        } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
-          node = node.items[segment];
-          found = node as YamlNode;
-        } else {
-          break;
-        }
-      }
-      return found?.range ? position(found.range[0]) : { line: 1, column: 1 };
-    },
-  };
+  return { file, data, locate: locator(yamlNode(doc.contents, undefined), position) };
 }
 
 function parseJson(text: string, file: string, what: string): SourceDocument {
@@ -137,22 +141,119 @@ function parseJson(text: string, file: string, what: string): SourceDocument {
     }
   }
   if (issues.length > 0 || !root) {
-    throw new DocumentError(what, issues.length > 0 ? issues : [{ file, path: '', message: 'malformed JSON: the file is empty' }]);
+    throw new DocumentError(
+      what,
+      issues.length > 0 ? capIssues(issues, file) : [{ file, path: '', message: 'malformed JSON: the file is empty' }],
+    );
   }
-  return {
-    file,
-    data: jsonc.getNodeValue(root),
-    locate(path, options) {
-      for (let n = path.length; n >= 0; n--) {
-        const node = jsonc.findNodeAtLocation(root, [...path.slice(0, n)]);
-        if (!node) continue;
-        const keyNode = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
-        if (n === path.length && options?.key && keyNode) return position(keyNode.offset);
-        return position(node.offset);
-      }
-      return { line: 1, column: 1 };
-    },
+  return { file, data: jsonc.getNodeValue(root), locate: locator(jsonNode(root, undefined), position) };
+}
+
+/**
+ * A node of a parsed document as `locate` sees it, in either syntax: where its value starts, where the key naming it
+ * starts, and its child at a path segment. A mapping's keys are indexed the first time one of its children is looked
+ * up, then reused, so locating every issue of a document costs issues × depth, not issues × siblings (which made a
+ * policy with thousands of invalid purposes quadratic to report).
+ */
+interface SourceNode {
+  /** Where the value starts; for a YAML `key:` with no value, where the key starts. */
+  readonly offset: number | undefined;
+  /** Where the scalar key naming this node in its mapping starts, if it is a mapping's value. */
+  readonly keyOffset: number | undefined;
+  child(segment: PathSegment): SourceNode | undefined;
+}
+
+/** `locate` over a document's root node: the deepest node of `path` that exists (see `SourceDocument.locate`). */
+function locator(root: SourceNode | undefined, position: (offset: number) => Position): SourceDocument['locate'] {
+  return (path, options) => {
+    let found = root;
+    for (let i = 0; found !== undefined && i < path.length; i++) {
+      const child = found.child(path[i]);
+      if (child === undefined) break;
+      if (i === path.length - 1 && options?.key && child.keyOffset !== undefined) return position(child.keyOffset);
+      found = child;
+    }
+    return found?.offset !== undefined ? position(found.offset) : { line: 1, column: 1 };
   };
+}
+
+/** Builds `build()` on the first call and returns the same value after. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/** A YAML node; a mapping's keys match by their string form, a sequence's items by numeric index only. */
+function yamlNode(node: unknown, key: YamlNode | undefined): SourceNode | undefined {
+  if (node === null || node === undefined) {
+    // `key:` with no value: point at the key; an empty document has no node at all.
+    return key ? { offset: key.range?.[0], keyOffset: isScalar(key) ? key.range?.[0] : undefined, child: () => undefined } : undefined;
+  }
+  const offset = (node as YamlNode).range?.[0];
+  const keyOffset = key && isScalar(key) ? key.range?.[0] : undefined;
+  if (isMap(node)) {
+    const entries = once(() => {
+      const byKey = new Map<string, SourceNode | undefined>();
+      for (const pair of node.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (!byKey.has(name)) byKey.set(name, yamlNode(pair.value, (pair.key as YamlNode | null) ?? undefined));
+      }
+      return byKey;
+    });
+    return { offset, keyOffset, child: (segment) => entries().get(String(segment)) };
+  }
+  if (isSeq(node)) {
+    const items = once(() => node.items.map((item) => yamlNode(item, undefined)));
+    return { offset, keyOffset, child: (segment) => (typeof segment === 'number' ? items()[segment] : undefined) };
+  }
+  return { offset, keyOffset, child: () => undefined };
+}
+
+/** A JSON node; an object's properties match by string key, an array's elements by numeric index only. */
+function jsonNode(node: jsonc.Node, key: jsonc.Node | undefined): SourceNode {
+  const keyOffset = key?.offset;
+  if (node.type === 'object') {
+    const properties = once(() => {
+      const byKey = new Map<string, SourceNode>();
+      for (const property of node.children ?? []) {
+        const [name, value] = property.children ?? [];
+        if (value && typeof name?.value === 'string' && !byKey.has(name.value)) byKey.set(name.value, jsonNode(value, name));
+      }
+      return byKey;
+    });
+    return { offset: node.offset, keyOffset, child: (segment) => (typeof segment === 'string' ? properties().get(segment) : undefined) };
+  }
+  if (node.type === 'array') {
+    const elements = once(() => (node.children ?? []).map((element) => jsonNode(element, undefined)));
+    return { offset: node.offset, keyOffset, child: (segment) => (typeof segment === 'number' ? elements()[segment] : undefined) };
+  }
+  return { offset: node.offset, keyOffset, child: () => undefined };
+}
+
+/**
+ * Where each repeated key of a YAML mapping starts: the check `yaml` makes with `uniqueKeys: true` (scalar keys with
+ * equal values), with a Set per mapping, and iteratively so that nesting depth cannot overflow the stack.
+ */
+function duplicateYamlKeys(root: unknown): number[] {
+  const offsets: number[] = [];
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        // `yaml` compares scalar values with ===, under which NaN is never a duplicate
+        if (isScalar(pair.key) && !Number.isNaN(pair.key.value)) {
+          if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
+          seen.add(pair.key.value);
+        }
+        pending.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) pending.push(item);
+    }
+  }
+  return offsets;
 }
 
 function duplicateKeys(root: jsonc.Node, file: string, position: (offset: number) => Position): Issue[] {

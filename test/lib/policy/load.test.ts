@@ -1,5 +1,6 @@
-import { DocumentError, PolicyValidationError } from '../../../lib/errors';
+import { DocumentError, InputError, PolicyValidationError } from '../../../lib/errors';
 import { loadPolicyData, loadPolicyText } from '../../../lib/policy/load';
+import { MAX_REPORTED_ISSUES } from '../../../lib/policy/source';
 import { basePolicyDoc, yamlOf } from '../../helpers/policy';
 
 type Doc = Record<string, any>;
@@ -441,4 +442,106 @@ describe('policy maps', () => {
       expect(policy.categories[id]).toBeUndefined();
     },
   );
+});
+
+describe('many problems', () => {
+  /** The base policy plus `n` purposes p0, p1, ... that each name an undeclared category: exactly one problem each. */
+  const withBadPurposes = (n: number): Doc =>
+    mutate((d) => {
+      for (let i = 0; i < n; i++) d.purposes[`p${i}`] = purpose({ categories: [`nope-${i}`] });
+    });
+
+  /** The error thrown by `load`, which must be a DocumentError. */
+  const refusal = (load: () => unknown): DocumentError => {
+    try {
+      load();
+    } catch (error) {
+      if (error instanceof DocumentError) return error;
+      throw error;
+    }
+    throw new Error('expected a DocumentError, but it loaded');
+  };
+
+  it('lists 100 problems by default', () => {
+    expect(MAX_REPORTED_ISSUES).toBe(100);
+  });
+
+  // problems found, maxIssues, how many are listed, the last line when some are left out
+  const rows: [number, number | undefined, number, string | undefined][] = [
+    [150, undefined, 100, '50 more errors not listed (150 in all; only the first 100 are shown)'],
+    [101, undefined, 100, '1 more error not listed (101 in all; only the first 100 are shown)'],
+    [100, undefined, 100, undefined],
+    [12, 5, 5, '7 more errors not listed (12 in all; only the first 5 are shown)'],
+    [5, 5, 5, undefined],
+    [150, Infinity, 150, undefined],
+  ];
+  it.each(rows)('of %i problems with maxIssues %s, lists the first %i, then %p', (n, maxIssues, listed, more) => {
+    // GIVEN a YAML policy with n problems, one per purpose, in document order p0, p1, ...
+    const text = yamlOf(withBadPurposes(n));
+    // WHEN it is loaded
+    const error = refusal(() => loadPolicyText(text, 'shop.yaml', { maxIssues }));
+    // THEN the first `listed` problems are listed, in document order, each with its position
+    const shown = error.issues.slice(0, listed);
+    expect(shown.map((i) => i.path)).toEqual(Array.from({ length: listed }, (_, i) => `purposes.p${i}.categories[0]`));
+    expect(shown.every((i) => i.line !== undefined)).toBe(true);
+    // AND one more line says how many more were found, and only when there were more
+    expect(error.issues).toHaveLength(more === undefined ? listed : listed + 1);
+    if (more !== undefined) {
+      expect(error.issues[listed]).toEqual({ file: 'shop.yaml', path: '', message: more, omitted: n - listed });
+      expect(error.message.split('\n').at(-1)).toBe(`shop.yaml: ${more}`);
+    }
+    // AND the header counts every problem found, listed or not
+    expect(error.message.split('\n')[0]).toBe(`policy is invalid (${n} errors):`);
+  });
+
+  it('caps problems of a policy given as data too', () => {
+    const error = refusal(() => loadPolicyData(withBadPurposes(150)));
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[100].message).toBe('50 more errors not listed (150 in all; only the first 100 are shown)');
+  });
+
+  it.each([0, -1, 1.5, NaN])('refuses maxIssues %s, naming the value received', (maxIssues) => {
+    expect(() => loadPolicyData(basePolicyDoc(), '<policy>', { maxIssues })).toThrow(InputError);
+    expect(() => loadPolicyData(basePolicyDoc(), '<policy>', { maxIssues })).toThrow(`got ${maxIssues}`);
+  });
+
+  it.each([
+    ['YAML', 'p.yaml', `a: 1\n${'a: 1\n'.repeat(150)}`, /^p\.yaml:2:1: malformed YAML: Map keys must be unique/],
+    ['JSON', 'p.json', `{"a": 1${', "a": 1'.repeat(150)}}`, /^p\.json:1:10: a: duplicate key "a"/],
+  ])('caps the problems of malformed %s the same way', (_name, file, text, first) => {
+    // GIVEN a document with 150 duplicate keys, WHEN it is parsed
+    const error = refusal(() => loadPolicyText(text, file));
+    // THEN the first 100 are listed from the first duplicate on, then how many more
+    expect(error.issues).toHaveLength(101);
+    expect(error.message.split('\n')[1]).toMatch(first);
+    expect(error.issues[100].message).toBe('50 more errors not listed (150 in all; only the first 100 are shown)');
+  });
+
+  it.each([
+    ['YAML', 'big.yaml', yamlOf, (s: string) => s],
+    ['JSON', 'big.json', (doc: unknown) => JSON.stringify(doc, null, 2), (s: string) => JSON.stringify(s)],
+  ])('locates problems deep in a large %s mapping at their value or key', (_name, file, write, quote) => {
+    // GIVEN 500 valid purposes, one with a bad duration at the end and one with a misspelt key in the middle
+    const doc = mutate((d) => {
+      for (let i = 0; i < 500; i++) d.purposes[`p${i}`] = purpose();
+      d.purposes.p499.retention.keep = '10 years';
+      d.purposes.p250.retension = 'x';
+    });
+    const text = write(doc);
+    /** `line:column` of the only occurrence of `word` (quoted in JSON) in the text. */
+    const at = (word: string): string => {
+      const lines = text.split('\n');
+      const line = lines.findIndex((l) => l.includes(quote(word)));
+      return `${line + 1}:${lines[line].indexOf(quote(word)) + 1}`;
+    };
+    // WHEN it is loaded
+    const error = refusal(() => loadPolicyText(text, file));
+    const where = (path: string): string => {
+      const issue = error.issues.find((i) => i.path === path);
+      return `${issue?.line}:${issue?.column}`;
+    };
+    // THEN each problem is at the exact line and column of what is wrong: the value, or the unknown key
+    expect(where('purposes.p499.retention.keep')).toBe(at('10 years'));
+    expect(where('purposes.p250.retension')).toBe(at('retension'));
+  });
 });
