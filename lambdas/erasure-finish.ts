@@ -9,10 +9,13 @@ import { withPowertools } from '../lib/runtime/handler';
 import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 
 export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
-  return withPowertools<ErasureFinishInput, ErasureFinishOutput>(async (input) => {
-    const requestId = checkRequestId(input?.requestId);
-    return finishErasure(getRuntime(), { requestId, results: Array.isArray(input.results) ? input.results : [] });
-  });
+  return withPowertools<ErasureFinishInput, ErasureFinishOutput>(
+    async (input) => {
+      const requestId = checkRequestId(input?.requestId);
+      return finishErasure(getRuntime(), { requestId, results: Array.isArray(input.results) ? input.results : [] });
+    },
+    { transientErrors: true },
+  );
 }
 
 export const handler = makeHandler();

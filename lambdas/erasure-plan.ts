@@ -9,8 +9,9 @@ import { withPowertools } from '../lib/runtime/handler';
 import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 
 export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
-  return withPowertools<ErasureExecutionInput, ErasurePlanOutput>(async (input) =>
-    planErasure(getRuntime(), checkRequestId(input?.requestId)),
+  return withPowertools<ErasureExecutionInput, ErasurePlanOutput>(
+    async (input) => planErasure(getRuntime(), checkRequestId(input?.requestId)),
+    { transientErrors: true },
   );
 }
 

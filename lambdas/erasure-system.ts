@@ -12,12 +12,15 @@ import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 import { checkSystem } from '../lib/runtime/validate';
 
 export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
-  return withPowertools<ErasureSystemInput, ErasureSystemOutput>(async (input) => {
-    const rt = getRuntime();
-    const requestId = checkRequestId(input?.requestId);
-    checkSystem(rt.policy, String(input?.system), 'system');
-    return eraseInSystem(rt, requestId, input.system);
-  });
+  return withPowertools<ErasureSystemInput, ErasureSystemOutput>(
+    async (input) => {
+      const rt = getRuntime();
+      const requestId = checkRequestId(input?.requestId);
+      checkSystem(rt.policy, String(input?.system), 'system');
+      return eraseInSystem(rt, requestId, input.system);
+    },
+    { transientErrors: true },
+  );
 }
 
 export const handler = makeHandler();

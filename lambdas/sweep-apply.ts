@@ -17,7 +17,7 @@ export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
       metrics.addMetric('HoldingsFailed', MetricUnit.Count, output.holdingsFailed);
       return output;
     },
-    { metrics: true },
+    { metrics: true, transientErrors: true },
   );
 }
 

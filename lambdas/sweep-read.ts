@@ -5,7 +5,9 @@ import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 import { readDuePage, type SweepReadOptions } from '../lib/runtime/sweep';
 
 export function makeHandler(getRuntime: () => Runtime = defaultRuntime, options: SweepReadOptions = {}) {
-  return withPowertools<SweepReadInput, SweepReadOutput>(async (input) => readDuePage(getRuntime(), input, options));
+  return withPowertools<SweepReadInput, SweepReadOutput>(async (input) => readDuePage(getRuntime(), input, options), {
+    transientErrors: true,
+  });
 }
 
 export const handler = makeHandler();

@@ -114,6 +114,18 @@ export class RequestNotFoundError extends LetheError {
   }
 }
 
+/**
+ * A state machine task failed because an AWS service it uses (DynamoDB, S3, KMS, Secrets Manager) was unreachable,
+ * throttled or failing (contract ERROR_NAMES.runtimeTransient): the state machines retry it with backoff. The
+ * message names the error and its code or HTTP status only; the original is kept as `cause`.
+ */
+export class RuntimeTransientError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RuntimeTransientError';
+  }
+}
+
 /** The request is valid but conflicts with the state it would change (an extension twice; an Idempotency-Key reused). */
 export class ConflictError extends LetheError {
   public constructor(message: string, options?: { cause?: unknown }) {

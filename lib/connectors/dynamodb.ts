@@ -11,7 +11,9 @@
  *    found with a Query of that index, all pages.
  * Every lookup is an equality on the whole value: `user1` never matches `user10`.
  *
- * Changing the items: DeleteItem, or UpdateItem with `REMOVE` for removed fields and `SET` for anonymised ones.
+ * Changing the items: DeleteItem (conditional on the item existing: that is how it is counted), or GetItem of the
+ * fields to change and UpdateItem with `REMOVE` for removed fields and `SET` for anonymised ones. No other attribute
+ * of an item is ever read.
  * Field names and values are untrusted: they go into `ExpressionAttributeNames`/`ExpressionAttributeValues`
  * only, never into an expression's text, and a field name is a top-level attribute name taken literally
  * (`a.b` is the attribute named "a.b", not a path). Every update is conditional on the item still existing,
@@ -72,10 +74,24 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
   protected override async deleteRecord(subject: InvocationSubject): Promise<Counts> {
     let records = 0;
     for (const key of await this.keysOf(subject)) {
-      const deleted = await this.send('DeleteItem', () =>
-        this.client.send(new DeleteCommand({ TableName: this.config.tableName, Key: key, ReturnValues: 'ALL_OLD' })),
-      );
-      if (deleted.Attributes) records++;
+      // Whether the item was there is the condition's answer, not its old attributes: those are never read, so
+      // a number the document client cannot convert (e.g. 123456789012345678901234.5) cannot fail the call after
+      // the item is already deleted.
+      try {
+        await this.send('DeleteItem', () =>
+          this.client.send(
+            new DeleteCommand({
+              TableName: this.config.tableName,
+              Key: key,
+              ConditionExpression: 'attribute_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': this.config.keyAttribute },
+            }),
+          ),
+        );
+        records++;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
     }
     return { records };
   }
@@ -95,8 +111,19 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
 
   /** Removes and anonymises the fields of one item; returns how many fields changed (0: none, or the item is gone). */
   private async changeItem(key: Key, changes: FieldChanges, context: ConnectorContext): Promise<number> {
+    // Only the fields to change are read: another attribute is never unmarshalled (see deleteRecord).
+    const fields = [...new Set([...changes.remove, ...changes.anonymise].map((f) => f.name))];
+    if (fields.length === 0) return 0;
     const { Item: item } = await this.send('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.config.tableName, Key: key, ConsistentRead: true })),
+      this.client.send(
+        new GetCommand({
+          TableName: this.config.tableName,
+          Key: key,
+          ConsistentRead: true,
+          ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(fields.map((name, i) => [`#f${i}`, name])),
+        }),
+      ),
     );
     if (!item) return 0;
 

@@ -14,7 +14,20 @@ import type { ConnectorCounts, ConnectorInvocation, ConnectorResult, ConnectorSu
 import { ConnectorPermanentError } from './errors';
 
 const text = (what: string) => z.string({ error: `expected ${what} (text)` }).min(1, { error: `expected ${what}, got an empty string` });
-const textMap = (what: string) => z.record(z.string(), z.string({ error: `expected each ${what} value to be text` }));
+/**
+ * A lone surrogate (half of a UTF-16 pair) has no UTF-8 form: stores replace it (DynamoDB Local turns "x\ud800" and
+ * "x\udc00" into the same key), so two different ids could name one record. Ids must be well-formed Unicode.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (what: string) => ({ error: `expected ${what} to be well-formed Unicode (it has a lone surrogate)` });
+const idText = (what: string) => text(what).refine((value) => !LONE_SURROGATE.test(value), wellFormed(what));
+const textMap = (what: string) =>
+  z.record(
+    z.string(),
+    z
+      .string({ error: `expected each ${what} value to be text` })
+      .refine((value) => !LONE_SURROGATE.test(value), wellFormed(`each ${what} value`)),
+  );
 
 export const ConnectorFieldSchema = z.object({
   name: text('the field name'),
@@ -26,7 +39,7 @@ export const RECORD_ACTIONS = ['delete', 'anonymise', 'keep'] as const;
 
 export const ConnectorSubjectSchema = z.object({
   subjectRef: text('subjectRef'),
-  subjectId: text('subjectId'),
+  subjectId: idText('subjectId'),
   locator: textMap('locator'),
   identifiers: textMap('identifier'),
   record: z.enum(RECORD_ACTIONS, { error: `expected record: ${RECORD_ACTIONS.join(' | ')}` }),

@@ -3,8 +3,9 @@
  * contract) is invoked synchronously with the `ConnectorInvocation`, and its `ConnectorResult` is validated.
  *
  * A function error is classified by its `errorType` (the thrown error's name): `ConnectorTransientError` and a
- * function timeout are transient, anything else is permanent. The function's error message is not repeated
- * (it could carry personal data); it is in the function's own logs.
+ * function timeout (`Sandbox.Timedout`, or middy's early `TimeoutError`) are transient, anything else is
+ * permanent. The function's error message is not repeated (it could carry personal data); it is in the
+ * function's own logs.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ERROR_NAMES, type ConnectorInvocation, type ConnectorResult, type ConnectorSubjectOutcome } from '../runtime/contract';
@@ -19,8 +20,12 @@ export interface LambdaConnectorOptions extends ConnectorOptions {
   readonly client?: LambdaClient;
 }
 
-/** errorType values of a failed invocation that are worth retrying. */
-const TRANSIENT_FUNCTION_ERRORS: readonly string[] = [ERROR_NAMES.transient, 'Sandbox.Timedout'];
+/**
+ * errorType values of a failed invocation that are worth retrying: a transient connector error, and the function
+ * running out of time, which Lambda reports as `Sandbox.Timedout` but a middy handler (every Lethe function, and
+ * connectors written with middy) as middy's own `TimeoutError`, thrown 5 ms before Lambda's deadline.
+ */
+const TRANSIENT_FUNCTION_ERRORS: readonly string[] = [ERROR_NAMES.transient, 'Sandbox.Timedout', 'TimeoutError'];
 
 /**
  * Invokes a connector function with one invocation and returns its validated result. Usable for any function

@@ -5,11 +5,13 @@
  * - Prefix: the template (`customers/{customerId}/`) is filled from the locator; `{subjectId}` is the subject's
  *   id unless the locator names it. A value that is empty, contains `/` or `..`, is `.`, or is missing from the
  *   locator is refused (permanent error) before anything is done, because it could widen the prefix to other
- *   subjects. Every placeholder is followed by `/` (the config schema enforces it), so `user1/` never matches
- *   `user10/`.
+ *   subjects; so is one with a control character that XML listings do not return as it is (see `XML_UNSAFE`).
+ *   Every placeholder is followed by `/` (the config schema enforces it), so `user1/` never matches `user10/`.
  * - Tag: every object version in the bucket is checked with GetObjectTagging; the subject's versions carry the
  *   tag `tagKey` with the value `locator[tagKey]`, or the subject id. This reads the whole bucket: use it for
- *   small buckets, or prefer a prefix.
+ *   small buckets, or prefer a prefix. A value S3 would not store exactly as it is (outside S3's tag alphabet,
+ *   over 256 characters, or with white space at either end) is refused before anything is done: see
+ *   `tagValueProblem`.
  *
  * Delete (a real erasure): every version and every delete marker of the subject's objects (ListObjectVersions,
  * all pages; DeleteObjects in batches of 1000; an error for any object fails the call). When only some versions
@@ -86,6 +88,13 @@ interface Rewrite {
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/**
+ * Characters of a key that an XML listing (ListObjectsV2, ListObjectVersions) does not return as they are: those
+ * XML 1.0 does not allow (C0 controls but tab and line feed, U+FFFE, U+FFFF), and the carriage return, which XML
+ * parsers turn into a line feed (the SDK's does). Under a prefix holding one, the listed keys would not start with
+ * the prefix, and the subject's objects would be reported as not found.
+ */
+const XML_UNSAFE = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]/;
 
 export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
   public readonly type = 's3';
@@ -111,6 +120,11 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
           `the value for {${name}} of prefix "${template}" is empty, ".", or contains "/" or "..": it could match other subjects' objects`,
         );
       }
+      if (XML_UNSAFE.test(value)) {
+        throw new ConnectorPermanentError(
+          `the value for {${name}} of prefix "${template}" has a control character (such as a carriage return) that S3's XML listings do not return as it is: its objects could not be found`,
+        );
+      }
       return value;
     });
     // Defence in depth: the config schema already requires "/" after each placeholder.
@@ -130,8 +144,10 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
     } catch (error) {
       throw new ConnectorPermanentError(`subjects[${index}]: ${(error as Error).message}`);
     }
-    if (this.config.tagKey && this.tagValueOf(subject) === '')
-      throw new ConnectorPermanentError(`subjects[${index}]: the tag value is empty`);
+    if (this.config.tagKey) {
+      const problem = tagValueProblem(this.tagValueOf(subject));
+      if (problem) throw new ConnectorPermanentError(`subjects[${index}]: the tag value (tag "${this.config.tagKey}") ${problem}`);
+    }
   }
 
   protected override async deleteRecord(subject: InvocationSubject): Promise<Counts> {
@@ -411,6 +427,30 @@ async function applyChanges(
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** S3's tag values: letters, digits, white space and `_ . : / = + - @`, at most 256 UTF-16 code units. */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+/**
+ * Why a subject's tag value could not be looked up faithfully, or undefined when it can. The tag layout finds a
+ * subject by an exact comparison with the value S3 stores, so a value S3 would not store as it is must be refused:
+ * - empty, longer than 256, or with a character outside S3's tag alphabet (the documented pattern
+ *   `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`, e.g. `*`, `#`, `%`, an emoji, a combining accent as in NFD "e\u0301"): S3 refuses
+ *   such a tag, so no object can carry it, and "nothing found" would be a false answer;
+ * - leading or trailing white space: S3 documents no trimming, but tools and local servers (s3rver) trim tag
+ *   values, and then "user1 " and "user1" are the same tag. Such an id would be erased with the other subject's
+ *   objects, or not at all.
+ * The message names the rule, never the value.
+ */
+export function tagValueProblem(value: string): string | undefined {
+  if (value === '') return 'is empty';
+  if (value.length > MAX_TAG_VALUE_LENGTH) return `is longer than ${MAX_TAG_VALUE_LENGTH} characters, the most S3 stores in a tag value`;
+  if (!TAG_VALUE.test(value))
+    return 'has a character S3 does not allow in a tag value (only letters, digits, spaces and _ . : / = + - @): no object can be tagged with it';
+  if (/^\p{Z}|\p{Z}$/u.test(value)) return 'starts or ends with white space, which S3 tools may trim (then it would match another subject)';
+  return undefined;
 }
 
 /** S3-compatible stores without versioning answer ListObjectVersions with one of these. */

@@ -28,14 +28,35 @@ export interface DynamoDbLocalOptions {
   readonly log?: (line: string) => void;
   /** How long to wait for it to listen. @default 60000 */
   readonly startTimeoutMs?: number;
+  /** The port on 127.0.0.1. @default 0 (a free port, chosen by the operating system) */
+  readonly port?: number;
+}
+
+export interface RestartOptions {
+  /** How long DynamoDB Local stays down between the stop and the start. @default 0 */
+  readonly downMs?: number;
+  /**
+   * How it goes down: 'stop' closes its standard input (it stops its server and exits), 'kill' sends SIGKILL
+   * (a crash: nothing is flushed). @default 'stop'
+   */
+  readonly how?: 'stop' | 'kill';
 }
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The Java process's id (a new one after each restart). */
   readonly pid: number;
   /** False only in the no-javac fallback, where DynamoDB Local listens on every interface. */
   readonly loopbackOnly: boolean;
+  /** How many times it was restarted. */
+  readonly restarts: number;
+  /**
+   * Stops DynamoDB Local and starts it again on the same port with the same database file (reliability tests:
+   * clients see refused connections while it is down, then the same endpoint and data). Needs `dbPath`: an
+   * in-memory DynamoDB Local would come back empty.
+   */
+  restart(options?: RestartOptions): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,32 +83,38 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   const classes = options.java.javac ? compileLauncher(options.java, dir, options.cacheDir) : undefined;
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const requested = options.port ?? 0;
+  if (!Number.isInteger(requested) || requested < 0 || requested > 65535)
+    throw new LocalModeError(`DynamoDB Local's port must be a whole number from 0 to 65535, got ${requested}`);
 
-  let child: ChildProcess;
-  let port: number;
-  if (classes) {
-    child = spawn(
-      options.java.java,
-      [
-        '-cp',
-        [classes, 'DynamoDBLocal.jar'].join(path.delimiter),
-        '-Djava.library.path=DynamoDBLocal_lib',
-        LAUNCHER_CLASS,
-        '-port',
-        '0',
-        ...storage,
-        '-sharedDb',
-      ],
-      { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    port = await waitForPortLine(child, options.startTimeoutMs ?? 60_000);
-  } else {
-    port = await freePort();
-    options.log?.(
-      `warning: DynamoDB Local listens on all network interfaces (port ${port}): no javac was found to build the launcher ` +
-        'that binds it to 127.0.0.1. Install a JDK (not only a JRE) to keep it on loopback.',
-    );
-    child = spawn(
+  /** Starts the Java process on `wanted` (0: a free port); the process and its port once it listens. */
+  const launch = async (wanted: number, warn: boolean): Promise<{ child: ChildProcess; port: number }> => {
+    if (classes) {
+      const child = spawn(
+        options.java.java,
+        [
+          '-cp',
+          [classes, 'DynamoDBLocal.jar'].join(path.delimiter),
+          '-Djava.library.path=DynamoDBLocal_lib',
+          LAUNCHER_CLASS,
+          '-port',
+          String(wanted),
+          ...storage,
+          '-sharedDb',
+        ],
+        { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      return { child, port: await waitForPortLine(child, timeoutMs) };
+    }
+    const port = wanted || (await freePort());
+    if (warn) {
+      options.log?.(
+        `warning: DynamoDB Local listens on all network interfaces (port ${port}): no javac was found to build the launcher ` +
+          'that binds it to 127.0.0.1. Install a JDK (not only a JRE) to keep it on loopback.',
+      );
+    }
+    const child = spawn(
       options.java.java,
       [
         '-Djava.library.path=DynamoDBLocal_lib',
@@ -101,9 +128,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       ],
       { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
     );
-    await waitForListening(child, port, options.startTimeoutMs ?? 60_000);
-  }
-  const pid = child.pid ?? -1;
+    await waitForListening(child, port, timeoutMs);
+    return { child, port };
+  };
+
+  let { child, port } = await launch(requested, true);
+  let restarts = 0;
+  let restarting: Promise<void> | undefined;
   // Never leave Java behind, even when Node exits without stop().
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -111,13 +142,57 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    pid,
+    get pid() {
+      return child.pid ?? -1;
+    },
     loopbackOnly: classes !== undefined,
+    get restarts() {
+      return restarts;
+    },
+    restart(restartOptions = {}) {
+      if (!options.dbPath) {
+        return Promise.reject(
+          new LocalModeError('restarting DynamoDB Local needs a database file (dbPath): in memory it would come back empty'),
+        );
+      }
+      if (restarting) return Promise.reject(new LocalModeError('DynamoDB Local is already restarting'));
+      restarting = restartAt(restartOptions).finally(() => (restarting = undefined));
+      return restarting;
+    },
     async stop() {
       process.removeListener('exit', killOnExit);
+      // A restart under way would start a process after this stop: let it finish, then stop that one.
+      await restarting?.catch(() => undefined);
       await stopChild(child);
     },
   };
+
+  async function restartAt(restartOptions: RestartOptions): Promise<void> {
+    const downMs = restartOptions.downMs ?? 0;
+    if (!Number.isInteger(downMs) || downMs < 0) throw new LocalModeError(`restart(): downMs must be a whole number >= 0, got ${downMs}`);
+    if (restartOptions.how === 'kill') {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    } else {
+      await stopChild(child);
+    }
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    // The port was just released: another bind can fail for a moment, so try again for a few seconds.
+    const until = Date.now() + 10_000;
+    for (;;) {
+      try {
+        ({ child } = await launch(port, false));
+        break;
+      } catch (error) {
+        if (Date.now() > until) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    restarts++;
+  }
 }
 
 /** Compiles the launcher into the cache once per (source, DynamoDB Local version, Java version); its class directory. */

@@ -1,11 +1,13 @@
 export { API_ROUTES, isAuthorized, matchRoute, toProxyEvent } from './api-gateway';
 export { functionNameOf, secretNameOf } from './aws-endpoint';
 export { DEMO_SUBJECTS, type DemoSubject, personalValuesOf, type SeedReport } from './demo';
+export { connectorFunctionName, runtimeFunctionName } from './function-specs';
 export { type FunctionStats, type InvokeResult } from './functions';
 export { findJava, MIN_JAVA_VERSION, parseJavaVersion } from './java';
 export { type FailOptions, type LocalReceiver, type ReceivedCall } from './receiver';
+export { billingOf, type ExecutionBilling, UsageMeter, type UsageSnapshot } from './meter';
 export { localNames, type LocalNames } from './resources';
-export { type ExecutionStatus, type ExecutionView } from './step-functions';
+export { type ExecutionHistoryEvent, type ExecutionStatus, type ExecutionView } from './step-functions';
 export { type StreamPollReport } from './streams';
 export {
   type ApiAnswer,

@@ -9,10 +9,17 @@
  * - the same Idempotency-Key gets the same answer again, without doing the work twice;
  * - `delete` removes the subject's record; `anonymise` and `keep` remove and anonymise the listed fields (each
  *   by its strategy, lib/anonymise); the outcome per subject has the connector statuses and counts.
- * Fault injection for tests and demos: `fail(system, {status, times})` answers the next `times` calls with
- * `status` (503 by default: transient; a 4xx is permanent), `heal(system)` stops it.
+ * Fault injection for tests and demos (checked before the idempotency cache, as a proxy in front of the SaaS would
+ * fail): `fail(system, {status, times, retryAfterSeconds})` answers the next `times` calls with `status` (503 by
+ * default: transient; 429 with a Retry-After is throttling; a 4xx is permanent); `delay(system, {ms, times, lost})`
+ * answers `ms` late: with `lost: 'answer'` it does the work at once (a client with a shorter timeout gives up, and
+ * its retry with the same Idempotency-Key gets the stored answer), with `lost: 'request'` it never does it and
+ * answers 504 (a SaaS stuck behind its gateway); `failRandomly(system, {rate, seed, faults})` fails that share of calls
+ * with faults drawn from `faults`, seeded (faults.ts: the n-th attempt of the same call always meets the same
+ * fault, so a failure reproduces). `heal(system)` stops all three.
  */
 import * as http from 'node:http';
+import { SeededFaults } from './faults';
 import { listenOnLoopback } from './loopback';
 import { anonymise } from '../anonymise';
 import { LocalModeError } from '../errors';
@@ -37,6 +44,8 @@ export interface ReceivedCall {
   readonly status: number;
   /** Whether this call was answered from the idempotency cache. */
   readonly replayed: boolean;
+  /** Set when an injected fault shaped the answer: an error status, or an answer held back this long. */
+  readonly injected?: { readonly status: number } | { readonly delayMs: number; readonly lost: 'answer' | 'request' };
   /** The request as sent (it holds subject ids and identifiers: never log it). */
   readonly request?: WebhookRequest;
 }
@@ -46,6 +55,33 @@ export interface FailOptions {
   readonly status?: number;
   /** How many calls fail. @default every call until heal() */
   readonly times?: number;
+  /** Sends a `Retry-After` header with this many seconds (throttling: 429). @default none */
+  readonly retryAfterSeconds?: number;
+}
+
+export interface DelayOptions {
+  /** How late the answer comes, in milliseconds. */
+  readonly ms: number;
+  /** How many calls are answered late. @default every call until heal() */
+  readonly times?: number;
+  /**
+   * What a client that stops waiting loses: 'answer': the work is done at once and only the answer is late;
+   * 'request': the work is never done, and the late answer is 504. @default 'answer'
+   */
+  readonly lost?: 'answer' | 'request';
+}
+
+/** A fault the receiver can meet a call with: an error status (with a Retry-After), or a late answer. */
+export type ReceiverFault =
+  { readonly status: number; readonly retryAfterSeconds?: number } | { readonly delayMs: number; readonly lost?: 'answer' | 'request' };
+
+export interface RandomFailOptions {
+  /** The share of calls that meet a fault, from 0 to 1. */
+  readonly rate: number;
+  /** The same seed (and the same subjects) gives the same faults at the same attempts. */
+  readonly seed: number | string;
+  /** @default 503, 429 with Retry-After: 1, and 500, in equal shares */
+  readonly faults?: readonly ReceiverFault[];
 }
 
 export interface LocalReceiver {
@@ -53,7 +89,11 @@ export interface LocalReceiver {
   /** The webhook URL of a system. */
   urlOf(system: string): string;
   fail(system: string, options?: FailOptions): void;
+  delay(system: string, options: DelayOptions): void;
+  failRandomly(system: string, options: RandomFailOptions): void;
   heal(system: string): void;
+  /** Every call of the system is answered `ms` milliseconds after it arrived (a slow SaaS; 0: at once). */
+  setLatency(system: string, ms: number): void;
   /** Calls received, oldest first (for one system, or all). */
   received(system?: string): ReceivedCall[];
   /** The system's records by subject id (a copy). */
@@ -74,7 +114,10 @@ const PATH = /^\/systems\/([^/]+)\/lethe-erasure$/;
 
 export async function startReceiver(options: ReceiverOptions): Promise<LocalReceiver> {
   const stores = new Map<string, Map<string, DemoRecord>>();
-  const failures = new Map<string, { status: number; remaining: number }>();
+  const failures = new Map<string, { status: number; remaining: number; retryAfterSeconds?: number }>();
+  const delays = new Map<string, { ms: number; remaining: number; lost: 'answer' | 'request' }>();
+  const randomFaults = new Map<string, SeededFaults<ReceiverFault>>();
+  const latencies = new Map<string, number>();
   const answered = new Map<string, { status: number; body: string }>();
   const calls: ReceivedCall[] = [];
   const storeOf = (system: string) => {
@@ -92,13 +135,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
       const system = decodeURIComponent(PATH.exec(req.url ?? '')?.[1] ?? '');
+      const latency = latencies.get(system);
+      if (latency) await new Promise((resolve) => setTimeout(resolve, latency));
       const reply = (
         status: number,
         body: unknown,
         call: Omit<ReceivedCall, 'status' | 'system' | 'at' | 'replayed'> & { replayed?: boolean },
+        headers: Record<string, string> = {},
       ) => {
         calls.push({ system, at: new Date(), status, replayed: call.replayed ?? false, ...call });
-        res.writeHead(status, { 'content-type': 'application/json' });
+        if (res.destroyed) return; // the client gave up waiting
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(typeof body === 'string' ? body : JSON.stringify(body));
       };
       const secret = options.secrets[system];
@@ -120,28 +167,65 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
         return;
       }
       const common = { signatureValid, request, ...(key ? { idempotencyKey: key } : {}) };
+      const subjects = Array.isArray(request?.subjects) ? request.subjects : [];
+      let fault: ReceiverFault | undefined;
       const failing = failures.get(system);
+      const delaying = delays.get(system);
       if (failing && failing.remaining > 0) {
         failing.remaining--;
         if (failing.remaining === 0) failures.delete(system);
-        reply(failing.status, { error: 'injected failure' }, common);
+        fault = {
+          status: failing.status,
+          ...(failing.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failing.retryAfterSeconds }),
+        };
+      } else if (randomFaults.has(system)) {
+        // The call's identity: what it is about (its subjects), not its key, which holds a random request id.
+        const about = subjects.map((s) => String((s as { subjectId?: unknown }).subjectId)).sort();
+        fault = randomFaults.get(system)!.decide(JSON.stringify(about));
+      } else if (delaying && delaying.remaining > 0) {
+        delaying.remaining--;
+        if (delaying.remaining === 0) delays.delete(system);
+        fault = { delayMs: delaying.ms, lost: delaying.lost };
+      }
+      if (fault && 'status' in fault) {
+        const headers: Record<string, string> =
+          fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+        reply(fault.status, { error: 'injected failure' }, { ...common, injected: { status: fault.status } }, headers);
         return;
       }
+      if (fault?.lost === 'request') {
+        // Stuck: nothing is done; whoever still waits gets a gateway timeout.
+        await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        reply(504, { error: 'injected timeout' }, { ...common, injected: { delayMs: fault.delayMs, lost: 'request' } });
+        return;
+      }
+      const late = fault ? { injected: { delayMs: fault.delayMs, lost: 'answer' as const } } : {};
       const cacheKey = key ? `${system}\u0000${key}` : undefined;
       const previous = cacheKey ? answered.get(cacheKey) : undefined;
+      let answer: { status: number; body: string; replayed: boolean };
       if (previous) {
-        reply(previous.status, previous.body, { ...common, replayed: true });
-        return;
+        answer = { ...previous, replayed: true };
+      } else {
+        const store = storeOf(system);
+        const outcomes = subjects.map((s) => applyToRecord(store, s, secret));
+        answer = { status: 200, body: JSON.stringify({ subjects: outcomes }), replayed: false };
+        if (cacheKey) answered.set(cacheKey, { status: 200, body: answer.body });
       }
-      const store = storeOf(system);
-      const outcomes = (Array.isArray(request?.subjects) ? request.subjects : []).map((s) => applyToRecord(store, s, secret));
-      const body = JSON.stringify({ subjects: outcomes });
-      if (cacheKey) answered.set(cacheKey, { status: 200, body });
-      reply(200, body, common);
+      // A late answer: the work is done (and remembered under the key) now, the answer comes later.
+      if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      reply(answer.status, answer.body, { ...common, ...late, replayed: answer.replayed });
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
+  const known = (system: string) => {
+    if (options.secrets[system] === undefined) throw new LocalModeError(`the receiver serves no http system "${system}"`);
+  };
+  const times = (n: number | undefined, what: string): number => {
+    if (n === undefined) return Number.POSITIVE_INFINITY;
+    if (!Number.isInteger(n) || n < 1) throw new LocalModeError(`${what}(): times must be a whole number >= 1, got ${n}`);
+    return n;
+  };
   const listening = await listenOnLoopback(server, options.port ?? 0);
   const { url } = listening;
 
@@ -149,14 +233,48 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
     url,
     urlOf: (system) => `${url}/systems/${encodeURIComponent(system)}/lethe-erasure`,
     fail(system, failOptions = {}) {
-      if (options.secrets[system] === undefined) throw new LocalModeError(`the receiver serves no http system "${system}"`);
+      known(system);
       const status = failOptions.status ?? 503;
       if (!Number.isInteger(status) || status < 300 || status > 599)
         throw new LocalModeError(`fail(): status must be 300 to 599, got ${status}`);
-      failures.set(system, { status, remaining: failOptions.times ?? Number.POSITIVE_INFINITY });
+      const retryAfter = failOptions.retryAfterSeconds;
+      if (retryAfter !== undefined && (!Number.isInteger(retryAfter) || retryAfter < 0))
+        throw new LocalModeError(`fail(): retryAfterSeconds must be a whole number >= 0, got ${retryAfter}`);
+      failures.set(system, {
+        status,
+        remaining: times(failOptions.times, 'fail'),
+        ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+      });
+    },
+    delay(system, delayOptions) {
+      known(system);
+      if (!Number.isInteger(delayOptions?.ms) || delayOptions.ms < 0)
+        throw new LocalModeError(`delay(): ms must be a whole number >= 0, got ${delayOptions?.ms}`);
+      const lost = delayOptions.lost ?? 'answer';
+      if (lost !== 'answer' && lost !== 'request')
+        throw new LocalModeError(`delay(): lost must be 'answer' or 'request', got ${String(lost)}`);
+      delays.set(system, { ms: delayOptions.ms, remaining: times(delayOptions.times, 'delay'), lost });
+    },
+    failRandomly(system, randomOptions) {
+      known(system);
+      const faults = randomOptions.faults ?? [{ status: 503 }, { status: 429, retryAfterSeconds: 1 }, { status: 500 }];
+      for (const f of faults) {
+        if ('status' in f && (!Number.isInteger(f.status) || f.status < 300 || f.status > 599))
+          throw new LocalModeError(`failRandomly(): a fault's status must be 300 to 599, got ${f.status}`);
+        if ('delayMs' in f && (!Number.isInteger(f.delayMs) || f.delayMs < 0))
+          throw new LocalModeError(`failRandomly(): a fault's delayMs must be a whole number >= 0, got ${f.delayMs}`);
+      }
+      randomFaults.set(system, new SeededFaults({ rate: randomOptions.rate, seed: randomOptions.seed, faults }));
     },
     heal(system) {
       failures.delete(system);
+      delays.delete(system);
+      randomFaults.delete(system);
+    },
+    setLatency(system, ms) {
+      if (options.secrets[system] === undefined) throw new LocalModeError(`the receiver serves no http system "${system}"`);
+      if (!Number.isInteger(ms) || ms < 0) throw new LocalModeError(`setLatency(): ms must be a whole number >= 0, got ${ms}`);
+      latencies.set(system, ms);
     },
     received: (system) => calls.filter((c) => system === undefined || c.system === system),
     records: (system) => Object.fromEntries([...storeOf(system)].map(([id, record]) => [id, structuredClone(record)])),

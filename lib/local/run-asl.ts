@@ -10,6 +10,9 @@
  *   error surfaces as Lambda reports it (`Error` = the error's `name`, `Cause` = `{errorType, errorMessage}`);
  * - retry pauses and Wait states can be shortened for every state at once;
  * - `$$.Execution.Name` and `$$.Execution.Id` are set (the library only sets `Input` and `StartTime`);
+ * - a Task without `TimeoutSeconds` has no time limit of its own, as on AWS (whose default is 99999999 s; the
+ *   function's timeout bounds the call), where the library gives it 60 s: a local sweep-apply of more than a
+ *   minute, or a task waiting behind others for a busy local function, would fail with States.Timeout;
  * - `Promise.withResolvers` is polyfilled on Node 20 (the library needs it; Node 22 has it).
  */
 import { randomUUID } from 'node:crypto';
@@ -134,6 +137,12 @@ export async function runAsl(definitionText: string, input: JsonValue, options: 
   return { ...outcome, events };
 }
 
+/**
+ * A Task's time limit when its definition sets none. AWS's default is 99999999 s; Node's timers hold at most
+ * 2^31 - 1 ms, so the longest a timer can wait (24.8 days) stands for it.
+ */
+export const NO_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Validating a definition takes a few hundred milliseconds; executions of one StateMachine are independent, so each text is compiled once. */
 const compiled = new Map<string, { readonly states: readonly VisitedState[]; readonly machine: StateMachine }>();
 
@@ -141,6 +150,11 @@ function compile(definitionText: string): { readonly states: readonly VisitedSta
   let entry = compiled.get(definitionText);
   if (!entry) {
     const definition = JSON.parse(substituteLocalArns(definitionText)) as StateMachineDefinition;
+    for (const { state } of allStates(definition)) {
+      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        (state as Record<string, unknown>).TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
+      }
+    }
     const states = allStates(JSON.parse(JSON.stringify(definition)) as StateMachineDefinition);
     entry = { states, machine: new StateMachine(definition) };
     compiled.set(definitionText, entry);

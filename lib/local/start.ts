@@ -35,14 +35,16 @@ import { type LocalApi, startLocalApi } from './api-gateway';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint';
 import { banner, formatLogLine } from './console';
 import { DEMO_SUBJECTS, type DemoSubject, type SeedReport, seedDemo } from './demo';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { type DynamoDbLocal, type RestartOptions, startDynamoDbLocal } from './dynamodb-local';
 import { connectorFunctionName, localFunctionSpecs, REPO_ROOT, runtimeFunctionName } from './function-specs';
-import { FunctionHost, type FunctionStats } from './functions';
+import { FunctionHost, type FunctionStats, type LocalFunctionSpec } from './functions';
 import { findJava } from './java';
 import { loadOrCreateKeys } from './keys';
 import { type LocalReceiver, startReceiver } from './receiver';
+import { loadS3rver } from './s3rver';
 import { createLetheTables, ensureBucket, type LocalNames, localNames } from './resources';
 import { type ExecutionView, LocalStepFunctions } from './step-functions';
+import { billingOf, startMeteringProxy, UsageMeter, type UsageSnapshot } from './meter';
 import { LedgerStreamPoller, type StreamPollReport } from './streams';
 
 export const DEFAULT_POLICY_FILE = path.join(REPO_ROOT, 'examples', 'dh-solutions.yaml');
@@ -85,6 +87,16 @@ export interface LocalOptions {
   readonly echoFunctionLogs?: boolean;
   /** Print the banner and the curl lines through `log`. @default true */
   readonly banner?: boolean;
+  /**
+   * Adjusts each function's spec before it is defined (reliability tests: point a connector function at a
+   * fault-injecting proxy, shorten its timeout). @default the specs as they are
+   */
+  readonly functionSpec?: (spec: LocalFunctionSpec) => LocalFunctionSpec;
+  /**
+   * Count what an AWS bill is made of (meter.ts): the functions then reach DynamoDB Local, s3rver and the local AWS
+   * endpoint through metering proxies on 127.0.0.1, and `usage()` answers. @default false
+   */
+  readonly meter?: boolean;
 }
 
 export interface ApiAnswer {
@@ -138,6 +150,11 @@ export interface LocalLethe {
   runSweep(purpose: string, now?: string | Date | Temporal.Instant): Promise<SweepResult>;
   /** Runs every purpose's sweep, one after the other. */
   runAllSweeps(now?: string | Date | Temporal.Instant): Promise<SweepResult[]>;
+  /**
+   * Invokes a local function by name (function-specs.ts: runtimeFunctionName, connectorFunctionName) with a JSON
+   * payload, as Lambda would; its answer. A function error is thrown as a LocalModeError naming its type.
+   */
+  invoke(functionName: string, payload: unknown): Promise<unknown>;
   /** Runs the deadline monitor now; its answer. */
   runDeadlineMonitor(): Promise<unknown>;
   /** Reads the ledger streams now and hands the removals to ledger-stream (also runs on a timer). */
@@ -159,6 +176,14 @@ export interface LocalLethe {
   logEntries(): FunctionLogEntry[];
   /** Cold starts and invocations per function. */
   functionStats(): FunctionStats[];
+  /**
+   * Stops DynamoDB Local and starts it again on the same port with the same data (needs `persist`); what is
+   * in flight meanwhile meets refused connections. Reliability tests.
+   */
+  restartDynamoDbLocal(options?: RestartOptions): Promise<void>;
+  /** What the meter counted since start or the last `resetUsage()`; undefined unless started with `meter: true`. */
+  usage(): UsageSnapshot | undefined;
+  resetUsage(): void;
   /** Milliseconds from startLocal() to ready. */
   readonly startupMs: number;
   stop(): Promise<void>;
@@ -225,11 +250,6 @@ function instantText(now: string | Date | Temporal.Instant): string {
   return now.toString();
 }
 
-interface S3rverInstance {
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-
 export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe> {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
@@ -278,8 +298,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     const entries: FunctionLogEntry[] = [];
     // Function lines are echoed once the banner is out (not the seeding's).
     let echoing = false;
+    const meter = options.meter ? new UsageMeter() : undefined;
     const host = new FunctionHost({
+      ...(meter ? { onInvoked: (name, memoryMb, durationMs) => meter.lambdaInvocation(name, memoryMb, durationMs) } : {}),
       onLog(functionName, line, stream) {
+        meter?.logLine(Buffer.byteLength(line) + 1);
         const at = new Date();
         entries.push({ functionName, stream, line, at });
         if (entries.length > MAX_LOG_LINES) entries.splice(0, entries.length - MAX_LOG_LINES);
@@ -301,6 +324,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       tokenFile,
       invoke: async (payload) => {
         await ready;
+        meter?.apiRequest();
         return host.invoke(runtimeFunctionName('api'), payload);
       },
     });
@@ -322,6 +346,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       },
       invoke: (fn, payload) => host.invoke(fn, payload),
       ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
+      ...(meter
+        ? {
+            onEvents: (_machine, definitionText, events) =>
+              meter.stepFunctionsExecution(billingOf(JSON.parse(definitionText) as { States: Record<string, unknown> }, events)),
+          }
+        : {}),
       onEnd(execution) {
         const erasure = execution.stateMachineArn === names.erasureStateMachineArn;
         // A sweep that succeeded speaks through its functions' lines; the rest is worth a line of its own.
@@ -336,9 +366,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     // The emulators, side by side.
     const s3Dir = persist ? path.join(dataDir, 's3') : mkdtempSync(path.join(tmpdir(), 'lethe-s3-'));
     mkdirSync(s3Dir, { recursive: true });
-    // s3rver ships no types.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const S3rver = require('s3rver') as new (o: Record<string, unknown>) => S3rverInstance;
+    // s3rver, able to list more than 1 000 keys on this Node (s3rver.ts).
+    const S3rver = loadS3rver();
     const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
     const receiverSecrets = Object.fromEntries(httpSystems.map((s) => [s.id, secrets.values[webhookSecretName(s.id)]]));
     const [dynamo, s3Address, receiver, aws] = await Promise.all([
@@ -392,17 +421,28 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     await ensureBucket(s3, names.auditBucket);
     const fresh = tables.existing.length === 0;
 
+    // With the meter, the functions reach the emulators through its proxies; local mode's own clients do not.
+    let functionEndpoints = { dynamodb: dynamo.endpoint, s3: s3Endpoint, aws: aws.url };
+    if (meter) {
+      const [dynamodbProxy, s3Proxy, awsProxy] = await Promise.all([
+        startMeteringProxy('dynamodb', dynamo.endpoint, meter),
+        startMeteringProxy('s3', s3Endpoint, meter),
+        startMeteringProxy('aws', aws.url, meter),
+      ]);
+      for (const proxy of [dynamodbProxy, s3Proxy, awsProxy]) stops.push({ name: 'metering proxy', stop: () => proxy.close() });
+      functionEndpoints = { dynamodb: dynamodbProxy.url, s3: s3Proxy.url, aws: awsProxy.url };
+    }
     for (const spec of localFunctionSpecs({
       policy,
       policyFile,
       region,
       names,
-      endpoints: { dynamodb: dynamo.endpoint, s3: s3Endpoint, aws: aws.url },
+      endpoints: functionEndpoints,
       sealingKeyArn: kms.arn,
       dataDir,
       webhookUrl: (system) => receiver.urlOf(system),
     })) {
-      host.define(spec);
+      host.define(options.functionSpec ? options.functionSpec(spec) : spec);
     }
 
     const receiverFile = path.join(dataDir, 'receiver.json');
@@ -579,6 +619,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       runSweep: sweep,
       runAllSweeps: sweepAll,
       runDeadlineMonitor: deadlineMonitor,
+      async invoke(functionName, payload) {
+        if (!host.has(functionName)) throw new LocalModeError(`no local function is named "${functionName}"`);
+        const result = await host.invoke(functionName, JSON.stringify(payload));
+        if (!result.ok) throw new LocalModeError(`${functionName} failed: ${result.errorType}: ${result.errorMessage}`);
+        return JSON.parse(result.payload) as unknown;
+      },
       processStreams: () => poller.poll(),
       async waitForRequest(requestId, waitOptions = {}) {
         const timeoutMs = waitOptions.timeoutMs ?? 60_000;
@@ -608,7 +654,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       async auditRecords() {
         const source = s3Source(s3, names.auditBucket);
         const keys = (await source.names()).sort();
-        return Promise.all(keys.map(async (key) => JSON.parse(await source.read(key)) as AuditRecord));
+        // At most 16 reads at a time: thousands at once make s3rver reset connections (ECONNRESET).
+        const records: AuditRecord[] = [];
+        for (let i = 0; i < keys.length; i += 16) {
+          records.push(...(await Promise.all(keys.slice(i, i + 16).map(async (key) => JSON.parse(await source.read(key)) as AuditRecord))));
+        }
+        return records;
       },
       async verifyAudit() {
         const { Item } = await dynamodb.send(
@@ -625,6 +676,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       logLines: () => entries.map((e) => e.line),
       logEntries: () => [...entries],
       functionStats: () => host.stats(),
+      async restartDynamoDbLocal(restartOptions) {
+        if (!persist) throw new LocalModeError('restarting DynamoDB Local needs persist: true (in memory it would come back empty)');
+        await dynamo.restart(restartOptions);
+      },
+      usage: () => meter?.snapshot(),
+      resetUsage: () => meter?.reset(),
       startupMs,
       stop() {
         stopping ??= (async () => {

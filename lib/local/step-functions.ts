@@ -12,12 +12,17 @@
  * Unlike AWS, a redrive re-runs the whole execution with its original input, not from the failed state: Lethe's
  * tasks are idempotent (a system already done is skipped), so the outcome is the same. Executions live in
  * memory only; a Distributed Map's Express children run inline in the parent.
+ *
+ * Each execution keeps its history (`history`): the events aws-local-stepfunctions reports for every run
+ * (state entered and exited with their input and output, retries, catches, failures), redrives appended, made
+ * JSON-safe (an Error in a Cause becomes `{name, message}`), so that tests can read what GetExecutionHistory
+ * would show on AWS, e.g. to prove that no personal data or secret reaches it.
  */
 import { randomUUID } from 'node:crypto';
 import { ASL_SUBSTITUTIONS, type AslSubstitution } from '../runtime/contract';
 import type { InvokeResult } from './functions';
 import { LOCAL_ACCOUNT } from './keys';
-import { type JsonValue, type LocalTaskHandler, readStateMachine, runAsl, type StateMachineName } from './run-asl';
+import { type AslEvent, type JsonValue, type LocalTaskHandler, readStateMachine, runAsl, type StateMachineName } from './run-asl';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
@@ -42,7 +47,12 @@ export interface ExecutionView {
   readonly cause?: string;
   readonly redriveCount: number;
   readonly redriveDate?: Date;
+  /** The history of every run so far (redrives appended), oldest first, JSON-safe. */
+  readonly history: readonly ExecutionHistoryEvent[];
 }
+
+/** One history event: an aws-local-stepfunctions event log entry, made JSON-safe. */
+export type ExecutionHistoryEvent = Readonly<Record<string, unknown>> & { readonly type: AslEvent['type']; readonly timestamp: number };
 
 interface Execution extends ExecutionView {
   status: ExecutionStatus;
@@ -52,6 +62,7 @@ interface Execution extends ExecutionView {
   cause?: string;
   redriveCount: number;
   redriveDate?: Date;
+  history: ExecutionHistoryEvent[];
   done: Promise<void>;
 }
 
@@ -71,6 +82,8 @@ export interface LocalStepFunctionsOptions {
   readonly retryIntervalMs?: number;
   /** Told when an execution ends. */
   readonly onEnd?: (execution: ExecutionView) => void;
+  /** Given the event log of every run of an execution when it ends (metering: meter.ts billingOf). */
+  readonly onEvents?: (machine: StateMachineName, definitionText: string, events: readonly AslEvent[]) => void;
 }
 
 const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
@@ -128,6 +141,7 @@ export class LocalStepFunctions {
       startDate: new Date(),
       input,
       redriveCount: 0,
+      history: [],
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, execution);
@@ -196,11 +210,14 @@ export class LocalStepFunctions {
     // Let StartExecution answer first, as the service does.
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      const result = await runAsl(readStateMachine(machine), input, {
+      const definitionText = readStateMachine(machine);
+      const result = await runAsl(definitionText, input, {
         handlers: this.handlers,
         executionName: execution.name,
         ...(this.options.retryIntervalMs === undefined ? {} : { retryIntervalMs: this.options.retryIntervalMs }),
       });
+      execution.history.push(...result.events.map(historyEvent));
+      this.options.onEvents?.(machine, definitionText, result.events);
       if (result.status === 'SUCCEEDED') {
         execution.status = 'SUCCEEDED';
         execution.output = JSON.stringify(result.output);
@@ -220,6 +237,13 @@ export class LocalStepFunctions {
 }
 
 function view(execution: Execution): ExecutionView {
-  const { done: _done, ...rest } = execution;
-  return { ...rest };
+  const { done: _done, history, ...rest } = execution;
+  return { ...rest, history: [...history] };
+}
+
+/** A JSON copy of an event, an Error (e.g. in a Cause) kept as `{name, message}` instead of `{}`. */
+function historyEvent(event: AslEvent): ExecutionHistoryEvent {
+  return JSON.parse(
+    JSON.stringify(event, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value)),
+  ) as ExecutionHistoryEvent;
 }

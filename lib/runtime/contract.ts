@@ -113,6 +113,8 @@ export type SystemStatus = (typeof SYSTEM_STATUS)[number];
 export const ERROR_NAMES = {
   transient: 'ConnectorTransientError',
   permanent: 'ConnectorPermanentError',
+  /** A task's own AWS call failed transiently (throttling, 5xx, a refused or dropped connection): retried. */
+  runtimeTransient: 'RuntimeTransientError',
   notFound: 'RequestNotFoundError',
   /** Raised by the erasure state machine's "Erasure failed" state when a system failed permanently. */
   erasureFailed: 'ErasureFailed',

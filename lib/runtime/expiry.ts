@@ -7,6 +7,12 @@
  * called in batch form, one invocation per system for all subjects of the batch. A holding whose erasure
  * failed stays active and due, so the next sweep retries it: a holding is never lost. A holding found due but
  * not expired (an event moved its expiry) gets its due keys recomputed.
+ *
+ * Each subject's outcome in a system is recorded on its holdings (`applied`, ledger.ts) before the audit record is
+ * written and the holdings are finished. A run that stops between those steps (killed, timed out, a store
+ * unreachable) leaves the holdings due with their outcome; the next run then writes the audit record (again, with
+ * the same outcome, if it was written already) and finishes them, without calling the connector a second time,
+ * which would find nothing left and report another outcome.
  */
 import { createHash } from 'node:crypto';
 import type { Temporal } from '@js-temporal/polyfill';
@@ -15,7 +21,7 @@ import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import type { ConnectorCounts, ConnectorSubject, SystemStatus } from './contract';
 import { connectorFields, locatorIn, plannable, ZERO_COUNTS } from './erasure';
-import { type HoldingRecord, toHolding } from './ledger';
+import { type AppliedAction, type HoldingRecord, toHolding } from './ledger';
 import { errorName, logger } from './observability';
 import type { Runtime } from './runtime';
 
@@ -105,6 +111,7 @@ export async function applyExpiry(
   for (const work of works) bySystem.set(work.plan.system, [...(bySystem.get(work.plan.system) ?? []), work]);
 
   let done = 0;
+  const finishedBy = origin.kind === 'sweep' ? `sweep:${origin.sweepId}` : `ttl:${origin.id}`;
   for (const [system, systemWorks] of bySystem) {
     const outcomes = await runSystem(rt, system, systemWorks, origin);
     for (const work of systemWorks) {
@@ -116,6 +123,10 @@ export async function applyExpiry(
           removed[removedKey(g.holding)] = 'due';
         }
         continue;
+      }
+      if (!outcome.recorded) {
+        const applied: AppliedAction = { outcome: outcome.status, counts: outcome.counts, by: finishedBy, atMs: now.epochMilliseconds };
+        for (const g of work.going) if (!g.removed) await rt.ledger.recordApplied(g.holding, applied);
       }
       await rt.audit.write({
         at: formatInstant(now, policy.timezone),
@@ -129,7 +140,6 @@ export async function applyExpiry(
         subject: await rt.refs.auditSubject(outcome.subjectId),
         policyHash: rt.policyHash,
       });
-      const finishedBy = origin.kind === 'sweep' ? `sweep:${origin.sweepId}` : `ttl:${origin.id}`;
       for (const g of work.going) {
         if (g.removed) {
           await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
@@ -147,6 +157,14 @@ interface Outcome {
   readonly subjectId: string;
   readonly status: SystemStatus;
   readonly counts: ConnectorCounts;
+  /** Taken from the ledger: an earlier run called the connector and recorded this, then stopped. */
+  readonly recorded?: boolean;
+}
+
+/** The outcome an earlier run recorded on every holding going in this system, if it did. */
+function recordedOutcome(work: Work): AppliedAction | undefined {
+  const applied = work.going.map((g) => g.holding.applied);
+  return applied.every((a) => a !== undefined) ? applied[0] : undefined;
 }
 
 /** One connector call for every subject of the batch in one system; subjects that failed are absent. */
@@ -157,6 +175,18 @@ async function runSystem(rt: Runtime, system: string, works: readonly Work[], or
     try {
       const { subjectId, locator } = await locatorIn(rt, work.held);
       if (subjectId === undefined) throw new ConnectorPermanentError(`no sealed subject id in the ledger for system "${system}"`);
+      const recorded = recordedOutcome(work);
+      if (recorded) {
+        logger.info('expiry already applied by an earlier run: completing it', { system, subjectRef: work.subjectRef, by: recorded.by });
+        outcomes.set(work.subjectRef, {
+          subjectRef: work.subjectRef,
+          subjectId,
+          status: recorded.outcome,
+          counts: recorded.counts,
+          recorded: true,
+        });
+        continue;
+      }
       const sp = work.plan;
       if (sp.record === 'keep' && sp.removeFields.length + sp.anonymiseFields.length === 0) {
         // Shared data protects every field: nothing changes in the system, only the ledger.

@@ -3,6 +3,10 @@
  * a known expiry carries the due-index keys (`dueShard`, `dueAt` in epoch ms) and a TTL backstop a grace period
  * later; a finished one (`done`) loses its due keys and its sealed locator, and TTL removes it after
  * `doneTtlSeconds`. Expiry is computed with the retention engine (lib/retention), never here.
+ *
+ * Between the connector call and the finish, an expiring holding records what was done to its data (`applied`),
+ * so that a run that stops in between (a crash, a time-out) is completed by the next one with the same outcome
+ * instead of calling the connector again (which would find nothing left and report a different outcome).
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -13,7 +17,7 @@ import type { Policy } from '../policy/model';
 import type { Holding } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
-import { HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from './contract';
+import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from './contract';
 import { utcIso } from './time';
 
 /** A ledger item as stored. */
@@ -39,6 +43,17 @@ export interface HoldingRecord {
   readonly finishedAtMs?: number;
   /** `request:<id>`, `sweep:<id>` or `ttl`. */
   readonly finishedBy?: string;
+  /** While active: what an expiry already did to the data in the system (recordApplied); gone once done. */
+  readonly applied?: AppliedAction;
+}
+
+/** What an expiry did to a holding's data, recorded before its audit record and its finish. */
+export interface AppliedAction {
+  readonly outcome: SystemStatus;
+  readonly counts: ConnectorCounts;
+  /** `sweep:<id>` or `ttl:<id>`: the run that called the connector. */
+  readonly by: string;
+  readonly atMs: number;
 }
 
 /** What a sealed holding holds. */
@@ -243,7 +258,7 @@ export class Ledger {
           Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
           UpdateExpression:
             'SET #status = :done, #outcome = :outcome, #finishedAt = :at, #finishedAtMs = :atMs, #finishedBy = :by, #ttl = :ttl ' +
-            'REMOVE #dueShard, #dueAt, #sealed',
+            'REMOVE #dueShard, #dueAt, #sealed, #applied',
           ConditionExpression: '#status = :active AND #collectedAtMs = :c',
           ExpressionAttributeNames: {
             ...NAMES,
@@ -255,6 +270,7 @@ export class Ledger {
             '#dueShard': LEDGER.dueShardAttribute,
             '#dueAt': LEDGER.dueAtAttribute,
             '#sealed': 'sealed',
+            '#applied': 'applied',
           },
           ExpressionAttributeValues: {
             ':done': HOLDING_STATUS.done,
@@ -266,6 +282,33 @@ export class Ledger {
             ':ttl': Math.floor(now.epochMilliseconds / 1000) + LEDGER.doneTtlSeconds,
             ':c': holding.collectedAtMs,
           },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Records on an active holding what an expiry did to its data, after the connector call and before the audit
+   * record and the finish (see the module comment). Only the holding as planned (same collection). Returns
+   * whether it was recorded.
+   */
+  public async recordApplied(
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>,
+    applied: AppliedAction,
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableOf(holding.purpose),
+          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          UpdateExpression: 'SET #applied = :applied',
+          ConditionExpression: '#status = :active AND #collectedAtMs = :c',
+          ExpressionAttributeNames: { ...NAMES, '#applied': 'applied' },
+          ExpressionAttributeValues: { ':applied': applied, ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs },
         }),
       );
       return true;

@@ -158,6 +158,57 @@ describe('sweep-apply', () => {
     expect((await readAll('analytics')).batches.flat()).toEqual([]);
   });
 
+  it('completes a run that stopped after the connector and the audit: no second connector call, the same outcome', async () => {
+    // GIVEN user1's analytics data in crm is due, and the run will stop right after its audit record (the
+    // holding's finish fails, as when the process is killed there)
+    await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    const ref = await world.rt.refs.ref('user1');
+    let stop = true;
+    world.ddb.beforeWrite = (call) => {
+      const update = String((call.input as { UpdateExpression?: unknown }).UpdateExpression ?? '');
+      if (stop && call.table === ledgerTable('analytics') && update.includes('#status = :done')) {
+        stop = false;
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+    };
+    // WHEN the sweep applies it: the connector erases, the outcome is recorded, the audit written, the finish fails
+    await expect(apply('analytics', [ref])).rejects.toThrow('socket hang up');
+    expect(world.connectors.invocations).toHaveLength(1);
+    const [stopped] = world.ddb.items(ledgerTable('analytics'));
+    expect(stopped).toMatchObject({ status: 'active', dueShard: dueShardOf(ref), applied: { outcome: 'erased', by: 'sweep:sweep-1' } });
+    // AND the next sweep applies it again
+    expect(await apply('analytics', [ref])).toEqual({ subjects: 1, holdingsDone: 1, holdingsFailed: 0 });
+    // THEN the connector was not called again; the holding is done with the recorded outcome; the audit has the
+    // same outcome twice (the record the stopped run wrote, and this run's), never another one
+    expect(world.connectors.invocations).toHaveLength(1);
+    const [item] = world.ddb.items(ledgerTable('analytics'));
+    expect(item).toMatchObject({ status: 'done', outcome: 'erased' });
+    expect(item.applied).toBeUndefined();
+    const outcomes = [...world.s3.bodies(AUDIT_BUCKET).values()].map((b) => (JSON.parse(b) as { outcome: string }).outcome);
+    expect(outcomes).toEqual(['erased', 'erased']);
+  });
+
+  it('calls the connector again when the run stopped before the outcome was recorded', async () => {
+    // GIVEN a run that stops right after the connector call (recording the outcome fails)
+    await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    const ref = await world.rt.refs.ref('user1');
+    let stop = true;
+    world.ddb.beforeWrite = (call) => {
+      const update = String((call.input as { UpdateExpression?: unknown }).UpdateExpression ?? '');
+      if (stop && update.includes('#applied = :applied')) {
+        stop = false;
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+    };
+    await expect(apply('analytics', [ref])).rejects.toThrow('socket hang up');
+    // THEN nothing was audited, the holding is due without an outcome, and the next sweep calls the connector again
+    expect(world.s3.bodies(AUDIT_BUCKET).size).toBe(0);
+    expect(world.ddb.items(ledgerTable('analytics'))[0].applied).toBeUndefined();
+    expect(await apply('analytics', [ref])).toEqual({ subjects: 1, holdingsDone: 1, holdingsFailed: 0 });
+    expect(world.connectors.invocations).toHaveLength(2);
+    expect(world.s3.bodies(AUDIT_BUCKET).size).toBe(1);
+  });
+
   it('reschedules a holding found due whose expiry moved', async () => {
     // GIVEN a customer holding due 3 months after account-closed; then a later account-closed moves it
     await api.holding('user1', { purpose: 'customer', system: 'crm', collectedAt: '2024-01-01T00:00:00Z' });

@@ -100,3 +100,36 @@ describe('invocation validation', () => {
     expect(() => parseInvocation(data)).toThrow(message);
   });
 });
+
+describe('ids must be well-formed Unicode', () => {
+  // A lone surrogate has no UTF-8 form: DynamoDB Local stores "x\ud800" and "x\udc00" as one key and indexes them as
+  // "x?" (measured in test/reliability/isolation.property.test.ts), so such an id could reach another subject's data.
+  test.each([
+    ['subjectId', { subjectId: 'x\ud800' }, 'x\ud800', /subjects\[1\]\.subjectId: expected subjectId to be well-formed Unicode/],
+    [
+      'locator value',
+      { locator: { customerId: '\udc00C-1' } },
+      '\udc00C-1',
+      /subjects\[1\]\.locator\.customerId: expected each locator value/,
+    ],
+    [
+      'identifier value',
+      { identifiers: { email: 'a\ud83d@x' } },
+      'a\ud83d@x',
+      /subjects\[1\]\.identifiers\.email: expected each identifier value/,
+    ],
+  ])('GIVEN a lone surrogate in the %s THEN the invocation is refused, naming the path and not the value', (_what, bad, value, message) => {
+    // GIVEN a good subject and a bad one in one batch
+    const data = invocation([subject({ subjectRef: 'ok' }), subject({ subjectRef: 'bad', ...bad })]);
+    // WHEN it is parsed THEN it is refused as a whole, with a message naming the bad subject's path only
+    expect(() => parseInvocation(data)).toThrow(ConnectorPermanentError);
+    expect(() => parseInvocation(data)).toThrow(message);
+    expect(() => parseInvocation(data)).not.toThrow(value);
+  });
+
+  test('paired surrogates (emoji), NFC and NFD, and any other text are ids like any other', () => {
+    for (const subjectId of ['\u{1F9E8}', '\u{1F469}\u200d\u{1F4BB}', 'caf\u00e9', 'cafe\u0301', '\u7528\u6237', 'a\u0000b', ' ']) {
+      expect(parseInvocation(invocation([subject({ subjectId })])).subjects[0].subjectId).toBe(subjectId);
+    }
+  });
+});

@@ -22,6 +22,9 @@ const connector = (config: Partial<DynamoDbConnectorConfig> = {}) =>
 
 beforeEach(() => ddb.reset());
 
+/** What a conditional write answers when its condition (here: the item exists) fails. */
+const notThere = () => new ConditionalCheckFailedException({ $metadata: {}, message: 'The conditional request failed' });
+
 describe('delete', () => {
   test('by key: deletes exactly the subject id, and reports erased', async () => {
     // GIVEN a table keyed by customerId, and no locator WHEN user1 is deleted
@@ -29,7 +32,15 @@ describe('delete', () => {
     const result = await connector().run(invocation([subject()]));
     // THEN one DeleteItem with Key {customerId: "user1"}, never a prefix or a scan
     const calls = ddb.commandCalls(DeleteCommand);
-    expect(calls.map((c) => c.args[0].input)).toEqual([{ TableName: 'customers', Key: { customerId: 'user1' }, ReturnValues: 'ALL_OLD' }]);
+    // (conditional on the item existing, which is how it is counted; its old attributes are not asked for)
+    expect(calls.map((c) => c.args[0].input)).toEqual([
+      {
+        TableName: 'customers',
+        Key: { customerId: 'user1' },
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'customerId' },
+      },
+    ]);
     expect(result).toEqual({
       system: 'crm',
       subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }],
@@ -43,7 +54,7 @@ describe('delete', () => {
   });
 
   test('a second run finds nothing: nothing-found, counts 0 (idempotent)', async () => {
-    ddb.on(DeleteCommand).resolves({}); // no ALL_OLD attributes: the item was not there
+    ddb.on(DeleteCommand).rejects(notThere()); // the condition attribute_exists failed: the item was not there
     const result = await connector().run(invocation([subject()]));
     expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 } });
   });
@@ -116,7 +127,7 @@ describe('delete', () => {
 
   test('user1 and user10 in one batch: each gets exactly its own key', async () => {
     ddb.on(DeleteCommand, { Key: { customerId: 'user1' } }).resolves({ Attributes: { customerId: 'user1' } });
-    ddb.on(DeleteCommand, { Key: { customerId: 'user10' } }).resolves({});
+    ddb.on(DeleteCommand, { Key: { customerId: 'user10' } }).rejects(notThere());
     const result = await connector().run(invocation([subject(), subject({ subjectRef: 'ref-user10', subjectId: 'user10' })]));
     expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([{ customerId: 'user1' }, { customerId: 'user10' }]);
     expect(result.subjects.map((s) => s.status)).toEqual(['erased', 'nothing-found']);
@@ -146,6 +157,9 @@ describe('field actions', () => {
       TableName: 'customers',
       Key: { customerId: 'user1' },
       ConsistentRead: true,
+      // only the fields to change are read
+      ProjectionExpression: '#f0, #f1, #f2, #f3',
+      ExpressionAttributeNames: { '#f0': 'phone', '#f1': 'name', '#f2': 'email', '#f3': 'birthDate' },
     });
     expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -199,6 +213,14 @@ describe('field actions', () => {
       ]),
     );
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(result.subjects[0].status).toBe('nothing-found');
+  });
+
+  test('anonymise with no field to change: nothing is read or written, nothing-found', async () => {
+    // GIVEN a record action "anonymise" whose subject has no personal field listed for this system
+    const result = await connector().run(invocation([subject({ record: 'anonymise' })]));
+    // THEN no GetItem (it would have no attribute to project) and no UpdateItem
+    expect(ddb.calls()).toHaveLength(0);
     expect(result.subjects[0].status).toBe('nothing-found');
   });
 

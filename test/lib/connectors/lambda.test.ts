@@ -33,6 +33,8 @@ test('invokes the function synchronously with the invocation, and returns its va
 test.each([
   ['ConnectorTransientError', ConnectorTransientError],
   ['Sandbox.Timedout', ConnectorTransientError],
+  // middy's timeoutEarlyResponse: a middy handler that runs out of time answers this, 5 ms before Lambda would
+  ['TimeoutError', ConnectorTransientError],
   ['ConnectorPermanentError', ConnectorPermanentError],
   ['Error', ConnectorPermanentError],
   ['TypeError', ConnectorPermanentError],

@@ -55,6 +55,33 @@ describe('the subject prefix', () => {
     expect(s3.calls()).toHaveLength(0);
   });
 
+  test.each([
+    ['a carriage return', 'user1\r'],
+    ['a NUL', 'a\u0000b'],
+    ['another C0 control', 'user\u00011'],
+    ['U+FFFF', 'user1\uffff'],
+  ])('a value with %s (which an XML listing does not return as it is) is refused before any S3 call', async (_what, value) => {
+    // GIVEN an id whose objects a ListObjects response would name differently (XML turns "\r" into "\n")
+    const run = connector().run(files([subject({ subjectId: value })]));
+    // THEN it is refused up front, rather than answered "nothing found" while its objects stay
+    await expect(run).rejects.toThrow(ConnectorPermanentError);
+    await expect(run).rejects.toThrow(/subjects\[0\]: the value for \{subjectId\} .* has a control character/);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  test('tab, line feed, NEL and the line separator survive XML: such a value is a prefix like any other', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({});
+    for (const id of ['user1\t', 'user1\n', 'user1\u0085', 'user1\u2028']) {
+      await connector().run(files([subject({ subjectId: id })]));
+    }
+    expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix)).toEqual([
+      'customers/user1\t/',
+      'customers/user1\n/',
+      'customers/user1\u0085/',
+      'customers/user1\u2028/',
+    ]);
+  });
+
   test("no subject's prefix is ever a prefix of another subject's (user1 vs user10, for any ids)", () => {
     // GIVEN any two different ids that the connector accepts THEN neither filled prefix starts with the other
     const template = 'tenants/{tenant}/customers/{subjectId}/';
@@ -240,6 +267,56 @@ describe('tagged objects', () => {
     s3.on(DeleteObjectsCommand).resolves({});
     await connector({ tagKey: 'customer' }).run(files([subject({ locator: { customer: 'C-1' } })]));
     expect(deleted()).toEqual([{ Key: 'x.json', VersionId: 'v1' }]);
+  });
+});
+
+describe('tag values S3 could not store as they are', () => {
+  // S3's tag rule (API reference, Tag/S3Tag): up to 256 characters of letters, digits, white space and _ . : / = + - @.
+  // White space at either end: not documented as trimmed, but trimmed by s3rver and other tools, where "user1 " and
+  // "user1" become one tag; refused so that neither can be erased with the other's objects.
+  test.each([
+    ['a trailing space', 'user1 '],
+    ['a leading space', ' user1'],
+    ['a trailing no-break space', 'user1\u00a0'],
+    ['a tab', 'user\t1'],
+    ['a "*"', 'user*'],
+    ['a "#"', '#n'],
+    ['a "%"', 'user1%2F'],
+    ['an emoji', '\u{1F9E8}'],
+    ['a combining accent (NFD)', 'cafe\u0301'],
+    ['a quote', 'o"brien'],
+    ['257 characters', 'x'.repeat(257)],
+  ])('a tag value with %s is refused before any S3 call, without naming the value', async (_what, value) => {
+    // GIVEN the tag layout and a batch whose second subject has such an id
+    const batch = files([subject({ subjectRef: 'ok' }), subject({ subjectRef: 'bad', subjectId: value })]);
+    // WHEN it runs THEN it is refused as a whole: a permanent error naming subjects[1], and nothing is called
+    const run = connector({ tagKey: 'subject' }).run(batch);
+    await expect(run).rejects.toThrow(ConnectorPermanentError);
+    await expect(run).rejects.toThrow(/^subjects\[1\]: the tag value \(tag "subject"\) /);
+    await run.catch((error: Error) => expect(error.message).not.toContain(value));
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  test('the locator value is checked the same way when it names the tag key', async () => {
+    const run = connector({ tagKey: 'customer' }).run(files([subject({ locator: { customer: 'C-1 ' } })]));
+    await expect(run).rejects.toThrow(/subjects\[0\]: the tag value \(tag "customer"\) starts or ends with white space/);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['user1', 'user1'],
+    ['an inner space', 'User 1'],
+    ['NFC', 'caf\u00e9'],
+    ['letters with diacritics', '\u00c5sa \u00d6berg'],
+    ['CJK', '\u7528\u62371'],
+    ['every allowed sign', 'a+b-c=d.e_f:g/h@i'],
+    ['256 characters', 'x'.repeat(256)],
+  ])('an S3-storable tag value (%s) is looked up', async (_what, value) => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('x.json', 'v1')] });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'subject', Value: value }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+    const result = await connector({ tagKey: 'subject' }).run(files([subject({ subjectId: value })]));
+    expect(result.subjects[0].status).toBe('erased');
   });
 });
 

@@ -85,6 +85,98 @@ test('fail() answers the next calls with the status (503: transient, 400: perman
   expect(() => receiver.fail('unknown')).toThrow('the receiver serves no http system "unknown"');
 });
 
+test('fail() with retryAfterSeconds answers 429 with a Retry-After header (throttling: transient)', async () => {
+  receiver.put('newsletter', 'user4', { name: 'Ed' });
+  receiver.fail('newsletter', { status: 429, times: 1, retryAfterSeconds: 2 });
+  // An unsigned call is refused before any fault (it does not use up the injected one)
+  expect((await fetch(receiver.urlOf('newsletter'), { method: 'POST', body: '{}' })).status).toBe(401);
+  await expect(connector().run(invocation('user4', 'op-8'))).rejects.toMatchObject({ name: 'ConnectorTransientError' });
+  expect(receiver.received('newsletter').at(-1)).toMatchObject({ status: 429, injected: { status: 429 } });
+  expect(receiver.records('newsletter').user4).toBeDefined();
+  expect(() => receiver.fail('newsletter', { retryAfterSeconds: -1 })).toThrow('retryAfterSeconds must be a whole number >= 0');
+});
+
+test('delay() does the work at once and answers late: a client that timed out gets the stored answer on its retry', async () => {
+  // GIVEN a webhook that answers 1.5 s late, and a connector that waits 1 s
+  receiver.put('newsletter', 'user5', { name: 'Fa' });
+  receiver.delay('newsletter', { ms: 1500, times: 1 });
+  const impatient = new HttpConnector(
+    'newsletter',
+    { url: receiver.urlOf('newsletter'), secretName: 'lethe/newsletter-webhook', timeoutSeconds: 1 },
+    { signingKey: async () => SECRET },
+  );
+  // WHEN it calls: it times out (transient), but the record is gone already
+  await expect(impatient.run(invocation('user5', 'op-9'))).rejects.toMatchObject({
+    name: 'ConnectorTransientError',
+    message: expect.stringContaining('timed out after 1 s'),
+  });
+  expect(receiver.records('newsletter').user5).toBeUndefined();
+  // AND its retry with the same key is answered from the store: erased, not nothing-found
+  const again = await impatient.run(invocation('user5', 'op-9'));
+  expect(again.subjects[0]).toMatchObject({ status: 'erased', counts: { records: 1 } });
+  expect(receiver.received('newsletter').at(-1)).toMatchObject({ replayed: true, status: 200 });
+  await new Promise((resolve) => setTimeout(resolve, 600)); // the late answer is recorded when it is sent
+  expect(receiver.received('newsletter').filter((c) => c.idempotencyKey === 'op-9').map((c) => c.injected)).toEqual([
+    undefined,
+    { delayMs: 1500, lost: 'answer' },
+  ]);
+});
+
+test("delay() with lost: 'request' never does the work and answers 504 late: the retry does it", async () => {
+  receiver.put('newsletter', 'user6', { name: 'Gu' });
+  receiver.delay('newsletter', { ms: 300, times: 1, lost: 'request' });
+  await expect(connector().run(invocation('user6', 'op-10'))).rejects.toMatchObject({
+    name: 'ConnectorTransientError',
+    message: expect.stringContaining('HTTP 504'),
+  });
+  expect(receiver.records('newsletter').user6).toBeDefined();
+  expect((await connector().run(invocation('user6', 'op-10'))).subjects[0].status).toBe('erased');
+  expect(receiver.received('newsletter').filter((c) => c.idempotencyKey === 'op-10').map((c) => [c.status, c.replayed])).toEqual([
+    [504, false],
+    [200, false],
+  ]);
+});
+
+test('failRandomly() fails about the given share of calls, the same calls for the same seed, and heal() stops it', async () => {
+  const run = async (seed: number) => {
+    receiver.failRandomly('newsletter', { rate: 0.3, seed, faults: [{ status: 503 }, { status: 429, retryAfterSeconds: 1 }] });
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      receiver.put('newsletter', `r${i}`, { name: 'x' });
+      try {
+        await connector().run(invocation(`r${i}`, `op-r-${seed}-${i}`));
+        statuses.push(200);
+      } catch (error) {
+        expect(error).toMatchObject({ name: 'ConnectorTransientError' });
+        statuses.push(receiver.received('newsletter').at(-1)!.status);
+      }
+    }
+    receiver.heal('newsletter');
+    return statuses;
+  };
+  const first = await run(7);
+  const failed = first.filter((s) => s !== 200).length;
+  expect(failed).toBeGreaterThanOrEqual(8); // 30 % of 60 = 18, binomial: 8..30 holds with p > 0.999
+  expect(failed).toBeLessThanOrEqual(30);
+  expect(new Set(first.filter((s) => s !== 200))).toEqual(new Set([503, 429]));
+  // the same seed: the same attempts fail (the receiver counts attempts per call, so start from a fresh receiver)
+  const again = await startReceiver({ secrets: { newsletter: SECRET } });
+  try {
+    const replay: number[] = [];
+    again.failRandomly('newsletter', { rate: 0.3, seed: 7, faults: [{ status: 503 }, { status: 429, retryAfterSeconds: 1 }] });
+    const to = new HttpConnector('newsletter', { url: again.urlOf('newsletter'), secretName: 's' }, { signingKey: async () => SECRET });
+    for (let i = 0; i < 60; i++) {
+      replay.push(await to.run(invocation(`r${i}`, `other-key-${i}`)).then(() => 200, () => again.received('newsletter').at(-1)!.status));
+    }
+    expect(replay).toEqual(first);
+  } finally {
+    await again.close();
+  }
+  // another seed: other calls fail
+  expect(await run(8)).not.toEqual(first);
+  expect(() => receiver.failRandomly('newsletter', { rate: 1.5, seed: 1 })).toThrow('rate must be a number from 0 to 1');
+});
+
 describe('applyToRecord', () => {
   const subject = (record: 'delete' | 'keep' | 'anonymise', remove: string[], anonymise: string[]) => ({
     subjectRef: 'r',

@@ -113,3 +113,27 @@ test('the execution name is $$.Execution.Name, and a failed run is a result with
   expect(run).toMatchObject({ status: 'FAILED', error: 'Boom', cause: 'exec-42' });
   expect(run.events.map((event) => event.type)).toEqual(expect.arrayContaining(['ExecutionStarted', 'ExecutionFailed']));
 });
+
+describe('Task time limits are those of AWS, not the library’s 60 s default', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('a Task without TimeoutSeconds waits as long as its function takes (10 minutes here)', async () => {
+    // GIVEN a Task whose definition sets no TimeoutSeconds and a function that answers after 10 minutes
+    let answer!: (value: unknown) => void;
+    const run = runAsl(ONE_TASK, {}, { handlers: { ErasurePlanFunctionArn: () => new Promise((resolve) => (answer = resolve)) } });
+    // WHEN 10 minutes pass (the library alone fails the state with States.Timeout after 60 s)
+    await jest.advanceTimersByTimeAsync(10 * 60_000);
+    answer({ planned: true });
+    // THEN the state gets the function's answer: nothing was caught
+    await expect(run).resolves.toMatchObject({ status: 'SUCCEEDED', output: { planned: true } });
+  });
+
+  test('a TimeoutSeconds the definition sets is kept: the state fails with States.Timeout', async () => {
+    const definition = JSON.parse(ONE_TASK) as { States: { Call: Record<string, unknown> } };
+    definition.States.Call.TimeoutSeconds = 5;
+    const run = runAsl(JSON.stringify(definition), {}, { handlers: { ErasurePlanFunctionArn: () => new Promise(() => undefined) } });
+    await jest.advanceTimersByTimeAsync(6_000);
+    await expect(run).resolves.toMatchObject({ status: 'SUCCEEDED', output: { caught: { Error: 'States.Timeout' } } });
+  });
+});

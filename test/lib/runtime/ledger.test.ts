@@ -1,6 +1,7 @@
 /**
  * The ledger repository: registration keeps the latest collection and never revives a finished holding with
- * an older one; finishing removes the due keys and the sealed locator.
+ * an older one; finishing removes the due keys and the sealed locator; an applied outcome is recorded on the holding
+ * as planned only.
  */
 import { Temporal } from '@js-temporal/polyfill';
 import { createWorld, ledgerTable, type TestWorld } from './support/runtime';
@@ -53,4 +54,21 @@ it('does not finish a holding that was collected again after it was planned', as
   await register('2025-02-01T00:00:00Z');
   expect(await world.rt.ledger.finish(planned, 'erased', 'request:r1', world.clock.now)).toBe(false);
   expect(stored().status).toBe('active');
+});
+
+it('records an applied outcome on the active holding as planned only; finishing removes it; a new collection drops it', async () => {
+  await register('2024-01-01T00:00:00Z');
+  const planned = stored() as never;
+  const applied = { outcome: 'erased' as const, counts: { records: 1, fields: 0, objects: 0 }, by: 'sweep:s1', atMs: 1 };
+  expect(await world.rt.ledger.recordApplied(planned, applied)).toBe(true);
+  expect(stored()).toMatchObject({ status: 'active', applied });
+  // A collection after the plan is a new holding: the outcome of the old one does not apply to it.
+  await register('2025-02-01T00:00:00Z');
+  expect(stored().applied).toBeUndefined();
+  expect(await world.rt.ledger.recordApplied(planned, applied)).toBe(false);
+  const current = stored() as never;
+  expect(await world.rt.ledger.recordApplied(current, applied)).toBe(true);
+  expect(await world.rt.ledger.finish(current, 'erased', 'sweep:s1', world.clock.now)).toBe(true);
+  expect(stored().applied).toBeUndefined();
+  expect(await world.rt.ledger.recordApplied(current, applied)).toBe(false);
 });

@@ -1,0 +1,309 @@
+/**
+ * Usage metering for local mode (`startLocal({ meter: true })`): counts what an AWS bill is made of while the
+ * local system runs, so that a cost can be computed from a real run (lib/bench). Nothing here changes what the
+ * functions see: the proxies pass every request and answer through unchanged (but for the DynamoDB capacity
+ * report, which they ask for and strip again).
+ *
+ * - DynamoDB: a proxy in front of DynamoDB Local. Every request asks DynamoDB for `ReturnConsumedCapacity: TOTAL`,
+ *   so the read and write units are DynamoDB Local's own figures, not estimates; items read are `ScannedCount`
+ *   (Query, Scan) or the items returned (GetItem, BatchGetItem).
+ * - S3: a proxy in front of s3rver, counting requests in S3's two price classes (PUT, COPY, POST, LIST; and GET
+ *   and the rest). DELETE is free on S3 and counted apart.
+ * - The local AWS endpoint (Lambda Invoke, KMS, Secrets Manager, Step Functions): a proxy counting calls by
+ *   service and operation.
+ * - Lambda invocations and their duration: from the function host (functions.ts), with each function's memory.
+ * - Step Functions: state transitions of Standard executions, and requests and duration of the Express child
+ *   executions of a Distributed Map, from the executions' event logs.
+ * - Logs: bytes of function log lines (CloudWatch Logs ingestion).
+ */
+import * as http from 'node:http';
+import { crc32 } from 'node:zlib';
+import { listenOnLoopback, type LoopbackServer } from './loopback';
+
+/** What the meter has counted since it started (or since `reset`). */
+export interface UsageSnapshot {
+  readonly dynamodb: {
+    readonly calls: Readonly<Record<string, number>>;
+    readonly readCapacityUnits: number;
+    readonly writeCapacityUnits: number;
+    /** Items DynamoDB read to answer: ScannedCount of Query and Scan, items returned by GetItem and BatchGetItem. */
+    readonly itemsRead: number;
+    /** Items read by Query and Scan, per table (and index: `table/index`). */
+    readonly itemsReadByTable: Readonly<Record<string, number>>;
+    /** Write calls that DynamoDB refused (a failed condition); each is counted as 1 write unit, as DynamoDB bills it. */
+    readonly refusedWrites: number;
+  };
+  readonly s3: { readonly tier1Requests: number; readonly tier2Requests: number; readonly deletes: number };
+  /** Calls to the local AWS endpoint, by `service:operation` (Lambda Invoke, KMS, Secrets Manager, Step Functions). */
+  readonly aws: Readonly<Record<string, number>>;
+  readonly lambda: {
+    readonly invocations: number;
+    /** Sum over invocations of memory (GB) × duration (s), duration rounded up to 1 ms as Lambda bills. */
+    readonly gbSeconds: number;
+    readonly byFunction: Readonly<Record<string, { readonly invocations: number; readonly durationMs: number }>>;
+  };
+  readonly stepFunctions: {
+    readonly standardTransitions: number;
+    readonly expressRequests: number;
+    /** Express duration (rounded up to 100 ms per execution) × 64 MB, the smallest memory chunk. */
+    readonly expressGbSeconds: number;
+  };
+  readonly apiRequests: number;
+  readonly logBytes: number;
+}
+
+const READ_OPS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+
+function emptyUsage(): Mutable<UsageSnapshot> {
+  return {
+    dynamodb: { calls: {}, readCapacityUnits: 0, writeCapacityUnits: 0, itemsRead: 0, itemsReadByTable: {}, refusedWrites: 0 },
+    s3: { tier1Requests: 0, tier2Requests: 0, deletes: 0 },
+    aws: {},
+    lambda: { invocations: 0, gbSeconds: 0, byFunction: {} },
+    stepFunctions: { standardTransitions: 0, expressRequests: 0, expressGbSeconds: 0 },
+    apiRequests: 0,
+    logBytes: 0,
+  };
+}
+
+const bump = (counts: Record<string, number>, key: string, by = 1) => {
+  counts[key] = (counts[key] ?? 0) + by;
+};
+
+/** The consumed capacity entries of a DynamoDB answer (one object, or a list for batch and transaction calls). */
+function capacityUnits(consumed: unknown): number {
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return list.reduce((sum: number, c: { CapacityUnits?: number }) => sum + (c.CapacityUnits ?? 0), 0);
+}
+
+export class UsageMeter {
+  private usage = emptyUsage();
+
+  public snapshot(): UsageSnapshot {
+    return structuredClone(this.usage);
+  }
+
+  /** Starts counting from zero. */
+  public reset(): void {
+    this.usage = emptyUsage();
+  }
+
+  /** One DynamoDB call and its answer (both parsed JSON; `answer` undefined when DynamoDB refused the call). */
+  public dynamodbCall(operation: string, request: Record<string, unknown>, answer: Record<string, unknown> | undefined): void {
+    const d = this.usage.dynamodb;
+    bump(d.calls, operation);
+    if (!answer) {
+      if (WRITE_OPS.has(operation)) {
+        d.refusedWrites++;
+        d.writeCapacityUnits++;
+      }
+      return;
+    }
+    const units = capacityUnits(answer.ConsumedCapacity);
+    // DynamoDB bills every read request at least one unit (half for an eventually consistent read), even one that
+    // finds nothing; DynamoDB Local reports 0 for those.
+    const minimumRead = operation === 'GetItem' || operation === 'Query' || operation === 'Scan' ? (request.ConsistentRead ? 1 : 0.5) : 0;
+    if (READ_OPS.has(operation)) d.readCapacityUnits += Math.max(units, minimumRead);
+    else if (WRITE_OPS.has(operation)) d.writeCapacityUnits += units;
+    if (operation === 'Query' || operation === 'Scan') {
+      const scanned = Number(answer.ScannedCount ?? answer.Count ?? 0);
+      d.itemsRead += scanned;
+      const table = `${String(request.TableName)}${request.IndexName ? `/${String(request.IndexName)}` : ''}`;
+      bump(d.itemsReadByTable, table, scanned);
+    } else if (operation === 'GetItem') {
+      if (answer.Item) d.itemsRead++;
+    } else if (operation === 'BatchGetItem') {
+      for (const items of Object.values((answer.Responses ?? {}) as Record<string, unknown[]>)) d.itemsRead += items.length;
+    }
+  }
+
+  public s3Request(method: string, url: URL): void {
+    const s = this.usage.s3;
+    const m = method.toUpperCase();
+    const path = url.pathname.replace(/^\/+/, '');
+    const bucketLevel = !path.includes('/') || path.endsWith('/');
+    if (m === 'DELETE') s.deletes++;
+    else if (m === 'PUT' || m === 'POST' || (m === 'GET' && bucketLevel)) s.tier1Requests++; // LIST is a GET on the bucket
+    else s.tier2Requests++;
+  }
+
+  public awsCall(operation: string): void {
+    bump(this.usage.aws, operation);
+  }
+
+  public lambdaInvocation(functionName: string, memoryMb: number, durationMs: number): void {
+    const l = this.usage.lambda;
+    l.invocations++;
+    l.gbSeconds += (memoryMb / 1024) * (Math.ceil(durationMs) / 1000);
+    const f = (l.byFunction[functionName] ??= { invocations: 0, durationMs: 0 });
+    f.invocations++;
+    f.durationMs += durationMs;
+  }
+
+  public stepFunctionsExecution(billing: ExecutionBilling): void {
+    const s = this.usage.stepFunctions;
+    s.standardTransitions += billing.standardTransitions;
+    s.expressRequests += billing.expressRequests;
+    s.expressGbSeconds += billing.expressBilledMs / 1000 / 16; // 64 MB = 1/16 GB
+  }
+
+  public apiRequest(): void {
+    this.usage.apiRequests++;
+  }
+
+  public logLine(bytes: number): void {
+    this.usage.logBytes += bytes;
+  }
+}
+
+/** What one execution costs in Step Functions' units. */
+export interface ExecutionBilling {
+  readonly standardTransitions: number;
+  readonly expressRequests: number;
+  /** Sum over Express child executions of their duration rounded up to 100 ms. */
+  readonly expressBilledMs: number;
+}
+
+/** The event log of an execution, as aws-local-stepfunctions writes it (the fields used here). */
+export interface BillingEvent {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly index?: number;
+  readonly state?: { readonly name: string };
+  readonly parentState?: { readonly name: string };
+}
+
+/** The names of a definition's Distributed Map states whose child executions are Express, and of the states inside them. */
+export function expressMaps(definition: { States: Record<string, unknown> }): { maps: Set<string>; inner: Set<string> } {
+  const maps = new Set<string>();
+  const inner = new Set<string>();
+  const visit = (states: Record<string, unknown>, inside: boolean) => {
+    for (const [name, raw] of Object.entries(states)) {
+      const state = raw as { Type?: string; ItemProcessor?: { ProcessorConfig?: Record<string, string>; States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> }; Branches?: { States: Record<string, unknown> }[] };
+      if (inside) inner.add(name);
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (state.Type === 'Map' && processor) {
+        const config = state.ItemProcessor?.ProcessorConfig;
+        const express = config?.Mode === 'DISTRIBUTED' && config.ExecutionType === 'EXPRESS';
+        if (express) maps.add(name);
+        visit(processor.States, inside || express);
+      }
+      for (const branch of state.Branches ?? []) visit(branch.States, inside);
+    }
+  };
+  visit(definition.States, false);
+  return { maps, inner };
+}
+
+/**
+ * Step Functions' billing of one execution from its event log: every state entered and every retry of a Standard
+ * execution is a transition; each iteration of an Express Distributed Map is a child execution (a request, and
+ * its duration), whose own states are not transitions of the parent.
+ */
+export function billingOf(definition: { States: Record<string, unknown> }, events: readonly BillingEvent[]): ExecutionBilling {
+  const { maps, inner } = expressMaps(definition);
+  let standardTransitions = 0;
+  let expressRequests = 0;
+  let expressBilledMs = 0;
+  const started = new Map<string, number>();
+  for (const event of events) {
+    if ((event.type === 'StateEntered' || event.type === 'StateRetried') && event.state && !inner.has(event.state.name)) {
+      standardTransitions++;
+    } else if (event.parentState && maps.has(event.parentState.name)) {
+      const key = `${event.parentState.name}#${event.index}`;
+      if (event.type === 'MapIterationStarted') {
+        expressRequests++;
+        started.set(key, event.timestamp);
+      } else if (event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') {
+        const begin = started.get(key);
+        if (begin !== undefined) expressBilledMs += Math.max(100, Math.ceil((event.timestamp - begin) / 100) * 100);
+        started.delete(key);
+      }
+    }
+  }
+  return { standardTransitions, expressRequests, expressBilledMs };
+}
+
+/** Reads a request or answer body whole. */
+function readBody(stream: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+/** Sends `body` to `upstream` with the incoming request's method, path and headers; the answer, whole. */
+function forward(
+  upstream: URL,
+  req: http.IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    // The Host header stays as signed (s3rver checks SigV4 signatures); only the length may have changed.
+    const headers = { ...req.headers, 'content-length': String(body.length) };
+    delete headers['transfer-encoding'];
+    const out = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      (res) => readBody(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }), reject),
+    );
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+export type MeteredService = 'dynamodb' | 's3' | 'aws';
+
+/**
+ * A metering proxy on 127.0.0.1 in front of a local endpoint. Requests and answers are passed whole (bodies are
+ * small here: DynamoDB pages of 1 MB at most, test objects).
+ */
+export async function startMeteringProxy(service: MeteredService, upstreamUrl: string, meter: UsageMeter): Promise<LoopbackServer> {
+  const upstream = new URL(upstreamUrl);
+  const server = http.createServer((req, res) => {
+    void (async function proxyOne() {
+      try {
+        let body = await readBody(req);
+        const target = String(req.headers['x-amz-target'] ?? '');
+        let request: Record<string, unknown> | undefined;
+        let askedCapacity = true;
+        if (service === 'dynamodb' && target.startsWith('DynamoDB_')) {
+          request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+          askedCapacity = request.ReturnConsumedCapacity !== undefined && request.ReturnConsumedCapacity !== 'NONE';
+          if (!askedCapacity) body = Buffer.from(JSON.stringify({ ...request, ReturnConsumedCapacity: 'TOTAL' }));
+        }
+        const answer = await forward(upstream, req, body);
+        let answerBody = answer.body;
+        const headers = { ...answer.headers };
+        if (service === 'dynamodb' && request) {
+          const operation = target.slice(target.indexOf('.') + 1);
+          const ok = answer.status >= 200 && answer.status < 300;
+          const parsed = ok ? (JSON.parse(answerBody.toString('utf8') || '{}') as Record<string, unknown>) : undefined;
+          meter.dynamodbCall(operation, request, parsed);
+          if (parsed && !askedCapacity && 'ConsumedCapacity' in parsed) {
+            delete parsed.ConsumedCapacity;
+            answerBody = Buffer.from(JSON.stringify(parsed));
+            headers['x-amz-crc32'] = String(crc32(answerBody));
+          }
+        } else if (service === 's3') {
+          meter.s3Request(req.method ?? 'GET', new URL(req.url ?? '/', upstream));
+        } else if (service === 'aws') {
+          const lambda = /^\/2015-03-31\/functions\/[^/]+\/invocations/.test(req.url ?? '');
+          meter.awsCall(lambda ? 'lambda:Invoke' : `${target.split('.')[0] || 'unknown'}:${target.split('.')[1] ?? ''}`);
+        }
+        headers['content-length'] = String(answerBody.length);
+        delete headers['transfer-encoding'];
+        res.writeHead(answer.status, headers);
+        res.end(answerBody);
+      } catch (error) {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`metering proxy: ${(error as Error).message}`);
+      }
+    })();
+  });
+  return listenOnLoopback(server, 0);
+}
