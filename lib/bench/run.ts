@@ -74,6 +74,22 @@ export interface BenchReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Local mode as the benchmarks run it: the bench policy, metered, nothing in the background (no timers, no demo). */
+function startBenchLocal(dataDir: string, warm: boolean): Promise<LocalLethe> {
+  return startLocal({
+    policyFile: BENCH_POLICY,
+    port: 0,
+    dataDir,
+    seedDemo: false,
+    sweepEveryMs: false,
+    streamPollMs: false,
+    deadlineMonitorEveryMs: false,
+    banner: false,
+    meter: true,
+    warm,
+  });
+}
+
 /** The meter's counts in the cost model's terms. */
 export function usageOf(snapshot: UsageSnapshot): Usage {
   const kms = Object.entries(snapshot.aws)
@@ -205,18 +221,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lethe-bench-'));
   log('starting local mode (metered)');
-  const local = await startLocal({
-    policyFile: BENCH_POLICY,
-    port: 0,
-    dataDir,
-    seedDemo: false,
-    sweepEveryMs: false,
-    streamPollMs: false,
-    deadlineMonitorEveryMs: false,
-    banner: false,
-    meter: true,
-    warm: true,
-  });
+  const local = await startBenchLocal(dataDir, true);
   try {
     await createSystemStores(local);
     const usage = () => local.usage()!;
@@ -522,17 +527,7 @@ export async function runDiscoverySeries(options: SeriesOptions = {}): Promise<D
   const repeat = options.repeat ?? 3;
   const prices = loadPrices();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lethe-bench-'));
-  const local = await startLocal({
-    policyFile: BENCH_POLICY,
-    port: 0,
-    dataDir,
-    seedDemo: false,
-    sweepEveryMs: false,
-    streamPollMs: false,
-    deadlineMonitorEveryMs: false,
-    banner: false,
-    meter: true,
-  });
+  const local = await startBenchLocal(dataDir, false);
   const scanner = await meteredScanner(local);
   try {
     const now = Date.now();
