@@ -101,12 +101,14 @@ describe.each(machines)('%s.asl.json', (name) => {
   });
 
   test.each(tasks.map(({ name: taskName, state }) => [taskName, state] as [string, State]))(
-    'Task "%s" retries Lambda transient errors with exponential backoff, full jitter and a cap, and nothing permanent',
+    'Task "%s" retries Lambda and its own transient errors with exponential backoff, full jitter and a cap, and nothing permanent',
     (taskName, state) => {
       const retry = state.Retry as Retrier[] | undefined;
       expect(retry?.length).toBeGreaterThan(0);
       const retried = retry!.flatMap((retrier) => retrier.ErrorEquals);
       expect(retried).toEqual(expect.arrayContaining(LAMBDA_TRANSIENT_ERRORS));
+      // A task's own AWS call that failed transiently (lib/runtime/handler.ts transientAwsErrors)
+      expect(retried).toContain(ERROR_NAMES.runtimeTransient);
       if (CONNECTOR_TASKS.has(taskName)) expect(retried).toContain(ERROR_NAMES.transient);
       // Permanent errors are caught (or end the run), never retried.
       for (const never of ['States.ALL', 'States.TaskFailed', ERROR_NAMES.permanent, ERROR_NAMES.notFound])
