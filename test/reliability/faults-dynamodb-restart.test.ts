@@ -12,6 +12,7 @@
  * nothing-found: allowed (the proxy's log shows the earlier change) and counted (docs/reliability.md).
  */
 import { Temporal } from '@js-temporal/polyfill';
+import { eventually } from '../support/eventually';
 import { expectErasedCorrectly, type RequestResult } from './support/checks';
 import { type FaultyLocal, startFaultyLocal } from './support/faulty-local';
 import {
@@ -78,7 +79,8 @@ test(`DynamoDB Local killed and restarted (${DOWN_MS} ms down) while erasures an
   );
   const sweeping = local.runAllSweeps();
   // AND DynamoDB Local is killed as soon as connectors are at work, and started again 2 s later
-  await waitFor(
+  await eventually(
+    'a connector at work',
     () =>
       local
         .logLines()
@@ -87,7 +89,7 @@ test(`DynamoDB Local killed and restarted (${DOWN_MS} ms down) while erasures an
         ? true
         : undefined,
     60_000,
-    'a connector at work',
+    20,
   );
   const restartedAt = Date.now() - started;
   await local.restartDynamoDbLocal({ how: 'kill', downMs: DOWN_MS });
@@ -166,14 +168,4 @@ async function stillDue(e: FaultyLocal): Promise<string[]> {
     }
   }
   return out;
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

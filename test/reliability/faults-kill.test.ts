@@ -19,6 +19,7 @@ import { s3Source, verifyChain } from '../../lib/audit';
 import { localNames, startLocal } from '../../lib/local';
 import { loadPolicyFile } from '../../lib/policy/load';
 import { AUDIT_CHAIN, type AuditRecord } from '../../lib/runtime/contract';
+import { eventually } from '../support/eventually';
 import { type ChildLocal, processesNaming, startChildLocal } from './support/child-local';
 import {
   type Clients,
@@ -117,13 +118,18 @@ test('killed with SIGKILL in the middle of a sweep: after a restart the sweep fi
   const logBefore = readFileSync(logFile, 'utf8').length;
   child = await startChildLocal({ policyFile: POLICY_FILE, dataDir, args: ['--no-seed', '--sweep-every', '1'] });
   lap('second start');
-  const firstBatch = await waitFor(() => (sweepLines(logFile, logBefore).applied.length > 0 ? true : undefined), 240_000, 'a sweep batch');
+  const firstBatch = await eventually(
+    'a sweep batch',
+    () => (sweepLines(logFile, logBefore).applied.length > 0 ? true : undefined),
+    240_000,
+    50,
+  );
   expect(firstBatch).toBe(true);
   await child.kill();
   lap('sweep until the kill');
 
   // THEN no process of that local mode survives (DynamoDB Local's Java process included)
-  await waitFor(() => (processesNaming(dataDir).length === 0 ? true : undefined), 10_000, 'every process to be gone').catch(
+  await eventually('every process to be gone', () => (processesNaming(dataDir).length === 0 ? true : undefined), 10_000, 50).catch(
     () => undefined,
   );
   expect(processesNaming(dataDir)).toEqual([]);
@@ -137,7 +143,7 @@ test('killed with SIGKILL in the middle of a sweep: after a restart the sweep fi
   child = await startChildLocal({ policyFile: POLICY_FILE, dataDir, args: ['--no-seed', '--sweep-every', '1'] });
   lap('restart');
   const refs = refsOf(dataDir);
-  await waitFor(async () => ((await dueHoldings(child!)).length === 0 ? true : undefined), 180_000, 'the sweeps to finish');
+  await eventually('the sweeps to finish', async () => ((await dueHoldings(child!)).length === 0 ? true : undefined), 180_000, 50);
   lap('sweeps after the restart');
 
   // THEN every due holding is done and its data is gone (or anonymised) in every system
@@ -263,14 +269,4 @@ async function chainHead(ddb: DynamoDBClient): Promise<{ seq: number; hash?: str
     }),
   );
   return Item?.seq?.N ? { seq: Number(Item.seq.N), ...(Item.hash?.S ? { hash: Item.hash.S } : {}) } : undefined;
-}
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
