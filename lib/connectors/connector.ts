@@ -5,10 +5,16 @@
  * it once did, and the second run reports what it still found (usually `nothing-found`).
  *
  * - `Connector`: the base of all. Validates the invocation, hands it to `process`, checks that every subject
- *   got exactly one outcome.
+ *   got exactly one answer: an outcome, or a failure (`failed`).
  * - `SubjectConnector`: for connectors that act subject by subject (DynamoDB, S3, a connector written with
  *   the SDK): validates every subject before touching any, then runs `deleteRecord`, `anonymiseRecord` or
  *   `changeFields` for each, and derives the status from the counts.
+ *
+ * A partial batch: when one subject of a batch fails (a throttle, a reset) after others were done, the others'
+ * outcomes must not be lost (their data is gone: a later run would find nothing and report `nothing-found`).
+ * `SubjectConnector` records the failure in the result's `failed` (the error's name and whether it is worth
+ * retrying) and goes on with the next subject. Only when every subject failed does it throw (the first one's
+ * error), as a one-subject invocation always did: the erasure workflow's retries and catches are unchanged.
  *
  * Status of a subject (spec: per-system status), from what the connector did:
  * - nothing changed at all (counts all 0) → `nothing-found`;
@@ -17,10 +23,18 @@
  *   anonymise only → `fields-anonymised`.
  */
 import type { Strategy } from '../policy/model';
-import { ENV, type ConnectorCounts, type ConnectorResult, type ConnectorSubjectOutcome, type RecordAction } from '../runtime/contract';
+import {
+  ENV,
+  type ConnectorCounts,
+  type ConnectorResult,
+  type ConnectorSubjectFailure,
+  type ConnectorSubjectOutcome,
+  type RecordAction,
+} from '../runtime/contract';
 import { anonymise, needsHmacKey, type Anonymised } from '../anonymise';
+import { errorName, logger } from '../runtime/observability';
 import type { KeySource } from '../runtime/subject-ref';
-import { ConnectorPermanentError, toConnectorError } from './errors';
+import { ConnectorPermanentError, ConnectorTransientError, toConnectorError, type ConnectorError } from './errors';
 import {
   checkOutcomes,
   ConnectorCountsSchema,
@@ -54,6 +68,9 @@ export interface ConnectorContext {
   anonymise(field: InvocationField, value: unknown): Promise<Anonymised>;
 }
 
+/** What `process` answers: the result without its system (every subject once, in `subjects` or in `failed`). */
+export type Processed = Omit<ConnectorResult, 'system'>;
+
 /** The fields to change in a kept or anonymised record. */
 export interface FieldChanges {
   readonly remove: readonly InvocationField[];
@@ -78,18 +95,19 @@ export abstract class Connector<C = unknown> {
         `connector invocation is for system "${invocation.system}", but this connector serves "${this.system}"`,
       );
     }
-    let subjects: readonly ConnectorSubjectOutcome[];
+    let processed: Processed;
     try {
-      subjects = await this.process(invocation, this.context(invocation));
+      processed = await this.process(invocation, this.context(invocation));
     } catch (error) {
       throw toConnectorError(error, `${this.type} connector of system "${this.system}"`);
     }
-    checkOutcomes(subjects, invocation.subjects, `${this.type} connector result`);
-    return { system: this.system, subjects };
+    const { subjects, failed = [] } = processed;
+    checkOutcomes(subjects, invocation.subjects, `${this.type} connector result`, failed);
+    return { system: this.system, subjects, ...(failed.length > 0 ? { failed } : {}) };
   }
 
-  /** Does the work of one validated invocation: exactly one outcome per subject. */
-  protected abstract process(invocation: Invocation, context: ConnectorContext): Promise<readonly ConnectorSubjectOutcome[]>;
+  /** Does the work of one validated invocation: every subject once, an outcome in `subjects` or a failure in `failed`. */
+  protected abstract process(invocation: Invocation, context: ConnectorContext): Promise<Processed>;
 
   private context(invocation: Invocation): ConnectorContext {
     let key: Promise<Uint8Array | string> | undefined;
@@ -133,11 +151,33 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
    */
   protected validateSubject(_subject: InvocationSubject, _index: number): void {}
 
-  protected override async process(invocation: Invocation, context: ConnectorContext): Promise<ConnectorSubjectOutcome[]> {
+  /**
+   * Validates every subject (a bad one: nothing is done to any), then does each in turn. A subject that fails is
+   * recorded in `failed` and the next one goes on; if every subject failed, the first one's error is thrown.
+   */
+  protected override async process(invocation: Invocation, context: ConnectorContext): Promise<Processed> {
     invocation.subjects.forEach((subject, index) => this.validateSubject(subject, index));
-    const outcomes: ConnectorSubjectOutcome[] = [];
-    for (const subject of invocation.subjects) outcomes.push(await this.processSubject(subject, context));
-    return outcomes;
+    const subjects: ConnectorSubjectOutcome[] = [];
+    const failed: ConnectorSubjectFailure[] = [];
+    let first: ConnectorError | undefined;
+    for (const subject of invocation.subjects) {
+      try {
+        subjects.push(await this.processSubject(subject, context));
+      } catch (caught) {
+        const error = toConnectorError(caught, `${this.type} connector of system "${this.system}"`);
+        first ??= error;
+        failed.push({ subjectRef: subject.subjectRef, error: error.name, transient: error instanceof ConnectorTransientError });
+        // Names only: the message of a user's function or of a remote error may quote the subject's data.
+        logger.warn('connector failed for a subject: going on with the others', {
+          system: this.system,
+          subjectRef: subject.subjectRef,
+          error: error.name,
+          cause: errorName(caught),
+        });
+      }
+    }
+    if (first && subjects.length === 0) throw first;
+    return failed.length > 0 ? { subjects, failed } : { subjects };
   }
 
   private async processSubject(subject: InvocationSubject, context: ConnectorContext): Promise<ConnectorSubjectOutcome> {

@@ -8,11 +8,13 @@
  *   `Idempotency-Key`); other 4xx, redirects and a response that is not a valid answer are permanent.
  * - No retry here: retrying is the state machine's job. Messages name the status, never the response body
  *   (which could echo personal data).
+ * - The SaaS may answer a subject it could not do, while it did others, in `failed` (an error name, and whether
+ *   to retry): validated and passed on. A failure of the whole call stays a failure of the whole call.
  */
-import type { ConnectorSubjectOutcome } from '../runtime/contract';
+import type { ConnectorSubjectFailure, ConnectorSubjectOutcome } from '../runtime/contract';
 import { secretKeySource, type KeySource } from '../runtime/subject-ref';
 import type { HttpConnectorConfig } from './config';
-import { Connector, type ConnectorOptions, type Invocation } from './connector';
+import { Connector, type ConnectorOptions, type Invocation, type Processed } from './connector';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
 import { checkOutcomes, parseOrThrow } from './invocation';
 import { IDEMPOTENCY_HEADER, signWebhook, SIGNATURE_HEADER, WebhookResponseSchema, type WebhookRequest } from './webhook';
@@ -41,8 +43,8 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
     this.now = options.now ?? Date.now;
   }
 
-  protected override async process(invocation: Invocation): Promise<readonly ConnectorSubjectOutcome[]> {
-    if (invocation.subjects.length === 0) return [];
+  protected override async process(invocation: Invocation): Promise<Processed> {
+    if (invocation.subjects.length === 0) return { subjects: [] };
     const request: WebhookRequest = {
       system: invocation.system,
       operationId: invocation.operationId,
@@ -100,9 +102,13 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
       throw new ConnectorPermanentError(`${where}: the answer (HTTP ${status}) is not JSON`, { cause: error });
     }
     const answer = parseOrThrow(WebhookResponseSchema, data, `${where}: the answer`);
-    checkOutcomes(answer.subjects, invocation.subjects, `${where}: the answer`);
-    // In the order of the invocation.
-    const byRef = new Map(answer.subjects.map((s) => [s.subjectRef, s]));
-    return invocation.subjects.map((s) => byRef.get(s.subjectRef) as ConnectorSubjectOutcome);
+    const failures = answer.failed ?? [];
+    checkOutcomes(answer.subjects, invocation.subjects, `${where}: the answer`, failures);
+    // In the order of the invocation; a subject the SaaS answered as failed is passed on as such.
+    const byRef = new Map<string, ConnectorSubjectOutcome>(answer.subjects.map((s) => [s.subjectRef, s]));
+    const failedByRef = new Map<string, ConnectorSubjectFailure>(failures.map((f) => [f.subjectRef, f]));
+    const subjects = invocation.subjects.flatMap((s) => byRef.get(s.subjectRef) ?? []);
+    const failed = invocation.subjects.flatMap((s) => failedByRef.get(s.subjectRef) ?? []);
+    return failed.length > 0 ? { subjects, failed } : { subjects };
   }
 }

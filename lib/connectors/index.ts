@@ -17,6 +17,7 @@ export {
   ConnectorFieldSchema,
   ConnectorInvocationSchema,
   ConnectorResultSchema,
+  ConnectorSubjectFailureSchema,
   ConnectorSubjectOutcomeSchema,
   ConnectorSubjectSchema,
   OUTCOME_STATUSES,

@@ -10,7 +10,14 @@
 import { z } from 'zod';
 import { Strategy } from '../policy/schema';
 import { formatPath, type PathSegment } from '../policy/source';
-import type { ConnectorCounts, ConnectorInvocation, ConnectorResult, ConnectorSubject, ConnectorSubjectOutcome } from '../runtime/contract';
+import type {
+  ConnectorCounts,
+  ConnectorInvocation,
+  ConnectorResult,
+  ConnectorSubject,
+  ConnectorSubjectFailure,
+  ConnectorSubjectOutcome,
+} from '../runtime/contract';
 import { ConnectorPermanentError } from './errors';
 
 const text = (what: string) => z.string({ error: `expected ${what} (text)` }).min(1, { error: `expected ${what}, got an empty string` });
@@ -75,9 +82,25 @@ export const ConnectorSubjectOutcomeSchema = z.object({
   counts: ConnectorCountsSchema,
 });
 
+/**
+ * An error name as a subject's failure carries it: plain and bounded (as `errorLabel` records a system's error).
+ * A text that is not a name is refused, not cleaned: a message with its spaces and punctuation stripped could
+ * still quote personal data ("user1examplecomnotfound").
+ */
+export const ERROR_NAME = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;
+
+export const ConnectorSubjectFailureSchema = z.object({
+  subjectRef: text('subjectRef'),
+  error: z
+    .string({ error: 'expected error: the error name (text)' })
+    .regex(ERROR_NAME, { error: 'expected error: an error name (a letter, then letters, digits, . _ -; at most 128), never a message' }),
+  transient: z.boolean({ error: 'expected transient: true or false' }),
+});
+
 export const ConnectorResultSchema = z.object({
   system: text('the system id'),
   subjects: z.array(ConnectorSubjectOutcomeSchema),
+  failed: z.array(ConnectorSubjectFailureSchema).optional(),
 });
 
 /** An invocation as validated: field strategies are the policy's typed strategies. */
@@ -91,7 +114,8 @@ const _subjectMatches = (s: InvocationSubject): ConnectorSubject => s;
 const _resultMatches = (r: z.output<typeof ConnectorResultSchema>): ConnectorResult => r;
 const _outcomeMatches = (o: ConnectorSubjectOutcome): z.output<typeof ConnectorSubjectOutcomeSchema> => o;
 const _countsMatch = (c: ConnectorCounts): z.output<typeof ConnectorCountsSchema> => c;
-void [_invocationMatches, _subjectMatches, _resultMatches, _outcomeMatches, _countsMatch];
+const _failureMatches = (f: ConnectorSubjectFailure): z.output<typeof ConnectorSubjectFailureSchema> => f;
+void [_invocationMatches, _subjectMatches, _resultMatches, _outcomeMatches, _countsMatch, _failureMatches];
 
 /** Validates data against a schema; a problem is a `ConnectorPermanentError` naming the path, never the value. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, data: unknown, what: string): z.output<T> {
@@ -111,8 +135,8 @@ export function parseInvocation(data: unknown): Invocation {
 }
 
 /**
- * Validates a connector's answer to an invocation: the right system, and exactly one outcome for every
- * subject asked about, no other.
+ * Validates a connector's answer to an invocation: the right system, and every subject asked about answered
+ * exactly once (an outcome, or a failure), no other.
  */
 export function parseResult(
   data: unknown,
@@ -123,19 +147,23 @@ export function parseResult(
   if (result.system !== invocation.system) {
     throw new ConnectorPermanentError(`${what} is invalid: it is for system "${result.system}", expected "${invocation.system}"`);
   }
-  checkOutcomes(result.subjects, invocation.subjects, what);
+  checkOutcomes(result.subjects, invocation.subjects, what, result.failed);
   return result;
 }
 
-/** Exactly one outcome per subject asked about, no other (compared by subjectRef, an HMAC, safe to name). */
+/**
+ * Every subject asked about answered exactly once, in `outcomes` or in `failed`, and no other subject (compared
+ * by subjectRef, an HMAC, safe to name).
+ */
 export function checkOutcomes(
   outcomes: readonly { readonly subjectRef: string }[],
   subjects: readonly { readonly subjectRef: string }[],
   what: string,
+  failed: readonly { readonly subjectRef: string }[] = [],
 ): void {
   const asked = new Set(subjects.map((s) => s.subjectRef));
   const answered = new Set<string>();
-  for (const outcome of outcomes) {
+  for (const outcome of [...outcomes, ...failed]) {
     // The unknown ref is not repeated: it comes from the connector and could be anything.
     if (!asked.has(outcome.subjectRef))
       throw new ConnectorPermanentError(`${what} is invalid: it answers for a subject that was not asked about`);

@@ -1,6 +1,7 @@
 /**
  * The Lambda connector: the user's own function (written with `defineConnector`, or by hand to the same
- * contract) is invoked synchronously with the `ConnectorInvocation`, and its `ConnectorResult` is validated.
+ * contract) is invoked synchronously with the `ConnectorInvocation`, and its `ConnectorResult` is validated
+ * (subjects it could not do in a batch it answers in `failed`, with an error name: validated and passed on).
  *
  * A function error is classified by its `errorType` (the thrown error's name): `ConnectorTransientError` and a
  * function timeout (`Sandbox.Timedout`, or middy's early `TimeoutError`) are transient, anything else is
@@ -8,10 +9,10 @@
  * function's own logs.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ERROR_NAMES, type ConnectorInvocation, type ConnectorResult, type ConnectorSubjectOutcome } from '../runtime/contract';
+import { ERROR_NAMES, type ConnectorInvocation, type ConnectorResult } from '../runtime/contract';
 import type { LambdaConnectorConfig } from './config';
 import { createLambdaClient } from './clients';
-import { Connector, type ConnectorOptions, type Invocation } from './connector';
+import { Connector, type ConnectorOptions, type Invocation, type Processed } from './connector';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
 import { parseResult } from './invocation';
 
@@ -83,9 +84,10 @@ export class LambdaFunctionConnector extends Connector<LambdaConnectorConfig> {
     this.client = options.client ?? createLambdaClient();
   }
 
-  protected override async process(invocation: Invocation): Promise<readonly ConnectorSubjectOutcome[]> {
-    if (invocation.subjects.length === 0) return [];
+  protected override async process(invocation: Invocation): Promise<Processed> {
+    if (invocation.subjects.length === 0) return { subjects: [] };
     const result = await invokeConnectorFunction(this.client, this.config.functionName, invocation);
-    return result.subjects;
+    // The function may answer some subjects of a batch as failed (validated by parseResult): passed on as such.
+    return { subjects: result.subjects, ...(result.failed ? { failed: result.failed } : {}) };
   }
 }

@@ -5,12 +5,13 @@
  * Request: `POST <config.url>`, `Content-Type: application/json`, body `WebhookRequest`, headers
  * - `X-Lethe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`
  * - `Idempotency-Key: <operationId>` (the same for every retry of the same work)
- * Response: 2xx with a `WebhookResponse` body: one outcome per subject sent.
+ * Response: 2xx with a `WebhookResponse` body: one outcome per subject sent, or, for a subject the SaaS could not
+ * do while it did others, a failure in `failed` (the error's name and whether it is worth retrying).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { RecordAction } from '../runtime/contract';
-import { OUTCOME_STATUSES } from './invocation';
+import { ConnectorSubjectFailureSchema, OUTCOME_STATUSES } from './invocation';
 
 export const SIGNATURE_HEADER = 'X-Lethe-Signature';
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -41,7 +42,10 @@ export interface WebhookRequest {
 
 const count = z.int().min(0).default(0);
 
-/** The SaaS's answer. Counts default to 0; statuses are the connector outcome statuses. */
+/**
+ * The SaaS's answer. Counts default to 0; statuses are the connector outcome statuses; `failed` (optional) as in
+ * the connector result: `{subjectRef, error: <an error name, never a message>, transient}`.
+ */
 export const WebhookResponseSchema = z.object({
   subjects: z.array(
     z.object({
@@ -50,6 +54,7 @@ export const WebhookResponseSchema = z.object({
       counts: z.object({ records: count, fields: count, objects: count }).default({ records: 0, fields: 0, objects: 0 }),
     }),
   ),
+  failed: z.array(ConnectorSubjectFailureSchema).optional(),
 });
 export type WebhookResponse = z.input<typeof WebhookResponseSchema>;
 

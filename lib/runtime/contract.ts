@@ -266,9 +266,35 @@ export interface ConnectorSubjectOutcome {
   readonly counts: ConnectorCounts;
 }
 
+/**
+ * A subject of a batch the connector could not do, while it did others (a partial batch): it is retried later,
+ * the others' outcomes are kept.
+ */
+export interface ConnectorSubjectFailure {
+  readonly subjectRef: string;
+  /**
+   * The error's NAME only (`ConnectorTransientError`, `ThrottlingException`): letters, digits, `.`, `_`, `-`, at
+   * most 128, starting with a letter. Never a message: a SaaS or a user's function may quote personal data in it.
+   */
+  readonly error: string;
+  /** Worth retrying (as `ConnectorTransientError`), or not (as `ConnectorPermanentError`). */
+  readonly transient: boolean;
+}
+
+/**
+ * A connector's answer to one invocation. Every subject asked about appears exactly once, either in `subjects`
+ * (done, with its outcome) or in `failed` (not done); none other. `failed` is for batches where some subjects
+ * were done and others were not: the connectors that act subject by subject (DynamoDB, S3, `defineConnector`)
+ * throw when every subject failed, so a one-subject invocation of theirs answers an outcome or throws. A user's
+ * own function or webhook may answer any subject in `failed`; Lethe then treats that subject as failed with that
+ * error, retried (transient) or not.
+ */
 export interface ConnectorResult {
   readonly system: string;
+  /** The subjects done, with their outcome. */
   readonly subjects: readonly ConnectorSubjectOutcome[];
+  /** The subjects not done. Absent: none. */
+  readonly failed?: readonly ConnectorSubjectFailure[];
 }
 
 // ---------------------------------------------------------------------------------------------------------

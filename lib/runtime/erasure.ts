@@ -202,6 +202,10 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
       removeFields: connectorFields(rt.policy, system, entry.removeFields),
       anonymiseFields: connectorFields(rt.policy, system, entry.anonymiseFields),
     };
+    // What went wrong, if anything: the connector threw, or answered the subject in `failed` (a user's function
+    // or a SaaS may; the built-in connectors throw when their only subject fails). Both end the same way.
+    let failure: { readonly name: string; readonly transient: boolean; readonly cause?: unknown } | undefined;
+    let outcome: { readonly status: SystemStatus; readonly counts: ConnectorCounts } | undefined;
     try {
       const result = await rt.connectors.invoke({
         system,
@@ -210,20 +214,27 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
         operationId: `${requestId}:${system}`,
         policyHash: request.policyHash ?? rt.policyHash,
       });
-      const outcome = result.subjects.find((s) => s.subjectRef === request.subjectRef);
-      if (!outcome) throw new ConnectorPermanentError(`the connector of system "${system}" gave no outcome for the subject`);
-      status = outcome.status;
-      counts = outcome.counts;
+      const failed = result.failed?.find((f) => f.subjectRef === request.subjectRef);
+      if (failed) failure = { name: errorLabel(failed.error), transient: failed.transient };
+      else {
+        outcome = result.subjects.find((s) => s.subjectRef === request.subjectRef);
+        if (!outcome) throw new ConnectorPermanentError(`the connector of system "${system}" gave no outcome for the subject`);
+      }
     } catch (error) {
-      const name = errorName(error);
+      failure = { name: errorName(error), transient: error instanceof ConnectorTransientError, cause: error };
+    }
+    if (failure || !outcome) {
+      const { name, transient, cause } = failure ?? { name: 'Error', transient: false };
+      const options = cause === undefined ? undefined : { cause };
       logger.warn('connector failed', { requestId, system, error: name });
       // The message of what we throw becomes the execution's failure cause: ids and error names only, never
       // the connector's own message (a user's function or a SaaS may quote the subject's data in it).
-      if (error instanceof ConnectorTransientError)
-        throw new ConnectorTransientError(`system "${system}" failed: ${name}`, { cause: error }); // retried
+      if (transient) throw new ConnectorTransientError(`system "${system}" failed: ${name}`, options); // retried
       await rt.requests.updateSystem(requestId, system, { status: 'failed', error: errorLabel(name) }, rt.now());
-      throw new ConnectorPermanentError(`system "${system}" failed: ${name}`, { cause: error });
+      throw new ConnectorPermanentError(`system "${system}" failed: ${name}`, options);
     }
+    status = outcome.status;
+    counts = outcome.counts;
   }
   const fields = status === 'erased' || status === 'nothing-found' ? [] : [...entry.removeFields, ...entry.anonymiseFields];
   const done: SystemEntry = { ...entry, status, counts, fields, error: undefined };

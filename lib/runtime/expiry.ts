@@ -8,6 +8,12 @@
  * failed stays active and due, so the next sweep retries it: a holding is never lost. A holding found due but
  * not expired (an event moved its expiry) gets its due keys recomputed.
  *
+ * A batch can fail in part: the connector answers the subjects it did in `subjects` and those it could not do
+ * in `failed` (ConnectorResult). The outcomes of the first are recorded, audited and finished now (their data
+ * is gone: calling the connector again would report `nothing-found`); the failed ones are logged (subjectRef and
+ * error name) and counted in `holdingsFailed`, and their holdings stay due, so only they are sent again by the
+ * next sweep. A connector call that fails as a whole (it throws) leaves every subject of the call due.
+ *
  * Each subject's outcome in a system is recorded on its holdings (`applied`, ledger.ts) before the audit record is
  * written and the holdings are finished. A run that stops between those steps (killed, timed out, a store
  * unreachable) leaves the holdings due with their outcome; the next run then writes the audit record (again, with
@@ -20,7 +26,7 @@ import { ConnectorPermanentError } from '../connectors/errors';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import type { ConnectorCounts, ConnectorSubject, SystemStatus } from './contract';
-import { connectorFields, locatorIn, plannable, ZERO_COUNTS } from './erasure';
+import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { type AppliedAction, type HoldingRecord, toHolding } from './ledger';
 import { errorName, logger } from './observability';
 import type { Runtime } from './runtime';
@@ -167,7 +173,10 @@ function recordedOutcome(work: Work): AppliedAction | undefined {
   return applied.every((a) => a !== undefined) ? applied[0] : undefined;
 }
 
-/** One connector call for every subject of the batch in one system; subjects that failed are absent. */
+/**
+ * One connector call for every subject of the batch in one system: the outcomes of the subjects it did. Subjects
+ * that failed (the whole call, or the subject alone in the result's `failed`) are absent.
+ */
 async function runSystem(rt: Runtime, system: string, works: readonly Work[], origin: ExpiryOrigin): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   const subjects: ConnectorSubject[] = [];
@@ -235,6 +244,15 @@ async function runSystem(rt: Runtime, system: string, works: readonly Work[], or
           status: outcome.status,
           counts: outcome.counts,
         });
+    }
+    for (const failure of result.failed ?? []) {
+      // Absent from the outcomes: its holdings stay due, and the next sweep sends only it again.
+      logger.warn('connector failed for a subject: its holdings stay due', {
+        system,
+        subjectRef: failure.subjectRef,
+        error: errorLabel(failure.error),
+        transient: failure.transient,
+      });
     }
   } catch (error) {
     logger.warn('connector failed: its holdings stay due', { system, subjects: subjects.length, error: errorName(error) });

@@ -1,7 +1,8 @@
-import { outcomeOf } from '../../../lib/connectors/connector';
+import { outcomeOf, SubjectConnector, type Counts, type InvocationSubject } from '../../../lib/connectors/connector';
 import { ConnectorPermanentError, ConnectorTransientError, isTransient, toConnectorError } from '../../../lib/connectors/errors';
 import { parseInvocation } from '../../../lib/connectors/invocation';
 import { ERROR_NAMES } from '../../../lib/runtime/contract';
+import { captureOutput } from '../runtime/support/runtime';
 import { awsError, FIELDS, invocation, subject } from './fixtures';
 
 describe('status of a subject from its action and counts', () => {
@@ -131,5 +132,126 @@ describe('ids must be well-formed Unicode', () => {
     for (const subjectId of ['\u{1F9E8}', '\u{1F469}\u200d\u{1F4BB}', 'caf\u00e9', 'cafe\u0301', '\u7528\u6237', 'a\u0000b', ' ']) {
       expect(parseInvocation(invocation([subject({ subjectId })])).subjects[0].subjectId).toBe(subjectId);
     }
+  });
+});
+
+/**
+ * A connector that acts subject by subject on a toy store (subject id → record), where a subject's deletion can be
+ * made to throw; one subject can be made to fail validation.
+ */
+class ToyConnector extends SubjectConnector<undefined> {
+  public readonly type = 'custom';
+  public readonly rows = new Set(['user1', 'user2', 'user3']);
+  /** subjectRefs in the order they were worked on. */
+  public readonly attempted: string[] = [];
+
+  public constructor(
+    private readonly throwsFor: Readonly<Record<string, unknown>> = {},
+    private readonly invalid?: string,
+  ) {
+    super('crm', undefined);
+  }
+
+  protected override validateSubject(s: InvocationSubject, index: number): void {
+    if (s.subjectRef === this.invalid) throw new ConnectorPermanentError(`subjects[${index}].locator: expected customerId`);
+  }
+
+  protected override async deleteRecord(s: InvocationSubject): Promise<Counts> {
+    this.attempted.push(s.subjectRef);
+    if (s.subjectRef in this.throwsFor) throw this.throwsFor[s.subjectRef];
+    return { records: this.rows.delete(s.subjectId) ? 1 : 0 };
+  }
+
+  protected override async changeFields(): Promise<Counts> {
+    throw new Error('not used');
+  }
+}
+
+const three = () => invocation([1, 2, 3].map((n) => subject({ subjectRef: `ref-user${n}`, subjectId: `user${n}` })));
+const erased = (subjectRef: string) => ({ subjectRef, status: 'erased', counts: { records: 1, fields: 0, objects: 0 } });
+
+describe('a batch done in part (SubjectConnector)', () => {
+  // GIVEN a batch of 3 subjects whose second one's deletion throws THEN the first and third are done and reported,
+  // the second is reported in `failed`, with the error's name (never its message) and whether it is worth retrying
+  test.each([
+    ['throttled', awsError('ThrottlingException', 400), true],
+    ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+    ['a transient connector error', new ConnectorTransientError('dynamodb: DeleteItem failed: InternalServerError'), true],
+    ['access denied', awsError('AccessDeniedException', 400), false],
+    ['a plain error quoting the subject', new Error('user2 (user2@example.com) is locked'), false],
+  ])('subject 2 fails (%s): subjects 1 and 3 are answered, subject 2 in failed (transient %s)', async (_what, error, transient) => {
+    const connector = new ToyConnector({ 'ref-user2': error });
+    // WHEN the batch runs
+    const result = await connector.run(three());
+    // THEN
+    expect(result).toEqual({
+      system: 'crm',
+      subjects: [erased('ref-user1'), erased('ref-user3')],
+      failed: [{ subjectRef: 'ref-user2', error: transient ? ERROR_NAMES.transient : ERROR_NAMES.permanent, transient }],
+    });
+    expect(connector.attempted).toEqual(['ref-user1', 'ref-user2', 'ref-user3']);
+    expect([...connector.rows]).toEqual(['user2']);
+    expect(JSON.stringify(result)).not.toMatch(/user2@example|locked|socket hang up/);
+  });
+
+  test('a failure is logged with the subjectRef and error names only', async () => {
+    // GIVEN subject 2's error quotes personal data WHEN the batch runs
+    const connector = new ToyConnector({ 'ref-user2': new Error('user2@example.com is locked') });
+    const { result, output } = await captureOutput(() => connector.run(three()));
+    // THEN the line names the system, the subjectRef and the error names, not the message
+    expect(result?.failed).toHaveLength(1);
+    const line = output.split('\n').find((l) => l.includes('connector failed for a subject'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({
+      system: 'crm',
+      subjectRef: 'ref-user2',
+      error: ERROR_NAMES.permanent,
+      cause: 'Error',
+    });
+    expect(output).not.toMatch(/user2@example\.com|locked/);
+  });
+
+  test('no failure: the result has no failed list', async () => {
+    const result = await new ToyConnector().run(three());
+    expect(result).toEqual({ system: 'crm', subjects: [erased('ref-user1'), erased('ref-user2'), erased('ref-user3')] });
+    expect('failed' in result).toBe(false);
+  });
+
+  test.each([
+    ['one subject, transient', ['ref-user1'], awsError('ThrottlingException', 400), ConnectorTransientError],
+    ['one subject, permanent', ['ref-user1'], awsError('AccessDeniedException', 400), ConnectorPermanentError],
+    ['three subjects, transient', ['ref-user1', 'ref-user2', 'ref-user3'], awsError('ThrottlingException', 400), ConnectorTransientError],
+  ] as const)('every subject fails (%s): it throws the first one’s error, as before', async (_what, refs, error, expected) => {
+    // GIVEN every subject of the invocation fails
+    const connector = new ToyConnector(Object.fromEntries(refs.map((r) => [r, error])));
+    const data = invocation(refs.map((r) => subject({ subjectRef: r, subjectId: r.replace('ref-', '') })));
+    // WHEN it runs THEN it throws (Lambda reports the name; the state machine retries or catches it)
+    const thrown = await connector.run(data).catch((e: Error) => e);
+    expect(thrown).toBeInstanceOf(expected);
+    expect((thrown as Error).message).toBe(`custom connector of system "crm" failed: ${error.name} (HTTP 400)`);
+  });
+
+  test('when the first subject fails and the others too, the first one’s error is thrown', async () => {
+    // GIVEN subject 1 fails permanently, subjects 2 and 3 transiently
+    const connector = new ToyConnector({
+      'ref-user1': awsError('AccessDeniedException', 400),
+      'ref-user2': awsError('ThrottlingException', 400),
+      'ref-user3': awsError('ThrottlingException', 400),
+    });
+    // WHEN the batch runs THEN the first subject's (permanent) error is thrown, not a later (transient) one
+    const thrown = await connector.run(three()).catch((e: Error) => e);
+    expect(thrown).toBeInstanceOf(ConnectorPermanentError);
+    expect((thrown as Error).message).toBe('custom connector of system "crm" failed: AccessDeniedException (HTTP 400)');
+    expect(connector.attempted).toEqual(['ref-user1', 'ref-user2', 'ref-user3']);
+  });
+
+  test('a subject that fails validation: nothing is done to any subject', async () => {
+    // GIVEN subject 3 of the batch is invalid
+    const connector = new ToyConnector({}, 'ref-user3');
+    // WHEN the batch runs THEN it is refused as a whole, before any work
+    await expect(connector.run(three())).rejects.toThrow(ConnectorPermanentError);
+    await expect(connector.run(three())).rejects.toThrow(/subjects\[2\]\.locator: expected customerId/);
+    expect(connector.attempted).toEqual([]);
+    expect([...connector.rows]).toEqual(['user1', 'user2', 'user3']);
   });
 });

@@ -227,6 +227,64 @@ describe('classification of failures', () => {
     expect((error as Error).message).not.toContain('ada@example.com');
   });
 
+  test('a batch done in part: the subjects the SaaS answers in failed are validated and passed on, in the invocation’s order', async () => {
+    // GIVEN a SaaS that did user1 and user3 and could not do user10 (rate limited)
+    respond = status(
+      200,
+      JSON.stringify({
+        failed: [{ subjectRef: 'ref-user10', error: 'RateLimited', transient: true }],
+        subjects: [
+          { subjectRef: 'ref-user3', status: 'erased' },
+          { subjectRef: 'ref-user1', status: 'erased', counts: { records: 2 } },
+        ],
+      }),
+    );
+    // WHEN a batch of three is sent
+    const result = await connector().run(
+      billing([
+        subject(),
+        subject({ subjectRef: 'ref-user10', subjectId: 'user10' }),
+        subject({ subjectRef: 'ref-user3', subjectId: 'user3' }),
+      ]),
+    );
+    // THEN one call; the outcomes of user1 and user3, and user10 as failed
+    expect(received).toHaveLength(1);
+    expect(result).toEqual({
+      system: 'billing',
+      subjects: [
+        { subjectRef: 'ref-user1', status: 'erased', counts: { records: 2, fields: 0, objects: 0 } },
+        { subjectRef: 'ref-user3', status: 'erased', counts: { records: 0, fields: 0, objects: 0 } },
+      ],
+      failed: [{ subjectRef: 'ref-user10', error: 'RateLimited', transient: true }],
+    });
+  });
+
+  test.each([
+    [
+      'a message as the error',
+      '{"subjects":[],"failed":[{"subjectRef":"ref-user1","error":"ada@example.com unknown","transient":false}]}',
+      /failed\[0\]\.error: expected error: an error name/,
+    ],
+    [
+      'a subject in both lists',
+      '{"subjects":[{"subjectRef":"ref-user1","status":"erased"}],"failed":[{"subjectRef":"ref-user1","error":"E","transient":true}]}',
+      /answers twice for subject ref-user1/,
+    ],
+    [
+      'a failure for a subject not asked about',
+      '{"subjects":[{"subjectRef":"ref-user1","status":"erased"}],"failed":[{"subjectRef":"ada@example.com","error":"E","transient":true}]}',
+      /answers for a subject that was not asked about/,
+    ],
+  ])('a bad failed list (%s) is permanent', async (_what, text, message) => {
+    respond = status(200, text);
+    const error = await connector()
+      .run(billing())
+      .catch((e: Error) => e);
+    expect(error).toBeInstanceOf(ConnectorPermanentError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('ada@example.com');
+  });
+
   test('counts default to 0 and nothing-found is accepted', async () => {
     respond = status(200, '{"subjects":[{"subjectRef":"ref-user1","status":"nothing-found"}]}');
     expect((await connector().run(billing())).subjects[0]).toEqual({

@@ -30,6 +30,36 @@ test('invokes the function synchronously with the invocation, and returns its va
   expect(result).toEqual(answer);
 });
 
+test('a batch done in part: the subjects the function answers in failed are validated and passed on', async () => {
+  // GIVEN the user's function did user1 and could not do user10 (throttled)
+  const answer = {
+    system: 'legacy',
+    subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }],
+    failed: [{ subjectRef: 'ref-user10', error: 'ThrottlingException', transient: true }],
+  };
+  lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(answer) });
+  // WHEN the connector runs THEN the result carries both
+  expect(await connector().run(legacy())).toEqual(answer);
+});
+
+test.each([
+  ['a message as the error', { subjectRef: 'ref-user10', error: 'user10@example.com is locked', transient: false }, /failed\[0\]\.error/],
+  ['a subject in both lists', { subjectRef: 'ref-user1', error: 'Error', transient: false }, /answers twice for subject ref-user1/],
+])('a failed list that breaks the contract (%s) is permanent, without the value', async (_what, failure, message) => {
+  const answer = {
+    system: 'legacy',
+    subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }],
+    failed: [failure],
+  };
+  lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(answer) });
+  const error = await connector()
+    .run(legacy())
+    .catch((e: Error) => e);
+  expect(error).toBeInstanceOf(ConnectorPermanentError);
+  expect((error as Error).message).toMatch(message);
+  expect((error as Error).message).not.toContain('example.com');
+});
+
 test.each([
   ['ConnectorTransientError', ConnectorTransientError],
   ['Sandbox.Timedout', ConnectorTransientError],
