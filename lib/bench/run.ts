@@ -27,6 +27,7 @@ import { LEDGER, type ConnectorInvocation, type ConnectorResult, type SweepReadO
 import { mapLimit } from './concurrency';
 import { type Cost, costOf, loadPrices, type Prices, type Usage, ZERO_USAGE } from './cost-model';
 import { fillLedger } from './ledger-fill';
+import { type Timeline, timelineOf } from './timeline';
 
 export const BENCH_POLICY = path.join(__dirname, 'policy.yaml');
 const HOUR_MS = 3_600_000;
@@ -206,6 +207,8 @@ async function invokeConnector(local: LocalLethe, invocation: ConnectorInvocatio
   const result = (await local.invoke(connectorFunctionName(invocation.system), invocation)) as ConnectorResult;
   const bad = result.subjects.filter((s) => s.status !== 'erased');
   if (bad.length > 0) throw new Error(`${invocation.system}: ${bad.length} subjects not erased (${bad[0].status})`);
+  const failed = result.failed ?? [];
+  if (failed.length > 0) throw new Error(`${invocation.system}: ${failed.length} subjects failed (${failed[0].error})`);
   return result;
 }
 
@@ -238,7 +241,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     // ---- 2. Fan-out -------------------------------------------------------------------------------------
     log(`fan-out: ${FANOUT_SYSTEMS.length} systems, ${latencyMs} ms each, ${repeat} runs`);
     for (const system of FANOUT_SYSTEMS) local.receiver.setLatency(system, latencyMs);
-    const fanout: { endToEndMs: number; slowestConnectorMs: number }[] = [];
+    const fanout: { endToEndMs: number; slowestConnectorMs: number; timeline: Timeline }[] = [];
     for (let run = 0; run < repeat + 1; run++) {
       const id = `fanout-${run}`;
       const direct = `fanout-direct-${run}`;
@@ -257,12 +260,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       );
       const began = performance.now();
       const requestId = await requestErasure(local, id);
-      await executionsEnded(local, [requestId], 60_000);
+      const ended = await executionsEnded(local, [requestId], 60_000);
       const endToEndMs = performance.now() - began;
       const view = await local.waitForRequest(requestId);
       if (view.status !== 'completed') throw new Error(`the fan-out erasure ended ${view.status}`);
       // The first run warms the path (worker caches, connections); it is not counted.
-      if (run > 0) fanout.push({ endToEndMs, slowestConnectorMs: Math.max(...durations) });
+      // Where the time went: each state of the workflow, from the execution's history.
+      const timeline = timelineOf(ended.get(requestId)!.history);
+      if (run > 0) fanout.push({ endToEndMs, slowestConnectorMs: Math.max(...durations), timeline });
     }
     for (const system of FANOUT_SYSTEMS) local.receiver.setLatency(system, 0);
     const fanoutEndToEnd = median(fanout.map((f) => f.endToEndMs));
