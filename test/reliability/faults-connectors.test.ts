@@ -307,9 +307,11 @@ describe('connectors that time out, throttle or fail at random: every erasure re
       for (const system of SYSTEMS) {
         const item = ledger[system].find((h) => h.subjectRef === ref && h.system === system);
         expect({ id, system, status: item?.status }).toEqual({ id, system, status: 'done' });
-        // The policy's outcome, or (a known defect, docs/reliability.md) nothing-found where a batch call that
-        // failed part-way had already changed this subject's data: its outcome was lost with the call, and the
-        // next sweep found nothing left to do. Allowed only with that evidence in the proxy's log.
+        // The policy's outcome, or (a known limit, docs/reliability.md) nothing-found where a batch call that
+        // failed as a whole (its function timed out, its answer was lost) had already changed this subject's
+        // data: its outcome was lost with the call, and the next sweep found nothing left to do. (A call that
+        // fails for some subjects only answers for the others: ConnectorResult.failed.) Allowed only with that
+        // evidence in the proxy's log.
         const verdict = e.judge(system, id, item?.outcome);
         expect({ id, system, outcome: item?.outcome, acceptable: verdict !== 'wrong' }).toEqual({
           id,
