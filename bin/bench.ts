@@ -4,7 +4,7 @@
  *   npm run bench                      100 000 holdings (1 % due), a table of the figures; progress on stderr
  *   npm run bench -- --json            one JSON object on stdout (the keys of docs/benchmarks.md)
  *   npm run bench -- --large           1 000 000 holdings
- *   npm run bench -- --series 10000,100000,1000000 --plot docs/benchmarks.svg
+ *   npm run bench -- --series 10000,30000,100000 --plot docs/benchmarks.svg
  *                                      discovery alone at each ledger size, and the plot
  */
 import { writeFileSync } from 'node:fs';
