@@ -46,7 +46,9 @@ describe('personal values', () => {
 });
 
 describe('secrets', () => {
-  const key = randomBytes(32);
+  // Random, but its base64 holds '+' and '/' (from the first six bytes), so that base64url is a form of its own: a
+  // form equal to another is listed once (see the last test).
+  const key = Buffer.concat([Buffer.from('fbefbeffffff', 'hex'), randomBytes(26)]);
   const hex = key.toString('hex');
   const token = randomBytes(24).toString('base64url');
   const scanner = new LeakScanner([...secretNeedles(hex, 'kms key'), ...secretNeedles(token, 'token')]);
@@ -74,5 +76,10 @@ describe('secrets', () => {
     expect(secretBytes(hex)).toEqual(key);
     expect(secretBytes(key.toString('base64'))).toEqual(key);
     expect(secretBytes(token)).toEqual(Buffer.from(token, 'base64url'));
+  });
+
+  test('a form equal to another is listed once: without + or / in its base64, base64url is base64 unpadded', () => {
+    const plain = Buffer.alloc(32, 0xab).toString('hex'); // base64 'q6ur…': no + or /
+    expect(secretForms(plain).map((f) => f.form)).toEqual(['as stored', 'HEX', 'base64', 'base64 unpadded', 'latin1']);
   });
 });
