@@ -8,9 +8,9 @@
  * object may not be stored yet (its writer crashed, or is still writing) stores it again, byte for byte the
  * same: a crash never leaves a gap. The head advances only after the object is stored.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../dynamodb-errors';
 import { AuditChainError } from '../errors';
 import { AUDIT_CHAIN, type AuditRecord } from '../runtime/contract';
 import { type AuditEntry, auditObjectKey, chainRecord, GENESIS_HASH, padSeq, serialiseRecord } from './record';
@@ -137,7 +137,7 @@ export class AuditWriter {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -171,7 +171,7 @@ export class AuditWriter {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return;
+      if (isConditionFailure(error)) return;
       throw error;
     }
   }

@@ -22,9 +22,9 @@
  * Idempotent: a second run finds nothing to delete, no field left to remove, and anonymised values that the
  * strategies leave as they are (`random` excepted: it draws new text each time).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
+import { isConditionFailure } from '../dynamodb-errors';
 import type { DynamoDbConnectorConfig } from './config';
 import { createDynamoDbDocumentClient } from './clients';
 import {
@@ -90,7 +90,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
         );
         records++;
       } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     return { records };
@@ -145,7 +145,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
       await this.send('UpdateItem', () => this.client.send(new UpdateCommand({ TableName: this.config.tableName, Key: key, ...update })));
     } catch (error) {
       // The item was deleted between read and write: nothing of it is left to change.
-      if (isConditionalCheckFailed(error)) return 0;
+      if (isConditionFailure(error)) return 0;
       throw error;
     }
     return names.length + set.length;
@@ -200,7 +200,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     try {
       return await call();
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw error;
+      if (isConditionFailure(error)) throw error;
       throw toConnectorError(error, `dynamodb: ${operation} on table "${this.config.tableName}"`);
     }
   }
@@ -240,10 +240,4 @@ export function buildUpdate(
     ExpressionAttributeNames: names,
     ...(set.length > 0 ? { ExpressionAttributeValues: values } : {}),
   };
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
-  );
 }

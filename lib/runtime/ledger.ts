@@ -9,9 +9,9 @@
  * instead of calling the connector again (which would find nothing left and report a different outcome).
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
+import { isConditionFailure } from '../dynamodb-errors';
 import { RuntimeConfigError } from '../errors';
 import type { Policy } from '../policy/model';
 import type { Holding } from '../planner/plan';
@@ -87,9 +87,6 @@ export const shardName = (shard: number): string => String(shard).padStart(2, '0
 export function toHolding(record: HoldingRecord): Holding {
   return { purpose: record.purpose, system: record.system, collectedAt: Temporal.Instant.from(record.collectedAt) };
 }
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 
 const NAMES = {
   '#status': 'status',

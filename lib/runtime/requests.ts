@@ -3,9 +3,9 @@
  * the per-system plan and its progress live in the `systems` map, so every step of the workflow can be re-run
  * and picks up where the last run stopped.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
+import { isConditionFailure } from '../dynamodb-errors';
 import { ConflictError, RequestNotFoundError } from '../errors';
 import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, SYSTEM_STATUS, type SystemStatus } from './contract';
 import { utcIso } from './time';
@@ -84,9 +84,6 @@ export interface RequestItem {
 /** Every status but `pending` and `failed`: the system needs nothing more. */
 export const FINAL_SYSTEM_STATUSES: readonly SystemStatus[] = SYSTEM_STATUS.filter((s) => s !== 'pending' && s !== 'failed');
 export const isFinal = (status: SystemStatus): boolean => FINAL_SYSTEM_STATUSES.includes(status);
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 
 export class RequestStore {
   public constructor(
