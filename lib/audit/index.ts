@@ -1,5 +1,16 @@
 export { canonicalJson, hashOfRecord, sha256Hex } from './canonical';
-export { AUDIT_PREFIX, type AuditEntry, auditFileName, auditObjectKey, chainRecord, GENESIS_HASH, padSeq, serialiseRecord } from './record';
+export {
+  AUDIT_PREFIX,
+  type AuditEntry,
+  auditFileName,
+  auditObjectKey,
+  chainRecord,
+  GENESIS_HASH,
+  padSeq,
+  recordsOf,
+  serialiseRecord,
+  serialiseRecords,
+} from './record';
 export {
   type AuditSource,
   BREAK_KINDS,

@@ -1,6 +1,7 @@
 /**
- * Checks an audit chain and reports its first break. The records are read in the order of their names
- * (`000000000001.json`, ...); for each one: it must parse, its name must match its `seq`, `seq` must follow
+ * Checks an audit chain and reports its first break. The objects are read in the order of their names
+ * (`000000000001.json`, `000000000002-000000000026.json` for a segment, ...); each holds a record or a segment
+ * of records, and its name must say which. For each record: it must parse, `seq` must follow
  * the previous one (a missing number is a removed record), its `hash` must match its content (an edited
  * record), and its `prevHash` must be the previous record's hash (a record replaced with a re-hashed one).
  *
@@ -80,55 +81,68 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
     } catch (error) {
       return report({ kind: 'unreadable', name, message: `${name} is not JSON (${(error as Error).message})` });
     }
-    const shape = RecordShape.safeParse(data);
-    if (!shape.success) {
-      const issue = shape.error.issues[0];
-      return report({
-        kind: 'unreadable',
-        name,
-        message: `${name} is not an audit record: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      });
+    // An object holds a record, or a segment: an array of consecutive records (record.ts).
+    const segment = Array.isArray(data);
+    const items: unknown[] = segment ? (data as unknown[]) : [data];
+    if (items.length === 0) return report({ kind: 'unreadable', name, message: `${name} is an empty segment` });
+    for (const [i, item] of items.entries()) {
+      const shape = RecordShape.safeParse(item);
+      if (!shape.success) {
+        const issue = shape.error.issues[0];
+        const where = segment ? `[${i}].` : '';
+        return report({
+          kind: 'unreadable',
+          name,
+          message: `${name} is not an audit record: ${where}${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        });
+      }
     }
-    // Hash what was stored, every key included: an added key is an edit too.
-    const record = data as AuditRecord;
-    const expectedSeq = (last?.seq ?? 0) + 1;
+    const stored = items as AuditRecord[];
+    const first = stored[0].seq;
+    const lastOfObject = stored.at(-1)!.seq;
     const baseName = name.slice(name.lastIndexOf('/') + 1);
-    if (baseName !== auditFileName(record.seq)) {
+    const belongs = lastOfObject >= first ? auditFileName(first, lastOfObject) : undefined;
+    if (baseName !== belongs || (segment && stored.length === 1)) {
+      const what = segment ? `records ${first} to ${lastOfObject}` : `record ${first}`;
       return report({
         kind: 'misnamed',
         name,
-        seq: record.seq,
-        message: `${name} holds record ${record.seq}, which belongs in ${auditFileName(record.seq)}`,
+        seq: first,
+        message: `${name} holds ${what}, which belong${segment ? '' : 's'} in ${belongs ?? 'no object (they are not in order)'}`,
       });
     }
-    if (record.seq > expectedSeq) {
-      const missing =
-        record.seq - expectedSeq === 1 ? `record ${expectedSeq} is missing` : `records ${expectedSeq} to ${record.seq - 1} are missing`;
-      return report({ kind: 'gap', name, seq: record.seq, message: `gap before ${name}: ${missing} (removed)` });
+    for (const record of stored) {
+      // Hash what was stored, every key included: an added key is an edit too.
+      const expectedSeq = (last?.seq ?? 0) + 1;
+      if (record.seq > expectedSeq) {
+        const missing =
+          record.seq - expectedSeq === 1 ? `record ${expectedSeq} is missing` : `records ${expectedSeq} to ${record.seq - 1} are missing`;
+        return report({ kind: 'gap', name, seq: record.seq, message: `gap before record ${record.seq} (${name}): ${missing} (removed)` });
+      }
+      if (record.seq < expectedSeq) {
+        return report({ kind: 'out-of-order', name, seq: record.seq, message: `${name} has seq ${record.seq}, expected ${expectedSeq}` });
+      }
+      const actual = hashOfRecord(record);
+      if (actual !== record.hash) {
+        return report({
+          kind: 'edited',
+          name,
+          seq: record.seq,
+          message: `record ${record.seq} (${name}) was edited: its content hashes to ${actual}, not to its recorded hash ${record.hash}`,
+        });
+      }
+      const prev = last?.hash ?? GENESIS_HASH;
+      if (record.prevHash !== prev) {
+        return report({
+          kind: 'broken-link',
+          name,
+          seq: record.seq,
+          message: `record ${record.seq} (${name}) does not follow record ${record.seq - 1}: prevHash ${record.prevHash}, but record ${record.seq - 1} hashes to ${prev} (one of them was replaced)`,
+        });
+      }
+      last = { seq: record.seq, hash: record.hash };
+      records++;
     }
-    if (record.seq < expectedSeq) {
-      return report({ kind: 'out-of-order', name, seq: record.seq, message: `${name} has seq ${record.seq}, expected ${expectedSeq}` });
-    }
-    const actual = hashOfRecord(record);
-    if (actual !== record.hash) {
-      return report({
-        kind: 'edited',
-        name,
-        seq: record.seq,
-        message: `record ${record.seq} (${name}) was edited: its content hashes to ${actual}, not to its recorded hash ${record.hash}`,
-      });
-    }
-    const prev = last?.hash ?? GENESIS_HASH;
-    if (record.prevHash !== prev) {
-      return report({
-        kind: 'broken-link',
-        name,
-        seq: record.seq,
-        message: `record ${record.seq} (${name}) does not follow record ${record.seq - 1}: prevHash ${record.prevHash}, but record ${record.seq - 1} hashes to ${prev} (one of them was replaced)`,
-      });
-    }
-    last = { seq: record.seq, hash: record.hash };
-    records++;
   }
 
   const head = options.expectedHead;

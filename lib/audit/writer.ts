@@ -1,19 +1,27 @@
 /**
- * Writes audit records as a hash chain: one S3 object per record (`audit/<seq>.json`), sequence numbers claimed
+ * Writes audit records as a hash chain: one S3 object per write (`audit/<seq>.json` for a record alone,
+ * `audit/<first>-<last>.json` for a segment of records written together, record.ts), sequence numbers claimed
  * in the audit-chain table so that concurrent writers never share or skip a number.
  *
- * Claiming record N: read the head (the last record known stored), walk forward over claims past it, then put
- * the claim item `N` with `attribute_not_exists(id)`. Exactly one writer wins each number; a loser walks on
- * and tries the next. The claim item carries the record itself, so a writer that walks past a claim whose
- * object may not be stored yet (its writer crashed, or is still writing) stores it again, byte for byte the
- * same: a crash never leaves a gap. The head advances only after the object is stored.
+ * Claiming records N to M: read the head (the last record known stored), walk forward over claims past it, then
+ * put the claim item `N` with `attribute_not_exists(id)`; the item says where it ends (`seq` = M, `hash` = M's
+ * hash), so a walker goes from N straight to M + 1. Exactly one writer wins each number; a loser walks on and
+ * tries after the claims it finds. The claim item carries the object's bytes (a segment's gzipped), so a writer
+ * that walks past a claim whose object may not be stored yet (its writer crashed, or is still writing) stores
+ * it again, byte for byte the same: a crash never leaves a gap. The head advances only after the object is
+ * stored.
+ *
+ * Why segments: a sweep batch writes one record per subject and system. One object and one claim for the batch
+ * cost one S3 PUT and one conditional put instead of one each per record, and 25 writers racing for single
+ * numbers made most claims lose and walk (docs/benchmarks.md).
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../dynamodb-errors';
 import { AuditChainError } from '../errors';
 import { AUDIT_CHAIN, type AuditRecord } from '../runtime/contract';
-import { type AuditEntry, auditObjectKey, chainRecord, GENESIS_HASH, padSeq, serialiseRecord } from './record';
+import { type AuditEntry, auditObjectKey, chainRecord, GENESIS_HASH, padSeq, serialiseRecords } from './record';
 
 export const OBJECT_LOCK_MODES = ['COMPLIANCE', 'GOVERNANCE'] as const;
 export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
@@ -34,6 +42,11 @@ export interface AuditWriterProps {
    */
   readonly maxAttempts?: number;
   /**
+   * The most records in one segment (`writeMany`): more are written as several segments, one after another.
+   * @default 100
+   */
+  readonly maxSegment?: number;
+  /**
    * The clock, for the Object Lock retain-until date.
    * @default () => new Date()
    */
@@ -46,17 +59,30 @@ interface ChainPosition {
 }
 
 interface ClaimItem {
+  /** The first number claimed, padded. */
   readonly id: string;
+  /** The last number claimed (the first, for a record alone). */
   readonly seq: number;
+  /** The hash of the last record claimed. */
   readonly hash: string;
-  /** The serialised record, as stored in S3. */
-  readonly record: string;
+  /** A record alone: the object's text, as stored in S3. */
+  readonly record?: string;
+  /** A segment: the object's text, gzipped. */
+  readonly segment?: Uint8Array;
+}
+
+/** The first number, the last, and the object's text of a claim. */
+function claimed(item: ClaimItem): { first: number; last: number; text: string } {
+  const text = item.segment ? gunzipSync(item.segment).toString('utf8') : item.record;
+  if (text === undefined) throw new AuditChainError(`audit claim ${item.id} holds no record`);
+  return { first: Number(item.id), last: Number(item.seq), text };
 }
 
 const DAY_MS = 24 * 3600 * 1000;
 
 export class AuditWriter {
   private readonly maxAttempts: number;
+  private readonly maxSegment: number;
   private readonly clock: () => Date;
 
   public constructor(
@@ -65,9 +91,13 @@ export class AuditWriter {
     private readonly props: AuditWriterProps,
   ) {
     this.maxAttempts = props.maxAttempts ?? 25;
+    this.maxSegment = props.maxSegment ?? 100;
     this.clock = props.clock ?? (() => new Date());
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
       throw new AuditChainError(`maxAttempts must be a whole number >= 1, got ${props.maxAttempts}`);
+    }
+    if (!Number.isInteger(this.maxSegment) || this.maxSegment < 1) {
+      throw new AuditChainError(`maxSegment must be a whole number >= 1, got ${props.maxSegment}`);
     }
     const lock = props.objectLock;
     if (lock && (!OBJECT_LOCK_MODES.includes(lock.mode) || !Number.isInteger(lock.retainDays) || lock.retainDays < 1)) {
@@ -79,14 +109,30 @@ export class AuditWriter {
 
   /** Appends one record to the chain and returns it as stored. */
   public async write(entry: AuditEntry): Promise<AuditRecord> {
+    const [record] = await this.writeMany([entry]);
+    return record;
+  }
+
+  /**
+   * Appends records to the chain, consecutive and in this order, as one object (a segment) per `maxSegment` of
+   * them, and returns them as stored. Nothing to write is no write.
+   */
+  public async writeMany(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    const written: AuditRecord[] = [];
+    for (let i = 0; i < entries.length; i += this.maxSegment) written.push(...(await this.append(entries.slice(i, i + this.maxSegment))));
+    return written;
+  }
+
+  private async append(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     let last = await this.lastClaimed();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const record = chainRecord(entry, last.seq + 1, last.hash);
-      const text = serialiseRecord(record);
-      if (await this.claim(record, text)) {
-        await this.store(record.seq, text);
-        await this.advanceHead(record);
-        return record;
+      const records: AuditRecord[] = [];
+      for (const entry of entries) records.push(chainRecord(entry, (records.at(-1)?.seq ?? last.seq) + 1, records.at(-1)?.hash ?? last.hash));
+      const text = serialiseRecords(records);
+      if (await this.claim(records, text)) {
+        await this.store(records[0].seq, records.at(-1)!.seq, text);
+        await this.advanceHead(records.at(-1)!);
+        return records;
       }
       // Lost the race for this number to a live writer, which stores its record itself: chain on after the
       // claims made meanwhile, rather than walking again from the head (with many writers at once, that walk
@@ -103,8 +149,9 @@ export class AuditWriter {
     for (;;) {
       const next = await this.get(padSeq(position.seq + 1));
       if (!next) return position;
-      await this.store(next.seq, next.record);
-      position = { seq: next.seq, hash: next.hash };
+      const { first, last, text } = claimed(next);
+      await this.store(first, last, text);
+      position = { seq: last, hash: next.hash };
     }
   }
 
@@ -125,12 +172,18 @@ export class AuditWriter {
     return Item as ClaimItem | undefined;
   }
 
-  private async claim(record: AuditRecord, text: string): Promise<boolean> {
+  private async claim(records: readonly AuditRecord[], text: string): Promise<boolean> {
+    const last = records.at(-1)!;
     try {
       await this.ddb.send(
         new PutCommand({
           TableName: this.props.chainTable,
-          Item: { [AUDIT_CHAIN.partitionKey]: padSeq(record.seq), seq: record.seq, hash: record.hash, record: text },
+          Item: {
+            [AUDIT_CHAIN.partitionKey]: padSeq(records[0].seq),
+            seq: last.seq,
+            hash: last.hash,
+            ...(records.length === 1 ? { record: text } : { segment: gzipSync(text) }),
+          },
           ConditionExpression: 'attribute_not_exists(#id)',
           ExpressionAttributeNames: { '#id': AUDIT_CHAIN.partitionKey },
         }),
@@ -142,12 +195,12 @@ export class AuditWriter {
     }
   }
 
-  private async store(seq: number, text: string): Promise<void> {
+  private async store(first: number, last: number, text: string): Promise<void> {
     const lock = this.props.objectLock;
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.props.bucket,
-        Key: auditObjectKey(seq),
+        Key: auditObjectKey(first, last),
         Body: text,
         ContentType: 'application/json',
         ...(lock

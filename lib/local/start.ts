@@ -26,7 +26,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { s3Source, verifyChain, type VerifyReport } from '../audit';
+import { recordsOf, s3Source, verifyChain, type VerifyReport } from '../audit';
 import { LocalModeError } from '../errors';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
@@ -657,7 +657,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         // At most 16 reads at a time: thousands at once make s3rver reset connections (ECONNRESET).
         const records: AuditRecord[] = [];
         for (let i = 0; i < keys.length; i += 16) {
-          records.push(...(await Promise.all(keys.slice(i, i + 16).map(async (key) => JSON.parse(await source.read(key)) as AuditRecord))));
+          const objects = await Promise.all(keys.slice(i, i + 16).map(async (key) => recordsOf(await source.read(key))));
+          records.push(...objects.flat());
         }
         return records;
       },

@@ -14,14 +14,15 @@
  * error name) and counted in `holdingsFailed`, and their holdings stay due, so only they are sent again by the
  * next sweep. A connector call that fails as a whole (it throws) leaves every subject of the call due.
  *
- * Each subject's outcome in a system is recorded on its holdings (`applied`, ledger.ts) before the audit record is
- * written and the holdings are finished. A run that stops between those steps (killed, timed out, a store
+ * Each subject's outcome in a system is recorded on its holdings (`applied`, ledger.ts) before the audit records
+ * are written (one segment for the batch, lib/audit/writer.ts) and the holdings are finished. A run that stops between those steps (killed, timed out, a store
  * unreachable) leaves the holdings due with their outcome; the next run then writes the audit record (again, with
  * the same outcome, if it was written already) and finishes them, without calling the connector a second time,
  * which would find nothing left and report another outcome.
  */
 import { createHash } from 'node:crypto';
 import type { Temporal } from '@js-temporal/polyfill';
+import type { AuditEntry } from '../audit';
 import { ConnectorPermanentError } from '../connectors/errors';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
@@ -118,6 +119,7 @@ export async function applyExpiry(
 
   let done = 0;
   const finishedBy = origin.kind === 'sweep' ? `sweep:${origin.sweepId}` : `ttl:${origin.id}`;
+  const settled: { readonly work: Work; readonly outcome: Outcome; readonly entry: AuditEntry }[] = [];
   for (const [system, systemWorks] of bySystem) {
     const outcomes = await runSystem(rt, system, systemWorks, origin);
     for (const work of systemWorks) {
@@ -134,7 +136,7 @@ export async function applyExpiry(
         const applied: AppliedAction = { outcome: outcome.status, counts: outcome.counts, by: finishedBy, atMs: now.epochMilliseconds };
         for (const g of work.going) if (!g.removed) await rt.ledger.recordApplied(g.holding, applied);
       }
-      await rt.audit.write({
+      const entry: AuditEntry = {
         at: formatInstant(now, policy.timezone),
         kind: origin.kind === 'sweep' ? 'sweep' : 'ttl',
         ...(origin.kind === 'sweep' ? { sweepId: origin.sweepId } : {}),
@@ -145,14 +147,22 @@ export async function applyExpiry(
         counts: outcome.counts,
         subject: await rt.refs.auditSubject(outcome.subjectId),
         policyHash: rt.policyHash,
-      });
-      for (const g of work.going) {
-        if (g.removed) {
-          await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
-          removed[removedKey(g.holding)] = 'done';
-          done++;
-        } else if (await rt.ledger.finish(g.holding, outcome.status, finishedBy, now)) done++;
-      }
+      };
+      settled.push({ work, outcome, entry });
+    }
+  }
+
+  // One audit segment for the whole batch (one S3 object, one chain claim), written after every outcome is
+  // recorded on its holdings and before any holding is finished: a run that stops before it leaves them due
+  // with their outcome, and the next run writes the records and finishes them.
+  await rt.audit.writeMany(settled.map((s) => s.entry));
+  for (const { work, outcome } of settled) {
+    for (const g of work.going) {
+      if (g.removed) {
+        await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
+        removed[removedKey(g.holding)] = 'done';
+        done++;
+      } else if (await rt.ledger.finish(g.holding, outcome.status, finishedBy, now)) done++;
     }
   }
   return { subjects: subjects.length, holdingsDone: done, holdingsFailed: failed, rescheduled, removed };

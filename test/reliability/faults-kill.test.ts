@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { s3Source, verifyChain } from '../../lib/audit';
+import { recordsOf, s3Source, verifyChain } from '../../lib/audit';
 import { localNames, startLocal } from '../../lib/local';
 import { loadPolicyFile } from '../../lib/policy/load';
 import { AUDIT_CHAIN, type AuditRecord } from '../../lib/runtime/contract';
@@ -257,7 +257,7 @@ async function dueHoldings(local: ChildLocal): Promise<string[]> {
 async function auditRecords(local: ChildLocal): Promise<AuditRecord[]> {
   const source = s3Source(local.clients.s3, names.auditBucket);
   const keys = (await source.names()).sort();
-  return Promise.all(keys.map(async (key) => JSON.parse(await source.read(key)) as AuditRecord));
+  return (await Promise.all(keys.map(async (key) => recordsOf(await source.read(key))))).flat();
 }
 
 async function chainHead(ddb: DynamoDBClient): Promise<{ seq: number; hash?: string } | undefined> {

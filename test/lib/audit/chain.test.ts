@@ -10,14 +10,18 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  auditFileName,
   auditObjectKey,
   AuditWriter,
   chainRecord,
   directorySource,
   GENESIS_HASH,
   hashOfRecord,
+  padSeq,
+  recordsOf,
   s3Source,
   serialiseRecord,
+  serialiseRecords,
   verifyChain,
   type AuditEntry,
   type AuditSource,
@@ -147,6 +151,88 @@ describe('verifyChain', () => {
   });
 });
 
+describe('verifyChain over segments', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Records 1..5, with 2..4 written together: `1.json`, `2-4.json`, `5.json`. */
+  function segmentedDir(): string {
+    const d = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+    const records = [];
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= 5; seq++) {
+      records.push(chainRecord(entry(seq), seq, prev));
+      prev = records.at(-1)!.hash;
+    }
+    writeFileSync(join(d, auditFileName(1)), serialiseRecords(records.slice(0, 1)));
+    writeFileSync(join(d, auditFileName(2, 4)), serialiseRecords(records.slice(1, 4)));
+    writeFileSync(join(d, auditFileName(5)), serialiseRecords(records.slice(4)));
+    return d;
+  }
+  const segment = (d: string) => join(d, auditFileName(2, 4));
+  const editSegment = (d: string, change: (records: Record<string, unknown>[]) => unknown[]) =>
+    writeFileSync(segment(d), JSON.stringify(change(JSON.parse(readFileSync(segment(d), 'utf8')))));
+
+  it('accepts an intact chain of records and segments', async () => {
+    dir = segmentedDir();
+    const report = await verifyChain(directorySource(dir), { expectedHead: { seq: 5 } });
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(5);
+  });
+
+  const cases: { name: string; tamper: (dir: string) => void; kind: string; seq: number; records: number }[] = [
+    { name: 'a removed segment', tamper: (d) => unlinkSync(segment(d)), kind: 'gap', seq: 5, records: 1 },
+    {
+      name: 'a record removed from inside a segment',
+      tamper: (d) => editSegment(d, (rs) => [rs[0], rs[2]]),
+      kind: 'gap',
+      seq: 4,
+      records: 2,
+    },
+    {
+      name: 'an edited record inside a segment',
+      tamper: (d) =>
+        editSegment(d, (rs) => {
+          rs[1].outcome = 'nothing-found';
+          return rs;
+        }),
+      kind: 'edited',
+      seq: 3,
+      records: 2,
+    },
+    {
+      name: 'a segment cut to its first record under its old name',
+      tamper: (d) => editSegment(d, (rs) => [rs[0]]),
+      kind: 'misnamed',
+      seq: 2,
+      records: 1,
+    },
+    {
+      name: 'a segment renamed',
+      tamper: (d) => {
+        writeFileSync(join(d, auditFileName(2, 3)), readFileSync(segment(d)));
+        unlinkSync(segment(d));
+      },
+      kind: 'misnamed',
+      seq: 2,
+      records: 1,
+    },
+    { name: 'an empty segment', tamper: (d) => editSegment(d, () => []), kind: 'unreadable', seq: 0, records: 1 },
+  ];
+
+  it.each(cases)('reports $name', async ({ tamper, kind, seq, records }) => {
+    // GIVEN an intact chain of 5 records, 2 to 4 in one segment
+    dir = segmentedDir();
+    // WHEN it is tampered with
+    tamper(dir);
+    const report = await verifyChain(directorySource(dir));
+    // THEN the first break is reported, with the records before it intact
+    expect(report.break?.kind).toBe(kind);
+    if (seq) expect(report.break?.seq).toBe(seq);
+    expect(report.records).toBe(records);
+  });
+});
+
 describe('AuditWriter', () => {
   const TABLE = 'audit-chain';
   const BUCKET = 'audit-bucket';
@@ -203,6 +289,72 @@ describe('AuditWriter', () => {
     const report = await verifyChain(bucketSource());
     expect(report.break).toBeUndefined();
     expect(report.records).toBe(3);
+  });
+
+  it('writes records written together as one segment object, chained like records written alone', async () => {
+    // GIVEN a record alone, then a batch of 3, then one more
+    await writer.write(entry(1));
+    const batch = await writer.writeMany([entry(2), entry(3), entry(4)]);
+    await writer.write(entry(5));
+    // THEN the batch is records 2..4 in one object named for them, holding them as records written alone would be
+    expect(batch.map((r) => r.seq)).toEqual([2, 3, 4]);
+    expect([...s3.bodies(BUCKET).keys()]).toEqual([auditObjectKey(1), auditObjectKey(2, 4), auditObjectKey(5)]);
+    expect(auditObjectKey(2, 4)).toBe('audit/000000000002-000000000004.json');
+    const stored = recordsOf(s3.bodies(BUCKET).get(auditObjectKey(2, 4))!);
+    expect(stored).toEqual(batch);
+    expect(batch[1].prevHash).toBe(batch[0].hash);
+    // AND one claim item for the batch, and the chain verifies against the head
+    expect(ddb.item(TABLE, { id: padSeq(3) })).toBeUndefined();
+    expect(ddb.item(TABLE, { id: 'head' })).toMatchObject({ seq: 5 });
+    const report = await verifyChain(bucketSource(), { expectedHead: { seq: 5 } });
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(5);
+    // AND nothing to write is no write
+    expect(await writer.writeMany([])).toEqual([]);
+    expect(s3.bodies(BUCKET).size).toBe(3);
+  });
+
+  it('cuts a batch larger than maxSegment into several segments', async () => {
+    const small = new AuditWriter(documents(), new S3Client({ region: 'eu-north-1' }), { chainTable: TABLE, bucket: BUCKET, maxSegment: 2 });
+    const records = await small.writeMany([1, 2, 3, 4, 5].map(entry));
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect([...s3.bodies(BUCKET).keys()]).toEqual([auditObjectKey(1, 2), auditObjectKey(3, 4), auditObjectKey(5)]);
+    expect(() => new AuditWriter(documents(), new S3Client({}), { chainTable: TABLE, bucket: BUCKET, maxSegment: 0 })).toThrow(
+      'maxSegment must be a whole number >= 1, got 0',
+    );
+  });
+
+  it('gives concurrent batch and single writers distinct, consecutive numbers', async () => {
+    // GIVEN 6 writers of batches of 4 and 6 writers of single records, all at once
+    const writes = Array.from({ length: 12 }, (_, i) =>
+      i % 2 ? writer.writeMany([0, 1, 2, 3].map((k) => entry(100 + i * 4 + k))) : writer.write(entry(i)).then((r) => [r]),
+    );
+    const records = (await Promise.all(writes)).flat();
+    // THEN numbers 1..30, each once; each batch consecutive; the chain verifies
+    expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const batch of await Promise.all(writes)) expect(batch.map((r) => r.seq - batch[0].seq)).toEqual(batch.map((_, k) => k));
+    const report = await verifyChain(bucketSource(), { expectedHead: { seq: 30 } });
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(30);
+  });
+
+  it('leaves no gap when a writer dies between claiming a segment and storing it', async () => {
+    // GIVEN a writer that claims records 2..4 and then fails to store them
+    await writer.write(entry(1));
+    s3.beforePut = () => {
+      throw new Error('network down');
+    };
+    await expect(writer.writeMany([entry(2), entry(3), entry(4)])).rejects.toThrow('network down');
+    s3.beforePut = undefined;
+    expect(s3.bodies(BUCKET).has(auditObjectKey(2, 4))).toBe(false);
+    // WHEN the next writer writes
+    const next = await writer.write(entry(5));
+    // THEN it stored the orphaned segment, byte for byte as claimed, and chained after it
+    expect(next.seq).toBe(5);
+    expect(recordsOf(s3.bodies(BUCKET).get(auditObjectKey(2, 4))!).map((r) => r.seq)).toEqual([2, 3, 4]);
+    const report = await verifyChain(bucketSource());
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(5);
   });
 
   it('writes with Object Lock retention when configured', async () => {

@@ -8,6 +8,7 @@ import { defineConnector } from '../../../lib/connectors/sdk';
 import { parseResult } from '../../../lib/connectors/invocation';
 import type { ConnectorInvocation, ConnectorResult } from '../../../lib/runtime/contract';
 import { applyExpiry } from '../../../lib/runtime/expiry';
+import { recordsOf } from '../../../lib/audit';
 import { dueShardOf } from '../../../lib/runtime/ledger';
 import { apiClient } from '../../lambdas/helpers';
 import { answerAll, type ConnectorBehaviour } from './support/aws';
@@ -72,7 +73,7 @@ function throttledOnce(): { behaviour: ConnectorBehaviour; rows: Set<string> } {
 }
 
 const auditRecords = () =>
-  [...world.s3.bodies(AUDIT_BUCKET, 'audit/').values()].map((b) => JSON.parse(b) as { subject: string; outcome: string; system: string });
+  [...world.s3.bodies(AUDIT_BUCKET, 'audit/').values()].flatMap((b) => recordsOf(b));
 
 describe('a batch the connector does in part', () => {
   test.each([
@@ -106,6 +107,8 @@ describe('a batch the connector does in part', () => {
       [await subjectOf('user1'), status],
       [await subjectOf('user3'), status],
     ]);
+    // AND the batch's records are one audit object (a segment), not one each
+    expect([...world.s3.bodies(AUDIT_BUCKET, 'audit/').keys()]).toEqual(['audit/000000000001-000000000002.json']);
     // AND the failure is logged by subjectRef and error name, never a subject id or the error's message
     expect(output).toContain('connector failed for a subject: its holdings stay due');
     expect(output).toContain(ref2);
