@@ -150,6 +150,14 @@ export class AuditChainError extends LetheError {
   }
 }
 
+/** A sealed value does not open: another item's (its encryption context differs), altered, or not a sealed value. */
+export class SealedValueError extends LetheError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SealedValueError';
+  }
+}
+
 /** A request body is larger than the API accepts (413). */
 export class BodyTooLargeError extends LetheError {
   public readonly limit: number;

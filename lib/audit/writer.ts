@@ -127,7 +127,8 @@ export class AuditWriter {
     let last = await this.lastClaimed();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const records: AuditRecord[] = [];
-      for (const entry of entries) records.push(chainRecord(entry, (records.at(-1)?.seq ?? last.seq) + 1, records.at(-1)?.hash ?? last.hash));
+      for (const entry of entries)
+        records.push(chainRecord(entry, (records.at(-1)?.seq ?? last.seq) + 1, records.at(-1)?.hash ?? last.hash));
       const text = serialiseRecords(records);
       if (await this.claim(records, text)) {
         await this.store(records[0].seq, records.at(-1)!.seq, text);

@@ -6,12 +6,12 @@
  * - Lambda Invoke (REST JSON: POST /2015-03-31/functions/{name}/invocations): runs the local function; a
  *   thrown error is answered as Lambda answers it (200, `X-Amz-Function-Error: Unhandled`, body
  *   `{errorType, errorMessage, trace}`).
- * - KMS Encrypt, Decrypt, DescribeKey (JSON 1.1): the local key (keys.ts).
+ * - KMS Encrypt, GenerateDataKey, Decrypt, DescribeKey (JSON 1.1): the local key (keys.ts).
  * - Secrets Manager GetSecretValue (JSON 1.1): the local secrets, by name or ARN.
  * - Step Functions StartExecution, DescribeExecution, RedriveExecution (JSON 1.0): step-functions.ts.
  * Anything else is `UnknownOperationException`, so a call Lethe starts making is noticed, not faked.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { listenOnLoopback } from './loopback';
 import type { InvokeResult } from './functions';
@@ -151,6 +151,19 @@ async function jsonOperation(options: AwsEndpointOptions, target: string, input:
         CiphertextBlob: kms.encrypt(plaintext, context(input.EncryptionContext)).toString('base64'),
         KeyId: kms.arn,
         EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      };
+    }
+    case 'TrentService.GenerateDataKey': {
+      if (!kms.matches(input.KeyId as string)) throw new ServiceError('NotFoundException', `Key '${String(input.KeyId)}' does not exist`);
+      const bytes = input.KeySpec === 'AES_256' ? 32 : input.KeySpec === 'AES_128' ? 16 : Number(input.NumberOfBytes);
+      if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) {
+        throw new ServiceError('ValidationException', 'Give KeySpec (AES_256 or AES_128) or NumberOfBytes (1 to 1024)');
+      }
+      const plaintext = randomBytes(bytes);
+      return {
+        Plaintext: plaintext.toString('base64'),
+        CiphertextBlob: kms.encrypt(plaintext, context(input.EncryptionContext)).toString('base64'),
+        KeyId: kms.arn,
       };
     }
     case 'TrentService.Decrypt': {

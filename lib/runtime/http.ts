@@ -13,6 +13,7 @@ import {
   LetheError,
   RequestNotFoundError,
   RuntimeConfigError,
+  SealedValueError,
 } from '../errors';
 import { errorName } from './observability';
 
@@ -53,6 +54,8 @@ export function problemOf(error: unknown): HttpProblem {
   if (error instanceof RuntimeConfigError || error instanceof DocumentError) {
     return { statusCode: 500, code: 'internal', message: 'Lethe is misconfigured; the operator has been told in the log' };
   }
+  // A sealed value that does not open is Lethe's own failure (an item altered or copied), never the caller's.
+  if (error instanceof SealedValueError) return { statusCode: 500, code: 'internal', message: 'internal error; it has been logged' };
   if (error instanceof LetheError) return { statusCode: 400, code: 'invalid-input', message: error.message };
   const e = (error ?? {}) as HttpErrorLike;
   if (e.name === 'IdempotencyAlreadyInProgressError') {

@@ -1,15 +1,34 @@
 /**
- * Sealing: the subject's id, locators and identifiers are stored only encrypted with the deployment's KMS key.
- * Each ciphertext is bound by its encryption context to the item it belongs to (table, purpose, system,
- * subjectRef or requestId): a sealed value copied onto another subject's item does not decrypt.
+ * Sealing: the subject's id, locators and identifiers are stored only encrypted under the deployment's KMS key.
+ * Each sealed value is bound to the item it belongs to (table, purpose, system, subjectRef or requestId): a
+ * sealed value copied onto another subject's item does not open.
+ *
+ * Envelope encryption, as KMS recommends for many small values: a data key from KMS `GenerateDataKey` encrypts
+ * each value with AES-256-GCM, the item's context (its pairs sorted by key) as associated data; the data key,
+ * encrypted by KMS, travels in the sealed value. A Sealer keeps its data key for `dataKeyMaxAgeMs` and
+ * `dataKeyMaxUses`, and remembers the data keys it has decrypted for as long, so a sweep batch that opens
+ * 25 holdings sealed within the same minutes asks KMS once, not 25 times (docs/benchmarks.md). KMS still decides
+ * who may open what: every data key is encrypted under the deployment's key with the context
+ * `{"lethe:use": "sealing"}`, and a role without `kms:Decrypt` on it opens nothing.
+ *
+ * Format: `l2.<encrypted data key, base64>.<iv | tag | ciphertext, base64>`. A value sealed before envelopes (the
+ * base64 of a KMS ciphertext, which has no dot) is still opened with KMS `Decrypt`.
  */
-import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { InputError } from '../errors';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { InputError, SealedValueError } from '../errors';
 
 export type SealContext = Readonly<Record<string, string>>;
 
-/** KMS Encrypt takes at most 4096 bytes of plaintext. */
+/** The most JSON one sealed value holds. */
 export const MAX_SEALED_BYTES = 4096;
+
+/** The KMS encryption context of every sealing data key. */
+export const DATA_KEY_CONTEXT = { 'lethe:use': 'sealing' } as const;
+
+const PREFIX = 'l2';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** A ledger item's sealed `{subjectId, locator}`. */
 export function holdingContext(purpose: string, system: string, subjectRef: string): SealContext {
@@ -21,29 +40,156 @@ export function requestContext(requestId: string, part: 'subject' | 'details'): 
   return { 'lethe:table': 'requests', 'lethe:request': requestId, 'lethe:part': part };
 }
 
+/** The context as associated data: its pairs sorted by key, so the order they were given in does not matter. */
+function associatedData(context: SealContext): Buffer {
+  return Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), 'utf8');
+}
+
+export interface SealerOptions {
+  /** How long a data key is used to seal, and a decrypted one kept to open. @default 300000 (5 minutes) */
+  readonly dataKeyMaxAgeMs?: number;
+  /** How many values one data key seals before a new one is asked for. @default 10000 */
+  readonly dataKeyMaxUses?: number;
+  /** How many decrypted data keys are kept (the oldest goes first). @default 64 */
+  readonly openKeysKept?: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+interface DataKey {
+  readonly plaintext: Buffer;
+  /** The data key encrypted by KMS, base64. */
+  readonly encrypted: string;
+  readonly at: number;
+  uses: number;
+}
+
 export class Sealer {
+  private readonly maxAgeMs: number;
+  private readonly maxUses: number;
+  private readonly kept: number;
+  private readonly clock: () => number;
+  private sealing?: Promise<DataKey>;
+  /** Decrypted data keys by their encrypted form, oldest first. */
+  private readonly opened = new Map<string, Promise<DataKey>>();
+
   public constructor(
     private readonly kms: KMSClient,
     private readonly keyId: string,
-  ) {}
+    options: SealerOptions = {},
+  ) {
+    this.maxAgeMs = options.dataKeyMaxAgeMs ?? 300_000;
+    this.maxUses = options.dataKeyMaxUses ?? 10_000;
+    this.kept = options.openKeysKept ?? 64;
+    this.clock = options.clock ?? Date.now;
+    for (const [name, value] of [
+      ['dataKeyMaxAgeMs', this.maxAgeMs],
+      ['dataKeyMaxUses', this.maxUses],
+      ['openKeysKept', this.kept],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new InputError(`${name} must be a whole number >= 1, got ${value}`);
+    }
+  }
 
   /**
-   * Encrypts `value` as JSON; base64 of the ciphertext. Too large a value is an `InputError` at `path` (the
-   * caller's field), never a partial write.
+   * Encrypts `value` as JSON. Too large a value is an `InputError` at `path` (the caller's field), never a
+   * partial write.
    */
   public async seal(value: unknown, context: SealContext, path = 'body'): Promise<string> {
     const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
     if (plaintext.length > MAX_SEALED_BYTES) {
       throw new InputError(`too large: at most ${MAX_SEALED_BYTES} bytes of JSON in all, got ${plaintext.length}`, { path });
     }
-    const { CiphertextBlob } = await this.kms.send(
-      new EncryptCommand({ KeyId: this.keyId, Plaintext: plaintext, EncryptionContext: { ...context } }),
-    );
-    if (!CiphertextBlob) throw new Error('KMS Encrypt returned no ciphertext');
-    return Buffer.from(CiphertextBlob).toString('base64');
+    const key = await this.sealingKey();
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key.plaintext, iv);
+    cipher.setAAD(associatedData(context));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return `${PREFIX}.${key.encrypted}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
   }
 
   public async unseal<T>(sealed: string, context: SealContext): Promise<T> {
+    if (!sealed.includes('.')) return this.unsealWithKms<T>(sealed, context);
+    const [prefix, encrypted, payload, ...rest] = sealed.split('.');
+    const blob = Buffer.from(payload ?? '', 'base64');
+    if (prefix !== PREFIX || !encrypted || rest.length > 0 || blob.length <= IV_BYTES + TAG_BYTES) {
+      throw new SealedValueError('not a sealed value (expected l2.<key>.<data>)');
+    }
+    const key = await this.openingKey(encrypted);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key.plaintext, blob.subarray(0, IV_BYTES));
+      decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      decipher.setAAD(associatedData(context));
+      const plaintext = Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+      return JSON.parse(plaintext.toString('utf8')) as T;
+    } catch (error) {
+      throw new SealedValueError("the sealed value does not open with this context (another item's, or altered)", { cause: error });
+    }
+  }
+
+  /** The data key to seal with: the current one while it is young and not used up, else a new one from KMS. */
+  private async sealingKey(): Promise<DataKey> {
+    const pending = this.sealing;
+    let key = pending ? await pending.catch(() => undefined) : undefined;
+    if (!key || this.clock() - key.at >= this.maxAgeMs || key.uses >= this.maxUses) {
+      // One new key for everyone who found this one stale at once (a failed request is tried again next time).
+      if (this.sealing === pending) this.sealing = this.newDataKey();
+      key = await this.sealing!;
+    }
+    key.uses++;
+    return key;
+  }
+
+  private async newDataKey(): Promise<DataKey> {
+    const { Plaintext, CiphertextBlob } = await this.kms.send(
+      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { ...DATA_KEY_CONTEXT } }),
+    );
+    if (!Plaintext || !CiphertextBlob) throw new Error('KMS GenerateDataKey returned no key');
+    const key: DataKey = {
+      plaintext: Buffer.from(Plaintext),
+      encrypted: Buffer.from(CiphertextBlob).toString('base64'),
+      at: this.clock(),
+      uses: 0,
+    };
+    // What this sealer seals, it opens without asking KMS (a function that registers and then reads back).
+    this.remember(key.encrypted, Promise.resolve(key));
+    return key;
+  }
+
+  /** The decrypted data key: remembered while young, else asked of KMS (at most once at a time per key). */
+  private async openingKey(encrypted: string): Promise<DataKey> {
+    const known = this.opened.get(encrypted);
+    if (known) {
+      const key = await known.catch(() => undefined);
+      if (key && this.clock() - key.at < this.maxAgeMs) return key;
+      if (this.opened.get(encrypted) === known) this.opened.delete(encrypted);
+    }
+    const opening = this.kms
+      .send(
+        new DecryptCommand({
+          KeyId: this.keyId,
+          CiphertextBlob: Buffer.from(encrypted, 'base64'),
+          EncryptionContext: { ...DATA_KEY_CONTEXT },
+        }),
+      )
+      .then(({ Plaintext }) => {
+        if (!Plaintext) throw new Error('KMS Decrypt returned no plaintext');
+        return { plaintext: Buffer.from(Plaintext), encrypted, at: this.clock(), uses: 0 };
+      });
+    this.remember(encrypted, opening);
+    opening.catch(() => {
+      if (this.opened.get(encrypted) === opening) this.opened.delete(encrypted);
+    });
+    return opening;
+  }
+
+  private remember(encrypted: string, key: Promise<DataKey>): void {
+    this.opened.set(encrypted, key);
+    while (this.opened.size > this.kept) this.opened.delete(this.opened.keys().next().value!);
+  }
+
+  /** A value sealed before envelopes: the base64 of a KMS ciphertext, opened by KMS itself. */
+  private async unsealWithKms<T>(sealed: string, context: SealContext): Promise<T> {
     const { Plaintext } = await this.kms.send(
       new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(sealed, 'base64'), EncryptionContext: { ...context } }),
     );

@@ -147,7 +147,8 @@ export class RuntimeFunctions extends Construct {
     };
     const hmac = (fn: LetheFunction) => props.hmacSecret.grantRead(fn.role);
     const seal = (fn: LetheFunction, actions: readonly string[]) => grantKey(fn.role, sealingKey, actions);
-    const SEAL = ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'];
+    // Sealing is envelope encryption (lib/runtime/sealing.ts): data keys from GenerateDataKey, opened with Decrypt.
+    const SEAL = ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'];
     const UNSEAL = ['kms:Decrypt', 'kms:DescribeKey'];
     const auditWriters: LetheFunction[] = [];
     const auditWrite = (fn: LetheFunction) => {

@@ -385,12 +385,15 @@ describe('logs', () => {
       await api.postRequest({ subjectId: SUBJECT, identifiers: { email: EMAIL }, verification, scope: [EMAIL] });
       await api.postRequest({ subjectId: SUBJECT, identifiers: { email: 42 }, verification });
       await api.holding(SUBJECT, { purpose: LOCATOR, system: 'crm', collectedAt: '2025-01-15T12:00:00+01:00' });
-      // An internal error is logged in full: make KMS fail.
-      world.kms.failNext = new Error('KMS is down');
+      // An internal error is logged in full: make the store fail.
+      world.ddb.beforeWrite = () => {
+        throw new Error('DynamoDB is down');
+      };
       await api.postRequest({ subjectId: SUBJECT, identifiers: { email: EMAIL }, verification });
+      world.ddb.beforeWrite = undefined;
     });
     expect(output).toContain('erasure request received'); // the capture works
-    expect(output).toContain('KMS is down');
+    expect(output).toContain('DynamoDB is down');
     for (const secret of [SUBJECT, EMAIL, LOCATOR]) expect(output).not.toContain(secret);
   });
 });

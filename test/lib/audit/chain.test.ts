@@ -315,7 +315,11 @@ describe('AuditWriter', () => {
   });
 
   it('cuts a batch larger than maxSegment into several segments', async () => {
-    const small = new AuditWriter(documents(), new S3Client({ region: 'eu-north-1' }), { chainTable: TABLE, bucket: BUCKET, maxSegment: 2 });
+    const small = new AuditWriter(documents(), new S3Client({ region: 'eu-north-1' }), {
+      chainTable: TABLE,
+      bucket: BUCKET,
+      maxSegment: 2,
+    });
     const records = await small.writeMany([1, 2, 3, 4, 5].map(entry));
     expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     expect([...s3.bodies(BUCKET).keys()]).toEqual([auditObjectKey(1, 2), auditObjectKey(3, 4), auditObjectKey(5)]);

@@ -90,7 +90,7 @@ describe('KMS', () => {
     const sealed = await sealer.seal({ subjectId: 'customer-1' }, context);
     expect(await sealer.unseal(sealed, context)).toEqual({ subjectId: 'customer-1' });
     await expect(sealer.unseal(sealed, { ...context, 'lethe:subject': 'ref-10' })).rejects.toMatchObject({
-      name: 'InvalidCiphertextException',
+      name: 'SealedValueError',
     });
   });
 

@@ -4,7 +4,7 @@
  * Manager, S3 (objects in a map), Step Functions (execution names), and connectors.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptCommand, EncryptCommand, InvalidCiphertextException, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, KMSClient } from '@aws-sdk/client-kms';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -19,7 +19,8 @@ export class FakeKms {
   public readonly mock = mockClient(KMSClient);
   public encrypts = 0;
   public decrypts = 0;
-  /** The next call (Encrypt or Decrypt) fails with this error. */
+  public dataKeys = 0;
+  /** The next call (Encrypt, GenerateDataKey or Decrypt) fails with this error. */
   public failNext?: Error;
 
   private maybeFail(): void {
@@ -29,14 +30,23 @@ export class FakeKms {
   }
 
   public constructor() {
+    const encrypt = (plaintext: Buffer, context: Record<string, string> | undefined): Buffer => {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+      cipher.setAAD(Buffer.from(JSON.stringify(sorted(context ?? {}))));
+      const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    };
     this.mock.on(EncryptCommand).callsFake(async (input) => {
       this.maybeFail();
       this.encrypts++;
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-      cipher.setAAD(Buffer.from(JSON.stringify(sorted(input.EncryptionContext ?? {}))));
-      const body = Buffer.concat([cipher.update(Buffer.from(input.Plaintext as Uint8Array)), cipher.final()]);
-      return { CiphertextBlob: Buffer.concat([iv, cipher.getAuthTag(), body]), KeyId: input.KeyId };
+      return { CiphertextBlob: encrypt(Buffer.from(input.Plaintext as Uint8Array), input.EncryptionContext), KeyId: input.KeyId };
+    });
+    this.mock.on(GenerateDataKeyCommand).callsFake(async (input) => {
+      this.maybeFail();
+      this.dataKeys++;
+      const plaintext = randomBytes(32);
+      return { Plaintext: plaintext, CiphertextBlob: encrypt(plaintext, input.EncryptionContext), KeyId: input.KeyId };
     });
     this.mock.on(DecryptCommand).callsFake(async (input) => {
       this.maybeFail();
