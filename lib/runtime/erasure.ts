@@ -3,10 +3,14 @@
  * stored once and reused; a system whose status is final is never sent to its connector again, and the steps
  * after the connector call (ledger, audit) are each recorded, so a re-run completes only what is missing.
  *
+ * The per-system task records the system's status and finishes its holdings in the ledger; the finish task writes
+ * the audit records of every system at once, as one segment of the chain (lib/audit/writer.ts).
+ *
  * Payloads in and out carry ids only (contract); the subject's id, identifiers and locators are unsealed here,
  * passed to the connector, and nowhere else.
  */
 import { Temporal } from '@js-temporal/polyfill';
+import type { AuditEntry } from '../audit';
 import { ConnectorPermanentError, ConnectorTransientError } from '../connectors/errors';
 import { InputError } from '../errors';
 import { plan } from '../planner/plan';
@@ -177,7 +181,7 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
   const entry = request.systems?.[system];
   if (!entry) throw new InputError(`system "${system}" is not in the plan of erasure request "${requestId}"`, { path: 'system' });
   if (isFinal(entry.status)) {
-    await completeSystem(rt, request, system, entry);
+    await finishHoldings(rt, request, system, entry);
     return systemOutput(system, entry);
   }
 
@@ -240,7 +244,9 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
   const done: SystemEntry = { ...entry, status, counts, fields, error: undefined };
   await rt.requests.updateSystem(requestId, system, { status, counts, fields, error: undefined }, rt.now());
   logger.info('system done', { requestId, system, status });
-  await completeSystem(rt, request, system, done, subject.subjectId);
+  // The audit record is written by the finish task, for every system at once (one segment): twenty systems
+  // appending to the chain at the same moment would race for its numbers.
+  await finishHoldings(rt, request, system, done);
   return systemOutput(system, done);
 }
 
@@ -248,37 +254,33 @@ function systemOutput(system: string, entry: SystemEntry): ErasureSystemOutput {
   return { system, status: entry.status, counts: entry.counts ?? ZERO_COUNTS, ...(entry.error ? { error: entry.error } : {}) };
 }
 
-/**
- * What follows a system's final status, each step once: the holdings that went are marked done in the ledger
- * (never the retained ones), and an audit record is written for the status.
- */
-async function completeSystem(rt: Runtime, request: RequestItem, system: string, entry: SystemEntry, subjectId?: string): Promise<void> {
+/** After a system's final status, once: the holdings that went are marked done in the ledger (never the retained ones). */
+async function finishHoldings(rt: Runtime, request: RequestItem, system: string, entry: SystemEntry): Promise<void> {
+  if (!isFinal(entry.status) || entry.ledgerDone) return;
   const { requestId } = request;
-  if (isFinal(entry.status) && !entry.ledgerDone) {
-    const now = rt.now();
-    for (const [purpose, going] of Object.entries(entry.going)) {
-      const holding = { subjectRef: request.subjectRef, system, purpose, collectedAtMs: going.collectedAtMs };
-      const marked = await rt.ledger.finish(holding, entry.status, `request:${requestId}`, now);
-      if (!marked) logger.info('holding not marked done: finished or collected again meanwhile', { requestId, system, purpose });
-    }
-    await rt.requests.updateSystem(requestId, system, { ledgerDone: true }, now);
+  const now = rt.now();
+  for (const [purpose, going] of Object.entries(entry.going)) {
+    const holding = { subjectRef: request.subjectRef, system, purpose, collectedAtMs: going.collectedAtMs };
+    const marked = await rt.ledger.finish(holding, entry.status, `request:${requestId}`, now);
+    if (!marked) logger.info('holding not marked done: finished or collected again meanwhile', { requestId, system, purpose });
   }
-  if (entry.auditedStatus !== entry.status) {
-    const id = subjectId ?? (await unsealRequest(rt, request)).subjectId;
-    await rt.audit.write({
-      at: formatInstant(rt.now(), rt.policy.timezone),
-      kind: 'erasure-request',
-      requestId,
-      purposes: entry.status === 'retained' ? entry.retainedPurposes : Object.keys(entry.going),
-      system,
-      action: entry.action,
-      outcome: entry.status,
-      counts: entry.counts ?? ZERO_COUNTS,
-      subject: await rt.refs.auditSubject(id),
-      policyHash: request.policyHash ?? rt.policyHash,
-    });
-    await rt.requests.updateSystem(requestId, system, { auditedStatus: entry.status }, rt.now());
-  }
+  await rt.requests.updateSystem(requestId, system, { ledgerDone: true }, now);
+}
+
+/** The audit record of a system's status. */
+function auditEntryOf(rt: Runtime, request: RequestItem, system: string, entry: SystemEntry, subject: string): AuditEntry {
+  return {
+    at: formatInstant(rt.now(), rt.policy.timezone),
+    kind: 'erasure-request',
+    requestId: request.requestId,
+    purposes: entry.status === 'retained' ? entry.retainedPurposes : Object.keys(entry.going),
+    system,
+    action: entry.action,
+    outcome: entry.status,
+    counts: entry.counts ?? ZERO_COUNTS,
+    subject,
+    policyHash: request.policyHash ?? rt.policyHash,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -291,7 +293,7 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
   const request = await rt.requests.require(requestId);
   const order = request.systemOrder ?? [];
   const failedSystems: string[] = [];
-  let subjectId: string | undefined;
+  const unaudited: { readonly system: string; readonly entry: SystemEntry }[] = [];
   for (const system of order) {
     let entry = request.systems![system];
     if (!isFinal(entry.status)) {
@@ -304,10 +306,18 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
       entry = { ...entry, status: 'failed', error };
       failedSystems.push(system);
     }
-    if (entry.auditedStatus !== entry.status || (isFinal(entry.status) && !entry.ledgerDone)) {
-      subjectId ??= (await unsealRequest(rt, request)).subjectId;
-      await completeSystem(rt, request, system, entry, subjectId);
-    }
+    await finishHoldings(rt, request, system, entry);
+    if (entry.auditedStatus !== entry.status) unaudited.push({ system, entry });
+  }
+  if (unaudited.length > 0) {
+    // Every system's record in one segment, in the plan's order; then each system is marked audited. A finish
+    // that stops in between writes them again next time (the records say the same; the chain stays whole).
+    const subject = await rt.refs.auditSubject((await unsealRequest(rt, request)).subjectId);
+    await rt.audit.writeMany(unaudited.map(({ system, entry }) => auditEntryOf(rt, request, system, entry, subject)));
+    const now = rt.now();
+    await Promise.all(
+      unaudited.map(({ system, entry }) => rt.requests.updateSystem(requestId, system, { auditedStatus: entry.status }, now)),
+    );
   }
   const status = failedSystems.length > 0 ? 'failed' : 'completed';
   await rt.requests.finish(requestId, status, rt.now());

@@ -7,8 +7,8 @@
  * | api              | rw     | rw     | rw       | rw          |       | enc/dec     | read |            |
  * | subject-events   | rw     | rw     |          |             |       | enc/dec     | read |            |
  * | erasure-plan     | r      | r      | rw       |             |       |             |      |            |
- * | erasure-system   | rw     |        | rw       |             | write | dec         | read | invoke     |
- * | erasure-finish   |        |        | rw       |             |       |             |      |            |
+ * | erasure-system   | rw     |        | rw       |             |       | dec         | read | invoke     |
+ * | erasure-finish   | rw     |        | rw       |             | write | dec         | read |            |
  * | sweep-read       | due ix |        |          |             |       |             |      |            |
  * | sweep-apply      | rw     | r      |          |             | write | dec         | read | invoke     |
  * | ledger-stream    | rw     | r      |          |             | write | dec         | read | invoke     |
@@ -184,9 +184,14 @@ export class RuntimeFunctions extends Construct {
     seal(this.erasureSystem, UNSEAL);
     hmac(this.erasureSystem);
     grantInvoke(this.erasureSystem.role, props.connectors.invokableArns);
-    auditWrite(this.erasureSystem);
 
+    // erasure-finish writes every system's audit record (the subject's audit HMAC: unseal, HMAC) and finishes
+    // the holdings of a system whose task stopped before it did.
+    ledgerAccess(this.erasureFinish, 'read-write');
     grantTable(this.erasureFinish.role, ledger.requestsTable, 'read-write', [], dataKey);
+    seal(this.erasureFinish, UNSEAL);
+    hmac(this.erasureFinish);
+    auditWrite(this.erasureFinish);
 
     // sweep
     for (const table of ledgerTables) grantIndexQuery(this.sweepRead.role, table, LEDGER.dueIndex, dataKey);

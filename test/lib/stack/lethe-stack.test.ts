@@ -349,6 +349,16 @@ describe('functions', () => {
     expect(grants[0].Resource).toEqual({ Ref: erasureId });
   });
 
+  it('lets erasure-finish write the audit records, and erasure-system none', () => {
+    const writesAudit = (service: string) =>
+      grantsOfFunction(json, functionOfService(json, service)).some((st) => actionsOf(st).includes('s3:PutObject'));
+    expect(writesAudit('lethe-erasure-finish')).toBe(true);
+    expect(writesAudit('lethe-erasure-system')).toBe(false);
+    // AND the finish can open the request's sealed subject (for its audit HMAC) and finish holdings in the ledger
+    const finish = grantsOfFunction(json, functionOfService(json, 'lethe-erasure-finish')).flatMap(actionsOf);
+    expect(finish).toEqual(expect.arrayContaining(['kms:Decrypt', 'secretsmanager:GetSecretValue', 'dynamodb:UpdateItem']));
+  });
+
   it('lets sweep-read query the due index and nothing else', () => {
     const grants = grantsOfFunction(json, functionOfService(json, 'lethe-sweep-read')).filter(
       (st) => !actionsOf(st).some((a) => a.startsWith('kms:')),
