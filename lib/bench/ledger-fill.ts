@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../concurrency';
 import { dueShardOf } from '../runtime/ledger';
 import { LEDGER } from '../runtime/contract';
 

@@ -24,7 +24,7 @@ import { median } from 'simple-statistics';
 import { connectorFunctionName, runtimeFunctionName, startLocal, type LocalLethe, type UsageSnapshot } from '../local';
 import { startMeteringProxy, UsageMeter } from '../local/meter';
 import { LEDGER, type ConnectorInvocation, type ConnectorResult, type SweepReadOutput } from '../runtime/contract';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../concurrency';
 import { type Cost, costOf, loadPrices, type Prices, type Usage, ZERO_USAGE } from './cost-model';
 import { fillLedger } from './ledger-fill';
 import { type Timeline, timelineOf } from './timeline';

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
 import { ConnectorPermanentError } from '../connectors/errors';
+import { mapLimit } from '../concurrency';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import type { ConnectorCounts, ConnectorSubject, SystemStatus } from './contract';
@@ -31,6 +32,9 @@ import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from '
 import { type AppliedAction, type HoldingRecord, toHolding } from './ledger';
 import { errorName, logger } from './observability';
 import type { Runtime } from './runtime';
+
+/** Subjects read, planned and finished at a time within a batch (DynamoDB calls in flight). */
+const SUBJECTS_AT_ONCE = 8;
 
 export type ExpiryOrigin = { readonly kind: 'sweep'; readonly sweepId: string } | { readonly kind: 'ttl'; readonly id: string };
 
@@ -80,7 +84,9 @@ export async function applyExpiry(
   let rescheduled = 0;
   let failed = 0;
 
-  for (const subject of subjects) {
+  // Each subject is read and planned on its own: several at a time, the results kept in the batch's order.
+  const planned = await mapLimit(subjects, SUBJECTS_AT_ONCE, async (subject) => {
+    const mine: { works: Work[]; notExpired: HoldingRecord[]; rescheduled: number } = { works: [], notExpired: [], rescheduled: 0 };
     const stored = plannable(policy, await rt.ledger.holdingsOf(subject.subjectRef, { activeOnly: true }));
     const extra = subject.removed && !stored.some((h) => same(h, subject.removed!)) ? plannable(policy, [subject.removed]) : [];
     const holdings = [...stored, ...extra];
@@ -91,9 +97,9 @@ export async function applyExpiry(
       const holding = holdings[i];
       const goes = decision.outcome === 'erase' || decision.outcome === 'anonymise';
       if (goes) continue;
-      if (extra.includes(holding)) notExpiredRemoved.push(holding);
+      if (extra.includes(holding)) mine.notExpired.push(holding);
       else if (holding.dueAt !== undefined && holding.dueAt <= now.epochMilliseconds) {
-        if ((await rt.ledger.reschedule(holding, events)).updated) rescheduled++;
+        if ((await rt.ledger.reschedule(holding, events)).updated) mine.rescheduled++;
       }
     }
     for (const sp of result.systems) {
@@ -102,8 +108,14 @@ export async function applyExpiry(
         .filter(({ d }) => d.holding.system === sp.system && (d.outcome === 'erase' || d.outcome === 'anonymise'))
         .map(({ holding }) => ({ holding, removed: extra.includes(holding) }));
       if (going.length === 0) continue;
-      works.push({ subjectRef: subject.subjectRef, plan: sp, going, held: holdings.filter((h) => h.system === sp.system) });
+      mine.works.push({ subjectRef: subject.subjectRef, plan: sp, going, held: holdings.filter((h) => h.system === sp.system) });
     }
+    return mine;
+  });
+  for (const mine of planned) {
+    works.push(...mine.works);
+    notExpiredRemoved.push(...mine.notExpired);
+    rescheduled += mine.rescheduled;
   }
 
   for (const holding of notExpiredRemoved) {
@@ -122,6 +134,7 @@ export async function applyExpiry(
   const settled: { readonly work: Work; readonly outcome: Outcome; readonly entry: AuditEntry }[] = [];
   for (const [system, systemWorks] of bySystem) {
     const outcomes = await runSystem(rt, system, systemWorks, origin);
+    const recording: (() => Promise<unknown>)[] = [];
     for (const work of systemWorks) {
       const outcome = outcomes.get(work.subjectRef);
       if (!outcome) {
@@ -134,7 +147,7 @@ export async function applyExpiry(
       }
       if (!outcome.recorded) {
         const applied: AppliedAction = { outcome: outcome.status, counts: outcome.counts, by: finishedBy, atMs: now.epochMilliseconds };
-        for (const g of work.going) if (!g.removed) await rt.ledger.recordApplied(g.holding, applied);
+        for (const g of work.going) if (!g.removed) recording.push(() => rt.ledger.recordApplied(g.holding, applied));
       }
       const entry: AuditEntry = {
         at: formatInstant(now, policy.timezone),
@@ -150,21 +163,22 @@ export async function applyExpiry(
       };
       settled.push({ work, outcome, entry });
     }
+    // Recorded before the next system's connector is called: a run that stops there repeats no call.
+    await mapLimit(recording, SUBJECTS_AT_ONCE, (record) => record());
   }
 
   // One audit segment for the whole batch (one S3 object, one chain claim), written after every outcome is
   // recorded on its holdings and before any holding is finished: a run that stops before it leaves them due
   // with their outcome, and the next run writes the records and finishes them.
   await rt.audit.writeMany(settled.map((s) => s.entry));
-  for (const { work, outcome } of settled) {
-    for (const g of work.going) {
-      if (g.removed) {
-        await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
-        removed[removedKey(g.holding)] = 'done';
-        done++;
-      } else if (await rt.ledger.finish(g.holding, outcome.status, finishedBy, now)) done++;
-    }
-  }
+  const finishing = settled.flatMap(({ work, outcome }) => work.going.map((g) => ({ g, outcome })));
+  await mapLimit(finishing, SUBJECTS_AT_ONCE, async ({ g, outcome }) => {
+    if (g.removed) {
+      await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
+      removed[removedKey(g.holding)] = 'done';
+      done++;
+    } else if (await rt.ledger.finish(g.holding, outcome.status, finishedBy, now)) done++;
+  });
   return { subjects: subjects.length, holdingsDone: done, holdingsFailed: failed, rescheduled, removed };
 }
 
