@@ -31,6 +31,7 @@ describe('architecture diagram', () => {
     ['Functions_SweepRead', 'Ledger_Purposes'],
     ['Functions_ErasureSystem', 'Connectors_Systems'],
     ['Functions_SweepApply', 'Audit_Bucket'],
+    ['Functions_ErasureFinish', 'Audit_Bucket'],
     ['Schedules_Sweeps', 'Sweep_Workflow'],
     ['SubjectEvents_ToSubjectEvents', 'Functions_SubjectEvents'],
   ])('draws %s --> %s', (from, to) => {
@@ -42,7 +43,7 @@ describe('architecture diagram', () => {
     ['Functions_SweepRead', 'Connectors_Systems'],
     ['Functions_DeadlineMonitor', 'Ledger_Purposes'],
     ['Functions_Api', 'Connectors_Systems'],
-    ['Functions_ErasureFinish', 'Audit_Bucket'],
+    ['Functions_ErasureSystem', 'Audit_Bucket'],
   ])('does not draw %s --> %s', (from, to) => {
     expect(diagram.split('\n')).not.toContain(`  ${from} --> ${to}`);
   });
