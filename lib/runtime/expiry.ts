@@ -14,11 +14,12 @@
  * error name) and counted in `holdingsFailed`, and their holdings stay due, so only they are sent again by the
  * next sweep. A connector call that fails as a whole (it throws) leaves every subject of the call due.
  *
- * Each subject's outcome in a system is recorded on its holdings (`applied`, ledger.ts) before the audit records
- * are written (one segment for the batch, lib/audit/writer.ts) and the holdings are finished. A run that stops between those steps (killed, timed out, a store
- * unreachable) leaves the holdings due with their outcome; the next run then writes the audit record (again, with
- * the same outcome, if it was written already) and finishes them, without calling the connector a second time,
- * which would find nothing left and report another outcome.
+ * Each subject's outcome in a system is recorded on its holdings (`applied`, ledger.ts) before the next system's
+ * connector is called, and before the audit records are written (one segment for the batch, lib/audit/writer.ts)
+ * and the holdings are finished. A run that stops between those steps (killed, timed out, a store unreachable)
+ * leaves the holdings due with their outcome; the next run then writes the audit record (again, with the same
+ * outcome, if it was written already) and finishes them, without calling the connector a second time, which would
+ * find nothing left and report another outcome.
  */
 import { createHash } from 'node:crypto';
 import type { Temporal } from '@js-temporal/polyfill';
