@@ -4,7 +4,7 @@
  *   npm run bench                      100 000 holdings (1 % due), a table of the figures; progress on stderr
  *   npm run bench -- --json            one JSON object on stdout (the keys of docs/benchmarks.md)
  *   npm run bench -- --large           1 000 000 holdings
- *   npm run bench -- --series 10000,30000,100000 --plot docs/benchmarks.svg
+ *   npm run bench -- --series 10000,100000,1000000 --series-due 1000 --plot docs/benchmarks.svg
  *                                      discovery alone at each ledger size, and the plot
  */
 import { writeFileSync } from 'node:fs';
@@ -36,6 +36,7 @@ interface CliOptions {
   readonly repeat: number;
   readonly concurrent: number;
   readonly series?: number[];
+  readonly seriesDue?: number;
   readonly plot?: string;
 }
 
@@ -48,6 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--repeat <n>', 'repeats of each timed measurement (medians are reported)', wholeNumber('--repeat', 1), 3)
     .option('--concurrent <n>', 'erasure requests sent at once', wholeNumber('--concurrent', 1), 50)
     .option('--series <sizes>', 'only discovery, at these ledger sizes (comma-separated, growing)', sizes)
+    .option('--series-due <n>', 'with --series: this many holdings due at every size (default: 1 % of each size)', wholeNumber('--series-due', 1))
     .option('--plot <file.svg>', 'with --series: write the plot there')
     .showHelpAfterError();
   program.parse(argv, { from: 'user' });
@@ -55,15 +57,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   if (options.series) {
-    const points = await runDiscoverySeries({ sizes: options.series, repeat: options.repeat, log });
+    const points = await runDiscoverySeries({ sizes: options.series, due: options.seriesDue, repeat: options.repeat, log });
     if (options.plot) {
-      writeFileSync(options.plot, await discoveryPlotSvg(points, 'Finding what is due: the due index against a full-table Scan'));
+      const due = options.seriesDue === undefined ? '1 % due' : `${options.seriesDue} due at every size`;
+      writeFileSync(options.plot, await discoveryPlotSvg(points, `Finding what is due (${due}): the due index against a full-table Scan`));
       log(`plot written to ${options.plot}`);
     }
     process.stdout.write(`${JSON.stringify({ discovery: points }, null, options.json ? undefined : 2)}\n`);
     return 0;
   }
   if (options.plot) throw new InvalidArgumentError('--plot needs --series');
+  if (options.seriesDue !== undefined) throw new InvalidArgumentError('--series-due needs --series');
 
   const report = await runBench({
     ledgerSize: options.ledgerSize ?? (options.large ? 1_000_000 : 100_000),

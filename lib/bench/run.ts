@@ -533,6 +533,12 @@ export interface SeriesOptions {
   readonly sizes?: readonly number[];
   /** @default 0.01 */
   readonly dueShare?: number;
+  /**
+   * Holdings due at every size, instead of `dueShare` of each: the same work in a growing ledger, so that what
+   * grows with the ledger alone shows.
+   * @default undefined (dueShare of each size)
+   */
+  readonly due?: number;
   /** @default 3 */
   readonly repeat?: number;
   readonly log?: (line: string) => void;
@@ -540,7 +546,8 @@ export interface SeriesOptions {
 
 /**
  * Discovery alone (index against scan) at growing ledger sizes, for the plot: one local mode, one ledger that
- * grows; at each size the same share is due. Due holdings here are filler too (they are found, never swept).
+ * grows; at each size the same share is due (or the same number: `due`). Due holdings here are filler too (they
+ * are found, never swept).
  */
 export async function runDiscoverySeries(options: SeriesOptions = {}): Promise<DiscoveryPoint[]> {
   const log = options.log ?? (() => undefined);
@@ -563,7 +570,7 @@ export async function runDiscoverySeries(options: SeriesOptions = {}): Promise<D
     for (const target of sizes) {
       const add = target - size;
       if (add < 0) throw new Error(`sizes must grow: ${sizes.join(', ')}`);
-      const addDue = Math.round(target * dueShare) - due;
+      const addDue = (options.due === undefined ? Math.round(target * dueShare) : Math.min(options.due, target)) - due;
       log(`ledger: growing to ${target} holdings (${due + addDue} due)`);
       // Due within the last two days: inside the TTL grace, so DynamoDB Local's TTL leaves them to the sweep.
       await fillLedger({ documents: local.clients.documents, table, template, count: addDue, dueAtOf: (i) => now - HOUR_MS * (1 + (i % 48)) });
