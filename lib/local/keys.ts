@@ -13,6 +13,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalModeError } from '../errors';
+import { contextAad } from '../runtime/sealing';
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -27,11 +28,8 @@ export class KmsInvalidCiphertext extends Error {
   }
 }
 
-/** The encryption context as AAD: its pairs sorted by key, so the order they were given in does not matter. */
-export function contextAad(context: Readonly<Record<string, string>> | undefined): Buffer {
-  const pairs = Object.entries(context ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Buffer.from(JSON.stringify(pairs), 'utf8');
-}
+/** The encryption context as AAD: the same encoding as sealing's. */
+export { contextAad };
 
 export class LocalKmsKey {
   public readonly keyId: string;

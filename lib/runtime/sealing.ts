@@ -40,9 +40,13 @@ export function requestContext(requestId: string, part: 'subject' | 'details'): 
   return { 'lethe:table': 'requests', 'lethe:request': requestId, 'lethe:part': part };
 }
 
-/** The context as associated data: its pairs sorted by key, so the order they were given in does not matter. */
-function associatedData(context: SealContext): Buffer {
-  return Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), 'utf8');
+/**
+ * An encryption context as associated data: its pairs sorted by key, so the order they were given in does not
+ * matter. Sealing binds each value to its item with it; local mode's KMS (lib/local/keys.ts) does the same.
+ */
+export function contextAad(context: SealContext | undefined): Buffer {
+  const pairs = Object.entries(context ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify(pairs), 'utf8');
 }
 
 export interface SealerOptions {
@@ -103,7 +107,7 @@ export class Sealer {
     const key = await this.sealingKey();
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key.plaintext, iv);
-    cipher.setAAD(associatedData(context));
+    cipher.setAAD(contextAad(context));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return `${PREFIX}.${key.encrypted}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
   }
@@ -119,7 +123,7 @@ export class Sealer {
     try {
       const decipher = createDecipheriv('aes-256-gcm', key.plaintext, blob.subarray(0, IV_BYTES));
       decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      decipher.setAAD(associatedData(context));
+      decipher.setAAD(contextAad(context));
       const plaintext = Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
       return JSON.parse(plaintext.toString('utf8')) as T;
     } catch (error) {
