@@ -126,9 +126,8 @@ export class AuditWriter {
   private async append(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     let last = await this.lastClaimed();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const records: AuditRecord[] = [];
-      for (const entry of entries)
-        records.push(chainRecord(entry, (records.at(-1)?.seq ?? last.seq) + 1, records.at(-1)?.hash ?? last.hash));
+      let previous: ChainPosition = last;
+      const records = entries.map((entry) => (previous = chainRecord(entry, previous.seq + 1, previous.hash)));
       const text = serialiseRecords(records);
       if (await this.claim(records, text)) {
         await this.store(records[0].seq, records.at(-1)!.seq, text);
