@@ -32,6 +32,7 @@ import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
 import { AUDIT_CHAIN, type AuditRecord, type RequestStatus } from '../runtime/contract';
 import { type LocalApi, startLocalApi } from './api-gateway';
+import { lockDataDir } from './data-dir-lock';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint';
 import { banner, formatLogLine } from './console';
 import { DEMO_SUBJECTS, type DemoSubject, type SeedReport, seedDemo } from './demo';
@@ -212,35 +213,6 @@ export function prepareDataDir(dataDir: string): void {
 }
 
 /** One local Lethe per data directory: a pid file, refused while its process lives. */
-function lockDataDir(dataDir: string): () => void {
-  const file = path.join(dataDir, 'local.pid');
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    let alive = false;
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
-    }
-    if (alive) {
-      throw new LocalModeError(
-        `another local Lethe (process ${pid}) is using the data directory ${dataDir}; stop it (Ctrl-C in its terminal) or use another --data-dir`,
-      );
-    }
-  }
-  writeFileSync(file, `${process.pid}\n`);
-  return () => {
-    try {
-      if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
-    } catch {
-      // already gone
-    }
-  };
-}
-
 /** A pause that does not keep the process alive. */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
