@@ -4,8 +4,8 @@
  * The lock is a file, `local.pid`, holding the owner's process id and that process's start time. A pid alone is
  * not enough: after a crash or a SIGKILL the file stays, and the kernel hands the same pid to some later process,
  * which would then look like a live owner. So a lock counts as held only while a process with that pid exists
- * AND started at the recorded time (on Linux from /proc, elsewhere from `ps`). Where the start time cannot be
- * read, the check falls back to the pid alone.
+ * AND started at the recorded time AND has not exited (a zombie still has its pid): on Linux from /proc, elsewhere
+ * from `ps`. Where these cannot be read, the check falls back to the pid alone.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -20,35 +20,50 @@ interface LockOwner {
   readonly start?: string;
 }
 
-/**
- * When the process with this pid started, as an opaque text that differs between two processes that had the same
- * pid; `undefined` if there is no such process or its start time cannot be read here.
- */
-export function processStartTime(pid: number): string | undefined {
+/** What the lock needs to know of a process: when it started, and whether it has already exited. */
+export interface ProcessFacts {
+  /** An opaque text that differs between two processes that had the same pid; `undefined` where it cannot be read. */
+  readonly start: string | undefined;
+  /**
+   * A zombie: the process has exited, but its parent has not collected it yet. When a local mode is killed with its
+   * launcher, it is reparented to init, which may take a moment (about 2 s measured here) to collect it; meanwhile
+   * its pid still answers `kill(pid, 0)`.
+   */
+  readonly exited: boolean;
+}
+
+/** The facts of the process with this pid; `undefined` if there is none, or they cannot be read here. */
+export function processFacts(pid: number): ProcessFacts | undefined {
   if (process.platform === 'linux') {
     try {
-      // Field 22 of /proc/<pid>/stat is the start time in clock ticks after boot. The command name (field 2) is in
-      // parentheses and may hold spaces, so count the fields after its closing parenthesis.
+      // /proc/<pid>/stat: field 3 is the state (Z zombie, X dead), field 22 the start time in clock ticks after
+      // boot. The command name (field 2) is in parentheses and may hold spaces, so count from its closing one.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const start = fields[22 - 3];
-      return start && /^\d+$/.test(start) ? start : undefined;
+      return { start: start && /^\d+$/.test(start) ? start : undefined, exited: /^[ZX]/.test(fields[0] ?? '') };
     } catch {
       return undefined;
     }
   }
   if (process.platform === 'win32') return undefined;
   try {
-    const start = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+    const [state = '', ...started] = execFileSync('ps', ['-o', 'stat=', '-o', 'lstart=', '-p', String(pid)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 5_000,
-    }).trim();
-    return start === '' ? undefined : start.replace(/\s+/g, '_');
+    })
+      .trim()
+      .split(/\s+/);
+    if (state === '') return undefined;
+    return { start: started.length > 0 ? started.join('_') : undefined, exited: state.startsWith('Z') };
   } catch {
     return undefined;
   }
 }
+
+/** When the process with this pid started (see {@link ProcessFacts.start}). */
+export const processStartTime = (pid: number): string | undefined => processFacts(pid)?.start;
 
 function readOwner(file: string): LockOwner | undefined {
   let text: string;
@@ -73,13 +88,17 @@ function pidExists(pid: number): boolean {
   }
 }
 
-/** Whether the recorded owner is a process that is still running (and not a later process given the same pid). */
+/**
+ * Whether the recorded owner is a process that is still running: not gone, not exited and waiting to be collected,
+ * and not a later process given the same pid.
+ */
 export function ownerIsAlive(owner: LockOwner): boolean {
   if (owner.pid === process.pid) return false;
   if (!pidExists(owner.pid)) return false;
-  if (owner.start === undefined) return true;
-  const now = processStartTime(owner.pid);
-  return now === undefined || now === owner.start;
+  const facts = processFacts(owner.pid);
+  if (facts?.exited) return false;
+  if (owner.start === undefined || facts?.start === undefined) return true;
+  return facts.start === owner.start;
 }
 
 /**

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalModeError } from '../../../lib/errors';
-import { LOCK_FILE_NAME, lockDataDir, ownerIsAlive, processStartTime } from '../../../lib/local/data-dir-lock';
+import { LOCK_FILE_NAME, lockDataDir, ownerIsAlive, processFacts, processStartTime } from '../../../lib/local/data-dir-lock';
 
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -19,6 +19,22 @@ function otherProcess(): number {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   children.push(child);
   return child.pid!;
+}
+
+/**
+ * A zombie: a process that has exited but that its parent has not collected. `sh` starts `sleep 0` in the background,
+ * prints its pid, and becomes `sleep 30`, which never collects it. (This is what a SIGKILLed local mode is for a moment,
+ * once init has adopted it: the CI failure this lock was changed for.)
+ */
+async function zombieProcess(): Promise<number> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(parent);
+  const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
+  for (let waited = 0; !processFacts(pid)?.exited; waited += 10) {
+    if (waited > 5_000) throw new Error(`process ${pid} did not become a zombie`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return pid;
 }
 
 const freshDir = () => mkdtempSync(path.join(tmpdir(), 'lethe-lock-'));
@@ -57,6 +73,18 @@ test.each([
   const { pid, start } = make() as { pid: number; start?: string };
   const recorded = start === 'recorded' ? { pid, start: processStartTime(pid) } : { pid, start };
   expect(ownerIsAlive(recorded)).toBe(alive);
+});
+
+test('GIVEN the owner has exited but not been collected (a zombie, which still answers kill(pid, 0)) THEN it is not alive, and its lock is taken', async () => {
+  const zombie = await zombieProcess();
+  expect(() => process.kill(zombie, 0)).not.toThrow();
+  const start = processStartTime(zombie);
+  expect(ownerIsAlive(start === undefined ? { pid: zombie } : { pid: zombie, start })).toBe(false);
+  const dir = freshDir();
+  writeFileSync(lockFile(dir), start === undefined ? `${zombie}\n` : `${zombie} ${start}\n`);
+  const release = lockDataDir(dir);
+  expect(Number(readFileSync(lockFile(dir), 'utf8').split(' ')[0])).toBe(process.pid);
+  release();
 });
 
 test('GIVEN a live other local Lethe holds the directory WHEN another start locks it THEN a LocalModeError names that process and the file is kept', () => {
