@@ -16,14 +16,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient, paginateScan, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient as MeteredDynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient as MeteredDocuments } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { median } from 'simple-statistics';
 import { connectorFunctionName, runtimeFunctionName, startLocal, type LocalLethe, type UsageSnapshot } from '../local';
+import { HMAC_SECRET_NAME, loadOrCreateKeys } from '../local/keys';
 import { startMeteringProxy, UsageMeter } from '../local/meter';
 import { LEDGER, type ConnectorInvocation, type ConnectorResult, type SweepReadOutput } from '../runtime/contract';
+import { SubjectRefs } from '../runtime/subject-ref';
 import { mapLimit } from '../concurrency';
 import { type Cost, costOf, loadPrices, type Prices, type Usage, ZERO_USAGE } from './cost-model';
 import { fillLedger } from './ledger-fill';
@@ -320,7 +322,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const templateId = 'arch-template';
     await register(local, templateId, 'archive', 'archive-db', recent);
     const { Item: template } = await local.clients.documents.send(
-      new GetCommand({ TableName: table, Key: await templateKey(local, table) }),
+      new GetCommand({ TableName: table, Key: await holdingKey(local, dataDir, templateId, 'archive-db') }),
     );
     if (!template) throw new Error('the template holding was not found in the ledger');
     const filler = ledgerSize - due - 1;
@@ -360,10 +362,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     // Every due holding is done (the index finds none due) and its record is gone from the system.
     const left = await dueNow(local, sweepNow);
     if (left !== 0) throw new Error(`after the sweep, ${left} of ${due} holdings are still due`);
-    const remaining = await local.clients.documents.send(
-      new ScanCommand({ TableName: 'bench-archive', Select: 'COUNT', FilterExpression: 'begins_with(userId, :p)', ExpressionAttributeValues: { ':p': 'arch-' } }),
+    // Every page: a Scan's page stops at 1 MB, and 10 000 archive records (--large) take more than one.
+    let remaining = 0;
+    const pages = paginateScan(
+      { client: local.clients.documents },
+      { TableName: 'bench-archive', Select: 'COUNT', FilterExpression: 'begins_with(userId, :p)', ExpressionAttributeValues: { ':p': 'arch-' } },
     );
-    if ((remaining.Count ?? 0) !== 0) throw new Error(`after the sweep, ${remaining.Count} of the ${due} due subjects' archive records are left`);
+    for await (const page of pages) remaining += page.Count ?? 0;
+    if (remaining !== 0) throw new Error(`after the sweep, ${remaining} of the ${due} due subjects' archive records are left`);
     // The same holdings' erasure without orchestration: the connector, batches of 25, 10 at a time.
     const directArchive = Array.from({ length: due }, (_, i) => `arch-direct-${i}`);
     await seedArchive(local.clients.documents, directArchive);
@@ -407,14 +413,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
 }
 
-/** The key of the template holding (its subjectRef is the HMAC the API computed: read it back from the ledger). */
-async function templateKey(local: LocalLethe, table: string): Promise<Record<string, string>> {
-  const page = await local.clients.documents.send(
-    new ScanCommand({ TableName: table, FilterExpression: 'collectedAtMs > :c', ExpressionAttributeValues: { ':c': Date.now() - 60 * DAY_MS } }),
-  );
-  const item = page.Items?.[0];
-  if (!item) throw new Error('the template holding is not in the ledger');
-  return { [LEDGER.partitionKey]: String(item[LEDGER.partitionKey]), [LEDGER.sortKey]: String(item[LEDGER.sortKey]) };
+/**
+ * The ledger key of a holding the API registered: its subjectRef is the HMAC the API computed, with local mode's
+ * secret in the data directory, so it is computed here the same way (a Scan for it would have to page through
+ * every holding registered before it).
+ */
+async function holdingKey(local: LocalLethe, dataDir: string, subjectId: string, system: string): Promise<Record<string, string>> {
+  const secret = loadOrCreateKeys(dataDir, local.region, []).secrets.values[HMAC_SECRET_NAME];
+  const subjectRef = await new SubjectRefs(async () => secret).ref(subjectId);
+  return { [LEDGER.partitionKey]: subjectRef, [LEDGER.sortKey]: system };
 }
 
 /** Walks the due index as the sweep does (sweep-read, page after page); the number of due holdings found. */
@@ -562,7 +569,9 @@ export async function runDiscoverySeries(options: SeriesOptions = {}): Promise<D
     const now = Date.now();
     const table = local.names.ledgerTables.archive;
     await register(local, 'arch-template', 'archive', 'archive-db', new Date(now - 30 * DAY_MS).toISOString());
-    const { Item: template } = await local.clients.documents.send(new GetCommand({ TableName: table, Key: await templateKey(local, table) }));
+    const { Item: template } = await local.clients.documents.send(
+      new GetCommand({ TableName: table, Key: await holdingKey(local, dataDir, 'arch-template', 'archive-db') }),
+    );
     if (!template) throw new Error('the template holding was not found in the ledger');
     let size = 1;
     let due = 0;
