@@ -22,10 +22,9 @@ import { DynamoDBDocumentClient as MeteredDocuments } from '@aws-sdk/lib-dynamod
 import { Temporal } from '@js-temporal/polyfill';
 import { median } from 'simple-statistics';
 import { connectorFunctionName, runtimeFunctionName, startLocal, type LocalLethe, type UsageSnapshot } from '../local';
-import { HMAC_SECRET_NAME, loadOrCreateKeys } from '../local/keys';
+import { localSubjectRefs } from '../local/keys';
 import { startMeteringProxy, UsageMeter } from '../local/meter';
 import { LEDGER, type ConnectorInvocation, type ConnectorResult, type SweepReadOutput } from '../runtime/contract';
-import { SubjectRefs } from '../runtime/subject-ref';
 import { mapLimit } from '../concurrency';
 import { type Cost, costOf, loadPrices, type Prices, type Usage, ZERO_USAGE } from './cost-model';
 import { fillLedger } from './ledger-fill';
@@ -322,7 +321,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const templateId = 'arch-template';
     await register(local, templateId, 'archive', 'archive-db', recent);
     const { Item: template } = await local.clients.documents.send(
-      new GetCommand({ TableName: table, Key: await holdingKey(local, dataDir, templateId, 'archive-db') }),
+      new GetCommand({ TableName: table, Key: await holdingKey(dataDir, templateId, 'archive-db') }),
     );
     if (!template) throw new Error('the template holding was not found in the ledger');
     const filler = ledgerSize - due - 1;
@@ -415,13 +414,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
 /**
  * The ledger key of a holding the API registered: its subjectRef is the HMAC the API computed, with local mode's
- * secret in the data directory, so it is computed here the same way (a Scan for it would have to page through
- * every holding registered before it).
+ * secret in the data directory (a Scan for it would have to page through every holding registered before it).
  */
-async function holdingKey(local: LocalLethe, dataDir: string, subjectId: string, system: string): Promise<Record<string, string>> {
-  const secret = loadOrCreateKeys(dataDir, local.region, []).secrets.values[HMAC_SECRET_NAME];
-  const subjectRef = await new SubjectRefs(async () => secret).ref(subjectId);
-  return { [LEDGER.partitionKey]: subjectRef, [LEDGER.sortKey]: system };
+async function holdingKey(dataDir: string, subjectId: string, system: string): Promise<Record<string, string>> {
+  return { [LEDGER.partitionKey]: await localSubjectRefs(dataDir).ref(subjectId), [LEDGER.sortKey]: system };
 }
 
 /** Walks the due index as the sweep does (sweep-read, page after page); the number of due holdings found. */
@@ -570,7 +566,7 @@ export async function runDiscoverySeries(options: SeriesOptions = {}): Promise<D
     const table = local.names.ledgerTables.archive;
     await register(local, 'arch-template', 'archive', 'archive-db', new Date(now - 30 * DAY_MS).toISOString());
     const { Item: template } = await local.clients.documents.send(
-      new GetCommand({ TableName: table, Key: await holdingKey(local, dataDir, 'arch-template', 'archive-db') }),
+      new GetCommand({ TableName: table, Key: await holdingKey(dataDir, 'arch-template', 'archive-db') }),
     );
     if (!template) throw new Error('the template holding was not found in the ledger');
     let size = 1;

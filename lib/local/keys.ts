@@ -14,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalModeError } from '../errors';
 import { contextAad } from '../runtime/sealing';
+import { SubjectRefs } from '../runtime/subject-ref';
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -99,14 +100,7 @@ export function loadOrCreateKeys(
     writeFileSync(keyFile, `${keyHex}\n`, { mode: 0o600 });
   }
   const secretsFile = path.join(dataDir, 'secrets.json');
-  let values: Record<string, string> = {};
-  if (existsSync(secretsFile)) {
-    try {
-      values = JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>;
-    } catch (error) {
-      throw new LocalModeError(`${secretsFile} is not JSON; delete it to have local mode create new secrets`, { cause: error });
-    }
-  }
+  const values = readSecrets(secretsFile);
   let changed = false;
   for (const name of [HMAC_SECRET_NAME, ...webhookSecretNames]) {
     if (typeof values[name] !== 'string' || values[name] === '') {
@@ -116,4 +110,25 @@ export function loadOrCreateKeys(
   }
   if (changed) writeFileSync(secretsFile, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
   return { kms: new LocalKmsKey(Buffer.from(keyHex, 'hex'), region), secrets: { values } };
+}
+
+/** The secrets file's values; none if it does not exist yet. */
+function readSecrets(secretsFile: string): Record<string, string> {
+  if (!existsSync(secretsFile)) return {};
+  try {
+    return JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>;
+  } catch (error) {
+    throw new LocalModeError(`${secretsFile} is not JSON; delete it to have local mode create new secrets`, { cause: error });
+  }
+}
+
+/**
+ * The subject references local mode computes (its API, its functions), from the HMAC secret in `dataDir`: for a
+ * program beside local mode that must find a subject's ledger items, as the benchmark and the tests do.
+ */
+export function localSubjectRefs(dataDir: string): SubjectRefs {
+  const secretsFile = path.join(dataDir, 'secrets.json');
+  const secret = readSecrets(secretsFile)[HMAC_SECRET_NAME];
+  if (!secret) throw new LocalModeError(`${secretsFile} holds no ${HMAC_SECRET_NAME}: start local mode on ${dataDir} first`);
+  return new SubjectRefs(async () => secret);
 }

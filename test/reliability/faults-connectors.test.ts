@@ -14,6 +14,7 @@
  * Retry on ConnectorTransientError (locally after 20 ms instead of the definition's 2 s backoff).
  */
 import { Temporal } from '@js-temporal/polyfill';
+import { localSubjectRefs } from '../../lib/local/keys';
 import type { FaultProxyStats } from './support/fault-proxy';
 import { expectErasedCorrectly, type RequestResult } from './support/checks';
 import { CONNECTOR_TIMEOUT_MS, type FaultyLocal, PROXIED, startFaultyLocal } from './support/faulty-local';
@@ -26,7 +27,6 @@ import {
   ledgerItems,
   outcomesBySubjectAndSystem,
   PURPOSE_OF,
-  refsOf,
   seedSubject,
   snapshot,
   SYSTEMS,
@@ -274,7 +274,7 @@ describe('connectors that time out, throttle or fail at random: every erasure re
     await prepare(e, due, collectedForExpiry(1));
     await prepare(e, [...notDue, ...bystanders], collected30DaysAgo());
     const untouched = await snapshots(e, [...notDue, ...bystanders]);
-    const refs = refsOf(e.dataDir);
+    const refs = localSubjectRefs(e.dataDir);
     // AND the same random faults
     randomFaults(e, { httpLateAnswers: false });
     const before = counters(e);

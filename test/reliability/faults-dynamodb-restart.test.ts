@@ -12,6 +12,7 @@
  * nothing-found: allowed (the proxy's log shows the earlier change) and counted (docs/reliability.md).
  */
 import { Temporal } from '@js-temporal/polyfill';
+import { localSubjectRefs } from '../../lib/local/keys';
 import { eventually } from '../support/eventually';
 import { expectErasedCorrectly, type RequestResult } from './support/checks';
 import { type FaultyLocal, startFaultyLocal } from './support/faulty-local';
@@ -23,7 +24,6 @@ import {
   leftovers,
   outcomesBySubjectAndSystem,
   PURPOSE_OF,
-  refsOf,
   seedSubject,
   snapshot,
   SYSTEMS,
@@ -62,7 +62,7 @@ test(`DynamoDB Local killed and restarted (${DOWN_MS} ms down) while erasures an
     await holdEverywhere(e.api, id, SYSTEMS, dueAt);
   });
   const untouched = Object.fromEntries(await Promise.all(notDue.map(async (id) => [id, await snapshot(e.clients, id)])));
-  const refs = refsOf(e.dataDir);
+  const refs = localSubjectRefs(e.dataDir);
   const started = Date.now();
   const linesBefore = local.logLines().length;
 

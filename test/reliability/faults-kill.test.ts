@@ -17,6 +17,7 @@ import { CreateTableCommand, type DynamoDBClient, GetItemCommand } from '@aws-sd
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { recordsOf, s3Source, verifyChain } from '../../lib/audit';
 import { localNames, startLocal } from '../../lib/local';
+import { localSubjectRefs } from '../../lib/local/keys';
 import { loadPolicyFile } from '../../lib/policy/load';
 import { AUDIT_CHAIN, type AuditRecord } from '../../lib/runtime/contract';
 import { eventually } from '../support/eventually';
@@ -33,7 +34,6 @@ import {
   outcomesBySubjectAndSystem,
   POLICY_FILE,
   PURPOSE_OF,
-  refsOf,
   seedSubject,
   snapshot,
   STORE_SYSTEMS,
@@ -142,7 +142,7 @@ test('killed with SIGKILL in the middle of a sweep: after a restart the sweep fi
   // WHEN local mode starts again on the same data directory, and its sweeps run until nothing is due
   child = await startChildLocal({ policyFile: POLICY_FILE, dataDir, args: ['--no-seed', '--sweep-every', '1'] });
   lap('restart');
-  const refs = refsOf(dataDir);
+  const refs = localSubjectRefs(dataDir);
   await eventually('the sweeps to finish', async () => ((await dueHoldings(child!)).length === 0 ? true : undefined), 180_000, 50);
   lap('sweeps after the restart');
 

@@ -5,7 +5,9 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { contextAad, HMAC_SECRET_NAME, KmsInvalidCiphertext, loadOrCreateKeys, LocalKmsKey } from '../../../lib/local/keys';
+import { LocalModeError } from '../../../lib/errors';
+import { contextAad, HMAC_SECRET_NAME, KmsInvalidCiphertext, loadOrCreateKeys, LocalKmsKey, localSubjectRefs } from '../../../lib/local/keys';
+import { SubjectRefs } from '../../../lib/runtime/subject-ref';
 
 const key = new LocalKmsKey(Buffer.alloc(32, 7), 'eu-north-1');
 const plaintext = Buffer.from('{"subjectId":"customer-1"}');
@@ -59,4 +61,18 @@ test('keys and secrets are created once in the data directory (mode 0600) and re
   expect(second.kms.decrypt(first.kms.encrypt(plaintext, context), context).equals(plaintext)).toBe(true);
   for (const file of ['kms-key', 'secrets.json']) expect(statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
   expect(readFileSync(path.join(dir, 'kms-key'), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+});
+
+test("GIVEN local mode's secrets WHEN localSubjectRefs computes a subject's reference THEN it is the one local mode's functions compute with that secret", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lethe-refs-'));
+  const secret = loadOrCreateKeys(dir, 'eu-north-1', []).secrets.values[HMAC_SECRET_NAME];
+  const expected = await new SubjectRefs(async () => secret).ref('user1');
+  await expect(localSubjectRefs(dir).ref('user1')).resolves.toBe(expected);
+  await expect(localSubjectRefs(dir).ref('user10')).resolves.not.toBe(expected);
+});
+
+test('GIVEN a data directory local mode never started in WHEN localSubjectRefs is asked THEN a LocalModeError names the missing secret', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lethe-refs-'));
+  expect(() => localSubjectRefs(dir)).toThrow(LocalModeError);
+  expect(() => localSubjectRefs(dir)).toThrow(`holds no ${HMAC_SECRET_NAME}: start local mode on ${dir} first`);
 });

@@ -8,16 +8,13 @@
  * Written against plain clients and endpoints so that the same code serves an in-process local mode and one in a
  * child process (faults-kill.test.ts).
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { HMAC_SECRET_NAME } from '../../../lib/local/keys';
 import type { LocalReceiver } from '../../../lib/local/receiver';
 import type { AuditRecord } from '../../../lib/runtime/contract';
-import { SubjectRefs } from '../../../lib/runtime/subject-ref';
 
 export const POLICY_FILE = path.join(__dirname, '..', 'fixtures', 'faults-policy.yaml');
 export const TIMEZONE = 'Europe/Stockholm';
@@ -193,12 +190,6 @@ export async function leftovers(clients: Clients, id: string, systems: readonly 
     }
   }
   return wrong;
-}
-
-/** The subject refs of local mode's data directory (its HMAC secret), to find subjects in the ledger and the audit. */
-export function refsOf(dataDir: string): SubjectRefs {
-  const secrets = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>;
-  return new SubjectRefs(async () => secrets[HMAC_SECRET_NAME]);
 }
 
 export interface LedgerItem {
