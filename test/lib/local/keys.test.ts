@@ -6,7 +6,14 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalModeError } from '../../../lib/errors';
-import { contextAad, HMAC_SECRET_NAME, KmsInvalidCiphertext, loadOrCreateKeys, LocalKmsKey, localSubjectRefs } from '../../../lib/local/keys';
+import {
+  contextAad,
+  HMAC_SECRET_NAME,
+  KmsInvalidCiphertext,
+  loadOrCreateKeys,
+  LocalKmsKey,
+  localSubjectRefs,
+} from '../../../lib/local/keys';
 import { SubjectRefs } from '../../../lib/runtime/subject-ref';
 
 const key = new LocalKmsKey(Buffer.alloc(32, 7), 'eu-north-1');
