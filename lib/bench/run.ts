@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient, paginateScan, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient as MeteredDynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient as MeteredDocuments } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
@@ -488,23 +488,19 @@ export async function measureDiscovery(
     Array.from({ length: SCAN_SEGMENTS }, (_, segment) => segment),
     SCAN_CONCURRENCY,
     async (segment) => {
+      const pages = paginateScan(
+        { client: scanner.documents },
+        {
+          TableName: table,
+          Segment: segment,
+          TotalSegments: SCAN_SEGMENTS,
+          FilterExpression: '#status = :active AND #dueAt <= :now',
+          ExpressionAttributeNames: { '#status': 'status', '#dueAt': LEDGER.dueAtAttribute },
+          ExpressionAttributeValues: { ':active': 'active', ':now': Date.parse(now) },
+        },
+      );
       let found = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await scanner.documents.send(
-          new ScanCommand({
-            TableName: table,
-            Segment: segment,
-            TotalSegments: SCAN_SEGMENTS,
-            FilterExpression: '#status = :active AND #dueAt <= :now',
-            ExpressionAttributeNames: { '#status': 'status', '#dueAt': LEDGER.dueAtAttribute },
-            ExpressionAttributeValues: { ':active': 'active', ':now': Date.parse(now) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        found += page.Count ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      for await (const page of pages) found += page.Count ?? 0;
       return found;
     },
   );

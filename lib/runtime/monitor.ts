@@ -2,7 +2,7 @@
  * The deadline monitor: how many open erasure requests (not completed; failed ones included) are due within
  * `days` days, overdue ones included. Reads the sparse open-by-deadline index (never a scan).
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { RuntimeConfigError } from '../errors';
 import { ENV, REQUESTS } from './contract';
 import type { Runtime } from './runtime';
@@ -23,22 +23,18 @@ export function warningDays(rt: Runtime): number {
 export async function countOpenNearDeadline(rt: Runtime, days: number): Promise<number> {
   const limit = utcIso(rt.now().add({ hours: 24 * days }));
   const table = rt.required(ENV.requestsTable);
+  const pages = paginateQuery(
+    { client: rt.documents },
+    {
+      TableName: table,
+      IndexName: REQUESTS.openIndex,
+      KeyConditionExpression: '#open = :open AND #deadline <= :limit',
+      ExpressionAttributeNames: { '#open': REQUESTS.openAttribute, '#deadline': REQUESTS.deadlineAttribute },
+      ExpressionAttributeValues: { ':open': REQUESTS.openValue, ':limit': limit },
+      Select: 'COUNT',
+    },
+  );
   let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await rt.documents.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: REQUESTS.openIndex,
-        KeyConditionExpression: '#open = :open AND #deadline <= :limit',
-        ExpressionAttributeNames: { '#open': REQUESTS.openAttribute, '#deadline': REQUESTS.deadlineAttribute },
-        ExpressionAttributeValues: { ':open': REQUESTS.openValue, ':limit': limit },
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of pages) count += page.Count ?? 0;
   return count;
 }
