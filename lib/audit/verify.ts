@@ -112,7 +112,6 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
       });
     }
     for (const record of stored) {
-      // Hash what was stored, every key included: an added key is an edit too.
       const expectedSeq = (last?.seq ?? 0) + 1;
       if (record.seq > expectedSeq) {
         const missing =
@@ -122,6 +121,7 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
       if (record.seq < expectedSeq) {
         return report({ kind: 'out-of-order', name, seq: record.seq, message: `${name} has seq ${record.seq}, expected ${expectedSeq}` });
       }
+      // Hash what was stored, every key included: an added key is an edit too.
       const actual = hashOfRecord(record);
       if (actual !== record.hash) {
         return report({
