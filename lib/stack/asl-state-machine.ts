@@ -72,9 +72,15 @@ export function distributedMapStates(definition: { readonly States?: Record<stri
   return found;
 }
 
-/** How cdk-nag prints an execution ARN of the named state machine. */
-const executionFinding = (region: string, name: string, suffix: string): string =>
-  `arn:<AWS::Partition>:states:${Token.isUnresolved(region) ? '<AWS::Region>' : region}:<AWS::AccountId>:execution:${name}${suffix}`;
+/**
+ * How cdk-nag prints an execution ARN of the named state machine: the region and account as the stack has them,
+ * concrete when known (`cdk deploy` with credentials: eu-north-1, 111111111111), pseudo parameters otherwise.
+ */
+export const executionFinding = (stack: Stack, name: string, suffix: string): string => {
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  return `arn:<AWS::Partition>:states:${region}:${account}:execution:${name}${suffix}`;
+};
 
 export class AslStateMachine extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -174,10 +180,7 @@ export class AslStateMachine extends Construct {
         'AwsSolutions-IAM5',
         `Distributed Map (${this.distributedMaps.join(', ')}): Step Functions describes, stops and redrives the child executions ` +
           "of THIS state machine, whose names are chosen at run time; the grant is limited to this state machine's executions.",
-        [
-          `Resource::${executionFinding(stack.region, stateMachineName, ':*')}`,
-          `Resource::${executionFinding(stack.region, stateMachineName, '/*:*')}`,
-        ],
+        [`Resource::${executionFinding(stack, stateMachineName, ':*')}`, `Resource::${executionFinding(stack, stateMachineName, '/*:*')}`],
       );
     }
 

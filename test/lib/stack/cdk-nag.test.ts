@@ -43,6 +43,18 @@ describe('cdk-nag AwsSolutions', () => {
     expect(violations).toEqual([]);
   });
 
+  it.each(['examples/dh-solutions.yaml', 'examples/digmi-group.yaml'])(
+    'finds nothing unacknowledged in %s with a concrete account, as `cdk deploy` with credentials synthesizes',
+    (policyFile) => {
+      // GIVEN a known account and region (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION of a profile)
+      // WHEN synthesized with the AwsSolutions pack THEN synthesis succeeds and reports nothing: every acknowledgement
+      // that names an ARN names it as cdk-nag prints it for this account, not only for an account-agnostic stack
+      const { outdir, json } = synthLethe({ policyFile, account: '111111111111', region: 'eu-north-1' });
+      expect(reportIn(outdir).pluginReports.flatMap((r) => r.violations)).toEqual([]);
+      expect(JSON.stringify(json)).toContain(':111111111111:');
+    },
+  );
+
   it('acknowledges findings narrowly, each with a written reason, and records them in the template', () => {
     const { stack, json } = synthLethe({ policyFile: 'examples/digmi-group.yaml' });
     const acks = acknowledgements(stack);
