@@ -94,7 +94,6 @@ export class AuditBucket extends Construct {
       "This bucket is the destination of the audit bucket's server access logs; logging it to itself would loop.",
     );
 
-    const duration = Duration.days(365 * this.retentionYears);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.encryptionKey,
@@ -104,8 +103,6 @@ export class AuditBucket extends Construct {
       enforceSSL: true,
       versioned: true,
       objectLockEnabled: true,
-      objectLockDefaultRetention:
-        this.objectLockMode === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(duration) : s3.ObjectLockRetention.governance(duration),
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'audit-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
@@ -122,10 +119,12 @@ export class AuditBucket extends Construct {
         },
       ],
     });
-    // In whole years, as the retention is stated (CDK renders Days; 7 years is 2556 or 2557 days, not 2555).
-    (this.bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('ObjectLockConfiguration.Rule.DefaultRetention', {
-      Mode: this.objectLockMode,
-      Years: this.retentionYears,
-    });
+    // The default retention in whole years, as it is stated (CDK's objectLockDefaultRetention renders Days, and 7 years
+    // is 2556 or 2557 days, not 2555). Set as the whole L1 property, not merged into CDK's: CloudFormation refuses a
+    // DefaultRetention with both Days and Years, and the first create would roll back.
+    (this.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = {
+      objectLockEnabled: 'Enabled',
+      rule: { defaultRetention: { mode: this.objectLockMode, years: this.retentionYears } },
+    };
   }
 }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
 import { RegionNotAllowedError, StackConfigError } from '../../../lib/errors';
 import { loadPolicyFile } from '../../../lib/policy/load';
 import { buildLetheApp, chooseRegion, DEFAULT_POLICY } from '../../../lib/stack/app';
@@ -220,8 +221,12 @@ describe('props', () => {
         alarmEmail: 'ops@example.se',
       },
     });
+    // the whole object (Match.objectEquals): a stray Days beside Years is refused by CloudFormation
     template.hasResourceProperties('AWS::S3::Bucket', {
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Years: 10 } } },
+      ObjectLockConfiguration: Match.objectEquals({
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Years: 10 } },
+      }),
     });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 3 * * ? *)',
@@ -241,8 +246,12 @@ describe('props', () => {
       context: { auditObjectLockMode: 'GOVERNANCE', auditRetentionYears: '1', alarmEmail: 'dpo@example.se' },
     });
     // THEN they reach the stack
+    // the whole object (Match.objectEquals): a stray Days beside Years is refused by CloudFormation
     template.hasResourceProperties('AWS::S3::Bucket', {
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Years: 1 } } },
+      ObjectLockConfiguration: Match.objectEquals({
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Years: 1 } },
+      }),
     });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'dpo@example.se' });
     expect(() => buildLetheApp(testApp({ auditRetentionYears: 'seven' }), { cwd: ROOT, region: 'eu-north-1', nag: false })).toThrow(
