@@ -2,16 +2,19 @@
 /**
  * The CDK app (`npx cdk synth`, `npx cdk deploy`): the Lethe stack for the policy named by the `policy` context.
  * Bad input (an invalid policy, a region the policy does not allow) is printed as a clear message and exits 1,
- * never a stack trace.
+ * never a stack trace. A failed synthesis leaves no template behind.
  */
 import { App } from 'aws-cdk-lib';
 import { LetheError } from '../lib/errors';
-import { applyFeatureFlags, buildLetheApp } from '../lib/stack/app';
+import { applyFeatureFlags, buildLetheApp, synthesizeOrDiscard } from '../lib/stack/app';
 
 function main(): number {
-  const app = applyFeatureFlags(new App());
+  // autoSynth off: otherwise the App, run by the CDK CLI, synthesizes whatever was built when the process exits,
+  // also after a refusal, and writes a template holding only CDKMetadata over the good one.
+  const app = applyFeatureFlags(new App({ autoSynth: false }));
   try {
-    buildLetheApp(app);
+    // A failed synthesis leaves no template in the output directory (see synthesizeOrDiscard).
+    synthesizeOrDiscard(app, () => buildLetheApp(app));
   } catch (error) {
     if (error instanceof LetheError) {
       process.stderr.write(`lethe: ${error.message}\n`);
@@ -19,7 +22,6 @@ function main(): number {
     }
     throw error;
   }
-  app.synth();
   return 0;
 }
 

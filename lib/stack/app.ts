@@ -12,6 +12,7 @@
  * policy allows it, and otherwise the first of the policy's `deployment.regions`. (The CLI reports us-east-1
  * when no profile sets a region, which is why that default is not taken as a request.)
  */
+import { readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -120,4 +121,34 @@ export function buildLetheApp(app: App, options: BuildOptions = {}): LetheStack 
 export function applyFeatureFlags(app: App): App {
   for (const [key, value] of Object.entries(FEATURE_FLAGS)) app.node.setContext(key, value);
   return app;
+}
+
+/**
+ * Builds the app (`build`) and synthesizes it. When either fails (bad input, a region the policy refuses, a cdk-nag
+ * finding), every stack template and the manifest are removed from the output directory before the error is
+ * rethrown, the earlier synthesis's included: a pipeline that deploys from `cdk.out` must find nothing to deploy,
+ * never a partial template (an empty stack would delete everything not retained) or a stale one. The validation
+ * report stays. The app must be made with `autoSynth: false`, or CDK synthesizes what was built when the process exits.
+ */
+export function synthesizeOrDiscard(app: App, build: () => unknown): void {
+  try {
+    build();
+    app.synth();
+  } catch (error) {
+    discardTemplates(app.outdir);
+    throw error;
+  }
+}
+
+/** Removes the stack templates (`*.template.json`) and the cloud assembly manifest from `outdir`. */
+export function discardTemplates(outdir: string): void {
+  let files: string[];
+  try {
+    files = readdirSync(outdir);
+  } catch {
+    return; // nothing was written
+  }
+  for (const file of files) {
+    if (file.endsWith('.template.json') || file === 'manifest.json') rmSync(path.join(outdir, file), { force: true });
+  }
 }

@@ -4,7 +4,7 @@
  * and props.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -129,7 +129,7 @@ describe('region pinning at synthesis', () => {
 });
 
 describe('bin/app.ts, as `npx cdk synth` runs it', () => {
-  const runApp = (context: Record<string, unknown>) =>
+  const runApp = (context: Record<string, unknown>, outdir = mkdtempSync(path.join(dir, 'out-'))) =>
     spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'bin', 'app.ts')], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -137,7 +137,7 @@ describe('bin/app.ts, as `npx cdk synth` runs it', () => {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         CDK_CONTEXT_JSON: JSON.stringify(context),
-        CDK_OUTDIR: mkdtempSync(path.join(dir, 'out-')),
+        CDK_OUTDIR: outdir,
       },
     });
 
@@ -148,6 +148,21 @@ describe('bin/app.ts, as `npx cdk synth` runs it', () => {
       /^lethe: region "us-east-1" is not allowed by examples\/dh-solutions\.yaml: deployment\.regions allows eu-north-1/,
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['a region the policy refuses', { policy: 'examples/dh-solutions.yaml', region: 'us-east-1' }],
+    ['an invalid policy', { policy: 'test/lib/stack/fixtures/no-such-policy.yaml' }],
+  ])('leaves no template behind after %s, not even an earlier one', (_, context) => {
+    // GIVEN an output directory holding a template from an earlier synthesis
+    const outdir = mkdtempSync(path.join(dir, 'out-'));
+    writeFileSync(path.join(outdir, 'Lethe.template.json'), '{"Resources":{}}');
+    writeFileSync(path.join(outdir, 'manifest.json'), '{}');
+    // WHEN the app refuses to synthesize
+    const result = runApp(context, outdir);
+    // THEN it exits 1 and no template is left that a pipeline could deploy (an empty stack would delete everything)
+    expect(result.status).toBe(1);
+    expect(readdirSync(outdir).filter((f) => f.endsWith('.template.json') || f === 'manifest.json')).toEqual([]);
   });
 
   it('prints every error of an invalid policy with its position, and exits 1', () => {

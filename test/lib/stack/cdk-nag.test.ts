@@ -2,13 +2,13 @@
  * cdk-nag's AwsSolutions pack: zero unacknowledged findings, every acknowledgement with a written reason, and
  * proof that the check is live (a planted violation fails synthesis).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import { buildLetheApp } from '../../../lib/stack/app';
+import { buildLetheApp, synthesizeOrDiscard } from '../../../lib/stack/app';
 import { ROOT, synthLethe, testApp } from './synth';
 
 jest.setTimeout(120_000);
@@ -91,5 +91,17 @@ describe('cdk-nag AwsSolutions', () => {
     expect(violations.map((v) => v.ruleName)).toEqual(
       expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-IAM5[Action::s3:*]']),
     );
+  });
+
+  it('leaves no template behind when a finding fails synthesis (bin/app.ts synthesizes this way)', () => {
+    // GIVEN an output directory with an earlier template, and the stack plus a planted non-compliant bucket
+    const app = testApp();
+    writeFileSync(path.join(app.outdir, 'Lethe.template.json'), '{"Resources":{}}');
+    const build = () => new s3.Bucket(buildLetheApp(app, { cwd: ROOT, region: 'eu-north-1' }), 'PlantedBucket');
+    // WHEN synthesized THEN synthesis fails on the finding, the report stays for the reader, and no template is left
+    expect(() => synthesizeOrDiscard(app, build)).toThrow(/AwsSolutions-S10/);
+    const left = readdirSync(app.outdir);
+    expect(left).toContain('validation-report.json');
+    expect(left.filter((f) => f.endsWith('.template.json') || f === 'manifest.json')).toEqual([]);
   });
 });
