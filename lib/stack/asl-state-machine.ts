@@ -6,7 +6,7 @@
  * logs), and X-Ray tracing is on.
  */
 import { readFileSync } from 'node:fs';
-import { ArnFormat, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -118,10 +118,16 @@ export class AslStateMachine extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // Under /aws/vendedlogs/ so that Step Functions' log delivery does not grow the account's log resource policy.
-      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`,
+      // The name ends with the stack's id (its UUID), which no later stack shares: the group outlives a `cdk destroy`,
+      // and a fixed name would make the next deploy under the same stack name fail with "already exists".
+      logGroupName: Fn.join('', [
+        `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}-`,
+        Fn.select(2, Fn.split('/', Stack.of(this).stackId)),
+      ]),
       encryptionKey: props.logKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack is deleted, deleted when its first create fails (nothing worth keeping was logged yet).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // An explicit name: the Distributed Map grants below name this state machine's executions by it.

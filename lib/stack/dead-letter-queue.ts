@@ -32,7 +32,8 @@ export class DeadLetterQueue extends Construct {
       dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(14),
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Dead letters outlive the stack; a failed first create has none, so its queue is deleted.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledgeNag(
       this.queue,

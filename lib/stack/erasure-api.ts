@@ -107,7 +107,7 @@ export class ErasureApi extends Construct {
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       encryptionKey: props.logKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const authorizationType = props.authorizer?.authorizationType ?? apigateway.AuthorizationType.IAM;
@@ -116,6 +116,7 @@ export class ErasureApi extends Construct {
       description: 'Lethe erasure API: erasure requests (Art. 17), holdings and subject events',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       cloudWatchRole: props.cloudWatchRole ?? true,
+      // RETAIN, even after a failed first create: the account's other APIs log through this one setting's role.
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       defaultMethodOptions: { authorizationType, authorizer: props.authorizer },
       deployOptions: {

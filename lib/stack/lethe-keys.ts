@@ -47,7 +47,7 @@ export class LetheKeys extends Construct {
       description: 'Lethe: data at rest (ledger, requests, audit bucket, logs, queues, alarms topic)',
       enableKeyRotation: true,
       pendingWindow: Duration.days(pendingWindowDays),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // CloudWatch Logs encrypts Lethe's log groups (functions, state machines, API access logs) with this key.
     this.dataKey.addToResourcePolicy(
@@ -92,14 +92,14 @@ export class LetheKeys extends Construct {
       description: 'Lethe: seals subject ids, locators and identifiers in the ledger and requests',
       enableKeyRotation: true,
       pendingWindow: Duration.days(pendingWindowDays),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.hmacSecret = new secretsmanager.Secret(this, 'HmacSecret', {
       description: 'Lethe: HMAC key for subjectRef and the hmac anonymisation strategy (never rotate automatically)',
       encryptionKey: this.dataKey,
       generateSecretString: { passwordLength: hmacKeyLength, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledgeNag(
       this.hmacSecret,

@@ -49,6 +49,8 @@ export class RetentionLedger extends Construct {
       }
     }
     const make = (tableId: string, spec: TableSpec) =>
+      // RETAIN, not RETAIN_ON_UPDATE_OR_DELETE: with deletion protection on, a failed first create's rollback could not
+      // delete the table anyway. No fixed table names: a redeploy after a destroy creates new tables beside the kept ones.
       tableFromSpec(this, tableId, spec, props.encryptionKey, props.removalPolicy ?? RemovalPolicy.RETAIN);
 
     const ledgerTables = new Map<string, dynamodb.Table>();
