@@ -8,7 +8,8 @@
  *   got exactly one answer: an outcome, or a failure (`failed`).
  * - `SubjectConnector`: for connectors that act subject by subject (DynamoDB, S3, a connector written with
  *   the SDK): validates every subject before touching any, then runs `deleteRecord`, `anonymiseRecord` or
- *   `changeFields` for each, and derives the status from the counts.
+ *   `changeFields` for each valid one, and derives the status from the counts. A subject that fails validation
+ *   fails alone (in `failed`, permanently): nothing is done to it, and the others of its batch go on.
  *
  * A partial batch: when one subject of a batch fails (a throttle, a reset) after others were done, the others'
  * outcomes must not be lost (their data is gone: a later run would find nothing and report `nothing-found`).
@@ -152,32 +153,40 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
   protected validateSubject(_subject: InvocationSubject, _index: number): void {}
 
   /**
-   * Validates every subject (a bad one: nothing is done to any), then does each in turn. A subject that fails is
-   * recorded in `failed` and the next one goes on; if every subject failed, the first one's error is thrown.
+   * Validates every subject before doing any, then does each valid one in turn. A subject that fails validation
+   * or processing is recorded in `failed` and the others go on: one subject that cannot be processed (an unsafe
+   * locator, say) must not hold back its batch, nor have anything done to it. If every subject failed, the
+   * first one's error is thrown.
    */
   protected override async process(invocation: Invocation, context: ConnectorContext): Promise<Processed> {
-    invocation.subjects.forEach((subject, index) => this.validateSubject(subject, index));
     const subjects: ConnectorSubjectOutcome[] = [];
     const failed: ConnectorSubjectFailure[] = [];
     let first: ConnectorError | undefined;
-    for (const subject of invocation.subjects) {
+    const fail = (subject: InvocationSubject, caught: unknown, message: string): void => {
+      const error = toConnectorError(caught, `${this.type} connector of system "${this.system}"`);
+      first ??= error;
+      failed.push({ subjectRef: subject.subjectRef, error: error.name, transient: error instanceof ConnectorTransientError });
+      // Names only: the message of a user's function or of a remote error may quote the subject's data.
+      logger.warn(message, { system: this.system, subjectRef: subject.subjectRef, error: error.name, cause: errorName(caught) });
+    };
+    const valid = invocation.subjects.filter((subject, index) => {
+      try {
+        this.validateSubject(subject, index);
+        return true;
+      } catch (caught) {
+        fail(subject, caught, 'subject refused: nothing is done to it; going on with the others');
+        return false;
+      }
+    });
+    for (const subject of valid) {
       try {
         subjects.push(await this.processSubject(subject, context));
       } catch (caught) {
-        const error = toConnectorError(caught, `${this.type} connector of system "${this.system}"`);
-        first ??= error;
-        failed.push({ subjectRef: subject.subjectRef, error: error.name, transient: error instanceof ConnectorTransientError });
-        // Names only: the message of a user's function or of a remote error may quote the subject's data.
-        logger.warn('connector failed for a subject: going on with the others', {
-          system: this.system,
-          subjectRef: subject.subjectRef,
-          error: error.name,
-          cause: errorName(caught),
-        });
+        fail(subject, caught, 'connector failed for a subject: going on with the others');
       }
     }
     if (first && subjects.length === 0) throw first;
-    return failed.length > 0 ? { subjects, failed } : { subjects };
+    return failed.length > 0 ? { subjects, failed: orderOf(invocation, failed) } : { subjects };
   }
 
   private async processSubject(subject: InvocationSubject, context: ConnectorContext): Promise<ConnectorSubjectOutcome> {
@@ -200,6 +209,12 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
       parseOrThrow(ConnectorCountsSchema.partial(), counts ?? {}, `counts reported for subject ${subject.subjectRef}`),
     );
   }
+}
+
+/** Failures in the invocation's order of subjects. */
+function orderOf(invocation: Invocation, failed: readonly ConnectorSubjectFailure[]): ConnectorSubjectFailure[] {
+  const position = new Map(invocation.subjects.map((s, i) => [s.subjectRef, i]));
+  return [...failed].sort((a, b) => (position.get(a.subjectRef) ?? 0) - (position.get(b.subjectRef) ?? 0));
 }
 
 /** The status of one subject from its action and the counts of what was done (see the module comment). */

@@ -245,13 +245,28 @@ describe('a batch done in part (SubjectConnector)', () => {
     expect(connector.attempted).toEqual(['ref-user1', 'ref-user2', 'ref-user3']);
   });
 
-  test('a subject that fails validation: nothing is done to any subject', async () => {
-    // GIVEN subject 3 of the batch is invalid
+  test('a subject that fails validation fails alone: the others are done, it is never touched (issue 15, item 8)', async () => {
+    // GIVEN subject 3 of the batch is invalid (an unsafe locator, say)
     const connector = new ToyConnector({}, 'ref-user3');
-    // WHEN the batch runs THEN it is refused as a whole, before any work
-    await expect(connector.run(three())).rejects.toThrow(ConnectorPermanentError);
-    await expect(connector.run(three())).rejects.toThrow(/subjects\[2\]\.locator: expected customerId/);
+    // WHEN the batch runs
+    const result = await connector.run(three());
+    // THEN subjects 1 and 2 are done; subject 3 is reported in failed, permanently, and nothing was done to it
+    expect(result).toEqual({
+      system: 'crm',
+      subjects: [erased('ref-user1'), erased('ref-user2')],
+      failed: [{ subjectRef: 'ref-user3', error: ERROR_NAMES.permanent, transient: false }],
+    });
+    expect(connector.attempted).toEqual(['ref-user1', 'ref-user2']);
+    expect([...connector.rows]).toEqual(['user3']);
+  });
+
+  test('every subject fails validation: it throws the first one’s error, before any work', async () => {
+    // GIVEN a one-subject invocation whose subject is invalid
+    const connector = new ToyConnector({}, 'ref-user1');
+    const data = invocation([subject({ subjectRef: 'ref-user1', subjectId: 'user1' })]);
+    // WHEN it runs THEN it is refused, naming the problem, and nothing was attempted
+    await expect(connector.run(data)).rejects.toThrow(/subjects\[0\]\.locator: expected customerId/);
+    await expect(connector.run(data)).rejects.toThrow(ConnectorPermanentError);
     expect(connector.attempted).toEqual([]);
-    expect([...connector.rows]).toEqual(['user1', 'user2', 'user3']);
   });
 });

@@ -288,16 +288,24 @@ describe('field actions', () => {
 });
 
 describe('refusals and errors', () => {
-  test('a field that is a key attribute is refused before anything is done', async () => {
-    const run = connector({ sortKeyAttribute: 'orderId' }).run(
-      invocation([
-        subject(),
-        subject({ subjectRef: 'ref-2', subjectId: 'user2', record: 'keep', removeFields: [{ name: 'orderId', category: 'order' }] }),
-      ]),
-    );
-    await expect(run).rejects.toThrow(ConnectorPermanentError);
-    await expect(run).rejects.toThrow(/subjects\[1\]: field "orderId" is a key attribute/);
-    expect(ddb.calls()).toHaveLength(0); // not even the first subject: never a partial erasure
+  test('a field that is a key attribute is refused before anything is done to that subject; the others go on (issue 15, item 8)', async () => {
+    const keyField = {
+      subjectRef: 'ref-2',
+      subjectId: 'user2',
+      record: 'keep' as const,
+      removeFields: [{ name: 'orderId', category: 'order' }],
+    };
+    // Alone: refused, naming the subject and the field, and nothing is called
+    const alone = connector({ sortKeyAttribute: 'orderId' }).run(invocation([subject(keyField)]));
+    await expect(alone).rejects.toThrow(ConnectorPermanentError);
+    await expect(alone).rejects.toThrow(/subjects\[0\]: field "orderId" is a key attribute/);
+    expect(ddb.calls()).toHaveLength(0);
+    // In a batch: it fails alone, and nothing is done to it
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const result = await connector({ sortKeyAttribute: 'orderId' }).run(invocation([subject(), subject(keyField)]));
+    expect(result.failed).toEqual([{ subjectRef: 'ref-2', error: 'ConnectorPermanentError', transient: false }]);
+    expect(result.subjects.map((s) => s.subjectRef)).toEqual([subject().subjectRef]);
+    expect(JSON.stringify(ddb.calls().map((c) => c.args[0].input))).not.toContain('user2');
   });
 
   test('an empty key value is refused', async () => {

@@ -115,12 +115,12 @@ describe('the subject prefix', () => {
     expect(s3.calls()).toHaveLength(0);
   });
 
-  test('one bad subject in a batch stops the batch before the good one is touched', async () => {
+  test('one bad subject in a batch fails alone: the good one is done, nothing is listed under the bad one (issue 15, item 8)', async () => {
     s3.on(ListObjectVersionsCommand).resolves({});
-    await expect(connector().run(files([subject(), subject({ subjectRef: 'ref-bad', subjectId: 'x/..' })]))).rejects.toThrow(
-      /subjects\[1\]/,
-    );
-    expect(s3.calls()).toHaveLength(0);
+    const result = await connector().run(files([subject(), subject({ subjectRef: 'ref-bad', subjectId: 'x/..' })]));
+    expect(result.failed).toEqual([{ subjectRef: 'ref-bad', error: 'ConnectorPermanentError', transient: false }]);
+    expect(result.subjects.map((s) => s.subjectRef)).toEqual(['ref-user1']);
+    expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix)).toEqual(['customers/user1/']);
   });
 });
 
@@ -287,14 +287,21 @@ describe('tag values S3 could not store as they are', () => {
     ['a quote', 'o"brien'],
     ['257 characters', 'x'.repeat(257)],
   ])('a tag value with %s is refused before any S3 call, without naming the value', async (_what, value) => {
-    // GIVEN the tag layout and a batch whose second subject has such an id
-    const batch = files([subject({ subjectRef: 'ok' }), subject({ subjectRef: 'bad', subjectId: value })]);
-    // WHEN it runs THEN it is refused as a whole: a permanent error naming subjects[1], and nothing is called
-    const run = connector({ tagKey: 'subject' }).run(batch);
+    // GIVEN the tag layout and a subject with such an id
+    // WHEN it runs alone THEN it is refused: a permanent error naming subjects[0], and nothing is called
+    const run = connector({ tagKey: 'subject' }).run(files([subject({ subjectRef: 'bad', subjectId: value })]));
     await expect(run).rejects.toThrow(ConnectorPermanentError);
-    await expect(run).rejects.toThrow(/^subjects\[1\]: the tag value \(tag "subject"\) /);
+    await expect(run).rejects.toThrow(/^subjects\[0\]: the tag value \(tag "subject"\) /);
     await run.catch((error: Error) => expect(error.message).not.toContain(value));
     expect(s3.calls()).toHaveLength(0);
+    // AND in a batch it fails alone, without naming the value: the other subject is done (issue 15, item 8)
+    s3.on(ListObjectVersionsCommand).resolves({});
+    const batch = await connector({ tagKey: 'subject' }).run(
+      files([subject({ subjectRef: 'ok' }), subject({ subjectRef: 'bad', subjectId: value })]),
+    );
+    expect(batch.subjects.map((s) => s.subjectRef)).toEqual(['ok']);
+    expect(batch.failed).toEqual([{ subjectRef: 'bad', error: 'ConnectorPermanentError', transient: false }]);
+    expect(JSON.stringify(batch)).not.toContain(value);
   });
 
   test('the locator value is checked the same way when it names the tag key', async () => {
