@@ -74,8 +74,22 @@ export const LEDGER = {
 export const HOLDING_STATUS = { active: 'active', done: 'done' } as const;
 export type HoldingStatus = (typeof HOLDING_STATUS)[keyof typeof HOLDING_STATUS];
 
-/** Subject events: pk subjectRef, sk `${at}#${type}#${eventId}`. */
-export const EVENTS = { partitionKey: 'subjectRef', sortKey: 'eventKey' } as const;
+/**
+ * Subject events: pk subjectRef, sk `${at}#${type}#${eventId}`. Beside a subject's events, one counter item (sk
+ * `counterKey`) whose `seq` (N) is raised after each event is written: a holding's expiry records the `seq` it was
+ * computed at (`eventsSeq` on the ledger item), so that the event path and the registration path agree (subjects.ts).
+ * `ttl` is set on a subject's events and counter once it has no active holding (event-store.ts, retireIfIdle).
+ */
+export const EVENTS = {
+  partitionKey: 'subjectRef',
+  sortKey: 'eventKey',
+  /** Sorts after every event key (those start with a year's digits, or + or -). */
+  counterKey: '~counter',
+  seqAttribute: 'seq',
+  ttlAttribute: 'ttl',
+  /** A subject with no active holding keeps its events this long (a holding registered meanwhile keeps them). */
+  idleTtlSeconds: 30 * 24 * 3600,
+} as const;
 
 /**
  * Erasure requests: pk requestId; sparse GSI of open requests by deadline, for the deadline alarm. While a

@@ -2,10 +2,19 @@
  * Subject events (contract EVENTS): pk subjectRef, sk `${at}#${type}#${eventId}` with `at` in UTC, so a
  * subject's events come back in time order. An event's id is derived from its content unless the source gives
  * one (EventBridge does), so a repeated delivery writes the same item again instead of a second event.
+ *
+ * Beside the events, one counter item per subject (sk EVENTS.counterKey): `record` raises its `seq` after the
+ * event is written, and `list` reads it before the events, so a list stamped `seq = n` holds every event whose
+ * raise made the counter n or less (and perhaps some later ones). subjects.ts builds its ordering on that.
+ *
+ * Retention: a subject's events are kept while it has an active holding. `retireIfIdle` sets `ttl` on its events
+ * and counter when it has none (30 days, EVENTS.idleTtlSeconds); `keep` removes it again when a holding is
+ * registered.
  */
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
+import { isConditionFailure } from '../dynamodb-errors';
 import type { SubjectEvent } from '../retention/expiry';
 import { EVENTS } from './contract';
 import { utcIso } from './time';
@@ -19,6 +28,21 @@ export interface EventItem {
   readonly purpose?: string;
   readonly eventId: string;
   readonly recordedAt: string;
+  /** Epoch seconds: set once the subject has no active holding (retireIfIdle). */
+  readonly ttl?: number;
+}
+
+/** A subject's events, oldest first, with the counter as read just before them. */
+export type EventList = SubjectEvent[] & {
+  /** The subject's event counter, read before the events: every event counted up to it is in the list. */
+  readonly seq: number;
+  /** True when some of the subject's items carry a `ttl` (the subject had no active holding). */
+  readonly retiring: boolean;
+};
+
+/** An EventList of given events (tests, and callers that have the events in hand). */
+export function eventList(events: readonly SubjectEvent[], seq: number, retiring = false): EventList {
+  return Object.assign([...events], { seq, retiring });
 }
 
 /** The id of an event with no id of its own: a hash of what it says. */
@@ -35,6 +59,7 @@ export class EventStore {
     private readonly table: string,
   ) {}
 
+  /** Writes the event, then raises the subject's counter (in that order: see the module comment). */
   public async record(subjectRef: string, event: SubjectEvent, now: Temporal.Instant, eventId = contentEventId(event)): Promise<EventItem> {
     const at = utcIso(event.at);
     const item: EventItem = {
@@ -47,12 +72,85 @@ export class EventStore {
       recordedAt: utcIso(now),
     };
     await this.ddb.send(new PutCommand({ TableName: this.table, Item: item }));
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { [EVENTS.partitionKey]: subjectRef, [EVENTS.sortKey]: EVENTS.counterKey },
+        UpdateExpression: 'SET #seq = if_not_exists(#seq, :zero) + :one',
+        ExpressionAttributeNames: { '#seq': EVENTS.seqAttribute },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+      }),
+    );
     return item;
   }
 
-  /** Every event of the subject, oldest first. */
-  public async list(subjectRef: string): Promise<SubjectEvent[]> {
+  /** Every event of the subject, oldest first, stamped with the counter read before them. */
+  public async list(subjectRef: string): Promise<EventList> {
+    const { Item: counter } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { [EVENTS.partitionKey]: subjectRef, [EVENTS.sortKey]: EVENTS.counterKey },
+        ConsistentRead: true,
+      }),
+    );
     const events: SubjectEvent[] = [];
+    let retiring = counter?.[EVENTS.ttlAttribute] !== undefined;
+    for (const item of await this.items(subjectRef)) {
+      if (item.eventKey === EVENTS.counterKey) continue;
+      if (item.ttl !== undefined) retiring = true;
+      events.push({ type: item.type, at: Temporal.Instant.from(item.at), ...(item.purpose ? { purpose: item.purpose } : {}) });
+    }
+    return eventList(events, typeof counter?.[EVENTS.seqAttribute] === 'number' ? counter[EVENTS.seqAttribute] : 0, retiring);
+  }
+
+  /** Removes the `ttl` from every item of the subject (a holding was registered: its events are needed again). */
+  public async keep(subjectRef: string): Promise<void> {
+    for (const item of await this.items(subjectRef)) {
+      if (item.ttl === undefined) continue;
+      await this.setTtl(subjectRef, item.eventKey, undefined);
+    }
+  }
+
+  /**
+   * When the subject has no active holding: sets `ttl` on its events and counter, then asks again and takes it
+   * back if a holding was registered meanwhile. Set first, ask second: a registration writes its holding first and
+   * reads the events second (`keep` when it sees a ttl), so whichever of the two runs last sees the other's write,
+   * and no subject with an active holding is left with expiring events. Returns whether the ttl stayed.
+   */
+  public async retireIfIdle(subjectRef: string, now: Temporal.Instant, hasActiveHolding: () => Promise<boolean>): Promise<boolean> {
+    if (await hasActiveHolding()) return false;
+    const ttl = Math.floor(now.epochMilliseconds / 1000) + EVENTS.idleTtlSeconds;
+    const items = await this.items(subjectRef);
+    if (items.length === 0) return false;
+    for (const item of items) if (item.ttl === undefined) await this.setTtl(subjectRef, item.eventKey, ttl);
+    if (await hasActiveHolding()) {
+      await this.keep(subjectRef);
+      return false;
+    }
+    return true;
+  }
+
+  private async setTtl(subjectRef: string, eventKey: string, ttl: number | undefined): Promise<void> {
+    await this.ddb
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [EVENTS.partitionKey]: subjectRef, [EVENTS.sortKey]: eventKey },
+          UpdateExpression: ttl === undefined ? 'REMOVE #ttl' : 'SET #ttl = :ttl',
+          // Never re-create an item TTL has removed meanwhile.
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': EVENTS.partitionKey, '#ttl': EVENTS.ttlAttribute },
+          ...(ttl === undefined ? {} : { ExpressionAttributeValues: { ':ttl': ttl } }),
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  /** Every item under the subject's key (events and counter), all pages, strongly consistent. */
+  private async items(subjectRef: string): Promise<EventItem[]> {
+    const items: EventItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.ddb.send(
@@ -65,11 +163,9 @@ export class EventStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of (page.Items ?? []) as EventItem[]) {
-        events.push({ type: item.type, at: Temporal.Instant.from(item.at), ...(item.purpose ? { purpose: item.purpose } : {}) });
-      }
+      items.push(...((page.Items ?? []) as EventItem[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return events;
+    return items;
   }
 }

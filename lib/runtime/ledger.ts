@@ -18,6 +18,7 @@ import type { Holding } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
 import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from './contract';
+import type { EventList } from './event-store';
 import { utcIso } from './time';
 
 /** A ledger item as stored. */
@@ -45,6 +46,11 @@ export interface HoldingRecord {
   readonly finishedBy?: string;
   /** While active: what an expiry already did to the data in the system (recordApplied); gone once done. */
   readonly applied?: AppliedAction;
+  /**
+   * The subject's event counter the expiry was computed at (EventList.seq). Every write of the expiry is
+   * conditional on it not going back, so a computation from fewer events never overwrites one from more.
+   */
+  readonly eventsSeq?: number;
 }
 
 /** What an expiry did to a holding's data, recorded before its audit record and its finish. */
@@ -122,11 +128,7 @@ export class Ledger {
    * what is stored (an out-of-order delivery) changes nothing: an active holding keeps its later collection, a
    * finished one is not revived by a collection from before it was finished. Returns whether it was written.
    */
-  public async register(
-    holding: NewHolding,
-    events: readonly SubjectEvent[],
-    now: Temporal.Instant,
-  ): Promise<{ written: boolean; expiry: Expiry }> {
+  public async register(holding: NewHolding, events: EventList, now: Temporal.Instant): Promise<{ written: boolean; expiry: Expiry }> {
     const expiry = this.expiryOf(holding.purpose, holding.collectedAt, events);
     const collectedAtMs = holding.collectedAt.epochMilliseconds;
     const item: HoldingRecord = {
@@ -139,6 +141,7 @@ export class Ledger {
       registeredAt: utcIso(now),
       sealed: holding.sealed,
       ...this.schedule(expiry, holding.subjectRef),
+      eventsSeq: events.seq,
     };
     try {
       await this.ddb.send(
@@ -199,14 +202,18 @@ export class Ledger {
 
   /**
    * Recomputes an active holding's expiry and due keys (after a new event, or when the sweep finds it due but
-   * not expired). Leaves a holding alone that was finished or re-collected meanwhile. Returns the expiry.
+   * not expired). Leaves a holding alone that was finished or re-collected meanwhile, or whose stored expiry was
+   * computed from a later read of the events (a higher `eventsSeq`). Returns the expiry.
    */
-  public async reschedule(holding: HoldingRecord, events: readonly SubjectEvent[]): Promise<{ updated: boolean; expiry: Expiry }> {
+  public async reschedule(
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAt' | 'collectedAtMs'>,
+    events: EventList,
+  ): Promise<{ updated: boolean; expiry: Expiry }> {
     const expiry = this.expiryOf(holding.purpose, Temporal.Instant.from(holding.collectedAt), events);
     const schedule = this.schedule(expiry, holding.subjectRef);
-    const names: Record<string, string> = { ...NAMES };
-    const values: Record<string, unknown> = { ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs };
-    const set: string[] = [];
+    const names: Record<string, string> = { ...NAMES, '#eventsSeq': 'eventsSeq' };
+    const values: Record<string, unknown> = { ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs, ':seq': events.seq };
+    const set: string[] = ['#eventsSeq = :seq'];
     const remove: string[] = [];
     for (const attribute of ['expiresAt', LEDGER.dueShardAttribute, LEDGER.dueAtAttribute, LEDGER.ttlAttribute] as const) {
       names[`#${attribute}`] = attribute;
@@ -225,7 +232,7 @@ export class Ledger {
           UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
             .filter(Boolean)
             .join(' '),
-          ConditionExpression: '#status = :active AND #collectedAtMs = :c',
+          ConditionExpression: '#status = :active AND #collectedAtMs = :c AND (attribute_not_exists(#eventsSeq) OR #eventsSeq <= :seq)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

@@ -3,11 +3,27 @@
  * and an event (something that starts or moves a retention clock). Both arrive through the API and on the
  * custom event bus; both end here. A new event recomputes the expiry of every active holding of the subject,
  * in every purpose.
+ *
+ * The two paths run at the same time, for the same subject, and must agree: a holding registered while an event
+ * is recorded counts the event, whatever the order in which their DynamoDB calls land. They agree because:
+ * - the event path writes the event, then raises the subject's counter (EventStore.record), then reads the
+ *   holdings; the registration path writes its holding, then reads the counter again (`recheck` below);
+ * - every list of events carries the counter as read before the events (EventList.seq), and every write of an
+ *   expiry stores that `seq` and is conditional on the stored one not being higher (Ledger.reschedule).
+ * Take an event e whose raise made the counter k, and a holding h. Either h's write lands before the event path
+ * reads the holdings (consistent reads: it sees h, and reschedules it from a list stamped >= k, which holds e),
+ * or after, and then the registration's recheck, later still, reads a counter >= k; if that is above the `seq` it
+ * registered with, it recomputes from a list stamped >= k, which holds e. A write from a list without e has a
+ * stamp below k, so once an expiry with e is stored none without e can replace it; and a registration that
+ * replaces the item (a later collection) is itself followed by its recheck. So the last expiry written always
+ * counts every event. (A registration that stops between its write and its recheck is repaired by its retry, or
+ * by the subject's next event.) test/lib/runtime/subjects.test.ts runs every interleaving of the two.
  */
 import { ErasureRequestBody, type HoldingBody, type SubjectEventBody } from './api-schemas';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { Runtime } from './runtime';
 import { holdingContext } from './sealing';
+import { utcIso } from './time';
 import { checkEventType, checkHolding, checkPurpose, parseBody } from './validate';
 
 export interface HoldingAnswer {
@@ -49,11 +65,20 @@ export async function registerHolding(rt: Runtime, subjectId: string, body: Hold
     'locator',
   );
   const events = await rt.events.list(subjectRef);
-  const { written, expiry } = await rt.ledger.register(
-    { subjectRef, purpose: body.purpose, system: body.system, collectedAt, sealed },
-    events,
-    now,
-  );
+  const holding = { subjectRef, purpose: body.purpose, system: body.system, collectedAt, sealed };
+  const registered = await rt.ledger.register(holding, events, now);
+  const { written } = registered;
+  let { expiry } = registered;
+  if (written) {
+    // The recheck (module comment): after the write, read the events again; an event counted since is applied.
+    const again = await rt.events.list(subjectRef);
+    if (again.retiring) await rt.events.keep(subjectRef);
+    if (again.seq > events.seq) {
+      const stored = { ...holding, collectedAt: utcIso(collectedAt), collectedAtMs: collectedAt.epochMilliseconds };
+      const rescheduled = await rt.ledger.reschedule(stored, again);
+      if (rescheduled.updated) expiry = rescheduled.expiry;
+    }
+  }
   return {
     purpose: body.purpose,
     system: body.system,
@@ -82,6 +107,9 @@ export async function recordEvent(rt: Runtime, subjectId: string, body: SubjectE
     if (!policy.purposes[holding.purpose]) continue;
     if ((await rt.ledger.reschedule(holding, events)).updated) rescheduled++;
   }
+  // Storage limitation: the events of a subject Lethe holds nothing of are not kept (event-store.ts).
+  if (holdings.length === 0)
+    await rt.events.retireIfIdle(subjectRef, now, async () => (await rt.ledger.holdingsOf(subjectRef, { activeOnly: true })).length > 0);
   return {
     type: body.type,
     at: formatInstant(at, policy.timezone),

@@ -3,7 +3,7 @@
  * input: 400 with the offending path, 404, 409, 413, 415; never a 500 for what the caller sent; no subject id,
  * identifier or locator value in any log line.
  */
-import { ENV, LEDGER, REQUESTS } from '../../lib/runtime/contract';
+import { ENV, EVENTS, LEDGER, REQUESTS } from '../../lib/runtime/contract';
 import { captureOutput, createWorld, ledgerTable, STATE_MACHINE_ARN, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
 import { apiClient, verification } from './helpers';
 
@@ -74,13 +74,13 @@ describe('POST /subjects/{subjectId}/events', () => {
     expect(due).toHaveLength(1);
     expect(due[0].dueAt).toBe(Date.parse('2025-05-10T07:00:00Z'));
     expect(due[0].expiresAt).toBe('2025-05-10T09:00:00+02:00');
-    expect(world.ddb.items(TABLES.events)).toHaveLength(1);
+    expect(world.ddb.items(TABLES.events).filter((e) => e.eventKey !== EVENTS.counterKey)).toHaveLength(1);
   });
 
   it('writes a repeated event once', async () => {
     await api.event(SUBJECT, { type: 'unsubscribed', at: '2025-02-10T09:00:00+01:00' });
     await api.event(SUBJECT, { type: 'unsubscribed', at: '2025-02-10T08:00:00Z' });
-    expect(world.ddb.items(TABLES.events)).toHaveLength(1);
+    expect(world.ddb.items(TABLES.events).filter((e) => e.eventKey !== EVENTS.counterKey)).toHaveLength(1);
   });
 });
 

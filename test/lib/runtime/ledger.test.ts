@@ -4,6 +4,7 @@
  * as planned only.
  */
 import { Temporal } from '@js-temporal/polyfill';
+import { eventList } from '../../../lib/runtime/event-store';
 import { createWorld, ledgerTable, type TestWorld } from './support/runtime';
 
 let world: TestWorld;
@@ -14,7 +15,7 @@ const at = (iso: string) => Temporal.Instant.from(iso);
 const register = (collectedAt: string) =>
   world.rt.ledger.register(
     { subjectRef: 'ref-1', purpose: 'analytics', system: 'crm', collectedAt: at(collectedAt), sealed: `sealed-${collectedAt}` },
-    [],
+    eventList([], 0),
     world.clock.now,
   );
 const stored = () => world.ddb.item(ledgerTable('analytics'), { subjectRef: 'ref-1', system: 'crm' })!;
@@ -71,4 +72,20 @@ it('records an applied outcome on the active holding as planned only; finishing 
   expect(await world.rt.ledger.finish(current, 'erased', 'sweep:s1', world.clock.now)).toBe(true);
   expect(stored().applied).toBeUndefined();
   expect(await world.rt.ledger.recordApplied(current, applied)).toBe(false);
+});
+
+it('never replaces an expiry computed from a later read of the events with one from an earlier read', async () => {
+  // GIVEN a customer holding (waiting for account-closed) whose expiry was computed with the event, at counter 2
+  const closed = { type: 'account-closed', at: at('2025-02-10T08:00:00Z') };
+  const holding = { subjectRef: 'ref-1', purpose: 'customer', system: 'crm', collectedAt: at('2025-01-01T00:00:00Z'), sealed: 's' };
+  await world.rt.ledger.register(holding, eventList([], 1), world.clock.now);
+  const record = world.ddb.item(ledgerTable('customer'), { subjectRef: 'ref-1', system: 'crm' }) as never;
+  expect((await world.rt.ledger.reschedule(record, eventList([closed], 2))).updated).toBe(true);
+  // WHEN a computation from the earlier read (counter 1, no event) lands after it
+  const late = await world.rt.ledger.reschedule(record, eventList([], 1));
+  // THEN it is refused, and the expiry with the event stays; the same counter again is accepted
+  expect(late.updated).toBe(false);
+  const item = () => world.ddb.item(ledgerTable('customer'), { subjectRef: 'ref-1', system: 'crm' })!;
+  expect(item()).toMatchObject({ eventsSeq: 2, expiresAt: '2025-05-10T09:00:00+02:00' });
+  expect((await world.rt.ledger.reschedule(record, eventList([closed], 2))).updated).toBe(true);
 });

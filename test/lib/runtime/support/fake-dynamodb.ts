@@ -3,6 +3,7 @@
  * stores use) and the low-level client (what Powertools Idempotency uses) read and write the same tables.
  * Supports Get/Put/Update/Delete with condition expressions, Query on tables and GSIs (sparse: an item without
  * the index keys is not in the index) with Limit/ExclusiveStartKey/Select COUNT, and a log of every call.
+ * `gate` lets a test pause any call before it runs, to interleave two code paths deterministically.
  */
 import {
   ConditionalCheckFailedException,
@@ -49,6 +50,8 @@ export class FakeDynamo {
   public readonly calls: Call[] = [];
   /** Called before each write: throw from it to simulate a failure. */
   public beforeWrite?: (call: Call) => void;
+  /** Awaited before every call runs (reads included): a test pauses a code path here and runs another. */
+  public gate?: (call: Call) => Promise<void>;
   public readonly docMock = mockClient(DynamoDBDocumentClient);
   public readonly rawMock = mockClient(DynamoDBClient);
 
@@ -126,6 +129,10 @@ export class FakeDynamo {
     return table;
   }
 
+  private async pass(command: string, input: Record<string, unknown>): Promise<void> {
+    if (this.gate) await this.gate({ command, table: String(input.TableName), input });
+  }
+
   private record(command: string, input: Record<string, unknown>, write: boolean): Table {
     const call = { command, table: String(input.TableName), input: structuredClone(input) };
     this.calls.push(call);
@@ -149,6 +156,7 @@ export class FakeDynamo {
   }
 
   private async get(input: Record<string, unknown>) {
+    await this.pass('Get', input);
     const table = this.record('Get', input, false);
     const key = input.Key as Item;
     this.checkKey(table.def, key);
@@ -157,6 +165,7 @@ export class FakeDynamo {
   }
 
   private async put(input: Record<string, unknown>, raw = false) {
+    await this.pass('Put', input);
     const table = this.record('Put', input, true);
     const item = structuredClone(input.Item as Item);
     this.checkKey(table.def, item);
@@ -174,6 +183,7 @@ export class FakeDynamo {
   }
 
   private async update(input: Record<string, unknown>) {
+    await this.pass('Update', input);
     const table = this.record('Update', input, true);
     const key = input.Key as Item;
     this.checkKey(table.def, key);
@@ -193,6 +203,7 @@ export class FakeDynamo {
   }
 
   private async delete(input: Record<string, unknown>) {
+    await this.pass('Delete', input);
     const table = this.record('Delete', input, true);
     const key = input.Key as Item;
     const k = keyString(table.def, key);
@@ -208,6 +219,7 @@ export class FakeDynamo {
   }
 
   private async query(input: Record<string, unknown>) {
+    await this.pass('Query', input);
     const table = this.record('Query', input, false);
     const indexName = input.IndexName as string | undefined;
     if (indexName && input.ConsistentRead) throw validation('Consistent reads are not supported on global secondary indexes');
