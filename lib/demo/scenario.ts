@@ -322,7 +322,7 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
     for (const r of view.retained) {
       const purpose = policy.purposes[r.purpose];
       say(
-        `${r.purpose} (${purpose?.legalBasis ?? '?'}${purpose?.law ? `: ${purpose.law}` : ''}): kept until ${r.until ?? 'a date not known yet'}`,
+        `${r.purpose} (${purpose?.legalBases.join(', ') ?? '?'}${purpose?.law ? `: ${purpose.law}` : ''}): kept until ${r.until ?? 'a date not known yet'}`,
       );
       say(`  reason given to the subject: "${r.reason.replace(/\s+/g, ' ').trim()}"`);
       const kept = (purpose?.systems ?? []).filter((s) => after[s] && after[s].records.length > 0);

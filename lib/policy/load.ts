@@ -16,7 +16,10 @@ export interface LoadedPolicy {
   /** SHA-256 of the policy's canonical JSON: identifies the policy version in audit records. */
   readonly hash: string;
   readonly file: string;
-  /** Problems that do not make the policy invalid: connector configs Lethe's connectors cannot deploy. */
+  /**
+   * Problems that do not make the policy invalid: connector configs Lethe's connectors cannot deploy, and what
+   * version 1 files are warned about (spec 2.1, 2.5).
+   */
   readonly warnings: readonly Issue[];
 }
 
@@ -64,13 +67,14 @@ function validateSource(source: SourceDocument, options: LoadOptions): LoadedPol
 function validateParsed(source: SourceDocument, options: LoadOptions, maxIssues: number): LoadedPolicy {
   const parsed = PolicyDocument.safeParse(source.data, { reportInput: true });
   const config = connectorConfigIssues(source.data);
+  const semantic = semanticChecks(source.data);
   const raw: RawIssue[] = [
     ...(parsed.success ? [] : schemaIssues(parsed.error.issues, source.data)),
-    ...semanticChecks(source.data),
+    ...semantic.filter((i) => !i.warning),
     ...(options.forDeployment ? config : []),
   ];
   if (raw.length > 0 || !parsed.success) throw new PolicyValidationError(toIssues(raw, source, maxIssues));
-  const warnings = options.forDeployment ? [] : toIssues(config, source, Infinity);
+  const warnings = toIssues([...semantic.filter((i) => i.warning), ...(options.forDeployment ? [] : config)], source, Infinity);
   return { policy: toPolicy(parsed.data), hash: hashOf(parsed.data), file: source.file, warnings };
 }
 

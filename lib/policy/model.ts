@@ -4,9 +4,14 @@
  */
 import type { AnchorInput, CaseInput, ConditionInput, PolicyDocumentOutput, RetentionInput, StrategyInput } from './schema';
 import { allowedRegions } from './regions';
-import { COLLECTED } from './schema';
+import { COLLECTED, type LEGAL_BASES, type PER, type SINCE, type SPECIAL_CATEGORY_CONDITIONS } from './schema';
 
-export type LegalBasis = PolicyDocumentOutput['purposes'][string]['legalBasis'];
+export type PolicyVersion = 1 | 2;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
+/** Which occurrences of an event count for a holding (spec 2.1). */
+export type Since = (typeof SINCE)[number];
+export type Per = (typeof PER)[number];
+export type SpecialCategoryCondition = (typeof SPECIAL_CATEGORY_CONDITIONS)[number];
 export type ConnectorType = PolicyDocumentOutput['systems'][string]['connector'];
 export type ExpiryAction = 'erase' | 'anonymise';
 export type ErasureRequestAction = ExpiryAction | 'retain';
@@ -14,7 +19,7 @@ export type Strategy = StrategyInput;
 
 export type Anchor =
   | { readonly kind: 'collected' }
-  | { readonly kind: 'event'; readonly event: string }
+  | { readonly kind: 'event'; readonly event: string; readonly since: Since }
   | { readonly kind: 'latestOf'; readonly anchors: readonly Anchor[] }
   | { readonly kind: 'earliestOf'; readonly anchors: readonly Anchor[] }
   | { readonly kind: 'add'; readonly duration: string; readonly to: Anchor }
@@ -22,7 +27,7 @@ export type Anchor =
   | { readonly kind: 'endOfFiscalYear'; readonly of: Anchor };
 
 export type Condition =
-  | { readonly kind: 'occurred'; readonly event: string }
+  | { readonly kind: 'occurred'; readonly event: string; readonly since: Since }
   | { readonly kind: 'not'; readonly condition: Condition }
   | { readonly kind: 'allOf'; readonly conditions: readonly Condition[] }
   | { readonly kind: 'anyOf'; readonly conditions: readonly Condition[] };
@@ -65,8 +70,13 @@ export interface SystemSpec {
 export interface PurposeSpec {
   readonly id: string;
   readonly description?: string;
-  readonly legalBasis: LegalBasis;
+  /** One or more (spec 2.5), in the policy's order. */
+  readonly legalBases: readonly LegalBasis[];
   readonly law?: string;
+  /** `item`: a clock per item, and `ref` required on every holding (spec 2.2). */
+  readonly per: Per;
+  /** The Art. 9(2) condition, where the purpose uses a special category (spec 2.5). */
+  readonly specialCategoryCondition?: SpecialCategoryCondition;
   readonly categories: readonly string[];
   readonly systems: readonly string[];
   readonly retention: Retention;
@@ -77,69 +87,111 @@ export interface PurposeSpec {
   readonly dataSubjects: readonly string[];
 }
 
+export interface Contact {
+  readonly name: string;
+  readonly contact: string;
+}
+
 export interface Policy {
-  readonly version: 1;
+  readonly version: PolicyVersion;
   readonly controller: {
     readonly name: string;
     readonly id?: string;
     readonly contact: string;
     readonly supervisoryAuthority?: string;
+    readonly dpo?: { readonly name?: string; readonly contact: string };
+    readonly representative?: Contact;
+    readonly jointControllers: readonly (Contact & { readonly responsibility: string })[];
   };
   readonly timezone: string;
   /** MM-DD. */
   readonly fiscalYearEnd: string;
-  readonly deployment: { readonly regions: readonly string[]; readonly allowAdequacyRegions: boolean };
+  readonly deployment: {
+    readonly regions: readonly string[];
+    readonly allowAdequacyRegions: boolean;
+    /** The processor hosting Lethe, listed in the register; null when the policy leaves it out. */
+    readonly processor: string | null;
+  };
+  /** The declared event types, in declaration order (not the built-ins). */
   readonly events: readonly string[];
+  /** Each declared event's description, where the policy gives one (spec 2.6). */
+  readonly eventDescriptions: Readonly<Record<string, string | undefined>>;
+  /** The controller's own security measures (spec 2.6). */
+  readonly security: readonly string[];
   readonly categories: Readonly<Record<string, { readonly description?: string; readonly special: boolean }>>;
   readonly systems: Readonly<Record<string, SystemSpec>>;
   readonly purposes: Readonly<Record<string, PurposeSpec>>;
 }
 
 export const DEFAULT_FISCAL_YEAR_END = '12-31';
+/** Who hosts Lethe when the policy does not say (spec 2.6): the AWS contracting party for EU customers. */
+export const DEFAULT_DEPLOYMENT_PROCESSOR = 'Amazon Web Services EMEA SARL';
 
-export function toAnchor(input: AnchorInput): Anchor {
-  if (typeof input === 'string') return input === COLLECTED ? { kind: 'collected' } : { kind: 'event', event: input };
-  if ('latestOf' in input) return { kind: 'latestOf', anchors: input.latestOf.map(toAnchor) };
-  if ('earliestOf' in input) return { kind: 'earliestOf', anchors: input.earliestOf.map(toAnchor) };
-  if ('add' in input) return { kind: 'add', duration: input.add, to: toAnchor(input.to) };
-  if ('endOfYear' in input) return { kind: 'endOfYear', of: toAnchor(input.endOfYear), fiscal: input.fiscal ?? false };
-  return { kind: 'endOfFiscalYear', of: toAnchor(input.endOfFiscalYear) };
+/** Spec 2.1: version 2 counts an event only from the holding's collection; version 1 counts every occurrence. */
+export function defaultSince(version: PolicyVersion): Since {
+  return version >= 2 ? 'collected' : 'any';
 }
 
-export function toCondition(input: ConditionInput): Condition {
-  if ('occurred' in input) return { kind: 'occurred', event: input.occurred };
-  if ('not' in input) return { kind: 'not', condition: toCondition(input.not) };
-  if ('allOf' in input) return { kind: 'allOf', conditions: input.allOf.map(toCondition) };
-  return { kind: 'anyOf', conditions: input.anyOf.map(toCondition) };
+/** Builds an anchor; an event without an explicit `since` takes the version's default. */
+export function toAnchor(input: AnchorInput, since: Since = 'any'): Anchor {
+  const inner = (a: AnchorInput) => toAnchor(a, since);
+  if (typeof input === 'string') return input === COLLECTED ? { kind: 'collected' } : { kind: 'event', event: input, since };
+  if ('event' in input) {
+    return input.event === COLLECTED ? { kind: 'collected' } : { kind: 'event', event: input.event, since: input.since ?? since };
+  }
+  if ('latestOf' in input) return { kind: 'latestOf', anchors: input.latestOf.map(inner) };
+  if ('earliestOf' in input) return { kind: 'earliestOf', anchors: input.earliestOf.map(inner) };
+  if ('add' in input) return { kind: 'add', duration: input.add, to: inner(input.to) };
+  if ('endOfYear' in input) return { kind: 'endOfYear', of: inner(input.endOfYear), fiscal: input.fiscal ?? false };
+  return { kind: 'endOfFiscalYear', of: inner(input.endOfFiscalYear) };
+}
+
+export function toCondition(input: ConditionInput, since: Since = 'any'): Condition {
+  const inner = (c: ConditionInput) => toCondition(c, since);
+  if ('occurred' in input) return { kind: 'occurred', event: input.occurred, since: input.since ?? since };
+  if ('not' in input) return { kind: 'not', condition: inner(input.not) };
+  if ('allOf' in input) return { kind: 'allOf', conditions: input.allOf.map(inner) };
+  return { kind: 'anyOf', conditions: input.anyOf.map(inner) };
 }
 
 /** A simple rule or a case; a case's `when` is read by the caller. */
-function toRule(input: CaseInput): Rule {
+function toRule(input: CaseInput, since: Since): Rule {
   if ('indefinite' in input) return { kind: 'indefinite', justification: input.justification };
   if ('until' in input) {
-    return { kind: 'duration', from: toAnchor(input.until), keep: input.keep ?? 'P0D', form: 'until' };
+    return { kind: 'duration', from: toAnchor(input.until, since), keep: input.keep ?? 'P0D', form: 'until' };
   }
   return {
     kind: 'duration',
-    from: input.from === undefined ? { kind: 'collected' } : toAnchor(input.from),
+    from: input.from === undefined ? { kind: 'collected' } : toAnchor(input.from, since),
     keep: input.keep,
     form: 'from',
   };
 }
 
-export function toRetention(input: RetentionInput): Retention {
+/** Normalises a retention; `since` is the policy version's default for events without one. */
+export function toRetention(input: RetentionInput, since: Since = 'any'): Retention {
   if ('cases' in input) {
     return {
-      cases: input.cases.map((c) => (c.when === undefined ? { rule: toRule(c) } : { when: toCondition(c.when), rule: toRule(c) })),
+      cases: input.cases.map((c) =>
+        c.when === undefined ? { rule: toRule(c, since) } : { when: toCondition(c.when, since), rule: toRule(c, since) },
+      ),
     };
   }
-  return { cases: [{ rule: toRule(input) }] };
+  return { cases: [{ rule: toRule(input, since) }] };
+}
+
+/** `legalBasis` as written (one or a list) → the list. */
+export function legalBasesOf(value: LegalBasis | readonly LegalBasis[] | undefined): LegalBasis[] {
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : [...value];
 }
 
 const orUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
 /** Builds the engine's model from a validated document, applying the spec's defaults. */
 export function toPolicy(doc: PolicyDocumentOutput): Policy {
+  const version: PolicyVersion = doc.version;
+  const since = defaultSince(version);
   // Maps keyed by ids from outside (API bodies, files) have no prototype: `purposes['constructor']` is undefined.
   const systems: Record<string, SystemSpec> = Object.create(null);
   for (const [id, s] of Object.entries(doc.systems)) {
@@ -156,16 +208,19 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
   }
   const purposes: Record<string, PurposeSpec> = Object.create(null);
   for (const [id, p] of Object.entries(doc.purposes)) {
+    const legalBases = legalBasesOf(p.legalBasis);
     purposes[id] = {
       id,
       description: p.description,
-      legalBasis: p.legalBasis,
+      legalBases,
       law: orUndefined(p.law),
+      per: p.per ?? 'subject',
+      specialCategoryCondition: p.specialCategoryCondition,
       categories: p.categories,
       systems: p.systems,
-      retention: toRetention(p.retention),
+      retention: toRetention(p.retention, since),
       onExpiry: p.onExpiry ?? 'erase',
-      onErasureRequest: p.onErasureRequest ?? defaultOnErasureRequest(p.legalBasis),
+      onErasureRequest: p.onErasureRequest ?? defaultOnErasureRequest(legalBases),
       retainReason: orUndefined(p.retainReason),
       recipients: p.recipients ?? [],
       dataSubjects: p.dataSubjects ?? [],
@@ -173,13 +228,26 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
   }
   const categories: Record<string, { description?: string; special: boolean }> = Object.create(null);
   for (const [id, c] of Object.entries(doc.categories ?? {})) categories[id] = { description: c.description, special: c.special ?? false };
+  const events: string[] = [];
+  const eventDescriptions: Record<string, string | undefined> = Object.create(null);
+  if (Array.isArray(doc.events)) events.push(...doc.events);
+  else {
+    for (const [id, declaration] of Object.entries(doc.events ?? {})) {
+      events.push(id);
+      eventDescriptions[id] = declaration?.description;
+    }
+  }
+  const { controller } = doc;
   return {
-    version: 1,
+    version,
     controller: {
-      name: doc.controller.name,
-      id: doc.controller.id === undefined ? undefined : String(doc.controller.id),
-      contact: doc.controller.contact,
-      supervisoryAuthority: doc.controller.supervisoryAuthority,
+      name: controller.name,
+      id: controller.id === undefined ? undefined : String(controller.id),
+      contact: controller.contact,
+      supervisoryAuthority: controller.supervisoryAuthority,
+      dpo: controller.dpo,
+      representative: controller.representative,
+      jointControllers: controller.jointControllers ?? [],
     },
     timezone: doc.timezone,
     fiscalYearEnd: doc.fiscalYearEnd ?? DEFAULT_FISCAL_YEAR_END,
@@ -187,15 +255,18 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
       // Without `deployment`, every region the spec admits is allowed.
       regions: doc.deployment?.regions ?? allowedRegions(doc.deployment?.allowAdequacyRegions ?? false),
       allowAdequacyRegions: doc.deployment?.allowAdequacyRegions ?? false,
+      processor: doc.deployment?.processor === false ? null : (doc.deployment?.processor ?? DEFAULT_DEPLOYMENT_PROCESSOR),
     },
-    events: doc.events ?? [],
+    events,
+    eventDescriptions,
+    security: doc.security ?? [],
     categories,
     systems,
     purposes,
   };
 }
 
-/** Spec: `onErasureRequest` defaults to retain for legal-obligation, erase otherwise. */
-export function defaultOnErasureRequest(legalBasis: LegalBasis | undefined): ErasureRequestAction {
-  return legalBasis === 'legal-obligation' ? 'retain' : 'erase';
+/** Spec: `onErasureRequest` defaults to retain when legal-obligation is among the legal bases (2.5), erase otherwise. */
+export function defaultOnErasureRequest(legalBases: LegalBasis | readonly LegalBasis[] | undefined): ErasureRequestAction {
+  return legalBasesOf(legalBases).includes('legal-obligation') ? 'retain' : 'erase';
 }

@@ -12,6 +12,8 @@ export interface RawIssue {
   readonly message: string;
   /** True when the location is the key itself (an unknown key), not its value. */
   readonly atKey?: boolean;
+  /** A problem that does not make the policy invalid (reported, exit code unchanged). */
+  readonly warning?: boolean;
 }
 
 type ZodIssue = z.core.$ZodIssue;

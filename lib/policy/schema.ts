@@ -18,6 +18,32 @@ export const EXPIRY_ACTIONS = ['erase', 'anonymise'] as const;
 export const ERASURE_REQUEST_ACTIONS = ['erase', 'anonymise', 'retain'] as const;
 /** The built-in event: when the holding was collected. Never declared in `events`. */
 export const COLLECTED = 'collected';
+/**
+ * The built-in event Lethe records itself when a data subject's request completes, with `ref` = the request id
+ * (spec 2.4). Never declared in a version 2 `events`.
+ */
+export const REQUEST_HANDLED = 'request-handled';
+/** The policy language versions this engine reads. */
+export const POLICY_VERSIONS = [1, 2] as const;
+/** Which events count for a holding (spec 2.1): those at or after its collection, or any. */
+export const SINCE = ['collected', 'any'] as const;
+/** Whose clock a purpose keeps (spec 2.2): one per subject, or one per item (order, invoice, case, call). */
+export const PER = ['subject', 'item'] as const;
+/** Art. 9(2) conditions for processing special categories (spec 2.5). */
+export const SPECIAL_CATEGORY_CONDITIONS = [
+  'explicit-consent',
+  'employment',
+  'vital-interests',
+  'not-for-profit',
+  'made-public',
+  'legal-claims',
+  'substantial-public-interest',
+  'health-care',
+  'public-health',
+  'archiving-research',
+] as const;
+/** The longest `ref` (spec 2.2). */
+export const MAX_REF_LENGTH = 128;
 
 /**
  * A closed object: unknown keys are errors (they are almost always typos), and the error lists the keys
@@ -52,11 +78,22 @@ export const Duration = z
   .meta({ id: 'Duration', description: 'ISO 8601 duration P[nY][nM][nW][nD][T[nH][nM][nS]], e.g. P10Y, P27M, P2W, P0D, PT36H.' });
 
 const EventRef = identifier('an event type').meta({
-  description: `An event type declared in \`events\`, or the built-in \`${COLLECTED}\`.`,
+  description: `An event type declared in \`events\`, or a built-in: \`${COLLECTED}\`, \`${REQUEST_HANDLED}\`.`,
+});
+
+const Since = z.enum(SINCE, { error: 'expected since: collected | any' }).meta({
+  description:
+    'Which occurrences count (spec 2.1): `collected`, only those at or after the holding was collected (version 2 default); `any`, every occurrence (version 1 meaning).',
+});
+
+/** The explicit event anchor of spec 2.1. */
+const EventAnchor = strict({ event: EventRef, since: Since.optional() }).meta({
+  description: 'The latest occurrence of the event that counts for the holding; `since` says which occurrences count.',
 });
 
 export type AnchorInput =
   | string
+  | { event: string; since?: (typeof SINCE)[number] }
   | { latestOf: AnchorInput[] }
   | { earliestOf: AnchorInput[] }
   | { add: string; to: AnchorInput }
@@ -68,6 +105,7 @@ export const Anchor: z.ZodType<AnchorInput> = z
     z.union(
       [
         EventRef,
+        EventAnchor,
         strict({
           latestOf: z.array(Anchor).min(1, { error: 'expected at least one anchor' }),
         }).meta({ description: 'The latest of the known anchors; not yet known only if none is known.' }),
@@ -87,24 +125,28 @@ export const Anchor: z.ZodType<AnchorInput> = z
       ],
       {
         error:
-          'expected an anchor: an event type, `collected`, {latestOf: [...]}, {earliestOf: [...]}, {add: DURATION, to: ANCHOR}, {endOfYear: ANCHOR} or {endOfFiscalYear: ANCHOR}',
+          'expected an anchor: an event type, `collected`, {event: EVENT, since?: collected | any}, {latestOf: [...]}, {earliestOf: [...]}, {add: DURATION, to: ANCHOR}, {endOfYear: ANCHOR} or {endOfFiscalYear: ANCHOR}',
       },
     ),
   )
   .meta({ id: 'Anchor' });
 
-export type ConditionInput = { occurred: string } | { not: ConditionInput } | { allOf: ConditionInput[] } | { anyOf: ConditionInput[] };
+export type ConditionInput =
+  | { occurred: string; since?: (typeof SINCE)[number] }
+  | { not: ConditionInput }
+  | { allOf: ConditionInput[] }
+  | { anyOf: ConditionInput[] };
 
 export const Condition: z.ZodType<ConditionInput> = z
   .lazy(() =>
     z.union(
       [
-        strict({ occurred: EventRef }),
+        strict({ occurred: EventRef, since: Since.optional() }),
         strict({ not: Condition }),
         strict({ allOf: z.array(Condition).min(1, { error: 'expected at least one condition' }) }),
         strict({ anyOf: z.array(Condition).min(1, { error: 'expected at least one condition' }) }),
       ],
-      { error: 'expected a condition: {occurred: EVENT}, {not: CONDITION}, {allOf: [...]} or {anyOf: [...]}' },
+      { error: 'expected a condition: {occurred: EVENT, since?: collected | any}, {not: CONDITION}, {allOf: [...]} or {anyOf: [...]}' },
     ),
   )
   .meta({ id: 'Condition' });
@@ -114,7 +156,7 @@ const FromAnchorShape = {
   from: Anchor.optional().meta({ description: 'Defaults to `collected`.' }),
 };
 const UntilEventShape = {
-  until: EventRef,
+  until: z.union([EventRef, EventAnchor], { error: 'expected an event type, or {event: EVENT, since?: collected | any}' }),
   keep: Duration.optional().meta({ description: 'Defaults to P0D.' }),
 };
 const IndefiniteShape = {
@@ -197,10 +239,28 @@ export const System = strict({
   fields: z.record(text('a field name'), FieldSpec).optional(),
 }).meta({ id: 'System' });
 
+const LegalBasis = z.enum(LEGAL_BASES, { error: `expected legalBasis: ${LEGAL_BASES.join(' | ')}` });
+
 export const Purpose = strict({
   description: text('a description').optional(),
-  legalBasis: z.enum(LEGAL_BASES, { error: `expected legalBasis: ${LEGAL_BASES.join(' | ')}` }),
-  law: text('the statute').nullable().optional().meta({ description: 'Required for legal-obligation.' }),
+  legalBasis: z
+    // The list first: for a list with one bad member, the error then names that member.
+    .union([z.array(LegalBasis).min(1, { error: 'expected at least one legal basis' }), LegalBasis], {
+      error: `expected legalBasis: ${LEGAL_BASES.join(' | ')}, or a list of them`,
+    })
+    .meta({ description: 'One legal basis (Art. 6(1)), or a list of them (spec 2.5).' }),
+  law: text('the statute').nullable().optional().meta({ description: 'Required when legal-obligation is among the legal bases.' }),
+  per: z.enum(PER, { error: 'expected per: subject | item' }).optional().meta({
+    description:
+      'Spec 2.2: `item` keeps a clock per item (order, invoice, case, call) and makes `ref` required on every holding; default `subject`.',
+  }),
+  specialCategoryCondition: z
+    .enum(SPECIAL_CATEGORY_CONDITIONS, { error: `expected specialCategoryCondition: ${SPECIAL_CATEGORY_CONDITIONS.join(' | ')}` })
+    .optional()
+    .meta({
+      description:
+        'Spec 2.5: the Art. 9(2) condition, required when the purpose uses a special category (an error in version 2, a warning in version 1).',
+    }),
   categories: z.array(identifier('a category')).min(1, { error: 'expected at least one data category' }),
   systems: z.array(identifier('a system')).min(1, { error: 'expected at least one system' }),
   retention: Retention,
@@ -208,7 +268,7 @@ export const Purpose = strict({
   onErasureRequest: z
     .enum(ERASURE_REQUEST_ACTIONS, { error: 'expected onErasureRequest: erase | anonymise | retain' })
     .optional()
-    .meta({ description: 'Default retain for legal-obligation, erase otherwise.' }),
+    .meta({ description: 'Default retain when legal-obligation is among the legal bases, erase otherwise.' }),
   retainReason: text('a reason').nullable().optional().meta({ description: 'Required when onErasureRequest is retain.' }),
   recipients: z.array(text('a recipient')).optional().meta({ description: 'Extension: recipients of the data, for the register.' }),
   dataSubjects: z
@@ -217,14 +277,34 @@ export const Purpose = strict({
     .meta({ description: 'Extension: categories of data subjects (customers, job applicants...), for the register (Art. 30(1)(c)).' }),
 }).meta({ id: 'Purpose' });
 
+const Contactable = (what: string) => ({ name: text(`the ${what}'s name`), contact: text(`the ${what}'s contact`) });
+
+export const EventDeclaration = strict({
+  description: text('a description')
+    .optional()
+    .meta({ description: 'What happened, worded to follow "after" or "from" in the register: "the order is delivered and paid".' }),
+}).meta({ id: 'EventDeclaration' });
+
 export const PolicyDocument = strict({
   $schema: z.string().optional().meta({ description: 'Editor hint; ignored.' }),
-  version: z.literal(1, { error: 'expected version: 1' }),
+  version: z
+    .literal([1, 2], { error: 'expected version: 1 or 2' })
+    .meta({ description: 'The language version. 2 makes events count from collection (spec 2.1).' }),
   controller: strict({
     name: text('the controller name'),
     id: z.union([text('an organisation number'), z.number()]).optional(),
     contact: text('a contact'),
     supervisoryAuthority: text('a supervisory authority').optional(),
+    dpo: strict({ name: text("the data protection officer's name").optional(), contact: text("the data protection officer's contact") })
+      .optional()
+      .meta({ description: 'Spec 2.6: the data protection officer (Art. 37), for the register.' }),
+    representative: strict(Contactable('representative'))
+      .optional()
+      .meta({ description: "Spec 2.6: the controller's representative in the Union (Art. 27), for the register." }),
+    jointControllers: z
+      .array(strict({ ...Contactable('joint controller'), responsibility: text("the joint controller's responsibility") }))
+      .optional()
+      .meta({ description: 'Spec 2.6: joint controllers (Art. 26) and what each is responsible for.' }),
   }),
   timezone: text('an IANA time zone').meta({ description: 'IANA time zone; all calendar arithmetic happens in it.' }),
   fiscalYearEnd: z
@@ -235,14 +315,36 @@ export const PolicyDocument = strict({
   deployment: strict({
     regions: z.array(text('an AWS region')).min(1, { error: 'expected at least one region' }),
     allowAdequacyRegions: z.boolean().optional(),
+    processor: z
+      .union(
+        [
+          z.literal(false, { error: 'expected processor: the name of the processor hosting Lethe, or false' }),
+          text('the processor hosting Lethe'),
+        ],
+        { error: 'expected processor: the name of the processor hosting Lethe, or false' },
+      )
+      .optional()
+      .meta({
+        description:
+          'Spec 2.6: who hosts Lethe, listed in the register as a processor of every purpose; default "Amazon Web Services EMEA SARL"; false leaves it out.',
+      }),
   }).optional(),
-  events: z.array(identifier('an event type')).optional(),
+  events: z
+    .union([z.array(identifier('an event type')), z.record(identifier('an event type'), EventDeclaration.nullable())], {
+      error: 'expected events: a list of event types, or a map of event types to {description}',
+    })
+    .optional()
+    .meta({ description: 'The event types this controller reports: a list, or (spec 2.6) a map with descriptions.' }),
   categories: z
     .record(identifier('a category'), strict({ description: text('a description').optional(), special: z.boolean().optional() }))
     .optional(),
+  security: z
+    .array(text('a security measure'))
+    .optional()
+    .meta({ description: "Spec 2.6: the controller's own technical and organisational security measures (Art. 32), for the register." }),
   systems: z.record(identifier('a system'), System),
   purposes: z.record(identifier('a purpose'), Purpose),
-}).meta({ id: 'LethePolicy', title: 'Lethe retention policy, version 1' });
+}).meta({ id: 'LethePolicy', title: 'Lethe retention policy, versions 1 and 2' });
 
 export type PolicyDocumentInput = z.input<typeof PolicyDocument>;
 export type PolicyDocumentOutput = z.output<typeof PolicyDocument>;

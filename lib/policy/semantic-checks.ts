@@ -7,7 +7,7 @@
 import { Temporal } from '@js-temporal/polyfill';
 import { CONNECTOR_CONFIGS } from '../connectors/config';
 import { allowedRegions, ADEQUACY_REGIONS, parseLocation } from './regions';
-import { COLLECTED, IDENTIFIER_PATTERN } from './schema';
+import { COLLECTED, IDENTIFIER_PATTERN, LEGAL_BASES, REQUEST_HANDLED } from './schema';
 import type { RawIssue } from './schema-issues';
 import type { PathSegment } from './source';
 
@@ -58,21 +58,28 @@ export function semanticChecks(doc: unknown): RawIssue[] {
     return issues;
   }
   const report = (path: PathSegment[], message: string, atKey = false) => issues.push({ path, message, atKey });
+  const warn = (path: PathSegment[], message: string) => issues.push({ path, message, warning: true });
+  // Version 2 rules apply to version 2 files; anything else is checked as version 1 (the schema reports a bad version).
+  const version = doc.version === 2 ? 2 : 1;
 
   checkTimezone(doc.timezone, report);
   checkFiscalYearEnd(doc.fiscalYearEnd, report);
   checkRegions(doc.deployment, report);
 
   const events = new Set<string>();
-  if (Array.isArray(doc.events)) {
-    doc.events.forEach((e, i) => {
-      if (!isStr(e)) return;
-      if (e === COLLECTED) report(['events', i], `"${COLLECTED}" is built in and must not be declared`);
-      else if (events.has(e)) report(['events', i], `event type "${e}" is declared twice`);
-      else events.add(e);
-    });
-  }
+  const declare = (e: string, path: PathSegment[], atKey: boolean) => {
+    if (e === COLLECTED) report(path, `"${COLLECTED}" is built in and must not be declared`, atKey);
+    else if (e === REQUEST_HANDLED && version === 2) {
+      report(path, `"${REQUEST_HANDLED}" is built in (Lethe records it when a request completes) and must not be declared`, atKey);
+    } else if (events.has(e)) report(path, `event type "${e}" is declared twice`, atKey);
+    else events.add(e);
+  };
+  if (Array.isArray(doc.events)) doc.events.forEach((e, i) => isStr(e) && declare(e, ['events', i], false));
+  else if (isObj(doc.events)) for (const e of Object.keys(doc.events)) declare(e, ['events', e], true);
   const categories = new Set(isObj(doc.categories) ? Object.keys(doc.categories) : []);
+  const special = new Set(
+    isObj(doc.categories) ? Object.entries(doc.categories).flatMap(([id, c]) => (isObj(c) && c.special === true ? [id] : [])) : [],
+  );
   const systems = new Set(isObj(doc.systems) ? Object.keys(doc.systems) : []);
 
   if (isObj(doc.systems)) {
@@ -82,10 +89,42 @@ export function semanticChecks(doc: unknown): RawIssue[] {
   }
   if (isObj(doc.purposes)) {
     for (const [id, purpose] of Object.entries(doc.purposes)) {
-      if (isObj(purpose)) checkPurpose(id, purpose, { events, categories, systems }, report);
+      if (isObj(purpose)) checkPurpose(id, purpose, { events, categories, special, systems, version }, report, warn);
     }
+    if (version === 1) warnVersion1(doc.purposes, warn);
   }
   return issues;
+}
+
+/**
+ * Spec 2.1: a version 1 file counts an event even when it happened before a holding's collection, so a returning
+ * customer's new data can expire from the old relationship's end. Said once, naming the purposes whose rules
+ * use events.
+ */
+function warnVersion1(purposes: Obj, warn: Report): void {
+  const affected = Object.entries(purposes)
+    .filter(([, p]) => isObj(p) && isObj(p.retention) && usesEvents(p.retention))
+    .map(([id]) => id);
+  if (affected.length === 0) return;
+  const shown = affected.length > 5 ? `${affected.slice(0, 5).join(', ')} and ${affected.length - 5} more` : affected.join(', ');
+  warn(
+    ['version'],
+    `version 1 counts an event even when it happened before a holding's collection (purposes ${shown}), so data collected ` +
+      'after an earlier event can expire from it; version 2 counts events only from collection (spec 2.1): set `version: 2`',
+  );
+}
+
+/** Whether a retention (any form, any depth) names an event other than `collected`. */
+function usesEvents(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(usesEvents);
+  if (!isObj(node)) return false;
+  for (const [key, value] of Object.entries(node)) {
+    if (['until', 'occurred', 'event', 'from', 'to', 'endOfYear', 'endOfFiscalYear'].includes(key) && isStr(value) && value !== COLLECTED) {
+      return true;
+    }
+    if (key !== 'keep' && key !== 'justification' && usesEvents(value)) return true;
+  }
+  return false;
 }
 
 type Report = (path: PathSegment[], message: string, atKey?: boolean) => void;
@@ -157,28 +196,58 @@ function checkSystem(id: string, system: Obj, categories: Set<string>, report: R
 interface Declared {
   readonly events: Set<string>;
   readonly categories: Set<string>;
+  /** The categories declared `special: true` (Art. 9). */
+  readonly special: Set<string>;
   readonly systems: Set<string>;
+  readonly version: 1 | 2;
 }
 
-function checkPurpose(id: string, purpose: Obj, declared: Declared, report: Report): void {
+function checkPurpose(id: string, purpose: Obj, declared: Declared, report: Report, warn: Report): void {
   const at = (...rest: PathSegment[]): PathSegment[] => ['purposes', id, ...rest];
   checkReferences(purpose.categories, declared.categories, 'category', at('categories'), report);
   checkReferences(purpose.systems, declared.systems, 'system', at('systems'), report);
 
-  if (purpose.legalBasis === 'legal-obligation' && !isNonEmptyStr(purpose.law)) {
+  const bases = isStr(purpose.legalBasis) ? [purpose.legalBasis] : Array.isArray(purpose.legalBasis) ? purpose.legalBasis : [];
+  if (Array.isArray(purpose.legalBasis)) {
+    bases.forEach((b, i) => {
+      if (isStr(b) && (LEGAL_BASES as readonly string[]).includes(b) && bases.indexOf(b) !== i) {
+        report(at('legalBasis', i), `legal basis "${b}" is listed twice`);
+      }
+    });
+  }
+  const obligation = bases.includes('legal-obligation');
+  if (obligation && !isNonEmptyStr(purpose.law)) {
     report(
       at('law'),
       'legalBasis legal-obligation needs `law`: the statute that obliges you to keep the data (e.g. "Bokföringslagen (1999:1078) 7 kap. 2 §")',
     );
   }
+  checkSpecialCategories(purpose, declared, at, report, warn);
   const explicit = purpose.onErasureRequest;
-  const effective = explicit ?? (purpose.legalBasis === 'legal-obligation' ? 'retain' : 'erase');
+  const effective = explicit ?? (obligation ? 'retain' : 'erase');
   if (effective === 'retain' && !isNonEmptyStr(purpose.retainReason)) {
     const why =
       explicit === undefined ? 'onErasureRequest defaults to retain for legal-obligation, so it needs' : 'onErasureRequest retain needs';
     report(at('retainReason'), `${why} \`retainReason\`: the reason told to the data subject`);
   }
   if (isObj(purpose.retention)) checkRetention(purpose.retention, at('retention'), declared.events, report);
+}
+
+/** Spec 2.5: a purpose that uses a special category names its Art. 9(2) condition; an error in version 2, a warning in version 1. */
+function checkSpecialCategories(
+  purpose: Obj,
+  declared: Declared,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  report: Report,
+  warn: Report,
+): void {
+  if (!Array.isArray(purpose.categories) || purpose.specialCategoryCondition !== undefined) return;
+  const used = purpose.categories.filter((c): c is string => isStr(c) && declared.special.has(c));
+  if (used.length === 0) return;
+  const message =
+    `purpose uses the special ${used.length === 1 ? 'category' : 'categories'} ${used.map((c) => `"${c}"`).join(', ')} (Art. 9): ` +
+    'name its Art. 9(2) condition in `specialCategoryCondition` (e.g. explicit-consent, health-care, legal-claims)';
+  (declared.version === 2 ? report : warn)(at('specialCategoryCondition'), message);
 }
 
 function checkReferences(values: unknown, declared: Set<string>, what: string, path: PathSegment[], report: Report): void {
@@ -194,13 +263,17 @@ function checkReferences(values: unknown, declared: Set<string>, what: string, p
 
 function checkRetention(retention: Obj, path: PathSegment[], events: Set<string>, report: Report): void {
   const checkEvent = (value: unknown, at: PathSegment[]) => {
-    if (isStr(value) && value !== COLLECTED && IDENTIFIER_PATTERN.test(value) && !events.has(value)) {
-      report(at, `unknown event type "${value}"; declared events: ${list(events)} (and the built-in "${COLLECTED}")`);
+    if (isStr(value) && value !== COLLECTED && value !== REQUEST_HANDLED && IDENTIFIER_PATTERN.test(value) && !events.has(value)) {
+      report(
+        at,
+        `unknown event type "${value}"; declared events: ${list(events)} (and the built-ins "${COLLECTED}", "${REQUEST_HANDLED}")`,
+      );
     }
   };
   const walkAnchor = (anchor: unknown, at: PathSegment[]): void => {
     if (isStr(anchor)) return checkEvent(anchor, at);
     if (!isObj(anchor)) return;
+    if ('event' in anchor) checkEvent(anchor.event, [...at, 'event']);
     for (const key of ['latestOf', 'earliestOf']) {
       const anchors = anchor[key];
       if (Array.isArray(anchors)) anchors.forEach((a, i) => walkAnchor(a, [...at, key, i]));
@@ -218,7 +291,7 @@ function checkRetention(retention: Obj, path: PathSegment[], events: Set<string>
   };
   const walkRule = (rule: Obj, at: PathSegment[]) => {
     if ('from' in rule) walkAnchor(rule.from, [...at, 'from']);
-    if ('until' in rule) checkEvent(rule.until, [...at, 'until']);
+    if ('until' in rule) walkAnchor(rule.until, [...at, 'until']);
     if ('when' in rule) walkCondition(rule.when, [...at, 'when']);
   };
 

@@ -61,7 +61,7 @@ export function buildRegister(policy: Policy, policyHash: string): Register {
       purpose: p.id,
       description: p.description ?? p.id,
       dataSubjects: p.dataSubjects,
-      legalBasis: LEGAL_BASIS_TEXT[p.legalBasis],
+      legalBasis: p.legalBases.map((b) => LEGAL_BASIS_TEXT[b]).join('; '),
       law: p.law,
       categories: p.categories.map((id) => ({
         id,

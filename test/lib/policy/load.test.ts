@@ -55,7 +55,7 @@ describe('policy validation', () => {
 
   // One row per rule of the spec: the mutation, then the path and the message expected.
   const rows: [string, (d: Doc) => void, string, RegExp][] = [
-    ['version must be 1', (d) => (d.version = 2), 'version', /expected version: 1; got 2/],
+    ['version must be 1 or 2', (d) => (d.version = 3), 'version', /expected version: 1 or 2; got 3/],
     ['timezone is required', (d) => delete d.timezone, 'timezone', /missing: expected an IANA time zone/],
     ['timezone must be an IANA zone', (d) => (d.timezone = 'Europe/Stockhlm'), 'timezone', /unknown IANA time zone "Europe\/Stockhlm"/],
     ['timezone must not be an offset', (d) => (d.timezone = '+01:00'), 'timezone', /a fixed offset is not a time zone/],
