@@ -1,6 +1,6 @@
 /**
  * One Lethe Lambda function: a lambdas/*.ts entry bundled by the local esbuild (no Docker) for Node 22 on ARM64,
- * the policy baked into the bundle, X-Ray tracing, Powertools settings, and its own role and log group. The role
+ * with every dependency inside (the AWS SDK included) and a source map that stack traces use, the policy baked into the bundle, X-Ray tracing, Powertools settings, and its own role and log group. The role
  * starts empty (no AWS managed policy): it may write to its own log group and nothing else until a construct
  * grants it exactly what it needs.
  */
@@ -117,6 +117,8 @@ export class LetheFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Stack traces in logs and X-Ray name the TypeScript sources, through the bundle's source map.
+        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: {
@@ -124,6 +126,9 @@ export class LetheFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         target: 'node22',
+        // The AWS SDK goes into the bundle (the version package-lock.json pins and the tests ran), not left to whatever
+        // SDK the Lambda runtime ships, which changes under the function without a deploy.
+        bundleAwsSDK: true,
         // ESM entry points first: jsonc-parser's CommonJS `main` is a UMD build whose dynamic require('./impl/format')
         // esbuild cannot follow, so a bundle built from `main` fails at cold start ("Cannot find module './impl/format'").
         mainFields: ['module', 'main'],

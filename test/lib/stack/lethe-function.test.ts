@@ -2,7 +2,8 @@
  * LetheFunction with real bundling (the local esbuild, no Docker): the policy document is baked into the bundle,
  * which is minified with a source map, and the function's role starts with nothing but its own log group.
  */
-import { readdirSync, readFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -23,19 +24,59 @@ describe('LetheFunction', () => {
     outdir = mkdtempSync(path.join(tmpdir(), 'lethe-fn-'));
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'T', { env: { region: 'eu-north-1' } });
+    const logKey = new kms.Key(stack, 'Key');
     new LetheFunction(stack, 'Echo', {
       entry: path.join(__dirname, 'fixtures', 'policy-echo.ts'),
       serviceName: 'lethe-echo',
       description: 'test',
       policyDocument,
-      logKey: new kms.Key(stack, 'Key'),
+      logKey,
+    });
+    new LetheFunction(stack, 'Sdk', {
+      entry: path.join(__dirname, 'fixtures', 'sdk-client.ts'),
+      serviceName: 'lethe-sdk',
+      description: 'test',
+      policyDocument,
+      logKey,
     });
     json = app.synth().getStackByName('T').template as CfnTemplate;
   });
 
+  /** The bundle of the function with POWERTOOLS_SERVICE_NAME `service`, from the asset its template resource names. */
+  const bundleOf = (service: string): string => {
+    const [, fn] = Object.entries(json.Resources).find(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+    )!;
+    // the asset's S3 key is its hash, and the staged asset is the directory asset.<hash>
+    const key = fn.Properties!.Code.S3Key as string;
+    return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.js');
+  };
+
+  it('carries the AWS SDK and every other dependency in the bundle, so it runs where no node_modules is', async () => {
+    // GIVEN the bundle of a handler that uses an SDK client and p-limit, copied where no node_modules can be found
+    const lone = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-lone-')), 'index.js');
+    copyFileSync(bundleOf('lethe-sdk'), lone);
+    const required = [...readFileSync(lone, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    // nothing outside Node itself, but the CRT signer, which the SDK requires inside a try and only for SigV4a (unused)
+    expect(required.filter((name) => !name.startsWith('node:') && !builtinModules.includes(name))).toEqual(
+      required.filter((name) => name === '@aws-sdk/signature-v4-crt'),
+    );
+    // WHEN it runs THEN the SDK it was tested with is inside, not the one the Lambda runtime happens to ship
+    const { handler } = require(lone) as { handler: () => Promise<string> };
+    await expect(handler()).resolves.toBe('function');
+  });
+
+  it('maps stack traces to the sources (NODE_OPTIONS=--enable-source-maps beside the source map)', () => {
+    for (const service of ['lethe-echo', 'lethe-sdk']) {
+      Template.fromJSON(json).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: { POWERTOOLS_SERVICE_NAME: service, NODE_OPTIONS: '--enable-source-maps' } },
+      });
+      expect(existsSync(`${bundleOf(service)}.map`)).toBe(true);
+    }
+  });
+
   it('bakes the policy document into the bundle, minified, with a source map', async () => {
-    const [assetDir] = readdirSync(outdir).filter((f) => f.startsWith('asset.'));
-    const bundle = path.join(outdir, assetDir, 'index.js');
+    const bundle = bundleOf('lethe-echo');
     expect(existsSync(`${bundle}.map`)).toBe(true);
     expect(readFileSync(bundle, 'utf8')).not.toContain('process.env.LETHE_POLICY_JSON');
     // THEN the handler, run from the bundle, returns the document exactly
@@ -56,6 +97,7 @@ describe('LetheFunction', () => {
 
   it('gives the role its own log group and X-Ray, nothing else', () => {
     const [roleId] = Object.entries(json.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
+    // (the first role is the Echo function's; the Sdk function's role is made the same way)
     const actions = statementsOfRole(json, roleId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
