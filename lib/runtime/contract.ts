@@ -111,12 +111,18 @@ export const AUDIT_CHAIN = { partitionKey: 'id', headId: 'head' } as const;
 export const REQUEST_STATUS = ['received', 'running', 'completed', 'failed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUS)[number];
 
+/**
+ * What became of a subject's data in a system. `kept-shared`: nothing changed there and no connector ran, because
+ * the record and every field of it are still needed for another purpose (the shared-data rule); the holding that
+ * went is finished in the ledger. Connectors never answer it (ConnectorSubjectOutcome).
+ */
 export const SYSTEM_STATUS = [
   'pending',
   'erased',
   'anonymised',
   'fields-removed',
   'fields-anonymised',
+  'kept-shared',
   'nothing-found',
   'retained',
   'failed',

@@ -189,7 +189,8 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
   let status: SystemStatus;
   let counts: ConnectorCounts;
   if (!entry.invoke) {
-    status = 'fields-removed';
+    // Shared data protects every field: nothing changes in the system, and the outcome says so.
+    status = 'kept-shared';
     counts = ZERO_COUNTS;
   } else {
     const purposes = Object.keys(rt.policy.purposes).filter((p) => rt.policy.purposes[p].systems.includes(system));
@@ -240,7 +241,8 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     status = outcome.status;
     counts = outcome.counts;
   }
-  const fields = status === 'erased' || status === 'nothing-found' ? [] : [...entry.removeFields, ...entry.anonymiseFields];
+  const fields =
+    status === 'erased' || status === 'nothing-found' || status === 'kept-shared' ? [] : [...entry.removeFields, ...entry.anonymiseFields];
   const done: SystemEntry = { ...entry, status, counts, fields, error: undefined };
   await rt.requests.updateSystem(requestId, system, { status, counts, fields, error: undefined }, rt.now());
   logger.info('system done', { requestId, system, status });

@@ -224,7 +224,7 @@ async function runSystem(rt: Runtime, system: string, works: readonly Work[], or
       const sp = work.plan;
       if (sp.record === 'keep' && sp.removeFields.length + sp.anonymiseFields.length === 0) {
         // Shared data protects every field: nothing changes in the system, only the ledger.
-        outcomes.set(work.subjectRef, { subjectRef: work.subjectRef, subjectId, status: 'fields-removed', counts: ZERO_COUNTS });
+        outcomes.set(work.subjectRef, { subjectRef: work.subjectRef, subjectId, status: 'kept-shared', counts: ZERO_COUNTS });
         continue;
       }
       subjects.push({

@@ -187,7 +187,7 @@ describe('a full erasure', () => {
     expect(world.connectors.forSystem('crm')).toHaveLength(0);
     expect(world.connectors.forSystem('newsletter')).toHaveLength(1);
     expect(results).toEqual([
-      { system: 'crm', status: 'fields-removed', counts: { records: 0, fields: 0, objects: 0 } },
+      { system: 'crm', status: 'kept-shared', counts: { records: 0, fields: 0, objects: 0 } },
       { system: 'newsletter', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } },
     ]);
     expect(finished.status).toBe('completed');
