@@ -39,6 +39,8 @@ export const ENV = {
   connectorConfig: 'LETHE_CONNECTOR_CONFIG',
   /** In deadline-monitor: an open request whose deadline is at most this many days away (or past) counts as near. */
   deadlineWarningDays: 'LETHE_DEADLINE_WARNING_DAYS',
+  /** In sweep-apply: failed sweeps after which a holding is quarantined (default 3, lib/runtime/budgets.ts). */
+  quarantineAfterFailedSweeps: 'LETHE_QUARANTINE_AFTER_FAILED_SWEEPS',
 } as const;
 
 /**
@@ -49,6 +51,8 @@ export const METRICS = {
   namespace: 'Lethe',
   /** deadline-monitor, on every run (0 included): open erasure requests within ENV.deadlineWarningDays of their deadline. */
   openRequestsNearDeadline: 'OpenRequestsNearDeadline',
+  /** sweep-apply, when a batch quarantined holdings: how many (a holding that failed too many sweeps; alarmed). */
+  holdingsQuarantined: 'HoldingsQuarantined',
 } as const;
 
 /** Ledger tables: one per purpose; one item per holding (subject × system). */
@@ -103,6 +107,9 @@ export const REQUESTS = {
   openAttribute: 'openSince',
   openValue: 'open',
   deadlineAttribute: 'deadline',
+  /** Set when a request completes (its sealed subject id and details go then): TTL removes the item this long after. */
+  ttlAttribute: 'ttl',
+  completedTtlSeconds: 90 * 24 * 3600,
 } as const;
 
 /** The audit chain's head and sequence claims: pk `seq` (number as zero-padded string) or `head`. */
@@ -200,6 +207,13 @@ export interface ErasureFinishOutput {
 export interface SweepExecutionInput {
   readonly purpose: string;
   readonly now?: string;
+  /**
+   * Set when a sweep continues in a new execution (after SWEEP_PAGES_PER_EXECUTION pages, to stay under the
+   * history limit): the sweep's id and clock, where to read on, and which execution of the sweep this is.
+   */
+  readonly sweepId?: string;
+  readonly cursor?: SweepCursor;
+  readonly part?: number;
 }
 
 /** Input and output of the "read a page" task: a cursor over the due index's shards. */
@@ -233,11 +247,17 @@ export interface SweepApplyInput {
   readonly sweepId: string;
   readonly now: string;
   readonly batch: SweepBatch;
+  /** When the child execution started (`$$.Execution.StartTime`): the batch stops in time for its Express limit. */
+  readonly startedAt?: string;
 }
 export interface SweepApplyOutput {
   readonly subjects: number;
   readonly holdingsDone: number;
   readonly holdingsFailed: number;
+  /** Holdings this batch quarantined (absent: none). */
+  readonly holdingsQuarantined?: number;
+  /** Subjects left (partly) undone because the time ran out: their holdings stay due (absent: none). */
+  readonly subjectsNotDone?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------

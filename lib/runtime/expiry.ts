@@ -14,6 +14,18 @@
  * error name) and counted in `holdingsFailed`, and their holdings stay due, so only they are sent again by the
  * next sweep. A connector call that fails as a whole (it throws) leaves every subject of the call due.
  *
+ * Failures are of two kinds (issue 15, items 8 and 9). A transient one (throttling, a 5xx, a dropped connection)
+ * is counted in `holdingsFailedTransiently`: the sweep records everything that succeeded, then rethrows it so that
+ * the state machine's Retry runs (sweep.ts). Any other one means the subject cannot be processed as it is (an
+ * unsafe locator, access denied, no sealed id): the failed sweep is counted on each of its holdings
+ * (ledger.ts recordFailedSweep, once per sweep), and after `quarantineAfter` failed sweeps (3 by default) the
+ * holding is quarantined: out of the due index, marked `quarantined` in the ledger, and counted in
+ * `holdingsQuarantined` (sweep-apply publishes it as the HoldingsQuarantined metric, which an alarm watches).
+ *
+ * A run given a time budget (`remainingMs`) stops before a system's connector call when less than a call and the
+ * finishing can take is left: what is done is recorded, audited and finished; the rest stays due and is reported
+ * in `subjectsNotDone`, not as a failure.
+ *
  * Each subject's outcome in a system is recorded on its holdings (`applied`, ledger.ts) before the next system's
  * connector is called, and before the audit records are written (one segment for the batch, lib/audit/writer.ts)
  * and the holdings are finished. A run that stops between those steps (killed, timed out, a store unreachable)
@@ -24,7 +36,8 @@
 import { createHash } from 'node:crypto';
 import type { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
-import { ConnectorPermanentError } from '../connectors/errors';
+import { ConnectorPermanentError, isTransient } from '../connectors/errors';
+import { RuntimeTransientError } from '../errors';
 import { mapLimit } from '../concurrency';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
@@ -33,6 +46,7 @@ import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from '
 import { type AppliedAction, type HoldingRecord, toHolding } from './ledger';
 import { errorName, logger } from './observability';
 import type { Runtime } from './runtime';
+import { CONNECTOR_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS, SWEEP_FINISH_RESERVE_MS } from './budgets';
 
 /** Subjects read, planned and finished at a time within a batch (DynamoDB calls in flight). */
 const SUBJECTS_AT_ONCE = 8;
@@ -45,10 +59,28 @@ export interface ExpirySubject {
   readonly removed?: HoldingRecord;
 }
 
+export interface ExpiryOptions {
+  /**
+   * Time left to the caller (a Lambda's getRemainingTimeInMillis, bounded by its Express execution's limit).
+   * Before each system's connector call, a batch with less than a connector call and the finishing can take
+   * (CONNECTOR_TIMEOUT_SECONDS + SWEEP_FINISH_RESERVE_MS) stops: the subjects not yet done stay due, reported in
+   * `subjectsNotDone`. @default no limit
+   */
+  readonly remainingMs?: () => number;
+  /** Failed sweeps after which a holding is quarantined (sweep only). @default QUARANTINE_AFTER_FAILED_SWEEPS (3) */
+  readonly quarantineAfter?: number;
+}
+
 export interface ExpiryReport {
   readonly subjects: number;
   readonly holdingsDone: number;
   readonly holdingsFailed: number;
+  /** Of the failed holdings: those whose failure was transient (worth retrying now: the sweep rethrows). */
+  readonly holdingsFailedTransiently: number;
+  /** Holdings quarantined by this run (recordFailedSweep). */
+  readonly holdingsQuarantined: number;
+  /** Subjects with work left undone because the time ran out (their holdings stay due, nothing counted). */
+  readonly subjectsNotDone: number;
   readonly rescheduled: number;
   /** What became of the removed holdings, by `purpose/system/subjectRef`. */
   readonly removed: Readonly<Record<string, 'done' | 'due' | 'not-expired'>>;
@@ -77,8 +109,14 @@ export async function applyExpiry(
   subjects: readonly ExpirySubject[],
   now: Temporal.Instant,
   origin: ExpiryOrigin,
+  options: ExpiryOptions = {},
 ): Promise<ExpiryReport> {
   const { policy } = rt;
+  const quarantineAfter = options.quarantineAfter ?? QUARANTINE_AFTER_FAILED_SWEEPS;
+  let failedTransiently = 0;
+  let quarantined = 0;
+  const notDone = new Set<string>();
+  let outOfTime = false;
   const works: Work[] = [];
   const removed: Record<string, 'done' | 'due' | 'not-expired'> = {};
   const notExpiredRemoved: HoldingRecord[] = [];
@@ -134,12 +172,43 @@ export async function applyExpiry(
   const finishedBy = origin.kind === 'sweep' ? `sweep:${origin.sweepId}` : `ttl:${origin.id}`;
   const settled: { readonly work: Work; readonly outcome: Outcome; readonly entry: AuditEntry }[] = [];
   for (const [system, systemWorks] of bySystem) {
-    const outcomes = await runSystem(rt, system, systemWorks, origin);
+    if (!outOfTime && options.remainingMs && options.remainingMs() < CONNECTOR_TIMEOUT_SECONDS * 1000 + SWEEP_FINISH_RESERVE_MS) {
+      outOfTime = true;
+      logger.warn('time budget spent: the rest of the batch stays due for the next sweep', { system, remainingMs: options.remainingMs() });
+    }
+    const { outcomes, failures } = outOfTime
+      ? { outcomes: new Map<string, Outcome>(), failures: new Map<string, Failure>() }
+      : await runSystem(rt, system, systemWorks, origin);
     const recording: (() => Promise<unknown>)[] = [];
     for (const work of systemWorks) {
       const outcome = outcomes.get(work.subjectRef);
       if (!outcome) {
-        failed += work.going.length;
+        const failure = outOfTime ? undefined : (failures.get(work.subjectRef) ?? { error: 'MissingOutcome', transient: false });
+        if (!failure) notDone.add(work.subjectRef);
+        else {
+          failed += work.going.length;
+          if (failure.transient) failedTransiently += work.going.length;
+          else if (origin.kind === 'sweep') {
+            // A subject that cannot be processed: counted once per sweep on each holding, quarantined after too many.
+            for (const g of work.going.filter((x) => !x.removed)) {
+              const counted = await rt.ledger.recordFailedSweep(
+                g.holding,
+                { sweepId: origin.sweepId, error: failure.error, now },
+                quarantineAfter,
+              );
+              if (counted.quarantined) {
+                quarantined++;
+                logger.error('holding quarantined: it failed too many sweeps and is no longer swept', {
+                  purpose: g.holding.purpose,
+                  system,
+                  subjectRef: work.subjectRef,
+                  failedSweeps: counted.failedSweeps,
+                  error: failure.error,
+                });
+              }
+            }
+          }
+        }
         for (const g of work.going.filter((x) => x.removed)) {
           await rt.ledger.putBack(g.holding, { done: false }, now);
           removed[removedKey(g.holding)] = 'due';
@@ -180,7 +249,28 @@ export async function applyExpiry(
       done++;
     } else if (await rt.ledger.finish(g.holding, outcome.status, finishedBy, now)) done++;
   });
-  return { subjects: subjects.length, holdingsDone: done, holdingsFailed: failed, rescheduled, removed };
+  return {
+    subjects: subjects.length,
+    holdingsDone: done,
+    holdingsFailed: failed,
+    holdingsFailedTransiently: failedTransiently,
+    holdingsQuarantined: quarantined,
+    subjectsNotDone: notDone.size,
+    rescheduled,
+    removed,
+  };
+}
+
+/** Why a subject got no outcome from a system: the error's name and whether it is worth retrying. */
+interface Failure {
+  readonly error: string;
+  readonly transient: boolean;
+}
+
+/** A failure of Lethe's own side (unsealing, reading the ledger) or of a whole connector call, classified. */
+function failureOf(error: unknown): Failure {
+  const transient = error instanceof RuntimeTransientError || isTransient(error);
+  return { error: errorLabel(errorName(error)), transient };
 }
 
 interface Outcome {
@@ -199,11 +289,18 @@ function recordedOutcome(work: Work): AppliedAction | undefined {
 }
 
 /**
- * One connector call for every subject of the batch in one system: the outcomes of the subjects it did. Subjects
- * that failed (the whole call, or the subject alone in the result's `failed`) are absent.
+ * One connector call for every subject of the batch in one system: the outcomes of the subjects it did, and for
+ * each other one why it failed (its connector call could not be prepared, the whole call failed, or the subject
+ * alone failed, in the result's `failed`).
  */
-async function runSystem(rt: Runtime, system: string, works: readonly Work[], origin: ExpiryOrigin): Promise<Map<string, Outcome>> {
+async function runSystem(
+  rt: Runtime,
+  system: string,
+  works: readonly Work[],
+  origin: ExpiryOrigin,
+): Promise<{ outcomes: Map<string, Outcome>; failures: Map<string, Failure> }> {
   const outcomes = new Map<string, Outcome>();
+  const failures = new Map<string, Failure>();
   const subjects: ConnectorSubject[] = [];
   for (const work of works) {
     try {
@@ -237,10 +334,11 @@ async function runSystem(rt: Runtime, system: string, works: readonly Work[], or
         anonymiseFields: connectorFields(rt.policy, system, sp.anonymiseFields),
       });
     } catch (error) {
+      failures.set(work.subjectRef, failureOf(error));
       logger.warn('subject left due: cannot prepare its connector call', { system, subjectRef: work.subjectRef, error: errorName(error) });
     }
   }
-  if (subjects.length === 0) return outcomes;
+  if (subjects.length === 0) return { outcomes, failures };
   const originId = origin.kind === 'sweep' ? origin.sweepId : `ttl-${origin.id}`;
   const batchHash = createHash('sha256')
     .update(
@@ -271,6 +369,7 @@ async function runSystem(rt: Runtime, system: string, works: readonly Work[], or
         });
     }
     for (const failure of result.failed ?? []) {
+      failures.set(failure.subjectRef, { error: errorLabel(failure.error), transient: failure.transient });
       // Absent from the outcomes: its holdings stay due, and the next sweep sends only it again.
       logger.warn('connector failed for a subject: its holdings stay due', {
         system,
@@ -280,7 +379,11 @@ async function runSystem(rt: Runtime, system: string, works: readonly Work[], or
       });
     }
   } catch (error) {
+    // The call failed as a whole: every subject of it failed alike (a permanent error counts towards quarantine; a
+    // transient one is rethrown by the sweep, after what succeeded is recorded, for the state machine to retry).
+    const failure = failureOf(error);
+    for (const s of subjects) failures.set(s.subjectRef, failure);
     logger.warn('connector failed: its holdings stay due', { system, subjects: subjects.length, error: errorName(error) });
   }
-  return outcomes;
+  return { outcomes, failures };
 }

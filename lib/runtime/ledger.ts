@@ -51,6 +51,22 @@ export interface HoldingRecord {
    * conditional on it not going back, so a computation from fewer events never overwrites one from more.
    */
   readonly eventsSeq?: number;
+  /** Sweeps that could not process the holding's subject (recordFailedSweep), and the last of them. */
+  readonly failedSweeps?: number;
+  readonly lastFailedSweep?: string;
+  /** Set once the holding failed too many sweeps: the sweep no longer picks it (see recordFailedSweep). */
+  readonly quarantined?: Quarantine;
+}
+
+/** Why and since when a holding is out of the sweep. */
+export interface Quarantine {
+  readonly at: string;
+  readonly atMs: number;
+  /** The sweep that quarantined it. */
+  readonly sweepId: string;
+  readonly failedSweeps: number;
+  /** The last failure's error name (never a message). */
+  readonly error: string;
 }
 
 /** What an expiry did to a holding's data, recorded before its audit record and its finish. */
@@ -318,6 +334,72 @@ export class Ledger {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Counts a sweep in which the holding's subject could not be processed (issue 15, item 8): once per sweep, so a
+   * batch the state machine retries counts once; on the holding as planned (same collection, still active). From
+   * `quarantineAfter` failed sweeps on, the holding is quarantined in the same write: its due keys and its TTL
+   * backstop go, so the sweep no longer picks it and DynamoDB TTL does not remove it, and `quarantined` records
+   * since when and why. It stays active (an erasure request still acts on it); registering it again (a new item,
+   * register) clears the count and the quarantine and makes it due again. Returns the new count and whether this
+   * call quarantined it; `counted: false` when this sweep was counted already or the holding changed.
+   */
+  public async recordFailedSweep(
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs' | 'failedSweeps' | 'lastFailedSweep'>,
+    failure: { readonly sweepId: string; readonly error: string; readonly now: Temporal.Instant },
+    quarantineAfter: number,
+  ): Promise<{ counted: boolean; failedSweeps: number; quarantined: boolean }> {
+    const previous = holding.failedSweeps ?? 0;
+    if (holding.lastFailedSweep === failure.sweepId) return { counted: false, failedSweeps: previous, quarantined: false };
+    const failedSweeps = previous + 1;
+    const quarantine = failedSweeps >= quarantineAfter;
+    const names: Record<string, string> = {
+      ...NAMES,
+      '#failedSweeps': 'failedSweeps',
+      '#lastFailedSweep': 'lastFailedSweep',
+    };
+    const values: Record<string, unknown> = {
+      ':active': HOLDING_STATUS.active,
+      ':c': holding.collectedAtMs,
+      ':n': failedSweeps,
+      ':sweep': failure.sweepId,
+    };
+    let update = 'SET #failedSweeps = :n, #lastFailedSweep = :sweep';
+    if (quarantine) {
+      const record: Quarantine = {
+        at: utcIso(failure.now),
+        atMs: failure.now.epochMilliseconds,
+        sweepId: failure.sweepId,
+        failedSweeps,
+        error: failure.error,
+      };
+      Object.assign(names, {
+        '#quarantined': 'quarantined',
+        '#dueShard': LEDGER.dueShardAttribute,
+        '#dueAt': LEDGER.dueAtAttribute,
+        '#ttl': LEDGER.ttlAttribute,
+      });
+      values[':quarantined'] = record;
+      update += ', #quarantined = :quarantined REMOVE #dueShard, #dueAt, #ttl';
+    }
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableOf(holding.purpose),
+          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          UpdateExpression: update,
+          ConditionExpression:
+            '#status = :active AND #collectedAtMs = :c AND (attribute_not_exists(#lastFailedSweep) OR #lastFailedSweep <> :sweep)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return { counted: true, failedSweeps, quarantined: quarantine };
+    } catch (error) {
+      if (isConditionFailure(error)) return { counted: false, failedSweeps: previous, quarantined: false };
       throw error;
     }
   }

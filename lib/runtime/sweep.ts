@@ -14,6 +14,8 @@ import {
   type SweepReadInput,
   type SweepReadOutput,
 } from './contract';
+import { ConnectorTransientError } from '../connectors/errors';
+import { EXPRESS_MAX_SECONDS } from './budgets';
 import { applyExpiry } from './expiry';
 import { logger } from './observability';
 import type { Runtime } from './runtime';
@@ -46,7 +48,17 @@ const SweepApplyInputSchema = z.object({
   sweepId: id,
   now: id,
   batch: z.object({ subjectRefs: z.array(id).max(1000) }),
+  startedAt: id.optional(),
 });
+
+export interface SweepApplyOptions {
+  /** The Lambda's getRemainingTimeInMillis. @default no limit but the Express execution's (`startedAt`) */
+  readonly remainingMs?: () => number;
+  /** Failed sweeps after which a holding is quarantined. @default QUARANTINE_AFTER_FAILED_SWEEPS (3) */
+  readonly quarantineAfter?: number;
+  /** Told the batch's output before it is returned, or before a transient failure is rethrown (metrics). */
+  readonly onOutput?: (output: SweepApplyOutput) => void;
+}
 
 export async function readDuePage(rt: Runtime, raw: SweepReadInput, options: SweepReadOptions = {}): Promise<SweepReadOutput> {
   const input = parseBody(SweepReadInputSchema, raw, 'sweep read input');
@@ -103,16 +115,46 @@ export async function readDuePage(rt: Runtime, raw: SweepReadInput, options: Swe
   };
 }
 
-export async function applyExpiryToBatch(rt: Runtime, raw: SweepApplyInput): Promise<SweepApplyOutput> {
+/**
+ * Applies expiry to one batch. The time budget is the smaller of the Lambda's remaining time and what is left of
+ * the Express child execution that runs it (`startedAt` + 5 minutes): a retried attempt late in the child gets
+ * only what is left. When some holdings failed transiently, everything else is recorded first, then a
+ * `ConnectorTransientError` (a name the state machine's Retry lists) is thrown, naming counts only.
+ */
+export async function applyExpiryToBatch(rt: Runtime, raw: SweepApplyInput, options: SweepApplyOptions = {}): Promise<SweepApplyOutput> {
   const input = parseBody(SweepApplyInputSchema, raw, 'sweep apply input');
   checkPurpose(rt.policy, input.purpose, 'purpose');
   const now = parseInstant(input.now, 'now');
+  const expressEnd = input.startedAt === undefined ? undefined : Date.parse(input.startedAt) + EXPRESS_MAX_SECONDS * 1000;
+  if (expressEnd !== undefined && Number.isNaN(expressEnd)) throw new InputError('expected an ISO instant', { path: 'startedAt' });
+  const remainingMs =
+    options.remainingMs === undefined && expressEnd === undefined
+      ? undefined
+      : () => Math.min(options.remainingMs?.() ?? Infinity, expressEnd === undefined ? Infinity : expressEnd - Date.now());
   const report = await applyExpiry(
     rt,
     input.batch.subjectRefs.map((subjectRef) => ({ subjectRef })),
     now,
     { kind: 'sweep', sweepId: input.sweepId },
+    {
+      ...(remainingMs ? { remainingMs } : {}),
+      ...(options.quarantineAfter === undefined ? {} : { quarantineAfter: options.quarantineAfter }),
+    },
   );
   logger.info('batch applied', { purpose: input.purpose, sweepId: input.sweepId, ...report, removed: undefined });
-  return { subjects: report.subjects, holdingsDone: report.holdingsDone, holdingsFailed: report.holdingsFailed };
+  const output: SweepApplyOutput = {
+    subjects: report.subjects,
+    holdingsDone: report.holdingsDone,
+    holdingsFailed: report.holdingsFailed,
+    ...(report.holdingsQuarantined > 0 ? { holdingsQuarantined: report.holdingsQuarantined } : {}),
+    ...(report.subjectsNotDone > 0 ? { subjectsNotDone: report.subjectsNotDone } : {}),
+  };
+  options.onOutput?.(output);
+  if (report.holdingsFailedTransiently > 0) {
+    throw new ConnectorTransientError(
+      `${report.holdingsFailedTransiently} of the batch's holdings failed transiently (${report.holdingsDone} done and recorded); ` +
+        'the state machine retries the batch',
+    );
+  }
+  return output;
 }

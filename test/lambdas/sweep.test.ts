@@ -4,16 +4,21 @@
  * its holding due for the next sweep; a holding due but no longer expired is rescheduled.
  */
 import { LEDGER, type SweepReadOutput } from '../../lib/runtime/contract';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../lib/runtime/budgets';
 import { dueShardOf } from '../../lib/runtime/ledger';
 import { makeHandler as makeApply } from '../../lambdas/sweep-apply';
 import { makeHandler as makeRead } from '../../lambdas/sweep-read';
-import { ConnectorTransientError } from '../../lib/connectors/errors';
+import { ConnectorPermanentError, ConnectorTransientError } from '../../lib/connectors/errors';
 import { AUDIT_BUCKET, captureOutput, createWorld, lambdaContext, ledgerTable, type TestWorld } from '../lib/runtime/support/runtime';
 import { apiClient } from './helpers';
 
 let world: TestWorld;
 let api: ReturnType<typeof apiClient>;
-const context = lambdaContext('lethe-sweep') as never;
+/** A fresh invocation: the whole of sweep-apply's timeout ahead. */
+const context = {
+  ...lambdaContext('lethe-sweep'),
+  getRemainingTimeInMillis: () => FUNCTION_TIMEOUT_SECONDS['sweep-apply'] * 1000,
+} as never;
 const NOW = '2026-03-01T00:00:00Z';
 
 beforeEach(() => {
@@ -26,6 +31,22 @@ const read = (input: { purpose: string; cursor?: SweepReadOutput['cursor'] }, op
   makeRead(() => world.rt, options)({ sweepId: 'sweep-1', now: NOW, ...input }, context);
 const apply = (purpose: string, subjectRefs: string[]) =>
   makeApply(() => world.rt)({ purpose, sweepId: 'sweep-1', now: NOW, batch: { subjectRefs } }, context);
+/** sweep-apply with a sweep id, handler options and a Lambda context of its own. */
+const applyAs = (
+  sweepId: string,
+  purpose: string,
+  subjectRefs: string[],
+  options: Parameters<typeof makeApply>[1] = {},
+  remainingMs = FUNCTION_TIMEOUT_SECONDS['sweep-apply'] * 1000,
+  extra: Record<string, unknown> = {},
+) =>
+  makeApply(() => world.rt, options)(
+    { purpose, sweepId, now: NOW, batch: { subjectRefs }, ...extra } as never,
+    {
+      ...lambdaContext('lethe-sweep'),
+      getRemainingTimeInMillis: () => remainingMs,
+    } as never,
+  );
 
 /** Reads every page like the state machine's loop; returns the batches and how many tasks it took. */
 async function readAll(purpose: string, options = {}) {
@@ -140,22 +161,169 @@ describe('sweep-apply', () => {
     expect(world.connectors.invocations[0].subjects[0]).toMatchObject({ record: 'anonymise' });
   });
 
-  it('leaves a holding whose erasure failed due, and the next sweep retries it', async () => {
+  it('leaves a holding whose erasure failed transiently due, rethrows so that the state machine retries, and the next sweep retries it', async () => {
     await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
     const ref = await world.rt.refs.ref('user1');
     world.connectors.on('crm', () => {
       throw new ConnectorTransientError('dynamodb: UpdateItem failed: ThrottlingException');
     });
-    // WHEN the sweep fails for it
-    expect(await apply('analytics', [ref])).toEqual({ subjects: 1, holdingsDone: 0, holdingsFailed: 1 });
-    // THEN it is still active and still in the due index
+    // WHEN the sweep fails for it THEN the task fails with the name the state machine's Retry lists (issue 15, item 9)
+    await expect(apply('analytics', [ref])).rejects.toMatchObject({ name: 'ConnectorTransientError' });
+    // THEN it is still active and still in the due index, and a transient failure is not counted towards quarantine
     const [item] = world.ddb.items(ledgerTable('analytics'));
     expect(item).toMatchObject({ status: 'active', dueShard: dueShardOf(ref) });
+    expect(item.failedSweeps).toBeUndefined();
     expect((await readAll('analytics')).batches.flat()).toEqual([ref]);
     // AND the next sweep erases it
     world.connectors.behaviours.delete('crm');
     expect(await apply('analytics', [ref])).toEqual({ subjects: 1, holdingsDone: 1, holdingsFailed: 0 });
     expect((await readAll('analytics')).batches.flat()).toEqual([]);
+  });
+
+  it('records what succeeded before it rethrows a transient failure: the others are done and audited, only the failed one stays due (issue 15, item 9)', async () => {
+    // GIVEN user1 and user2 due; the connector does user1 and answers user2 as throttled
+    for (const id of ['user1', 'user2'])
+      await api.holding(id, { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    const [ref1, ref2] = await Promise.all(['user1', 'user2'].map((id) => world.rt.refs.ref(id)));
+    world.connectors.on('crm', (invocation) => ({
+      system: 'crm',
+      subjects: invocation.subjects
+        .filter((s) => s.subjectRef === ref1)
+        .map((s) => ({ subjectRef: s.subjectRef, status: 'anonymised' as const, counts: { records: 1, fields: 2, objects: 0 } })),
+      failed: [{ subjectRef: ref2, error: 'ThrottlingException', transient: true }],
+    }));
+    // WHEN the batch is applied THEN the task fails transiently, naming counts only
+    const error = await apply('analytics', [ref1, ref2]).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'ConnectorTransientError' });
+    expect((error as Error).message).not.toMatch(new RegExp(`${ref2}|user2`));
+    // AND user1 is done and audited; user2 stays due
+    const items = new Map(world.ddb.items(ledgerTable('analytics')).map((i) => [i.subjectRef as string, i]));
+    expect(items.get(ref1)).toMatchObject({ status: 'done', outcome: 'anonymised' });
+    expect(items.get(ref2)).toMatchObject({ status: 'active', dueShard: dueShardOf(ref2) });
+    expect(world.s3.bodies(AUDIT_BUCKET).size).toBe(1);
+    // AND the retry (the same sweep) sends only user2
+    world.connectors.behaviours.delete('crm');
+    expect(await apply('analytics', [ref1, ref2])).toEqual({ subjects: 2, holdingsDone: 1, holdingsFailed: 0 });
+    expect(world.connectors.invocations.map((i) => i.subjects.map((s) => s.subjectRef))).toEqual([[ref1, ref2], [ref2]]);
+  });
+
+  describe('a subject that cannot be processed (issue 15, item 8)', () => {
+    const badSubject = async () => {
+      for (const id of ['user1', 'user2', 'user3'])
+        await api.holding(id, { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+      const refs = await Promise.all(['user1', 'user2', 'user3'].map((id) => world.rt.refs.ref(id)));
+      // The connector refuses user2 for good (an unsafe locator, say), alone when it is sent alone
+      world.connectors.on('crm', (invocation) => {
+        const others = invocation.subjects.filter((s) => s.subjectRef !== refs[1]);
+        if (others.length === 0) throw new ConnectorPermanentError('subjects[0]: the locator is not safe');
+        return {
+          system: 'crm',
+          subjects: others.map((s) => ({
+            subjectRef: s.subjectRef,
+            status: 'anonymised' as const,
+            counts: { records: 1, fields: 1, objects: 0 },
+          })),
+          ...(others.length < invocation.subjects.length
+            ? { failed: [{ subjectRef: refs[1], error: 'ConnectorPermanentError', transient: false }] }
+            : {}),
+        };
+      });
+      return refs;
+    };
+    const item = (ref: string) => world.ddb.items(ledgerTable('analytics')).find((i) => i.subjectRef === ref)!;
+
+    it('fails alone: its neighbours are done, it stays due, and the failed sweep is counted on its holding', async () => {
+      const refs = await badSubject();
+      const out = await applyAs('sweep-1', 'analytics', refs);
+      expect(out).toEqual({ subjects: 3, holdingsDone: 2, holdingsFailed: 1 });
+      expect(item(refs[0])).toMatchObject({ status: 'done' });
+      expect(item(refs[2])).toMatchObject({ status: 'done' });
+      expect(item(refs[1])).toMatchObject({ status: 'active', dueShard: dueShardOf(refs[1]), failedSweeps: 1, lastFailedSweep: 'sweep-1' });
+    });
+
+    it.each([
+      ['by default, after 3 failed sweeps', {}, 3],
+      ['as configured, after 2', { quarantineAfterFailedSweeps: 2 }, 2],
+    ])(
+      'is quarantined %s: out of the due index, visible in the ledger, counted in a metric; a retried batch counts once',
+      async (_what, options, after) => {
+        const refs = await badSubject();
+        const bad = refs[1];
+        // WHEN sweeps fail for it, the first one retried by the state machine (the same sweep id twice)
+        await applyAs('sweep-1', 'analytics', refs, options);
+        await applyAs('sweep-1', 'analytics', [bad], options);
+        expect(item(bad)).toMatchObject({ failedSweeps: 1 });
+        const outputs = [];
+        for (let n = 2; n <= after; n++) outputs.push(await captureOutput(() => applyAs(`sweep-${n}`, 'analytics', [bad], options)));
+        // THEN after the last one it is quarantined: no due keys, no TTL, and why, in the ledger
+        const quarantined = item(bad);
+        expect(quarantined).toMatchObject({
+          status: 'active',
+          failedSweeps: after,
+          quarantined: { sweepId: `sweep-${after}`, failedSweeps: after, error: 'ConnectorPermanentError' },
+        });
+        for (const key of ['dueShard', 'dueAt', 'ttl']) expect(quarantined[key]).toBeUndefined();
+        expect((await readAll('analytics')).batches.flat()).toEqual([]);
+        // AND the sweep's output and metric say so (the metric an alarm watches)
+        const last = outputs[outputs.length - 1];
+        expect(last.result).toEqual({ subjects: 1, holdingsDone: 0, holdingsFailed: 1, holdingsQuarantined: 1 });
+        const emf = last.output
+          .split('\n')
+          .filter((l) => l.includes('"HoldingsQuarantined"'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(emf.map((m) => m.HoldingsQuarantined)).toEqual([1]);
+        // AND before the last one, it was not quarantined
+        for (const earlier of outputs.slice(0, -1)) expect(earlier.result).toEqual({ subjects: 1, holdingsDone: 0, holdingsFailed: 1 });
+      },
+    );
+
+    it('is not quarantined by failures that are transient', async () => {
+      await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+      const ref = await world.rt.refs.ref('user1');
+      world.connectors.on('crm', () => {
+        throw new ConnectorTransientError('dynamodb: UpdateItem failed: ThrottlingException');
+      });
+      for (let n = 1; n <= 4; n++)
+        await expect(applyAs(`sweep-${n}`, 'analytics', [ref])).rejects.toMatchObject({ name: 'ConnectorTransientError' });
+      expect(item(ref)).toMatchObject({ status: 'active', dueShard: dueShardOf(ref) });
+      expect(item(ref).quarantined).toBeUndefined();
+    });
+
+    it('registering the holding again takes it out of quarantine', async () => {
+      const refs = await badSubject();
+      for (let n = 1; n <= 3; n++) await applyAs(`sweep-${n}`, 'analytics', [refs[1]]);
+      expect(item(refs[1]).quarantined).toBeDefined();
+      await api.holding('user2', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+      expect(item(refs[1])).toMatchObject({ status: 'active', dueShard: dueShardOf(refs[1]) });
+      expect(item(refs[1]).quarantined).toBeUndefined();
+      expect(item(refs[1]).failedSweeps).toBeUndefined();
+    });
+  });
+
+  describe('the time budget (issue 15, item 10)', () => {
+    it('stops before a connector call the remaining time cannot hold: its subjects stay due, reported as not done, not as failed', async () => {
+      await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+      const ref = await world.rt.refs.ref('user1');
+      // GIVEN 20 s left in the invocation: less than a connector call may take and the finishing after it
+      const out = await applyAs('sweep-1', 'analytics', [ref], {}, 20_000);
+      // THEN the connector was not called, the holding is due, nothing counted against it
+      expect(out).toEqual({ subjects: 1, holdingsDone: 0, holdingsFailed: 0, subjectsNotDone: 1 });
+      expect(world.connectors.invocations).toHaveLength(0);
+      expect(world.ddb.items(ledgerTable('analytics'))[0]).toMatchObject({ status: 'active', dueShard: dueShardOf(ref) });
+      expect(world.ddb.items(ledgerTable('analytics'))[0].failedSweeps).toBeUndefined();
+      // AND with time enough, it is done
+      expect(await applyAs('sweep-1', 'analytics', [ref], {}, 120_000)).toEqual({ subjects: 1, holdingsDone: 1, holdingsFailed: 0 });
+    });
+
+    it("counts the Express child's 5 minutes too: a retry late in the child gets only what is left of them", async () => {
+      await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+      const ref = await world.rt.refs.ref('user1');
+      // GIVEN the function has 120 s, but its Express execution started 4 min 45 s ago
+      const startedAt = new Date(Date.now() - 285_000).toISOString();
+      const out = await applyAs('sweep-1', 'analytics', [ref], {}, 120_000, { startedAt });
+      expect(out).toEqual({ subjects: 1, holdingsDone: 0, holdingsFailed: 0, subjectsNotDone: 1 });
+      expect(world.connectors.invocations).toHaveLength(0);
+    });
   });
 
   it('completes a run that stopped after the connector and the audit: no second connector call, the same outcome', async () => {
