@@ -115,16 +115,8 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
     const filled = template.replace(PLACEHOLDER, (_match, name: string) => {
       const value = subject.locator[name] ?? (name === 'subjectId' ? subject.subjectId : undefined);
       if (value === undefined) throw new ConnectorPermanentError(`the locator has no value for {${name}} of prefix "${template}"`);
-      if (value === '' || value === '.' || value.includes('/') || value.includes('..')) {
-        throw new ConnectorPermanentError(
-          `the value for {${name}} of prefix "${template}" is empty, ".", or contains "/" or "..": it could match other subjects' objects`,
-        );
-      }
-      if (XML_UNSAFE.test(value)) {
-        throw new ConnectorPermanentError(
-          `the value for {${name}} of prefix "${template}" has a control character (such as a carriage return) that S3's XML listings do not return as it is: its objects could not be found`,
-        );
-      }
+      const problem = prefixValueProblem(value);
+      if (problem) throw new ConnectorPermanentError(`the value for {${name}} of prefix "${template}" ${problem}`);
       return value;
     });
     // Defence in depth: the config schema already requires "/" after each placeholder.
@@ -450,6 +442,21 @@ export function tagValueProblem(value: string): string | undefined {
   if (!TAG_VALUE.test(value))
     return 'has a character S3 does not allow in a tag value (only letters, digits, spaces and _ . : / = + - @): no object can be tagged with it';
   if (/^\p{Z}|\p{Z}$/u.test(value)) return 'starts or ends with white space, which S3 tools may trim (then it would match another subject)';
+  return undefined;
+}
+
+/**
+ * Why a value cannot fill a placeholder of a prefix template, or undefined when it can. Registration checks ids
+ * and locators with it too (lib/runtime/validate.ts), so that what every later erasure would refuse is refused
+ * when the holding is registered. The message names the rule, never the value.
+ */
+export function prefixValueProblem(value: string): string | undefined {
+  if (value === '' || value === '.' || value.includes('/') || value.includes('..')) {
+    return `is empty, ".", or contains "/" or "..": it could match other subjects' objects`;
+  }
+  if (XML_UNSAFE.test(value)) {
+    return `has a control character (such as a carriage return) that S3's XML listings do not return as it is: its objects could not be found`;
+  }
   return undefined;
 }
 

@@ -1,8 +1,13 @@
 /**
  * The erasure API (issue 4) on middy: routes with @middy/http-router, headers normalised, the body size checked
  * before anything parses it, JSON bodies parsed per route, shapes validated with the zod schemas the stack also
- * gives API Gateway, and every error answered as `{"error": {code, message, path?}}`. POST /erasure-requests is
- * made idempotent by Powertools Idempotency on the Idempotency-Key header.
+ * gives API Gateway, and every error answered as `{"error": {code, message, path?}}`.
+ *
+ * POST /erasure-requests requires an Idempotency-Key (the request id is derived from it; Powertools Idempotency
+ * keeps the first answer). It answers 202 as soon as the request is stored: starting the workflow comes after,
+ * within a time budget that keeps the whole answer inside API Gateway's 29 s even on a cold start, and a start
+ * that fails or runs out of time leaves a stored `received` request that the next retry with the same key, or
+ * the deadline monitor, starts. Every answer, a replay's too, shows the request's current status.
  */
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -18,19 +23,38 @@ import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ErasureRequestBody, ExtendRequestBody, HoldingBody, SubjectEventBody } from './api-schemas';
 import { ENV } from './contract';
-import { extendErasureRequest, receiveErasureRequest, viewErasureRequest } from './erasure-requests';
+import {
+  checkIdempotencyKey,
+  extendErasureRequest,
+  type ReceivedAnswer,
+  receiveErasureRequest,
+  startErasureRequest,
+  viewErasureRequest,
+} from './erasure-requests';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
 import { logger, metrics, tracer } from './observability';
 import type { Runtime } from './runtime';
-import { recordEvent, registerHolding } from './subjects';
+import { checkSubjectId, recordEvent, registerHolding } from './subjects';
 import { parseBody } from './validate';
 
 type Event = APIGatewayProxyEvent;
 type Result = APIGatewayProxyResult;
 type RouteHandler = (event: Event, context: Context) => Promise<Result>;
 
-/** The header that makes POST /erasure-requests idempotent (lower case: the header normaliser runs first). */
+/** The header POST /erasure-requests requires (lower case: the header normaliser runs first). */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/**
+ * API Gateway gives up on an integration after 29 s, and on a cold start that includes the function's init. The
+ * API answers within this many milliseconds of the route starting, whatever it could not finish.
+ */
+export const ANSWER_BUDGET_MS = 20_000;
+
+/** The longest that starting an erasure workflow may take before the answer goes without waiting for it. */
+export const WORKFLOW_START_BUDGET_MS = 5_000;
+
+/** Kept back from a budget for reading the request and answering. */
+const ANSWER_RESERVE_MS = 1_000;
 
 /** How long the same Idempotency-Key returns the same answer. The request id itself is derived from the key for ever. */
 export const IDEMPOTENCY_EXPIRES_SECONDS = 24 * 3600;
@@ -40,17 +64,17 @@ export const IDEMPOTENCY_SCOPE = 'letheIdempotencyScope';
 
 /**
  * Middleware factory: scopes the Idempotency-Key to the subject (by its HMAC, never the id itself), so that
- * Powertools replays an answer only for the same key AND the same subject. Without the header it sets nothing,
- * and the request is not idempotent. A body without a usable subjectId is left to the handler's validation.
+ * Powertools replays an answer only for the same key AND the same subject. A missing or unusable key, or a subject
+ * id Lethe refuses, is a 400 here, before any HMAC; a body without a subjectId is left to the handler's validation.
  */
 export function idempotencyScope(rt: Runtime): middy.MiddlewareObj<Event, Result> {
   return {
     before: async function scopeIdempotencyKey(request) {
       const event = request.event as Event & Record<string, unknown>;
-      const key = event.headers?.[IDEMPOTENCY_HEADER];
+      const key = checkIdempotencyKey(event.headers?.[IDEMPOTENCY_HEADER]);
       const subjectId = (event.body as unknown as { subjectId?: unknown } | null)?.subjectId;
-      if (!key || typeof subjectId !== 'string' || subjectId.length === 0) return;
-      event[IDEMPOTENCY_SCOPE] = `${key}#${await rt.refs.ref(subjectId)}`;
+      if (typeof subjectId !== 'string' || subjectId.length === 0) return;
+      event[IDEMPOTENCY_SCOPE] = `${key}#${await rt.refs.ref(checkSubjectId(subjectId))}`;
     },
   };
 }
@@ -60,6 +84,10 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** @default a DynamoDB persistence layer on LETHE_IDEMPOTENCY_TABLE */
   readonly idempotencyStore?: DynamoDBPersistenceLayer;
+  /** @default ANSWER_BUDGET_MS (20 s) */
+  readonly answerBudgetMs?: number;
+  /** @default WORKFLOW_START_BUDGET_MS (5 s) */
+  readonly workflowStartBudgetMs?: number;
 }
 
 const param = (event: Event, name: string): string => event.pathParameters?.[name] ?? '';
@@ -82,7 +110,11 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     }),
   });
 
-  const postErasureRequest = middy<Event, Result>()
+  const answerBudgetMs = options.answerBudgetMs ?? ANSWER_BUDGET_MS;
+  const startBudgetMs = options.workflowStartBudgetMs ?? WORKFLOW_START_BUDGET_MS;
+
+  // Step 1: store the request (or find the one this key stored before). Powertools keeps this answer.
+  const receive = middy<Event, Result>()
     .use(httpJsonBodyParser())
     .use(idempotencyScope(rt))
     .use(idempotency)
@@ -93,6 +125,20 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
       logger.info('erasure request received', { requestId: answer.requestId });
       return jsonResponse(202, answer);
     });
+
+  // Step 2: start its workflow if it is still `received`, with what is left of the budget, and answer the
+  // request as it is now.
+  const postErasureRequest: RouteHandler = async (event, context) => {
+    const began = Date.now();
+    checkIdempotencyKey(event.headers?.[IDEMPOTENCY_HEADER]);
+    const received = await receive(event, context);
+    if (received.statusCode !== 202) return received;
+    const { requestId } = JSON.parse(received.body) as ReceivedAnswer;
+    const left = Math.min(answerBudgetMs - (Date.now() - began), context.getRemainingTimeInMillis?.() ?? answerBudgetMs);
+    const { answer, start } = await startErasureRequest(rt, requestId, Math.min(startBudgetMs, left - ANSWER_RESERVE_MS));
+    if (start === 'deferred') metrics.addMetric('ErasureStartsDeferred', MetricUnit.Count, 1);
+    return jsonResponse(202, answer);
+  };
 
   const routes: Route<Event, Result>[] = [
     { method: 'POST', path: '/erasure-requests', handler: postErasureRequest },

@@ -1,8 +1,9 @@
 /**
  * The erasure API's domain: receiving a request (Art. 17), answering its status, extending its deadline once
- * (Art. 12(3)). The workflow does the erasing; this only records the request and starts it.
+ * (Art. 12(3)). The workflow does the erasing; this only records the request and starts it, in that order and
+ * in two steps, so that the request exists before anything slow is tried.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Temporal } from '@js-temporal/polyfill';
 import { ConflictError, InputError } from '../errors';
 import { requestDeadline } from '../planner/plan';
@@ -10,11 +11,12 @@ import { formatInstant, parseInstant } from '../retention/time';
 import type { ErasureRequestBody, ExtendRequestBody } from './api-schemas';
 import { REQUESTS, type RequestStatus, type SystemStatus } from './contract';
 import type { Extension, RequestItem } from './requests';
+import { errorName, logger } from './observability';
 import type { Runtime } from './runtime';
 import { requestContext } from './sealing';
 import { checkSubjectId } from './subjects';
 import { utcIso } from './time';
-import { checkPurpose } from './validate';
+import { checkIdText, checkPurpose } from './validate';
 
 export interface ReceivedAnswer {
   readonly requestId: string;
@@ -24,7 +26,8 @@ export interface ReceivedAnswer {
 
 export interface RequestView {
   readonly requestId: string;
-  readonly subjectId: string;
+  /** While the request is open only: a completed request keeps no subject id (docs/api.md). */
+  readonly subjectId?: string;
   readonly status: RequestStatus;
   readonly receivedAt: string;
   readonly deadline: string;
@@ -56,14 +59,27 @@ export function requestIdForKey(key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export function checkIdempotencyKey(key: string | undefined): string | undefined {
-  if (key === undefined) return undefined;
+/** Where a missing or unusable Idempotency-Key is reported. */
+export const IDEMPOTENCY_KEY_PATH = 'headers.Idempotency-Key';
+
+/**
+ * The Idempotency-Key every erasure request must carry: without one, a retry after a lost answer would start a
+ * second erasure. Text of 1 to 256 characters, well-formed and without control characters (the request id is
+ * derived from its bytes).
+ */
+export function checkIdempotencyKey(key: string | null | undefined): string {
+  if (key === undefined || key === null) {
+    throw new InputError(
+      'send an Idempotency-Key header (any text unique to this request, e.g. a UUID): a retry with the same key returns the same request instead of starting a second erasure',
+      { path: IDEMPOTENCY_KEY_PATH },
+    );
+  }
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY) {
     throw new InputError(`expected an Idempotency-Key of 1 to ${MAX_IDEMPOTENCY_KEY} characters, got ${key.length}`, {
-      path: 'headers.Idempotency-Key',
+      path: IDEMPOTENCY_KEY_PATH,
     });
   }
-  return key;
+  return checkIdText(key, IDEMPOTENCY_KEY_PATH);
 }
 
 /** A request id as the API accepts it: what Lethe generates (a UUID) and nothing that could not be one. */
@@ -74,15 +90,24 @@ export function checkRequestId(requestId: unknown): string {
   return requestId;
 }
 
-export async function receiveErasureRequest(rt: Runtime, body: ErasureRequestBody, idempotencyKey?: string): Promise<ReceivedAnswer> {
+/**
+ * Records the request, and only that: the answer must not wait for anything slow (starting the workflow is the
+ * caller's next step, `startErasureRequest`, within a time budget). The id is derived from the Idempotency-Key,
+ * so the same key finds the same request for ever; the same key for another subject is a conflict.
+ */
+export async function receiveErasureRequest(
+  rt: Runtime,
+  body: ErasureRequestBody,
+  idempotencyKey: string | undefined,
+): Promise<ReceivedAnswer> {
   const { policy } = rt;
+  const key = checkIdempotencyKey(idempotencyKey);
   checkSubjectId(body.subjectId);
   body.scope?.forEach((purpose, i) => checkPurpose(policy, purpose, `scope[${i}]`));
   const verifiedAt = parseInstant(body.verification.verifiedAt, 'verification.verifiedAt');
-  const key = checkIdempotencyKey(idempotencyKey);
 
   const now = rt.now();
-  const requestId = key ? requestIdForKey(key) : randomUUID();
+  const requestId = requestIdForKey(key);
   const subjectRef = await rt.refs.ref(body.subjectId);
   const [sealedSubject, sealedDetails] = await Promise.all([
     rt.sealer.seal({ subjectId: body.subjectId }, requestContext(requestId, 'subject'), 'subjectId'),
@@ -109,20 +134,78 @@ export async function receiveErasureRequest(rt: Runtime, body: ErasureRequestBod
   if (!created && stored.subjectRef !== subjectRef) {
     throw new ConflictError('this Idempotency-Key was used for an erasure request about another subject; use a new key for a new request');
   }
-  // Also when the item existed: a retry after a failed start starts it now; a started one is left alone.
-  await rt.workflow.start(requestId);
-  return { requestId, status: stored.status, deadline: formatInstant(Temporal.Instant.from(stored.deadline), policy.timezone) };
+  return answerOf(rt, stored);
+}
+
+const answerOf = (rt: Runtime, item: RequestItem): ReceivedAnswer => ({
+  requestId: item.requestId,
+  status: item.status,
+  deadline: formatInstant(Temporal.Instant.from(item.deadline), rt.policy.timezone),
+});
+
+/** What became of starting a request's workflow. */
+export type StartOutcome = 'started' | 'started-before' | 'not-received' | 'deferred';
+
+/**
+ * Starts the workflow of a request that is still `received`, and answers the request as it is now (a replay of
+ * an old key shows `completed`, not the `received` of its first answer). The start gets at most `budgetMs`:
+ * when it fails or takes longer, the request stays `received` and stored, the answer says so, and the next
+ * retry with the same key or the deadline monitor (`startStalledRequests`) starts it. Starting is idempotent: the
+ * execution is named after the request.
+ */
+export async function startErasureRequest(
+  rt: Runtime,
+  requestId: string,
+  budgetMs: number,
+): Promise<{ readonly answer: ReceivedAnswer; readonly start: StartOutcome }> {
+  const item = await rt.requests.require(requestId);
+  const start = item.status === 'received' ? await startWithin(rt, requestId, budgetMs) : 'not-received';
+  return { answer: answerOf(rt, item), start };
+}
+
+/** `workflow.start` bounded by `budgetMs` (the call is aborted then); any failure is `deferred`, logged by name. */
+export async function startWithin(rt: Runtime, requestId: string, budgetMs: number): Promise<StartOutcome> {
+  if (budgetMs <= 0) return 'deferred';
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<StartOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      resolve('deferred');
+    }, budgetMs);
+  });
+  const starting = rt.workflow
+    .start(requestId, { abortSignal: abort.signal })
+    .then((started): StartOutcome => (started ? 'started' : 'started-before'))
+    .catch((error: unknown): StartOutcome => {
+      if (!abort.signal.aborted)
+        logger.warn('starting the erasure workflow failed; it will be started later', { requestId, error: errorName(error) });
+      return 'deferred';
+    });
+  try {
+    const outcome = await Promise.race([starting, outOfTime]);
+    if (outcome === 'deferred' && abort.signal.aborted)
+      logger.warn('starting the erasure workflow took too long; it will be started later', { requestId, budgetMs });
+    return outcome;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function viewErasureRequest(rt: Runtime, requestId: string): Promise<RequestView> {
   checkRequestId(requestId);
   const item = await rt.requests.require(requestId);
-  const { subjectId } = await rt.sealer.unseal<{ subjectId: string }>(item.sealedSubject, requestContext(requestId, 'subject'));
+  // The subject id, to the caller who sent it, while the request is open; a completed request no longer keeps it
+  // (storage limitation, RequestStore.finish), and the answer has none.
+  const subjectId =
+    item.sealedSubject === undefined
+      ? undefined
+      : (await rt.sealer.unseal<{ subjectId: string }>(item.sealedSubject, requestContext(requestId, 'subject'))).subjectId;
   const zone = rt.policy.timezone;
   const show = (iso: string): string => formatInstant(Temporal.Instant.from(iso), zone);
   return {
     requestId,
-    subjectId,
+    ...(subjectId === undefined ? {} : { subjectId }),
     status: item.status,
     receivedAt: show(item.receivedAt),
     deadline: show(item.deadline),

@@ -95,10 +95,13 @@ export function httpErrorResponse(options: ErrorResponseOptions = {}): Middlewar
     if (request.response !== undefined) return;
     const problem = problemOf(request.error);
     if (problem.statusCode >= 500) {
+      // A library's wrapper (Powertools Idempotency's persistence error) carries what happened as its cause.
+      const cause = (request.error as { cause?: unknown } | null)?.cause;
       options.logger?.error('request failed', {
         error: errorName(request.error),
         errorMessage: (request.error as Error | null)?.message,
         stack: (request.error as Error | null)?.stack,
+        ...(cause ? { cause: { error: errorName(cause), errorMessage: (cause as Error).message } } : {}),
       });
     } else {
       options.logger?.info('request refused', {

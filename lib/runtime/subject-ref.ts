@@ -4,11 +4,16 @@
  * Powertools Parameters). Purpose-bound keys are derived from it, so that the same id gives unrelated values in
  * the ledger (`ref`), in the audit trail (`auditSubject`) and in data anonymised with the `hmac` strategy (which
  * uses the secret itself): anonymised data cannot be joined back to the ledger or the audit records.
+ *
+ * The HMAC is taken over the id's UTF-8 bytes. UTF-8 is one-to-one on well-formed Unicode only: a lone surrogate
+ * encodes as U+FFFD, so `u1\ud800`, `u1\udfff` and `u1\uFFFD` would be one subject. Both methods therefore refuse
+ * an id that is not well-formed (`InputError`, before the key is read), which makes the reference injective on
+ * every id they accept (test/lib/runtime/subject-ref.test.ts checks it as a property).
  */
 import { createHmac } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { RuntimeConfigError } from '../errors';
+import { InputError, RuntimeConfigError } from '../errors';
 
 export type KeySource = () => Promise<string | Uint8Array>;
 
@@ -16,16 +21,32 @@ const LABELS = { ref: 'lethe/subject-ref/v1', audit: 'lethe/audit-subject/v1' } 
 
 const hmacHex = (key: string | Uint8Array, text: string): string => createHmac('sha256', key).update(text, 'utf8').digest('hex');
 
+/** `String.prototype.isWellFormed` (Node 20; ES2024, beyond the ES2022 library this project compiles against). */
+export const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** Refuses an id whose UTF-8 encoding would not be its own (a lone surrogate). The message never quotes the id. */
+export function checkWellFormed(text: string, path = 'subjectId'): string {
+  if (!isWellFormed(text)) {
+    throw new InputError(
+      'expected well-formed Unicode text; it has a lone surrogate (half of a UTF-16 pair), which would be read as U+FFFD and name another subject',
+      { path },
+    );
+  }
+  return text;
+}
+
 export class SubjectRefs {
   public constructor(private readonly key: KeySource) {}
 
   /** The subject's reference in the ledger, events, requests and workflow payloads. */
   public async ref(subjectId: string): Promise<string> {
+    checkWellFormed(subjectId);
     return hmacHex(await this.derived(LABELS.ref), subjectId);
   }
 
   /** The subject as it appears in audit records: links one subject's records without naming it. */
   public async auditSubject(subjectId: string): Promise<string> {
+    checkWellFormed(subjectId);
     return hmacHex(await this.derived(LABELS.audit), subjectId);
   }
 

@@ -24,7 +24,7 @@ import { formatInstant, parseInstant } from '../retention/time';
 import type { Runtime } from './runtime';
 import { holdingContext } from './sealing';
 import { utcIso } from './time';
-import { checkEventType, checkHolding, checkPurpose, parseBody } from './validate';
+import { checkEventType, checkHolding, checkLocatable, checkPurpose, checkSubjectIdText, parseBody } from './validate';
 
 export interface HoldingAnswer {
   readonly purpose: string;
@@ -49,13 +49,14 @@ export interface EventAnswer {
 
 /** The path parameter or the event's subjectId follows the same rule as the request body's. */
 export function checkSubjectId(subjectId: unknown, path = 'subjectId'): string {
-  return parseBody(ErasureRequestBody.shape.subjectId, subjectId, 'subjectId', [path]);
+  return checkSubjectIdText(parseBody(ErasureRequestBody.shape.subjectId, subjectId, 'subjectId', [path]), path);
 }
 
 export async function registerHolding(rt: Runtime, subjectId: string, body: HoldingBody): Promise<HoldingAnswer> {
   const { policy } = rt;
   checkSubjectId(subjectId);
   checkHolding(policy, body.purpose, body.system);
+  checkLocatable(policy, body.system, subjectId, body.locator);
   const collectedAt = parseInstant(body.collectedAt, 'collectedAt');
   const now = rt.now();
   const subjectRef = await rt.refs.ref(subjectId);

@@ -3,9 +3,12 @@
  * knows (purposes, systems, event types). Every problem is an `InputError` with the path of the offending
  * field, which the API answers with 400.
  */
+import { placeholders } from '../connectors/config';
+import { prefixValueProblem, tagValueProblem } from '../connectors/s3';
 import { InputError } from '../errors';
 import { COLLECTED } from '../policy/schema';
 import type { Policy } from '../policy/model';
+import { checkWellFormed } from './subject-ref';
 
 /** Request bodies are parsed like every other input (lib/inputs.ts). */
 export { parseWith as parseBody } from '../inputs';
@@ -43,5 +46,80 @@ export function checkEventType(policy: Policy, type: string, path: string): void
   }
   if (!policy.events.includes(type)) {
     throw new InputError(`unknown event type "${type}"; the policy declares: ${list(policy.events)}`, { path });
+  }
+}
+
+/** C0 and C1 control characters, DEL included (NUL, line feed, carriage return, escape, ...). */
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+
+/**
+ * An id as Lethe accepts it: well-formed Unicode (a lone surrogate would be HMACed as U+FFFD, the id of another
+ * subject) without control characters (NUL, line breaks: no system stores or logs them as they are). The message
+ * names the rule, never the value.
+ */
+export function checkIdText(text: string, path: string): string {
+  checkWellFormed(text, path);
+  if (CONTROL.test(text)) throw new InputError('expected text without control characters (such as NUL or a line break)', { path });
+  return text;
+}
+
+/**
+ * A subject id: an id (`checkIdText`) that can also be a URL path segment. `.` and `..` cannot: a URL resolves
+ * them away (`/subjects/../holdings` is `/holdings`), so such a subject could never be named in a path.
+ */
+export function checkSubjectIdText(subjectId: string, path = 'subjectId'): string {
+  checkIdText(subjectId, path);
+  if (subjectId === '.' || subjectId === '..') {
+    throw new InputError(`expected a subject id other than "${subjectId}": URLs resolve "." and ".." away, so no path could name it`, {
+      path,
+    });
+  }
+  return subjectId;
+}
+
+/**
+ * Registration refuses a holding that a system could never locate safely, so that every later erasure or
+ * expiry there does not fail on it: for an S3 system, each value that fills its prefix template
+ * (`customers/{subjectId}/`, from the locator or the subject id) must be one the connector accepts (no `/`, no
+ * `..`, ...), and the tag value a tagged system looks up must be one S3 can store. The path names the field the
+ * value came from (`subjectId` or `locator.<name>`).
+ */
+export function checkLocatable(
+  policy: Policy,
+  system: string,
+  subjectId: string,
+  locator: Readonly<Record<string, string>> | undefined,
+  paths = { subjectId: 'subjectId', locator: 'locator' },
+): void {
+  const spec = policy.systems[system];
+  if (spec?.connector !== 's3') return;
+  const valueOf = (name: string): { value?: string; path: string } =>
+    locator?.[name] !== undefined
+      ? { value: locator[name], path: `${paths.locator}.${name}` }
+      : name === 'subjectId'
+        ? { value: subjectId, path: paths.subjectId }
+        : { path: `${paths.locator}.${name}` };
+  const { prefix, tagKey } = spec.config as { prefix?: unknown; tagKey?: unknown };
+  if (typeof prefix === 'string') {
+    for (const name of placeholders(prefix)) {
+      const { value, path } = valueOf(name);
+      if (value === undefined) {
+        throw new InputError(`system "${system}" finds the subject's objects under "${prefix}": the locator needs a value for ${name}`, {
+          path,
+        });
+      }
+      const problem = prefixValueProblem(value);
+      if (problem)
+        throw new InputError(`system "${system}" finds the subject's objects under "${prefix}", and this value ${problem}`, { path });
+    }
+  }
+  if (typeof tagKey === 'string') {
+    const { value, path } = valueOf(tagKey);
+    const problem = tagValueProblem(value ?? subjectId);
+    if (problem) {
+      throw new InputError(`system "${system}" finds the subject's objects by the tag "${tagKey}", and this value ${problem}`, {
+        path: value === undefined ? paths.subjectId : path,
+      });
+    }
   }
 }

@@ -6,9 +6,14 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ErasureExecutionInput } from './contract';
 
+export interface StartOptions {
+  /** Abandons the call (the API's time budget). */
+  readonly abortSignal?: AbortSignal;
+}
+
 export interface ErasureWorkflow {
   /** Starts the workflow; `false` when it had been started before. */
-  start(requestId: string): Promise<boolean>;
+  start(requestId: string, options?: StartOptions): Promise<boolean>;
 }
 
 export class StepFunctionsErasureWorkflow implements ErasureWorkflow {
@@ -17,11 +22,12 @@ export class StepFunctionsErasureWorkflow implements ErasureWorkflow {
     private readonly stateMachineArn: string,
   ) {}
 
-  public async start(requestId: string): Promise<boolean> {
+  public async start(requestId: string, options: StartOptions = {}): Promise<boolean> {
     const input: ErasureExecutionInput = { requestId };
     try {
       await this.sfn.send(
         new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: requestId, input: JSON.stringify(input) }),
+        options.abortSignal ? { abortSignal: options.abortSignal } : {},
       );
       return true;
     } catch (error) {

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { captureOutput, createWorld, ledgerTable, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
-import { type Answer, apiClient, type Call, verification } from '../lambdas/helpers';
+import { type Answer, apiClient, type Call, verification, withIdempotencyKey } from '../lambdas/helpers';
 
 let world: TestWorld;
 let api: ReturnType<typeof apiClient>;
@@ -127,7 +127,8 @@ const callOf = (route: RouteName, id: string, body: { raw: string } | { json: un
   const payload = 'raw' in body ? { rawBody: body.raw } : { body: body.json };
   switch (route) {
     case 'request':
-      return { method: 'POST', path: '/erasure-requests', headers, ...payload };
+      // The route requires an Idempotency-Key: a fresh one unless the hostile headers plant their own.
+      return { method: 'POST', path: '/erasure-requests', headers: withIdempotencyKey(headers), ...payload };
     case 'extend':
       return { method: 'POST', path: `/erasure-requests/${enc(id)}/extend`, pathParameters: { requestId: id }, headers, ...payload };
     case 'holding':

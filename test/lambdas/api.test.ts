@@ -3,9 +3,11 @@
  * input: 400 with the offending path, 404, 409, 413, 415; never a 500 for what the caller sent; no subject id,
  * identifier or locator value in any log line.
  */
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ENV, EVENTS, LEDGER, REQUESTS } from '../../lib/runtime/contract';
 import { captureOutput, createWorld, ledgerTable, STATE_MACHINE_ARN, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
-import { apiClient, verification } from './helpers';
+import { basePolicyDoc, policyFromDoc } from '../helpers/policy';
+import { apiClient, verification, withIdempotencyKey } from './helpers';
 
 let world: TestWorld;
 let api: ReturnType<typeof apiClient>;
@@ -144,26 +146,78 @@ describe('POST /erasure-requests', () => {
     expect(misuse.body.error?.code).toBe('conflict');
   });
 
-  it('starts the workflow on a retry when the first start failed', async () => {
-    // GIVEN a first attempt whose workflow start fails after the request was stored
+  it('answers 202 with the stored request when starting the workflow fails; the same key returns it and starts it', async () => {
+    // GIVEN a first attempt whose workflow start is throttled after the request was stored
     const body = { subjectId: SUBJECT, verification };
     world.sfn.failNext = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    const failed = await api.postRequest(body, { 'Idempotency-Key': 'key-1' });
-    expect(failed.status).toBe(500);
-    expect(failed.body.error?.code).toBe('internal');
+    const first = await api.postRequest(body, { 'Idempotency-Key': 'key-1' });
+    // THEN the caller learns the request id: it is stored and received, though nothing started yet
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ requestId: expect.any(String), status: 'received', deadline: '2025-04-01T11:00:00+02:00' });
+    expect(world.ddb.items(TABLES.requests)).toEqual([expect.objectContaining({ requestId: first.body.requestId, status: 'received' })]);
     expect(world.sfn.executions).toHaveLength(0);
     // WHEN the client retries with the same key
     const retried = await api.postRequest(body, { 'Idempotency-Key': 'key-1' });
-    // THEN the same request is started, once
+    // THEN the same request is answered and started, once
     expect(retried.status).toBe(202);
+    expect(retried.body).toEqual(first.body);
     expect(world.ddb.items(TABLES.requests)).toHaveLength(1);
-    expect(world.sfn.executions.map((e) => e.name)).toEqual([retried.body.requestId]);
+    expect(world.sfn.executions.map((e) => e.name)).toEqual([first.body.requestId]);
   });
 
-  it('without a key, two posts are two requests', async () => {
-    const a = await api.postRequest({ subjectId: SUBJECT, verification });
-    const b = await api.postRequest({ subjectId: SUBJECT, verification });
-    expect(a.body.requestId).not.toBe(b.body.requestId);
+  it('answers 202 within its budget when starting the workflow hangs, with the request stored', async () => {
+    // GIVEN a Step Functions that never answers StartExecution
+    world.sfn.mock.on(StartExecutionCommand).callsFake(() => new Promise(() => undefined));
+    const budgeted = apiClient(world, { workflowStartBudgetMs: 300 });
+    // WHEN an erasure is requested
+    const began = Date.now();
+    const answer = await budgeted.postRequest({ subjectId: SUBJECT, verification }, { 'Idempotency-Key': 'key-1' });
+    const tookMs = Date.now() - began;
+    // THEN it answers 202 once the start's budget is spent, not when the function times out
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ status: 'received' });
+    expect(tookMs).toBeGreaterThanOrEqual(300);
+    expect(tookMs).toBeLessThan(3_000);
+    expect(world.ddb.items(TABLES.requests)).toEqual([expect.objectContaining({ requestId: answer.body.requestId, status: 'received' })]);
+  });
+
+  it('gives the start only what is left of the answer budget', async () => {
+    world.sfn.mock.on(StartExecutionCommand).callsFake(() => new Promise(() => undefined));
+    // GIVEN an answer budget already spent by the time the request is stored
+    const spent = apiClient(world, { answerBudgetMs: 1 });
+    const answer = await spent.postRequest({ subjectId: SUBJECT, verification }, { 'Idempotency-Key': 'key-1' });
+    // THEN the start is not even tried, and the stored request is answered
+    expect(answer.status).toBe(202);
+    expect(world.sfn.mock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(world.ddb.items(TABLES.requests)).toHaveLength(1);
+  });
+
+  it('a replay with the same key answers the request as it is now, not the first answer', async () => {
+    // GIVEN a request that has since completed and been extended
+    const body = { subjectId: SUBJECT, verification };
+    const first = await api.postRequest(body, { 'Idempotency-Key': 'key-1' });
+    const requestId = first.body.requestId as string;
+    await api.extend(requestId, { months: 1, reason: 'many systems' });
+    await world.rt.requests.finish(requestId, 'completed', world.clock.now);
+    // WHEN the client sends the same request again with the same key (Powertools still keeps the first answer)
+    const replay = await api.postRequest(body, { 'Idempotency-Key': 'key-1' });
+    // THEN it sees the current status and deadline, and nothing starts again
+    expect(replay.status).toBe(202);
+    expect(replay.body).toEqual({ requestId, status: 'completed', deadline: '2025-05-01T11:00:00+02:00' });
+    expect(world.sfn.executions).toHaveLength(1);
+  });
+
+  it.each([
+    ['no Idempotency-Key header', {}],
+    ['an empty Idempotency-Key', { 'Idempotency-Key': '' }],
+  ])('refuses a request with %s: 400 naming the header, nothing stored or started', async (_what, headers) => {
+    const answer = await api.call({ method: 'POST', path: '/erasure-requests', body: { subjectId: SUBJECT, verification }, headers });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path: 'headers.Idempotency-Key' });
+    expect(answer.body.error?.message).toMatch(/Idempotency-Key/);
+    expect(world.ddb.items(TABLES.requests)).toHaveLength(0);
+    expect(world.sfn.executions).toHaveLength(0);
+    expect(world.kms.encrypts).toBe(0);
   });
 });
 
@@ -263,23 +317,29 @@ describe('bad input', () => {
     },
     {
       name: 'request body that is a list',
-      send: () => api.call({ method: 'POST', path: '/erasure-requests', body: [request] }),
+      send: () => api.call({ method: 'POST', path: '/erasure-requests', body: [request], headers: withIdempotencyKey() }),
       status: 400,
     },
     {
       name: 'request body that is null',
-      send: () => api.call({ method: 'POST', path: '/erasure-requests', rawBody: 'null' }),
+      send: () => api.call({ method: 'POST', path: '/erasure-requests', rawBody: 'null', headers: withIdempotencyKey() }),
       status: 400,
     },
     {
       name: 'request body that is not JSON',
-      send: () => api.call({ method: 'POST', path: '/erasure-requests', rawBody: '{"subjectId":' }),
+      send: () => api.call({ method: 'POST', path: '/erasure-requests', rawBody: '{"subjectId":', headers: withIdempotencyKey() }),
       status: 400,
       code: 'invalid-json',
     },
     {
       name: 'request body that is not sent as JSON',
-      send: () => api.call({ method: 'POST', path: '/erasure-requests', rawBody: 'a=b', headers: { 'Content-Type': 'text/plain' } }),
+      send: () =>
+        api.call({
+          method: 'POST',
+          path: '/erasure-requests',
+          rawBody: 'a=b',
+          headers: withIdempotencyKey({ 'Content-Type': 'text/plain' }),
+        }),
       status: 415,
     },
     {
@@ -362,6 +422,113 @@ describe('bad input', () => {
   it('checks the size before parsing or sealing anything', async () => {
     await api.postRequest({ ...request, reason: 'x'.repeat(70 * 1024) });
     expect(world.kms.encrypts).toBe(0);
+  });
+});
+
+describe('subject ids that are not well-formed text (issue 15, item 16)', () => {
+  const holding = { purpose: 'customer', system: 'crm', collectedAt: '2025-01-15T12:00:00+01:00' };
+
+  it('an erasure for u1\\ud800 cannot finish the holding of u1\\uFFFD: it is refused before anything is read or written', async () => {
+    // GIVEN the holding of the subject whose id ends in U+FFFD
+    expect((await api.holding('u1\uFFFD', holding)).status).toBe(201);
+    const before = world.ddb.items(ledgerTable('customer'));
+    // WHEN an erasure is asked for the id ending in a lone surrogate, scoped to that purpose
+    const answer = await api.postRequest({ subjectId: 'u1\ud800', verification, scope: ['customer'] }, { 'Idempotency-Key': 'attack-1' });
+    // THEN 400 naming subjectId; no request, no execution, the other subject's holding untouched
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path: 'subjectId' });
+    expect(world.ddb.items(TABLES.requests)).toHaveLength(0);
+    expect(world.sfn.executions).toHaveLength(0);
+    expect(world.ddb.items(ledgerTable('customer'))).toEqual(before);
+  });
+
+  const BAD_IDS: [string, string, RegExp][] = [
+    ['u1\ud800', 'a lone high surrogate', /lone surrogate/],
+    ['u1\udfff', 'a lone low surrogate', /lone surrogate/],
+    ['u1\u0000', 'a NUL', /control character/],
+    ['u1\nx', 'a line feed', /control character/],
+    ['u1\u007f', 'a DEL', /control character/],
+    ['..', 'the URL segment ..', /"\.\."/],
+    ['.', 'the URL segment .', /"\."/],
+  ];
+  const ROUTES: [string, (id: string) => ReturnType<typeof api.call>][] = [
+    ['POST /erasure-requests', (id) => api.postRequest({ subjectId: id, verification }, { 'Idempotency-Key': 'k-1' })],
+    ['POST /subjects/{id}/holdings', (id) => api.holding(id, holding)],
+    ['POST /subjects/{id}/events', (id) => api.event(id, { type: 'account-closed', at: '2025-02-10T09:00:00+01:00' })],
+  ];
+  const cases = BAD_IDS.flatMap(([id, what, message]) => ROUTES.map(([route, send]) => ({ id, what, message, route, send })));
+
+  it.each(cases)('$route refuses an id with $what: 400 naming subjectId, nothing sealed or written', async ({ id, message, send }) => {
+    const answer = await send(id);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path: 'subjectId', message: expect.stringMatching(message) });
+    expect(world.kms.encrypts).toBe(0);
+    for (const table of [TABLES.requests, TABLES.events, ledgerTable('customer')]) expect(world.ddb.items(table)).toHaveLength(0);
+    expect(world.sfn.executions).toHaveLength(0);
+  });
+
+  it('refuses an Idempotency-Key that is not well-formed text (the request id is derived from its bytes)', async () => {
+    const answer = await api.postRequest({ subjectId: SUBJECT, verification }, { 'Idempotency-Key': 'k\ud800' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error?.path).toBe('headers.Idempotency-Key');
+    expect(world.ddb.items(TABLES.requests)).toHaveLength(0);
+  });
+});
+
+describe('registering an id that a system of the holding cannot locate safely (issue 15, item 16)', () => {
+  // A policy whose documents live in S3 under a per-subject prefix.
+  const prefixPolicy = policyFromDoc(
+    basePolicyDoc({
+      systems: {
+        crm: { connector: 'dynamodb', location: 'eu-north-1', fields: { name: { category: 'identity' } } },
+        documents: {
+          connector: 's3',
+          location: 'eu-north-1',
+          config: { bucket: 'docs', prefix: 'customers/{subjectId}/' },
+          fields: { name: { category: 'identity' } },
+        },
+        contracts: {
+          connector: 's3',
+          location: 'eu-north-1',
+          config: { bucket: 'contracts', prefix: 'by-customer/{customerId}/' },
+          fields: { name: { category: 'identity' } },
+        },
+      },
+      purposes: {
+        service: {
+          legalBasis: 'contract',
+          categories: ['identity'],
+          systems: ['crm', 'documents', 'contracts'],
+          retention: { keep: 'P1Y' },
+        },
+      },
+    }),
+  );
+  let local: TestWorld;
+  let localApi: ReturnType<typeof apiClient>;
+  beforeEach(() => {
+    local = createWorld({ now: '2025-03-01T10:00:00Z', policy: prefixPolicy });
+    localApi = apiClient(local);
+  });
+  afterEach(() => local.restore());
+  const at = '2025-01-15T12:00:00+01:00';
+
+  it.each([
+    ['an id with / in a {subjectId} prefix', 'a/b', { system: 'documents' }, 'subjectId'],
+    ['an id with .. in a {subjectId} prefix', 'a..b', { system: 'documents' }, 'subjectId'],
+    ['a locator value with /', 'a', { system: 'contracts', locator: { customerId: 'C/1' } }, 'locator.customerId'],
+  ])('refuses %s: 400 naming the field, nothing written', async (_name, id, body, path) => {
+    const answer = await localApi.holding(id, { purpose: 'service', collectedAt: at, ...body });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path, message: expect.stringMatching(/documents|contracts/) });
+    expect(local.ddb.items(ledgerTable('service'))).toHaveLength(0);
+  });
+
+  it('accepts the same id where no prefix uses it, and a safe one where one does', async () => {
+    expect((await localApi.holding('a/b', { purpose: 'service', system: 'crm', collectedAt: at })).status).toBe(201);
+    expect((await localApi.holding('a-b', { purpose: 'service', system: 'documents', collectedAt: at })).status).toBe(201);
+    const contracts = { purpose: 'service', system: 'contracts', collectedAt: at, locator: { customerId: 'C-1' } };
+    expect((await localApi.holding('a/b', contracts)).status).toBe(201);
   });
 });
 

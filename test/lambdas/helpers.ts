@@ -2,8 +2,10 @@
  * Helpers for the handler tests: API Gateway proxy events as API Gateway sends them (path parameters decoded,
  * headers as the client wrote them), and a Lambda context.
  */
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { makeHandler as makeApi } from '../../lambdas/api';
+import type { ApiOptions } from '../../lib/runtime/api';
 import type { TestWorld } from '../lib/runtime/support/runtime';
 import { lambdaContext } from '../lib/runtime/support/runtime';
 
@@ -39,9 +41,22 @@ export interface Answer {
   readonly raw: APIGatewayProxyResult;
 }
 
+/**
+ * A path segment as a client would encode it. A lone surrogate cannot be percent-encoded (UTF-8 has no bytes for
+ * it): the path gets U+FFFD in its place, while `pathParameters` carry the id as sent, as a direct invoke could.
+ */
+const segment = (text: string): string => encodeURIComponent((text as string & { toWellFormed(): string }).toWellFormed());
+
+/** `headers` with an Idempotency-Key: theirs, or a fresh one. */
+export function withIdempotencyKey(headers: Record<string, string> = {}): Record<string, string> {
+  return Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')
+    ? headers
+    : { 'Idempotency-Key': randomUUID(), ...headers };
+}
+
 /** An API client on the world's runtime. */
-export function apiClient(world: TestWorld) {
-  const handler = makeApi(() => world.rt);
+export function apiClient(world: TestWorld, options: ApiOptions = {}) {
+  const handler = makeApi(() => world.rt, options);
   const context = lambdaContext('lethe-api') as never;
   const call = async (c: Call): Promise<Answer> => {
     const raw = await handler(apiEvent(c), context);
@@ -49,16 +64,17 @@ export function apiClient(world: TestWorld) {
   };
   return {
     call,
+    /** POST /erasure-requests with a fresh Idempotency-Key unless `headers` name one (the API requires it). */
     postRequest: (body: unknown, headers: Record<string, string> = {}) =>
-      call({ method: 'POST', path: '/erasure-requests', body, headers }),
+      call({ method: 'POST', path: '/erasure-requests', body, headers: withIdempotencyKey(headers) }),
     getRequest: (requestId: string) =>
-      call({ method: 'GET', path: `/erasure-requests/${encodeURIComponent(requestId)}`, pathParameters: { requestId } }),
+      call({ method: 'GET', path: `/erasure-requests/${segment(requestId)}`, pathParameters: { requestId } }),
     extend: (requestId: string, body: unknown) =>
-      call({ method: 'POST', path: `/erasure-requests/${encodeURIComponent(requestId)}/extend`, body, pathParameters: { requestId } }),
+      call({ method: 'POST', path: `/erasure-requests/${segment(requestId)}/extend`, body, pathParameters: { requestId } }),
     holding: (subjectId: string, body: unknown) =>
-      call({ method: 'POST', path: `/subjects/${encodeURIComponent(subjectId)}/holdings`, body, pathParameters: { subjectId } }),
+      call({ method: 'POST', path: `/subjects/${segment(subjectId)}/holdings`, body, pathParameters: { subjectId } }),
     event: (subjectId: string, body: unknown) =>
-      call({ method: 'POST', path: `/subjects/${encodeURIComponent(subjectId)}/events`, body, pathParameters: { subjectId } }),
+      call({ method: 'POST', path: `/subjects/${segment(subjectId)}/events`, body, pathParameters: { subjectId } }),
   };
 }
 
