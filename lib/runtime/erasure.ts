@@ -12,7 +12,7 @@
 import { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
 import { ConnectorPermanentError, ConnectorTransientError } from '../connectors/errors';
-import { InputError } from '../errors';
+import { ConflictError, InputError } from '../errors';
 import { plan } from '../planner/plan';
 import type { Policy } from '../policy/model';
 import { formatInstant } from '../retention/time';
@@ -149,6 +149,9 @@ interface Unsealed {
 }
 
 async function unsealRequest(rt: Runtime, request: RequestItem): Promise<Unsealed> {
+  // Only a completed request has none (RequestStore.finish), and a completed request has nothing left to do.
+  if (request.sealedSubject === undefined)
+    throw new ConflictError(`erasure request "${request.requestId}" is completed; its subject id is no longer kept`);
   const { subjectId } = await rt.sealer.unseal<{ subjectId: string }>(request.sealedSubject, requestContext(request.requestId, 'subject'));
   const details = request.sealedDetails
     ? await rt.sealer.unseal<{ identifiers?: Record<string, string> }>(request.sealedDetails, requestContext(request.requestId, 'details'))

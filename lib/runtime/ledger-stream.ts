@@ -7,7 +7,8 @@
  * Which removals are TTL's: on AWS, `userIdentity` is `{type: "Service", principalId: "dynamodb.amazonaws.com"}`.
  * DynamoDB Local sends no `userIdentity` (and an `eventName` of its own), so a removal of an item whose status
  * is `active` and whose `ttl` has passed counts as TTL's too. Removals of finished holdings (TTL's normal
- * clean-up) and any other removal are ignored.
+ * clean-up) and any other removal are ignored, except that the removal of a finished holding whose subject has no
+ * active holding left lets that subject's events expire (storage limitation, event-store.ts).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -47,9 +48,31 @@ export function ttlRemovedHolding(rt: Runtime, record: DynamoDBRecord, nowSecond
   return { ...(old as HoldingRecord), purpose };
 }
 
-/** Handles one stream record: erases a holding TTL removed while active, and puts it back. */
+/** The subject of a removed finished holding (TTL's clean-up, LEDGER.doneTtlSeconds after it finished), or undefined. */
+export function removedDoneSubject(record: DynamoDBRecord): string | undefined {
+  const image = record.dynamodb?.OldImage;
+  const isRemoval = record.eventName === 'REMOVE' || (image !== undefined && record.dynamodb?.NewImage === undefined);
+  if (!isRemoval || !image) return undefined;
+  const old = unmarshall(image as Record<string, AttributeValue>) as Partial<HoldingRecord>;
+  return old.status === HOLDING_STATUS.done && typeof old.subjectRef === 'string' ? old.subjectRef : undefined;
+}
+
+/**
+ * Handles one stream record: erases a holding TTL removed while active, and puts it back. When a finished holding
+ * is removed and its subject has no active holding left, the subject's events get their ttl (event-store.ts).
+ */
 export async function handleLedgerRecord(rt: Runtime, record: DynamoDBRecord): Promise<StreamOutcome> {
   const now = rt.now();
+  const doneSubject = removedDoneSubject(record);
+  if (doneSubject !== undefined) {
+    const retired = await rt.events.retireIfIdle(
+      doneSubject,
+      now,
+      async () => (await rt.ledger.holdingsOf(doneSubject, { activeOnly: true })).length > 0,
+    );
+    if (retired) logger.info('a finished subject: its events expire', { subjectRef: doneSubject });
+    return 'ignored';
+  }
   const holding = ttlRemovedHolding(rt, record, Math.floor(now.epochMilliseconds / 1000));
   if (!holding) return 'ignored';
   const id = record.eventID ?? `${holding.purpose}-${holding.system}-${now.epochMilliseconds}`;

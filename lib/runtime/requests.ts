@@ -59,8 +59,8 @@ export interface Extension {
 export interface RequestItem {
   readonly requestId: string;
   readonly subjectRef: string;
-  /** Sealed `{subjectId}` (requestContext(id, 'subject')). */
-  readonly sealedSubject: string;
+  /** Sealed `{subjectId}` (requestContext(id, 'subject')); removed once the request is completed. */
+  readonly sealedSubject?: string;
   /** Sealed `{identifiers, reason}` (requestContext(id, 'details')); removed once the request is completed. */
   readonly sealedDetails?: string;
   readonly scope?: readonly string[];
@@ -79,6 +79,8 @@ export interface RequestItem {
   readonly retained?: readonly RetainedEntry[];
   readonly plannedAt?: string;
   readonly finishedAt?: string;
+  /** Epoch seconds, once completed: TTL removes the request REQUESTS.completedTtlSeconds after it completed. */
+  readonly ttl?: number;
 }
 
 /** Every status but `pending` and `failed`: the system needs nothing more. */
@@ -205,24 +207,30 @@ export class RequestStore {
   }
 
   /**
-   * Sets the final status. A completed request leaves the open index and drops its sealed identifiers (no
-   * longer needed); a failed one stays open, identifiers kept, so that a re-run can finish it.
+   * Sets the final status. A completed request leaves the open index, drops its sealed subject id and identifiers
+   * (nothing reads them once every system is final and audited: storage limitation) and gets a `ttl`
+   * REQUESTS.completedTtlSeconds away; a failed one stays open, both kept, so that a re-run can finish it.
    */
   public async finish(requestId: string, status: 'completed' | 'failed', now: Temporal.Instant): Promise<void> {
     const completed = status === 'completed';
+    const ttl = Math.floor(now.epochMilliseconds / 1000) + REQUESTS.completedTtlSeconds;
     await this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { [REQUESTS.partitionKey]: requestId },
-        UpdateExpression: `SET #status = :status, #finishedAt = :at${completed ? ' REMOVE #open, #details' : ''}`,
+        UpdateExpression: completed
+          ? 'SET #status = :status, #finishedAt = :at, #ttl = :ttl REMOVE #open, #details, #subject'
+          : 'SET #status = :status, #finishedAt = :at',
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: {
           '#pk': REQUESTS.partitionKey,
           '#status': 'status',
           '#finishedAt': 'finishedAt',
-          ...(completed ? { '#open': REQUESTS.openAttribute, '#details': 'sealedDetails' } : {}),
+          ...(completed
+            ? { '#open': REQUESTS.openAttribute, '#details': 'sealedDetails', '#subject': 'sealedSubject', '#ttl': REQUESTS.ttlAttribute }
+            : {}),
         },
-        ExpressionAttributeValues: { ':status': status, ':at': utcIso(now) },
+        ExpressionAttributeValues: { ':status': status, ':at': utcIso(now), ...(completed ? { ':ttl': ttl } : {}) },
       }),
     );
   }

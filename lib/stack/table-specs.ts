@@ -59,17 +59,23 @@ export const LEDGER_TABLE: TableSpec = {
   stream: true,
 };
 
-/** Subject events (pk subjectRef, sk `${at}#${type}#${eventId}`); `ttl` lets the runtime drop a finished subject's events. */
+/**
+ * Subject events (pk subjectRef, sk `${at}#${type}#${eventId}`, and one counter item per subject); the runtime sets
+ * `ttl` on a subject's items once it has no active holding (lib/runtime/event-store.ts).
+ */
 export const EVENTS_TABLE: TableSpec = {
   role: 'events',
   partitionKey: { name: EVENTS.partitionKey, type: 'S' },
   sortKey: { name: EVENTS.sortKey, type: 'S' },
   indexes: [],
-  ttlAttribute: 'ttl',
+  ttlAttribute: EVENTS.ttlAttribute,
   stream: false,
 };
 
-/** Erasure requests (pk requestId) with the sparse index of open requests by deadline (both ISO strings). */
+/**
+ * Erasure requests (pk requestId) with the sparse index of open requests by deadline (both ISO strings); `ttl` is
+ * set when a request completes (lib/runtime/requests.ts).
+ */
 export const REQUESTS_TABLE: TableSpec = {
   role: 'requests',
   partitionKey: { name: REQUESTS.partitionKey, type: 'S' },
@@ -81,6 +87,7 @@ export const REQUESTS_TABLE: TableSpec = {
       projection: { type: 'KEYS_ONLY' },
     },
   ],
+  ttlAttribute: REQUESTS.ttlAttribute,
   stream: false,
 };
 
