@@ -1,17 +1,20 @@
 /**
  * Scheduled: publishes METRICS.openRequestsNearDeadline, the number of open erasure requests whose deadline is
- * within LETHE_DEADLINE_WARNING_DAYS days (default 7) or past. The stack alarms on it.
+ * within LETHE_DEADLINE_WARNING_DAYS days (default 7) or past. The stack alarms on it. It also starts the
+ * workflow of any request the API stored but could not start (lib/runtime/monitor.ts, startStalledRequests).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS } from '../lib/runtime/contract';
 import { withPowertools } from '../lib/runtime/handler';
-import { countOpenNearDeadline, warningDays } from '../lib/runtime/monitor';
+import { countOpenNearDeadline, startStalledRequests, warningDays } from '../lib/runtime/monitor';
 import { logger, metrics } from '../lib/runtime/observability';
 import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 
 export interface DeadlineReport {
   readonly days: number;
   readonly openRequestsNearDeadline: number;
+  /** Requests still `received` that this run started. */
+  readonly stalledRequestsStarted: number;
 }
 
 export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
@@ -22,7 +25,9 @@ export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
       const count = await countOpenNearDeadline(rt, days);
       metrics.addMetric(METRICS.openRequestsNearDeadline, MetricUnit.Count, count);
       logger.info('open erasure requests near their deadline', { days, count });
-      return { days, openRequestsNearDeadline: count };
+      const started = await startStalledRequests(rt);
+      if (started > 0) metrics.addMetric('StalledRequestsStarted', MetricUnit.Count, started);
+      return { days, openRequestsNearDeadline: count, stalledRequestsStarted: started };
     },
     { metrics: true },
   );

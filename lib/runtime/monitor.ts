@@ -1,12 +1,20 @@
 /**
  * The deadline monitor: how many open erasure requests (not completed; failed ones included) are due within
  * `days` days, overdue ones included. Reads the sparse open-by-deadline index (never a scan).
+ *
+ * It also starts the workflow of a request the API stored but could not start (the start failed or ran out of
+ * its time budget, lib/runtime/api.ts): an open request still `received` STALLED_AFTER_MINUTES after it arrived.
  */
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { Temporal } from '@js-temporal/polyfill';
 import { RuntimeConfigError } from '../errors';
 import { ENV, REQUESTS } from './contract';
+import { errorName, logger } from './observability';
 import type { Runtime } from './runtime';
 import { utcIso } from './time';
+
+/** How long a request may stay `received` before the monitor starts it (the API and the caller's retries come first). */
+export const STALLED_AFTER_MINUTES = 5;
 
 export const DEFAULT_WARNING_DAYS = 7;
 
@@ -37,4 +45,42 @@ export async function countOpenNearDeadline(rt: Runtime, days: number): Promise<
   let count = 0;
   for await (const page of pages) count += page.Count ?? 0;
   return count;
+}
+
+/**
+ * Starts the workflow of every open request still `received` STALLED_AFTER_MINUTES after it arrived, and answers
+ * how many it started. Starting is idempotent (the execution is named after the request): one that started
+ * meanwhile is left alone. A start that fails is logged by its error's name and tried again on the next run.
+ */
+export async function startStalledRequests(rt: Runtime): Promise<number> {
+  const cutoff = rt.now().subtract({ minutes: STALLED_AFTER_MINUTES });
+  const pages = paginateQuery(
+    { client: rt.documents },
+    {
+      TableName: rt.required(ENV.requestsTable),
+      IndexName: REQUESTS.openIndex,
+      KeyConditionExpression: '#open = :open',
+      ExpressionAttributeNames: { '#open': REQUESTS.openAttribute },
+      ExpressionAttributeValues: { ':open': REQUESTS.openValue },
+    },
+  );
+  let started = 0;
+  for await (const page of pages) {
+    for (const key of page.Items ?? []) {
+      const item = await rt.requests.get(String(key[REQUESTS.partitionKey]));
+      if (item?.status !== 'received' || Temporal.Instant.compare(Temporal.Instant.from(item.receivedAt), cutoff) > 0) continue;
+      try {
+        if (await rt.workflow.start(item.requestId)) {
+          started++;
+          logger.info('erasure workflow started by the monitor', { requestId: item.requestId });
+        }
+      } catch (error) {
+        logger.warn('starting a stalled erasure request failed; the next run tries again', {
+          requestId: item.requestId,
+          error: errorName(error),
+        });
+      }
+    }
+  }
+  return started;
 }

@@ -16,6 +16,7 @@ import { AuditBucket, type ObjectLockModeName } from './audit-bucket';
 import { ConnectorFunctions } from './connector-functions';
 import { ErasureApi } from './erasure-api';
 import { ErasureWorkflow } from './erasure-workflow';
+import { grantTable } from './grants';
 import { LetheKeys } from './lethe-keys';
 import { Operations } from './operations';
 import { assertRegionAllowed, RegionPinning } from './region-pinning';
@@ -185,13 +186,17 @@ export class LetheStack extends Stack {
       logLevel: props.workflowLogLevel,
       logRetention,
     });
-    // The API starts erasure executions (and nothing else in Step Functions).
-    fns.api.function.addEnvironment(ENV.erasureStateMachineArn, this.erasure.stateMachine.stateMachineArn);
-    iam.Grant.addToPrincipal({
-      grantee: fns.api.role,
-      actions: ['states:StartExecution'],
-      resourceArns: [this.erasure.stateMachine.stateMachineArn],
-    });
+    // The API starts erasure executions (and nothing else in Step Functions); so does the deadline monitor, for a
+    // request the API stored but could not start (lib/runtime/monitor.ts), which it reads by its id.
+    for (const fn of [fns.api, fns.deadlineMonitor]) {
+      fn.function.addEnvironment(ENV.erasureStateMachineArn, this.erasure.stateMachine.stateMachineArn);
+      iam.Grant.addToPrincipal({
+        grantee: fn.role,
+        actions: ['states:StartExecution'],
+        resourceArns: [this.erasure.stateMachine.stateMachineArn],
+      });
+    }
+    grantTable(fns.deadlineMonitor.role, this.ledger.requestsTable, 'read', [], dataKey);
 
     this.api = new ErasureApi(this, 'Api', {
       handler: fns.api.function,

@@ -31,7 +31,7 @@ it('counts open requests due within the warning period, overdue included, comple
   world.clock.now = Temporal.Instant.from('2025-03-25T10:00:00Z');
   const { result, output } = await captureOutput(() => makeHandler(() => world.rt)({}, context));
   // THEN 2025-01-05 (overdue) and 2025-02-20 (due 03-20, overdue) count; 02-27 is completed; 03-03 is due 04-03
-  expect(result).toEqual({ days: 5, openRequestsNearDeadline: 2 });
+  expect(result).toEqual({ days: 5, openRequestsNearDeadline: 2, stalledRequestsStarted: 0 });
   const emf = output.split('\n').find((l) => l.includes(METRICS.openRequestsNearDeadline))!;
   expect(JSON.parse(emf)).toMatchObject({
     [METRICS.openRequestsNearDeadline]: 2,
@@ -44,11 +44,46 @@ it('counts open requests due within the warning period, overdue included, comple
 
 it('publishes 0 when nothing is near, and refuses a bad setting', async () => {
   world = createWorld();
-  expect(await makeHandler(() => world.rt)({}, context)).toEqual({ days: 7, openRequestsNearDeadline: 0 });
+  expect(await makeHandler(() => world.rt)({}, context)).toEqual({ days: 7, openRequestsNearDeadline: 0, stalledRequestsStarted: 0 });
   const bad = createWorld({ env: { [ENV.deadlineWarningDays]: 'soon' } });
   try {
     await expect(makeHandler(() => bad.rt)({}, context)).rejects.toThrow(/LETHE_DEADLINE_WARNING_DAYS/);
   } finally {
     bad.restore();
   }
+});
+
+it('starts a request whose workflow start failed once it has waited, and no request that started or finished (issue 15, item 18)', async () => {
+  world = createWorld({ now: '2025-03-01T10:00:00Z' });
+  const api = apiClient(world);
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  // GIVEN a request whose start was throttled (stored, received, no execution) ...
+  world.sfn.failNext = throttled();
+  const stalled = (await api.postRequest({ subjectId: 'user-a', verification })).body.requestId as string;
+  // ... one that started ...
+  const started = (await api.postRequest({ subjectId: 'user-b', verification })).body.requestId as string;
+  // ... and one whose start failed too but that has completed since (a redrive, say)
+  world.sfn.failNext = throttled();
+  const finished = (await api.postRequest({ subjectId: 'user-c', verification })).body.requestId as string;
+  await world.rt.requests.finish(finished, 'completed', world.clock.now);
+  expect(world.sfn.executions.map((e) => e.name)).toEqual([started]);
+  const monitor = makeHandler(() => world.rt);
+
+  // WHEN the monitor runs right away, THEN it leaves the fresh request to the API and its retries
+  expect(await monitor({}, context)).toMatchObject({ stalledRequestsStarted: 0 });
+  expect(world.sfn.executions.map((e) => e.name)).toEqual([started]);
+
+  // WHEN it runs 10 minutes later, THEN it starts the stalled one, named after the request, and only it
+  world.clock.now = Temporal.Instant.from('2025-03-01T10:10:00Z');
+  const { result, output } = await captureOutput(() => monitor({}, context));
+  expect(result).toEqual({ days: 7, openRequestsNearDeadline: 0, stalledRequestsStarted: 1 });
+  expect(world.sfn.executions).toEqual([
+    expect.objectContaining({ name: started }),
+    expect.objectContaining({ name: stalled, input: { requestId: stalled } }),
+  ]);
+  expect(output).toContain('erasure workflow started by the monitor');
+
+  // AND a second run starts nothing more
+  expect(await monitor({}, context)).toMatchObject({ stalledRequestsStarted: 0 });
+  expect(world.sfn.executions).toHaveLength(2);
 });

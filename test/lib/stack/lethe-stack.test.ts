@@ -8,7 +8,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { z } from 'zod';
 import { GLOBAL_SERVICE_ACTIONS } from '../../../lib/policy/regions';
 import { API_BODY_SCHEMAS } from '../../../lib/runtime/api-schemas';
-import { LEDGER, METRICS, REQUESTS } from '../../../lib/runtime/contract';
+import { ENV, LEDGER, METRICS, REQUESTS } from '../../../lib/runtime/contract';
 import { aslPlaceholders } from '../../../lib/stack/asl-state-machine';
 import { S3_CONNECTOR_BUCKET_ACTIONS, S3_CONNECTOR_OBJECT_ACTIONS } from '../../../lib/stack/connector-functions';
 import { REGION_PINNING_POLICY_NAME } from '../../../lib/stack/region-pinning';
@@ -343,15 +343,23 @@ describe('functions', () => {
     }
   });
 
-  it('lets the API start erasure executions and nothing else in Step Functions', () => {
-    const grants = grantsOfFunction(json, functionOfService(json, 'lethe-api')).filter((st) =>
-      actionsOf(st).some((a) => a.startsWith('states:')),
-    );
+  it.each(['lethe-api', 'lethe-deadline-monitor'])('lets %s start erasure executions and nothing else in Step Functions', (service) => {
+    const fn = functionOfService(json, service);
+    const grants = grantsOfFunction(json, fn).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     expect(grants.flatMap(actionsOf)).toEqual(['states:StartExecution']);
     const [erasureId] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine').find(
       ([, r]) => 'ErasurePlanFunctionArn' in r.Properties!.DefinitionSubstitutions,
     )!;
     expect(grants[0].Resource).toEqual({ Ref: erasureId });
+    expect(json.Resources[fn].Properties!.Environment.Variables[ENV.erasureStateMachineArn]).toEqual({ Ref: erasureId });
+  });
+
+  it('lets the deadline monitor read a request by its id (to start one the API could not), and write none', () => {
+    const dynamo = grantsOfFunction(json, functionOfService(json, 'lethe-deadline-monitor')).flatMap((st) =>
+      actionsOf(st).filter((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toContain('dynamodb:GetItem');
+    expect(dynamo.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
   });
 
   it('lets erasure-finish write the audit records, and erasure-system none', () => {
