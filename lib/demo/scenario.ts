@@ -262,9 +262,17 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
     return answers;
   });
 
-  // The events that start the clocks of what an erasure request retains, so that its end date is known.
+  // The events that start the clocks of what an erasure request retains, so that its end date is known. Only the
+  // policy's own events: a built-in one (request-handled) is Lethe's to record, and the API refuses it.
   const retaining = Object.values(policy.purposes).filter((p) => p.onErasureRequest === 'retain');
-  const events = [...new Set(holdings.filter((h) => retaining.some((p) => p.id === h.purpose)).flatMap((h) => h.waitingFor ?? []))];
+  const events = [
+    ...new Set(
+      holdings
+        .filter((h) => retaining.some((p) => p.id === h.purpose))
+        .flatMap((h) => h.waitingFor ?? [])
+        .filter((type) => policy.events.includes(type)),
+    ),
+  ];
   if (events.length > 0) {
     await script.step(
       `Record ${events.length === 1 ? 'an event' : 'events'} that start retention clocks: ${events.join(', ')}`,
