@@ -150,7 +150,8 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
         ...awsEnvironment(input, name, memoryMb),
         ...letheFunctionEnvironment(input, `lethe-${entry}`),
         ...runtimeEnv,
-        ...(entry === 'api' ? { [ENV.erasureStateMachineArn]: names.erasureStateMachineArn } : {}),
+        // The API starts erasure executions; so does the deadline monitor, for one the API could not start.
+        ...(entry === 'api' || entry === 'deadline-monitor' ? { [ENV.erasureStateMachineArn]: names.erasureStateMachineArn } : {}),
         ...(entry === 'deadline-monitor' ? { [ENV.deadlineWarningDays]: String(DEADLINE_WARNING_DAYS) } : {}),
       },
     });

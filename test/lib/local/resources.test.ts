@@ -113,7 +113,7 @@ describe('functions', () => {
     }
   });
 
-  it("give the runtime functions the contract's variables, the state machine to the API only, the warning days to the monitor only", () => {
+  it("give the runtime functions the contract's variables, the state machine to the API and the deadline monitor only, the warning days to the monitor only", () => {
     const api = byName('lethe-local-api').env;
     expect(api).toMatchObject({
       [ENV.policyFile]: '/repo/examples/digmi-group.yaml',
@@ -132,6 +132,8 @@ describe('functions', () => {
     );
     expect(JSON.parse(api[ENV.connectorFunctions])).toEqual(connectorFunctions(digmi));
     expect(byName('lethe-local-erasure-plan').env).not.toHaveProperty(ENV.erasureStateMachineArn);
+    // The monitor starts a request the API stored but could not start.
+    expect(byName('lethe-local-deadline-monitor').env[ENV.erasureStateMachineArn]).toBe(api[ENV.erasureStateMachineArn]);
     expect(byName('lethe-local-deadline-monitor').env[ENV.deadlineWarningDays]).toBe('7');
     // No Object Lock locally: s3rver has none, so the audit writer sends no retention headers.
     expect(api).not.toHaveProperty(ENV.auditObjectLockMode);
