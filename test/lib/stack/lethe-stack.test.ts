@@ -1,5 +1,5 @@
 /**
- * The Lethe stack for examples/dh-solutions.yaml (7 purposes; dynamodb, s3 and http systems), synthesized once
+ * The Lethe stack for examples/dh-solutions.yaml (10 purposes; dynamodb, s3 and http systems), synthesized once
  * with cdk-nag on (a finding would fail the synth), and asserted point by point against issue 3.
  */
 import { readFileSync } from 'node:fs';
@@ -34,9 +34,12 @@ jest.setTimeout(120_000);
 
 const PURPOSES = [
   'customer-relationship',
+  'customer-identification',
+  'service-messages',
   'support',
   'marketing-email',
   'bookkeeping',
+  'social-media',
   'web-analytics',
   'infrastructure-logs',
   'identity-verification',
@@ -57,6 +60,7 @@ const CONNECTOR_SYSTEMS = {
   accounting: 'http',
   'support-desk': 'http',
   newsletter: 'http',
+  'social-media': 'http',
   analytics: 'http',
   'infra-logs': 's3',
   'dsr-id-documents': 's3',
@@ -687,6 +691,32 @@ describe('keys and operations', () => {
     );
     const monitor = json.Resources[functionOfService(json, 'lethe-deadline-monitor')];
     expect(monitor.Properties!.Environment.Variables.LETHE_DEADLINE_WARNING_DAYS).toBe('7');
+  });
+
+  it('alarms when an expiry finds no data where a holding said there was some (sweep-apply and ledger-stream)', () => {
+    const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+    for (const service of ['lethe-sweep-apply', 'lethe-ledger-stream']) {
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Namespace: METRICS.namespace,
+          MetricName: METRICS.holdingsNothingFound,
+          Dimensions: [{ Name: 'service', Value: service }],
+          Statistic: 'Sum',
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: 1,
+        }),
+      );
+    }
+  });
+
+  it('lets ledger-stream set the ttl of a finished subject’s events', () => {
+    const eventsTable = resourcesOfType(json, 'AWS::DynamoDB::Table').find(([, t]) =>
+      JSON.stringify(t.Properties!.KeySchema).includes('eventKey'),
+    )![0];
+    const grants = grantsOfFunction(json, functionOfService(json, 'lethe-ledger-stream')).filter((st) =>
+      JSON.stringify(st.Resource).includes(eventsTable),
+    );
+    expect(grants.flatMap(actionsOf)).toContain('dynamodb:UpdateItem');
   });
 
   it('has a CloudWatch dashboard', () => {
