@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { Policy, SystemSpec } from '../policy/model';
+import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
 import { ENV, METRICS } from '../runtime/contract';
 import { HMAC_SECRET_NAME, LOCAL_ACCOUNT } from './keys';
 import type { LocalFunctionSpec } from './functions';
@@ -16,22 +17,26 @@ import { demoFunctionName } from './demo';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const LAMBDAS = path.join(REPO_ROOT, 'lambdas');
 
-/** lambdas/<entry>.ts, with the timeout and memory the stack gives each (RUNTIME_ENTRIES of runtime-functions.ts). */
+/**
+ * lambdas/<entry>.ts, with the timeout and memory the stack gives each (RUNTIME_ENTRIES of runtime-functions.ts;
+ * the timeouts are lib/runtime/budgets.ts's, which the stack reads too): a local invocation that runs longer
+ * fails with Sandbox.Timedout, as on AWS.
+ */
 export const LOCAL_RUNTIME_ENTRIES = [
-  { entry: 'api', timeoutMs: 30_000, memoryMb: 512 },
-  { entry: 'subject-events', timeoutMs: 30_000, memoryMb: 512 },
-  { entry: 'erasure-plan', timeoutMs: 30_000, memoryMb: 512 },
-  { entry: 'erasure-system', timeoutMs: 6 * 60_000, memoryMb: 512 },
-  { entry: 'erasure-finish', timeoutMs: 2 * 60_000, memoryMb: 512 },
-  { entry: 'sweep-read', timeoutMs: 60_000, memoryMb: 512 },
-  { entry: 'sweep-apply', timeoutMs: 15 * 60_000, memoryMb: 1024 },
-  { entry: 'ledger-stream', timeoutMs: 6 * 60_000, memoryMb: 512 },
-  { entry: 'deadline-monitor', timeoutMs: 30_000, memoryMb: 512 },
+  { entry: 'api', timeoutMs: FUNCTION_TIMEOUT_SECONDS.api * 1000, memoryMb: 512 },
+  { entry: 'subject-events', timeoutMs: FUNCTION_TIMEOUT_SECONDS['subject-events'] * 1000, memoryMb: 512 },
+  { entry: 'erasure-plan', timeoutMs: FUNCTION_TIMEOUT_SECONDS['erasure-plan'] * 1000, memoryMb: 512 },
+  { entry: 'erasure-system', timeoutMs: FUNCTION_TIMEOUT_SECONDS['erasure-system'] * 1000, memoryMb: 512 },
+  { entry: 'erasure-finish', timeoutMs: FUNCTION_TIMEOUT_SECONDS['erasure-finish'] * 1000, memoryMb: 512 },
+  { entry: 'sweep-read', timeoutMs: FUNCTION_TIMEOUT_SECONDS['sweep-read'] * 1000, memoryMb: 512 },
+  { entry: 'sweep-apply', timeoutMs: FUNCTION_TIMEOUT_SECONDS['sweep-apply'] * 1000, memoryMb: 1024 },
+  { entry: 'ledger-stream', timeoutMs: FUNCTION_TIMEOUT_SECONDS['ledger-stream'] * 1000, memoryMb: 512 },
+  { entry: 'deadline-monitor', timeoutMs: FUNCTION_TIMEOUT_SECONDS['deadline-monitor'] * 1000, memoryMb: 512 },
 ] as const;
 export type LocalRuntimeEntry = (typeof LOCAL_RUNTIME_ENTRIES)[number]['entry'];
 
 /** A connector function's timeout (ConnectorFunctions' default). */
-const CONNECTOR_TIMEOUT_MS = 5 * 60_000;
+const CONNECTOR_TIMEOUT_MS = CONNECTOR_TIMEOUT_SECONDS * 1000;
 
 /** The stack's deadline-monitor default (LETHE_DEADLINE_WARNING_DAYS). */
 export const DEADLINE_WARNING_DAYS = 7;

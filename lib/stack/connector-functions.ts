@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import { DynamoDbConnectorConfig, HttpConnectorConfig, LambdaConnectorConfig, S3ConnectorConfig } from '../connectors/config';
 import { StackConfigError } from '../errors';
 import type { Policy, SystemSpec } from '../policy/model';
+import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
 import { ENV } from '../runtime/contract';
 import { acknowledgeNag } from './nag';
 import { LetheFunction } from './lethe-function';
@@ -52,8 +53,9 @@ export interface ConnectorFunctionsProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Timeout of a connector function (a sweep batch may hold many subjects).
-   * @default Duration.minutes(5)
+   * Timeout of a connector function. sweep-apply waits for a whole connector call (a batch of subjects) within its
+   * own timeout and the 5 minutes of its Express execution, so at most CONNECTOR_TIMEOUT_SECONDS (60 s) is accepted.
+   * @default Duration.seconds(60)
    */
   readonly timeout?: Duration;
   /**
@@ -71,6 +73,8 @@ export class ConnectorFunctions extends Construct {
 
   public constructor(scope: Construct, id: string, props: ConnectorFunctionsProps) {
     super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(CONNECTOR_TIMEOUT_SECONDS);
+    ConnectorFunctions.checkTimeout(timeout);
     const defaultHttpConcurrency = props.defaultHttpConcurrency ?? 5;
     if (!Number.isInteger(defaultHttpConcurrency) || defaultHttpConcurrency < 1) {
       throw new StackConfigError(`ConnectorFunctions: defaultHttpConcurrency must be a positive integer; got ${defaultHttpConcurrency}`);
@@ -104,7 +108,7 @@ export class ConnectorFunctions extends Construct {
         policyDocument: props.policyDocument,
         logKey: props.logKey,
         logRetention: props.logRetention,
-        timeout: props.timeout ?? Duration.minutes(5),
+        timeout,
         reservedConcurrentExecutions: http ? (http.maxConcurrency ?? defaultHttpConcurrency) : undefined,
         environment: {
           [ENV.connectorSystem]: system.id,
@@ -120,6 +124,20 @@ export class ConnectorFunctions extends Construct {
     }
     this.functions = functions;
     this.userFunctionArns = userFunctionArns;
+  }
+
+  /**
+   * Refuses a connector timeout that sweep-apply could not wait for: it stops a batch before a connector call when
+   * less than CONNECTOR_TIMEOUT_SECONDS (and its finishing reserve) is left, so a longer call could outlast it.
+   */
+  public static checkTimeout(timeout: Duration): void {
+    const seconds = timeout.toSeconds();
+    if (seconds < 1 || seconds > CONNECTOR_TIMEOUT_SECONDS) {
+      throw new StackConfigError(
+        `ConnectorFunctions: timeout must be at most ${CONNECTOR_TIMEOUT_SECONDS} seconds (sweep-apply waits for a connector call ` +
+          `within its own ${FUNCTION_TIMEOUT_SECONDS['sweep-apply']} s); got ${seconds} seconds`,
+      );
+    }
   }
 
   /** Every function a workflow may invoke to reach a system: the built-in connectors and the controller's own. */

@@ -28,6 +28,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { StackConfigError } from '../errors';
+import { FUNCTION_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS } from '../runtime/budgets';
 import { ENV, LEDGER, REQUESTS } from '../runtime/contract';
 import { acknowledgeNag, arnFinding } from './nag';
 import type { ConnectorFunctions } from './connector-functions';
@@ -72,6 +73,11 @@ export interface RuntimeFunctionsProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Failed sweeps after which sweep-apply quarantines a holding (ENV.quarantineAfterFailedSweeps).
+   * @default 3
+   */
+  readonly quarantineAfterFailedSweeps?: number;
 }
 
 export class RuntimeFunctions extends Construct {
@@ -93,6 +99,10 @@ export class RuntimeFunctions extends Construct {
     if (!Number.isInteger(deadlineWarningDays) || deadlineWarningDays < 1 || deadlineWarningDays > 90) {
       throw new StackConfigError(`RuntimeFunctions: deadlineWarningDays must be an integer from 1 to 90; got ${deadlineWarningDays}`);
     }
+    const quarantineAfter = props.quarantineAfterFailedSweeps ?? QUARANTINE_AFTER_FAILED_SWEEPS;
+    if (!Number.isInteger(quarantineAfter) || quarantineAfter < 1 || quarantineAfter > 365) {
+      throw new StackConfigError(`RuntimeFunctions: quarantineAfterFailedSweeps must be an integer from 1 to 365; got ${quarantineAfter}`);
+    }
     const { ledger, dataKey, sealingKey } = props;
     const environment: Record<string, string> = {
       [ENV.ledgerTables]: ledger.ledgerTablesJson(),
@@ -105,11 +115,7 @@ export class RuntimeFunctions extends Construct {
       [ENV.sealingKey]: sealingKey.keyArn,
       [ENV.connectorFunctions]: props.connectors.functionsJson(),
     };
-    const make = (
-      entry: RuntimeEntry,
-      description: string,
-      options: { timeout?: Duration; memorySize?: number; env?: Record<string, string> } = {},
-    ) =>
+    const make = (entry: RuntimeEntry, description: string, options: { memorySize?: number; env?: Record<string, string> } = {}) =>
       new LetheFunction(this, toPascal(entry), {
         entry: path.join(props.lambdasDir, `${entry}.ts`),
         serviceName: `lethe-${entry}`,
@@ -117,7 +123,8 @@ export class RuntimeFunctions extends Construct {
         policyDocument: props.policyDocument,
         logKey: dataKey,
         logRetention: props.logRetention,
-        timeout: options.timeout,
+        // Each fits where it runs: lib/runtime/budgets.ts.
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS[entry]),
         memorySize: options.memorySize,
         environment: { ...environment, ...options.env },
       });
@@ -125,18 +132,14 @@ export class RuntimeFunctions extends Construct {
     this.api = make('api', 'Lethe erasure API: erasure requests, holdings and subject events');
     this.subjectEvents = make('subject-events', 'Lethe: holdings and subject events from the custom event bus');
     this.erasurePlan = make('erasure-plan', 'Lethe erasure workflow: mark the request running and plan it');
-    this.erasureSystem = make('erasure-system', "Lethe erasure workflow: run one system's connector", { timeout: Duration.minutes(6) });
-    this.erasureFinish = make('erasure-finish', 'Lethe erasure workflow: write the audit records and the final status', {
-      timeout: Duration.minutes(2),
-    });
-    this.sweepRead = make('sweep-read', 'Lethe sweep: read a page of due holdings from the due index', { timeout: Duration.minutes(1) });
+    this.erasureSystem = make('erasure-system', "Lethe erasure workflow: run one system's connector");
+    this.erasureFinish = make('erasure-finish', 'Lethe erasure workflow: write the audit records and the final status');
+    this.sweepRead = make('sweep-read', 'Lethe sweep: read a page of due holdings from the due index');
     this.sweepApply = make('sweep-apply', 'Lethe sweep: apply expiry to a batch of subjects', {
-      timeout: Duration.minutes(15),
       memorySize: 1024,
+      env: { [ENV.quarantineAfterFailedSweeps]: String(quarantineAfter) },
     });
-    this.ledgerStream = make('ledger-stream', 'Lethe: erase a still-active holding that DynamoDB TTL removed', {
-      timeout: Duration.minutes(6),
-    });
+    this.ledgerStream = make('ledger-stream', 'Lethe: erase a still-active holding that DynamoDB TTL removed');
     this.deadlineMonitor = make('deadline-monitor', 'Lethe: metric of open erasure requests near their deadline', {
       env: { [ENV.deadlineWarningDays]: String(deadlineWarningDays) },
     });

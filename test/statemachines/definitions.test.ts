@@ -33,6 +33,11 @@ const EXPECTED_SUBSTITUTIONS = {
 
 /** Tasks that call connectors, whose own transient error must be retried too. */
 const CONNECTOR_TASKS = new Set(["Run the system's connector", 'Apply expiry to a batch']);
+/**
+ * Tasks inside an Express child execution, whose 5 minutes hold every attempt: one retry of up to TimeoutSeconds
+ * fits, not three (test/lib/stack/time-budgets.test.ts checks the sum; issue 15, item 10).
+ */
+const EXPRESS_TASKS = new Set(['Apply expiry to a batch']);
 
 const machines = STATE_MACHINES.map((name) => [name] as const);
 
@@ -123,7 +128,7 @@ describe.each(machines)('%s.asl.json', (name) => {
             JitterStrategy: 'FULL',
           }),
         );
-        expect(retrier.MaxAttempts).toBeGreaterThanOrEqual(3);
+        expect(retrier.MaxAttempts).toBeGreaterThanOrEqual(EXPRESS_TASKS.has(taskName) ? 1 : 3);
       }
     },
   );

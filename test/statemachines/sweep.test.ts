@@ -82,7 +82,7 @@ test('the sweep follows the cursor across several pages and applies expiry once 
   // AND the apply task ran once for each of the six batches, with the sweep's purpose, id and clock
   const applied = apply.calls.map((call) => call.batch.subjectRefs.join(',')).sort();
   expect(applied).toEqual(['s01,s02', 's03', 's04', 's05,s06', 's07', 's08']);
-  for (const call of apply.calls) expect(Object.keys(call).sort()).toEqual(['batch', 'now', 'purpose', 'sweepId']);
+  for (const call of apply.calls) expect(Object.keys(call).sort()).toEqual(['batch', 'now', 'purpose', 'startedAt', 'sweepId']);
   expect(apply.calls.every((call) => call.purpose === 'marketing' && call.sweepId === SWEEP_ID && call.now === NOW)).toBe(true);
   // AND the sweep succeeded, its output naming the sweep only
   expect(run).toMatchObject({ status: 'SUCCEEDED', output: { purpose: 'marketing', sweepId: SWEEP_ID, now: NOW } });
@@ -197,6 +197,7 @@ test('the execution carries only ids: extra input is dropped and no field outsid
     'itemsRead',
     'batch', // SweepApplyInput
     'subjectRefs',
+    'startedAt',
     'subjects', // SweepApplyOutput
     'holdingsDone',
     'holdingsFailed',

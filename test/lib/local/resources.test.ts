@@ -13,6 +13,7 @@ import {
 } from '../../../lib/local/function-specs';
 import { HMAC_SECRET_NAME } from '../../../lib/local/keys';
 import { createTableInput, localNames, localTables } from '../../../lib/local/resources';
+import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../../../lib/runtime/budgets';
 import { ENV } from '../../../lib/runtime/contract';
 import { RUNTIME_ENTRIES } from '../../../lib/stack/runtime-functions';
 import { LEDGER_TABLE, REQUESTS_TABLE, TABLE_SPECS } from '../../../lib/stack/table-specs';
@@ -89,6 +90,15 @@ describe('functions', () => {
         'digmi-published-content-eraser',
       ].sort(),
     );
+  });
+
+  it('run each function with the timeout the stack gives it, so that a local run times out where AWS would (issue 15, item 10)', () => {
+    const timeouts = Object.fromEntries(RUNTIME_ENTRIES.map((entry) => [entry, byName(runtimeFunctionName(entry)).timeoutMs]));
+    expect(timeouts).toEqual(Object.fromEntries(Object.entries(FUNCTION_TIMEOUT_SECONDS).map(([entry, s]) => [entry, s * 1000])));
+    const connectors = Object.values(digmi.systems).map((s) =>
+      specs.find((f) => f.name === connectorFunctionName(s.id) || f.env.POWERTOOLS_SERVICE_NAME === `demo-${s.id}`)!,
+    );
+    expect(new Set(connectors.map((c) => c.timeoutMs))).toEqual(new Set([CONNECTOR_TIMEOUT_SECONDS * 1000]));
   });
 
   it('give every function the SDK endpoints, fake credentials and the region, and nothing of the host but PATH', () => {
