@@ -37,6 +37,12 @@ export interface OperationsProps {
    * @default undefined (no subscription; subscribe your paging tool to the topic)
    */
   readonly alarmEmail?: string;
+  /**
+   * POWERTOOLS_SERVICE_NAME of sweep-apply: the `service` dimension of its HoldingsQuarantined metric, which an
+   * alarm watches (a holding that failed too many sweeps and is no longer swept).
+   * @default 'lethe-sweep-apply'
+   */
+  readonly sweepApplyService?: string;
 }
 
 export class Operations extends Construct {
@@ -85,6 +91,17 @@ export class Operations extends Construct {
         `Lethe ${label}: an execution timed out`,
       );
     }
+    alarm(
+      'HoldingsQuarantined',
+      new cloudwatch.Metric({
+        namespace: METRICS.namespace,
+        metricName: METRICS.holdingsQuarantined,
+        dimensionsMap: { service: props.sweepApplyService ?? 'lethe-sweep-apply' },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      'Lethe Sweep: a holding failed too many sweeps and is quarantined: no longer swept until it is fixed and registered again (docs/reliability.md)',
+    );
     for (const [label, dlq] of Object.entries(props.deadLetterQueues)) {
       alarm(
         `${label}DlqDepth`,
