@@ -9,7 +9,8 @@ What it does, in order:
   2. creates the stack from CDK_OUT/<STACK_NAME>.template.json and waits for it;
   3. asserts that every resource of a type moto's CloudFormation supports reached CREATE_COMPLETE, and that every
      other resource is of a type listed in UNSUPPORTED below, with the reason (so a new resource type cannot slip
-     past unnoticed);
+     past unnoticed); and checks on the template what AWS refuses but moto ignores (an Object Lock default
+     retention with both Days and Years);
   4. deletes the stack and creates it again under the same name, as after a `cdk destroy` (or a failed first
      create): what the first stack kept must not collide with what the second creates ("already exists");
   5. writes CDK_OUT/moto-functions.json: each function's deployed environment (as moto resolved it) and its
@@ -207,6 +208,11 @@ def main() -> int:
             failures.append(f"{logical_id} ({kind}) was not created, and {kind} is not listed as unsupported by moto")
         elif found["ResourceStatus"] != "CREATE_COMPLETE":
             failures.append(f"{logical_id} ({kind}) is {found['ResourceStatus']}")
+    # What AWS refuses but moto ignores, checked on the template itself (moto does not apply Object Lock at all).
+    for logical_id, resource in template["Resources"].items():
+        retention = resource.get("Properties", {}).get("ObjectLockConfiguration", {}).get("Rule", {}).get("DefaultRetention")
+        if retention is not None and len({"Days", "Years"} & set(retention)) != 1:
+            failures.append(f"{logical_id}: Object Lock DefaultRetention {retention} must have exactly one of Days and Years (AWS refuses both)")
     print(f"moto: {supported_count} resources of supported types checked; not created by moto (type: count, why):")
     for kind, count in sorted(skipped.items()):
         print(f"  {kind}: {count} ({UNSUPPORTED[kind]})")
