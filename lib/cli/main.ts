@@ -5,8 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { Temporal } from '@js-temporal/polyfill';
 import { DocumentError, InputError, LetheError, formatIssue, issueCount } from '../errors';
-import { parseHoldingFile, parseNow, parseSubjectFile } from '../inputs';
+import { checkHoldingRef, parseHoldingFile, parseNow, parseSubjectFile } from '../inputs';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
 import { policyJsonSchema } from '../policy/schema';
@@ -39,22 +40,36 @@ export function expiryToJson(policy: Policy, expiry: Expiry): Record<string, unk
   };
 }
 
-/** The JSON `lethe plan` prints. */
+/**
+ * The JSON `lethe plan` prints (spec 2.7): version 1's keys, unchanged, and version 2's additions: `ref` and
+ * `restrict` per record, `ref`, `hold`, `waitingFor` or `indefinite` on retained entries, `access` for an access
+ * request, and `warnings`.
+ */
 export function planToJson(policy: Policy, result: Plan): Record<string, unknown> {
+  const at = (instant: Parameters<typeof formatInstant>[0]) => formatInstant(instant, policy.timezone);
   return {
     subjectId: result.subjectId,
-    deadline: result.deadline ? formatInstant(result.deadline, policy.timezone) : null,
+    deadline: result.deadline ? at(result.deadline) : null,
     systems: result.systems.map((s) => ({
       system: s.system,
+      ...(s.ref === undefined ? {} : { ref: s.ref }),
       record: s.record,
       removeFields: s.removeFields,
       anonymiseFields: s.anonymiseFields,
+      restrict: s.restrict,
     })),
     retained: result.retained.map((r) => ({
       purpose: r.purpose,
+      ...(r.ref === undefined ? {} : { ref: r.ref }),
       reason: r.reason,
-      until: r.until ? formatInstant(r.until, policy.timezone) : null,
+      until: r.until ? at(r.until) : null,
+      ...(r.hold === undefined ? {} : { hold: r.hold }),
+      ...(r.waitingFor ? { waitingFor: r.waitingFor } : {}),
+      ...(r.indefinite ? { indefinite: true } : {}),
+      ...(r.expiresAt ? { expiresAt: at(r.expiresAt) } : {}),
     })),
+    ...(result.access ? { access: result.access.map((a) => ({ ...a })) } : {}),
+    warnings: result.warnings.map((w) => w.message),
   };
 }
 
@@ -79,6 +94,7 @@ export function buildProgram(io: Io): Command {
     .option('--deploy', 'also require connector configs that Lethe can deploy (as `cdk synth` does)')
     .action((file: string, opts: { deploy?: boolean }) => {
       const { policy, warnings } = loadPolicyFile(file, { forDeployment: opts.deploy });
+      // Warnings go to stderr and leave the exit code alone.
       for (const w of warnings) io.stderr(`warning: ${formatIssue(w)}\n`);
       const purposes = Object.keys(policy.purposes).length;
       const systems = Object.keys(policy.systems).length;
@@ -90,24 +106,38 @@ export function buildProgram(io: Io): Command {
     .description('when must a holding be gone? prints {purpose, expiresAt, waitingFor?, indefinite?, explanation}')
     .requiredOption('--policy <file>', 'the policy file')
     .requiredOption('--purpose <id>', 'the purpose the data is held for')
-    .requiredOption('--holding <file>', 'JSON: {"collectedAt": ISO, "events": [{"type", "at", "purpose"?}]}')
+    .requiredOption('--holding <file>', 'JSON: {"collectedAt": ISO, "ref"?, "events": [{"type", "at", "purpose"?, "ref"?}]}')
     .action((opts: { policy: string; purpose: string; holding: string }) => {
       const { policy } = loadPolicyFile(opts.policy);
       const holding = parseHoldingFile(policy, readData(opts.holding, 'holding file'));
-      io.stdout(json(expiryToJson(policy, computeExpiry(policy, opts.purpose, holding))));
+      const expiry = computeExpiry(policy, opts.purpose, holding);
+      checkHoldingRef(policy, opts.purpose, holding);
+      // Spec 2.1: a version 1 result that relies on an event before collection is warned about, exit code unchanged.
+      if (expiry.warning) io.stderr(`warning: ${expiry.warning.message}\n`);
+      io.stdout(json(expiryToJson(policy, expiry)));
     });
 
   program
     .command('plan')
     .description("what happens to a subject's data at --now: the expiry sweep, or an erasure request when the subject has one")
     .requiredOption('--policy <file>', 'the policy file')
-    .requiredOption('--subject <file>', 'JSON: {"subjectId", "holdings": [...], "events": [...], "request"?: {...}}')
+    .requiredOption('--subject <file>', 'JSON: {"subjectId", "holdings": [...], "events": [...], "holds"?: [...], "request"?: {...}}')
     .requiredOption('--now <iso>', 'the instant to plan at, with an offset, e.g. 2026-11-22T12:00:00+01:00')
     .action((opts: { policy: string; subject: string; now: string }) => {
       const { policy } = loadPolicyFile(opts.policy);
       const now = parseNow(opts.now);
       const { subject, request } = parseSubjectFile(policy, readData(opts.subject, 'subject file'));
-      io.stdout(json(planToJson(policy, plan(policy, subject, now, request))));
+      if (request && Temporal.Instant.compare(now, request.receivedAt) < 0) {
+        throw new InputError(
+          `--now (${opts.now}) is before the request was received (request.receivedAt): a request cannot be planned before it exists`,
+          {
+            path: '--now',
+          },
+        );
+      }
+      const result = plan(policy, subject, now, request);
+      for (const w of result.warnings) io.stderr(`warning: ${w.message}\n`);
+      io.stdout(json(planToJson(policy, result)));
     });
 
   program

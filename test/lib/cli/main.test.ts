@@ -251,10 +251,10 @@ describe('lethe plan', () => {
       subjectId: 'user1',
       deadline: '2024-06-30T09:00:00+02:00',
       systems: [
-        { system: 'crm', record: 'delete', removeFields: [], anonymiseFields: [] },
+        { system: 'crm', record: 'delete', removeFields: [], anonymiseFields: [], restrict: false },
         // FY 2023-07-01..2024-06-30 ends in 2024 → kept until 2032-01-01; `amount` and `name` are still needed
-        { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [] },
-        { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [] },
+        { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [], restrict: true },
+        { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [], restrict: false },
       ],
       retained: [
         {
@@ -263,6 +263,7 @@ describe('lethe plan', () => {
           until: '2032-01-01T00:00:00+01:00',
         },
       ],
+      warnings: [],
     });
   });
 
@@ -273,11 +274,12 @@ describe('lethe plan', () => {
       subjectId: 'user1',
       deadline: null,
       systems: [
-        { system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [] },
-        { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [] },
-        { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [] },
+        { system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [], restrict: false },
+        { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [], restrict: false },
+        { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [], restrict: false },
       ],
       retained: [],
+      warnings: [],
     });
   });
 
@@ -286,9 +288,9 @@ describe('lethe plan', () => {
     const r = lethe('plan', '--policy', policy, '--subject', s, '--now', '2024-06-01T12:00:00+02:00');
     const out = JSON.parse(r.stdout);
     expect(out.systems).toEqual([
-      { system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [] },
-      { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [] },
-      { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [] },
+      { system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [], restrict: false },
+      { system: 'invoices', record: 'keep', removeFields: [], anonymiseFields: [], restrict: false },
+      { system: 'mailer', record: 'delete', removeFields: [], anonymiseFields: [], restrict: false },
     ]);
     expect(out.retained).toEqual([]);
   });
@@ -314,10 +316,22 @@ describe('lethe plan', () => {
       /request\.scope\[0\]: unknown purpose "x"/,
     ],
     [
-      'a request of another type',
-      { ...subject, request: { type: 'access', receivedAt: '2024-05-31T09:00:00Z' } },
+      'an unknown request type',
+      { ...subject, request: { type: 'deletion', receivedAt: '2024-05-31T09:00:00Z' } },
       '2024-06-01T12:00:00Z',
-      /request\.type: subject is invalid: expected type: "erasure"/,
+      /request\.type: subject is invalid: expected type: "erasure" \| "restriction" \| "access"; got "deletion"/,
+    ],
+    [
+      'a hold without a reason',
+      { ...subject, holds: [{ holdId: 'h1', placedAt: '2024-05-01T00:00:00Z' }] },
+      '2024-06-01T12:00:00Z',
+      /holds\[0\]\.reason: subject is invalid: expected a reason \(text\); missing/,
+    ],
+    [
+      '--now before the request was received',
+      { ...subject, request: { type: 'erasure', receivedAt: '2024-05-31T09:00:00Z' } },
+      '2024-05-30T12:00:00Z',
+      /--now: --now \(2024-05-30T12:00:00Z\) is before the request was received/,
     ],
     [
       'a receivedAt without offset',
@@ -338,6 +352,158 @@ describe('lethe plan', () => {
   });
 });
 
+describe('lethe expiry and plan, version 2', () => {
+  // GIVEN the version 2 shop (test/helpers/shop-policy-v2.ts) as a file, and the same rules as version 1
+  const v2 = basePolicyDoc({
+    version: 2,
+    systems: {
+      crm: { connector: 'dynamodb', location: 'eu-north-1', fields: { name: { category: 'identity' }, email: { category: 'contact' } } },
+      orders: { connector: 'dynamodb', location: 'eu-north-1', fields: { lines: { category: 'order' } } },
+    },
+    purposes: {
+      customer: {
+        legalBasis: 'contract',
+        categories: ['identity', 'contact'],
+        systems: ['crm'],
+        retention: { until: 'account-closed', keep: 'P1Y' },
+      },
+      order: {
+        legalBasis: 'contract',
+        per: 'item',
+        categories: ['order'],
+        systems: ['orders'],
+        retention: { until: 'order-completed', keep: 'P3Y' },
+      },
+    },
+  });
+  const policyV2 = file('shop-v2.yaml', yamlOf(v2));
+  const policyV1 = file(
+    'shop-v1.yaml',
+    yamlOf({ ...v2, version: 1, purposes: { customer: (v2.purposes as Record<string, unknown>).customer } }),
+  );
+  const returning = {
+    subjectId: 'user1',
+    holdings: [{ purpose: 'customer', system: 'crm', collectedAt: '2024-05-01T10:00:00+02:00' }],
+    events: [{ type: 'account-closed', at: '2021-06-30T12:00:00+02:00' }],
+  };
+
+  it('expiry takes the item ref on the holding and its events', () => {
+    const holding = file('item.json', {
+      collectedAt: '2024-01-10T10:00:00+01:00',
+      ref: 'O-1',
+      events: [
+        { type: 'order-completed', at: '2024-01-12T10:00:00+01:00', ref: 'O-1' },
+        { type: 'order-completed', at: '2025-01-12T10:00:00+01:00', ref: 'O-10' },
+      ],
+    });
+    const r = lethe('expiry', '--policy', policyV2, '--purpose', 'order', '--holding', holding);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    // 2024-01-12 + 3 years; O-10's event does not count for O-1
+    expect(JSON.parse(r.stdout)).toMatchObject({ purpose: 'order', expiresAt: '2027-01-12T10:00:00+01:00' });
+  });
+
+  it('expiry refuses a per: item holding without ref, naming it', () => {
+    const r = lethe(
+      'expiry',
+      '--policy',
+      policyV2,
+      '--purpose',
+      'order',
+      '--holding',
+      file('noref.json', { collectedAt: '2024-01-10T10:00:00+01:00' }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^lethe: ref: purpose "order" keeps a clock per item \(per: item\): the holding needs `ref`/);
+  });
+
+  it("plan keeps a returning customer's record in version 2", () => {
+    const r = lethe('plan', '--policy', policyV2, '--subject', file('returning.json', returning), '--now', '2025-01-01T12:00:00+01:00');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      subjectId: 'user1',
+      deadline: null,
+      systems: [{ system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [], restrict: false }],
+      retained: [],
+      warnings: [],
+    });
+  });
+
+  it('plan keeps version 1 meaning for a version 1 file and warns on stderr, exit 0', () => {
+    const r = lethe('plan', '--policy', policyV1, '--subject', file('returning.json', returning), '--now', '2025-01-01T12:00:00+01:00');
+    expect(r.code).toBe(0);
+    // version 1: the 2021 account-closed counts → expired 2022-06-30 → the record is deleted
+    expect(JSON.parse(r.stdout).systems).toEqual([
+      { system: 'crm', record: 'delete', removeFields: [], anonymiseFields: [], restrict: false },
+    ]);
+    expect(JSON.parse(r.stdout).warnings).toEqual([
+      expect.stringMatching(/relies on "account-closed" from before the holding's collection on 2024-05-01/),
+    ]);
+    expect(r.stderr).toMatch(/^warning: purpose "customer": this result relies on "account-closed"/);
+  });
+
+  it('expiry warns a version 1 result on stderr too, exit 0', () => {
+    const holding = file('v1-holding.json', { collectedAt: returning.holdings[0].collectedAt, events: returning.events });
+    const r = lethe('expiry', '--policy', policyV1, '--purpose', 'customer', '--holding', holding);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).expiresAt).toBe('2022-06-30T12:00:00+02:00');
+    expect(r.stderr).toMatch(/^warning: purpose "customer": this result relies on "account-closed"/);
+  });
+
+  it('validate warns a version 1 file on stderr, exit 0', () => {
+    const r = lethe('validate', policyV1);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*version: version 1 counts an event even when it happened before a holding's collection/);
+  });
+
+  it('plan takes holds and an access request, and prints the version 2 output', () => {
+    const subject = {
+      subjectId: 'user1',
+      holdings: [
+        { purpose: 'customer', system: 'crm', collectedAt: '2020-01-01T10:00:00+01:00' },
+        { purpose: 'order', system: 'orders', collectedAt: '2020-01-01T10:00:00+01:00', ref: 'O-1' },
+      ],
+      events: [{ type: 'account-closed', at: '2021-01-01T10:00:00+01:00' }],
+      holds: [{ holdId: 'h1', reason: 'Tax audit', placedAt: '2021-06-01T00:00:00+02:00', scope: { purposes: ['customer'] } }],
+    };
+    const sweep = lethe('plan', '--policy', policyV2, '--subject', file('held.json', subject), '--now', '2023-01-01T12:00:00+01:00');
+    expect(sweep.code).toBe(0);
+    expect(JSON.parse(sweep.stdout)).toEqual({
+      subjectId: 'user1',
+      deadline: null,
+      systems: [
+        { system: 'crm', record: 'keep', removeFields: [], anonymiseFields: [], restrict: true },
+        // order O-1 waits for order-completed: kept
+        { system: 'orders', ref: 'O-1', record: 'keep', removeFields: [], anonymiseFields: [], restrict: false },
+      ],
+      retained: [{ purpose: 'customer', reason: 'Tax audit', until: null, hold: 'h1', expiresAt: '2022-01-01T10:00:00+01:00' }],
+      warnings: [],
+    });
+    const access = lethe(
+      'plan',
+      '--policy',
+      policyV2,
+      '--subject',
+      file('access.json', { ...subject, request: { type: 'access', receivedAt: '2023-01-01T09:00:00+01:00' } }),
+      '--now',
+      '2023-01-01T12:00:00+01:00',
+    );
+    expect(JSON.parse(access.stdout).access).toEqual([
+      { system: 'crm', purposes: ['customer'], categories: ['identity', 'contact'], fields: ['name', 'email'] },
+      { system: 'orders', ref: 'O-1', purposes: ['order'], categories: ['order'], fields: ['lines'] },
+    ]);
+  });
+
+  it('plan refuses a per: item holding without ref, exit 1 naming it', () => {
+    const s = file('noref-subject.json', {
+      subjectId: 'u',
+      holdings: [{ purpose: 'order', system: 'orders', collectedAt: '2024-01-10T10:00:00Z' }],
+    });
+    const r = lethe('plan', '--policy', policyV2, '--subject', s, '--now', '2024-06-01T00:00:00Z');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/holdings\[0\]\.ref: purpose "order" keeps a clock per item/);
+  });
+});
+
 describe('lethe register', () => {
   it('prints the Art. 30 record as Markdown by default', () => {
     const r = lethe('register', '--policy', policy);
@@ -349,14 +515,16 @@ describe('lethe register', () => {
     expect(md).toMatch(/\| Legal basis \| Legal obligation, Art\. 6\(1\)\(c\): Bokföringslagen \(1999:1078\) 7 kap\. 2 § \|/);
     expect(md).toMatch(/health \(Allergies\) — special category, Art\. 9/);
     expect(md).toMatch(/\| Transfers to third countries \| mailer → United States: EU-US Data Privacy Framework \|/);
-    expect(md).toMatch(/\| Recipients \| Advertising partners; Mailer Inc\. \(processor, mailer\) \|/);
+    expect(md).toMatch(
+      /\| Recipients \| Advertising partners; Mailer Inc\. \(processor, mailer\); Amazon Web Services EMEA SARL \(processor hosting Lethe, Sweden \(eu-north-1\)\) \|/,
+    );
     expect(md).toMatch(/\| Time limit for erasure \| 10 years after the latest "order-completed" event; then erased \|/);
     expect(md).toMatch(
-      /7 years after the end of the calendar year in which the fiscal year \(ending 06-30\) of the latest "invoiced" event ends/,
+      /7 years from the end of the calendar year in which the fiscal year of the latest "invoiced" event ended/,
     );
     expect(md).toMatch(/\| Time limit for erasure \| Until the latest "unsubscribed" event; then erased \|/);
     expect(md).toMatch(/retained, processing restricted to storage \(Art\. 18\): The Swedish Bookkeeping Act/);
-    expect(md).toMatch(/^\| Newsletter \\\| offers \| Consent, Art\. 6\(1\)\(a\) \|/m); // a pipe in a description does not break the table
+    expect(md).toMatch(/^\| 3 \| Newsletter \\\| offers \| Consent, Art\. 6\(1\)\(a\) \|/m); // a pipe in a description does not break the table
     expect(md).toMatch(/\| Categories of data subjects \| Customers \|/);
   });
 
@@ -373,7 +541,7 @@ describe('lethe register', () => {
   it('prints JSON', () => {
     const r = lethe('register', '--policy', policy, '--format', 'json');
     const register = JSON.parse(r.stdout);
-    expect(register.controller).toEqual({ name: 'Exempel AB', id: '556000-0000', contact: 'dpo@example.se' });
+    expect(register.controller).toEqual({ name: 'Exempel AB', id: '556000-0000', contact: 'dpo@example.se', jointControllers: [] });
     expect(register.activities.map((a: { purpose: string }) => a.purpose)).toEqual(['orders', 'bookkeeping', 'newsletter']);
     expect(register.policyHash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -397,9 +565,9 @@ describe('the lethe binary', () => {
   });
 
   it('exits 1 on an invalid policy, 2 on a usage error, and never prints a stack trace', () => {
-    const invalid = exec('validate', file('bin-bad.yaml', 'version: 2\n'));
+    const invalid = exec('validate', file('bin-bad.yaml', 'version: 3\n'));
     expect(invalid.status).toBe(1);
-    expect(invalid.stderr).toMatch(/bin-bad\.yaml:1:10: version: expected version: 1; got 2/);
+    expect(invalid.stderr).toMatch(/bin-bad\.yaml:1:10: version: expected version: 1 or 2; got 3/);
     const usage = exec('frobnicate');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);

@@ -3,7 +3,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import fc from 'fast-check';
-import { type Holding, plan, type Plan } from '../../../lib/planner/plan';
+import { type Hold, type Holding, plan, type Plan } from '../../../lib/planner/plan';
 import type { Policy } from '../../../lib/policy/model';
 import { computeExpiry, type SubjectEvent } from '../../../lib/retention/expiry';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
@@ -69,46 +69,51 @@ const arbStrategy = fc.option(
   { nil: undefined },
 );
 
-const arbPolicy: fc.Arbitrary<Policy> = fc
-  .record({
-    fiscalYearEnd: fc.constantFrom('12-31', '06-30', '02-29', '08-31'),
-    fields: fc.tuple(...SYSTEMS.map(() => fc.array(fc.tuple(fc.constantFrom(...CATEGORIES), arbStrategy), { minLength: 1, maxLength: 5 }))),
-    purposes: fc.tuple(
-      ...PURPOSES.map(() =>
-        fc.record({
-          categories: fc.subarray([...CATEGORIES], { minLength: 1 }),
-          systems: fc.subarray([...SYSTEMS], { minLength: 1 }),
-          retention: arbRetention,
-          onExpiry: fc.constantFrom('erase', 'anonymise'),
-          onErasureRequest: fc.constantFrom('erase', 'anonymise', 'retain'),
+const arbPolicyOf = (version: 1 | 2): fc.Arbitrary<Policy> =>
+  fc
+    .record({
+      fiscalYearEnd: fc.constantFrom('12-31', '06-30', '02-29', '08-31'),
+      fields: fc.tuple(
+        ...SYSTEMS.map(() => fc.array(fc.tuple(fc.constantFrom(...CATEGORIES), arbStrategy), { minLength: 1, maxLength: 5 })),
+      ),
+      purposes: fc.tuple(
+        ...PURPOSES.map(() =>
+          fc.record({
+            categories: fc.subarray([...CATEGORIES], { minLength: 1 }),
+            systems: fc.subarray([...SYSTEMS], { minLength: 1 }),
+            retention: arbRetention,
+            onExpiry: fc.constantFrom('erase', 'anonymise'),
+            onErasureRequest: fc.constantFrom('erase', 'anonymise', 'retain'),
+          }),
+        ),
+      ),
+    })
+    .map(({ fiscalYearEnd, fields, purposes }) =>
+      policyFromDoc(
+        basePolicyDoc({
+          version,
+          fiscalYearEnd,
+          events: [...EVENTS],
+          categories: Object.fromEntries(CATEGORIES.map((c) => [c, {}])),
+          systems: Object.fromEntries(
+            SYSTEMS.map((s, i) => [
+              s,
+              {
+                connector: 'dynamodb',
+                location: 'eu-north-1',
+                fields: Object.fromEntries(
+                  fields[i].map(([category, anonymise], j) => [`f${j}`, anonymise ? { category, anonymise } : { category }]),
+                ),
+              },
+            ]),
+          ),
+          purposes: Object.fromEntries(
+            PURPOSES.map((p, i) => [p, { legalBasis: 'contract', retainReason: 'kept for legal claims', ...purposes[i] }]),
+          ),
         }),
       ),
-    ),
-  })
-  .map(({ fiscalYearEnd, fields, purposes }) =>
-    policyFromDoc(
-      basePolicyDoc({
-        fiscalYearEnd,
-        events: [...EVENTS],
-        categories: Object.fromEntries(CATEGORIES.map((c) => [c, {}])),
-        systems: Object.fromEntries(
-          SYSTEMS.map((s, i) => [
-            s,
-            {
-              connector: 'dynamodb',
-              location: 'eu-north-1',
-              fields: Object.fromEntries(
-                fields[i].map(([category, anonymise], j) => [`f${j}`, anonymise ? { category, anonymise } : { category }]),
-              ),
-            },
-          ]),
-        ),
-        purposes: Object.fromEntries(
-          PURPOSES.map((p, i) => [p, { legalBasis: 'contract', retainReason: 'kept for legal claims', ...purposes[i] }]),
-        ),
-      }),
-    ),
-  );
+    );
+const arbPolicy = arbPolicyOf(1);
 
 const arbEvents = fc.array(
   fc
@@ -144,7 +149,7 @@ const arbWorld = arbPolicy.chain((policy) =>
 function assertStayingHoldingsProtected(policy: Policy, result: Plan): void {
   for (const decision of result.holdings) {
     if (decision.outcome === 'erase' || decision.outcome === 'anonymise') continue;
-    const system = result.systems.find((s) => s.system === decision.holding.system)!;
+    const system = result.systems.find((s) => s.system === decision.holding.system && s.ref === decision.holding.ref)!;
     expect(system.record).toBe('keep');
     const needed = new Set(policy.purposes[decision.holding.purpose].categories);
     const fields = policy.systems[system.system].fields;
@@ -250,7 +255,7 @@ describe('planner invariants', () => {
         for (const d of result.holdings) if (!(scope as string[]).includes(d.holding.purpose)) expect(d.outcome).toBe('keep');
         for (const s of result.systems) {
           const inScope = result.holdings.some((d) => d.holding.system === s.system && d.inScope);
-          if (!inScope) expect(s).toEqual({ system: s.system, record: 'keep', removeFields: [], anonymiseFields: [] });
+          if (!inScope) expect(s).toEqual({ system: s.system, record: 'keep', removeFields: [], anonymiseFields: [], restrict: false });
         }
         assertStayingHoldingsProtected(policy, result);
       }),
@@ -285,6 +290,201 @@ describe('planner invariants', () => {
         for (const r of result.retained) expect(r.reason).toBe('kept for legal claims');
         expect(result.deadline).not.toBeNull();
       }),
+      RUNS,
+    );
+  });
+});
+
+/** Item ids that look alike: a connector or planner that confused them would erase another item. */
+const REFS = ['O-1', 'O-10', 'O-1 ', '\u039f-1'] as const;
+const arbRef = fc.option(fc.constantFrom(...REFS), { nil: undefined });
+
+const arbEventsV2 = fc.array(
+  fc
+    .record({
+      type: arbEvent,
+      at: arbInstant,
+      purpose: fc.option(fc.constantFrom(...PURPOSES), { nil: undefined }),
+      ref: arbRef,
+    })
+    .map(({ type, at, purpose, ref }) => ({ type, at, ...(purpose ? { purpose } : {}), ...(ref ? { ref } : {}) })),
+  { maxLength: 6 },
+) as fc.Arbitrary<SubjectEvent[]>;
+
+const arbScope = fc.record(
+  {
+    purposes: fc.subarray([...PURPOSES], { minLength: 1 }),
+    systems: fc.subarray([...SYSTEMS], { minLength: 1 }),
+    refs: fc.subarray([...REFS], { minLength: 1 }),
+  },
+  { requiredKeys: [] },
+);
+
+const arbHolds = fc
+  .array(
+    fc
+      .record({
+        placedAt: arbInstant,
+        releasedAfter: fc.option(fc.integer({ min: 0, max: 3 * 365 * 86400 }), { nil: undefined }),
+        scope: fc.option(arbScope, { nil: undefined }),
+      })
+      .map(({ placedAt, releasedAfter, scope }) => ({
+        reason: 'litigation',
+        placedAt,
+        ...(releasedAfter === undefined ? {} : { releasedAt: placedAt.add({ seconds: releasedAfter }) }),
+        ...(scope ? { scope } : {}),
+      })),
+    { maxLength: 3 },
+  )
+  .map((holds): Hold[] => holds.map((hold, i) => ({ holdId: `h${i}`, ...hold })));
+
+/** A version 2 world: item holdings with look-alike refs, item events, and legal holds. */
+const arbWorldV2 = arbPolicyOf(2).chain((policy) =>
+  fc.record({
+    policy: fc.constant(policy),
+    holdings: fc.array(
+      fc
+        .constantFrom(...PURPOSES)
+        .chain((purpose) =>
+          fc
+            .record({ system: fc.constantFrom(...policy.purposes[purpose].systems), collectedAt: arbInstant, ref: arbRef })
+            .map(({ system, collectedAt, ref }): Holding => ({ purpose, system, collectedAt, ...(ref ? { ref } : {}) })),
+        ),
+      { minLength: 1, maxLength: 8 },
+    ),
+    events: arbEventsV2,
+    holds: arbHolds,
+    now: arbInstant,
+    receivedAt: arbInstant,
+  }),
+);
+
+const sameExpiry = (a: ReturnType<typeof computeExpiry>, b: ReturnType<typeof computeExpiry>) => ({
+  same:
+    (a.expiresAt === null ? b.expiresAt === null : b.expiresAt !== null && a.expiresAt.equals(b.expiresAt)) &&
+    JSON.stringify(a.waitingFor) === JSON.stringify(b.waitingFor) &&
+    a.indefinite === b.indefinite &&
+    a.caseIndex === b.caseIndex,
+});
+
+const covers = (hold: Hold, h: Holding, now: Temporal.Instant): boolean =>
+  Temporal.Instant.compare(hold.placedAt, now) <= 0 &&
+  (hold.releasedAt === undefined || Temporal.Instant.compare(now, hold.releasedAt) < 0) &&
+  (!hold.scope?.purposes || hold.scope.purposes.includes(h.purpose)) &&
+  (!hold.scope?.systems || hold.scope.systems.includes(h.system)) &&
+  (!hold.scope?.refs || (h.ref !== undefined && hold.scope.refs.includes(h.ref)));
+
+describe('version 2 invariants', () => {
+  it("2.1: an event before collection never changes a holding's expiry", () => {
+    fc.assert(
+      fc.property(
+        arbWorldV2,
+        arbEvent,
+        fc.integer({ min: 1, max: 5 * 365 * 86400 }),
+        fc.option(fc.constantFrom(...PURPOSES), { nil: undefined }),
+        arbRef,
+        ({ policy, holdings, events }, type, earlier, purpose, ref) => {
+          for (const h of holdings) {
+            const facts = { collectedAt: h.collectedAt, events, ...(h.ref ? { ref: h.ref } : {}) };
+            const early: SubjectEvent = {
+              type,
+              at: h.collectedAt.subtract({ seconds: earlier }),
+              ...(purpose ? { purpose } : {}),
+              ...(ref ? { ref } : {}),
+            };
+            const before = computeExpiry(policy, h.purpose, facts);
+            const after = computeExpiry(policy, h.purpose, { ...facts, events: [...events, early] });
+            expect(sameExpiry(before, after)).toEqual({ same: true });
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("2.2: an action on one item's record never changes another record's plan", () => {
+    fc.assert(
+      fc.property(
+        arbWorldV2,
+        fc.constantFrom(...REFS),
+        arbEvent,
+        arbInstant,
+        ({ policy, holdings, events, holds, now, receivedAt }, ref, type, at) => {
+          // an erasure of one item leaves every other record untouched
+          const erasure = plan(policy, { subjectId: 'u', holdings, events, holds }, now, {
+            type: 'erasure',
+            receivedAt,
+            scope: { refs: [ref] },
+          });
+          for (const record of erasure.systems.filter((s) => s.ref !== ref)) {
+            expect(record).toEqual({
+              system: record.system,
+              ...(record.ref === undefined ? {} : { ref: record.ref }),
+              record: 'keep',
+              removeFields: [],
+              anonymiseFields: [],
+              restrict: false,
+            });
+          }
+          // and an event of that item changes no other record's sweep
+          const sweep = plan(policy, { subjectId: 'u', holdings, events, holds }, now);
+          const withEvent = plan(policy, { subjectId: 'u', holdings, events: [...events, { type, at, ref }], holds }, now);
+          expect(withEvent.systems.filter((s) => s.ref !== ref)).toEqual(sweep.systems.filter((s) => s.ref !== ref));
+          assertStayingHoldingsProtected(policy, erasure);
+          assertStayingHoldingsProtected(policy, sweep);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('2.3: a hold never lets a covered holding be deleted, in a sweep or an erasure', () => {
+    fc.assert(
+      fc.property(arbWorldV2, fc.option(arbScope, { nil: undefined }), ({ policy, holdings, events, holds, now, receivedAt }, scope) => {
+        const subject = { subjectId: 'u', holdings, events, holds };
+        for (const result of [
+          plan(policy, subject, now),
+          plan(policy, subject, now, { type: 'erasure', receivedAt, ...(scope ? { scope } : {}) }),
+        ]) {
+          for (const d of result.holdings) {
+            const covered = holds.some((hold) => covers(hold, d.holding, now));
+            if (!covered) continue;
+            expect(d.outcome === 'erase' || d.outcome === 'anonymise').toBe(false);
+            const record = result.systems.find((s) => s.system === d.holding.system && s.ref === d.holding.ref)!;
+            expect(record.record).toBe('keep');
+            if (d.outcome === 'retain') {
+              expect(record.restrict).toBe(true);
+              expect(result.retained).toContainEqual(
+                expect.objectContaining({ purpose: d.holding.purpose, hold: d.hold!.holdId, until: null }),
+              );
+            }
+          }
+          assertStayingHoldingsProtected(policy, result);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('2.4: a restriction never deletes, strips or anonymises anything', () => {
+    fc.assert(
+      fc.property(
+        arbWorldV2,
+        fc.option(arbScope, { nil: undefined }),
+        fc.boolean(),
+        ({ policy, holdings, events, holds, now, receivedAt }, scope, keep) => {
+          const result = plan(policy, { subjectId: 'u', holdings, events, holds }, now, {
+            type: 'restriction',
+            receivedAt,
+            keep,
+            ...(scope ? { scope } : {}),
+          });
+          for (const record of result.systems) {
+            expect(record).toMatchObject({ record: 'keep', removeFields: [], anonymiseFields: [] });
+          }
+          expect(result.holdings.every((d) => d.outcome === 'keep')).toBe(true);
+        },
+      ),
       RUNS,
     );
   });

@@ -433,3 +433,182 @@ describe('computeExpiry', () => {
     );
   });
 });
+
+interface V2Row {
+  readonly name: string;
+  readonly version?: 1 | 2;
+  readonly retention: unknown;
+  readonly collectedAt: string;
+  readonly ref?: string;
+  readonly events?: readonly { type: string; at: string; purpose?: string; ref?: string }[];
+  readonly expiresAt: string | null;
+  readonly waitingFor?: readonly string[];
+  /** Version 1 only: the event types the 2.1 warning names; absent, no warning. */
+  readonly warns?: readonly string[];
+}
+
+/** Version 2 (spec 2.1, 2.2, 2.4); every expected value worked out by hand. */
+const v2Rows: V2Row[] = [
+  {
+    name: '2.1: an event before collection does not count; the clock waits',
+    retention: { until: 'account-closed', keep: 'P1Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'account-closed', at: '2021-06-30T12:00:00+02:00' }],
+    expiresAt: null,
+    waitingFor: ['account-closed'],
+  },
+  {
+    name: '2.1: an event at the instant of collection counts (at or after)',
+    retention: { until: 'account-closed', keep: 'P1Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'account-closed', at: '2024-03-01T09:00:00Z' }],
+    // 2024-03-01 10:00 +01:00 + 1 year
+    expiresAt: '2025-03-01T10:00:00+01:00',
+  },
+  {
+    name: '2.1: the latest occurrence after collection anchors, the earlier one is ignored',
+    retention: { until: 'unsubscribed' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [
+      { type: 'unsubscribed', at: '2023-11-01T10:00:00+01:00' },
+      { type: 'unsubscribed', at: '2024-09-01T10:00:00+02:00' },
+    ],
+    expiresAt: '2024-09-01T10:00:00+02:00',
+  },
+  {
+    name: '2.1: since: any counts an event before collection (version 1 meaning, written out)',
+    retention: { from: { event: 'account-closed', since: 'any' }, keep: 'P1Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'account-closed', at: '2021-06-30T12:00:00+02:00' }],
+    expiresAt: '2022-06-30T12:00:00+02:00',
+  },
+  {
+    name: '2.1: occurred counts only from collection: a new customer is not "closed"',
+    retention: { cases: [{ when: { occurred: 'account-closed' }, keep: 'P0D' }, { keep: 'P3Y' }] },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'account-closed', at: '2021-06-30T12:00:00+02:00' }],
+    // the default case: 3 years from collection
+    expiresAt: '2027-03-01T10:00:00+01:00',
+  },
+  {
+    name: '2.1: occurred with since: any sees the earlier event',
+    retention: { cases: [{ when: { occurred: 'account-closed', since: 'any' }, keep: 'P0D' }, { keep: 'P3Y' }] },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'account-closed', at: '2021-06-30T12:00:00+02:00' }],
+    expiresAt: '2024-03-01T10:00:00+01:00',
+  },
+  {
+    name: '2.1 inside latestOf and endOfYear: only occurrences after collection',
+    retention: { from: { endOfYear: { latestOf: ['invoiced', 'order-completed'] } }, keep: 'P7Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [
+      { type: 'order-completed', at: '2025-02-01T10:00:00+01:00' },
+      { type: 'invoiced', at: '2026-01-15T10:00:00+01:00' },
+      { type: 'invoiced', at: '2023-01-15T10:00:00+01:00' },
+    ],
+    // latest counting = invoiced 2026-01-15 → end of 2026 = 2027-01-01 → + 7 years
+    expiresAt: '2034-01-01T00:00:00+01:00',
+  },
+  {
+    name: '2.2: an item event counts only for the holding with that ref',
+    retention: { from: { endOfYear: 'invoiced', fiscal: true }, keep: 'P7Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    ref: 'INV-1',
+    events: [
+      { type: 'invoiced', at: '2024-03-02T10:00:00+01:00', ref: 'INV-1' },
+      { type: 'invoiced', at: '2025-06-02T10:00:00+02:00', ref: 'INV-10' },
+    ],
+    // INV-1 invoiced 2024-03-02 → FY (calendar) ends 2024-12-31 → 2025-01-01 + 7 years
+    expiresAt: '2032-01-01T00:00:00+01:00',
+  },
+  {
+    name: '2.2: an item event does not count for a holding without ref',
+    retention: { until: 'ticket-closed', keep: 'P36M' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'ticket-closed', at: '2024-05-01T10:00:00+02:00', ref: 'T-7' }],
+    expiresAt: null,
+    waitingFor: ['ticket-closed'],
+  },
+  {
+    name: '2.2: an event without ref counts for an item holding',
+    retention: { until: 'account-closed', keep: 'P1M' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    ref: 'O-1',
+    events: [{ type: 'account-closed', at: '2024-05-31T10:00:00+02:00' }],
+    // May 31 + P1M clamps to June 30
+    expiresAt: '2024-06-30T10:00:00+02:00',
+  },
+  {
+    name: '2.4: request-handled with the request id as ref ends an ID document kept per request',
+    retention: { until: 'request-handled' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    ref: 'REQ-2',
+    events: [
+      { type: 'request-handled', at: '2024-02-10T10:00:00+01:00', ref: 'REQ-1' },
+      { type: 'request-handled', at: '2024-03-05T10:00:00+01:00', ref: 'REQ-2' },
+    ],
+    expiresAt: '2024-03-05T10:00:00+01:00',
+  },
+  {
+    name: '2.4: the first request handled does not end the second document',
+    retention: { until: 'request-handled' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    ref: 'REQ-2',
+    events: [{ type: 'request-handled', at: '2024-03-02T10:00:00+01:00', ref: 'REQ-1' }],
+    expiresAt: null,
+    waitingFor: ['request-handled'],
+  },
+  {
+    name: 'version 1 keeps its meaning and warns where it relies on an event before collection',
+    version: 1,
+    retention: { until: 'account-closed', keep: 'P1Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'account-closed', at: '2021-06-30T12:00:00+02:00' }],
+    expiresAt: '2022-06-30T12:00:00+02:00',
+    warns: ['account-closed'],
+  },
+  {
+    name: 'version 1 does not warn when the early event changes nothing',
+    version: 1,
+    retention: { until: 'account-closed', keep: 'P1Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [
+      { type: 'account-closed', at: '2021-06-30T12:00:00+02:00' },
+      { type: 'account-closed', at: '2024-06-30T12:00:00+02:00' },
+    ],
+    expiresAt: '2025-06-30T12:00:00+02:00',
+  },
+  {
+    name: 'version 1 does not warn about an early event the rule does not use',
+    version: 1,
+    retention: { keep: 'P1Y' },
+    collectedAt: '2024-03-01T10:00:00+01:00',
+    events: [{ type: 'account-closed', at: '2021-06-30T12:00:00+02:00' }],
+    expiresAt: '2025-03-01T10:00:00+01:00',
+  },
+];
+
+describe('computeExpiry, version 2', () => {
+  it.each(v2Rows)('$name', (row) => {
+    // GIVEN a policy of the row's version whose purpose `p` has the rule
+    const policy = policyWithRetention(row.retention, { version: row.version ?? 2 });
+    const events: SubjectEvent[] = (row.events ?? []).map((e) => ({
+      type: e.type,
+      at: instant(e.at),
+      ...(e.purpose ? { purpose: e.purpose } : {}),
+      ...(e.ref ? { ref: e.ref } : {}),
+    }));
+
+    // WHEN the expiry of a holding (an item's, with a ref) is computed
+    const expiry = computeExpiry(policy, 'p', { collectedAt: instant(row.collectedAt), events, ...(row.ref ? { ref: row.ref } : {}) });
+
+    // THEN it is the instant the spec gives, and a version 1 result relying on an early event is warned about
+    expect(expiry.expiresAt === null ? null : formatInstant(expiry.expiresAt, policy.timezone)).toBe(row.expiresAt);
+    expect(expiry.waitingFor).toEqual(row.waitingFor);
+    expect(expiry.warning?.events).toEqual(row.warns);
+    if (row.warns)
+      expect(expiry.warning?.message).toMatch(
+        /before the holding's collection on 2024-03-01; version 2 counts an event only from collection/,
+      );
+  });
+});
