@@ -11,8 +11,10 @@ import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 
 export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  return withPowertools<DynamoDBStreamEvent, DynamoDBBatchResponse>(async (event, context) =>
-    processPartialResponse(event, (record: DynamoDBRecord) => handleLedgerRecord(getRuntime(), record), processor, { context }),
+  return withPowertools<DynamoDBStreamEvent, DynamoDBBatchResponse>(
+    async (event, context) =>
+      processPartialResponse(event, (record: DynamoDBRecord) => handleLedgerRecord(getRuntime(), record), processor, { context }),
+    { metrics: true },
   );
 }
 

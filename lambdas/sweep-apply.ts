@@ -38,6 +38,7 @@ export function makeHandler(getRuntime: () => Runtime = defaultRuntime, options:
           metrics.addMetric('HoldingsExpired', MetricUnit.Count, output.holdingsDone);
           metrics.addMetric('HoldingsFailed', MetricUnit.Count, output.holdingsFailed);
           if (output.holdingsQuarantined) metrics.addMetric(METRICS.holdingsQuarantined, MetricUnit.Count, output.holdingsQuarantined);
+          if (output.holdingsNothingFound) metrics.addMetric(METRICS.holdingsNothingFound, MetricUnit.Count, output.holdingsNothingFound);
         },
       }),
     { metrics: true, transientErrors: true },

@@ -68,6 +68,8 @@ export const HoldingBody = z.strictObject({
   system: id('system'),
   collectedAt: timestamp('collectedAt'),
   locator: stringMap('locator').optional(),
+  /** What the system finds the subject by later, e.g. `{email: "a@example.se"}` for a DynamoDB index (sealed). */
+  identifiers: stringMap('identifiers').optional(),
 });
 export type HoldingBody = z.output<typeof HoldingBody>;
 

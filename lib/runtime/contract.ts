@@ -53,6 +53,11 @@ export const METRICS = {
   openRequestsNearDeadline: 'OpenRequestsNearDeadline',
   /** sweep-apply, when a batch quarantined holdings: how many (a holding that failed too many sweeps; alarmed). */
   holdingsQuarantined: 'HoldingsQuarantined',
+  /**
+   * sweep-apply and ledger-stream, when an expiry's connector found nothing where a holding said there was data:
+   * how many holdings (kept active and flagged, never closed as done; alarmed).
+   */
+  holdingsNothingFound: 'HoldingsNothingFound',
 } as const;
 
 /** Ledger tables: one per purpose; one item per holding (subject × system). */
@@ -256,6 +261,8 @@ export interface SweepApplyOutput {
   readonly holdingsFailed: number;
   /** Holdings this batch quarantined (absent: none). */
   readonly holdingsQuarantined?: number;
+  /** Holdings whose connector found nothing (flagged, alarmed; absent: none). */
+  readonly holdingsNothingFound?: number;
   /** Subjects left (partly) undone because the time ran out: their holdings stay due (absent: none). */
   readonly subjectsNotDone?: number;
 }

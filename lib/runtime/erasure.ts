@@ -160,22 +160,24 @@ async function unsealRequest(rt: Runtime, request: RequestItem): Promise<Unseale
 }
 
 /**
- * The locator of a subject in a system: the union of the locators of its active holdings there (every purpose,
- * in the policy's order; the first to name a key wins). Each is unsealed with its own context.
+ * The locator and identifiers of a subject in a system: the union of those of its active holdings there (every
+ * purpose, in the policy's order; the first to name a key wins). Each is unsealed with its own context.
  */
 export async function locatorIn(
   rt: Runtime,
   holdings: readonly HoldingRecord[],
-): Promise<{ subjectId?: string; locator: Record<string, string> }> {
+): Promise<{ subjectId?: string; locator: Record<string, string>; identifiers: Record<string, string> }> {
   const locator: Record<string, string> = {};
+  const identifiers: Record<string, string> = {};
   let subjectId: string | undefined;
   for (const h of holdings) {
     if (!h.sealed) continue;
     const sealed = await rt.sealer.unseal<SealedHolding>(h.sealed, holdingContext(h.purpose, h.system, h.subjectRef));
     subjectId ??= sealed.subjectId;
     for (const [k, v] of Object.entries(sealed.locator ?? {})) if (!(k in locator)) locator[k] = v;
+    for (const [k, v] of Object.entries(sealed.identifiers ?? {})) if (!(k in identifiers)) identifiers[k] = v;
   }
-  return { ...(subjectId === undefined ? {} : { subjectId }), locator };
+  return { ...(subjectId === undefined ? {} : { subjectId }), locator, identifiers };
 }
 
 /** Runs one system of a request: its connector once, then the ledger and the audit. */
@@ -200,12 +202,13 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     const held = (await Promise.all(purposes.map((p) => rt.ledger.get(p, request.subjectRef, system)))).filter(
       (h): h is HoldingRecord => h !== undefined && h.status === 'active',
     );
-    const { locator } = await locatorIn(rt, held);
+    const { locator, identifiers } = await locatorIn(rt, held);
     const connectorSubject: ConnectorSubject = {
       subjectRef: request.subjectRef,
       subjectId: subject.subjectId,
       locator,
-      identifiers: subject.identifiers,
+      // What the system's holdings were registered with wins over what the request says (the data is under it).
+      identifiers: { ...subject.identifiers, ...identifiers },
       record: entry.record,
       removeFields: connectorFields(rt.policy, system, entry.removeFields),
       anonymiseFields: connectorFields(rt.policy, system, entry.anonymiseFields),

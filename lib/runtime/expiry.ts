@@ -22,6 +22,12 @@
  * holding is quarantined: out of the due index, marked `quarantined` in the ledger, and counted in
  * `holdingsQuarantined` (sweep-apply publishes it as the HoldingsQuarantined metric, which an alarm watches).
  *
+ * A connector that answers `nothing-found` for a holding found nothing where the ledger said there was data (issue
+ * 15, item 13: a wrong or missing locator or identifier, or data removed behind Lethe's back). That is not a success:
+ * the audit records what the connector said, but the holding is not finished; it stays active, flagged
+ * `nothingFound` and out of the due index (ledger.ts flagNothingFound), and is counted in `holdingsNothingFound`
+ * (the HoldingsNothingFound metric, alarmed).
+ *
  * A run given a time budget (`remainingMs`) stops before a system's connector call when less than a call and the
  * finishing can take is left: what is done is recorded, audited and finished; the rest stays due and is reported
  * in `subjectsNotDone`, not as a failure.
@@ -79,11 +85,13 @@ export interface ExpiryReport {
   readonly holdingsFailedTransiently: number;
   /** Holdings quarantined by this run (recordFailedSweep). */
   readonly holdingsQuarantined: number;
+  /** Holdings whose connector found nothing: flagged, not finished (flagNothingFound). */
+  readonly holdingsNothingFound: number;
   /** Subjects with work left undone because the time ran out (their holdings stay due, nothing counted). */
   readonly subjectsNotDone: number;
   readonly rescheduled: number;
   /** What became of the removed holdings, by `purpose/system/subjectRef`. */
-  readonly removed: Readonly<Record<string, 'done' | 'due' | 'not-expired'>>;
+  readonly removed: Readonly<Record<string, 'done' | 'due' | 'not-expired' | 'nothing-found'>>;
 }
 
 interface Going {
@@ -118,7 +126,8 @@ export async function applyExpiry(
   const notDone = new Set<string>();
   let outOfTime = false;
   const works: Work[] = [];
-  const removed: Record<string, 'done' | 'due' | 'not-expired'> = {};
+  const removed: Record<string, 'done' | 'due' | 'not-expired' | 'nothing-found'> = {};
+  let nothingFound = 0;
   const notExpiredRemoved: HoldingRecord[] = [];
   let rescheduled = 0;
   let failed = 0;
@@ -243,6 +252,23 @@ export async function applyExpiry(
   await rt.audit.writeMany(settled.map((s) => s.entry));
   const finishing = settled.flatMap(({ work, outcome }) => work.going.map((g) => ({ g, outcome })));
   await mapLimit(finishing, SUBJECTS_AT_ONCE, async ({ g, outcome }) => {
+    if (outcome.status === 'nothing-found') {
+      // Data was expected (the holding says so) and none was found: flagged and alarmed, never closed as done.
+      const flagged = g.removed
+        ? await rt.ledger.putBack(g.holding, { done: false, nothingFound: { by: finishedBy } }, now)
+        : await rt.ledger.flagNothingFound(g.holding, finishedBy, now);
+      if (g.removed) removed[removedKey(g.holding)] = 'nothing-found';
+      if (flagged) {
+        nothingFound++;
+        logger.error('expiry found no data where the holding said there was some: the holding stays open, flagged', {
+          purpose: g.holding.purpose,
+          system: g.holding.system,
+          subjectRef: g.holding.subjectRef,
+          by: finishedBy,
+        });
+      }
+      return;
+    }
     if (g.removed) {
       await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
       removed[removedKey(g.holding)] = 'done';
@@ -255,6 +281,7 @@ export async function applyExpiry(
     holdingsFailed: failed,
     holdingsFailedTransiently: failedTransiently,
     holdingsQuarantined: quarantined,
+    holdingsNothingFound: nothingFound,
     subjectsNotDone: notDone.size,
     rescheduled,
     removed,
@@ -304,7 +331,7 @@ async function runSystem(
   const subjects: ConnectorSubject[] = [];
   for (const work of works) {
     try {
-      const { subjectId, locator } = await locatorIn(rt, work.held);
+      const { subjectId, locator, identifiers } = await locatorIn(rt, work.held);
       if (subjectId === undefined) throw new ConnectorPermanentError(`no sealed subject id in the ledger for system "${system}"`);
       const recorded = recordedOutcome(work);
       if (recorded) {
@@ -328,7 +355,7 @@ async function runSystem(
         subjectRef: work.subjectRef,
         subjectId,
         locator,
-        identifiers: {},
+        identifiers,
         record: sp.record,
         removeFields: connectorFields(rt.policy, system, sp.removeFields),
         anonymiseFields: connectorFields(rt.policy, system, sp.anonymiseFields),

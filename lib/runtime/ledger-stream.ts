@@ -13,13 +13,14 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { HOLDING_STATUS, LEDGER } from './contract';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { HOLDING_STATUS, LEDGER, METRICS } from './contract';
 import { applyExpiry } from './expiry';
 import type { HoldingRecord } from './ledger';
-import { logger } from './observability';
+import { logger, metrics } from './observability';
 import type { Runtime } from './runtime';
 
-export type StreamOutcome = 'ignored' | 'done' | 'due' | 'not-expired';
+export type StreamOutcome = 'ignored' | 'done' | 'due' | 'not-expired' | 'nothing-found';
 
 const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
 
@@ -83,6 +84,8 @@ export async function handleLedgerRecord(rt: Runtime, record: DynamoDBRecord): P
   });
   const report = await applyExpiry(rt, [{ subjectRef: holding.subjectRef, removed: holding }], now, { kind: 'ttl', id });
   const outcome = report.removed[`${holding.purpose}/${holding.system}/${holding.subjectRef}`] ?? 'ignored';
+  // Published by lambdas/ledger-stream.ts (Powertools metrics), alarmed like the sweep's.
+  if (report.holdingsNothingFound > 0) metrics.addMetric(METRICS.holdingsNothingFound, MetricUnit.Count, report.holdingsNothingFound);
   logger.info('TTL removal handled', { purpose: holding.purpose, system: holding.system, outcome });
   return outcome;
 }

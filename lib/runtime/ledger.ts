@@ -56,6 +56,19 @@ export interface HoldingRecord {
   readonly lastFailedSweep?: string;
   /** Set once the holding failed too many sweeps: the sweep no longer picks it (see recordFailedSweep). */
   readonly quarantined?: Quarantine;
+  /**
+   * Set when an expiry's connector found nothing of the holding's data (flagNothingFound): the holding stays active,
+   * out of the due index and without TTL, until it is registered again (with what finds the data) or erased.
+   */
+  readonly nothingFound?: NothingFound;
+}
+
+/** An expiry that found no data where the holding said there was some. */
+export interface NothingFound {
+  /** `sweep:<id>` or `ttl:<id>`. */
+  readonly by: string;
+  readonly at: string;
+  readonly atMs: number;
 }
 
 /** Why and since when a holding is out of the sweep. */
@@ -82,6 +95,8 @@ export interface AppliedAction {
 export interface SealedHolding {
   readonly subjectId: string;
   readonly locator: Readonly<Record<string, string>>;
+  /** What the system finds the subject by (e.g. an e-mail for an index), given at registration. */
+  readonly identifiers?: Readonly<Record<string, string>>;
 }
 
 export interface NewHolding {
@@ -227,7 +242,7 @@ export class Ledger {
   ): Promise<{ updated: boolean; expiry: Expiry }> {
     const expiry = this.expiryOf(holding.purpose, Temporal.Instant.from(holding.collectedAt), events);
     const schedule = this.schedule(expiry, holding.subjectRef);
-    const names: Record<string, string> = { ...NAMES, '#eventsSeq': 'eventsSeq' };
+    const names: Record<string, string> = { ...NAMES, '#eventsSeq': 'eventsSeq', '#nothingFound': 'nothingFound' };
     const values: Record<string, unknown> = { ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs, ':seq': events.seq };
     const set: string[] = ['#eventsSeq = :seq'];
     const remove: string[] = [];
@@ -248,7 +263,9 @@ export class Ledger {
           UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
             .filter(Boolean)
             .join(' '),
-          ConditionExpression: '#status = :active AND #collectedAtMs = :c AND (attribute_not_exists(#eventsSeq) OR #eventsSeq <= :seq)',
+          // A holding flagged nothingFound stays out of the due index until it is registered again.
+          ConditionExpression:
+            '#status = :active AND #collectedAtMs = :c AND (attribute_not_exists(#eventsSeq) OR #eventsSeq <= :seq) AND attribute_not_exists(#nothingFound)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -405,13 +422,54 @@ export class Ledger {
   }
 
   /**
-   * Puts back a holding that TTL removed (ledger-stream): as done when its erasure succeeded, or still active
-   * (due, with a fresh TTL backstop) when it failed, so that it is never lost. A holding registered again since
-   * the removal wins. Returns whether it was put.
+   * Flags an active holding whose expiry found no data (the connector answered `nothing-found`): it is not closed
+   * as done, since the data may still be there under another key; it stays active with its sealed locator, and
+   * leaves the due index and loses its TTL backstop, so that it is neither swept nor removed again until an
+   * operator registers it again (with what finds the data: a new item, without the flag) or an erasure request
+   * finishes it. Only the holding as planned (same collection). Returns whether it was flagged.
+   */
+  public async flagNothingFound(
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>,
+    by: string,
+    now: Temporal.Instant,
+  ): Promise<boolean> {
+    const flag: NothingFound = { by, at: utcIso(now), atMs: now.epochMilliseconds };
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableOf(holding.purpose),
+          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          UpdateExpression: 'SET #nothingFound = :flag REMOVE #dueShard, #dueAt, #ttl, #applied',
+          ConditionExpression: '#status = :active AND #collectedAtMs = :c',
+          ExpressionAttributeNames: {
+            ...NAMES,
+            '#nothingFound': 'nothingFound',
+            '#dueShard': LEDGER.dueShardAttribute,
+            '#dueAt': LEDGER.dueAtAttribute,
+            '#ttl': LEDGER.ttlAttribute,
+            '#applied': 'applied',
+          },
+          ExpressionAttributeValues: { ':flag': flag, ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Puts back a holding that TTL removed (ledger-stream): as done when its erasure succeeded, still active (due,
+   * with a fresh TTL backstop) when it failed, so that it is never lost, or active and flagged (nothingFound, out of
+   * the due index, no TTL) when its connector found nothing. A holding registered again since the removal wins.
+   * Returns whether it was put.
    */
   public async putBack(
     removed: HoldingRecord,
-    result: { readonly done: true; readonly outcome: SystemStatus; readonly finishedBy: string } | { readonly done: false },
+    result:
+      | { readonly done: true; readonly outcome: SystemStatus; readonly finishedBy: string }
+      | { readonly done: false; readonly nothingFound?: { readonly by: string } },
     now: Temporal.Instant,
   ): Promise<boolean> {
     const nowSeconds = Math.floor(now.epochMilliseconds / 1000);
@@ -428,6 +486,10 @@ export class Ledger {
         finishedBy: result.finishedBy,
         ttl: nowSeconds + LEDGER.doneTtlSeconds,
       };
+    } else if (result.nothingFound) {
+      const { dueShard: _s, dueAt: _d, ttl: _t, applied: _a, ...rest } = removed;
+      void [_s, _d, _t, _a];
+      item = { ...rest, nothingFound: { by: result.nothingFound.by, at: utcIso(now), atMs: now.epochMilliseconds } };
     } else {
       item = { ...removed, ttl: nowSeconds + LEDGER.activeTtlGraceSeconds };
     }

@@ -147,6 +147,7 @@ export async function applyExpiryToBatch(rt: Runtime, raw: SweepApplyInput, opti
     holdingsDone: report.holdingsDone,
     holdingsFailed: report.holdingsFailed,
     ...(report.holdingsQuarantined > 0 ? { holdingsQuarantined: report.holdingsQuarantined } : {}),
+    ...(report.holdingsNothingFound > 0 ? { holdingsNothingFound: report.holdingsNothingFound } : {}),
     ...(report.subjectsNotDone > 0 ? { subjectsNotDone: report.subjectsNotDone } : {}),
   };
   options.onOutput?.(output);

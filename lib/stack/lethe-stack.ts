@@ -232,6 +232,7 @@ export class LetheStack extends Stack {
       functions: allFunctions,
       deadlineMonitorService: fns.deadlineMonitor.serviceName,
       deadlineWarningDays,
+      expiryServices: { Sweep: fns.sweepApply.serviceName, LedgerStream: fns.ledgerStream.serviceName },
       api: this.api.api,
       alarmEmail: props.alarmEmail,
     });

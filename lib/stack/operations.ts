@@ -1,7 +1,7 @@
 /**
  * Operations: an SNS topic (CMK, TLS only) that receives every alarm, the alarms themselves (failed executions
- * of each state machine, dead-letter queue depth, open erasure requests near their deadline, errors of the
- * functions nobody waits on), and a CloudWatch dashboard of the whole pipeline.
+ * of each state machine, dead-letter queue depth, open erasure requests near their deadline, expiries that found no
+ * data, errors of the functions nobody waits on), and a CloudWatch dashboard of the whole pipeline.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -31,6 +31,12 @@ export interface OperationsProps {
   readonly deadlineMonitorService: string;
   /** The N of "open requests within N days of their deadline", for the alarm's description. */
   readonly deadlineWarningDays: number;
+  /**
+   * Label → POWERTOOLS_SERVICE_NAME of a function that applies expiry (sweep-apply, ledger-stream): each gets an
+   * alarm on its HoldingsNothingFound metric (a connector found no data where a holding said there was some).
+   * @default {} (no such alarm)
+   */
+  readonly expiryServices?: Readonly<Record<string, string>>;
   readonly api?: apigateway.RestApi;
   /**
    * E-mail address subscribed to the alarms topic.
@@ -121,6 +127,19 @@ export class Operations extends Construct {
       this.deadlineMetric,
       `Lethe: open erasure requests within ${props.deadlineWarningDays} days of their Art. 12(3) deadline (or past it)`,
     );
+    for (const [label, service] of Object.entries(props.expiryServices ?? {})) {
+      alarm(
+        `${label}NothingFound`,
+        new cloudwatch.Metric({
+          namespace: METRICS.namespace,
+          metricName: METRICS.holdingsNothingFound,
+          dimensionsMap: { service },
+          statistic: 'Sum',
+          period: Duration.hours(1),
+        }),
+        `Lethe ${label}: an expiry found no data where a holding said there was some; the holding stays open, flagged nothingFound (docs/reliability.md)`,
+      );
+    }
     for (const [label, fn] of Object.entries(props.unattendedFunctions)) {
       alarm(`${label}Errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), `Lethe ${label}: the function failed`);
     }

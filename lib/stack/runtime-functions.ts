@@ -208,7 +208,8 @@ export class RuntimeFunctions extends Construct {
 
     // ledger-stream: a TTL removal of a still-active holding is erased like a sweep would, and put back as done
     ledgerAccess(this.ledgerStream, 'read-write');
-    grantTable(this.ledgerStream.role, ledger.eventsTable, 'read', [], dataKey);
+    // read-write: when a finished holding is removed, its subject's events get their ttl (EventStore.retireIfIdle)
+    grantTable(this.ledgerStream.role, ledger.eventsTable, 'read-write', [], dataKey);
     seal(this.ledgerStream, UNSEAL);
     hmac(this.ledgerStream);
     grantInvoke(this.ledgerStream.role, props.connectors.invokableArns);
