@@ -20,6 +20,8 @@
  * by the subject's next event.) test/lib/runtime/subjects.test.ts runs every interleaving of the two.
  */
 import { ErasureRequestBody, type HoldingBody, type SubjectEventBody } from './api-schemas';
+import { InputError } from '../errors';
+import type { Policy } from '../policy/model';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { Runtime } from './runtime';
 import { holdingContext } from './sealing';
@@ -52,16 +54,43 @@ export function checkSubjectId(subjectId: unknown, path = 'subjectId'): string {
   return checkSubjectIdText(parseBody(ErasureRequestBody.shape.subjectId, subjectId, 'subjectId', [path]), path);
 }
 
+/**
+ * Registration refuses a holding that its system could not find later, when the sweep or an erasure comes with
+ * nothing but what the ledger keeps (issue 15, item 13). A DynamoDB system with `indexName` finds a subject's items
+ * through that index, by `identifiers[indexAttribute]` (or the locator's value for it), unless the locator names the
+ * table's key; falling back to the subject id as the key would find nothing and report `nothing-found`. So one of
+ * those is required. The path names the field to send.
+ */
+export function checkFindable(
+  policy: Policy,
+  system: string,
+  locator: Readonly<Record<string, string>> | undefined,
+  identifiers: Readonly<Record<string, string>> | undefined,
+): void {
+  const spec = policy.systems[system];
+  if (spec?.connector !== 'dynamodb') return;
+  const { keyAttribute, indexName, indexAttribute } = spec.config as { keyAttribute?: string; indexName?: string; indexAttribute?: string };
+  if (!indexName || !indexAttribute || !keyAttribute) return;
+  if (locator?.[keyAttribute] !== undefined || identifiers?.[indexAttribute] !== undefined || locator?.[indexAttribute] !== undefined)
+    return;
+  throw new InputError(
+    `system "${system}" finds a subject's items through index "${indexName}" by ${indexAttribute}: send identifiers.${indexAttribute} ` +
+      `(or locator.${keyAttribute}, the table's key), so that its data can be found when it expires`,
+    { path: `identifiers.${indexAttribute}` },
+  );
+}
+
 export async function registerHolding(rt: Runtime, subjectId: string, body: HoldingBody): Promise<HoldingAnswer> {
   const { policy } = rt;
   checkSubjectId(subjectId);
   checkHolding(policy, body.purpose, body.system);
   checkLocatable(policy, body.system, subjectId, body.locator);
+  checkFindable(policy, body.system, body.locator, body.identifiers);
   const collectedAt = parseInstant(body.collectedAt, 'collectedAt');
   const now = rt.now();
   const subjectRef = await rt.refs.ref(subjectId);
   const sealed = await rt.sealer.seal(
-    { subjectId, locator: body.locator ?? {} },
+    { subjectId, locator: body.locator ?? {}, ...(body.identifiers ? { identifiers: body.identifiers } : {}) },
     holdingContext(body.purpose, body.system, subjectRef),
     'locator',
   );
