@@ -1,36 +1,46 @@
 /**
  * The GDPR Art. 30(1) record of processing activities, generated from the policy, so that what the DPO
- * files with the supervisory authority is what Lethe enforces. Rendered as Markdown, CSV or JSON.
+ * files with the supervisory authority is what Lethe enforces (spec 2.6). Every item of Art. 30(1)(a)–(g):
+ * the controller with its DPO, representative and joint controllers; per purpose its description, data subjects,
+ * data categories (special ones with their Art. 9(2) condition), recipients (every system's processor and the
+ * deployment itself), hosting locations and third-country transfers, and the time limit worded with the events'
+ * descriptions; the security measures, the controller's and the deployment's. In English or Swedish; rendered
+ * as Markdown (a document for the authority), CSV (one row per purpose) or JSON.
  */
+import { Temporal } from '@js-temporal/polyfill';
 import { stringify } from 'csv-stringify/sync';
-import type { LegalBasis, Policy } from '../policy/model';
-import { describeLocation, parseLocation } from '../policy/regions';
-import { describeRetention } from '../retention/describe';
+import { InputError } from '../errors';
+import type { LegalBasis, Per, Policy, SpecialCategoryCondition } from '../policy/model';
+import { parseLocation } from '../policy/regions';
+import { describeTimeLimit, type TimeLimitLang } from '../retention/describe';
+import { type RegisterTexts, TEXTS } from './texts';
 
 export const REGISTER_FORMATS = ['md', 'csv', 'json'] as const;
 export type RegisterFormat = (typeof REGISTER_FORMATS)[number];
 
-const LEGAL_BASIS_TEXT: Record<LegalBasis, string> = {
-  consent: 'Consent, Art. 6(1)(a)',
-  contract: 'Performance of a contract, Art. 6(1)(b)',
-  'legal-obligation': 'Legal obligation, Art. 6(1)(c)',
-  'vital-interests': 'Vital interests, Art. 6(1)(d)',
-  'public-task': 'Public task, Art. 6(1)(e)',
-  'legitimate-interest': 'Legitimate interests, Art. 6(1)(f)',
-};
+/** The languages the register is written in (`--lang`); further ones are additive. */
+export const REGISTER_LANGS = ['en', 'sv'] as const satisfies readonly TimeLimitLang[];
+export type RegisterLang = (typeof REGISTER_LANGS)[number];
 
-const ERASURE_TEXT = {
-  erase: 'erased',
-  anonymise: 'anonymised',
-  retain: 'retained, processing restricted to storage (Art. 18)',
-} as const;
+export interface RegisterOptions {
+  /** @default - 'en' */
+  readonly lang?: RegisterLang;
+  /** The register's date, YYYY-MM-DD. @default - no date line */
+  readonly date?: string;
+}
 
 export interface RegisterActivity {
   readonly purpose: string;
+  /** A short heading: the description up to its first colon or full stop, or the purpose id in words. */
+  readonly title: string;
   readonly description: string;
   readonly dataSubjects: readonly string[];
+  readonly legalBases: readonly LegalBasis[];
+  /** The legal bases, worded in the register's language. */
   readonly legalBasis: string;
   readonly law?: string;
+  /** Present where the purpose uses a special category, or names a condition. `text` is undefined when it names none. */
+  readonly specialCategoryCondition?: { readonly id?: SpecialCategoryCondition; readonly text?: string };
   readonly categories: readonly { readonly id: string; readonly description?: string; readonly special: boolean }[];
   readonly systems: readonly {
     readonly id: string;
@@ -38,53 +48,159 @@ export interface RegisterActivity {
     readonly location: string;
     readonly processor?: string;
   }[];
+  /** Art. 30(1)(d): the policy's recipients, then every processor (the systems', then the deployment's). */
   readonly recipients: readonly string[];
+  readonly processors: readonly { readonly name: string; readonly systems: readonly string[]; readonly hostsLethe: boolean }[];
+  /** Art. 30(1)(e): every place the purpose's data is held, with what holds it there ("Lethe": the deployment). */
+  readonly hostingLocations: readonly { readonly location: string; readonly inEuEea: boolean; readonly holders: readonly string[] }[];
   readonly transfers: readonly { readonly system: string; readonly location: string; readonly safeguard: string }[];
+  readonly per: Per;
+  /** Art. 30(1)(f), worded in the register's language. */
   readonly retention: string;
+  readonly indefinite: boolean;
   readonly onExpiry: string;
   readonly onErasureRequest: string;
   readonly retainReason?: string;
 }
 
 export interface Register {
-  readonly controller: Policy['controller'];
+  readonly lang: RegisterLang;
+  /** YYYY-MM-DD; absent when the caller gave none. */
+  readonly date?: string;
+  /** The full SHA-256 (hex) of the policy file. */
   readonly policyHash: string;
+  readonly controller: Policy['controller'];
   readonly timezone: string;
+  readonly fiscalYearEnd: string;
   readonly deploymentRegions: readonly string[];
+  readonly deploymentProcessor: string | null;
   readonly activities: readonly RegisterActivity[];
+  /** Art. 30(1)(g): the policy's own measures, and those the deployment provides. */
+  readonly security: { readonly controller: readonly string[]; readonly deployment: readonly string[] };
 }
 
-export function buildRegister(policy: Policy, policyHash: string): Register {
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function checkDate(date: string): string {
+  if (DATE.test(date)) {
+    try {
+      return Temporal.PlainDate.from(date, { overflow: 'reject' }).toString();
+    } catch {
+      // Falls through to the error below.
+    }
+  }
+  throw new InputError(`expected the register's date as YYYY-MM-DD, e.g. 2026-12-04; got "${date}"`, { path: 'date' });
+}
+
+const regionNames = (lang: RegisterLang) => new Intl.DisplayNames([lang], { type: 'region', fallback: 'none' });
+
+/** A location in the register's language: "Sverige (eu-north-1)", "United States". */
+export function locationText(location: string, lang: RegisterLang): string {
+  const parsed = parseLocation(location);
+  if (!parsed) return location;
+  const t = TEXTS[lang];
+  const country = parsed.country === 'EU' ? t.europeanUnion : parsed.country ? regionNames(lang).of(parsed.country) : undefined;
+  return parsed.kind === 'region' ? `${country ?? t.unknownCountry} (${parsed.region})` : (country ?? location);
+}
+
+/** The description up to its first colon or sentence end, when that makes a heading; else the purpose id in words. */
+function titleOf(description: string | undefined, id: string): string {
+  const head = description?.split(/:\s|\.\s|\.$|;\s/)[0].trim() ?? '';
+  if (head.length > 0 && head.length <= 90) return head;
+  const words = id.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function buildRegister(policy: Policy, policyHash: string, options: RegisterOptions = {}): Register {
+  const lang = options.lang ?? 'en';
+  if (!(REGISTER_LANGS as readonly string[]).includes(lang)) {
+    throw new InputError(`expected the register's language to be one of ${REGISTER_LANGS.join(', ')}; got "${String(lang)}"`, {
+      path: 'lang',
+    });
+  }
+  const date = options.date === undefined ? undefined : checkDate(options.date);
+  const t = TEXTS[lang];
+  const regions = policy.deployment.regions;
+  const regionsText = regions.map((r) => locationText(r, lang)).join(', ');
   const activities = Object.values(policy.purposes).map((p): RegisterActivity => {
     const systems = p.systems.map((id) => policy.systems[id]);
+    const categories = p.categories.map((id) => ({
+      id,
+      description: policy.categories[id]?.description,
+      special: policy.categories[id]?.special ?? false,
+    }));
+
+    // (d) processors: one entry per vendor, with the systems it operates; then the deployment itself.
+    const byProcessor = new Map<string, string[]>();
+    for (const s of systems) if (s.processor) byProcessor.set(s.processor, [...(byProcessor.get(s.processor) ?? []), s.id]);
+    const processors = [...byProcessor].map(([name, ids]) => ({ name, systems: ids, hostsLethe: false }));
+    if (policy.deployment.processor !== null) processors.push({ name: policy.deployment.processor, systems: [], hostsLethe: true });
+
+    // (e) every location of the purpose's systems, and the deployment regions (Lethe holds the ledger of holdings).
+    const holders = new Map<string, string[]>();
+    for (const s of systems) holders.set(s.location, [...(holders.get(s.location) ?? []), s.id]);
+    for (const r of regions) holders.set(r, [...(holders.get(r) ?? []), t.lethe]);
+    const hostingLocations = [...holders].map(([location, ids]) => ({
+      location: locationText(location, lang),
+      inEuEea: parseLocation(location)?.inEuEea ?? false,
+      holders: ids,
+    }));
+    const transfers = [
+      ...systems
+        .filter((s) => parseLocation(s.location)?.inEuEea === false)
+        .map((s) => ({ system: s.id, location: locationText(s.location, lang), safeguard: s.transferSafeguard ?? t.notStated })),
+      // Regions outside the EU/EEA are admitted only in adequacy countries (allowAdequacyRegions).
+      ...regions
+        .filter((r) => parseLocation(r)?.inEuEea === false)
+        .map((r) => ({ system: t.lethe, location: locationText(r, lang), safeguard: t.adequacy })),
+    ];
+
+    const usesSpecial = categories.some((c) => c.special);
+    const condition = p.specialCategoryCondition;
     return {
       purpose: p.id,
+      title: titleOf(p.description, p.id),
       description: p.description ?? p.id,
       dataSubjects: p.dataSubjects,
-      legalBasis: p.legalBases.map((b) => LEGAL_BASIS_TEXT[b]).join('; '),
+      legalBases: p.legalBases,
+      legalBasis: p.legalBases.map((b) => t.legalBases[b]).join('; '),
       law: p.law,
-      categories: p.categories.map((id) => ({
-        id,
-        description: policy.categories[id]?.description,
-        special: policy.categories[id]?.special ?? false,
-      })),
+      specialCategoryCondition:
+        usesSpecial || condition ? { id: condition, text: condition ? t.conditions[condition] : undefined } : undefined,
+      categories,
       systems: systems.map((s) => ({
         id: s.id,
         description: s.description,
-        location: describeLocation(s.location),
+        location: locationText(s.location, lang),
         processor: s.processor,
       })),
-      recipients: [...p.recipients, ...systems.filter((s) => s.processor).map((s) => `${s.processor} (processor, ${s.id})`)],
-      transfers: systems
-        .filter((s) => parseLocation(s.location)?.inEuEea === false)
-        .map((s) => ({ system: s.id, location: describeLocation(s.location), safeguard: s.transferSafeguard ?? '' })),
-      retention: describeRetention(p.retention, policy.fiscalYearEnd),
-      onExpiry: p.onExpiry === 'erase' ? 'erased' : 'anonymised',
-      onErasureRequest: ERASURE_TEXT[p.onErasureRequest],
+      recipients: [
+        ...p.recipients,
+        ...processors.map((x) => `${x.name} (${x.hostsLethe ? t.deploymentProcessor(regionsText) : t.systemProcessor(x.systems)})`),
+      ],
+      processors,
+      hostingLocations,
+      transfers,
+      per: p.per,
+      retention: describeTimeLimit(p.retention, p.per, { lang, eventDescriptions: policy.eventDescriptions }),
+      indefinite: p.retention.cases.every((c) => c.rule.kind === 'indefinite'),
+      onExpiry: t.then[p.onExpiry],
+      onErasureRequest: t.erasure[p.onErasureRequest],
       retainReason: p.onErasureRequest === 'retain' ? p.retainReason : undefined,
     };
   });
-  return { controller: policy.controller, policyHash, timezone: policy.timezone, deploymentRegions: policy.deployment.regions, activities };
+  return {
+    lang,
+    date,
+    policyHash,
+    controller: policy.controller,
+    timezone: policy.timezone,
+    fiscalYearEnd: policy.fiscalYearEnd,
+    deploymentRegions: regions,
+    deploymentProcessor: policy.deployment.processor,
+    activities,
+    security: { controller: policy.security, deployment: t.deploymentSecurity(regionsText) },
+  };
 }
 
 export function renderRegister(register: Register, format: RegisterFormat): string {
@@ -98,107 +214,144 @@ export function renderRegister(register: Register, format: RegisterFormat): stri
   }
 }
 
-const categoryText = (c: RegisterActivity['categories'][number]): string =>
-  `${c.description ? `${c.id} (${c.description})` : c.id}${c.special ? ' — special category, Art. 9' : ''}`;
-const systemText = (s: RegisterActivity['systems'][number]): string =>
-  `${s.id}${s.description ? ` (${s.description})` : ''}, ${s.location}${s.processor ? `, operated by ${s.processor}` : ''}`;
-const transferText = (t: RegisterActivity['transfers'][number]): string => `${t.system} → ${t.location}: ${t.safeguard}`;
-const orNone = (items: readonly string[], none = 'None'): string => (items.length === 0 ? none : items.join('; '));
+type Activity = RegisterActivity;
+
+const categoryText = (c: Activity['categories'][number], t: RegisterTexts): string =>
+  `${c.description ? `${c.id} (${c.description})` : c.id}${c.special ? ` — ${t.specialCategory}` : ''}`;
+const systemText = (s: Activity['systems'][number], t: RegisterTexts): string =>
+  `${s.id}${s.description ? ` (${s.description})` : ''}, ${s.location}${s.processor ? `, ${t.operatedBy(s.processor)}` : ''}`;
+const transferText = (x: Activity['transfers'][number]): string => `${x.system} → ${x.location}: ${x.safeguard}`;
+const hostingText = (h: Activity['hostingLocations'][number]): string => `${h.location}: ${h.holders.join(', ')}`;
+const orNone = (items: readonly string[], none: string): string => (items.length === 0 ? none : items.join('; '));
+const conditionText = (a: Activity, t: RegisterTexts): string => a.specialCategoryCondition?.text ?? t.notStated;
+const legalBasisText = (a: Activity): string => (a.law ? `${a.legalBasis}: ${a.law}` : a.legalBasis);
+const timeLimitText = (a: Activity): string => (a.indefinite ? a.retention : `${a.retention}; ${a.onExpiry}`);
+const erasureText = (a: Activity): string => (a.retainReason ? `${a.onErasureRequest}: ${a.retainReason}` : a.onErasureRequest);
 
 function renderCsv(register: Register): string {
-  const header = [
-    'purpose',
-    'description',
-    'data subjects',
-    'legal basis',
-    'law',
-    'categories of personal data',
-    'special categories',
-    'systems',
-    'recipients',
-    'third-country transfers',
-    'retention',
-    'on expiry',
-    'on erasure request',
-    'reason for retention',
-  ];
+  const t = TEXTS[register.lang];
   const rows = register.activities.map((a) => [
     a.purpose,
     a.description,
     a.dataSubjects.join('; '),
     a.legalBasis,
     a.law ?? '',
+    a.specialCategoryCondition ? conditionText(a, t) : '',
     a.categories.map((c) => c.id).join('; '),
     a.categories
       .filter((c) => c.special)
       .map((c) => c.id)
       .join('; '),
-    a.systems.map(systemText).join('; '),
+    a.systems.map((s) => systemText(s, t)).join('; '),
     a.recipients.join('; '),
+    a.hostingLocations.map(hostingText).join('; '),
     a.transfers.map(transferText).join('; '),
     a.retention,
-    a.onExpiry,
+    a.indefinite ? '' : a.onExpiry,
     a.onErasureRequest,
     a.retainReason ?? '',
   ]);
-  return stringify([header, ...rows]);
+  return stringify([t.csvHeader, ...rows]);
 }
 
 /** Escapes text for a Markdown table cell. */
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
+/** "07-31" → "1 August to 31 July" (the fiscal year that ends on that day), in the register's language. */
+function fiscalYearText(fiscalYearEnd: string, lang: RegisterLang): string {
+  const t = TEXTS[lang];
+  if (fiscalYearEnd === '12-31') return t.calendarYear;
+  const [month, day] = fiscalYearEnd.split('-').map(Number);
+  const end = Temporal.PlainDate.from({ year: 2023, month, day }, { overflow: 'constrain' });
+  const start = end.add({ days: 1 });
+  const words = (d: Temporal.PlainDate) => d.toLocaleString(lang === 'en' ? 'en-GB' : lang, { day: 'numeric', month: 'long' });
+  return t.fiscalYearSpan(words(start), words(end));
+}
+
 function renderMarkdown(register: Register): string {
   const { controller } = register;
+  const t = TEXTS[register.lang];
   const out: string[] = [];
-  out.push(`# Record of processing activities`, '');
-  out.push(
-    `Kept under Article 30(1) of Regulation (EU) 2016/679 (GDPR). Generated by Lethe from the retention policy that Lethe enforces.`,
-    '',
-  );
-  out.push(`## Controller`, '');
-  out.push(`| | |`, `|---|---|`);
-  out.push(`| Name | ${cell(controller.name)} |`);
-  if (controller.id) out.push(`| Organisation number | ${cell(controller.id)} |`);
-  out.push(`| Contact | ${cell(controller.contact)} |`);
-  if (controller.supervisoryAuthority) out.push(`| Supervisory authority | ${cell(controller.supervisoryAuthority)} |`);
-  out.push(`| Data hosted in | ${cell(register.deploymentRegions.map(describeLocation).join(', '))} |`);
-  out.push(`| Policy version (SHA-256) | \`${register.policyHash.slice(0, 16)}\` |`, '');
+  out.push(`# ${t.title}`, '');
+  out.push(t.intro(controller.name), '');
 
-  out.push(`## Summary`, '');
-  out.push(`| Purpose | Legal basis | Retention | Third-country transfers |`, `|---|---|---|---|`);
-  for (const a of register.activities) {
+  // (a) the controller
+  out.push(`## ${t.controllerHeading}`, '');
+  out.push(`| | |`, `|---|---|`);
+  out.push(`| ${t.name} | ${cell(controller.name)} |`);
+  if (controller.id) out.push(`| ${t.organisationNumber} | ${cell(controller.id)} |`);
+  out.push(`| ${t.contact} | ${cell(controller.contact)} |`);
+  const dpo = controller.dpo ? [controller.dpo.name, controller.dpo.contact].filter(Boolean).join(', ') : t.noneNamed;
+  out.push(`| ${t.dpo} | ${cell(dpo)} |`);
+  const representative = controller.representative
+    ? `${controller.representative.name}, ${controller.representative.contact}`
+    : t.noneNamed;
+  out.push(`| ${t.representative} | ${cell(representative)} |`);
+  out.push(
+    `| ${t.jointControllers} | ${cell(
+      orNone(
+        controller.jointControllers.map((j) => j.name),
+        t.none,
+      ),
+    )} |`,
+  );
+  if (controller.supervisoryAuthority) out.push(`| ${t.supervisoryAuthority} | ${cell(controller.supervisoryAuthority)} |`);
+  out.push('');
+  if (controller.jointControllers.length > 0) {
+    out.push(`### ${t.jointControllersHeading}`, '');
+    for (const j of controller.jointControllers) out.push(`- **${j.name}** (${j.contact}): ${j.responsibility}`);
+    out.push('');
+  }
+
+  out.push(`## ${t.summaryHeading}`, '');
+  out.push(`| ${t.number} | ${t.purpose} | ${t.legalBasis} | ${t.timeLimit} | ${t.transfers} |`, `|---|---|---|---|---|`);
+  for (const [i, a] of register.activities.entries()) {
     out.push(
-      `| ${cell(a.description)} | ${cell(a.legalBasis)} | ${cell(a.retention)} | ${a.transfers.length === 0 ? 'None' : cell(a.transfers.map(transferText).join('; '))} |`,
+      `| ${i + 1} | ${cell(a.title)} | ${cell(a.legalBasis)} | ${cell(a.retention)} | ${cell(orNone(a.transfers.map(transferText), t.none))} |`,
     );
   }
   out.push('');
 
-  out.push(`## Processing activities`, '');
+  // (b)–(f) per processing activity
+  out.push(`## ${t.activitiesHeading}`, '');
   register.activities.forEach((a, i) => {
-    out.push(`### ${i + 1}. ${a.description}`, '');
-    out.push(`| | |`, `|---|---|`);
-    out.push(`| Purpose (id) | \`${a.purpose}\` |`);
-    out.push(`| Categories of data subjects | ${cell(orNone(a.dataSubjects, 'Not stated in the policy'))} |`);
-    out.push(`| Legal basis | ${cell(a.law ? `${a.legalBasis}: ${a.law}` : a.legalBasis)} |`);
-    out.push(`| Categories of personal data | ${cell(a.categories.map(categoryText).join('; '))} |`);
-    out.push(`| Systems | ${cell(a.systems.map(systemText).join('; '))} |`);
-    out.push(`| Recipients | ${cell(orNone(a.recipients))} |`);
-    out.push(`| Transfers to third countries | ${cell(orNone(a.transfers.map(transferText)))} |`);
-    out.push(`| Time limit for erasure | ${cell(a.retention)}; then ${a.onExpiry} |`);
-    out.push(
-      `| On a request for erasure (Art. 17) | ${cell(a.retainReason ? `${a.onErasureRequest}: ${a.retainReason}` : a.onErasureRequest)} |`,
-    );
+    out.push(`### ${i + 1}. ${a.title} (\`${a.purpose}\`)`, '');
+    out.push(`| ${t.articleColumn} | ${t.itemColumn} | ${t.entryColumn} |`, `|---|---|---|`);
+    const row = (article: string, item: string, entry: string) => out.push(`| ${article} | ${item} | ${cell(entry)} |`);
+    row('(b)', t.purpose, a.description);
+    row('', t.legalBasis, legalBasisText(a));
+    if (a.specialCategoryCondition) row('', t.specialCondition, conditionText(a, t));
+    row('(c)', t.dataSubjects, orNone(a.dataSubjects, t.notStated));
+    row('(c)', t.dataCategories, a.categories.map((c) => categoryText(c, t)).join('; '));
+    row('(d)', t.recipients, orNone(a.recipients, t.none));
+    row('(e)', t.transfers, orNone(a.transfers.map(transferText), t.none));
+    row('(e)', t.hostingLocations, a.hostingLocations.map(hostingText).join('; '));
+    row('', t.systems, a.systems.map((s) => systemText(s, t)).join('; '));
+    row('(f)', t.timeLimit, timeLimitText(a));
+    row('', t.onErasureRequest, erasureText(a));
     out.push('');
   });
-  if (register.activities.some((a) => a.categories.some((c) => c.special))) {
-    out.push(
-      `Special categories of personal data (Art. 9) are marked; their processing requires a condition of Art. 9(2) in addition to the legal basis shown.`,
-      '',
-    );
-  }
-  out.push(
-    `The time limits and erasure rules above are read from the same policy file that Lethe enforces; this record changes when the policy does.`,
-    '',
-  );
+  if (register.activities.some((a) => a.categories.some((c) => c.special))) out.push(t.specialNote, '');
+
+  // (g) security
+  out.push(`## ${t.securityHeading}`, '');
+  out.push(t.securityIntro, '');
+  out.push(`### ${t.controllerMeasures}`, '');
+  if (register.security.controller.length === 0) out.push(t.notStated);
+  for (const m of register.security.controller) out.push(`- ${m}`);
+  out.push('');
+  out.push(`### ${t.deploymentMeasures}`, '');
+  for (const m of register.security.deployment) out.push(`- ${m}`);
+  out.push('');
+
+  out.push(`## ${t.aboutHeading}`, '');
+  out.push(`| | |`, `|---|---|`);
+  if (register.date) out.push(`| ${t.date} | ${register.date} |`);
+  out.push(`| ${t.policyHash} | \`${register.policyHash}\` |`);
+  out.push(`| ${t.timezone} | ${cell(register.timezone)} |`);
+  out.push(`| ${t.fiscalYear} | ${fiscalYearText(register.fiscalYearEnd, register.lang)} |`);
+  out.push('');
+  out.push(t.generated, '');
+  if (t.descriptionsNote) out.push(t.descriptionsNote, '');
   return out.join('\n');
 }
