@@ -8,6 +8,8 @@
  * - `stackName`: the stack's name. Default: Lethe.
  * - `alarmEmail`: an e-mail address subscribed to the alarms topic.
  * - `auditObjectLockMode` (COMPLIANCE or GOVERNANCE) and `auditRetentionYears`: the audit bucket's Object Lock.
+ * - `apiCloudWatchRole` (true or false): whether the stack sets API Gateway's account-level CloudWatch Logs role
+ *   (false when the account already manages it). Default: true.
  * Without `region`, the CDK CLI's default region (CDK_DEFAULT_REGION, from your AWS profile) is used when the
  * policy allows it, and otherwise the first of the policy's `deployment.regions`. (The CLI reports us-east-1
  * when no profile sets a region, which is why that default is not taken as a request.)
@@ -97,6 +99,13 @@ export function buildLetheApp(app: App, options: BuildOptions = {}): LetheStack 
     if (!Number.isFinite(n)) throw new StackConfigError(`context ${key} must be a number; got "${String(value)}"`);
     return n;
   };
+  const booleanContext = (key: string): boolean | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    if (value === undefined || value === '') return undefined;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new StackConfigError(`context ${key} must be true or false; got "${String(value)}"`);
+  };
   const policyFile = options.policyFile ?? context('policy') ?? DEFAULT_POLICY;
   const absolute = path.resolve(options.cwd ?? process.cwd(), policyFile);
   const { loaded, document } = readPolicyForDeployment(absolute);
@@ -110,6 +119,7 @@ export function buildLetheApp(app: App, options: BuildOptions = {}): LetheStack 
     alarmEmail: context('alarmEmail'),
     auditObjectLockMode: context('auditObjectLockMode') as LetheStackProps['auditObjectLockMode'],
     auditRetentionYears: numberContext('auditRetentionYears'),
+    apiCloudWatchRole: booleanContext('apiCloudWatchRole'),
     ...options.stackProps,
   });
   // Acknowledged findings are also written into the template (Metadata.cdk_nag), so a reviewer reads every reason there.

@@ -111,13 +111,15 @@ export class ErasureApi extends Construct {
     });
 
     const authorizationType = props.authorizer?.authorizationType ?? apigateway.AuthorizationType.IAM;
+    const cloudWatchRole = props.cloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-erasure-api`,
       description: 'Lethe erasure API: erasure requests (Art. 17), holdings and subject events',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      cloudWatchRole: props.cloudWatchRole ?? true,
+      cloudWatchRole,
       // RETAIN, even after a failed first create: the account's other APIs log through this one setting's role.
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // (CDK refuses a removal policy for a role it does not create.)
+      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       defaultMethodOptions: { authorizationType, authorizer: props.authorizer },
       deployOptions: {
         stageName,
@@ -225,7 +227,7 @@ export class ErasureApi extends Construct {
           'operators with IAM principals. Pass another authorizer to change this.',
       );
     }
-    if (props.cloudWatchRole ?? true) {
+    if (cloudWatchRole) {
       acknowledgeNag(
         this.api,
         'AwsSolutions-IAM4',

@@ -275,6 +275,29 @@ describe('props', () => {
   });
 
   it.each([
+    // [context value as -c passes it, the account-level API Gateway setting and its role created?]
+    [undefined, true],
+    ['true', true],
+    ['false', false],
+    [false, false],
+  ])('takes apiCloudWatchRole=%p from context: account setting created %p', (value, created) => {
+    // GIVEN an account that already manages API Gateway's CloudWatch role (or not) WHEN synthesized
+    const { json } = synthLethe({
+      policyFile: policyFile('cloudwatch-role.yaml', deployable()),
+      nag: true,
+      context: value === undefined ? {} : { apiCloudWatchRole: value },
+    });
+    // THEN the stack sets the account-level role only when asked to
+    expect(resourcesOfType(json, 'AWS::ApiGateway::Account')).toHaveLength(created ? 1 : 0);
+  });
+
+  it('refuses an apiCloudWatchRole context that is not true or false', () => {
+    expect(() => buildLetheApp(testApp({ apiCloudWatchRole: 'no' }), { cwd: ROOT, region: 'eu-north-1', nag: false })).toThrow(
+      new StackConfigError('context apiCloudWatchRole must be true or false; got "no"'),
+    );
+  });
+
+  it.each([
     [{ auditRetentionYears: 0 }, 'AuditBucket: retentionYears must be an integer from 1 to 99; got 0'],
     [{ auditObjectLockMode: 'LEGAL' as never }, 'AuditBucket: objectLockMode must be COMPLIANCE or GOVERNANCE; got "LEGAL"'],
     [{ sweepHour: 24 }, 'SweepSchedules: sweepHour must be 0 to 23; got 24'],
