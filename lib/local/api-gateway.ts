@@ -5,7 +5,8 @@
  *   to <dataDir>/token); anything else is 401. (On AWS the API uses IAM/SigV4 by default.) The header is not
  *   passed on to the function.
  * - Routing: the API's resources, as the stack declares them (lib/stack/erasure-api.ts); a path that matches none
- *   is a 404 in the API's error shape, as is a method the resource does not have (405).
+ *   is a 404 in the API's error shape, as is a method the resource does not have (405). A subject route without
+ *   its subject id (`/holdings`: what a client sends for `/subjects/../holdings`) is a 400 naming subjectId.
  * - The request becomes a REST API proxy event, as API Gateway builds it: `path` as sent, `pathParameters`
  *   decoded, `resource` the template, headers with their case as sent (and `multiValueHeaders`), the query
  *   string, the body as text, and a `requestContext`.
@@ -37,11 +38,20 @@ export type RouteMatch =
   | { readonly kind: 'route'; readonly resource: string; readonly pathParameters: Record<string, string> | null }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'method-not-allowed'; readonly allowed: readonly string[] }
-  | { readonly kind: 'bad-path' };
+  | { readonly kind: 'bad-path' }
+  | { readonly kind: 'no-subject-id' };
+
+/**
+ * A subject route whose subject id is missing: empty (`/subjects//holdings`), or dropped by the client because it
+ * was `.` or `..`, which URL rules resolve away (fetch and curl send `/subjects/../holdings` as `/holdings`).
+ */
+const NO_SUBJECT_ID = /^(\/subjects\/?)?\/(holdings|events)$/;
 
 /** Matches a raw (percent-encoded) path against the routes; path parameters come out decoded. */
 export function matchRoute(method: string, rawPath: string): RouteMatch {
-  const segments = rawPath.replace(/\/+$/, '').split('/').slice(1);
+  const trimmed = rawPath.replace(/\/+$/, '');
+  if (NO_SUBJECT_ID.test(trimmed)) return { kind: 'no-subject-id' };
+  const segments = trimmed.split('/').slice(1);
   const allowed: string[] = [];
   for (const route of API_ROUTES) {
     const template = route.resource.split('/').slice(1);
@@ -224,6 +234,15 @@ async function serve(options: LocalApiOptions, req: http.IncomingMessage, res: h
       });
     } else if (route.kind === 'bad-path') {
       send(res, 400, problem('invalid-input', 'the path is not valid percent-encoding'));
+    } else if (route.kind === 'no-subject-id') {
+      send(res, 400, {
+        error: {
+          code: 'invalid-input',
+          path: 'subjectId',
+          message:
+            'the path has no subject id: use /subjects/{subjectId}/holdings or /events. An id of "." or ".." cannot be named in a path (clients resolve it away), and Lethe refuses such ids',
+        },
+      });
     } else {
       send(
         res,

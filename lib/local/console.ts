@@ -2,6 +2,7 @@
  * What `npm start` prints: the banner with the endpoints and the token, curl lines to try, and each function log
  * line shortened to one readable line (the full JSON lines are in the log file).
  */
+import { randomUUID } from 'node:crypto';
 import type { DemoSubject } from './demo';
 
 export interface BannerInput {
@@ -30,7 +31,7 @@ export interface BannerInput {
 
 const shell = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
-/** The curl lines to try, with the token in them. */
+/** The curl lines to try, with the token in them; the erasure request with an Idempotency-Key of its own. */
 export function curlLines(input: Pick<BannerInput, 'apiUrl' | 'token' | 'demo'>): string[] {
   const auth = `-H ${shell(`Authorization: Bearer ${input.token}`)}`;
   const json = `-H 'Content-Type: application/json'`;
@@ -42,8 +43,8 @@ export function curlLines(input: Pick<BannerInput, 'apiUrl' | 'token' | 'demo'>)
     verification: { method: 'e-mail link', verifiedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
   };
   const lines = [
-    '# Ask Lethe to erase a subject everywhere (202, with a requestId):',
-    `curl -s ${auth} ${json} -X POST ${input.apiUrl}/erasure-requests -d ${shell(JSON.stringify(body))}`,
+    '# Ask Lethe to erase a subject everywhere (202, with a requestId; sent again with the same key, the same request):',
+    `curl -s ${auth} ${json} -H ${shell(`Idempotency-Key: ${randomUUID()}`)} -X POST ${input.apiUrl}/erasure-requests -d ${shell(JSON.stringify(body))}`,
     '# See how it went (replace REQUEST_ID with the requestId from the answer):',
     `curl -s ${auth} ${input.apiUrl}/erasure-requests/REQUEST_ID`,
     '# Register a holding: data of a subject collected for a purpose in a system (201):',

@@ -1,7 +1,9 @@
 /**
  * HTTP pieces of the erasure API, as middy middlewares: a body size limit checked before any parsing, and the
- * error answer `{"error": {code, message, path?}}`. Whatever the caller sent gets a 4xx naming the problem;
- * only Lethe's own failures are a 500, and their details go to the log, not to the caller.
+ * error answer `{"error": {code, message, path?}}`. Whatever the caller sent gets a 4xx naming the problem; an AWS
+ * service that throttles or is briefly unavailable is a 503 with Retry-After (the caller retries, with the same
+ * Idempotency-Key for an erasure request); only Lethe's own failures are a 500, and their details go to the log,
+ * not to the caller.
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -13,12 +15,17 @@ import {
   LetheError,
   RequestNotFoundError,
   RuntimeConfigError,
+  RuntimeTransientError,
   SealedValueError,
 } from '../errors';
+import { isTransient } from '../connectors/errors';
 import { errorName } from './observability';
 
 /** The API's largest request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What a 503 tells the caller to wait before retrying (AWS throttling clears within seconds). */
+export const RETRY_AFTER_SECONDS = 5;
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly path?: string };
@@ -29,10 +36,12 @@ export interface HttpProblem {
   readonly code: string;
   readonly message: string;
   readonly path?: string;
+  /** Seconds, sent as Retry-After. */
+  readonly retryAfter?: number;
 }
 
-export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+export function jsonResponse(statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
 interface HttpErrorLike {
@@ -56,6 +65,15 @@ export function problemOf(error: unknown): HttpProblem {
   }
   // A sealed value that does not open is Lethe's own failure (an item altered or copied), never the caller's.
   if (error instanceof SealedValueError) return { statusCode: 500, code: 'internal', message: 'internal error; it has been logged' };
+  // Throttling, a 5xx of an AWS service, a dropped connection: nothing is wrong with the request, try it again.
+  if (error instanceof RuntimeTransientError || (!(error instanceof LetheError) && isTransient(error))) {
+    return {
+      statusCode: 503,
+      code: 'unavailable',
+      message: `a service Lethe uses is busy or briefly unavailable; retry in ${RETRY_AFTER_SECONDS} seconds (an erasure request with the same Idempotency-Key)`,
+      retryAfter: RETRY_AFTER_SECONDS,
+    };
+  }
   if (error instanceof LetheError) return { statusCode: 400, code: 'invalid-input', message: error.message };
   const e = (error ?? {}) as HttpErrorLike;
   if (e.name === 'IdempotencyAlreadyInProgressError') {
@@ -111,7 +129,7 @@ export function httpErrorResponse(options: ErrorResponseOptions = {}): Middlewar
       });
     }
     const body: ErrorBody = { error: { code: problem.code, message: problem.message, ...(problem.path ? { path: problem.path } : {}) } };
-    request.response = jsonResponse(problem.statusCode, body);
+    request.response = jsonResponse(problem.statusCode, body, problem.retryAfter ? { 'retry-after': String(problem.retryAfter) } : {});
   };
   return { onError: httpErrorResponseOnError };
 }

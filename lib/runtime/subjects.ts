@@ -26,7 +26,7 @@ import { formatInstant, parseInstant } from '../retention/time';
 import type { Runtime } from './runtime';
 import { holdingContext } from './sealing';
 import { utcIso } from './time';
-import { checkEventType, checkHolding, checkLocatable, checkPurpose, checkSubjectIdText, parseBody } from './validate';
+import { checkEventType, checkHolding, checkLocatable, checkNotFuture, checkPurpose, checkSubjectIdText, parseBody } from './validate';
 
 export interface HoldingAnswer {
   readonly purpose: string;
@@ -86,8 +86,8 @@ export async function registerHolding(rt: Runtime, subjectId: string, body: Hold
   checkHolding(policy, body.purpose, body.system);
   checkLocatable(policy, body.system, subjectId, body.locator);
   checkFindable(policy, body.system, body.locator, body.identifiers);
-  const collectedAt = parseInstant(body.collectedAt, 'collectedAt');
   const now = rt.now();
+  const collectedAt = checkNotFuture(parseInstant(body.collectedAt, 'collectedAt'), now, 'collectedAt');
   const subjectRef = await rt.refs.ref(subjectId);
   const sealed = await rt.sealer.seal(
     { subjectId, locator: body.locator ?? {}, ...(body.identifiers ? { identifiers: body.identifiers } : {}) },
@@ -126,9 +126,9 @@ export async function recordEvent(rt: Runtime, subjectId: string, body: SubjectE
   checkSubjectId(subjectId);
   checkEventType(policy, body.type, 'type');
   if (body.purpose !== undefined) checkPurpose(policy, body.purpose, 'purpose');
-  const at = parseInstant(body.at, 'at');
-  const event = { type: body.type, at, ...(body.purpose === undefined ? {} : { purpose: body.purpose }) };
   const now = rt.now();
+  const at = checkNotFuture(parseInstant(body.at, 'at'), now, 'at');
+  const event = { type: body.type, at, ...(body.purpose === undefined ? {} : { purpose: body.purpose }) };
   const subjectRef = await rt.refs.ref(subjectId);
   await rt.events.record(subjectRef, event, now, eventId);
   const [events, holdings] = await Promise.all([rt.events.list(subjectRef), rt.ledger.holdingsOf(subjectRef, { activeOnly: true })]);

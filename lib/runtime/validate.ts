@@ -3,6 +3,7 @@
  * knows (purposes, systems, event types). Every problem is an `InputError` with the path of the offending
  * field, which the API answers with 400.
  */
+import type { Temporal } from '@js-temporal/polyfill';
 import { placeholders } from '../connectors/config';
 import { prefixValueProblem, tagValueProblem } from '../connectors/s3';
 import { InputError } from '../errors';
@@ -122,4 +123,23 @@ export function checkLocatable(
       });
     }
   }
+}
+
+/**
+ * How far ahead of the server's clock a reported instant may be: a client's clock runs a little fast, but data
+ * collected, or an event that happened, in the future is a mistake (a holding collected in 2036 would stretch
+ * retention by a decade).
+ */
+export const MAX_CLOCK_SKEW_MINUTES = 5;
+
+/** Refuses an instant later than `now` plus MAX_CLOCK_SKEW_MINUTES (400 naming the field). */
+export function checkNotFuture(instant: Temporal.Instant, now: Temporal.Instant, path: string): Temporal.Instant {
+  const latest = now.add({ minutes: MAX_CLOCK_SKEW_MINUTES });
+  if (instant.epochNanoseconds > latest.epochNanoseconds) {
+    throw new InputError(
+      `${instant.toString()} is later than the server's clock (${now.toString({ smallestUnit: 'second' })}) plus ${MAX_CLOCK_SKEW_MINUTES} minutes: an instant from the future cannot be recorded`,
+      { path },
+    );
+  }
+  return instant;
 }

@@ -532,6 +532,59 @@ describe('registering an id that a system of the holding cannot locate safely (i
   });
 });
 
+describe('instants from the future (issue 15, item 19)', () => {
+  // The world's clock: 2025-03-01T10:00:00Z; the skew allowed: 5 minutes.
+  const holding = { purpose: 'customer', system: 'crm' };
+  it.each([
+    ['a holding collected in 2036', () => api.holding(SUBJECT, { ...holding, collectedAt: '2036-01-01T00:00:00+01:00' }), 'collectedAt'],
+    ['a holding collected 6 minutes ahead', () => api.holding(SUBJECT, { ...holding, collectedAt: '2025-03-01T10:06:00Z' }), 'collectedAt'],
+    ['an invoiced event in 2099', () => api.event(SUBJECT, { type: 'invoiced', at: '2099-01-01T00:00:00Z' }), 'at'],
+    ['an event 6 minutes ahead', () => api.event(SUBJECT, { type: 'invoiced', at: '2025-03-01T11:06:00+01:00' }), 'at'],
+  ])('refuses %s: 400 naming the field, nothing written', async (_what, send, path) => {
+    const answer = await send();
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path, message: expect.stringMatching(/later than .* 5 minutes/) });
+    expect(world.ddb.items(ledgerTable('customer'))).toHaveLength(0);
+    expect(world.ddb.items(TABLES.events)).toHaveLength(0);
+  });
+
+  it('accepts an instant within the skew (a client clock 4 minutes ahead), and one in the past', async () => {
+    expect((await api.holding(SUBJECT, { ...holding, collectedAt: '2025-03-01T10:04:00Z' })).status).toBe(201);
+    expect((await api.event(SUBJECT, { type: 'invoiced', at: '2025-03-01T10:04:00Z' })).status).toBe(201);
+    expect((await api.event(SUBJECT, { type: 'invoiced', at: '2024-03-01T10:04:00Z' })).status).toBe(201);
+  });
+});
+
+describe('AWS throttling (issue 15, item 17)', () => {
+  const throttled = (name: string) =>
+    Object.assign(new Error('Rate exceeded'), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  it.each([
+    [
+      'a holding, DynamoDB throttled',
+      'ThrottlingException',
+      () => api.holding(SUBJECT, { purpose: 'customer', system: 'crm', collectedAt: '2025-01-15T12:00:00+01:00' }),
+    ],
+    [
+      'an event, DynamoDB over its throughput',
+      'ProvisionedThroughputExceededException',
+      () => api.event(SUBJECT, { type: 'invoiced', at: '2025-02-10T09:00:00+01:00' }),
+    ],
+    [
+      'an erasure request, the idempotency store throttled',
+      'ThrottlingException',
+      () => api.postRequest({ subjectId: SUBJECT, verification }),
+    ],
+  ])('answers %s with 503 and Retry-After, not 500', async (_what, name, send) => {
+    world.ddb.beforeWrite = () => {
+      throw throttled(name);
+    };
+    const answer = await send();
+    expect(answer.status).toBe(503);
+    expect(answer.raw.headers).toEqual({ 'content-type': 'application/json', 'retry-after': '5' });
+    expect(answer.body).toEqual({ error: { code: 'unavailable', message: expect.stringMatching(/retry/i) } });
+  });
+});
+
 describe('logs', () => {
   it('never contain a subject id, an identifier or a locator value', async () => {
     const { output } = await captureOutput(async () => {

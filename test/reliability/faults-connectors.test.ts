@@ -13,6 +13,7 @@
  * Retries that carry a request through: the AWS SDK's own (inside a connector), then the erasure state machine's
  * Retry on ConnectorTransientError (locally after 20 ms instead of the definition's 2 s backoff).
  */
+import { randomUUID } from 'node:crypto';
 import { Temporal } from '@js-temporal/polyfill';
 import { localSubjectRefs } from '../../lib/local/keys';
 import type { FaultProxyStats } from './support/fault-proxy';
@@ -120,10 +121,15 @@ async function eraseAll(e: FaultyLocal, ids: readonly string[]): Promise<Map<str
   const results = new Map<string, RequestResult>();
   await Promise.all(
     ids.map(async (id) => {
-      const answer = await e.api('POST', '/erasure-requests', {
-        subjectId: id,
-        verification: { method: 'e-mail confirmation', verifiedAt: Temporal.Now.instant().toString({ smallestUnit: 'second' }) },
-      });
+      const answer = await e.api(
+        'POST',
+        '/erasure-requests',
+        {
+          subjectId: id,
+          verification: { method: 'e-mail confirmation', verifiedAt: Temporal.Now.instant().toString({ smallestUnit: 'second' }) },
+        },
+        { 'Idempotency-Key': randomUUID() },
+      );
       if (answer.status !== 202) throw new Error(`erasure request for ${id}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
       const { requestId } = answer.body as { requestId: string };
       results.set(id, (await e.local.waitForRequest(requestId, { timeoutMs: 180_000 })) as unknown as RequestResult);

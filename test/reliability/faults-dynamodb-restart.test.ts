@@ -69,10 +69,15 @@ test(`DynamoDB Local killed and restarted (${DOWN_MS} ms down) while erasures an
   // WHEN the erasure requests are sent and the sweeps start
   const requestIds = await Promise.all(
     erase.map(async (id) => {
-      const answer = await e.api('POST', '/erasure-requests', {
-        subjectId: id,
-        verification: { method: 'e-mail confirmation', verifiedAt: Temporal.Now.instant().toString({ smallestUnit: 'second' }) },
-      });
+      const answer = await e.api(
+        'POST',
+        '/erasure-requests',
+        {
+          subjectId: id,
+          verification: { method: 'e-mail confirmation', verifiedAt: Temporal.Now.instant().toString({ smallestUnit: 'second' }) },
+        },
+        { 'Idempotency-Key': `restart-${id}` },
+      );
       expect(answer.status).toBe(202);
       return (answer.body as { requestId: string }).requestId;
     }),

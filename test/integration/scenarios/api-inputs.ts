@@ -101,19 +101,63 @@ export function defineApiInputScenarios(harness: () => Harness): void {
       ['an unknown request', 'GET', `/erasure-requests/${randomUUID()}`, undefined, 404, 'requestId', /no erasure request/],
       ['a request id that cannot be one', 'GET', '/erasure-requests/not%20an%20id', undefined, 400, 'requestId', /request id/],
       ['an unknown route', 'GET', '/subjects', undefined, 404, undefined, /./],
+      // Issue 15, item 19: instants from the future
+      [
+        'a holding collected in 2036',
+        'POST',
+        holdings,
+        holding({ collectedAt: '2036-01-01T00:00:00+01:00' }),
+        400,
+        'collectedAt',
+        /later than/,
+      ],
+      ['an invoiced event in 2099', 'POST', events, { type: 'invoiced', at: '2099-01-01T00:00:00Z' }, 400, 'at', /5 minutes/],
+      // Issue 15, item 16: ids that could name another subject, or that no path can name
+      ['a subject id with a NUL', 'POST', '/subjects/a%00b/holdings', holding(), 400, 'subjectId', /control character/],
+      [
+        'a subject id with a line feed',
+        'POST',
+        '/erasure-requests',
+        erasureBody(subject, { subjectId: 'a\nb' }),
+        400,
+        'subjectId',
+        /control/,
+      ],
+      ['a subject named ".." (the client resolves it away)', 'POST', '/subjects/%2E%2E/holdings', holding(), 400, 'subjectId', /"\.\."/],
+      [
+        'a subject named "." (the client resolves it away)',
+        'POST',
+        '/subjects/./events',
+        { type: 'invoiced', at: isoDaysFromNow(0) },
+        400,
+        'subjectId',
+        /no subject id/,
+      ],
     ];
 
     test.each(
       cases.map(([what, method, path, body, status, errorPath, message]) => ({ what, method, path, body, status, errorPath, message })),
     )('$what: $method $path answers $status', async ({ method, path, body, status, errorPath, message }) => {
       const { local } = harness();
-      // WHEN the API gets the bad input
-      const answer = await local.api(method, path, body === undefined ? {} : { body });
+      // WHEN the API gets the bad input (with the Idempotency-Key an erasure request needs, so that the body is judged)
+      const answer = await local.api(method, path, {
+        ...(body === undefined ? {} : { body }),
+        headers: { 'Idempotency-Key': randomUUID() },
+      });
       // THEN it answers the status, with the error's path and a message that says what was wrong
       expect(answer.status).toBe(status);
       const error = (answer.body as ErrorAnswer).error;
       expect(error.message).toMatch(message);
       if (errorPath !== undefined) expect(error.path).toBe(errorPath);
+    });
+
+    test('an erasure request without an Idempotency-Key is a 400 naming the header, and starts nothing', async () => {
+      const { local } = harness();
+      const executions = local.executions().length;
+      const answer = await local.api('POST', '/erasure-requests', { body: erasureBody(subject) });
+      expect(answer.status).toBe(400);
+      expect((answer.body as ErrorAnswer).error).toMatchObject({ code: 'invalid-input', path: 'headers.Idempotency-Key' });
+      expect(local.executions()).toHaveLength(executions);
     });
 
     test('a body that is not JSON is a 400 naming the body', async () => {
@@ -155,7 +199,10 @@ export function defineApiInputScenarios(harness: () => Harness): void {
       const seen = new Set<number>();
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...routes), fc.jsonValue({ maxDepth: 3 }), async (route, body) => {
-          const answer = await local.api('POST', route, { rawBody: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+          const answer = await local.api('POST', route, {
+            rawBody: JSON.stringify(body),
+            headers: { 'content-type': 'application/json', 'Idempotency-Key': randomUUID() },
+          });
           seen.add(answer.status);
           return answer.status >= 400 && answer.status < 500;
         }),

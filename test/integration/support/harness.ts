@@ -7,6 +7,7 @@
  * streams read every 250 ms (the TTL path), and Step Functions retries after 20 ms instead of the definitions'
  * seconds.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -224,9 +225,10 @@ export async function requestErasure(
   user: TestUser,
   options: { idempotencyKey?: string; extra?: Record<string, unknown> } = {},
 ): Promise<string> {
+  // The API requires an Idempotency-Key: the caller's, or a fresh one.
   const answer = await local.api('POST', '/erasure-requests', {
     body: erasureBody(user, options.extra),
-    ...(options.idempotencyKey ? { headers: { 'Idempotency-Key': options.idempotencyKey } } : {}),
+    headers: { 'Idempotency-Key': options.idempotencyKey ?? randomUUID() },
   });
   expectStatus(answer, 202, `requesting erasure for ${user.id}`);
   return (answer.body as { requestId: string }).requestId;

@@ -24,7 +24,12 @@ describe('matchRoute', () => {
   it.each([
     ['GET', '/', { kind: 'not-found' }],
     ['GET', '/subjects/x', { kind: 'not-found' }],
-    ['POST', '/subjects//holdings', { kind: 'not-found' }],
+    // A path whose subject id a client dropped: empty, or "." / ".." that URL rules resolve away (issue 15, item 16).
+    ['POST', '/subjects//holdings', { kind: 'no-subject-id' }],
+    ['POST', '/holdings', { kind: 'no-subject-id' }],
+    ['POST', '/events', { kind: 'no-subject-id' }],
+    ['POST', '/subjects/holdings', { kind: 'no-subject-id' }],
+    ['POST', '/subjects/events/', { kind: 'no-subject-id' }],
     ['DELETE', '/erasure-requests/r-1', { kind: 'method-not-allowed', allowed: ['GET'] }],
     ['GET', '/erasure-requests', { kind: 'method-not-allowed', allowed: ['POST'] }],
     ['GET', '/erasure-requests/%E0%A4%A', { kind: 'bad-path' }],
@@ -41,6 +46,15 @@ describe('matchRoute', () => {
       'POST /subjects/{subjectId}/events',
     ]);
   });
+});
+
+test('a subject id of ".." sent as it is reaches the function, which refuses it by name', () => {
+  expect(matchRoute('POST', '/subjects/../holdings')).toEqual({
+    kind: 'route',
+    resource: '/subjects/{subjectId}/holdings',
+    pathParameters: { subjectId: '..' },
+  });
+  expect(matchRoute('POST', '/subjects/%2E%2E/events')).toMatchObject({ kind: 'route', pathParameters: { subjectId: '..' } });
 });
 
 test('the proxy event is what API Gateway sends: raw path, decoded parameters, headers as sent, no Authorization', () => {
@@ -155,6 +169,21 @@ describe('the local API server', () => {
     const notAllowed = await call('/erasure-requests/r-1', { method: 'DELETE', headers: { authorization: 'Bearer tok' } });
     expect(notAllowed.status).toBe(405);
     expect(notAllowed.headers.get('allow')).toBe('GET');
+    expect(events).toHaveLength(before);
+  });
+
+  it('answers a subject path whose id the client dropped (fetch resolves /subjects/%2E%2E/holdings to /holdings) with a 400 naming subjectId', async () => {
+    const before = events.length;
+    // GIVEN what fetch sends for a subject named ".." (the URL parser removes the segment)
+    expect(new URL(`${api.url}/subjects/%2E%2E/holdings`).pathname).toBe('/holdings');
+    const res = await call('/subjects/%2E%2E/holdings', { method: 'POST', headers: { authorization: 'Bearer tok' }, body: '{}' });
+    // THEN a clear answer, not "no such route", and the function does not run
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: unknown }).error).toEqual({
+      code: 'invalid-input',
+      path: 'subjectId',
+      message: expect.stringMatching(/no subject id.*"\.\."/),
+    });
     expect(events).toHaveLength(before);
   });
 

@@ -84,6 +84,10 @@ describe('console', () => {
     const lines = curlLines({ apiUrl: 'http://127.0.0.1:8787', token: 'tok', demo: { subjects: DEMO_SUBJECTS, seeded: true } });
     const post = lines.find((l) => l.includes('-X POST http://127.0.0.1:8787/erasure-requests'))!;
     expect(post).toContain(`-H 'Authorization: Bearer tok'`);
+    // The API requires an Idempotency-Key: the line sends a fresh one, so that sending it again returns the same request
+    expect(post).toMatch(/-H 'Idempotency-Key: [0-9a-f-]{36}'/);
+    const again = curlLines({ apiUrl: 'http://127.0.0.1:8787', token: 'tok', demo: { subjects: DEMO_SUBJECTS, seeded: true } });
+    expect(again.find((l) => l.includes('/erasure-requests -d'))).not.toBe(post);
     const body = JSON.parse(/-d '(.*)'$/.exec(post)![1]) as { subjectId: string; verification: { verifiedAt: string } };
     expect(body).toMatchObject({ subjectId: 'customer-1', identifiers: { email: 'astrid.lindqvist@example.se' } });
     expect(body.verification.verifiedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

@@ -13,6 +13,7 @@
  *
  * The search is proved able to fail first: values planted in copies of the real texts are found.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Temporal } from '@js-temporal/polyfill';
@@ -91,6 +92,7 @@ export function defineLeakScenarios(current: () => LocalLethe): void {
           identifiers: { email: sigrid.email, phone: sigrid.phone },
           reason: `${sigrid.name} (${sigrid.address}) withdrew consent`,
         },
+        headers: { 'Idempotency-Key': randomUUID() },
       });
       expect(accepted.status).toBe(202);
       const view = await local.waitForRequest((accepted.body as { requestId: string }).requestId, { timeoutMs: 60_000 });
@@ -108,6 +110,7 @@ export function defineLeakScenarios(current: () => LocalLethe): void {
             verification: { method: 'phone', verifiedAt: `called ${other.phone}` },
             identifiers: { email: other.email },
           },
+          headers: { 'Idempotency-Key': randomUUID() },
         }),
         await local.api('POST', `/subjects/${encodeURIComponent(other.email)}/holdings`, {
           body: { purpose: `no-such-purpose-for-${other.name}`, system: 'profiles', collectedAt: '2025-01-01T00:00:00Z' },
@@ -118,7 +121,10 @@ export function defineLeakScenarios(current: () => LocalLethe): void {
           body: { subjectId: other.id, verification: { method: 'x', verifiedAt: Temporal.Now.instant().toString() } },
           headers: { 'Idempotency-Key': 'x'.repeat(300) + other.email },
         }),
-        await local.api('POST', '/erasure-requests', { rawBody: `{"subjectId": "${other.id}", "name": "${other.name}"` }),
+        await local.api('POST', '/erasure-requests', {
+          rawBody: `{"subjectId": "${other.id}", "name": "${other.name}"`,
+          headers: { 'Idempotency-Key': randomUUID() },
+        }),
       ];
       // THEN each is a clear 4xx
       expect(refused.map((a) => a.status).filter((status) => status < 400 || status >= 500)).toEqual([]);

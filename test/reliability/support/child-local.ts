@@ -103,10 +103,10 @@ async function connect(
     apiUrl,
     endpoints,
     clients: { dynamodb, documents, s3 },
-    async api(method, apiPath, body) {
+    async api(method, apiPath, body, headers = {}) {
       const response = await fetch(`${apiUrl}${apiPath}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();

@@ -105,7 +105,8 @@ export async function startFaultyLocal(options: FaultyLocalOptions = {}): Promis
     dataDir,
     proxies,
     clients: { dynamodb: local.clients.dynamodb, documents: local.clients.documents, s3: local.clients.s3, receiver: local.receiver },
-    api: (method, apiPath, body) => local.api(method, apiPath, body === undefined ? {} : { body }),
+    api: (method, apiPath, body, headers) =>
+      local.api(method, apiPath, { ...(body === undefined ? {} : { body }), ...(headers ? { headers } : {}) }),
     proxyStats() {
       const all = Object.values(proxies).map((p) => p.stats());
       const sum = (f: (s: FaultProxyStats) => number) => all.reduce((n, s) => n + f(s), 0);

@@ -112,7 +112,12 @@ export function collectedForExpiry(daysAgo: number, now = Temporal.Now.instant()
     .toString({ smallestUnit: 'second' });
 }
 
-export type Api = (method: string, apiPath: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
+export type Api = (
+  method: string,
+  apiPath: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<{ status: number; body: unknown }>;
 
 /** Registers the subject's holding in each system (with the system's purpose) through the API. */
 export async function holdEverywhere(api: Api, id: string, systems: readonly SystemId[], collectedAt: string): Promise<void> {
