@@ -18,16 +18,17 @@ function endpointFor(service: 'S3' | 'DYNAMODB' | 'LAMBDA', options: ClientOptio
 }
 
 /**
- * An S3 client. With a custom endpoint it uses path-style addressing (`http://host/bucket/key`, which local
- * S3 servers need), and it adds checksums only where S3 requires them, which local servers accept.
+ * An S3 client. On AWS it keeps the SDK's defaults: checksums computed and responses validated wherever S3
+ * supports them. With a custom endpoint (a local S3 server such as s3rver) it uses path-style addressing
+ * (`http://host/bucket/key`) and checksums only where S3 requires them, which is what local servers accept.
  */
 export function createS3Client(options: ClientOptions = {}): S3Client {
   const endpoint = endpointFor('S3', options);
   return new S3Client({
     ...(options.region ? { region: options.region } : {}),
-    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(endpoint
+      ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
   });
 }
 

@@ -471,12 +471,16 @@ describe('the S3 client', () => {
     expect(endpoint?.hostname).toBe('127.0.0.1');
   });
 
-  test('without an endpoint: virtual-hosted style (S3 default)', () => {
+  test('without an endpoint (AWS): virtual-hosted style, and checksums computed and validated wherever S3 supports them', async () => {
     const saved = { a: process.env.AWS_ENDPOINT_URL, b: process.env.AWS_ENDPOINT_URL_S3 };
     delete process.env.AWS_ENDPOINT_URL;
     delete process.env.AWS_ENDPOINT_URL_S3;
     try {
-      expect(createS3Client({ region: 'eu-north-1' }).config.forcePathStyle).toBeFalsy();
+      const aws = createS3Client({ region: 'eu-north-1' });
+      expect(aws.config.forcePathStyle).toBeFalsy();
+      // (issue 15, item 17: validation was off in production too)
+      expect(await aws.config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED');
+      expect(await aws.config.responseChecksumValidation()).toBe('WHEN_SUPPORTED');
     } finally {
       if (saved.a !== undefined) process.env.AWS_ENDPOINT_URL = saved.a;
       if (saved.b !== undefined) process.env.AWS_ENDPOINT_URL_S3 = saved.b;
