@@ -104,7 +104,7 @@ export interface RunAslOptions {
   readonly limits?: Partial<ServiceLimits>;
   /**
    * Serves a Task whose Resource is `arn:aws:states:::states:startExecution` (a sweep continuing in a new
-   * execution): gets the Task's parameters, answers as StartExecution does. @default such a Task is refused
+   * execution): gets the Task's parameters, answers as StartExecution does. @default such a Task fails when it runs
    */
   readonly startExecution?: (parameters: JsonValue) => unknown;
   /** `$$.StateMachine.Id`. @default a local placeholder ARN */
@@ -124,9 +124,15 @@ export const DEFAULT_LIMITS: ServiceLimits = { expressMs: EXPRESS_MAX_SECONDS * 
 /** The optimised integration that starts an execution (fire and forget). */
 export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
 
+/** What every run reports: its events, and how many history events they stand for on AWS (historyEventsOf). */
+interface AslRunEvents {
+  readonly events: readonly AslEvent[];
+  readonly historyEvents: number;
+}
+
 export type AslRunResult =
-  | { readonly status: 'SUCCEEDED'; readonly output: JsonValue; readonly events: readonly AslEvent[] }
-  | { readonly status: 'FAILED'; readonly error: string; readonly cause: string; readonly events: readonly AslEvent[] };
+  | ({ readonly status: 'SUCCEEDED'; readonly output: JsonValue } & AslRunEvents)
+  | ({ readonly status: 'FAILED'; readonly error: string; readonly cause: string } & AslRunEvents);
 
 /**
  * Runs `definitionText` (an ASL file's text, with its `${...}` placeholders) on `input` until it ends.
@@ -187,7 +193,7 @@ export async function runAsl(definitionText: string, input: JsonValue, options: 
     }
   }
   await collecting;
-  return { ...outcome, events };
+  return { ...outcome, events, historyEvents };
 }
 
 /**
@@ -297,7 +303,14 @@ function bindHandlers(
     const handler = options.handlers[name as AslSubstitution];
     if (handler) byArn.set(localFunctionArn(name as AslSubstitution), handler);
   }
-  if (options.startExecution) byArn.set(START_EXECUTION_RESOURCE, options.startExecution);
+  // Only the given handler can start an execution; without one, a run that reaches such a Task fails there.
+  byArn.set(
+    START_EXECUTION_RESOURCE,
+    options.startExecution ??
+      (() => {
+        throw new LetheError('this local run starts no other execution: runAsl was given no startExecution handler');
+      }),
+  );
   // When each Express child started: its first Task's first attempt (keyed by the payload, which each child's
   // ItemSelector makes its own), so that a retry gets only what is left of the child's limit.
   const childStarts = new Map<string, number>();

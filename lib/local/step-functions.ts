@@ -16,7 +16,13 @@
  * Each execution keeps its history (`history`): the events aws-local-stepfunctions reports for every run
  * (state entered and exited with their input and output, retries, catches, failures), redrives appended, made
  * JSON-safe (an Error in a Cause becomes `{name, message}`), so that tests can read what GetExecutionHistory
- * would show on AWS, e.g. to prove that no personal data or secret reaches it.
+ * would show on AWS, e.g. to prove that no personal data or secret reaches it. `historyEvents` counts them as AWS
+ * would (run-asl.ts historyEventsOf): an execution whose history passes 25 000 events fails with States.Runtime,
+ * as on AWS; a Task of an Express child execution past 5 minutes fails with States.Timeout (run-asl.ts).
+ *
+ * A Task whose Resource is `arn:aws:states:::states:startExecution` (the sweep continuing in a new execution)
+ * starts an execution here, as StartExecution does, its errors named as the integration names them
+ * (`StepFunctions.ExecutionAlreadyExistsException`).
  */
 import { randomUUID } from 'node:crypto';
 import { ASL_SUBSTITUTIONS, type AslSubstitution } from '../runtime/contract';
@@ -49,6 +55,8 @@ export interface ExecutionView {
   readonly redriveDate?: Date;
   /** The history of every run so far (redrives appended), oldest first, JSON-safe. */
   readonly history: readonly ExecutionHistoryEvent[];
+  /** How many events the history of the last run holds, counted as on AWS (the limit is 25 000). */
+  readonly historyEvents: number;
 }
 
 /** One history event: an aws-local-stepfunctions event log entry, made JSON-safe. */
@@ -63,6 +71,7 @@ interface Execution extends ExecutionView {
   redriveCount: number;
   redriveDate?: Date;
   history: ExecutionHistoryEvent[];
+  historyEvents: number;
   done: Promise<void>;
 }
 
@@ -142,6 +151,7 @@ export class LocalStepFunctions {
       input,
       redriveCount: 0,
       history: [],
+      historyEvents: 0,
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, execution);
@@ -206,6 +216,21 @@ export class LocalStepFunctions {
     }
   }
 
+  /** The `states:startExecution` integration: StartExecution with the Task's parameters. */
+  private startFromTask(parameters: JsonValue): { ExecutionArn: string; StartDate: string } {
+    const p = (parameters ?? {}) as { StateMachineArn?: unknown; Name?: unknown; Input?: unknown };
+    try {
+      const started = this.start({
+        stateMachineArn: typeof p.StateMachineArn === 'string' ? p.StateMachineArn : undefined,
+        name: typeof p.Name === 'string' ? p.Name : undefined,
+        input: p.Input === undefined ? undefined : typeof p.Input === 'string' ? p.Input : JSON.stringify(p.Input),
+      });
+      return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
+    } catch (error) {
+      throw integrationError(error);
+    }
+  }
+
   private async run(execution: Execution, machine: StateMachineName, input: JsonValue): Promise<void> {
     // Let StartExecution answer first, as the service does.
     await new Promise((resolve) => setImmediate(resolve));
@@ -214,9 +239,12 @@ export class LocalStepFunctions {
       const result = await runAsl(definitionText, input, {
         handlers: this.handlers,
         executionName: execution.name,
+        stateMachineArn: execution.stateMachineArn,
+        startExecution: (parameters) => this.startFromTask(parameters),
         ...(this.options.retryIntervalMs === undefined ? {} : { retryIntervalMs: this.options.retryIntervalMs }),
       });
       execution.history.push(...result.events.map(historyEvent));
+      execution.historyEvents = result.historyEvents;
       this.options.onEvents?.(machine, definitionText, result.events);
       if (result.status === 'SUCCEEDED') {
         execution.status = 'SUCCEEDED';
@@ -234,6 +262,12 @@ export class LocalStepFunctions {
     execution.stopDate = new Date();
     this.options.onEnd?.(view(execution));
   }
+}
+
+/** An error of StartExecution as the optimised integration reports it to the Task (`StepFunctions.<Code>Exception`). */
+function integrationError(error: unknown): Error {
+  if (!(error instanceof StepFunctionsError)) return error as Error;
+  return Object.assign(new Error(error.message), { name: `StepFunctions.${error.name}Exception` });
 }
 
 function view(execution: Execution): ExecutionView {

@@ -102,6 +102,15 @@ describe('sweep-read', () => {
     expect(world.ddb.callsOf('Query')).toHaveLength(LEDGER.dueShards);
   });
 
+  it("reads with the state machine's input as it is: the sweep's own part and page count beside the cursor", async () => {
+    await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    const page = await makeRead(() => world.rt)(
+      { purpose: 'analytics', sweepId: 'sweep-1', now: NOW, part: 2, pages: 0 } as never,
+      context,
+    );
+    expect(page.batches.flat()).toEqual([{ subjectRefs: [await world.rt.refs.ref('user1')] }]);
+  });
+
   it('refuses an unknown purpose or a bad clock, naming it', async () => {
     await expect(read({ purpose: 'golf' })).rejects.toMatchObject({ name: 'InputError', path: 'purpose' });
     await expect(makeRead(() => world.rt)({ purpose: 'analytics', sweepId: 's', now: 'tomorrow' }, context)).rejects.toMatchObject({

@@ -2,6 +2,7 @@
  * Static checks of statemachines/*.asl.json: valid ASL, known substitutions, closed transitions, and the house
  * rules (JSONPath only, a Comment on every state, explicit Retry on every Task, the sweep's Distributed Map).
  */
+import { HISTORY_EVENT_LIMIT, SWEEP_PAGES_PER_EXECUTION } from '../../lib/runtime/budgets';
 import { readdirSync } from 'node:fs';
 import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/runtime/contract';
 import { STATE_MACHINE_DIR, STATE_MACHINES, readStateMachine, substituteLocalArns } from '../../lib/local/run-asl';
@@ -39,6 +40,9 @@ const CONNECTOR_TASKS = new Set(["Run the system's connector", 'Apply expiry to 
  */
 const EXPRESS_TASKS = new Set(['Apply expiry to a batch']);
 
+/** The one Task that is not a Lambda call: the sweep continuing in a new execution (issue 15, item 11). */
+const CONTINUE_AS_NEW = 'Continue the sweep in a new execution';
+
 const machines = STATE_MACHINES.map((name) => [name] as const);
 
 test('statemachines/ holds exactly the two state machines', () => {
@@ -50,7 +54,7 @@ describe.each(machines)('%s.asl.json', (name) => {
   const text = readStateMachine(name);
   const definition = definitionOf(name);
   const states = statesOf(definition);
-  const tasks = states.filter(({ state }) => state.Type === 'Task');
+  const tasks = states.filter(({ state }) => state.Type === 'Task' && state.Resource !== 'arn:aws:states:::states:startExecution');
 
   test('validates with asl-validator once its substitutions are filled with ARNs', () => {
     // GIVEN the definition with a Lambda ARN in each placeholder (as CloudFormation substitutes it)
@@ -66,8 +70,11 @@ describe.each(machines)('%s.asl.json', (name) => {
     expect([...new Set(used)].sort()).toEqual([...EXPECTED_SUBSTITUTIONS[name]].sort());
   });
 
-  test('every Task calls a Lambda ARN substitution directly (not the lambda:invoke integration)', () => {
+  test('every Task calls a Lambda ARN substitution directly (not the lambda:invoke integration), but the sweep’s continuation', () => {
     expect(tasks.length).toBeGreaterThan(0);
+    expect(states.filter(({ state }) => state.Type === 'Task' && !tasks.some((t) => t.state === state)).map((t) => t.name)).toEqual(
+      name === 'sweep' ? [CONTINUE_AS_NEW] : [],
+    );
     for (const { state } of tasks) expect(state.Resource).toMatch(/^\$\{[A-Za-z]+FunctionArn\}$/);
   });
 
@@ -187,9 +194,9 @@ describe('sweep.asl.json', () => {
   const map = definition.States['Apply expiry to each batch'];
   const processor = map.ItemProcessor as { ProcessorConfig: unknown; States: Record<string, State> };
 
-  test('fans out with a Distributed Map of child Express executions over $.batches, without ItemReader or ItemBatcher', () => {
+  test('fans out with a Distributed Map of child Express executions over the page’s batches, without ItemReader or ItemBatcher', () => {
     expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
-    expect(map.ItemsPath).toBe('$.batches');
+    expect(map.ItemsPath).toBe('$.page.batches');
     expect(map.ItemReader).toBeUndefined();
     expect(map.ItemBatcher).toBeUndefined();
     expect(map.ItemSelector).toEqual({
@@ -198,6 +205,59 @@ describe('sweep.asl.json', () => {
       'now.$': '$.now',
       'batch.$': '$$.Map.Item.Value',
     });
+  });
+
+  test('continues in a new execution of itself after 500 pages, with the sweep’s id, clock and cursor (issue 15, item 11)', () => {
+    // GIVEN the page count's check and the continuation Task
+    const check = definition.States['Has this execution read enough pages?'];
+    expect(check).toEqual(
+      expect.objectContaining({
+        Type: 'Choice',
+        Choices: [{ Variable: '$.pages', NumericGreaterThanEquals: SWEEP_PAGES_PER_EXECUTION, Next: CONTINUE_AS_NEW }],
+        Default: 'Read a page of due holdings',
+      }),
+    );
+    // 500 pages of about 13 events each (with a retry of every Task, 19) stay well under the history limit
+    expect(SWEEP_PAGES_PER_EXECUTION * 19).toBeLessThan(HISTORY_EVENT_LIMIT);
+    const task = definition.States[CONTINUE_AS_NEW];
+    // THEN it starts this same state machine (fire and forget, not .sync: this execution ends) with the sweep's
+    // id, clock and cursor and the next part number, under a name a retried start repeats
+    expect(task).toEqual(
+      expect.objectContaining({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::states:startExecution',
+        Parameters: {
+          'StateMachineArn.$': '$$.StateMachine.Id',
+          'Name.$': "States.Format('{}-part{}', $.sweepId, States.MathAdd($.part, 1))",
+          Input: {
+            'purpose.$': '$.purpose',
+            'sweepId.$': '$.sweepId',
+            'now.$': '$.now',
+            'cursor.$': '$.cursor',
+            'part.$': 'States.MathAdd($.part, 1)',
+          },
+        },
+        Catch: [
+          { ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: null, Next: 'Sweep continued in a new execution' },
+        ],
+        Next: 'Sweep continued in a new execution',
+      }),
+    );
+    for (const retrier of task.Retry as Retrier[]) expect(retrier.ErrorEquals).not.toEqual(expect.arrayContaining(['States.ALL']));
+    // AND a continued execution resumes from the cursor instead of preparing a new sweep
+    expect(definition.StartAt).toBe('Is this a continued sweep?');
+    expect(definition.States['Resume the sweep']).toEqual(
+      expect.objectContaining({
+        Parameters: {
+          'purpose.$': '$.purpose',
+          'sweepId.$': '$.sweepId',
+          'now.$': '$.now',
+          'cursor.$': '$.cursor',
+          'part.$': '$.part',
+          pages: 0,
+        },
+      }),
+    );
   });
 
   test('tolerates every failed batch (it stays due) and bounds the concurrency', () => {

@@ -73,11 +73,12 @@ test('the sweep follows the cursor across several pages and applies expiry once 
   // GIVEN a due index of three pages
   const { run, read, apply } = await runSweep(THREE_PAGES);
 
-  // THEN the read task was called once per page, each time with the previous page's cursor and nothing else
+  // THEN the read task was called once per page, each time with the previous page's cursor and nothing else but
+  // the sweep's own state (which execution of the sweep this is, and its page count: issue 15, item 11)
   expect(read.calls).toEqual([
-    { purpose: 'marketing', sweepId: SWEEP_ID, now: NOW },
-    { purpose: 'marketing', sweepId: SWEEP_ID, now: NOW, cursor: THREE_PAGES[0].next },
-    { purpose: 'marketing', sweepId: SWEEP_ID, now: NOW, cursor: THREE_PAGES[1].next },
+    { purpose: 'marketing', sweepId: SWEEP_ID, now: NOW, part: 1, pages: 0 },
+    { purpose: 'marketing', sweepId: SWEEP_ID, now: NOW, cursor: THREE_PAGES[0].next, part: 1, pages: 1 },
+    { purpose: 'marketing', sweepId: SWEEP_ID, now: NOW, cursor: THREE_PAGES[1].next, part: 1, pages: 2 },
   ]);
   // AND the apply task ran once for each of the six batches, with the sweep's purpose, id and clock
   const applied = apply.calls.map((call) => call.batch.subjectRefs.join(',')).sort();
@@ -195,6 +196,9 @@ test('the execution carries only ids: extra input is dropped and no field outsid
     'system',
     'batches', // SweepReadOutput
     'itemsRead',
+    'page', // the read task's output, beside the sweep's state
+    'part', // SweepExecutionInput of a continued sweep, and the page count of this execution
+    'pages',
     'batch', // SweepApplyInput
     'subjectRefs',
     'startedAt',

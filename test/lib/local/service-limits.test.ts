@@ -4,7 +4,9 @@
  * a Standard execution's history holds at most 25 000 events. The production limits are asserted; the tests run
  * with lowered ones where waiting for the real one would take minutes.
  */
-import type { SweepApplyInput } from '../../../lib/runtime/contract';
+import type { InvokeResult } from '../../../lib/local/functions';
+import { LocalStepFunctions } from '../../../lib/local/step-functions';
+import type { SweepApplyInput, SweepReadInput, SweepReadOutput } from '../../../lib/runtime/contract';
 import { EXPRESS_MAX_SECONDS, HISTORY_EVENT_LIMIT } from '../../../lib/runtime/budgets';
 import { DEFAULT_LIMITS, readStateMachine, runAsl } from '../../../lib/local/run-asl';
 
@@ -76,5 +78,84 @@ describe('Express child executions', () => {
     );
     expect(run.status).toBe('SUCCEEDED');
     expect(attempts).toBe(2);
+  });
+});
+
+describe('the 25 000-event history of a Standard execution (issue 15, item 11)', () => {
+  const SWEEP_ARN = 'arn:aws:states:eu-north-1:000000000000:stateMachine:lethe-local-sweep';
+  /** Local Step Functions with the sweep, its read task serving `pages` pages of one one-subject batch each. */
+  function sweepService(pages: number) {
+    const applied: string[] = [];
+    const reads: (SweepReadInput['cursor'] | undefined)[] = [];
+    const sfn = new LocalStepFunctions({
+      region: 'eu-north-1',
+      stateMachines: [{ name: 'sweep', arn: SWEEP_ARN }],
+      taskFunctions: {
+        ErasurePlanFunctionArn: 'unused',
+        ErasureSystemFunctionArn: 'unused',
+        ErasureFinishFunctionArn: 'unused',
+        SweepReadFunctionArn: 'sweep-read',
+        SweepApplyFunctionArn: 'sweep-apply',
+      },
+      invoke: async (fn, payload): Promise<InvokeResult> => {
+        if (fn === 'sweep-read') {
+          const input = JSON.parse(payload) as SweepReadInput;
+          reads.push(input.cursor);
+          const page = input.cursor === undefined ? 0 : input.cursor.shard;
+          const output: SweepReadOutput = {
+            purpose: input.purpose,
+            sweepId: input.sweepId,
+            now: input.now,
+            batches: [{ subjectRefs: [`s${page}`] }],
+            itemsRead: 1,
+            ...(page + 1 < pages ? { cursor: { shard: page + 1 } } : {}),
+          };
+          return { ok: true, payload: JSON.stringify(output) };
+        }
+        const input = JSON.parse(payload) as SweepApplyInput;
+        applied.push(`${input.sweepId}:${input.batch.subjectRefs[0]}`);
+        return { ok: true, payload: JSON.stringify({ subjects: 1, holdingsDone: 1, holdingsFailed: 0 }) };
+      },
+      retryIntervalMs: 0,
+    });
+    return { sfn, applied, reads };
+  }
+
+  test('a sweep of 2 000 pages (more than one execution’s history holds) reads every page once and applies every batch once', async () => {
+    // GIVEN a due index of 2 000 pages (a page is 13 history events: one execution holds about 1 900)
+    const pages = 2_000;
+    const { sfn, applied, reads } = sweepService(pages);
+    // WHEN the sweep runs, with the production history limit
+    sfn.start({ stateMachineArn: SWEEP_ARN, name: 'sweep-1', input: JSON.stringify({ purpose: 'marketing', now: NOW }) });
+    await sfn.idle();
+    // THEN every execution of the sweep succeeded, each within the history limit
+    const executions = sfn.list();
+    expect(executions.map((e) => [e.status, e.error])).toEqual(executions.map(() => ['SUCCEEDED', undefined]));
+    expect(executions.length).toBeGreaterThan(1);
+    const counted = executions.map((e) => e.historyEvents);
+    expect(Math.max(...counted)).toBeLessThan(HISTORY_EVENT_LIMIT);
+    // AND every page was read once and every batch applied once, all under the first execution's sweep id
+    expect(reads).toHaveLength(pages);
+    expect(new Set(applied)).toEqual(new Set(Array.from({ length: pages }, (_, i) => `sweep-1:s${i}`)));
+    expect(applied).toHaveLength(pages);
+  }, 240_000);
+
+  test('an execution past the limit fails with States.Runtime, as on AWS', async () => {
+    // GIVEN the limit lowered to 200 events, and a definition that loops without ever continuing
+    const LOOP = JSON.stringify({
+      StartAt: 'Read',
+      States: {
+        Read: { Type: 'Task', Resource: '${SweepReadFunctionArn}', Next: 'Again?' },
+        'Again?': { Type: 'Choice', Choices: [{ Variable: '$', IsNull: true, Next: 'Done' }], Default: 'Read' },
+        Done: { Type: 'Succeed' },
+      },
+    });
+    let reads = 0;
+    const run = await runAsl(LOOP, {}, { handlers: { SweepReadFunctionArn: () => ++reads }, limits: { historyEvents: 200 } });
+    // THEN it failed once its history passed 200 events (1 start, then 7 a loop: Task 5, Choice 2): in the 29th
+    // loop (the library may start one more Task before the stop lands), not before
+    expect(run).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringContaining('200 events') });
+    expect(reads).toBeGreaterThanOrEqual(29);
+    expect(reads).toBeLessThanOrEqual(30);
   });
 });
