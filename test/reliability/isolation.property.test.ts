@@ -48,7 +48,8 @@
  * connector failed, after deleting the item, on an item holding a number the document client cannot convert
  * (123456789012345678901234.5: now DeleteItem is conditional and GetItem reads only the fields to change).
  *
- * Needs Java 17+ for DynamoDB Local (skipped without it, like test/lib/local/dynamodb-local.test.ts).
+ * Needs Java 17+ for DynamoDB Local: without it the file fails with a message saying so, unless LETHE_SKIP_JAVA_TESTS=1
+ * (then it is skipped, knowingly).
  */
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -78,7 +79,7 @@ import fc from 'fast-check';
 import { anonymise } from '../../lib/anonymise';
 import { type AnyConnectorOptions, ConnectorPermanentError, connectorRegistry } from '../../lib/connectors';
 import type { ConnectorField, ConnectorInvocation, ConnectorResult, ConnectorSubject } from '../../lib/runtime/contract';
-import { type Emulators, javaOrUndefined, startEmulators } from './support/isolation-emulators';
+import { type Emulators, javaForIsolation, startEmulators } from './support/isolation-emulators';
 import { dynamoDbRefuses, isWellFormed, populationIds, prefixLayoutRefuses, tagLayoutRefuses } from './support/isolation-ids';
 
 /** Runs of the property (each: a fresh population, fresh buckets, emptied tables); the first 12 are EXAMPLES. */
@@ -865,7 +866,8 @@ async function property(drawn: Subject[]): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const java = javaOrUndefined();
+// Without Java this fails, naming what to install; LETHE_SKIP_JAVA_TESTS=1 skips it knowingly.
+const java = javaForIsolation();
 const withJava = java ? describe : describe.skip;
 
 withJava('isolation: an action on one subject never touches another subject’s data (DynamoDB Local, s3rver)', () => {

@@ -42,12 +42,26 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-/** Java 17+ for DynamoDB Local, or undefined (the property is then skipped, as the other DynamoDB Local tests are). */
-export function javaOrUndefined(): JavaInstallation | undefined {
+/** Set to `1` to skip the isolation property on a machine without Java, knowingly (docs/reliability.md). */
+export const SKIP_JAVA_TESTS_ENV = 'LETHE_SKIP_JAVA_TESTS';
+
+/**
+ * Java 17+ for DynamoDB Local. Without it the isolation property fails, with a message that says what to install,
+ * rather than skipping in silence (a CI machine without Java would otherwise pass without testing isolation); with
+ * LETHE_SKIP_JAVA_TESTS=1 it answers undefined, and the property is skipped.
+ */
+export function javaForIsolation(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  find: (options: { env: Readonly<Record<string, string | undefined>> }) => JavaInstallation = findJava,
+): JavaInstallation | undefined {
   try {
-    return findJava();
-  } catch {
-    return undefined;
+    return find({ env });
+  } catch (error) {
+    if (env[SKIP_JAVA_TESTS_ENV] === '1') return undefined;
+    throw new Error(
+      `the isolation property needs Java 17 or later (DynamoDB Local): ${(error as Error).message} To skip it knowingly, set ${SKIP_JAVA_TESTS_ENV}=1.`,
+      { cause: error },
+    );
   }
 }
 
