@@ -7,7 +7,7 @@
 import type { InvokeResult } from '../../../lib/local/functions';
 import { LocalStepFunctions } from '../../../lib/local/step-functions';
 import type { SweepApplyInput, SweepReadInput, SweepReadOutput } from '../../../lib/runtime/contract';
-import { EXPRESS_MAX_SECONDS, HISTORY_EVENT_LIMIT } from '../../../lib/runtime/budgets';
+import { EXPRESS_MAX_SECONDS, HISTORY_EVENT_LIMIT, SWEEP_PAGES_PER_EXECUTION } from '../../../lib/runtime/budgets';
 import { DEFAULT_LIMITS, readStateMachine, runAsl } from '../../../lib/local/run-asl';
 
 const SWEEP = readStateMachine('sweep');
@@ -131,9 +131,13 @@ describe('the 25 000-event history of a Standard execution (issue 15, item 11)',
     // THEN every execution of the sweep succeeded, each within the history limit
     const executions = sfn.list();
     expect(executions.map((e) => [e.status, e.error])).toEqual(executions.map(() => ['SUCCEEDED', undefined]));
-    expect(executions.length).toBeGreaterThan(1);
+    // ...one per 500 pages, each continuing the same sweep under a name of its own
+    expect(executions.map((e) => e.name).sort()).toEqual(['sweep-1', 'sweep-1-part2', 'sweep-1-part3', 'sweep-1-part4']);
+    expect(executions).toHaveLength(pages / SWEEP_PAGES_PER_EXECUTION);
     const counted = executions.map((e) => e.historyEvents);
     expect(Math.max(...counted)).toBeLessThan(HISTORY_EVENT_LIMIT);
+    // (the first one alone would have needed more than the limit: 2 000 pages of 13 events)
+    expect(counted.reduce((a, b) => a + b, 0)).toBeGreaterThan(HISTORY_EVENT_LIMIT);
     // AND every page was read once and every batch applied once, all under the first execution's sweep id
     expect(reads).toHaveLength(pages);
     expect(new Set(applied)).toEqual(new Set(Array.from({ length: pages }, (_, i) => `sweep-1:s${i}`)));
