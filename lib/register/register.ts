@@ -105,7 +105,12 @@ export function locationText(location: string, lang: RegisterLang): string {
 
 /** The description up to its first colon or sentence end, when that makes a heading; else the purpose id in words. */
 function titleOf(description: string | undefined, id: string): string {
-  const head = description?.split(/:\s|\.\s|\.$|;\s/)[0].trim() ?? '';
+  // A colon, a semicolon or a full stop before a capital ends the heading ("e.g. invoices" does not).
+  const head =
+    description
+      ?.replace(/\s+/g, ' ')
+      .split(/:\s|;\s|\.\s+(?=\p{Lu})|\.$/u)[0]
+      .trim() ?? '';
   if (head.length > 0 && head.length <= 90) return head;
   const words = id.replace(/-/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);

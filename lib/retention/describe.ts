@@ -159,6 +159,10 @@ interface Words {
   readonly requestHandled: string;
   readonly unknownEvent: (id: string) => string;
   readonly event: (description: string) => string;
+  /** A description written as a clause ("the order is delivered and paid") where a noun phrase is needed. */
+  readonly clauseNoun: (clause: string) => string;
+  readonly clauseOccurred: (clause: string) => string;
+  readonly clauseNotOccurred: (clause: string) => string;
   readonly endOfYear: (of: string) => string;
   readonly endOfYearFiscal: (of: string) => string;
   readonly endOfFiscalYear: (of: string) => string;
@@ -191,6 +195,9 @@ const WORDS: Record<TimeLimitLang, Words> = {
     requestHandled: "the handling of the data subject's request",
     unknownEvent: (id) => `the latest "${id}" event`,
     event: (description) => description,
+    clauseNoun: (clause) => `the day ${clause}`,
+    clauseOccurred: (clause) => clause,
+    clauseNotOccurred: (clause) => `it has not yet happened that ${clause}`,
     endOfYear: (of) => `the end of the calendar year of ${of}`,
     endOfYearFiscal: (of) => `the end of the calendar year in which the fiscal year of ${of} ended`,
     endOfFiscalYear: (of) => `the end of the fiscal year of ${of}`,
@@ -222,6 +229,10 @@ const WORDS: Record<TimeLimitLang, Words> = {
     unknownEvent: (id) => `den senaste händelsen ”${id}”`,
     // The policy's descriptions are English: quoted as written.
     event: (description) => `”${description}”`,
+    // Quoted, a clause reads as well as a noun phrase.
+    clauseNoun: (clause) => clause,
+    clauseOccurred: (clause) => `${clause} har inträffat`,
+    clauseNotOccurred: (clause) => `${clause} inte har inträffat`,
     endOfYear: (of) => `utgången av kalenderåret för ${of}`,
     endOfYearFiscal: (of) => `utgången av det kalenderår då räkenskapsåret för ${of} avslutades`,
     endOfFiscalYear: (of) => `utgången av räkenskapsåret för ${of}`,
@@ -267,6 +278,19 @@ export function describeDurationSv(iso: string): string {
   return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} och ${parts[parts.length - 1]}`;
 }
 
+const FINITE_VERBS = new Set(['is', 'are', 'was', 'were', 'has', 'have', 'had', 'gets', 'got', 'becomes', 'became']);
+
+/**
+ * Whether a description is a clause ("the order is delivered and paid", as spec 2.6 writes one) rather than a noun
+ * phrase ("the delivery of the order"): a finite verb among its first five words, after the first.
+ */
+export function isClause(description: string): boolean {
+  return description
+    .split(/\s+/)
+    .slice(1, 5)
+    .some((word) => FINITE_VERBS.has(word.toLowerCase()));
+}
+
 function list(parts: readonly string[], word: string): string {
   return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} ${word} ${parts[parts.length - 1]}`;
 }
@@ -278,20 +302,23 @@ class TimeLimitWords {
     this.w = WORDS[context.lang];
   }
 
-  private eventNoun(event: string): string {
+  /** `direct`: the sole object of "after" / "until", where a clause reads as it is. */
+  private eventNoun(event: string, direct = false): string {
     const description = this.context.eventDescriptions[event];
-    if (description !== undefined) return this.w.event(description);
+    if (description !== undefined) {
+      return !direct && isClause(description) ? this.w.event(this.w.clauseNoun(description)) : this.w.event(description);
+    }
     if (event === REQUEST_HANDLED) return this.w.requestHandled;
     if (event === COLLECTED) return this.w.collection;
     return this.w.unknownEvent(event);
   }
 
-  private pointNoun(point: Point): string {
+  private pointNoun(point: Point, direct = false): string {
     switch (point.kind) {
       case 'collected':
         return this.w.collection;
       case 'event':
-        return this.eventNoun(point.event);
+        return this.eventNoun(point.event, direct);
       case 'endOfYear':
         return point.fiscal ? this.w.endOfYearFiscal(this.noun(point.of)) : this.w.endOfYear(this.noun(point.of));
       case 'endOfFiscalYear':
@@ -321,7 +348,8 @@ class TimeLimitWords {
   /** A term as a time limit: "until X", "12 months after X", "A or B, whichever is later". */
   private limit(term: Term, shiftWord: boolean): string {
     if (term.kind === 'point') {
-      const noun = this.pointNoun(term.point);
+      // Bare in a list of alternatives ("A or B, whichever is later"), the point is a noun among nouns.
+      const noun = this.pointNoun(term.point, shiftWord || !term.after.blank);
       if (term.after.blank) return shiftWord ? `${this.w.until} ${noun}` : noun;
       return `${this.w.duration(term.after.toString())} ${this.preposition(term)} ${noun}`;
     }
@@ -370,6 +398,11 @@ class TimeLimitWords {
   private occurred(event: string, negated: boolean): string {
     const known = this.context.eventDescriptions[event] !== undefined || event === REQUEST_HANDLED || event === COLLECTED;
     if (!known) return negated ? this.w.unknownNotOccurred(event) : this.w.unknownOccurred(event);
+    const description = this.context.eventDescriptions[event];
+    if (description !== undefined && isClause(description)) {
+      const clause = this.w.event(description);
+      return negated ? this.w.clauseNotOccurred(clause) : this.w.clauseOccurred(clause);
+    }
     const noun = this.eventNoun(event);
     return negated ? this.w.notOccurred(noun) : this.w.occurred(noun);
   }

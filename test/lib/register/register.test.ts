@@ -239,6 +239,23 @@ describe('buildRegister / renderRegister md: every item of Art. 30(1)(a)–(g)',
     }
   });
 
+  it.each([
+    ['Managing orders: registering them.', 'Managing orders'],
+    ['Invoices, e.g. credit notes, kept by law. More text.', 'Invoices, e.g. credit notes, kept by law'],
+    ['Support\nby e-mail; phone', 'Support by e-mail'],
+    [`${'A very long first sentence without any colon '.repeat(3)}ends here.`, 'Long purpose id'],
+    [undefined, 'Long purpose id'],
+  ])('heads a section with a short title: %j → %s', (description, title) => {
+    const doc = basePolicyDoc({
+      purposes: {
+        'long-purpose-id': { description, legalBasis: 'contract', categories: ['identity'], systems: ['crm'], retention: { keep: 'P1Y' } },
+      },
+    });
+    const register = buildRegister(policyFromDoc(doc), HASH);
+    expect(register.activities[0].title).toBe(title);
+    expect(renderRegister(register, 'md')).toContain(`### 1. ${title} (\`long-purpose-id\`)`);
+  });
+
   it('leaves the date line out when no date is given, and keeps the full hash', () => {
     const text = renderRegister(buildRegister(policy, HASH, { lang: 'en' }), 'md');
     expect(text).not.toMatch(/\| Date \|/);
@@ -486,6 +503,35 @@ describe("time limits (Art. 30(1)(f)): the events' descriptions, never nested", 
     [{ indefinite: true, justification: 'Archive' }, 'Indefinitely (Archive)', 'Tills vidare (Archive)'],
   ])('per: item says the clock is per item, where there is a clock: %j', (retention, en, sv) => {
     expect({ en: word(retention, 'en', 'item'), sv: word(retention, 'sv', 'item') }).toEqual({ en, sv });
+  });
+
+  it.each<[string, RetentionInput, string]>([
+    ['after', { from: 'order-completed', keep: 'P10Y' }, '10 years after the order is delivered and paid'],
+    ['until', { until: 'order-completed' }, 'Until the order is delivered and paid'],
+    [
+      'inside a year end',
+      { from: { endOfYear: 'order-completed', fiscal: true }, keep: 'P7Y' },
+      '7 years from the end of the calendar year in which the fiscal year of the day the order is delivered and paid ended',
+    ],
+    [
+      'among alternatives',
+      { from: { latestOf: ['collected', 'order-completed'] }, keep: 'P0D' },
+      'Until collection or the day the order is delivered and paid, whichever is later',
+    ],
+    [
+      'in conditions',
+      {
+        cases: [
+          { when: { occurred: 'order-completed' }, keep: 'P1Y' },
+          { when: { not: { occurred: 'order-completed' } }, keep: 'P2Y' },
+          { keep: 'P3Y' },
+        ],
+      },
+      'If the order is delivered and paid: 1 year after collection; otherwise, if it has not yet happened that the order is delivered and paid: 2 years after collection; otherwise: 3 years after collection',
+    ],
+  ])('a description written as a clause (spec 2.6: "the order is delivered and paid") reads %s', (_case, retention, en) => {
+    const clause = { 'order-completed': 'the order is delivered and paid' };
+    expect(describeTimeLimit(toRetention(retention, 'collected'), 'subject', { lang: 'en', eventDescriptions: clause })).toBe(en);
   });
 
   /** Anchors of every shape, nested to depth 4, over described and undescribed events. */
