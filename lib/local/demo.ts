@@ -256,23 +256,26 @@ export async function seedDemo(ctx: SeedContext): Promise<SeedReport> {
   };
   // Every holding first, several at a time; then each subject's events, in order (an event reschedules the
   // subject's holdings, so it must come after them).
+  // Item purposes (per: item) are left out: the runtime does not register item holdings yet (docs/api.md, "Items").
   const registrations = DEMO_SUBJECTS.flatMap((subject) =>
-    Object.values(ctx.policy.purposes).flatMap((purpose) =>
-      purpose.systems.map((systemId) => async () => {
-        const locator = demoLocator(ctx.policy.systems[systemId], subject);
-        await call(
-          `/subjects/${encodeURIComponent(subject.subjectId)}/holdings`,
-          {
-            purpose: purpose.id,
-            system: systemId,
-            collectedAt: at(subject.kind === 'former' ? 400 : 60),
-            ...(Object.keys(locator).length ? { locator } : {}),
-          },
-          `registering a holding (${purpose.id} in ${systemId})`,
-        );
-        holdings++;
-      }),
-    ),
+    Object.values(ctx.policy.purposes)
+      .filter((purpose) => purpose.per !== 'item')
+      .flatMap((purpose) =>
+        purpose.systems.map((systemId) => async () => {
+          const locator = demoLocator(ctx.policy.systems[systemId], subject);
+          await call(
+            `/subjects/${encodeURIComponent(subject.subjectId)}/holdings`,
+            {
+              purpose: purpose.id,
+              system: systemId,
+              collectedAt: at(subject.kind === 'former' ? 400 : 60),
+              ...(Object.keys(locator).length ? { locator } : {}),
+            },
+            `registering a holding (${purpose.id} in ${systemId})`,
+          );
+          holdings++;
+        }),
+      ),
   );
   await inParallel(registrations, SEED_CONCURRENCY);
   for (const subject of DEMO_SUBJECTS.filter((s) => s.kind === 'former')) {

@@ -38,6 +38,16 @@ export function checkHolding(policy: Policy, purpose: string, system: string, pa
       path: paths.system,
     });
   }
+  // Spec 2.2: a `per: item` purpose keeps a clock per item, and each holding needs its item's `ref`. The ledger keeps
+  // one holding per subject, purpose and system, so it cannot hold items yet: refused, rather than stored as one
+  // clock for every item (which would expire one invoice from another's date).
+  if (policy.purposes[purpose].per === 'item') {
+    throw new InputError(
+      `purpose "${purpose}" keeps a clock per item (per: item), so each holding needs the item's ref; ` +
+        'this version of the runtime does not register item holdings yet (docs/api.md, "Items")',
+      { path: 'ref' },
+    );
+  }
 }
 
 /** A reportable event type: declared by the policy (`collected` is recorded by registering a holding). */
