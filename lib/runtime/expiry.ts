@@ -26,7 +26,9 @@
  * 15, item 13: a wrong or missing locator or identifier, or data removed behind Lethe's back). That is not a success:
  * the audit records what the connector said, but the holding is not finished; it stays active, flagged
  * `nothingFound` and out of the due index (ledger.ts flagNothingFound), and is counted in `holdingsNothingFound`
- * (the HoldingsNothingFound metric, alarmed).
+ * (the HoldingsNothingFound metric, alarmed). Unless an earlier call for the holding may have removed the data and
+ * lost its outcome (killed, or failed as a whole): each call is counted on its holdings before it is made
+ * (`attempts`, ledger.ts markAttempted), and a `nothing-found` after an earlier attempt finishes the holding as before.
  *
  * A run given a time budget (`remainingMs`) stops before a system's connector call when less than a call and the
  * finishing can take is left: what is done is recorded, audited and finished; the rest stays due and is reported
@@ -252,7 +254,13 @@ export async function applyExpiry(
   await rt.audit.writeMany(settled.map((s) => s.entry));
   const finishing = settled.flatMap(({ work, outcome }) => work.going.map((g) => ({ g, outcome })));
   await mapLimit(finishing, SUBJECTS_AT_ONCE, async ({ g, outcome }) => {
-    if (outcome.status === 'nothing-found') {
+    if (outcome.status === 'nothing-found' && outcome.afterLostCall) {
+      logger.warn('expiry found no data after an earlier call whose outcome was lost: finished as nothing-found', {
+        purpose: g.holding.purpose,
+        system: g.holding.system,
+        subjectRef: g.holding.subjectRef,
+      });
+    } else if (outcome.status === 'nothing-found') {
       // Data was expected (the holding says so) and none was found: flagged and alarmed, never closed as done.
       const flagged = g.removed
         ? await rt.ledger.putBack(g.holding, { done: false, nothingFound: { by: finishedBy } }, now)
@@ -307,6 +315,18 @@ interface Outcome {
   readonly counts: ConnectorCounts;
   /** Taken from the ledger: an earlier run called the connector and recorded this, then stopped. */
   readonly recorded?: boolean;
+  /** An earlier connector call for these holdings, whose outcome was lost, may have changed the data. */
+  readonly afterLostCall?: boolean;
+}
+
+/**
+ * Whether a call before the one that gave this outcome was made for the work's holdings (their `attempts` as read
+ * when the batch was planned): for a fresh call, any earlier one; for a recorded outcome, one before the call that
+ * recorded it (the last one counted).
+ */
+function afterLostCall(work: Work, recorded: boolean): boolean {
+  const attempts = Math.max(0, ...work.going.map((g) => g.holding.attempts ?? 0));
+  return attempts >= (recorded ? 2 : 1);
 }
 
 /** The outcome an earlier run recorded on every holding going in this system, if it did. */
@@ -342,6 +362,7 @@ async function runSystem(
           status: recorded.outcome,
           counts: recorded.counts,
           recorded: true,
+          afterLostCall: afterLostCall(work, true),
         });
         continue;
       }
@@ -377,6 +398,10 @@ async function runSystem(
     .digest('hex')
     .slice(0, 16);
   const purposes = [...new Set(works.flatMap((w) => w.going.map((g) => g.holding.purpose)))];
+  // Counted before the call (module comment): a later nothing-found then knows this call may have removed the data.
+  const called = new Set(subjects.map((s) => s.subjectRef));
+  const marks = works.filter((w) => called.has(w.subjectRef)).flatMap((w) => w.going.filter((g) => !g.removed).map((g) => g.holding));
+  await mapLimit(marks, SUBJECTS_AT_ONCE, (holding) => rt.ledger.markAttempted(holding));
   try {
     const result = await rt.connectors.invoke({
       system,
@@ -387,12 +412,14 @@ async function runSystem(
     });
     for (const outcome of result.subjects) {
       const subject = subjects.find((s) => s.subjectRef === outcome.subjectRef);
-      if (subject)
+      const work = works.find((w) => w.subjectRef === outcome.subjectRef);
+      if (subject && work)
         outcomes.set(outcome.subjectRef, {
           subjectRef: outcome.subjectRef,
           subjectId: subject.subjectId,
           status: outcome.status,
           counts: outcome.counts,
+          afterLostCall: afterLostCall(work, false),
         });
     }
     for (const failure of result.failed ?? []) {

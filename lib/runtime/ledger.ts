@@ -61,6 +61,12 @@ export interface HoldingRecord {
    * out of the due index and without TTL, until it is registered again (with what finds the data) or erased.
    */
   readonly nothingFound?: NothingFound;
+  /**
+   * Connector calls an expiry started for this holding (markAttempted, written before each call): when a call's
+   * outcome is lost (the run was killed, the call failed as a whole after changing data), a later `nothing-found`
+   * may only mean that the earlier call removed the data, so it is not flagged.
+   */
+  readonly attempts?: number;
 }
 
 /** An expiry that found no data where the holding said there was some. */
@@ -417,6 +423,29 @@ export class Ledger {
       return { counted: true, failedSweeps, quarantined: quarantine };
     } catch (error) {
       if (isConditionFailure(error)) return { counted: false, failedSweeps: previous, quarantined: false };
+      throw error;
+    }
+  }
+
+  /**
+   * Counts a connector call about to be made for an active holding's expiry (see `attempts`). Only the holding as
+   * planned (same collection). Returns whether it was counted.
+   */
+  public async markAttempted(holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableOf(holding.purpose),
+          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          UpdateExpression: 'SET #attempts = if_not_exists(#attempts, :zero) + :one',
+          ConditionExpression: '#status = :active AND #collectedAtMs = :c',
+          ExpressionAttributeNames: { ...NAMES, '#attempts': 'attempts' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

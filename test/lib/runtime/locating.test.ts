@@ -7,6 +7,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import { recordsOf } from '../../../lib/audit/record';
+import { ConnectorTransientError } from '../../../lib/connectors/errors';
 import { applyExpiry } from '../../../lib/runtime/expiry';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
 import { apiClient } from '../../lambdas/helpers';
@@ -105,5 +106,26 @@ describe('the sweep', () => {
     // AND a new event does not put it back in the sweep
     await api.event('user1', { type: 'last-login', at: '2025-03-01T09:00:00+01:00' });
     expect(world.ddb.items(ledgerTable('service'))[0].dueAt).toBeUndefined();
+  });
+
+  it('finishes a holding as nothing-found when an earlier call, whose outcome was lost, may have removed the data', async () => {
+    // GIVEN a holding whose first connector call fails as a whole (after changing the data, say), and whose second
+    // call finds nothing left
+    await api.holding('user1', { purpose: 'service', system: 'crm', collectedAt: COLLECTED, identifiers: { email: 'u1@example.se' } });
+    let calls = 0;
+    world.connectors.on('crm', (invocation) => {
+      calls++;
+      if (calls === 1) throw new ConnectorTransientError('the answer was lost');
+      return answerAll('nothing-found', { records: 0, fields: 0, objects: 0 })(invocation);
+    });
+    // WHEN the sweep runs twice
+    expect(await sweep('user1')).toMatchObject({ holdingsDone: 0, holdingsFailed: 1 });
+    expect(world.ddb.items(ledgerTable('service'))[0]).toMatchObject({ status: 'active', attempts: 1 });
+    const second = await sweep('user1');
+    // THEN the second finishes it as nothing-found, without the flag or the alarm
+    expect(second).toMatchObject({ holdingsDone: 1, holdingsNothingFound: 0 });
+    const [item] = world.ddb.items(ledgerTable('service'));
+    expect(item).toMatchObject({ status: 'done', outcome: 'nothing-found' });
+    expect(item.nothingFound).toBeUndefined();
   });
 });
