@@ -1,6 +1,6 @@
 /**
  * The erasure API behind API Gateway (REST, Lambda proxy). Routes (issue 4):
- *   POST /erasure-requests                       → 202 {requestId, status, deadline}; Idempotency-Key honoured
+ *   POST /erasure-requests                       → 202 {requestId, status, deadline} once stored; Idempotency-Key required
  *   GET  /erasure-requests/{requestId}           → 200 the request's status, or 404
  *   POST /erasure-requests/{requestId}/extend    → 200 the new deadline (once, by 1 or 2 months)
  *   POST /subjects/{subjectId}/holdings          → 201
