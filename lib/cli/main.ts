@@ -6,21 +6,32 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Temporal } from '@js-temporal/polyfill';
-import { DocumentError, InputError, LetheError, formatIssue, issueCount } from '../errors';
+import { DocumentError, FileError, InputError, LetheError, formatIssue, issueCount } from '../errors';
 import { checkHoldingRef, parseHoldingFile, parseNow, parseSubjectFile } from '../inputs';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
 import { policyJsonSchema } from '../policy/schema';
 import { readSourceFile } from '../policy/source';
 import { type Plan, plan } from '../planner/plan';
-import { buildRegister, REGISTER_FORMATS, type RegisterFormat, renderRegister } from '../register/register';
+import {
+  buildRegister,
+  REGISTER_FORMATS,
+  REGISTER_LANGS,
+  type RegisterFormat,
+  type RegisterLang,
+  renderRegister,
+} from '../register/register';
 import { computeExpiry, type Expiry } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../package.json').version;
 
-export const EXIT = { ok: 0, badInput: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 success; 1 bad input (and, for `audit verify`, a broken chain); 2 usage error; 3 an internal error
+ * (a bug to report), never confused with a verdict.
+ */
+export const EXIT = { ok: 0, badInput: 1, usage: 2, internal: 3 } as const;
 
 export interface Io {
   readonly stdout: (text: string) => void;
@@ -77,6 +88,35 @@ function readData(file: string, what: string): unknown {
   return readSourceFile(file, what).data;
 }
 
+/** Parses an input file; a problem in it is reported with the file's name before the path (`subject.json: holdings[0].ref: ...`). */
+function parseFile<T>(file: string, what: string, parse: (data: unknown) => T): T {
+  const data = readData(file, what);
+  try {
+    return parse(data);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(error.message, { path: file, cause: error });
+    throw error;
+  }
+}
+
+/** Writes `--out`; a path that cannot be written is bad input, named with the reason. */
+function writeOut(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'its directory does not exist'
+        : code === 'EISDIR'
+          ? 'it is a directory; give a file name, e.g. policy.schema.json'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : (code ?? 'unknown error');
+    throw new FileError(`cannot write ${file}: ${why}`, { cause: error });
+  }
+}
+
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 export function buildProgram(io: Io): Command {
@@ -109,7 +149,7 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--holding <file>', 'JSON: {"collectedAt": ISO, "ref"?, "events": [{"type", "at", "purpose"?, "ref"?}]}')
     .action((opts: { policy: string; purpose: string; holding: string }) => {
       const { policy } = loadPolicyFile(opts.policy);
-      const holding = parseHoldingFile(policy, readData(opts.holding, 'holding file'));
+      const holding = parseFile(opts.holding, 'holding file', (data) => parseHoldingFile(policy, data));
       const expiry = computeExpiry(policy, opts.purpose, holding);
       checkHoldingRef(policy, opts.purpose, holding);
       // Spec 2.1: a version 1 result that relies on an event before collection is warned about, exit code unchanged.
@@ -126,7 +166,7 @@ export function buildProgram(io: Io): Command {
     .action((opts: { policy: string; subject: string; now: string }) => {
       const { policy } = loadPolicyFile(opts.policy);
       const now = parseNow(opts.now);
-      const { subject, request } = parseSubjectFile(policy, readData(opts.subject, 'subject file'));
+      const { subject, request } = parseFile(opts.subject, 'subject file', (data) => parseSubjectFile(policy, data));
       if (request && Temporal.Instant.compare(now, request.receivedAt) < 0) {
         throw new InputError(
           `--now (${opts.now}) is before the request was received (request.receivedAt): a request cannot be planned before it exists`,
@@ -145,9 +185,13 @@ export function buildProgram(io: Io): Command {
     .description('the GDPR Art. 30 record of processing activities, generated from the policy')
     .requiredOption('--policy <file>', 'the policy file')
     .addOption(new Option('--format <format>', 'output format').choices(REGISTER_FORMATS).default('md'))
-    .action((opts: { policy: string; format: RegisterFormat }) => {
+    .addOption(new Option('--lang <lang>', 'language of the register').choices(REGISTER_LANGS).default('en'))
+    .option('--date <YYYY-MM-DD>', "the register's date (default: today in the policy's time zone)")
+    .action((opts: { policy: string; format: RegisterFormat; lang: RegisterLang; date?: string }) => {
       const { policy, hash } = loadPolicyFile(opts.policy);
-      io.stdout(renderRegister(buildRegister(policy, hash), opts.format));
+      // The domain reads no clock: the date is the caller's, today in the policy's zone unless given.
+      const date = opts.date ?? Temporal.Now.plainDateISO(policy.timezone).toString();
+      io.stdout(renderRegister(buildRegister(policy, hash, { lang: opts.lang, date }), opts.format));
     });
 
   program
@@ -156,7 +200,7 @@ export function buildProgram(io: Io): Command {
     .option('--out <file>', 'write it to a file instead')
     .action((opts: { out?: string }) => {
       const text = json(policyJsonSchema());
-      if (opts.out) writeFileSync(opts.out, text);
+      if (opts.out) writeOut(opts.out, text);
       else io.stdout(text);
     });
 
@@ -239,7 +283,7 @@ function report(error: unknown, io: Io): number {
   }
   io.stderr(`lethe: internal error: ${error instanceof Error ? error.message : String(error)}; please report it\n`);
   if (process.env.LETHE_DEBUG && error instanceof Error) io.stderr(`${error.stack}\n`);
-  return EXIT.badInput;
+  return EXIT.internal;
 }
 
 if (require.main === module) void runAsync(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -493,6 +493,14 @@ describe('lethe expiry and plan, version 2', () => {
     ]);
   });
 
+  it('register takes --lang and --date; an unknown language is a usage error', () => {
+    const sv = lethe('register', '--policy', policyV2, '--lang', 'sv', '--date', '2026-12-04');
+    expect(sv.code).toBe(0);
+    expect(sv.stdout).toMatch(/^# Registerförteckning enligt artikel 30\.1 dataskyddsförordningen/);
+    expect(sv.stdout).toContain('2026-12-04');
+    expect(lethe('register', '--policy', policyV2, '--lang', 'de').code).toBe(2);
+  });
+
   it('plan refuses a per: item holding without ref, exit 1 naming it', () => {
     const s = file('noref-subject.json', {
       subjectId: 'u',
