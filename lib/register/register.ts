@@ -286,7 +286,7 @@ function renderMarkdown(register: Register): string {
   out.push(`| ${t.name} | ${cell(controller.name)} |`);
   if (controller.id) out.push(`| ${t.organisationNumber} | ${cell(controller.id)} |`);
   out.push(`| ${t.contact} | ${cell(controller.contact)} |`);
-  const dpo = controller.dpo ? [controller.dpo.name, controller.dpo.contact].filter(Boolean).join(', ') : t.noneNamed;
+  const dpo = controller.dpo ? [controller.dpo.name, controller.dpo.contact].filter(Boolean).join(', ') : t.noDpo;
   out.push(`| ${t.dpo} | ${cell(dpo)} |`);
   const representative = controller.representative
     ? `${controller.representative.name}, ${controller.representative.contact}`
@@ -312,7 +312,7 @@ function renderMarkdown(register: Register): string {
   out.push(`| ${t.number} | ${t.purpose} | ${t.legalBasis} | ${t.timeLimit} | ${t.transfers} |`, `|---|---|---|---|---|`);
   for (const [i, a] of register.activities.entries()) {
     out.push(
-      `| ${i + 1} | ${cell(a.title)} | ${cell(a.legalBasis)} | ${cell(a.retention)} | ${cell(orNone(a.transfers.map(transferText), t.none))} |`,
+      `| ${i + 1} | ${cell(a.title)} | ${cell(a.legalBasis)} | ${cell(a.retention)} | ${cell(orNone(a.transfers.map(transferText), t.noTransfers))} |`,
     );
   }
   out.push('');
@@ -329,7 +329,7 @@ function renderMarkdown(register: Register): string {
     row('(c)', t.dataSubjects, orNone(a.dataSubjects, t.notStated));
     row('(c)', t.dataCategories, a.categories.map((c) => categoryText(c, t)).join('; '));
     row('(d)', t.recipients, orNone(a.recipients, t.none));
-    row('(e)', t.transfers, orNone(a.transfers.map(transferText), t.none));
+    row('(e)', t.transfers, orNone(a.transfers.map(transferText), t.noTransfers));
     row('(e)', t.hostingLocations, a.hostingLocations.map(hostingText).join('; '));
     row('', t.systems, a.systems.map((s) => systemText(s, t)).join('; '));
     row('(f)', t.timeLimit, timeLimitText(a));

@@ -18,6 +18,9 @@ export interface RegisterTexts {
   readonly jointControllersHeading: string;
   readonly supervisoryAuthority: string;
   readonly noneNamed: string;
+  /** "None named" for the DPO (in Swedish, ombud is neuter). */
+  readonly noDpo: string;
+  readonly noTransfers: string;
   readonly none: string;
   readonly notStated: string;
   readonly number: string;
@@ -81,6 +84,8 @@ const EN: RegisterTexts = {
   jointControllersHeading: 'Joint controllers and their responsibilities (Art. 26)',
   supervisoryAuthority: 'Supervisory authority',
   noneNamed: 'None named',
+  noDpo: 'None named',
+  noTransfers: 'None',
   none: 'None',
   notStated: 'Not stated in the policy',
   number: 'No.',
@@ -186,6 +191,8 @@ const SV: RegisterTexts = {
   jointControllersHeading: 'Gemensamt personuppgiftsansvariga och deras ansvar (art. 26)',
   supervisoryAuthority: 'Tillsynsmyndighet',
   noneNamed: 'Ingen angiven',
+  noDpo: 'Inget angivet',
+  noTransfers: 'Ingen',
   none: 'Inga',
   notStated: 'Anges inte i policyn',
   number: 'Nr',

@@ -292,7 +292,9 @@ describe('buildRegister / renderRegister md: every item of Art. 30(1)(a)–(g)',
     expect(text).toMatch(/^\| {2}\| Condition for special categories \(Art\. 9\(2\)\) \| Not stated in the policy \|$/m);
     expect(text).toMatch(/^### Measures of the controller\n\nNot stated in the policy$/m);
     const sv = renderRegister(buildRegister(v1, HASH, { lang: 'sv' }), 'md');
-    expect(sv).toMatch(/^\| Dataskyddsombud \| Ingen angiven \|$/m);
+    expect(sv).toMatch(/^\| Dataskyddsombud \| Inget angivet \|$/m);
+    expect(sv).toMatch(/^\| Företrädare \(art\. 27\) \| Ingen angiven \|$/m);
+    expect(sv).toMatch(/^\| \(e\) \| Överföring till tredjeland \| Ingen \|$/m);
     expect(sv).toMatch(/^\| {2}\| Undantag för känsliga personuppgifter \(art\. 9\.2\) \| Anges inte i policyn \|$/m);
   });
 });
