@@ -363,6 +363,8 @@ class TimeLimitWords {
       return `${this.w.duration(term.after.toString())} ${this.preposition(term)} ${alternatives}`;
     }
     // Each term has its own shift: "3 months after collection or 24 months after the latest contact, whichever is later".
+    // (A shift over such terms is carried into each of them, never dropped.)
+    if (!term.after.blank) return this.limit(shift({ ...term, after: ZERO }, term.after), shiftWord);
     const alternatives = `${list(
       term.terms.map((t) => (t.kind === 'point' ? this.limit(t, false) : this.noun(t))),
       this.w.or,

@@ -480,6 +480,18 @@ describe("time limits (Art. 30(1)(f)): the events' descriptions, never nested", 
       '1 år efter insamlingen, ”the latest contact with us” eller ”the end of the agreement”, beroende på vilket som inträffar senast',
     ],
     [
+      'keep over a latestOf holding an earliestOf with an add: carried into every alternative',
+      { from: { latestOf: ['invoiced', { earliestOf: [{ add: 'P1M', to: 'contact' }, 'collected'] }] }, keep: 'P3M' },
+      '3 months after the invoice or the earlier of the date 4 months after the latest contact with us and the date 3 months after collection, whichever is later',
+      '3 månader efter ”the invoice” eller den tidigare av tidpunkten 4 månader efter ”the latest contact with us” och tidpunkten 3 månader efter insamlingen, beroende på vilket som inträffar senast',
+    ],
+    [
+      'one shift over a latestOf holding an earliestOf',
+      { from: { add: 'P1M', to: { latestOf: ['collected', { earliestOf: ['contact', 'contract-ended'] }] } }, keep: 'P0D' },
+      '1 month after collection or the earlier of the latest contact with us and the end of the agreement, whichever is later',
+      '1 månad efter insamlingen eller den tidigare av ”the latest contact with us” och ”the end of the agreement”, beroende på vilket som inträffar senast',
+    ],
+    [
       'cases',
       {
         cases: [
