@@ -5,10 +5,16 @@
  * connector. A connector that finds nothing where a holding said there was data is an alarm, not a success: the
  * holding stays active, out of the due index, flagged `nothingFound`, and the report counts it.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { recordsOf } from '../../../lib/audit/record';
 import { ConnectorTransientError } from '../../../lib/connectors/errors';
+import { METRICS } from '../../../lib/runtime/contract';
 import { applyExpiry } from '../../../lib/runtime/expiry';
+import { handleLedgerRecord } from '../../../lib/runtime/ledger-stream';
+import { metrics } from '../../../lib/runtime/observability';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
 import { apiClient } from '../../lambdas/helpers';
 import { answerAll } from './support/aws';
@@ -75,6 +81,26 @@ describe('registration captures what the system needs to find the data later', (
   });
 });
 
+describe('the TTL path (ledger stream)', () => {
+  it('puts back a holding whose data the connector did not find: active, flagged, no TTL; counted in the metric', async () => {
+    // GIVEN a holding that DynamoDB TTL removed while active, and a connector that finds nothing
+    await api.holding('user1', { purpose: 'service', system: 'crm', collectedAt: COLLECTED, identifiers: { email: 'u1@example.se' } });
+    const [item] = world.ddb.items(ledgerTable('service'));
+    world.clock.now = AFTER_EXPIRY.add({ hours: 24 * 10 });
+    world.ddb.remove(ledgerTable('service'), item);
+    world.connectors.on('crm', answerAll('nothing-found', { records: 0, fields: 0, objects: 0 }));
+    // WHEN the stream sees the removal
+    const outcome = await handleLedgerRecord(world.rt, ttlRemoval('service', item));
+    // THEN the holding is back, active and flagged, out of the sweep, and the metric counts it
+    expect(outcome).toBe('nothing-found');
+    const [back] = world.ddb.items(ledgerTable('service'));
+    expect(back).toMatchObject({ status: 'active', sealed: item.sealed, nothingFound: { by: 'ttl:evt-1' } });
+    expect([back.dueAt, back.dueShard, back.ttl]).toEqual([undefined, undefined, undefined]);
+    expect(JSON.stringify(metrics.serializeMetrics())).toContain(METRICS.holdingsNothingFound);
+    metrics.clearMetrics();
+  });
+});
+
 describe('the sweep', () => {
   it('passes the identifiers registered with the holding to the connector', async () => {
     // GIVEN a holding registered with the e-mail the system's index is keyed by
@@ -129,3 +155,19 @@ describe('the sweep', () => {
     expect(item.nothingFound).toBeUndefined();
   });
 });
+
+function ttlRemoval(purpose: string, item: Record<string, unknown>): DynamoDBRecord {
+  return {
+    eventID: 'evt-1',
+    eventName: 'REMOVE',
+    eventSource: 'aws:dynamodb',
+    eventSourceARN: `arn:aws:dynamodb:eu-north-1:123456789012:table/${ledgerTable(purpose)}/stream/2025-01-01T00:00:00.000`,
+    dynamodb: {
+      Keys: marshall({ subjectRef: item.subjectRef, system: item.system }) as never,
+      OldImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue> as never,
+      SequenceNumber: '1',
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+  } as DynamoDBRecord;
+}
