@@ -149,9 +149,12 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--holding <file>', 'JSON: {"collectedAt": ISO, "ref"?, "events": [{"type", "at", "purpose"?, "ref"?}]}')
     .action((opts: { policy: string; purpose: string; holding: string }) => {
       const { policy } = loadPolicyFile(opts.policy);
-      const holding = parseFile(opts.holding, 'holding file', (data) => parseHoldingFile(policy, data));
+      const holding = parseFile(opts.holding, 'holding file', (data) => {
+        const parsed = parseHoldingFile(policy, data);
+        checkHoldingRef(policy, opts.purpose, parsed);
+        return parsed;
+      });
       const expiry = computeExpiry(policy, opts.purpose, holding);
-      checkHoldingRef(policy, opts.purpose, holding);
       // Spec 2.1: a version 1 result that relies on an event before collection is warned about, exit code unchanged.
       if (expiry.warning) io.stderr(`warning: ${expiry.warning.message}\n`);
       io.stdout(json(expiryToJson(policy, expiry)));

@@ -68,8 +68,10 @@ function validateParsed(source: SourceDocument, options: LoadOptions, maxIssues:
   const parsed = PolicyDocument.safeParse(source.data, { reportInput: true });
   const config = connectorConfigIssues(source.data);
   const semantic = semanticChecks(source.data);
+  // A document that is not an object at all gets one message (semanticChecks'), not the schema's too.
+  const isObject = source.data !== null && typeof source.data === 'object' && !Array.isArray(source.data);
   const raw: RawIssue[] = [
-    ...(parsed.success ? [] : schemaIssues(parsed.error.issues, source.data)),
+    ...(parsed.success || !isObject ? [] : schemaIssues(parsed.error.issues, source.data)),
     ...semantic.filter((i) => !i.warning),
     ...(options.forDeployment ? config : []),
   ];

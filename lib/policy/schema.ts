@@ -235,8 +235,13 @@ export const System = strict({
     .optional()
     .meta({ description: 'Required when location is outside the EU/EEA, e.g. "EU-US DPF", "SCC".' }),
   processor: text('a processor').optional().meta({ description: 'Extension: the vendor that operates the system, for the register.' }),
-  config: z.record(z.string(), z.unknown()).optional().meta({ description: 'Connector-specific settings.' }),
-  fields: z.record(text('a field name'), FieldSpec).optional(),
+  config: z
+    .record(z.string(), z.unknown(), { error: 'expected config: a map of connector settings' })
+    .optional()
+    .meta({ description: 'Connector-specific settings.' }),
+  fields: z
+    .record(text('a field name'), FieldSpec, { error: 'expected fields: a map of field names to {category, anonymise?}' })
+    .optional(),
 }).meta({ id: 'System' });
 
 const LegalBasis = z.enum(LEGAL_BASES, { error: `expected legalBasis: ${LEGAL_BASES.join(' | ')}` });
@@ -336,14 +341,18 @@ export const PolicyDocument = strict({
     .optional()
     .meta({ description: 'The event types this controller reports: a list, or (spec 2.6) a map with descriptions.' }),
   categories: z
-    .record(identifier('a category'), strict({ description: text('a description').optional(), special: z.boolean().optional() }))
+    .record(identifier('a category'), strict({ description: text('a description').optional(), special: z.boolean().optional() }), {
+      error: 'expected categories: a map of category ids to {description?, special?}',
+    })
     .optional(),
   security: z
     .array(text('a security measure'))
     .optional()
     .meta({ description: "Spec 2.6: the controller's own technical and organisational security measures (Art. 32), for the register." }),
-  systems: z.record(identifier('a system'), System),
-  purposes: z.record(identifier('a purpose'), Purpose),
+  systems: z.record(identifier('a system'), System, { error: 'expected systems: a map of system ids to {connector, location, ...}' }),
+  purposes: z.record(identifier('a purpose'), Purpose, {
+    error: 'expected purposes: a map of purpose ids to {legalBasis, categories, systems, retention, ...}',
+  }),
 }).meta({ id: 'LethePolicy', title: 'Lethe retention policy, versions 1 and 2' });
 
 export type PolicyDocumentInput = z.input<typeof PolicyDocument>;

@@ -54,7 +54,13 @@ export function connectorConfigIssues(doc: unknown): RawIssue[] {
 export function semanticChecks(doc: unknown): RawIssue[] {
   const issues: RawIssue[] = [];
   if (!isObj(doc)) {
-    issues.push({ path: [], message: 'expected the policy to be an object (a YAML mapping or a JSON object)' });
+    const empty = doc === null || doc === undefined;
+    issues.push({
+      path: [],
+      message: empty
+        ? 'the policy is empty: expected a YAML mapping (or JSON object) with version, controller, timezone, systems and purposes'
+        : 'expected the policy to be an object (a YAML mapping or a JSON object)',
+    });
     return issues;
   }
   const report = (path: PathSegment[], message: string, atKey = false) => issues.push({ path, message, atKey });

@@ -19,6 +19,12 @@ export function parseInstant(value: unknown, path: string): Temporal.Instant {
       { path },
     );
   }
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new InputError(
+      `expected an ISO 8601 timestamp with an offset, e.g. "2024-04-01T09:30:00+02:00" or "2024-03-31T22:00:00Z", got ${JSON.stringify(value)}`,
+      { path },
+    );
+  }
   if (!HAS_TIME.test(value) || !HAS_OFFSET.test(value)) {
     throw new InputError(
       `timestamp "${value}" has no time with an offset or Z; write e.g. "2024-04-01T00:00:00+02:00" or "2024-03-31T22:00:00Z"`,

@@ -413,7 +413,7 @@ describe('lethe expiry and plan, version 2', () => {
       file('noref.json', { collectedAt: '2024-01-10T10:00:00+01:00' }),
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^lethe: ref: purpose "order" keeps a clock per item \(per: item\): the holding needs `ref`/);
+    expect(r.stderr).toMatch(/^lethe: \S+noref\.json: ref: purpose "order" keeps a clock per item \(per: item\): the holding needs `ref`/);
   });
 
   it("plan keeps a returning customer's record in version 2", () => {
@@ -596,5 +596,61 @@ describe('the lethe binary', () => {
     const r = exec('expiry', '--policy', policy, '--purpose', 'orders', '--holding', holding);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).expiresAt).toBe('2034-04-01T12:00:00+02:00');
+  });
+});
+
+describe('what a new user meets first (issue 20, item 6)', () => {
+  it.each([
+    ['a directory that does not exist', join(dir, 'nope', 's.json'), /^lethe: cannot write \S+s\.json: its directory does not exist\n$/],
+    ['a directory', dir, /^lethe: cannot write \S+: it is a directory; give a file name/],
+  ])('schema --out to %s is bad input (exit 1) naming why, not an internal error', (_what, out, message) => {
+    const r = lethe('schema', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('--now that is not a timestamp says so, and gives an example', () => {
+    const r = lethe(
+      'plan',
+      '--policy',
+      file('p-now.yaml', yamlOf(basePolicyDoc())),
+      '--subject',
+      file('s-now.json', { subjectId: 'u', holdings: [] }),
+      '--now',
+      'tomorrow',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'lethe: --now: expected an ISO 8601 timestamp with an offset, e.g. "2024-04-01T09:30:00+02:00" or "2024-03-31T22:00:00Z", got "tomorrow"\n',
+    );
+  });
+
+  it("a subject file's error names the file as well as the path", () => {
+    const s = file('bad-ts.json', { subjectId: 'u', holdings: [{ purpose: 'service', system: 'crm', collectedAt: '2024-05-31' }] });
+    const r = lethe('plan', '--policy', file('p-ts.yaml', yamlOf(basePolicyDoc())), '--subject', s, '--now', '2024-06-01T00:00:00Z');
+    expect(r.stderr).toMatch(/^lethe: \S+bad-ts\.json: holdings\[0\]\.collectedAt: timestamp "2024-05-31" has no time/);
+  });
+
+  it("an empty mapping gets the language's words, not zod's", () => {
+    const r = lethe('validate', file('empty-map.yaml', '{}\n'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/received undefined|Invalid input/);
+    expect(r.stderr).toMatch(/systems: missing: expected systems: a map of system ids/);
+  });
+
+  it('an internal error exits 3, never 1 (which means bad input or a broken audit chain)', () => {
+    // GIVEN `audit verify` against an S3 endpoint with no region configured: the SDK fails before any request
+    const env = { ...process.env, AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_PROFILE: '', AWS_CONFIG_FILE: join(dir, 'none') };
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'lethe.js'), 'audit', 'verify', '--bucket', 'b', '--endpoint-url', 'http://127.0.0.1:9'],
+      {
+        encoding: 'utf8',
+        env,
+      },
+    );
+    // THEN whatever the SDK says, an internal error is never exit 1
+    if (/internal error/.test(r.stderr)) expect(r.status).toBe(3);
+    else expect(r.status).not.toBe(0);
   });
 });

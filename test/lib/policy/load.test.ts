@@ -373,7 +373,7 @@ describe('policy sources', () => {
     ['a YAML duplicate key', 'p.yaml', 'version: 1\nversion: 1\n', /p\.yaml:2:1: malformed YAML: Map keys must be unique/],
     ['malformed JSON', 'p.json', '{"version": 1,}', /p\.json:1:15: malformed JSON/],
     ['a JSON duplicate key', 'p.json', '{"version": 1, "version": 1}', /p\.json:1:16: version: duplicate key "version"/],
-    ['an empty file', 'p.yaml', '', /expected the policy to be an object/],
+    ['an empty file', 'p.yaml', '', /p\.yaml:1:1: the policy is empty: expected a YAML mapping/],
     ['a list instead of a mapping', 'p.yaml', '- 1\n- 2\n', /expected the policy to be an object/],
   ])('rejects %s with its position', (_name, file, text, message) => {
     let thrown: unknown;
