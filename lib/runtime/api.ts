@@ -50,8 +50,12 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
  */
 export const ANSWER_BUDGET_MS = 20_000;
 
-/** The longest that starting an erasure workflow may take before the answer goes without waiting for it. */
-export const WORKFLOW_START_BUDGET_MS = 5_000;
+/**
+ * The longest that starting an erasure workflow may take before the answer goes without waiting for it (and never
+ * more than what is left of ANSWER_BUDGET_MS). Generous, so that the SDK's own retries of a throttled start fit: a
+ * start that is given up on waits for a retry with the same key or for the deadline monitor.
+ */
+export const WORKFLOW_START_BUDGET_MS = 15_000;
 
 /** Kept back from a budget for reading the request and answering. */
 const ANSWER_RESERVE_MS = 1_000;
@@ -86,7 +90,7 @@ export interface ApiOptions {
   readonly idempotencyStore?: DynamoDBPersistenceLayer;
   /** @default ANSWER_BUDGET_MS (20 s) */
   readonly answerBudgetMs?: number;
-  /** @default WORKFLOW_START_BUDGET_MS (5 s) */
+  /** @default WORKFLOW_START_BUDGET_MS (15 s) */
   readonly workflowStartBudgetMs?: number;
 }
 
