@@ -93,7 +93,8 @@ export function checkRequestId(requestId: unknown): string {
 /**
  * Records the request, and only that: the answer must not wait for anything slow (starting the workflow is the
  * caller's next step, `startErasureRequest`, within a time budget). The id is derived from the Idempotency-Key,
- * so the same key finds the same request for ever; the same key for another subject is a conflict.
+ * so the same key finds the same request for as long as the request is kept; the same key for another subject is
+ * a conflict.
  */
 export async function receiveErasureRequest(
   rt: Runtime,
