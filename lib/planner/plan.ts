@@ -453,6 +453,9 @@ function validateFacts(policy: Policy, subject: SubjectFacts, request?: SubjectR
     });
   } else checkScope(request.scope, 'request.scope');
   const type = request.type ?? 'erasure';
+  if (request.until !== undefined && !before(request.receivedAt, request.until)) {
+    throw new InputError('a restriction must be lifted after the request was received (request.receivedAt)', { path: 'request.until' });
+  }
   if (type !== 'restriction' && (request.until !== undefined || request.keep !== undefined)) {
     throw new InputError(`\`${request.until !== undefined ? 'until' : 'keep'}\` belongs to a restriction request, not to ${type}`, {
       path: `request.${request.until !== undefined ? 'until' : 'keep'}`,

@@ -108,29 +108,33 @@ export function semanticChecks(doc: unknown): RawIssue[] {
  * use events.
  */
 function warnVersion1(purposes: Obj, warn: Report): void {
-  const affected = Object.entries(purposes)
-    .filter(([, p]) => isObj(p) && isObj(p.retention) && usesEvents(p.retention))
-    .map(([id]) => id);
+  const affected = Object.entries(purposes).flatMap(([id, p]) => {
+    const events = isObj(p) && isObj(p.retention) ? eventsNamed(p.retention) : [];
+    return events.length > 0 ? [{ id, events }] : [];
+  });
   if (affected.length === 0) return;
-  const shown = affected.length > 5 ? `${affected.slice(0, 5).join(', ')} and ${affected.length - 5} more` : affected.join(', ');
+  const events = [...new Set(affected.flatMap((a) => a.events))].sort();
+  const ids = affected.map((a) => a.id);
+  const shown = ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
   warn(
     ['version'],
-    `version 1 counts an event even when it happened before a holding's collection (purposes ${shown}), so data collected ` +
-      'after an earlier event can expire from it; version 2 counts events only from collection (spec 2.1): set `version: 2`',
+    `version 1 counts an event even when it happened before a holding's collection (${events.map((e) => `"${e}"`).join(', ')} ` +
+      `in purposes ${shown}), so data collected after an earlier event can expire from it; version 2 counts events only from ` +
+      'collection (spec 2.1): set `version: 2`',
   );
 }
 
-/** Whether a retention (any form, any depth) names an event other than `collected`. */
-function usesEvents(node: unknown): boolean {
-  if (Array.isArray(node)) return node.some(usesEvents);
-  if (!isObj(node)) return false;
-  for (const [key, value] of Object.entries(node)) {
-    if (['until', 'occurred', 'event', 'from', 'to', 'endOfYear', 'endOfFiscalYear'].includes(key) && isStr(value) && value !== COLLECTED) {
-      return true;
+/** The event types (other than `collected`) a retention names, at any depth, in anchors, `until` and conditions. */
+function eventsNamed(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => eventsNamed(n, found));
+  else if (isObj(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      const names = ['until', 'occurred', 'event', 'from', 'to', 'endOfYear', 'endOfFiscalYear'].includes(key);
+      if (names && isStr(value) && value !== COLLECTED && !found.includes(value)) found.push(value);
+      else if (key !== 'keep' && key !== 'justification') eventsNamed(value, found);
     }
-    if (key !== 'keep' && key !== 'justification' && usesEvents(value)) return true;
   }
-  return false;
+  return found;
 }
 
 type Report = (path: PathSegment[], message: string, atKey?: boolean) => void;

@@ -505,6 +505,13 @@ describe('plan, version 2', () => {
       /`keep` belongs to a restriction request/,
       'request.keep',
     ],
+    [
+      'a restriction lifted before it was received',
+      {},
+      { type: 'restriction', receivedAt: at('2024-02-01T00:00:00Z'), until: at('2024-01-01T00:00:00Z') },
+      /must be lifted after the request was received/,
+      'request.until',
+    ],
   ])('refuses %s, naming it', (_name, facts, request, message, path) => {
     const subject = { subjectId: 'u1', holdings: facts.holdings ?? [], events: [], holds: facts.holds ?? [] };
     expect(() => plan(shopPolicyV2, subject, instant('2024-06-01T00:00:00Z'), request)).toThrow(message);

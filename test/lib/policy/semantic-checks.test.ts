@@ -265,7 +265,7 @@ describe('version 2 validation', () => {
     expect(warningsOf(doc)).toEqual([
       expect.stringMatching(/^purposes\.service\.specialCategoryCondition: purpose uses the special category "health"/),
       expect.stringMatching(
-        /^version: version 1 counts an event even when it happened before a holding's collection \(purposes service\).*set `version: 2`/,
+        /^version: version 1 counts an event even when it happened before a holding.s collection \("account-closed" in purposes service\).*set `version: 2`/,
       ),
     ]);
   });
