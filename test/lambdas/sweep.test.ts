@@ -325,6 +325,13 @@ describe('sweep-apply', () => {
       expect(await applyAs('sweep-1', 'analytics', [ref], {}, 120_000)).toEqual({ subjects: 1, holdingsDone: 1, holdingsFailed: 0 });
     });
 
+    it('refuses a startedAt that is no instant, naming it', async () => {
+      await expect(applyAs('sweep-1', 'analytics', ['r'], {}, 120_000, { startedAt: 'yesterday' })).rejects.toMatchObject({
+        name: 'InputError',
+        path: 'startedAt',
+      });
+    });
+
     it("counts the Express child's 5 minutes too: a retry late in the child gets only what is left of them", async () => {
       await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
       const ref = await world.rt.refs.ref('user1');

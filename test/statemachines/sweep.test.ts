@@ -141,6 +141,19 @@ test('a transient batch failure is retried, and the batch applied once it clears
   expect(run.status).toBe('SUCCEEDED');
 });
 
+test("each batch's task is told when its child execution started, so that it stops within Express's 5 minutes (issue 15, item 10)", async () => {
+  const before = Date.now();
+  const { apply } = await runSweep(THREE_PAGES);
+  const after = Date.now();
+  for (const call of apply.calls) {
+    expect(call.startedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+    expect(Date.parse(call.startedAt!)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(call.startedAt!)).toBeLessThanOrEqual(after);
+  }
+  // the child's own start, not the sweep's clock
+  expect(apply.calls.every((call) => call.startedAt !== call.now)).toBe(true);
+});
+
 test('a simulated `now` reaches the read and apply tasks unchanged', async () => {
   const simulated = '2040-12-31T23:59:59+02:00';
   const { read, apply, run } = await runSweep(THREE_PAGES, { input: { purpose: 'marketing', now: simulated } });
