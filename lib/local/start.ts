@@ -147,7 +147,10 @@ export interface LocalLethe {
     apiPath: string,
     options?: { body?: unknown; rawBody?: string; headers?: Record<string, string> },
   ): Promise<ApiAnswer>;
-  /** Runs one purpose's sweep state machine now (on a simulated clock when `now` is given) and waits for it. */
+  /**
+   * Runs one purpose's sweep state machine now (on a simulated clock when `now` is given) and waits for it, and for
+   * the executions it continues in (a sweep of more than 500 pages); answers the last one.
+   */
   runSweep(purpose: string, now?: string | Date | Temporal.Instant): Promise<SweepResult>;
   /** Runs every purpose's sweep, one after the other. */
   runAllSweeps(now?: string | Date | Temporal.Instant): Promise<SweepResult[]>;
@@ -504,12 +507,16 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         throw new LocalModeError(`the policy has no purpose "${purpose}"; it has ${Object.keys(policy.purposes).join(', ')}`);
       }
       const input = { purpose, ...(now === undefined ? {} : { now: instantText(now) }) };
-      const { executionArn } = stepFunctions.start({
-        stateMachineArn: names.sweepStateMachineArn,
-        name: randomUUID(),
-        input: JSON.stringify(input),
-      });
-      return { purpose, ...(await stepFunctions.wait(executionArn)) };
+      const name = randomUUID();
+      const { executionArn } = stepFunctions.start({ stateMachineArn: names.sweepStateMachineArn, name, input: JSON.stringify(input) });
+      // A sweep of more than 500 pages continues in new executions (<name>-part2, ...): wait for the last one.
+      let view = await stepFunctions.wait(executionArn);
+      for (let part = 2; view.status === 'SUCCEEDED'; part++) {
+        const next = stepFunctions.find(names.sweepStateMachineArn, `${name}-part${part}`);
+        if (!next) break;
+        view = await stepFunctions.wait(next.executionArn);
+      }
+      return { purpose, ...view };
     };
     const sweepAll = async (now?: string | Date | Temporal.Instant) => {
       const results: SweepResult[] = [];
