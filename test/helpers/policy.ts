@@ -3,6 +3,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import { stringify } from 'yaml';
+import { PolicyValidationError } from '../../lib/errors';
 import { loadPolicyData, loadPolicyText } from '../../lib/policy/load';
 import type { Policy } from '../../lib/policy/model';
 
@@ -62,3 +63,18 @@ export function loadYaml(text: string) {
 }
 
 export const instant = (iso: string): Temporal.Instant => Temporal.Instant.from(iso);
+
+/** The issues a document produces, as `path: message`; none when it is valid. */
+export function issuesOf(doc: unknown): string[] {
+  try {
+    loadPolicyData(doc);
+    return [];
+  } catch (error) {
+    if (!(error instanceof PolicyValidationError)) throw error;
+    return error.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+}
+
+/** Matches one `path: message` of `issuesOf`: the exact path, then a message matching `message`. */
+export const issueAt = (path: string, message: RegExp) =>
+  expect.stringMatching(new RegExp(`^${path.replace(/[.[\]]/g, '\\$&')}: .*${message.source}`));
