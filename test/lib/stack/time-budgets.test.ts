@@ -17,7 +17,7 @@ import {
 } from '../../../lib/runtime/budgets';
 import { ENV } from '../../../lib/runtime/contract';
 import { ConnectorFunctions } from '../../../lib/stack/connector-functions';
-import { type CfnTemplate, functionOfService, resourcesOfType, ROOT, synthLethe } from './synth';
+import { actionsOf, type CfnTemplate, functionOfService, resourcesOf, resourcesOfType, ROOT, statementsOfRole, synthLethe } from './synth';
 
 const { json } = synthLethe();
 
@@ -111,4 +111,11 @@ test('a connector timeout longer than sweep-apply can wait for is refused at syn
   expect(() => ConnectorFunctions.checkTimeout(Duration.minutes(5))).toThrow(
     /ConnectorFunctions: timeout must be at most 60 seconds \(sweep-apply waits for a connector call within its own 120 s\); got 300 seconds/,
   );
+});
+
+test('the sweep may start its own continuation (issue 15, item 11): states:StartExecution on its own ARN, no other', () => {
+  const sweep = machines(json).find((m) => m.file === 'sweep')!;
+  const role = (json.Resources[sweep.id].Properties!.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const starts = statementsOfRole(json, role).filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('states:StartExecution'));
+  expect(starts.flatMap(resourcesOf)).toEqual([{ Ref: sweep.id }]);
 });
