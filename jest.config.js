@@ -11,5 +11,6 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.lethe/'],
+  setupFiles: ['<rootDir>/test/support/env.js'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
