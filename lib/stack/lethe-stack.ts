@@ -74,6 +74,11 @@ export interface LetheStackProps extends StackProps {
    */
   readonly deadlineWarningDays?: number;
   /**
+   * Failed sweeps after which a holding the sweep cannot process is quarantined (out of the due index, alarmed).
+   * @default 3
+   */
+  readonly quarantineAfterFailedSweeps?: number;
+  /**
    * Retention of every log group (functions, state machines, API access logs).
    * @default logs.RetentionDays.ONE_YEAR
    */
@@ -166,6 +171,7 @@ export class LetheStack extends Stack {
       connectors: this.connectors,
       deadlineWarningDays,
       logRetention,
+      quarantineAfterFailedSweeps: props.quarantineAfterFailedSweeps,
     });
     const fns = this.functions;
 

@@ -23,7 +23,13 @@ test('an alarm watches HoldingsQuarantined of sweep-apply, from the first one, a
   });
 });
 
-test('sweep-apply is told after how many failed sweeps to quarantine (3 by default)', () => {
-  const fn = json.Resources[functionOfService(json, 'lethe-sweep-apply')];
-  expect(fn.Properties!.Environment.Variables[ENV.quarantineAfterFailedSweeps]).toBe('3');
+test('sweep-apply is told after how many failed sweeps to quarantine: 3 by default, or as the stack is configured', () => {
+  const quarantineAfter = (template: typeof json) =>
+    template.Resources[functionOfService(template, 'lethe-sweep-apply')].Properties!.Environment.Variables[ENV.quarantineAfterFailedSweeps];
+  expect(quarantineAfter(json)).toBe('3');
+  const configured = synthLethe({ nag: false, stackProps: { quarantineAfterFailedSweeps: 5 } });
+  expect(quarantineAfter(configured.json)).toBe('5');
+  expect(() => synthLethe({ nag: false, stackProps: { quarantineAfterFailedSweeps: 0 } })).toThrow(
+    /quarantineAfterFailedSweeps must be an integer from 1 to 365; got 0/,
+  );
 });
