@@ -113,6 +113,9 @@ const SHOWN = [
   'batches',
   'holdingsDone',
   'holdingsFailed',
+  'holdingsQuarantined',
+  'subjectsNotDone',
+  'failedSweeps',
 ];
 
 /**

@@ -72,6 +72,30 @@ describe('console', () => {
       '  [erasure-system] INFO system done (requestId=r-1, system=crm, status=erased)',
     );
   });
+  it('shows a quarantine and the subjects a batch left for lack of time (issue 15, items 8 and 10)', () => {
+    const quarantined = JSON.stringify({
+      level: 'ERROR',
+      message: 'holding quarantined: it failed too many sweeps and is no longer swept',
+      system: 'crm',
+      failedSweeps: 3,
+      error: 'ConnectorPermanentError',
+    });
+    expect(formatLogLine('lethe-local-sweep-apply', quarantined)).toBe(
+      '  [sweep-apply] ERROR holding quarantined: it failed too many sweeps and is no longer swept (system=crm, error=ConnectorPermanentError, failedSweeps=3)',
+    );
+    const applied = JSON.stringify({
+      level: 'INFO',
+      message: 'batch applied',
+      sweepId: 's',
+      holdingsDone: 2,
+      holdingsFailed: 0,
+      holdingsQuarantined: 1,
+      subjectsNotDone: 3,
+    });
+    expect(formatLogLine('lethe-local-sweep-apply', applied)).toBe(
+      '  [sweep-apply] INFO batch applied (sweepId=s, holdingsDone=2, holdingsFailed=0, holdingsQuarantined=1, subjectsNotDone=3)',
+    );
+  });
   it.each([
     ['metrics', JSON.stringify({ _aws: {}, Metric: 1 })],
     ['an idle sweep page', JSON.stringify({ level: 'INFO', message: 'due page read', itemsRead: 0 })],
