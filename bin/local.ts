@@ -59,8 +59,10 @@ async function run(options: CliOptions): Promise<number> {
       sweepEveryMs: options.sweepEvery === false ? false : options.sweepEvery * 1000,
       log: print,
       echoFunctionLogs: !options.quiet,
-      // The first curl should not wait for a dozen cold starts.
-      warm: 'background',
+      // Every function's worker starts before the banner: the banner's first curl must not wait for a dozen cold
+      // starts, nor race them (warmed in the background they took the CPU the first request needed, and it waited
+      // 12 to 29 s, past API Gateway's 29 s; issue 15, item 18).
+      warm: true,
     });
   } catch (error) {
     if (error instanceof LetheError) {
