@@ -7,7 +7,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { LEDGER, type SweepReadOutput } from '../../lib/runtime/contract';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lib/runtime/budgets';
 import { dueShardOf } from '../../lib/runtime/ledger';
-import { makeHandler as makeApply } from '../../lambdas/sweep-apply';
+import { makeHandler as makeApply, quarantineAfterFromEnv } from '../../lambdas/sweep-apply';
 import { makeHandler as makeRead } from '../../lambdas/sweep-read';
 import { ConnectorPermanentError, ConnectorTransientError } from '../../lib/connectors/errors';
 import { AUDIT_BUCKET, captureOutput, createWorld, lambdaContext, ledgerTable, type TestWorld } from '../lib/runtime/support/runtime';
@@ -286,6 +286,21 @@ describe('sweep-apply', () => {
         for (const earlier of outputs.slice(0, -1)) expect(earlier.result).toEqual({ subjects: 1, holdingsDone: 0, holdingsFailed: 1 });
       },
     );
+
+    it.each([
+      [undefined, undefined],
+      ['', undefined],
+      ['2', 2],
+      ['10', 10],
+    ])('reads the configured number of failed sweeps from the environment: %j → %j', (value, expected) => {
+      expect(quarantineAfterFromEnv(value === undefined ? {} : { LETHE_QUARANTINE_AFTER_FAILED_SWEEPS: value })).toBe(expected);
+    });
+
+    it.each(['0', '-1', '2.5', 'three'])('refuses %j as the number of failed sweeps, naming the variable', (value) => {
+      expect(() => quarantineAfterFromEnv({ LETHE_QUARANTINE_AFTER_FAILED_SWEEPS: value })).toThrow(
+        `LETHE_QUARANTINE_AFTER_FAILED_SWEEPS must be a whole number >= 1; got "${value}"`,
+      );
+    });
 
     it('is not quarantined by failures that are transient', async () => {
       await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
