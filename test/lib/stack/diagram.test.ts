@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { loadPolicyFile } from '../../../lib/policy/load';
 import { DIAGRAM_END, DIAGRAM_START, generateDiagram, withDiagram } from '../../../lib/stack/diagram';
 import { ROOT } from './synth';
 
@@ -49,9 +50,13 @@ describe('architecture diagram', () => {
   });
 
   it('draws each per-purpose and per-system group as one node with its count', () => {
-    expect(diagram).toContain('Ledger_Purposes["ledger tables, one per purpose (7)');
-    expect(diagram).toContain('Connectors_Systems["connector functions, one per system (7)');
-    expect(diagram).toContain('Schedules_Sweeps["daily sweep schedules, one per purpose (7)');
+    // GIVEN the app's default policy, whose purposes and systems the diagram counts
+    const { policy } = loadPolicyFile(path.join(ROOT, 'examples', 'dh-solutions.yaml'));
+    const purposes = Object.keys(policy.purposes).length;
+    const systems = Object.keys(policy.systems).length;
+    expect(diagram).toContain(`Ledger_Purposes["ledger tables, one per purpose (${purposes})`);
+    expect(diagram).toContain(`Connectors_Systems["connector functions, one per system (${systems})`);
+    expect(diagram).toContain(`Schedules_Sweeps["daily sweep schedules, one per purpose (${purposes})`);
   });
 
   it('refuses a document without the markers', () => {
