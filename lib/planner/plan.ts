@@ -231,7 +231,7 @@ export function plan(policy: Policy, subject: SubjectFacts, now: Temporal.Instan
     const expired = expiry.expiresAt !== null && atOrBefore(expiry.expiresAt.toInstant(), now);
     const inScope = type !== null && scopeCovers(scope, holding);
     const hold = coveringHold(holds, holding, now);
-    return decide(purpose, { holding, expiry, expired, inScope, hold }, type);
+    return decide(purpose, { holding, expiry, expired, inScope, ...(hold ? { hold } : {}) }, type);
   });
 
   const systems = records(policy, decisions).map(({ system, ref, decisions: held }) => planRecord(policy, system, ref, held));
@@ -252,12 +252,7 @@ type Facts = Pick<HoldingDecision, 'holding' | 'expiry' | 'expired' | 'inScope' 
 
 function decide(purpose: PurposeSpec, facts: Facts, type: RequestType | null): HoldingDecision {
   const { expired, inScope, hold } = facts;
-  const decided = (outcome: HoldingOutcome, restricted: boolean): HoldingDecision => ({
-    ...facts,
-    ...(hold ? { hold } : {}),
-    outcome,
-    restricted,
-  });
+  const decided = (outcome: HoldingOutcome, restricted: boolean): HoldingDecision => ({ ...facts, outcome, restricted });
   switch (type) {
     case null:
       // The sweep: a hold keeps a covered holding and restricts its record (spec 2.3).
@@ -389,8 +384,8 @@ function accessEntries(policy: Policy, decisions: readonly HoldingDecision[]): A
     const wanted = new Set(purposes.flatMap((p) => policy.purposes[p].categories));
     const fields = system.fields.filter((f) => wanted.has(f.category));
     // Where the system declares its fields, the categories held are those of its fields; else the purposes'.
-    const held_ = system.fields.length > 0 ? new Set(fields.map((f) => f.category)) : wanted;
-    const categories = Object.keys(policy.categories).filter((c) => held_.has(c));
+    const heldCategories = system.fields.length > 0 ? new Set(fields.map((f) => f.category)) : wanted;
+    const categories = Object.keys(policy.categories).filter((c) => heldCategories.has(c));
     return { system: system.id, ...(ref === undefined ? {} : { ref }), purposes, categories, fields: fields.map((f) => f.name) };
   });
 }
