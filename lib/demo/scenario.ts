@@ -328,7 +328,12 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
 
   await script.step('What a legal obligation keeps: retained, restricted (Art. 18), and until when', async (say) => {
     if (view.retained.length === 0) {
-      say('nothing: no purpose of this policy keeps data on an erasure request');
+      const items = Object.values(policy.purposes).filter((p) => p.per === 'item' && p.onErasureRequest === 'retain');
+      say(
+        items.length === 0
+          ? 'nothing: no purpose of this policy keeps data on an erasure request'
+          : `nothing among her registered holdings; ${items.map((p) => p.id).join(', ')} would keep data, per item, which this version of the runtime does not register yet`,
+      );
       return;
     }
     for (const r of view.retained) {
@@ -440,7 +445,8 @@ async function sweepStep(
           await putSubjectData(local, system, subject);
           data[system.id] = await readSubjectData(local, system, subject);
         }
-        for (const purpose of Object.values(policy.purposes)) {
+        // Item purposes are left out, as in step 3 (docs/api.md, "Items").
+        for (const purpose of Object.values(policy.purposes).filter((p) => p.per !== 'item')) {
           for (const systemId of purpose.systems) {
             const locator = demoLocator(policy.systems[systemId], subject);
             const answer = await api.registerHolding(subject.subjectId, {
