@@ -3,15 +3,15 @@
  * minus process start-up); a few spawn `bin/lethe.js` itself, as a user would run `npx lethe`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { run } from '../../../lib/cli/main';
 import { basePolicyDoc, yamlOf } from '../../helpers/policy';
+import { tempDir } from '../../support/temp-dir';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const dir = mkdtempSync(join(tmpdir(), 'lethe-cli-'));
+const dir = tempDir('lethe-cli-');
 const file = (name: string, content: unknown): string => {
   const path = join(dir, name);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));

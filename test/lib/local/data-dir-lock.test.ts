@@ -3,11 +3,11 @@
  * kernel may since have given to another process) does not keep the next start out.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalModeError } from '../../../lib/errors';
 import { LOCK_FILE_NAME, lockDataDir, ownerIsAlive, processFacts, processStartTime } from '../../../lib/local/data-dir-lock';
+import { tempDir } from '../../support/temp-dir';
 
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -37,7 +37,7 @@ async function zombieProcess(): Promise<number> {
   return pid;
 }
 
-const freshDir = () => mkdtempSync(path.join(tmpdir(), 'lethe-lock-'));
+const freshDir = () => tempDir('lethe-lock-');
 const lockFile = (dir: string) => path.join(dir, LOCK_FILE_NAME);
 /** A pid above the kernel's limit (PID_MAX_LIMIT is 2^22): never a process. */
 const NO_PROCESS = 2 ** 22 + 1;

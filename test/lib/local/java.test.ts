@@ -1,11 +1,11 @@
 /**
  * lib/local/java.ts: Java 17+ is found, or the error names what to install (never a stack trace).
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalModeError } from '../../../lib/errors';
 import { findJava, parseJavaVersion } from '../../../lib/local/java';
+import { tempDir } from '../../support/temp-dir';
 
 test.each([
   ['openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment', 17, '17.0.15'],
@@ -23,7 +23,7 @@ test('parseJavaVersion of text without a version is undefined', () => {
 
 /** A fake JAVA_HOME whose bin/java prints `version` like `java -version` (on stderr). */
 function fakeJavaHome(version: string): string {
-  const home = mkdtempSync(path.join(tmpdir(), 'lethe-java-'));
+  const home = tempDir('lethe-java-');
   mkdirSync(path.join(home, 'bin'));
   const java = path.join(home, 'bin', 'java');
   writeFileSync(java, `#!/bin/sh\necho 'openjdk version "${version}" 2020-01-01' >&2\n`);
@@ -40,16 +40,14 @@ onPosix('Java 11 is refused, naming the version found and what to install', () =
 });
 
 onPosix('a JAVA_HOME without java says Java was not found, and how to install it', () => {
-  const env = { PATH: process.env.PATH, JAVA_HOME: mkdtempSync(path.join(tmpdir(), 'lethe-nojava-')) };
+  const env = { PATH: process.env.PATH, JAVA_HOME: tempDir('lethe-nojava-') };
   expect(() => findJava({ env })).toThrow(
     /Java was not found \(.*from JAVA_HOME\).*needs Java 17 or later.*openjdk-17-jdk-headless.*adoptium/,
   );
 });
 
 onPosix('no java on the PATH says so', () => {
-  expect(() => findJava({ env: { PATH: mkdtempSync(path.join(tmpdir(), 'lethe-empty-path-')) } })).toThrow(
-    /Java was not found \(`java` on the PATH\)/,
-  );
+  expect(() => findJava({ env: { PATH: tempDir('lethe-empty-path-') } })).toThrow(/Java was not found \(`java` on the PATH\)/);
 });
 
 onPosix('Java 17 is accepted; without javac beside it there is no javac', () => {

@@ -2,8 +2,7 @@
  * lib/local/keys.ts: the local KMS key (AES-256-GCM, the encryption context bound as AAD, as KMS binds it) and
  * the secrets kept in the data directory.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalModeError } from '../../../lib/errors';
 import {
@@ -15,6 +14,7 @@ import {
   localSubjectRefs,
 } from '../../../lib/local/keys';
 import { SubjectRefs } from '../../../lib/runtime/subject-ref';
+import { tempDir } from '../../support/temp-dir';
 
 const key = new LocalKmsKey(Buffer.alloc(32, 7), 'eu-north-1');
 const plaintext = Buffer.from('{"subjectId":"customer-1"}');
@@ -58,7 +58,7 @@ test('the key answers to its id, ARN and alias only', () => {
 
 test('keys and secrets are created once in the data directory (mode 0600) and read back on the next start', () => {
   // GIVEN an empty data directory WHEN keys are loaded twice, the second time with one more webhook secret
-  const dir = mkdtempSync(path.join(tmpdir(), 'lethe-keys-'));
+  const dir = tempDir('lethe-keys-');
   const first = loadOrCreateKeys(dir, 'eu-north-1', ['lethe/a-webhook']);
   const second = loadOrCreateKeys(dir, 'eu-north-1', ['lethe/a-webhook', 'lethe/b-webhook']);
   // THEN the HMAC secret, the webhook secret and the key are the same, and the new secret was added
@@ -71,7 +71,7 @@ test('keys and secrets are created once in the data directory (mode 0600) and re
 });
 
 test("GIVEN local mode's secrets WHEN localSubjectRefs computes a subject's reference THEN it is the one local mode's functions compute with that secret", async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lethe-refs-'));
+  const dir = tempDir('lethe-refs-');
   const secret = loadOrCreateKeys(dir, 'eu-north-1', []).secrets.values[HMAC_SECRET_NAME];
   const expected = await new SubjectRefs(async () => secret).ref('user1');
   await expect(localSubjectRefs(dir).ref('user1')).resolves.toBe(expected);
@@ -79,7 +79,7 @@ test("GIVEN local mode's secrets WHEN localSubjectRefs computes a subject's refe
 });
 
 test('GIVEN a data directory local mode never started in WHEN localSubjectRefs is asked THEN a LocalModeError names the missing secret', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lethe-refs-'));
+  const dir = tempDir('lethe-refs-');
   expect(() => localSubjectRefs(dir)).toThrow(LocalModeError);
   expect(() => localSubjectRefs(dir)).toThrow(`holds no ${HMAC_SECRET_NAME}: start local mode on ${dir} first`);
 });

@@ -2,13 +2,13 @@
  * lib/local/start.ts: what a newcomer runs into is a clear error before anything starts (the integration tests
  * run the whole of local mode).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalModeError, PolicyValidationError } from '../../../lib/errors';
 import { prepareDataDir, startLocal } from '../../../lib/local/start';
+import { tempDir } from '../../support/temp-dir';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'lethe-start-'));
+const tmp = () => tempDir('lethe-start-');
 
 test('an invalid policy is refused with every problem at file:line:column, before anything starts', async () => {
   const dir = tmp();

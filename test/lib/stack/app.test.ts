@@ -5,7 +5,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { RegionNotAllowedError, StackConfigError } from '../../../lib/errors';
@@ -25,10 +24,11 @@ import {
   synthLethe,
   testApp,
 } from './synth';
+import { tempDir } from '../../support/temp-dir';
 
 jest.setTimeout(120_000);
 
-const dir = mkdtempSync(path.join(tmpdir(), 'lethe-app-'));
+const dir = tempDir('lethe-app-');
 const policyFile = (name: string, doc: unknown): string => {
   const file = path.join(dir, name);
   writeFileSync(file, yamlOf(doc));

@@ -3,7 +3,6 @@
  * states are found at any depth, and the sweep must have one.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,8 +11,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StackConfigError } from '../../../lib/errors';
 import { AslStateMachine, aslPlaceholders, distributedMapStates } from '../../../lib/stack/asl-state-machine';
 import { SweepWorkflow } from '../../../lib/stack/sweep-workflow';
+import { tempDir } from '../../support/temp-dir';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'lethe-asl-'));
+const dir = tempDir('lethe-asl-');
 const aslFile = (name: string, definition: unknown): string => {
   const file = path.join(dir, name);
   writeFileSync(file, JSON.stringify(definition));

@@ -2,15 +2,15 @@
  * LetheFunction with real bundling (the local esbuild, no Docker): the policy document is baked into the bundle,
  * which is minified with a source map, and the function's role starts with nothing but its own log group.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { LetheFunction } from '../../../lib/stack/lethe-function';
 import { statementsOfRole, type CfnTemplate } from './synth';
+import { tempDir } from '../../support/temp-dir';
 
 jest.setTimeout(120_000);
 
@@ -21,7 +21,7 @@ describe('LetheFunction', () => {
   let json: CfnTemplate;
   beforeAll(() => {
     // GIVEN a function for a fixture entry WHEN the app is synthesized with bundling on
-    outdir = mkdtempSync(path.join(tmpdir(), 'lethe-fn-'));
+    outdir = tempDir('lethe-fn-');
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'T', { env: { region: 'eu-north-1' } });
     const logKey = new kms.Key(stack, 'Key');
@@ -54,7 +54,7 @@ describe('LetheFunction', () => {
 
   it('carries the AWS SDK and every other dependency in the bundle, so it runs where no node_modules is', async () => {
     // GIVEN the bundle of a handler that uses an SDK client and p-limit, copied where no node_modules can be found
-    const lone = path.join(mkdtempSync(path.join(tmpdir(), 'lethe-lone-')), 'index.js');
+    const lone = path.join(tempDir('lethe-lone-'), 'index.js');
     copyFileSync(bundleOf('lethe-sdk'), lone);
     const required = [...readFileSync(lone, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
     // nothing outside Node itself, but the CRT signer, which the SDK requires inside a try and only for SigV4a (unused)

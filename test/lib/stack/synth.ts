@@ -4,12 +4,12 @@
  * runs over the real synth in .ci/run), so that a synth takes seconds. cdk-nag stays on: a finding fails synth.
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { applyFeatureFlags, type BuildOptions, buildLetheApp } from '../../../lib/stack/app';
 import type { LetheStack } from '../../../lib/stack/lethe-stack';
+import { tempDir } from '../../support/temp-dir';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const EXAMPLES = path.join(ROOT, 'examples');
@@ -35,7 +35,7 @@ export interface CfnTemplate {
 
 /** A fresh app as bin/app.ts makes it, with test context. */
 export function testApp(context: Record<string, unknown> = {}): App {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'lethe-cdk-'));
+  const outdir = tempDir('lethe-cdk-');
   return applyFeatureFlags(
     new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], ...context } }),
   );
