@@ -3,7 +3,6 @@
  * (esbuild is exercised once, in lethe-function.test.ts) and CDK's built-in template validation off (cfn-lint
  * runs over the real synth in .ci/run), so that a synth takes seconds. cdk-nag stays on: a finding fails synth.
  */
-import { mkdtempSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
