@@ -8,17 +8,7 @@
  * systems, and timers for the sweeps, the deadline monitor and the ledger streams.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  type WriteStream,
-  mkdtempSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, type WriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -37,6 +27,7 @@ import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint';
 import { banner, formatLogLine } from './console';
 import { DEMO_SUBJECTS, type DemoSubject, type SeedReport, seedDemo } from './demo';
 import { type DynamoDbLocal, type RestartOptions, startDynamoDbLocal } from './dynamodb-local';
+import { FUNCTION_LOG_FILE, openFunctionLog } from './function-log';
 import { connectorFunctionName, localFunctionSpecs, REPO_ROOT, runtimeFunctionName } from './function-specs';
 import { FunctionHost, type FunctionStats, type LocalFunctionSpec } from './functions';
 import { findJava } from './java';
@@ -173,7 +164,7 @@ export interface LocalLethe {
   auditRecords(): Promise<AuditRecord[]>;
   /** Verifies the audit chain against the head in the audit-chain table. */
   verifyAudit(): Promise<VerifyReport>;
-  /** The file every function log line is appended to. */
+  /** The file this run's function log lines are written to (the previous run's is `${logFile}.1`). */
   readonly logFile: string;
   /** Every function log line so far (raw, as the function wrote it). */
   logLines(): string[];
@@ -265,10 +256,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     const tokenFile = path.join(dataDir, 'token');
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
 
-    // Function logs: a file and memory.
-    mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
-    const logFile = path.join(dataDir, 'logs', 'functions.log');
-    const logStream: WriteStream = createWriteStream(logFile, { flags: 'a' });
+    // Function logs: a file (this run's; the previous run's is kept as functions.log.1) and memory.
+    const logFile = path.join(dataDir, 'logs', FUNCTION_LOG_FILE);
+    const logStream: WriteStream = openFunctionLog(dataDir);
     stops.push({ name: 'log file', stop: () => new Promise<void>((resolve) => logStream.end(() => resolve())) });
     const entries: FunctionLogEntry[] = [];
     // Function lines are echoed once the banner is out (not the seeding's).
