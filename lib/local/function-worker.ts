@@ -55,6 +55,16 @@ function lambdaContext(data: FunctionWorkerData, requestId: string, deadlineMs: 
   };
 }
 
+/**
+ * Stops the esbuild service tsx started in this worker to compile the entry's TypeScript: one process per worker,
+ * which stayed for as long as the worker ran (17 in local mode). The entry is loaded; should the function require
+ * TypeScript later, esbuild starts it again.
+ */
+function stopCompiler(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  void (require('esbuild') as typeof import('esbuild')).stop();
+}
+
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('function-worker.ts runs in a worker thread only');
@@ -78,6 +88,7 @@ function main(): void {
     port.postMessage({ type: 'init-error', ...describe(error) } satisfies FromWorker);
     return;
   }
+  stopCompiler();
   port.postMessage({ type: 'ready', initMs: Date.now() - started } satisfies FromWorker);
 
   port.on('message', (message: ToWorker) => {
