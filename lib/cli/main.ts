@@ -212,12 +212,16 @@ export function buildProgram(io: Io): Command {
     .command('verify')
     .description('check the hash chain of audit records and report its first break (an edited or removed record); exit 0 intact, 1 broken')
     .option('--bucket <name>', 'the audit bucket (records under audit/)')
-    .option('--endpoint-url <url>', 'an S3-compatible endpoint for --bucket, e.g. http://127.0.0.1:4569 in local mode')
+    .option(
+      '--endpoint-url <url>',
+      "an S3-compatible endpoint for --bucket: local mode's S3 address, as its banner prints it. On 127.0.0.1, localhost " +
+        'or [::1], a region and credentials not set in AWS_REGION/AWS_DEFAULT_REGION and AWS_ACCESS_KEY_ID/AWS_PROFILE ' +
+        "default to s3rver's (eu-north-1, keys S3RVER/S3RVER); any other endpoint uses the AWS SDK's standard chain",
+    )
     .option('--dir <path>', 'a directory of records instead (its audit/ folder when it has one)')
     .action(async (opts: { bucket?: string; endpointUrl?: string; dir?: string }) => {
       if (!opts.bucket === !opts.dir) throw new InputError('give either --bucket <name> or --dir <path>');
       if (opts.endpointUrl && !opts.bucket) throw new InputError('--endpoint-url goes with --bucket');
-      // Loaded here: the AWS SDK is not needed by the other commands.
       // Loaded here (the AWS SDK is not needed by the other commands), with `require`: the binary runs through
       // tsx's CommonJS hook, which a dynamic import() bypasses.
       // eslint-disable-next-line @typescript-eslint/no-require-imports

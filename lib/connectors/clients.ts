@@ -1,6 +1,12 @@
 /**
- * How the built-in connectors build their AWS clients. An endpoint (local mode: DynamoDB Local, s3rver) comes
- * from the options or from the SDK's standard variables `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`.
+ * How the built-in connectors (and `lethe audit verify`) build their AWS clients. An endpoint (local mode: DynamoDB
+ * Local, s3rver) comes from the options or from the SDK's standard variables `AWS_ENDPOINT_URL_<SERVICE>` /
+ * `AWS_ENDPOINT_URL`.
+ *
+ * An S3 endpoint on this machine (127.0.0.1, localhost, [::1]) is local mode's s3rver: with no region and no
+ * credentials configured in the environment, the client uses s3rver's (`LOCAL_S3`), so that
+ * `lethe audit verify --bucket lethe-local-audit --endpoint-url http://127.0.0.1:<port>` works with nothing set by
+ * hand. Any other endpoint, and no endpoint, keeps the SDK's standard chain.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -13,6 +19,29 @@ export interface ClientOptions {
   readonly endpoint?: string;
 }
 
+/**
+ * What local mode's s3rver accepts: its fixed access keys, and any region (s3rver checks a signature in the scope the
+ * request names). The region is the example policy's.
+ */
+export const LOCAL_S3 = {
+  region: 'eu-north-1',
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+} as const;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** Whether `url` is an address on this machine (127.0.0.1, localhost, [::1]). */
+export function isLoopbackEndpoint(url: string): boolean {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(url).hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+/** The environment names the SDK would take a region or credentials from: if one is set, the SDK decides. */
+const nonEmpty = (name: string) => (process.env[name] ?? '') !== '';
+
 function endpointFor(service: 'S3' | 'DYNAMODB' | 'LAMBDA', options: ClientOptions): string | undefined {
   return options.endpoint ?? process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL ?? undefined;
 }
@@ -21,11 +50,18 @@ function endpointFor(service: 'S3' | 'DYNAMODB' | 'LAMBDA', options: ClientOptio
  * An S3 client. On AWS it keeps the SDK's defaults: checksums computed and responses validated wherever S3
  * supports them. With a custom endpoint (a local S3 server such as s3rver) it uses path-style addressing
  * (`http://host/bucket/key`) and checksums only where S3 requires them, which is what local servers accept.
+ * On a loopback endpoint, a region and credentials not set in the environment (`AWS_REGION`/`AWS_DEFAULT_REGION`,
+ * `AWS_ACCESS_KEY_ID`/`AWS_PROFILE`) default to s3rver's (`LOCAL_S3`).
  */
 export function createS3Client(options: ClientOptions = {}): S3Client {
   const endpoint = endpointFor('S3', options);
+  const local = endpoint !== undefined && isLoopbackEndpoint(endpoint);
+  const region = options.region ?? (local && !nonEmpty('AWS_REGION') && !nonEmpty('AWS_DEFAULT_REGION') ? LOCAL_S3.region : undefined);
+  const credentials =
+    local && !nonEmpty('AWS_ACCESS_KEY_ID') && !nonEmpty('AWS_PROFILE') ? { credentials: { ...LOCAL_S3.credentials } } : {};
   return new S3Client({
-    ...(options.region ? { region: options.region } : {}),
+    ...(region ? { region } : {}),
+    ...credentials,
     ...(endpoint
       ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
       : {}),

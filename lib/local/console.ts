@@ -27,6 +27,13 @@ export interface BannerInput {
     readonly holding?: { readonly purpose: string; readonly system: string };
   };
   readonly sweepEveryMs: number | false;
+  /** The audit bucket and the S3 endpoint it is on: the banner prints the `lethe audit verify` command for it. */
+  readonly audit?: { readonly bucket: string; readonly s3Endpoint: string };
+}
+
+/** The command that verifies local mode's audit chain, exactly as a user types it. */
+export function auditVerifyCommand(audit: { readonly bucket: string; readonly s3Endpoint: string }): string {
+  return `npx lethe audit verify --bucket ${audit.bucket} --endpoint-url ${audit.s3Endpoint}`;
 }
 
 const shell = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -94,7 +101,14 @@ export function banner(input: BannerInput): string[] {
       ),
     );
   }
-  lines.push('', 'Try:', ...curlLines(input), '', 'Ctrl-C stops everything.', '');
+  lines.push('', 'Try:', ...curlLines(input));
+  if (input.audit) {
+    lines.push(
+      `# Verify the audit trail's hash chain (bucket ${input.audit.bucket}; exit 0 intact, 1 broken):`,
+      auditVerifyCommand(input.audit),
+    );
+  }
+  lines.push('', 'Ctrl-C stops everything.', '');
   return lines;
 }
 

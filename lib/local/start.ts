@@ -17,6 +17,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { recordsOf, s3Source, verifyChain, type VerifyReport } from '../audit';
+import { LOCAL_S3 } from '../connectors/clients';
 import { LocalModeError } from '../errors';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
@@ -367,7 +368,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       }),
     ]);
     const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-    const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+    // s3rver's keys (DynamoDB Local takes any): what `lethe audit verify` defaults to on a loopback endpoint.
+    const credentials = { ...LOCAL_S3.credentials };
     const dynamodb = new DynamoDBClient({ region, endpoint: dynamo.endpoint, credentials });
     const documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
     // As lib/connectors/clients.ts builds it for a local endpoint, with the emulator's credentials.
@@ -552,6 +554,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         },
         startedInMs: startupMs,
         sweepEveryMs: options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS,
+        audit: { bucket: names.auditBucket, s3Endpoint },
         ...(seed
           ? {
               demo: {
