@@ -10,7 +10,7 @@ import { requestDeadline } from '../planner/plan';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { ErasureRequestBody, ExtendRequestBody } from './api-schemas';
 import { REQUESTS, type RequestStatus, type SystemStatus } from './contract';
-import type { Extension, RequestItem } from './requests';
+import type { Extension, RequestItem, RetainedEntry } from './requests';
 import { errorName, logger } from './observability';
 import type { Runtime } from './runtime';
 import { requestContext } from './sealing';
@@ -38,7 +38,7 @@ export interface RequestView {
     readonly fields?: readonly string[];
     readonly error?: string;
   }[];
-  readonly retained: readonly { readonly purpose: string; readonly reason: string; readonly until: string | null }[];
+  readonly retained: readonly RetainedEntry[];
 }
 
 export interface ExtendAnswer {
@@ -223,7 +223,13 @@ export async function viewErasureRequest(rt: Runtime, requestId: string): Promis
         },
       ];
     }),
-    retained: (item.retained ?? []).map((r) => ({ purpose: r.purpose, reason: r.reason, until: r.until })),
+    retained: (item.retained ?? []).map((r) => ({
+      purpose: r.purpose,
+      reason: r.reason,
+      until: r.until,
+      ...(r.waitingFor ? { waitingFor: r.waitingFor } : {}),
+      ...(r.indefinite ? { indefinite: true as const } : {}),
+    })),
   };
 }
 

@@ -121,10 +121,13 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
             invoke: sp.record !== 'keep' || sp.removeFields.length + sp.anonymiseFields.length > 0,
           };
   }
+  // Spec 2.7: where the date is not known, the answer says what it depends on (never a bare "until null").
   const retained: RetainedEntry[] = result.retained.map((r) => ({
     purpose: r.purpose,
     reason: r.reason,
     until: r.until ? formatInstant(r.until, policy.timezone) : null,
+    ...(r.waitingFor ? { waitingFor: r.waitingFor } : {}),
+    ...(r.indefinite ? { indefinite: true as const } : {}),
   }));
   const stored = await rt.requests.storePlan(requestId, { systems, systemOrder: order, retained, policyHash: rt.policyHash }, now);
   logger.info('erasure planned', { requestId, systems: order, stored });

@@ -47,6 +47,10 @@ export interface RetainedEntry {
   readonly reason: string;
   /** Policy time zone with offset, or null while unknown or never. */
   readonly until: string | null;
+  /** Where `until` is null because the clock has not started: the events that would start it (spec 2.7). */
+  readonly waitingFor?: readonly string[];
+  /** Where `until` is null because the purpose keeps the data indefinitely (spec 2.7). */
+  readonly indefinite?: true;
 }
 
 export interface Extension {

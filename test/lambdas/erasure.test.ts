@@ -81,6 +81,21 @@ const auditBodies = () => [...world.s3.bodies(AUDIT_BUCKET, 'audit/').values()].
 const activeHoldings = (purpose: string) => world.ddb.items(ledgerTable(purpose)).filter((i) => i.status === 'active');
 
 describe('a full erasure', () => {
+  it('tells the subject what a retained date waits for, never a bare "until null" (spec 2.7)', async () => {
+    // GIVEN a customer whose bookkeeping holding has not been invoiced yet (its clock has not started)
+    const at = '2024-01-10T12:00:00+01:00';
+    await api.holding(SUBJECT, { purpose: 'customer', system: 'orders', collectedAt: at, locator: { customerId: 'C-1' } });
+    await api.holding(SUBJECT, { purpose: 'bookkeeping', system: 'orders', collectedAt: at, locator: { customerId: 'C-1' } });
+    const requestId = await submit();
+    // WHEN the workflow runs
+    await runWorkflow(requestId);
+    // THEN the answer says the data is kept until invoiced (and then the rule's years), not "until null"
+    const view = await api.getRequest(requestId);
+    expect(view.body.retained).toEqual([
+      { purpose: 'bookkeeping', reason: expect.stringMatching(/Bookkeeping Act/), until: null, waitingFor: ['invoiced'] },
+    ]);
+  });
+
   it('erases, anonymises and retains as the policy says, and records it', async () => {
     // GIVEN a customer with holdings in every purpose
     await registerShopCustomer(SUBJECT, 'C-1');
