@@ -293,7 +293,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       // The same work without orchestration: every subject's three connectors, all at once.
       began = performance.now();
       await Promise.all(
-        directIds.flatMap((id) => ACCOUNT_SYSTEMS.map((system) => invokeConnector(local, invocationFor(system, ['accounts'], [id], local.policyHash)))),
+        directIds.flatMap((id) =>
+          ACCOUNT_SYSTEMS.map((system) => invokeConnector(local, invocationFor(system, ['accounts'], [id], local.policyHash))),
+        ),
       );
       const directSeconds = (performance.now() - began) / 1000;
       erasureRuns.push({ orchestratedPerSecond: concurrent / orchestratedSeconds, directPerSecond: concurrent / directSeconds });
@@ -345,7 +347,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const discovery: DiscoveryPoint[] = [];
     const scanner = await meteredScanner(local);
     try {
-      for (let run = 0; run < repeat; run++) discovery.push(await measureDiscovery(local, scanner, table, sweepNow, ledgerSize, due, prices));
+      for (let run = 0; run < repeat; run++)
+        discovery.push(await measureDiscovery(local, scanner, table, sweepNow, ledgerSize, due, prices));
     } finally {
       await scanner.close();
     }
@@ -365,7 +368,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     let remaining = 0;
     const pages = paginateScan(
       { client: local.clients.documents },
-      { TableName: 'bench-archive', Select: 'COUNT', FilterExpression: 'begins_with(userId, :p)', ExpressionAttributeValues: { ':p': 'arch-' } },
+      {
+        TableName: 'bench-archive',
+        Select: 'COUNT',
+        FilterExpression: 'begins_with(userId, :p)',
+        ExpressionAttributeValues: { ':p': 'arch-' },
+      },
     );
     for await (const page of pages) remaining += page.Count ?? 0;
     if (remaining !== 0) throw new Error(`after the sweep, ${remaining} of the ${due} due subjects' archive records are left`);
@@ -399,7 +407,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         due,
         repeat,
         discovery,
-        fanout: { systems: FANOUT_SYSTEMS.length, connectorLatencyMs: latencyMs, runs: fanout, medianEndToEndMs: fanoutEndToEnd, medianSlowestConnectorMs: fanoutSlowest },
+        fanout: {
+          systems: FANOUT_SYSTEMS.length,
+          connectorLatencyMs: latencyMs,
+          runs: fanout,
+          medianEndToEndMs: fanoutEndToEnd,
+          medianSlowestConnectorMs: fanoutSlowest,
+        },
         erasures: { concurrent, runs: erasureRuns, directPerSecond: directErasures },
         erasureCost: { requests: costSample, usage: erasureUsage, cost: erasureCost },
         sweep: { seconds: sweepSeconds, directSeconds: directSweepSeconds, usage: sweepUsage, cost: sweepCost },
@@ -508,7 +522,8 @@ export async function measureDiscovery(
   const scanMs = performance.now() - began;
   const scanUsage = scanner.meter.snapshot();
   if (scanFound !== due) throw new Error(`the scan found ${scanFound} due holdings, ${due} were due`);
-  const readCost = (units: number) => costOf({ ...ZERO_USAGE, dynamodb: { readRequestUnits: units, writeRequestUnits: 0 } }, prices).totalUSD;
+  const readCost = (units: number) =>
+    costOf({ ...ZERO_USAGE, dynamodb: { readRequestUnits: units, writeRequestUnits: 0 } }, prices).totalUSD;
   return {
     ledgerSize,
     due,
@@ -574,12 +589,25 @@ export async function runDiscoverySeries(options: SeriesOptions = {}): Promise<D
       const addDue = (options.due === undefined ? Math.round(target * dueShare) : Math.min(options.due, target)) - due;
       log(`ledger: growing to ${target} holdings (${due + addDue} due)`);
       // Due within the last two days: inside the TTL grace, so DynamoDB Local's TTL leaves them to the sweep.
-      await fillLedger({ documents: local.clients.documents, table, template, count: addDue, dueAtOf: (i) => now - HOUR_MS * (1 + (i % 48)) });
-      await fillLedger({ documents: local.clients.documents, table, template, count: add - addDue, dueAtOf: (i) => now + DAY_MS * (1 + (i % 364)) });
+      await fillLedger({
+        documents: local.clients.documents,
+        table,
+        template,
+        count: addDue,
+        dueAtOf: (i) => now - HOUR_MS * (1 + (i % 48)),
+      });
+      await fillLedger({
+        documents: local.clients.documents,
+        table,
+        template,
+        count: add - addDue,
+        dueAtOf: (i) => now + DAY_MS * (1 + (i % 364)),
+      });
       size = target;
       due += addDue;
       const runs: DiscoveryPoint[] = [];
-      for (let run = 0; run < repeat; run++) runs.push(await measureDiscovery(local, scanner, table, new Date(now).toISOString(), size, due, prices));
+      for (let run = 0; run < repeat; run++)
+        runs.push(await measureDiscovery(local, scanner, table, new Date(now).toISOString(), size, due, prices));
       points.push(medianPoint(runs));
     }
     return points;
@@ -596,7 +624,17 @@ export function medianPoint(runs: readonly DiscoveryPoint[]): DiscoveryPoint {
   return {
     ledgerSize: runs[0].ledgerSize,
     due: runs[0].due,
-    index: { itemsRead: m((d) => d.index.itemsRead), readUnits: m((d) => d.index.readUnits), ms: m((d) => d.index.ms), costUSD: m((d) => d.index.costUSD) },
-    scan: { itemsRead: m((d) => d.scan.itemsRead), readUnits: m((d) => d.scan.readUnits), ms: m((d) => d.scan.ms), costUSD: m((d) => d.scan.costUSD) },
+    index: {
+      itemsRead: m((d) => d.index.itemsRead),
+      readUnits: m((d) => d.index.readUnits),
+      ms: m((d) => d.index.ms),
+      costUSD: m((d) => d.index.costUSD),
+    },
+    scan: {
+      itemsRead: m((d) => d.scan.itemsRead),
+      readUnits: m((d) => d.scan.readUnits),
+      ms: m((d) => d.scan.ms),
+      costUSD: m((d) => d.scan.costUSD),
+    },
   };
 }

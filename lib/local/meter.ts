@@ -126,7 +126,8 @@ export class UsageMeter {
     const path = url.pathname.replace(/^\/+/, '');
     const bucketLevel = !path.includes('/') || path.endsWith('/');
     if (m === 'DELETE') s.deletes++;
-    else if (m === 'PUT' || m === 'POST' || (m === 'GET' && bucketLevel)) s.tier1Requests++; // LIST is a GET on the bucket
+    else if (m === 'PUT' || m === 'POST' || (m === 'GET' && bucketLevel))
+      s.tier1Requests++; // LIST is a GET on the bucket
     else s.tier2Requests++;
   }
 
@@ -182,7 +183,12 @@ export function expressMaps(definition: { States: Record<string, unknown> }): { 
   const inner = new Set<string>();
   const visit = (states: Record<string, unknown>, inside: boolean) => {
     for (const [name, raw] of Object.entries(states)) {
-      const state = raw as { Type?: string; ItemProcessor?: { ProcessorConfig?: Record<string, string>; States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> }; Branches?: { States: Record<string, unknown> }[] };
+      const state = raw as {
+        Type?: string;
+        ItemProcessor?: { ProcessorConfig?: Record<string, string>; States: Record<string, unknown> };
+        Iterator?: { States: Record<string, unknown> };
+        Branches?: { States: Record<string, unknown> }[];
+      };
       if (inside) inner.add(name);
       const processor = state.ItemProcessor ?? state.Iterator;
       if (state.Type === 'Map' && processor) {
@@ -247,9 +253,8 @@ function forward(
     // The Host header stays as signed (s3rver checks SigV4 signatures); only the length may have changed.
     const headers = { ...req.headers, 'content-length': String(body.length) };
     delete headers['transfer-encoding'];
-    const out = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
-      (res) => readBody(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }), reject),
+    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (res) =>
+      readBody(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }), reject),
     );
     out.on('error', reject);
     out.end(body);

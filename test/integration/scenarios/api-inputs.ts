@@ -28,7 +28,15 @@ export function defineApiInputScenarios(harness: () => Harness): void {
     const cases: [string, string, string, unknown, number, string | undefined, RegExp][] = [
       ['a holding without collectedAt', 'POST', holdings, { purpose: 'account', system: 'profiles' }, 400, 'collectedAt', /collectedAt/],
       ['a collectedAt without an offset', 'POST', holdings, holding({ collectedAt: '2026-01-01T10:00:00' }), 400, 'collectedAt', /offset/],
-      ['a collectedAt that is no date', 'POST', holdings, holding({ collectedAt: 'yesterday' }), 400, 'collectedAt', /offset.*got "yesterday"/],
+      [
+        'a collectedAt that is no date',
+        'POST',
+        holdings,
+        holding({ collectedAt: 'yesterday' }),
+        400,
+        'collectedAt',
+        /offset.*got "yesterday"/,
+      ],
       ['an unknown purpose', 'POST', holdings, holding({ purpose: 'profiling' }), 400, 'purpose', /unknown purpose "profiling".*account/],
       ['an unknown system', 'POST', holdings, holding({ system: 'crm' }), 400, 'system', /unknown system "crm".*profiles/],
       [

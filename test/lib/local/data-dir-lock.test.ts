@@ -42,7 +42,6 @@ const lockFile = (dir: string) => path.join(dir, LOCK_FILE_NAME);
 /** A pid above the kernel's limit (PID_MAX_LIMIT is 2^22): never a process. */
 const NO_PROCESS = 2 ** 22 + 1;
 
-
 test('GIVEN a free data directory WHEN it is locked THEN the file names this process and its start time, and the release removes it', () => {
   const dir = freshDir();
   const release = lockDataDir(dir);

@@ -38,7 +38,11 @@ describe('billingOf', () => {
   it.each([
     {
       name: 'Standard states and retries are transitions',
-      events: [entered('Read a page of due holdings'), { type: 'StateRetried', timestamp: 1, state: { name: 'Read a page of due holdings' } }, entered(map)],
+      events: [
+        entered('Read a page of due holdings'),
+        { type: 'StateRetried', timestamp: 1, state: { name: 'Read a page of due holdings' } },
+        entered(map),
+      ],
       expected: { standardTransitions: 3, expressRequests: 0, expressBilledMs: 0 },
     },
     {
@@ -67,7 +71,11 @@ describe('UsageMeter', () => {
     const meter = new UsageMeter();
     // WHEN a query that read 7 items, an empty eventually consistent get, a strongly consistent query that found
     // nothing, a put and a refused conditional put pass
-    meter.dynamodbCall('Query', { TableName: 't', IndexName: 'due' }, { ScannedCount: 7, Count: 7, ConsumedCapacity: { CapacityUnits: 1.5 } });
+    meter.dynamodbCall(
+      'Query',
+      { TableName: 't', IndexName: 'due' },
+      { ScannedCount: 7, Count: 7, ConsumedCapacity: { CapacityUnits: 1.5 } },
+    );
     meter.dynamodbCall('GetItem', { TableName: 't' }, { ConsumedCapacity: { CapacityUnits: 0 } });
     meter.dynamodbCall('Query', { TableName: 'e', ConsistentRead: true }, { ScannedCount: 0, ConsumedCapacity: { CapacityUnits: 0 } });
     meter.dynamodbCall('PutItem', { TableName: 't' }, { ConsumedCapacity: { CapacityUnits: 2 } });
@@ -116,7 +124,12 @@ describe('the DynamoDB metering proxy', () => {
         req.on('data', (c) => (body += c));
         req.on('end', () => {
           seen = JSON.parse(body) as Record<string, unknown>;
-          const answer = { Items: [], Count: 3, ScannedCount: 3, ...(seen.ReturnConsumedCapacity === 'TOTAL' ? { ConsumedCapacity: { TableName: 't', CapacityUnits: 2 } } : {}) };
+          const answer = {
+            Items: [],
+            Count: 3,
+            ScannedCount: 3,
+            ...(seen.ReturnConsumedCapacity === 'TOTAL' ? { ConsumedCapacity: { TableName: 't', CapacityUnits: 2 } } : {}),
+          };
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
           res.end(JSON.stringify(answer));
         });

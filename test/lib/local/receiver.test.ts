@@ -116,10 +116,12 @@ test('delay() does the work at once and answers late: a client that timed out ge
   expect(again.subjects[0]).toMatchObject({ status: 'erased', counts: { records: 1 } });
   expect(receiver.received('newsletter').at(-1)).toMatchObject({ replayed: true, status: 200 });
   await new Promise((resolve) => setTimeout(resolve, 600)); // the late answer is recorded when it is sent
-  expect(receiver.received('newsletter').filter((c) => c.idempotencyKey === 'op-9').map((c) => c.injected)).toEqual([
-    undefined,
-    { delayMs: 1500, lost: 'answer' },
-  ]);
+  expect(
+    receiver
+      .received('newsletter')
+      .filter((c) => c.idempotencyKey === 'op-9')
+      .map((c) => c.injected),
+  ).toEqual([undefined, { delayMs: 1500, lost: 'answer' }]);
 });
 
 test("delay() with lost: 'request' never does the work and answers 504 late: the retry does it", async () => {
@@ -131,7 +133,12 @@ test("delay() with lost: 'request' never does the work and answers 504 late: the
   });
   expect(receiver.records('newsletter').user6).toBeDefined();
   expect((await connector().run(invocation('user6', 'op-10'))).subjects[0].status).toBe('erased');
-  expect(receiver.received('newsletter').filter((c) => c.idempotencyKey === 'op-10').map((c) => [c.status, c.replayed])).toEqual([
+  expect(
+    receiver
+      .received('newsletter')
+      .filter((c) => c.idempotencyKey === 'op-10')
+      .map((c) => [c.status, c.replayed]),
+  ).toEqual([
     [504, false],
     [200, false],
   ]);
@@ -166,7 +173,12 @@ test('failRandomly() fails about the given share of calls, the same calls for th
     again.failRandomly('newsletter', { rate: 0.3, seed: 7, faults: [{ status: 503 }, { status: 429, retryAfterSeconds: 1 }] });
     const to = new HttpConnector('newsletter', { url: again.urlOf('newsletter'), secretName: 's' }, { signingKey: async () => SECRET });
     for (let i = 0; i < 60; i++) {
-      replay.push(await to.run(invocation(`r${i}`, `other-key-${i}`)).then(() => 200, () => again.received('newsletter').at(-1)!.status));
+      replay.push(
+        await to.run(invocation(`r${i}`, `other-key-${i}`)).then(
+          () => 200,
+          () => again.received('newsletter').at(-1)!.status,
+        ),
+      );
     }
     expect(replay).toEqual(first);
   } finally {

@@ -72,8 +72,7 @@ function throttledOnce(): { behaviour: ConnectorBehaviour; rows: Set<string> } {
   return { behaviour, rows };
 }
 
-const auditRecords = () =>
-  [...world.s3.bodies(AUDIT_BUCKET, 'audit/').values()].flatMap((b) => recordsOf(b));
+const auditRecords = () => [...world.s3.bodies(AUDIT_BUCKET, 'audit/').values()].flatMap((b) => recordsOf(b));
 
 describe('a batch the connector does in part', () => {
   test.each([
