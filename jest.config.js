@@ -1,8 +1,27 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two projects, one run. `npm test` runs both; `npm run test:unit` (`jest --selectProjects unit`) runs the fast lane.
+ * The lanes are split by one list of path patterns, so every test file is in exactly one of them:
+ * - `integration`: the files that start local mode or one of its services (DynamoDB Local, s3rver, a child process of
+ *   local mode), synthesize the CDK stack, or run the benchmark locally;
+ * - `unit`: everything else.
+ */
+const HEAVY = [
+  '/test/integration/',
+  '/test/reliability/',
+  '/test/lib/stack/',
+  '/test/lib/bench/run-local\\.test\\.ts$',
+  '/test/lib/local/start\\.test\\.ts$',
+  '/test/lib/local/dynamodb-local\\.test\\.ts$',
+  '/test/lib/local/s3rver\\.test\\.ts$',
+  '/test/lib/connectors/s3\\.s3rver\\.test\\.ts$',
+  '/test/lib/cli/audit-verify-local\\.test\\.ts$',
+];
+const heavy = `(?:${HEAVY.join('|')})`;
+
+/** What both projects share. */
+const common = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   // Type checking is done once by `tsc` in `npm test`; ts-jest only transpiles (isolatedModules in tsconfig.json).
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
@@ -12,5 +31,13 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.lethe/'],
   setupFiles: ['<rootDir>/test/support/env.js'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testRegex: `^(?!.*${heavy}).*\\.test\\.ts$` },
+    { ...common, displayName: 'integration', testRegex: `^(?=.*${heavy}).*\\.test\\.ts$` },
+  ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
