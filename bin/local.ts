@@ -4,6 +4,7 @@
  *   npm start                                   the example policy examples/dh-solutions.yaml, API on port 8787
  *   npm start -- --policy examples/smartsign.yaml
  *   PORT=9000 npm start                         another port (--port wins over PORT)
+ *   npm start -- --hold-system accounting       keep erasure requests open until the system is released
  *
  * Errors a newcomer can run into (Java missing, the port in use, an invalid policy, a data directory that
  * cannot be written) are printed as one clear message, never a stack trace. Ctrl-C stops everything.
@@ -21,6 +22,7 @@ interface CliOptions {
   readonly seed: boolean;
   readonly sweepEvery: number | false;
   readonly quiet: boolean;
+  readonly holdSystem: string[];
 }
 
 function wholeNumber(what: string, min: number, max: number) {
@@ -56,6 +58,7 @@ async function run(options: CliOptions): Promise<number> {
       dataDir: options.dataDir,
       persist: options.persist,
       seedDemo: options.seed,
+      holdSystems: options.holdSystem,
       sweepEveryMs: options.sweepEvery === false ? false : options.sweepEvery * 1000,
       log: print,
       echoFunctionLogs: !options.quiet,
@@ -110,6 +113,12 @@ const program = new Command()
   .option('--no-seed', 'do not seed the demo systems and subjects')
   .option('--sweep-every <seconds>', 'run every purpose sweep this often', wholeNumber('--sweep-every', 1, 86_400), 60)
   .option('--no-sweeps', 'never run the sweeps by timer')
+  .option(
+    '--hold-system <id>',
+    'hold an http system: its webhook answers 503 until released, so an erasure request stays open and can be extended (repeatable; docs/local-mode.md)',
+    (id: string, ids: string[]) => [...ids, id],
+    [] as string[],
+  )
   .option('--quiet', 'do not echo the function log lines (they are in the log file)', false)
   .showHelpAfterError()
   .action(async (opts: CliOptions & { sweeps: boolean }) => {

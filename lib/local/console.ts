@@ -27,6 +27,8 @@ export interface BannerInput {
     readonly holding?: { readonly purpose: string; readonly system: string };
   };
   readonly sweepEveryMs: number | false;
+  /** Held http systems and the receiver they are on: the banner prints how to extend a request and release them. */
+  readonly hold?: { readonly receiverUrl: string; readonly systems: readonly string[] };
   /** The audit bucket and the S3 endpoint it is on: the banner prints the `lethe audit verify` command for it. */
   readonly audit?: { readonly bucket: string; readonly s3Endpoint: string };
 }
@@ -75,6 +77,21 @@ export function curlLines(input: Pick<BannerInput, 'apiUrl' | 'token' | 'demo'>)
   return lines;
 }
 
+/** How to extend a request while a system is held, and release the system (docs/local-mode.md). */
+export function holdLines(input: Pick<BannerInput, 'apiUrl' | 'token'> & { readonly hold: NonNullable<BannerInput['hold']> }): string[] {
+  const auth = `-H ${shell(`Authorization: Bearer ${input.token}`)}`;
+  const systems = input.hold.systems.join(', ');
+  return [
+    `# Held: ${systems} (its webhook answers 503 until released; a request that reaches it retries, then stays open as failed).`,
+    "# Extend that request's deadline (200 while it is open; once per request, by 1 or 2 months):",
+    `curl -s ${auth} -H 'Content-Type: application/json' -X POST ${input.apiUrl}/erasure-requests/REQUEST_ID/extend -d ${shell(
+      JSON.stringify({ months: 2, reason: 'The request is complex: a system needs more time.' }),
+    )}`,
+    '# Release the system: its failed requests are redriven and complete:',
+    ...input.hold.systems.map((id) => `curl -s -X POST ${input.hold.receiverUrl}/systems/${encodeURIComponent(id)}/release`),
+  ];
+}
+
 export function banner(input: BannerInput): string[] {
   const lines = [
     '',
@@ -102,6 +119,7 @@ export function banner(input: BannerInput): string[] {
     );
   }
   lines.push('', 'Try:', ...curlLines(input));
+  if (input.hold && input.hold.systems.length > 0) lines.push(...holdLines({ ...input, hold: input.hold }));
   if (input.audit) {
     lines.push(
       `# Verify the audit trail's hash chain (bucket ${input.audit.bucket}; exit 0 intact, 1 broken):`,

@@ -17,6 +17,15 @@
  * answers 504 (a SaaS stuck behind its gateway); `failRandomly(system, {rate, seed, faults})` fails that share of calls
  * with faults drawn from `faults`, seeded (faults.ts: the n-th attempt of the same call always meets the same
  * fault, so a failure reproduces). `heal(system)` stops all three.
+ *
+ * Holding a system (docs/local-mode.md, "Keeping a request open"): `hold(system)`, `--hold-system <id>` or
+ * `POST <receiver>/systems/<id>/hold` makes the SaaS answer that system's webhook calls with 503 and a Retry-After,
+ * without doing the work, as a SaaS that has queued the erasure and not done it yet. The connector counts 503 as
+ * transient, so the erasure workflow retries it, runs out of retries and ends the request `failed`: still open, its
+ * deadline running, so `POST /erasure-requests/{id}/extend` answers 200. `release(system)` or
+ * `POST <receiver>/systems/<id>/release` ends the hold and calls `onRelease` (local mode: redrives the failed
+ * erasure requests, which then complete). Holding is not the retry-until-confirmed protocol a real SaaS would need:
+ * Lethe's webhook contract has no "pending" answer, and this mode invents none.
  */
 import * as http from 'node:http';
 import { SeededFaults } from './faults';
@@ -92,6 +101,12 @@ export interface LocalReceiver {
   delay(system: string, options: DelayOptions): void;
   failRandomly(system: string, options: RandomFailOptions): void;
   heal(system: string): void;
+  /** Answers the system's webhook calls with 503 (Retry-After) without doing the work, until release(). */
+  hold(system: string): void;
+  /** Ends the hold of a system; resolves when `onRelease` has run. */
+  release(system: string): Promise<void>;
+  /** The systems held now. */
+  held(): string[];
   /** Every call of the system is answered `ms` milliseconds after it arrived (a slow SaaS; 0: at once). */
   setLatency(system: string, ms: number): void;
   /** Calls received, oldest first (for one system, or all). */
@@ -108,9 +123,17 @@ export interface ReceiverOptions {
   readonly secrets: Readonly<Record<string, string>>;
   /** @default 0 (a free port) */
   readonly port?: number;
+  /** Systems held from the start (see hold()). @default none */
+  readonly hold?: readonly string[];
+  /** Called after a system is released (local mode redrives the failed erasure requests). @default nothing */
+  readonly onRelease?: (system: string) => Promise<void> | void;
 }
 
+/** How long a held system asks to be left alone, in seconds (the workflow's own backoff decides the retries). */
+export const HOLD_RETRY_AFTER_SECONDS = 60;
+
 const PATH = /^\/systems\/([^/]+)\/lethe-erasure$/;
+const CONTROL = /^\/systems\/([^/]+)\/(hold|release)$/;
 
 export async function startReceiver(options: ReceiverOptions): Promise<LocalReceiver> {
   const stores = new Map<string, Map<string, DemoRecord>>();
@@ -120,6 +143,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
   const latencies = new Map<string, number>();
   const answered = new Map<string, { status: number; body: string }>();
   const calls: ReceivedCall[] = [];
+  const held = new Set<string>();
   const storeOf = (system: string) => {
     let store = stores.get(system);
     if (!store) {
@@ -134,6 +158,22 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
+      const control = CONTROL.exec(req.url ?? '');
+      if (control) {
+        // Hold or release a system: no signature (loopback only, like every fault of this receiver).
+        const target = decodeURIComponent(control[1]!);
+        const answer = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        };
+        if (req.method !== 'POST') answer(405, { error: 'use POST' });
+        else if (options.secrets[target] === undefined) answer(404, { error: `no http system "${target}"` });
+        else {
+          if (control[2] === 'hold') receiver.hold(target);
+          else await receiver.release(target);
+          answer(200, { system: target, held: held.has(target) });
+        }
+        return;
+      }
       const system = decodeURIComponent(PATH.exec(req.url ?? '')?.[1] ?? '');
       const latency = latencies.get(system);
       if (latency) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -167,6 +207,18 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
         return;
       }
       const common = { signatureValid, request, ...(key ? { idempotencyKey: key } : {}) };
+      if (held.has(system)) {
+        // Queued, not done: a transient answer, so the workflow retries; nothing is cached under the key.
+        reply(
+          503,
+          { error: 'held: the erasure is queued until the system is released' },
+          { ...common, injected: { status: 503 } },
+          {
+            'retry-after': String(HOLD_RETRY_AFTER_SECONDS),
+          },
+        );
+        return;
+      }
       const subjects = Array.isArray(request?.subjects) ? request.subjects : [];
       let fault: ReceiverFault | undefined;
       const failing = failures.get(system);
@@ -226,10 +278,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
     if (!Number.isInteger(n) || n < 1) throw new LocalModeError(`${what}(): times must be a whole number >= 1, got ${n}`);
     return n;
   };
+  for (const system of options.hold ?? []) {
+    known(system);
+    held.add(system);
+  }
   const listening = await listenOnLoopback(server, options.port ?? 0);
   const { url } = listening;
 
-  return {
+  const receiver: LocalReceiver = {
     url,
     urlOf: (system) => `${url}/systems/${encodeURIComponent(system)}/lethe-erasure`,
     fail(system, failOptions = {}) {
@@ -271,6 +327,16 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       delays.delete(system);
       randomFaults.delete(system);
     },
+    hold(system) {
+      known(system);
+      held.add(system);
+    },
+    async release(system) {
+      known(system);
+      if (!held.delete(system)) return;
+      await options.onRelease?.(system);
+    },
+    held: () => [...held],
     setLatency(system, ms) {
       if (options.secrets[system] === undefined) throw new LocalModeError(`the receiver serves no http system "${system}"`);
       if (!Number.isInteger(ms) || ms < 0) throw new LocalModeError(`setLatency(): ms must be a whole number >= 0, got ${ms}`);
@@ -283,6 +349,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
     },
     close: listening.close,
   };
+  return receiver;
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {

@@ -59,6 +59,12 @@ export interface LocalOptions {
   readonly dataDir?: string;
   /** Keep DynamoDB Local's tables, s3rver's objects and the receiver's records under dataDir across restarts. @default false */
   readonly persist?: boolean;
+  /**
+   * http systems whose webhook the local receiver holds from the start: their calls are answered 503 without the
+   * work being done, so an erasure request that reaches them stays open (ends `failed`, its deadline running) until
+   * the system is released (receiver.ts; docs/local-mode.md, "Keeping a request open"). @default none
+   */
+  readonly holdSystems?: readonly string[];
   /** Seed demo systems and subjects. @default true */
   readonly seedDemo?: boolean;
   /** Run every purpose's sweep this often; false: never by timer. @default 60000 */
@@ -351,7 +357,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         });
         return a;
       }),
-      startReceiver({ secrets: receiverSecrets }).then((r) => {
+      startReceiver({
+        secrets: receiverSecrets,
+        ...(options.holdSystems ? { hold: options.holdSystems } : {}),
+        // A released system: every failed erasure request is redriven (a redrive runs only the systems not done).
+        onRelease: () => {
+          for (const execution of stepFunctions.list()) {
+            if (execution.stateMachineArn !== names.erasureStateMachineArn || execution.status !== 'FAILED') continue;
+            stepFunctions.redrive(execution.executionArn);
+            log(`erasure request ${execution.name}: redriven (a held system was released)`);
+          }
+        },
+      }).then((r) => {
         stops.push({ name: 'receiver', stop: () => r.close() });
         return r;
       }),
@@ -533,6 +550,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
           (s.connector === 'http' ? `local receiver ${receiver.urlOf(s.id)}` : `${s.connector} connector (${connectorFunctionName(s.id)})`),
       ]),
     );
+    for (const id of receiver.held()) systemsShown[id] = `${systemsShown[id] ?? ''} (held until released)`;
     if (options.banner ?? true) {
       const firstPurpose = Object.values(policy.purposes)[0];
       for (const line of banner({
@@ -555,6 +573,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         startedInMs: startupMs,
         sweepEveryMs: options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS,
         audit: { bucket: names.auditBucket, s3Endpoint },
+        hold: { receiverUrl: receiver.url, systems: receiver.held() },
         ...(seed
           ? {
               demo: {
