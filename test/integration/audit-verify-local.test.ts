@@ -6,15 +6,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { auditObjectKey, chainRecord, GENESIS_HASH, serialiseRecord, type AuditEntry } from '../../../lib/audit';
-import { EXIT } from '../../../lib/cli/main';
-import { auditVerifyCommand, banner } from '../../../lib/local/console';
-import { loadS3rver, type S3rverInstance } from '../../../lib/local/s3rver';
-import { tempDir } from '../../support/temp-dir';
+import { auditObjectKey, chainRecord, GENESIS_HASH, serialiseRecord, type AuditEntry } from '../../lib/audit';
+import { EXIT } from '../../lib/cli/main';
+import { auditVerifyCommand, banner, holdLines } from '../../lib/local/console';
+import { loadS3rver, type S3rverInstance } from '../../lib/local/s3rver';
+import { tempDir } from '../support/temp-dir';
 
 jest.setTimeout(120_000);
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..');
 const BUCKET = 'lethe-local-audit';
 
 const entry = (n: number): AuditEntry => ({
@@ -137,6 +137,21 @@ describe("local mode's banner", () => {
     expect(r.stderr).not.toMatch(/internal error|Region|credential/i);
     expect([EXIT.ok, EXIT.badInput]).toContain(r.status);
     expect(r.stdout + r.stderr).toMatch(/s3:\/\/lethe-local-audit\/audit\/: (ok|chain broken)/);
+  });
+});
+
+describe("local mode's banner with a held system", () => {
+  it('prints the extend line with the token and the release line with the receiver', () => {
+    const lines = holdLines({
+      apiUrl: 'http://127.0.0.1:8787',
+      token: 'tok',
+      hold: { receiverUrl: 'http://127.0.0.1:5000', systems: ['newsletter'] },
+    });
+    expect(lines).toContain(
+      `curl -s -H 'Authorization: Bearer tok' -H 'Content-Type: application/json' -X POST http://127.0.0.1:8787/erasure-requests/REQUEST_ID/extend -d '{"months":2,"reason":"The request is complex: a system needs more time."}'`,
+    );
+    expect(lines).toContain('curl -s -X POST http://127.0.0.1:5000/systems/newsletter/release');
+    expect(lines[0]).toMatch(/^# Held: newsletter /);
   });
 });
 
