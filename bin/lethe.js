@@ -5,7 +5,7 @@
 // current: dist/cli.inputs.json lists the source files it was built from, and if any of them is missing or newer
 // than the bundle (a developer editing lib/), the command runs the sources through tsx instead, as it did before
 // there was a bundle. It never runs stale code; `npm run build:cli` makes it fast again. LETHE_CLI_SOURCE=1 runs
-// the sources whatever the state of dist/.
+// the sources whatever the state of dist/; `demo` always runs from the sources (see bundleFor).
 // Lambda runs Node.js 22; the command also runs on 20 (README, "Quick start"), where the AWS SDK's reminder that
 // its future versions need 22 is not news: it is silenced here, once, rather than printed by every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -29,19 +29,23 @@ function currentBundle(root) {
   }
 }
 
-/** The CLI module: the bundle when it is current (and LETHE_CLI_SOURCE is not 1), else the sources through tsx. */
-function load() {
-  if (process.env.LETHE_CLI_SOURCE !== '1') {
-    const bundle = currentBundle(path.join(__dirname, '..'));
-    if (bundle) return require(bundle);
-  }
-  require('tsx/cjs');
-  return require('../lib/cli/main.ts');
+/**
+ * The bundle to run `args` with, or undefined to run the sources: the sources when LETHE_CLI_SOURCE is 1, when the
+ * bundle is not current, and for `demo`. `demo` starts local mode, which finds its files next to its own sources
+ * and so is not in the bundle; run from the bundle, its errors would be other classes than the bundle's (a bad
+ * --policy reported as an internal error), and its start-up takes seconds anyway.
+ */
+function bundleFor(root, args, env) {
+  if (env.LETHE_CLI_SOURCE === '1') return undefined;
+  if (args.find((arg) => !arg.startsWith('-')) === 'demo') return undefined;
+  return currentBundle(root);
 }
 
 if (require.main === module) {
-  load()
-    .runAsync(process.argv.slice(2))
-    .then((code) => (process.exitCode = code));
+  const args = process.argv.slice(2);
+  const bundle = bundleFor(path.join(__dirname, '..'), args, process.env);
+  if (!bundle) require('tsx/cjs');
+  const cli = bundle ? require(bundle) : require('../lib/cli/main.ts');
+  cli.runAsync(args).then((code) => (process.exitCode = code));
 }
-module.exports = { currentBundle };
+module.exports = { bundleFor, currentBundle };

@@ -10,7 +10,10 @@ import { tempDir } from '../../support/temp-dir';
 const ROOT = join(__dirname, '..', '..', '..');
 const bin = join(ROOT, 'bin', 'lethe.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { currentBundle } = require(bin) as { currentBundle: (root: string) => string | undefined };
+const { bundleFor, currentBundle } = require(bin) as {
+  bundleFor: (root: string, args: readonly string[], env: Record<string, string | undefined>) => string | undefined;
+  currentBundle: (root: string) => string | undefined;
+};
 
 describe('the bundled CLI', () => {
   const out = tempDir('lethe-bundle-');
@@ -115,6 +118,35 @@ describe('bin/lethe.js: which CLI it runs', () => {
     change(root);
     // THEN the bundle is used only while current
     expect(currentBundle(root)).toBe(used ? join(root, 'dist', 'cli.js') : undefined);
+  });
+});
+
+describe('bin/lethe.js: the commands that run from the sources', () => {
+  const root = tempDir('lethe-bin-route-');
+  mkdirSync(join(root, 'dist'));
+  writeFileSync(join(root, 'dist', 'cli.js'), '');
+  writeFileSync(join(root, 'dist', 'cli.inputs.json'), JSON.stringify(['dist/cli.js']));
+
+  it.each<{ args: string[]; env: Record<string, string>; bundle: boolean }>([
+    { args: ['validate', 'policy.yaml'], env: {}, bundle: true },
+    { args: ['validate', 'demo'], env: {}, bundle: true },
+    { args: ['validate', 'policy.yaml'], env: { LETHE_CLI_SOURCE: '1' }, bundle: false },
+    { args: ['demo'], env: {}, bundle: false },
+    { args: ['demo', '--policy', 'policy.yaml'], env: {}, bundle: false },
+  ])('$args with $env: the bundle: $bundle', ({ args, env, bundle }) => {
+    expect(bundleFor(root, args, env)).toBe(bundle ? join(root, 'dist', 'cli.js') : undefined);
+  });
+
+  it('`lethe demo` with a policy that does not exist is bad input (exit 1, the file named), not an internal error', () => {
+    // GIVEN the repository as it is (after `npm ci`, a current bundle) WHEN demo is given a missing policy
+    const r = spawnSync(process.execPath, [bin, 'demo', '--policy', join(tempDir('lethe-bin-demo-'), 'missing.yaml')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    // THEN it stops before starting anything and names the file
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: expect.stringMatching(/missing\.yaml: no such file/) });
+    expect(r.stderr).not.toMatch(/internal error/);
   });
 });
 
