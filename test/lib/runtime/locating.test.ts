@@ -5,10 +5,7 @@
  * connector. A connector that finds nothing where a holding said there was data is an alarm, not a success: the
  * holding stays active, out of the due index, flagged `nothingFound`, and the report counts it.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { recordsOf } from '../../../lib/audit/record';
 import { ConnectorTransientError } from '../../../lib/connectors/errors';
 import { METRICS } from '../../../lib/runtime/contract';
@@ -18,7 +15,7 @@ import { metrics } from '../../../lib/runtime/observability';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
 import { apiClient } from '../../lambdas/helpers';
 import { answerAll } from './support/aws';
-import { AUDIT_BUCKET, createWorld, ledgerTable, type TestWorld } from './support/runtime';
+import { AUDIT_BUCKET, createWorld, ledgerTable, type TestWorld, ttlRemoval } from './support/runtime';
 
 const policy = policyFromDoc(
   basePolicyDoc({
@@ -155,19 +152,3 @@ describe('the sweep', () => {
     expect(item.nothingFound).toBeUndefined();
   });
 });
-
-function ttlRemoval(purpose: string, item: Record<string, unknown>): DynamoDBRecord {
-  return {
-    eventID: 'evt-1',
-    eventName: 'REMOVE',
-    eventSource: 'aws:dynamodb',
-    eventSourceARN: `arn:aws:dynamodb:eu-north-1:123456789012:table/${ledgerTable(purpose)}/stream/2025-01-01T00:00:00.000`,
-    dynamodb: {
-      Keys: marshall({ subjectRef: item.subjectRef, system: item.system }) as never,
-      OldImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue> as never,
-      SequenceNumber: '1',
-      StreamViewType: 'NEW_AND_OLD_IMAGES',
-    },
-    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
-  } as DynamoDBRecord;
-}

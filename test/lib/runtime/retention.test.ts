@@ -3,16 +3,13 @@
  * subject events of a subject it holds nothing of expire; a completed erasure request drops the sealed subject id,
  * answers without it, and expires; every table that holds anything about a subject has a TTL attribute.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { EVENTS, REQUESTS } from '../../../lib/runtime/contract';
 import type { ErasureSystemOutput } from '../../../lib/runtime/contract';
 import { eraseInSystem, finishErasure, planErasure } from '../../../lib/runtime/erasure';
 import { handleLedgerRecord } from '../../../lib/runtime/ledger-stream';
 import { EVENTS_TABLE, LEDGER_TABLE, REQUESTS_TABLE } from '../../../lib/stack/table-specs';
 import { apiClient, verification } from '../../lambdas/helpers';
-import { createWorld, ledgerTable, TABLES, type TestWorld } from './support/runtime';
+import { createWorld, ledgerTable, TABLES, type TestWorld, ttlRemoval } from './support/runtime';
 
 let world: TestWorld;
 let api: ReturnType<typeof apiClient>;
@@ -53,7 +50,7 @@ describe('subject events', () => {
     // WHEN TTL removes its finished ledger item (the stream sees the removal)
     const done = world.ddb.items(ledgerTable('analytics'))[0];
     world.ddb.remove(ledgerTable('analytics'), done);
-    await handleLedgerRecord(world.rt, removal('analytics', done));
+    await handleLedgerRecord(world.rt, ttlRemoval('analytics', done));
     // THEN its event and counter carry a ttl 30 days away
     expect(eventItems().map((i) => i.ttl)).toEqual([nowSeconds() + 30 * DAY, nowSeconds() + 30 * DAY]);
   });
@@ -66,7 +63,7 @@ describe('subject events', () => {
     await world.rt.ledger.finish(holding as never, 'erased', 'sweep:s1', world.clock.now);
     const done = world.ddb.items(ledgerTable('analytics'))[0];
     world.ddb.remove(ledgerTable('analytics'), done);
-    await handleLedgerRecord(world.rt, removal('analytics', done));
+    await handleLedgerRecord(world.rt, ttlRemoval('analytics', done));
     expect(eventItems().map((i) => i.ttl)).toEqual([undefined, undefined]);
   });
 });
@@ -106,19 +103,3 @@ it('every table that holds anything about a subject has a TTL attribute, and the
   expect([LEDGER_TABLE.ttlAttribute, EVENTS_TABLE.ttlAttribute, REQUESTS_TABLE.ttlAttribute]).toEqual(['ttl', 'ttl', 'ttl']);
   expect([EVENTS.ttlAttribute, REQUESTS.ttlAttribute]).toEqual(['ttl', 'ttl']);
 });
-
-function removal(purpose: string, item: Record<string, unknown>): DynamoDBRecord {
-  return {
-    eventID: 'evt-1',
-    eventName: 'REMOVE',
-    eventSource: 'aws:dynamodb',
-    eventSourceARN: `arn:aws:dynamodb:eu-north-1:123456789012:table/${ledgerTable(purpose)}/stream/2025-01-01T00:00:00.000`,
-    dynamodb: {
-      Keys: marshall({ subjectRef: item.subjectRef, system: item.system }) as never,
-      OldImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue> as never,
-      SequenceNumber: '1',
-      StreamViewType: 'NEW_AND_OLD_IMAGES',
-    },
-    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
-  } as DynamoDBRecord;
-}

@@ -3,7 +3,10 @@
  * in-memory DynamoDB (shapes from lib/stack/table-specs.ts, so the stack and the runtime agree), KMS, Secrets
  * Manager, S3, Step Functions, and connectors that answer as told. The clock is set by the test.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
+import type { DynamoDBRecord } from 'aws-lambda';
 import type { LoadedPolicy } from '../../../../lib/policy/load';
 import type { Policy } from '../../../../lib/policy/model';
 import { ENV } from '../../../../lib/runtime/contract';
@@ -29,6 +32,23 @@ export const TABLES = {
 export const AUDIT_BUCKET = 'lethe-audit';
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-north-1:123456789012:stateMachine:lethe-erasure';
 export const ledgerTable = (purpose: string): string => `lethe-ledger-${purpose}`;
+
+/** The stream record DynamoDB writes when TTL removes a ledger item of `purpose` (its old image as given). */
+export function ttlRemoval(purpose: string, item: Record<string, unknown>): DynamoDBRecord {
+  return {
+    eventID: 'evt-1',
+    eventName: 'REMOVE',
+    eventSource: 'aws:dynamodb',
+    eventSourceARN: `arn:aws:dynamodb:eu-north-1:123456789012:table/${ledgerTable(purpose)}/stream/2025-01-01T00:00:00.000`,
+    dynamodb: {
+      Keys: marshall({ subjectRef: item.subjectRef, system: item.system }) as never,
+      OldImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue> as never,
+      SequenceNumber: '1',
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+  } as DynamoDBRecord;
+}
 
 function defOf(spec: TableSpec): TableDef {
   return {
