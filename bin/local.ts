@@ -121,6 +121,8 @@ const program = new Command()
   )
   .option('--quiet', 'do not echo the function log lines (they are in the log file)', false)
   .showHelpAfterError()
+  // A usage error (an unknown option, a port out of range) exits 2, as `lethe` does; help exits 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .action(async (opts: CliOptions & { sweeps: boolean }) => {
     process.exitCode = await run({ ...opts, sweepEvery: opts.sweeps ? opts.sweepEvery : false });
     process.exit(process.exitCode);
