@@ -55,7 +55,14 @@ describe('discoveryPlotSvg', () => {
     const svg = await discoveryPlotSvg([point(5, 50), { ...point(6, 500), ledgerSize: 10_000 }], 'test plot');
     // THEN an SVG document naming both methods and every panel's figure
     expect(svg.startsWith('<svg')).toBe(true);
-    for (const text of ['due index (Lethe)', 'full-table Scan (naive)', 'time (ms)', 'cost per sweep (USD)', 'items read', 'test plot'])
+    for (const text of [
+      'due index (Lethe)',
+      'full-table Scan (naive)',
+      'time to find what is due (ms)',
+      "cost of one sweep's reads (USD)",
+      'items read',
+      'test plot',
+    ])
       expect(svg).toContain(text);
   }, 30_000);
 });
