@@ -78,3 +78,21 @@ export function issuesOf(doc: unknown): string[] {
 /** Matches one `path: message` of `issuesOf`: the exact path, then a message matching `message`. */
 export const issueAt = (path: string, message: RegExp) =>
   expect.stringMatching(new RegExp(`^${path.replace(/[.[\]]/g, '\\$&')}: .*${message.source}`));
+
+export type Doc = Record<string, any>;
+
+/** The base policy document, copied, with `change` applied; `top` overrides top-level keys first (e.g. `version`). */
+export function mutate(change: (doc: Doc) => void = () => undefined, top: Record<string, unknown> = {}): Doc {
+  const doc = structuredClone(basePolicyDoc(top)) as Doc;
+  change(doc);
+  return doc;
+}
+
+/** A valid purpose in `crm` (contract, identity, one year), with `extra` keys over it. */
+export const purposeDoc = (extra: Doc = {}): Doc => ({
+  legalBasis: 'contract',
+  categories: ['identity'],
+  systems: ['crm'],
+  retention: { keep: 'P1Y' },
+  ...extra,
+});

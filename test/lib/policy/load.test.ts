@@ -1,23 +1,7 @@
 import { DocumentError, InputError } from '../../../lib/errors';
 import { loadPolicyData, loadPolicyText } from '../../../lib/policy/load';
 import { MAX_REPORTED_ISSUES } from '../../../lib/policy/source';
-import { basePolicyDoc, issueAt, issuesOf, yamlOf } from '../../helpers/policy';
-
-type Doc = Record<string, any>;
-
-const mutate = (change: (doc: Doc) => void): Doc => {
-  const doc = structuredClone(basePolicyDoc()) as Doc;
-  change(doc);
-  return doc;
-};
-
-const purpose = (extra: Doc = {}): Doc => ({
-  legalBasis: 'contract',
-  categories: ['identity'],
-  systems: ['crm'],
-  retention: { keep: 'P1Y' },
-  ...extra,
-});
+import { basePolicyDoc, type Doc, issueAt, issuesOf, mutate, purposeDoc as purpose, yamlOf } from '../../helpers/policy';
 
 describe('policy validation', () => {
   it('accepts the base policy and applies the defaults of the spec', () => {

@@ -1,22 +1,9 @@
 import { PolicyValidationError } from '../../../lib/errors';
 import { loadPolicyData, loadPolicyText } from '../../../lib/policy/load';
-import { basePolicyDoc, issueAt, issuesOf, yamlOf } from '../../helpers/policy';
+import { type Doc, issueAt, issuesOf, mutate, purposeDoc as purpose, yamlOf } from '../../helpers/policy';
 
-type Doc = Record<string, any>;
-
-const v2 = (change: (doc: Doc) => void = () => undefined, version = 2): Doc => {
-  const doc = structuredClone(basePolicyDoc({ version })) as Doc;
-  change(doc);
-  return doc;
-};
-
-const purpose = (extra: Doc = {}): Doc => ({
-  legalBasis: 'contract',
-  categories: ['identity'],
-  systems: ['crm'],
-  retention: { keep: 'P1Y' },
-  ...extra,
-});
+/** The base policy at `version` (2 unless given), with `change` applied. */
+const v2 = (change: (doc: Doc) => void = () => undefined, version = 2): Doc => mutate(change, { version });
 
 /** The warnings of the language (the base policy's systems have no connector config, which is warned about too). */
 const warningsOf = (doc: unknown): string[] =>
