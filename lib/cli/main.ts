@@ -79,7 +79,7 @@ export function planToJson(policy: Policy, result: Plan): Record<string, unknown
       ...(r.indefinite ? { indefinite: true } : {}),
       ...(r.expiresAt ? { expiresAt: at(r.expiresAt) } : {}),
     })),
-    ...(result.access ? { access: result.access.map((a) => ({ ...a })) } : {}),
+    ...(result.access ? { access: result.access } : {}),
     warnings: result.warnings.map((w) => w.message),
   };
 }

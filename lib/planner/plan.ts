@@ -65,9 +65,6 @@ export interface SubjectRequest {
   readonly keep?: boolean;
 }
 
-/** Version 1's name for a request; every request type is planned through it. */
-export type ErasureRequest = SubjectRequest;
-
 export interface SubjectFacts {
   readonly subjectId: string;
   readonly holdings: readonly Holding[];
@@ -158,7 +155,7 @@ export function requestDeadline(policy: Policy, receivedAt: Temporal.Instant): T
 }
 
 /** Version 1's purpose list or a scope object, as a scope; undefined means everything. */
-export function normaliseScope(scope: readonly string[] | Scope | undefined): Scope | undefined {
+function normaliseScope(scope: readonly string[] | Scope | undefined): Scope | undefined {
   if (scope === undefined) return undefined;
   return isPurposeList(scope) ? { purposes: scope } : scope;
 }
@@ -166,7 +163,7 @@ export function normaliseScope(scope: readonly string[] | Scope | undefined): Sc
 const isPurposeList = (scope: readonly string[] | Scope): scope is readonly string[] => Array.isArray(scope);
 
 /** Whether a scope covers a holding: every key given must match. */
-export function scopeCovers(scope: Scope | undefined, holding: Holding): boolean {
+function scopeCovers(scope: Scope | undefined, holding: Holding): boolean {
   if (scope === undefined) return true;
   if (scope.purposes && !scope.purposes.includes(holding.purpose)) return false;
   if (scope.systems && !scope.systems.includes(holding.system)) return false;

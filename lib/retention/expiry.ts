@@ -106,7 +106,7 @@ function sameExpiry(a: Expiry, b: Expiry): boolean {
 }
 
 /** Every event type a purpose's retention names, in anchors and conditions. */
-export function eventsUsedBy(purpose: PurposeSpec): Set<string> {
+function eventsUsedBy(purpose: PurposeSpec): Set<string> {
   const used = new Set<string>();
   const anchor = (a: Anchor): void => {
     switch (a.kind) {
@@ -140,7 +140,7 @@ export function eventsUsedBy(purpose: PurposeSpec): Set<string> {
 }
 
 /** Whether an event counts for a holding of `purpose` with `ref`, before any `since` (spec 2.2). */
-export function countsFor(event: SubjectEvent, purpose: string, ref: string | undefined): boolean {
+function countsFor(event: SubjectEvent, purpose: string, ref: string | undefined): boolean {
   if (event.purpose !== undefined && event.purpose !== purpose) return false;
   return event.ref === undefined || event.ref === ref;
 }
