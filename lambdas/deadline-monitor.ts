@@ -4,10 +4,10 @@
  * workflow of any request the API stored but could not start (lib/runtime/monitor.ts, startStalledRequests).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS } from '../lib/runtime/contract';
+import { METRICS } from '../lib/core/contract';
 import { withPowertools } from '../lib/runtime/handler';
 import { countOpenNearDeadline, startStalledRequests, warningDays } from '../lib/runtime/monitor';
-import { logger, metrics } from '../lib/runtime/observability';
+import { logger, metrics } from '../lib/core/observability';
 import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 
 export interface DeadlineReport {

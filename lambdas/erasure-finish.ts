@@ -2,7 +2,7 @@
  * Erasure workflow, last task: records the failures the state machine caught, writes the missing audit records
  * and sets the request's final status (ErasureFinishInput → ErasureFinishOutput {requestId, status, failedSystems}).
  */
-import type { ErasureFinishInput, ErasureFinishOutput } from '../lib/runtime/contract';
+import type { ErasureFinishInput, ErasureFinishOutput } from '../lib/core/contract';
 import { finishErasure } from '../lib/runtime/erasure';
 import { checkRequestId } from '../lib/runtime/erasure-requests';
 import { withPowertools } from '../lib/runtime/handler';

@@ -2,7 +2,7 @@
  * Erasure workflow, first task: marks the request running and plans it (ErasureExecutionInput → ErasurePlanOutput).
  * An unknown request is a `RequestNotFoundError` (the state machine's "Request not found").
  */
-import type { ErasureExecutionInput, ErasurePlanOutput } from '../lib/runtime/contract';
+import type { ErasureExecutionInput, ErasurePlanOutput } from '../lib/core/contract';
 import { planErasure } from '../lib/runtime/erasure';
 import { checkRequestId } from '../lib/runtime/erasure-requests';
 import { withPowertools } from '../lib/runtime/handler';

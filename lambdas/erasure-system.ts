@@ -4,7 +4,7 @@
  * is thrown as `ConnectorTransientError` (retried by the state machine), a permanent one as
  * `ConnectorPermanentError` (caught and recorded).
  */
-import type { ErasureSystemInput, ErasureSystemOutput } from '../lib/runtime/contract';
+import type { ErasureSystemInput, ErasureSystemOutput } from '../lib/core/contract';
 import { eraseInSystem } from '../lib/runtime/erasure';
 import { checkRequestId } from '../lib/runtime/erasure-requests';
 import { withPowertools } from '../lib/runtime/handler';

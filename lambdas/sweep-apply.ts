@@ -7,9 +7,9 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RuntimeConfigError } from '../lib/errors';
-import { ENV, METRICS, type SweepApplyInput, type SweepApplyOutput } from '../lib/runtime/contract';
+import { ENV, METRICS, type SweepApplyInput, type SweepApplyOutput } from '../lib/core/contract';
 import { withPowertools } from '../lib/runtime/handler';
-import { metrics } from '../lib/runtime/observability';
+import { metrics } from '../lib/core/observability';
 import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 import { applyExpiryToBatch } from '../lib/runtime/sweep';
 

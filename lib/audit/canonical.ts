@@ -4,7 +4,7 @@
  * which order its keys were written.
  */
 import { createHash } from 'node:crypto';
-import type { AuditRecord } from '../runtime/contract';
+import type { AuditRecord } from '../core/contract';
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {

@@ -9,7 +9,7 @@
  * holding a JSON array of consecutive records, each exactly as it would be alone: one S3 request for the batch
  * instead of one per record. Names sort in chain order either way (the first number is zero-padded).
  */
-import type { AuditRecord } from '../runtime/contract';
+import type { AuditRecord } from '../core/contract';
 import { hashOfRecord } from './canonical';
 
 /** What the caller says about an action; the chain adds `seq`, `prevHash` and `hash`. */

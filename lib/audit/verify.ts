@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { FileError } from '../errors';
-import type { AuditRecord } from '../runtime/contract';
+import type { AuditRecord } from '../core/contract';
 import { hashOfRecord } from './canonical';
 import { AUDIT_PREFIX, auditFileName, GENESIS_HASH } from './record';
 

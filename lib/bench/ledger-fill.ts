@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mapLimit } from '../concurrency';
+import { mapLimit } from '../core/concurrency';
 import { dueShardOf } from '../runtime/ledger';
-import { LEDGER } from '../runtime/contract';
+import { LEDGER } from '../core/contract';
 
 export interface FillOptions {
   readonly documents: DynamoDBDocumentClient;

@@ -31,10 +31,10 @@ import {
   type ConnectorSubjectFailure,
   type ConnectorSubjectOutcome,
   type RecordAction,
-} from '../runtime/contract';
+} from '../core/contract';
 import { anonymise, needsHmacKey, type Anonymised } from '../anonymise';
-import { errorName, logger } from '../runtime/observability';
-import type { KeySource } from '../runtime/subject-ref';
+import { errorName, logger } from '../core/observability';
+import type { KeySource } from '../core/subject-ref';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError, type ConnectorError } from './errors';
 import {
   checkOutcomes,

@@ -24,7 +24,7 @@
  */
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
-import { isConditionFailure } from '../dynamodb-errors';
+import { isConditionFailure } from '../core/dynamodb-errors';
 import type { DynamoDbConnectorConfig } from './config';
 import { createDynamoDbDocumentClient } from './clients';
 import {

@@ -8,7 +8,7 @@
  */
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { LetheError } from '../errors';
-import { ERROR_NAMES } from '../runtime/contract';
+import { ERROR_NAMES } from '../core/contract';
 
 /** Worth retrying: throttling, a 5xx, a timeout, a dropped connection. */
 export class ConnectorTransientError extends LetheError {

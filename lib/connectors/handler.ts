@@ -17,9 +17,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ENV, type ConnectorResult } from '../runtime/contract';
-import { logger as defaultLogger, metrics as defaultMetrics } from '../runtime/observability';
-import { secretKeySource } from '../runtime/subject-ref';
+import { ENV, type ConnectorResult } from '../core/contract';
+import { logger as defaultLogger, metrics as defaultMetrics } from '../core/observability';
+import { secretKeySource } from '../core/subject-ref';
 import type { Connector } from './connector';
 import { ConnectorPermanentError, toConnectorError } from './errors';
 import { connectorRegistry, type AnyConnectorOptions } from './registry';
@@ -38,7 +38,7 @@ export type BuiltInFunctionConnector = 'dynamodb' | 's3' | 'http';
 export interface ConnectorHandlerOptions extends AnyConnectorOptions {
   /** @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** @default the shared Powertools logger (lib/runtime/observability.ts) */
+  /** @default the shared Powertools logger (lib/core/observability.ts) */
   readonly logger?: typeof defaultLogger;
   /** @default the shared Powertools metrics */
   readonly metrics?: typeof defaultMetrics;

@@ -11,8 +11,8 @@
  * - The SaaS may answer a subject it could not do, while it did others, in `failed` (an error name, and whether
  *   to retry): validated and passed on. A failure of the whole call stays a failure of the whole call.
  */
-import type { ConnectorSubjectFailure, ConnectorSubjectOutcome } from '../runtime/contract';
-import { secretKeySource, type KeySource } from '../runtime/subject-ref';
+import type { ConnectorSubjectFailure, ConnectorSubjectOutcome } from '../core/contract';
+import { secretKeySource, type KeySource } from '../core/subject-ref';
 import type { HttpConnectorConfig } from './config';
 import { Connector, type ConnectorOptions, type Invocation, type Processed } from './connector';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';

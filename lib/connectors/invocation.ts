@@ -1,5 +1,5 @@
 /**
- * The connector contract (`ConnectorInvocation` → `ConnectorResult` in lib/runtime/contract.ts) as zod
+ * The connector contract (`ConnectorInvocation` → `ConnectorResult` in lib/core/contract.ts) as zod
  * schemas: every connector validates what it is given, and Lethe validates what a connector of the user's own
  * (a Lambda function, a webhook) answers.
  *
@@ -17,7 +17,7 @@ import type {
   ConnectorSubject,
   ConnectorSubjectFailure,
   ConnectorSubjectOutcome,
-} from '../runtime/contract';
+} from '../core/contract';
 import { ConnectorPermanentError } from './errors';
 
 const text = (what: string) => z.string({ error: `expected ${what} (text)` }).min(1, { error: `expected ${what}, got an empty string` });

@@ -9,7 +9,7 @@
  * function's own logs.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ERROR_NAMES, type ConnectorInvocation, type ConnectorResult } from '../runtime/contract';
+import { ERROR_NAMES, type ConnectorInvocation, type ConnectorResult } from '../core/contract';
 import type { LambdaConnectorConfig } from './config';
 import { createLambdaClient } from './clients';
 import { Connector, type ConnectorOptions, type Invocation, type Processed } from './connector';

@@ -25,8 +25,8 @@
  * When both `removeFields` and `anonymiseFields` run for a subject, their `fields` add up and `records` and
  * `objects` are the larger of the two (both usually touch the same record).
  */
-import { ENV, type ConnectorResult } from '../runtime/contract';
-import { secretKeySource } from '../runtime/subject-ref';
+import { ENV, type ConnectorResult } from '../core/contract';
+import { secretKeySource } from '../core/subject-ref';
 import {
   SubjectConnector,
   type ConnectorContext,

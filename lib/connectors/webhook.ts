@@ -10,7 +10,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { RecordAction } from '../runtime/contract';
+import type { RecordAction } from '../core/contract';
 import { ConnectorSubjectFailureSchema, OUTCOME_STATUSES } from './invocation';
 
 export const SIGNATURE_HEADER = 'X-Lethe-Signature';

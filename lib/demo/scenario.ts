@@ -20,7 +20,7 @@ import { DemoError } from '../errors';
 import { type DemoSubject, type LocalLethe, type LocalOptions, personalValuesOf, startLocal } from '../local';
 import { demoLocator } from '../local/demo';
 import type { Policy, SystemSpec } from '../policy/model';
-import type { AuditRecord } from '../runtime/contract';
+import type { AuditRecord } from '../core/contract';
 import type { HoldingAnswer } from '../runtime';
 import { ApiClient } from './api-client';
 import { putSubjectData, readSubjectData, type SubjectData, type SystemData } from './systems';

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { Policy, SystemSpec } from '../policy/model';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
-import { ENV, METRICS } from '../runtime/contract';
+import { ENV, METRICS } from '../core/contract';
 import { HMAC_SECRET_NAME, LOCAL_ACCOUNT } from './keys';
 import type { LocalFunctionSpec } from './functions';
 import { LOCAL_PREFIX, type LocalNames } from './resources';

@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LocalModeError } from '../errors';
 import { contextAad } from '../runtime/sealing';
-import { SubjectRefs } from '../runtime/subject-ref';
+import { SubjectRefs } from '../core/subject-ref';
 
 export const LOCAL_ACCOUNT = '000000000000';
 

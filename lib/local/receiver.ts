@@ -33,7 +33,7 @@ import { listenOnLoopback } from './loopback';
 import { anonymise } from '../anonymise';
 import { LocalModeError } from '../errors';
 import type { Strategy } from '../policy/model';
-import type { ConnectorCounts, ConnectorSubjectOutcome } from '../runtime/contract';
+import type { ConnectorCounts, ConnectorSubjectOutcome } from '../core/contract';
 import {
   IDEMPOTENCY_HEADER,
   SIGNATURE_HEADER,

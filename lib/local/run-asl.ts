@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { ExecutionError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { LetheError } from '../errors';
 import { EXPRESS_MAX_SECONDS, HISTORY_EVENT_LIMIT } from '../runtime/budgets';
-import { ASL_SUBSTITUTIONS, type AslSubstitution } from '../runtime/contract';
+import { ASL_SUBSTITUTIONS, type AslSubstitution } from '../core/contract';
 
 installPromiseWithResolvers();
 

@@ -21,7 +21,7 @@ import { LOCAL_S3 } from '../connectors/clients';
 import { LocalModeError } from '../errors';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
-import { AUDIT_CHAIN, type AuditRecord, type RequestStatus } from '../runtime/contract';
+import { AUDIT_CHAIN, type AuditRecord, type RequestStatus } from '../core/contract';
 import { type LocalApi, startLocalApi } from './api-gateway';
 import { lockDataDir } from './data-dir-lock';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint';

@@ -25,7 +25,7 @@
  * (`StepFunctions.ExecutionAlreadyExistsException`).
  */
 import { randomUUID } from 'node:crypto';
-import { ASL_SUBSTITUTIONS, type AslSubstitution } from '../runtime/contract';
+import { ASL_SUBSTITUTIONS, type AslSubstitution } from '../core/contract';
 import type { InvokeResult } from './functions';
 import { LOCAL_ACCOUNT } from './keys';
 import { type AslEvent, type JsonValue, type LocalTaskHandler, readStateMachine, runAsl, type StateMachineName } from './run-asl';

@@ -22,7 +22,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ErasureRequestBody, ExtendRequestBody, HoldingBody, SubjectEventBody } from './api-schemas';
-import { ENV } from './contract';
+import { ENV } from '../core/contract';
 import {
   checkIdempotencyKey,
   extendErasureRequest,
@@ -32,7 +32,7 @@ import {
   viewErasureRequest,
 } from './erasure-requests';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
-import { logger, metrics, tracer } from './observability';
+import { logger, metrics, tracer } from '../core/observability';
 import type { Runtime } from './runtime';
 import { checkSubjectId, recordEvent, registerHolding } from './subjects';
 import { parseBody } from './validate';

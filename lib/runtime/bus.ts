@@ -10,7 +10,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { InputError } from '../errors';
 import { ErasureRequestBody, HoldingBody, SubjectEventBody } from './api-schemas';
-import { logger } from './observability';
+import { logger } from '../core/observability';
 import type { Runtime } from './runtime';
 import { type EventAnswer, type HoldingAnswer, recordEvent, registerHolding } from './subjects';
 import { parseBody } from './validate';

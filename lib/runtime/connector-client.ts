@@ -11,7 +11,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { ConnectorPermanentError } from '../connectors/errors';
 import { invokeConnectorFunction } from '../connectors/lambda';
 import type { Policy } from '../policy/model';
-import type { ConnectorInvocation, ConnectorResult } from './contract';
+import type { ConnectorInvocation, ConnectorResult } from '../core/contract';
 
 export interface ConnectorClient {
   invoke(invocation: ConnectorInvocation): Promise<ConnectorResult>;

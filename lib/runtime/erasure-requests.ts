@@ -9,13 +9,13 @@ import { ConflictError, InputError } from '../errors';
 import { requestDeadline } from '../planner/plan';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { ErasureRequestBody, ExtendRequestBody } from './api-schemas';
-import { REQUESTS, type RequestStatus, type SystemStatus } from './contract';
+import { REQUESTS, type RequestStatus, type SystemStatus } from '../core/contract';
 import type { Extension, RequestItem, RetainedEntry } from './requests';
-import { errorName, logger } from './observability';
+import { errorName, logger } from '../core/observability';
 import type { Runtime } from './runtime';
 import { requestContext } from './sealing';
 import { checkSubjectId } from './subjects';
-import { utcIso } from './time';
+import { utcIso } from '../core/time';
 import { checkIdText, checkPurpose } from './validate';
 
 export interface ReceivedAnswer {

@@ -25,9 +25,9 @@ import type {
   ErasurePlanOutput,
   ErasureSystemOutput,
   SystemStatus,
-} from './contract';
+} from '../core/contract';
 import { type HoldingRecord, type SealedHolding, toHolding } from './ledger';
-import { errorName, logger } from './observability';
+import { errorName, logger } from '../core/observability';
 import { type GoingHolding, isFinal, type RequestItem, type RetainedEntry, type SystemEntry } from './requests';
 import type { Runtime } from './runtime';
 import { holdingContext, requestContext } from './sealing';

@@ -14,10 +14,10 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { isConditionFailure } from '../dynamodb-errors';
+import { isConditionFailure } from '../core/dynamodb-errors';
 import type { SubjectEvent } from '../retention/expiry';
-import { EVENTS } from './contract';
-import { utcIso } from './time';
+import { EVENTS } from '../core/contract';
+import { utcIso } from '../core/time';
 
 export interface EventItem {
   readonly subjectRef: string;

@@ -46,13 +46,13 @@ import type { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
 import { ConnectorPermanentError, isTransient } from '../connectors/errors';
 import { RuntimeTransientError } from '../errors';
-import { mapLimit } from '../concurrency';
+import { mapLimit } from '../core/concurrency';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
-import type { ConnectorCounts, ConnectorSubject, SystemStatus } from './contract';
+import type { ConnectorCounts, ConnectorSubject, SystemStatus } from '../core/contract';
 import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { type AppliedAction, type HoldingRecord, toHolding } from './ledger';
-import { errorName, logger } from './observability';
+import { errorName, logger } from '../core/observability';
 import type { Runtime } from './runtime';
 import { CONNECTOR_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS, SWEEP_FINISH_RESERVE_MS } from './budgets';
 

@@ -12,7 +12,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { isTransient } from '../connectors/errors';
 import { LetheError, RuntimeTransientError } from '../errors';
-import { errorName, logger, metrics, tracer } from './observability';
+import { errorName, logger, metrics, tracer } from '../core/observability';
 
 export interface PowertoolsOptions {
   /** Publish the metrics the handler adds. @default false */

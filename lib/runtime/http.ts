@@ -19,7 +19,7 @@ import {
   SealedValueError,
 } from '../errors';
 import { isTransient } from '../connectors/errors';
-import { errorName } from './observability';
+import { errorName } from '../core/observability';
 
 /** The API's largest request body. */
 export const MAX_BODY_BYTES = 64 * 1024;

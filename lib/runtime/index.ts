@@ -20,7 +20,6 @@ export { bodySizeLimit, type BodySizeLimitOptions, httpErrorResponse, jsonRespon
 export { dueShardOf, type HoldingRecord, Ledger, type NewHolding, type SealedHolding, toHolding } from './ledger';
 export { handleLedgerRecord, type StreamOutcome, tableOfStreamArn, ttlRemovedHolding } from './ledger-stream';
 export { countOpenNearDeadline, DEFAULT_WARNING_DAYS, warningDays } from './monitor';
-export { errorName, logger, metrics, tracer } from './observability';
 export {
   type Extension,
   FINAL_SYSTEM_STATUSES,
@@ -32,7 +31,6 @@ export {
 } from './requests';
 export { createRuntime, defaultRuntime, type Env, loadRuntimePolicy, type Runtime, type RuntimeOptions } from './runtime';
 export { holdingContext, MAX_SEALED_BYTES, requestContext, type SealContext, Sealer } from './sealing';
-export { type KeySource, secretKeySource, SubjectRefs } from './subject-ref';
 export { checkSubjectId, type EventAnswer, type HoldingAnswer, recordEvent, registerHolding } from './subjects';
 export { applyExpiryToBatch, readDuePage, type SweepReadOptions } from './sweep';
 export { checkEventType, checkHolding, checkPurpose, checkSystem, parseBody } from './validate';

@@ -14,10 +14,10 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { HOLDING_STATUS, LEDGER, METRICS } from './contract';
+import { HOLDING_STATUS, LEDGER, METRICS } from '../core/contract';
 import { applyExpiry } from './expiry';
 import type { HoldingRecord } from './ledger';
-import { logger, metrics } from './observability';
+import { logger, metrics } from '../core/observability';
 import type { Runtime } from './runtime';
 
 export type StreamOutcome = 'ignored' | 'done' | 'due' | 'not-expired' | 'nothing-found';

@@ -11,15 +11,15 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { isConditionFailure } from '../dynamodb-errors';
+import { isConditionFailure } from '../core/dynamodb-errors';
 import { RuntimeConfigError } from '../errors';
 import type { Policy } from '../policy/model';
 import type { Holding } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
-import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from './contract';
+import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from '../core/contract';
 import type { EventList } from './event-store';
-import { utcIso } from './time';
+import { utcIso } from '../core/time';
 
 /** A ledger item as stored. */
 export interface HoldingRecord {

@@ -8,10 +8,10 @@
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { RuntimeConfigError } from '../errors';
-import { ENV, REQUESTS } from './contract';
-import { errorName, logger } from './observability';
+import { ENV, REQUESTS } from '../core/contract';
+import { errorName, logger } from '../core/observability';
 import type { Runtime } from './runtime';
-import { utcIso } from './time';
+import { utcIso } from '../core/time';
 
 /** How long a request may stay `received` before the monitor starts it (the API and the caller's retries come first). */
 export const STALLED_AFTER_MINUTES = 5;

@@ -5,10 +5,10 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
-import { isConditionFailure } from '../dynamodb-errors';
+import { isConditionFailure } from '../core/dynamodb-errors';
 import { ConflictError, RequestNotFoundError } from '../errors';
-import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, SYSTEM_STATUS, type SystemStatus } from './contract';
-import { utcIso } from './time';
+import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, SYSTEM_STATUS, type SystemStatus } from '../core/contract';
+import { utcIso } from '../core/time';
 
 /** A purpose whose holding in the system goes, and how. */
 export interface GoingHolding {

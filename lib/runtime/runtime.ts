@@ -18,14 +18,14 @@ import { RuntimeConfigError } from '../errors';
 import { type LoadedPolicy, loadPolicyData, loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
 import { type ConnectorClient, LambdaConnectorClient } from './connector-client';
-import { ENV } from './contract';
+import { ENV } from '../core/contract';
 import { EventStore } from './event-store';
 import { Ledger } from './ledger';
-import { tracer } from './observability';
+import { tracer } from '../core/observability';
 import { RequestStore } from './requests';
 import { Sealer } from './sealing';
-import { secretKeySource, SubjectRefs } from './subject-ref';
-import { systemClock } from './time';
+import { secretKeySource, SubjectRefs } from '../core/subject-ref';
+import { systemClock } from '../core/time';
 import { ErasureWorkflow, StepFunctionsErasureWorkflow } from './workflow';
 
 export type Env = Readonly<Record<string, string | undefined>>;

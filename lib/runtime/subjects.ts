@@ -25,7 +25,7 @@ import type { Policy } from '../policy/model';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { Runtime } from './runtime';
 import { holdingContext } from './sealing';
-import { utcIso } from './time';
+import { utcIso } from '../core/time';
 import { checkEventType, checkHolding, checkLocatable, checkNotFuture, checkPurpose, checkSubjectIdText, parseBody } from './validate';
 
 export interface HoldingAnswer {

@@ -13,11 +13,11 @@ import {
   type SweepCursor,
   type SweepReadInput,
   type SweepReadOutput,
-} from './contract';
+} from '../core/contract';
 import { ConnectorTransientError } from '../connectors/errors';
 import { EXPRESS_MAX_SECONDS } from './budgets';
 import { applyExpiry } from './expiry';
-import { logger } from './observability';
+import { logger } from '../core/observability';
 import type { Runtime } from './runtime';
 import { checkPurpose, parseBody } from './validate';
 

@@ -9,7 +9,7 @@ import { prefixValueProblem, tagValueProblem } from '../connectors/s3';
 import { InputError } from '../errors';
 import { COLLECTED } from '../policy/schema';
 import type { Policy } from '../policy/model';
-import { checkWellFormed } from './subject-ref';
+import { checkWellFormed } from '../core/subject-ref';
 
 /** Request bodies are parsed like every other input (lib/inputs.ts). */
 export { parseWith as parseBody } from '../inputs';

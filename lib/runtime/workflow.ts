@@ -4,7 +4,7 @@
  * Step Functions refuses a second execution with the same name, which counts as already started.
  */
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { ErasureExecutionInput } from './contract';
+import type { ErasureExecutionInput } from '../core/contract';
 
 export interface StartOptions {
   /** Abandons the call (the API's time budget). */

@@ -15,7 +15,7 @@ import { DynamoDbConnectorConfig, HttpConnectorConfig, LambdaConnectorConfig, S3
 import { StackConfigError } from '../errors';
 import type { Policy, SystemSpec } from '../policy/model';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
-import { ENV } from '../runtime/contract';
+import { ENV } from '../core/contract';
 import { acknowledgeNag } from './nag';
 import { LetheFunction } from './lethe-function';
 

@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { StackConfigError } from '../errors';
 import { dropRedundantRoleDependency } from './cfn-tidy';
 import { acknowledgeNag } from './nag';
-import { ENV, METRICS } from '../runtime/contract';
+import { ENV, METRICS } from '../core/contract';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 

@@ -11,7 +11,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { LoadedPolicy } from '../policy/load';
-import { ENV } from '../runtime/contract';
+import { ENV } from '../core/contract';
 import { AuditBucket, type ObjectLockModeName } from './audit-bucket';
 import { ConnectorFunctions } from './connector-functions';
 import { ErasureApi } from './erasure-api';

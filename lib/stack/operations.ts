@@ -14,7 +14,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { StackConfigError } from '../errors';
-import { METRICS } from '../runtime/contract';
+import { METRICS } from '../core/contract';
 import type { DeadLetterQueue } from './dead-letter-queue';
 
 export interface OperationsProps {

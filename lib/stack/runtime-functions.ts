@@ -29,7 +29,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { StackConfigError } from '../errors';
 import { FUNCTION_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS } from '../runtime/budgets';
-import { ENV, LEDGER, REQUESTS } from '../runtime/contract';
+import { ENV, LEDGER, REQUESTS } from '../core/contract';
 import { acknowledgeNag, arnFinding } from './nag';
 import type { ConnectorFunctions } from './connector-functions';
 import { DeadLetterQueue } from './dead-letter-queue';

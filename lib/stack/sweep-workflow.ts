@@ -10,7 +10,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { StackConfigError } from '../errors';
-import { ASL_SUBSTITUTIONS } from '../runtime/contract';
+import { ASL_SUBSTITUTIONS } from '../core/contract';
 import { AslStateMachine } from './asl-state-machine';
 
 export interface SweepWorkflowProps {

@@ -3,7 +3,7 @@
  * The stack builds its DynamoDB tables from these specs, and local mode creates the same tables in DynamoDB
  * Local from them, so there is one list of tables, not two. No AWS or CDK imports here.
  */
-import { AUDIT_CHAIN, EVENTS, LEDGER, REQUESTS } from '../runtime/contract';
+import { AUDIT_CHAIN, EVENTS, LEDGER, REQUESTS } from '../core/contract';
 
 export type AttributeType = 'S' | 'N';
 

@@ -4,7 +4,7 @@
  * identifier or locator value in any log line.
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ENV, EVENTS, LEDGER, REQUESTS } from '../../lib/runtime/contract';
+import { ENV, EVENTS, LEDGER, REQUESTS } from '../../lib/core/contract';
 import { captureOutput, createWorld, ledgerTable, STATE_MACHINE_ARN, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
 import { basePolicyDoc, policyFromDoc } from '../helpers/policy';
 import { apiClient, verification, withIdempotencyKey } from './helpers';

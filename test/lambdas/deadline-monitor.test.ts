@@ -3,7 +3,7 @@
  * past) by querying the open-by-deadline index, and publishes the metric the stack alarms on.
  */
 import { Temporal } from '@js-temporal/polyfill';
-import { ENV, METRICS, REQUESTS } from '../../lib/runtime/contract';
+import { ENV, METRICS, REQUESTS } from '../../lib/core/contract';
 import { makeHandler } from '../../lambdas/deadline-monitor';
 import { captureOutput, createWorld, lambdaContext, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
 import { apiClient, verification } from './helpers';

@@ -4,7 +4,7 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { makeHandler } from '../../lambdas/subject-events';
-import { EVENTS } from '../../lib/runtime/contract';
+import { EVENTS } from '../../lib/core/contract';
 import { captureOutput, createWorld, lambdaContext, ledgerTable, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
 
 let world: TestWorld;

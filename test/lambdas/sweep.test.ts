@@ -4,7 +4,7 @@
  * its holding due for the next sweep; a holding due but no longer expired is rescheduled.
  */
 import { Temporal } from '@js-temporal/polyfill';
-import { LEDGER, type SweepReadOutput } from '../../lib/runtime/contract';
+import { LEDGER, type SweepReadOutput } from '../../lib/core/contract';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lib/runtime/budgets';
 import { dueShardOf } from '../../lib/runtime/ledger';
 import { makeHandler as makeApply, quarantineAfterFromEnv } from '../../lambdas/sweep-apply';

@@ -19,7 +19,7 @@ import { recordsOf, s3Source, verifyChain } from '../../lib/audit';
 import { localNames, startLocal } from '../../lib/local';
 import { localSubjectRefs } from '../../lib/local/keys';
 import { loadPolicyFile } from '../../lib/policy/load';
-import { AUDIT_CHAIN, type AuditRecord } from '../../lib/runtime/contract';
+import { AUDIT_CHAIN, type AuditRecord } from '../../lib/core/contract';
 import { eventually } from '../support/eventually';
 import { type ChildLocal, processesNaming, startChildLocal } from './support/child-local';
 import {

@@ -80,7 +80,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { anonymise } from '../../lib/anonymise';
 import { type AnyConnectorOptions, ConnectorPermanentError, connectorRegistry } from '../../lib/connectors';
-import type { ConnectorField, ConnectorInvocation, ConnectorResult, ConnectorSubject } from '../../lib/runtime/contract';
+import type { ConnectorField, ConnectorInvocation, ConnectorResult, ConnectorSubject } from '../../lib/core/contract';
 import { type Emulators, javaForIsolation, startEmulators } from './support/isolation-emulators';
 import { dynamoDbRefuses, isWellFormed, populationIds, prefixLayoutRefuses, tagLayoutRefuses } from './support/isolation-ids';
 

@@ -4,7 +4,7 @@
  */
 import { HISTORY_EVENT_LIMIT, SWEEP_PAGES_PER_EXECUTION } from '../../lib/runtime/budgets';
 import { readdirSync } from 'node:fs';
-import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/runtime/contract';
+import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/core/contract';
 import { STATE_MACHINE_DIR, STATE_MACHINES, readStateMachine, substituteLocalArns } from '../../lib/local/run-asl';
 import {
   aslValidator,

@@ -9,8 +9,8 @@ import type {
   ErasurePlanOutput,
   ErasureSystemInput,
   ErasureSystemOutput,
-} from '../../lib/runtime/contract';
-import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/runtime/contract';
+} from '../../lib/core/contract';
+import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/core/contract';
 import { readStateMachine, runAsl, type AslRunResult, type LocalTaskHandler } from '../../lib/local/run-asl';
 import { definitionOf, historyFrom, InFlightMeter, keysInHistory, lambdaError, pause, recorder, type Retrier } from './asl';
 

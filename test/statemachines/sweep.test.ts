@@ -9,8 +9,8 @@ import type {
   SweepCursor,
   SweepReadInput,
   SweepReadOutput,
-} from '../../lib/runtime/contract';
-import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/runtime/contract';
+} from '../../lib/core/contract';
+import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/core/contract';
 import { readStateMachine, runAsl } from '../../lib/local/run-asl';
 import { definitionOf, historyFrom, InFlightMeter, keysInHistory, lambdaError, outputsOf, pause, recorder } from './asl';
 

@@ -16,7 +16,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { type ApiAnswer, type LocalLethe, startLocal } from '../../../lib/local';
-import type { AuditRecord } from '../../../lib/runtime/contract';
+import type { AuditRecord } from '../../../lib/core/contract';
 
 export const POLICY_FILE = path.join(__dirname, '..', 'fixtures', 'policy.yaml');
 

@@ -7,7 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { createHmac } from 'node:crypto';
-import { ENV } from '../../../lib/runtime/contract';
+import { ENV } from '../../../lib/core/contract';
 import { ConnectorPermanentError } from '../../../lib/connectors/errors';
 import { createConnectorHandler } from '../../../lib/connectors/handler';
 import { invocation, subject } from '../../lib/connectors/fixtures';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
-import { ENV } from '../../../lib/runtime/contract';
+import { ENV } from '../../../lib/core/contract';
 import { ConnectorTransientError } from '../../../lib/connectors/errors';
 import { createConnectorHandler } from '../../../lib/connectors/handler';
 import { verifyWebhookSignature } from '../../../lib/connectors/webhook';

@@ -2,7 +2,7 @@
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
-import { ENV } from '../../../lib/runtime/contract';
+import { ENV } from '../../../lib/core/contract';
 import { createConnectorHandler } from '../../../lib/connectors/handler';
 import { invocation, subject } from '../../lib/connectors/fixtures';
 

@@ -1,7 +1,7 @@
 import { outcomeOf, SubjectConnector, type Counts, type InvocationSubject } from '../../../lib/connectors/connector';
 import { ConnectorPermanentError, ConnectorTransientError, isTransient, toConnectorError } from '../../../lib/connectors/errors';
 import { parseInvocation } from '../../../lib/connectors/invocation';
-import { ERROR_NAMES } from '../../../lib/runtime/contract';
+import { ERROR_NAMES } from '../../../lib/core/contract';
 import { captureOutput } from '../runtime/support/runtime';
 import { awsError, FIELDS, invocation, subject } from './fixtures';
 

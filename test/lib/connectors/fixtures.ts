@@ -2,7 +2,7 @@
  * Test data for connector tests: invocations and subjects with recognisable personal values, so that tests
  * can check where those values go (and where they must not).
  */
-import type { ConnectorField, ConnectorInvocation, ConnectorSubject } from '../../../lib/runtime/contract';
+import type { ConnectorField, ConnectorInvocation, ConnectorSubject } from '../../../lib/core/contract';
 
 export const HMAC_KEY = 'connector-test-hmac-key';
 

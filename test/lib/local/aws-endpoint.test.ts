@@ -14,7 +14,7 @@ import { LocalKmsKey } from '../../../lib/local/keys';
 import { stateMachineArn } from '../../../lib/local/resources';
 import { LocalStepFunctions } from '../../../lib/local/step-functions';
 import { Sealer } from '../../../lib/runtime/sealing';
-import { secretKeySource } from '../../../lib/runtime/subject-ref';
+import { secretKeySource } from '../../../lib/core/subject-ref';
 import { StepFunctionsErasureWorkflow } from '../../../lib/runtime/workflow';
 
 jest.setTimeout(30_000);

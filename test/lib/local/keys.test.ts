@@ -13,7 +13,7 @@ import {
   LocalKmsKey,
   localSubjectRefs,
 } from '../../../lib/local/keys';
-import { SubjectRefs } from '../../../lib/runtime/subject-ref';
+import { SubjectRefs } from '../../../lib/core/subject-ref';
 import { tempDir } from '../../support/temp-dir';
 
 const key = new LocalKmsKey(Buffer.alloc(32, 7), 'eu-north-1');

@@ -4,7 +4,7 @@
  */
 import { HttpConnector } from '../../../lib/connectors/http';
 import { applyToRecord, type DemoRecord, type LocalReceiver, startReceiver } from '../../../lib/local/receiver';
-import type { ConnectorInvocation } from '../../../lib/runtime/contract';
+import type { ConnectorInvocation } from '../../../lib/core/contract';
 
 const SECRET = 'webhook-secret';
 let receiver: LocalReceiver;

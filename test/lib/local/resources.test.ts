@@ -14,7 +14,7 @@ import {
 import { HMAC_SECRET_NAME } from '../../../lib/local/keys';
 import { createTableInput, localNames, localTables } from '../../../lib/local/resources';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../../../lib/runtime/budgets';
-import { ENV } from '../../../lib/runtime/contract';
+import { ENV } from '../../../lib/core/contract';
 import { RUNTIME_ENTRIES } from '../../../lib/stack/runtime-functions';
 import { LEDGER_TABLE, REQUESTS_TABLE, TABLE_SPECS } from '../../../lib/stack/table-specs';
 

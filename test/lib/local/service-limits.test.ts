@@ -6,7 +6,7 @@
  */
 import type { InvokeResult } from '../../../lib/local/functions';
 import { LocalStepFunctions } from '../../../lib/local/step-functions';
-import type { SweepApplyInput, SweepReadInput, SweepReadOutput } from '../../../lib/runtime/contract';
+import type { SweepApplyInput, SweepReadInput, SweepReadOutput } from '../../../lib/core/contract';
 import { EXPRESS_MAX_SECONDS, HISTORY_EVENT_LIMIT, SWEEP_PAGES_PER_EXECUTION } from '../../../lib/runtime/budgets';
 import { DEFAULT_LIMITS, readStateMachine, runAsl } from '../../../lib/local/run-asl';
 

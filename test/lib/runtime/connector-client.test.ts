@@ -7,7 +7,7 @@ import { InvokeCommand, LambdaClient, TooManyRequestsException, ResourceNotFound
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConnectorPermanentError, ConnectorTransientError } from '../../../lib/connectors/errors';
 import { LambdaConnectorClient } from '../../../lib/runtime/connector-client';
-import type { ConnectorInvocation } from '../../../lib/runtime/contract';
+import type { ConnectorInvocation } from '../../../lib/core/contract';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
 
 const policy = policyFromDoc(

@@ -6,7 +6,7 @@
 import { Temporal } from '@js-temporal/polyfill';
 import { defineConnector } from '../../../lib/connectors/sdk';
 import { parseResult } from '../../../lib/connectors/invocation';
-import type { ConnectorInvocation, ConnectorResult } from '../../../lib/runtime/contract';
+import type { ConnectorInvocation, ConnectorResult } from '../../../lib/core/contract';
 import { applyExpiry } from '../../../lib/runtime/expiry';
 import { recordsOf } from '../../../lib/audit';
 import { dueShardOf } from '../../../lib/runtime/ledger';

@@ -7,7 +7,7 @@ import { InternalServerError, ProvisionedThroughputExceededException } from '@aw
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConnectorPermanentError } from '../../../lib/connectors/errors';
 import { InputError } from '../../../lib/errors';
-import { ERROR_NAMES } from '../../../lib/runtime/contract';
+import { ERROR_NAMES } from '../../../lib/core/contract';
 import { withPowertools } from '../../../lib/runtime/handler';
 import { captureOutput, lambdaContext } from './support/runtime';
 

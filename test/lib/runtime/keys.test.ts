@@ -6,10 +6,10 @@ import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { InputError } from '../../../lib/errors';
-import { LEDGER } from '../../../lib/runtime/contract';
+import { LEDGER } from '../../../lib/core/contract';
 import { dueShardOf } from '../../../lib/runtime/ledger';
 import { holdingContext, MAX_SEALED_BYTES, Sealer } from '../../../lib/runtime/sealing';
-import { secretKeySource, SubjectRefs } from '../../../lib/runtime/subject-ref';
+import { secretKeySource, SubjectRefs } from '../../../lib/core/subject-ref';
 import { FakeKms, fakeSecrets, TEST_SECRET } from './support/aws';
 
 describe('SubjectRefs', () => {

@@ -8,10 +8,10 @@
 import { Temporal } from '@js-temporal/polyfill';
 import { recordsOf } from '../../../lib/audit/record';
 import { ConnectorTransientError } from '../../../lib/connectors/errors';
-import { METRICS } from '../../../lib/runtime/contract';
+import { METRICS } from '../../../lib/core/contract';
 import { applyExpiry } from '../../../lib/runtime/expiry';
 import { handleLedgerRecord } from '../../../lib/runtime/ledger-stream';
-import { metrics } from '../../../lib/runtime/observability';
+import { metrics } from '../../../lib/core/observability';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
 import { apiClient } from '../../lambdas/helpers';
 import { answerAll } from './support/aws';

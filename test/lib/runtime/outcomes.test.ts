@@ -5,7 +5,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import { recordsOf } from '../../../lib/audit/record';
-import type { ErasureSystemOutput } from '../../../lib/runtime/contract';
+import type { ErasureSystemOutput } from '../../../lib/core/contract';
 import { finishErasure, eraseInSystem, planErasure } from '../../../lib/runtime/erasure';
 import { applyExpiry } from '../../../lib/runtime/expiry';
 import { apiClient, verification } from '../../lambdas/helpers';

@@ -3,8 +3,8 @@
  * subject events of a subject it holds nothing of expire; a completed erasure request drops the sealed subject id,
  * answers without it, and expires; every table that holds anything about a subject has a TTL attribute.
  */
-import { EVENTS, REQUESTS } from '../../../lib/runtime/contract';
-import type { ErasureSystemOutput } from '../../../lib/runtime/contract';
+import { EVENTS, REQUESTS } from '../../../lib/core/contract';
+import type { ErasureSystemOutput } from '../../../lib/core/contract';
 import { eraseInSystem, finishErasure, planErasure } from '../../../lib/runtime/erasure';
 import { handleLedgerRecord } from '../../../lib/runtime/ledger-stream';
 import { EVENTS_TABLE, LEDGER_TABLE, REQUESTS_TABLE } from '../../../lib/stack/table-specs';

@@ -8,7 +8,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { z } from 'zod';
 import { GLOBAL_SERVICE_ACTIONS } from '../../../lib/policy/regions';
 import { API_BODY_SCHEMAS } from '../../../lib/runtime/api-schemas';
-import { ENV, LEDGER, METRICS, REQUESTS } from '../../../lib/runtime/contract';
+import { ENV, LEDGER, METRICS, REQUESTS } from '../../../lib/core/contract';
 import { aslPlaceholders } from '../../../lib/stack/asl-state-machine';
 import { S3_CONNECTOR_BUCKET_ACTIONS, S3_CONNECTOR_OBJECT_ACTIONS } from '../../../lib/stack/connector-functions';
 import { REGION_PINNING_POLICY_NAME } from '../../../lib/stack/region-pinning';

@@ -3,7 +3,7 @@
  * HoldingsQuarantined (lambdas/sweep-apply.ts) and the stack alarms on it, to the alarms topic.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { ENV, METRICS } from '../../../lib/runtime/contract';
+import { ENV, METRICS } from '../../../lib/core/contract';
 import { functionOfService, resourcesOfType, synthLethe } from './synth';
 
 const { json, template } = synthLethe();

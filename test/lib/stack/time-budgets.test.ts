@@ -15,7 +15,7 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
   SWEEP_FINISH_RESERVE_MS,
 } from '../../../lib/runtime/budgets';
-import { ENV } from '../../../lib/runtime/contract';
+import { ENV } from '../../../lib/core/contract';
 import { ConnectorFunctions } from '../../../lib/stack/connector-functions';
 import { actionsOf, type CfnTemplate, functionOfService, resourcesOf, resourcesOfType, ROOT, statementsOfRole, synthLethe } from './synth';
 

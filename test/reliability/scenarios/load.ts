@@ -13,7 +13,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import type { ApiAnswer, ExecutionView, LocalLethe, RequestViewBody } from '../../../lib/local';
-import type { AuditRecord } from '../../../lib/runtime/contract';
+import type { AuditRecord } from '../../../lib/core/contract';
 import {
   belongsTo,
   BYSTANDERS,

@@ -14,7 +14,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import type { LocalReceiver } from '../../../lib/local/receiver';
-import type { AuditRecord } from '../../../lib/runtime/contract';
+import type { AuditRecord } from '../../../lib/core/contract';
 
 export const POLICY_FILE = path.join(__dirname, '..', 'fixtures', 'faults-policy.yaml');
 export const TIMEZONE = 'Europe/Stockholm';

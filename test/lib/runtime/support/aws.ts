@@ -10,7 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ConnectorClient } from '../../../../lib/runtime/connector-client';
-import type { ConnectorInvocation, ConnectorResult } from '../../../../lib/runtime/contract';
+import type { ConnectorInvocation, ConnectorResult } from '../../../../lib/core/contract';
 
 export const TEST_SECRET = 'test-hmac-secret-of-the-deployment';
 

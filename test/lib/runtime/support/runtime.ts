@@ -9,7 +9,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { LoadedPolicy } from '../../../../lib/policy/load';
 import type { Policy } from '../../../../lib/policy/model';
-import { ENV } from '../../../../lib/runtime/contract';
+import { ENV } from '../../../../lib/core/contract';
 import { createRuntime, type Runtime } from '../../../../lib/runtime/runtime';
 import {
   AUDIT_CHAIN_TABLE,

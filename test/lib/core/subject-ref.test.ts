@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { InputError } from '../../../lib/errors';
-import { isWellFormed, SubjectRefs } from '../../../lib/runtime/subject-ref';
-import { TEST_SECRET } from './support/aws';
+import { isWellFormed, SubjectRefs } from '../../../lib/core/subject-ref';
+import { TEST_SECRET } from '../runtime/support/aws';
 
 const refs = new SubjectRefs(async () => TEST_SECRET);
 
