@@ -4,9 +4,11 @@
  * - Auth: every request needs `Authorization: Bearer <token>` (the token local mode prints at start and writes
  *   to <dataDir>/token); anything else is 401. (On AWS the API uses IAM/SigV4 by default.) The header is not
  *   passed on to the function.
- * - Routing: the API's resources, as the stack declares them (lib/stack/erasure-api.ts); a path that matches none
- *   is a 404 in the API's error shape, as is a method the resource does not have (405). A subject route without
- *   its subject id (`/holdings`: what a client sends for `/subjects/../holdings`) is a 400 naming subjectId.
+ * - Routing: the API's route table (lib/runtime/routes.ts, which the stack and the handler read too), matched by
+ *   the router the handler uses (@middy/http-router): a `{name}` matches one whole non-empty segment, as in API
+ *   Gateway. A path that matches none is a 404 in the API's error shape, as is a method the resource does not have
+ *   (405). A subject route without its subject id (`/holdings`: what a client sends for `/subjects/../holdings`) is
+ *   a 400 naming subjectId.
  * - The request becomes a REST API proxy event, as API Gateway builds it: `path` as sent, `pathParameters`
  *   decoded, `resource` the template, headers with their case as sent (and `multiValueHeaders`), the query
  *   string, the body as text, and a `requestContext`.
@@ -16,20 +18,15 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
+import httpRouterHandler from '@middy/http-router';
 import { listenOnLoopback } from './loopback';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { LocalModeError } from '../errors';
 import type { InvokeResult } from './functions';
+import { API_ROUTES } from '../runtime/routes';
 import { LOCAL_ACCOUNT } from './keys';
 
-/** The API's resources and methods (lib/stack/erasure-api.ts declares the same). */
-export const API_ROUTES = [
-  { method: 'POST', resource: '/erasure-requests' },
-  { method: 'GET', resource: '/erasure-requests/{requestId}' },
-  { method: 'POST', resource: '/erasure-requests/{requestId}/extend' },
-  { method: 'POST', resource: '/subjects/{subjectId}/holdings' },
-  { method: 'POST', resource: '/subjects/{subjectId}/events' },
-] as const;
+export { API_ROUTES } from '../runtime/routes';
 
 /** API Gateway's payload limit. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -41,44 +38,62 @@ export type RouteMatch =
   | { readonly kind: 'bad-path' }
   | { readonly kind: 'no-subject-id' };
 
+/** What the router answers for a path that matches a route: the route's resource and its raw (encoded) parameters. */
+interface RouterMatch {
+  readonly resource: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * The table's routes on @middy/http-router, each answering with its match. The router's types promise a middy
+ * handler of proxy events; what it returns is the matched route's handler's own answer, here synchronous.
+ */
+const routeOf = httpRouterHandler({
+  routes: API_ROUTES.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handler: ((event: { pathParameters?: Record<string, string> }): RouterMatch => ({
+      resource: route.path,
+      pathParameters: event.pathParameters ?? {},
+    })) as never,
+  })),
+  notFoundResponse: (() => undefined) as never,
+}) as unknown as (event: { httpMethod: string; path: string }) => RouterMatch | undefined;
+
+/** The methods of the table, in its order. */
+const METHODS = [...new Set(API_ROUTES.map((route) => route.method))];
+
+/** What follows the subject id in the routes under one subject (`holdings` of `/subjects/{subjectId}/holdings`). */
+const SUBJECT_PREFIX = '/subjects/{subjectId}/';
+const SUBJECT_TAILS = [
+  ...new Set(API_ROUTES.filter((r) => r.path.startsWith(SUBJECT_PREFIX)).map((r) => r.path.slice(SUBJECT_PREFIX.length))),
+];
+
 /**
  * A subject route whose subject id is missing: empty (`/subjects//holdings`), or dropped by the client because it
  * was `.` or `..`, which URL rules resolve away (fetch and curl send `/subjects/../holdings` as `/holdings`).
  */
-const NO_SUBJECT_ID = /^(\/subjects\/?)?\/(holdings|events)$/;
+const NO_SUBJECT_ID = new RegExp(`^(/subjects/?)?/(${SUBJECT_TAILS.map((tail) => tail.replace(/\{[^/]+\}/g, '[^/]+')).join('|')})$`);
 
 /** Matches a raw (percent-encoded) path against the routes; path parameters come out decoded. */
 export function matchRoute(method: string, rawPath: string): RouteMatch {
-  const trimmed = rawPath.replace(/\/+$/, '');
-  if (NO_SUBJECT_ID.test(trimmed)) return { kind: 'no-subject-id' };
-  const segments = trimmed.split('/').slice(1);
-  const allowed: string[] = [];
-  for (const route of API_ROUTES) {
-    const template = route.resource.split('/').slice(1);
-    if (template.length !== segments.length) continue;
-    const params: Record<string, string> = {};
-    let matches = true;
-    for (let i = 0; i < template.length && matches; i++) {
-      const name = /^\{(.+)\}$/.exec(template[i])?.[1];
-      if (name) {
-        if (segments[i] === '') matches = false;
-        else {
-          try {
-            params[name] = decodeURIComponent(segments[i]);
-          } catch {
-            return { kind: 'bad-path' };
-          }
-        }
-      } else if (template[i] !== segments[i]) matches = false;
-    }
-    if (!matches) continue;
-    if (route.method !== method) {
-      allowed.push(route.method);
-      continue;
-    }
-    return { kind: 'route', resource: route.resource, pathParameters: Object.keys(params).length ? params : null };
+  const path = rawPath.replace(/\/+$/, '') || '/';
+  if (SUBJECT_TAILS.length > 0 && NO_SUBJECT_ID.test(path)) return { kind: 'no-subject-id' };
+  const match = routeOf({ httpMethod: method, path });
+  if (!match) {
+    const allowed = METHODS.filter((other) => other !== method && routeOf({ httpMethod: other, path }));
+    return allowed.length ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
   }
-  return allowed.length ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
+  const params = Object.entries(match.pathParameters);
+  try {
+    return {
+      kind: 'route',
+      resource: match.resource,
+      pathParameters: params.length ? Object.fromEntries(params.map(([name, value]) => [name, decodeURIComponent(value)])) : null,
+    };
+  } catch {
+    return { kind: 'bad-path' };
+  }
 }
 
 export interface ProxyRequest {
@@ -240,7 +255,8 @@ async function serve(options: LocalApiOptions, req: http.IncomingMessage, res: h
           code: 'invalid-input',
           path: 'subjectId',
           message:
-            'the path has no subject id: use /subjects/{subjectId}/holdings or /events. An id of "." or ".." cannot be named in a path (clients resolve it away), and Lethe refuses such ids',
+            `the path has no subject id: use ${SUBJECT_PREFIX}${SUBJECT_TAILS.join(' or /')}. ` +
+            'An id of "." or ".." cannot be named in a path (clients resolve it away), and Lethe refuses such ids',
         },
       });
     } else {
@@ -249,7 +265,7 @@ async function serve(options: LocalApiOptions, req: http.IncomingMessage, res: h
         404,
         problem(
           'not-found',
-          `no such route: ${method} ${rawUrl.split('?')[0]}; the API has ${API_ROUTES.map((r) => `${r.method} ${r.resource}`).join(', ')}`,
+          `no such route: ${method} ${rawUrl.split('?')[0]}; the API has ${API_ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}`,
         ),
       );
     }

@@ -1,5 +1,6 @@
 /**
- * The erasure API (issue 4) on middy: routes with @middy/http-router, headers normalised, the body size checked
+ * The erasure API (issue 4) on middy: routes with @middy/http-router, from the route table (lib/runtime/routes.ts)
+ * with one handler per operation, headers normalised, the body size checked
  * before anything parses it, JSON bodies parsed per route, shapes validated with the zod schemas the stack also
  * gives API Gateway, and every error answered as `{"error": {code, message, path?}}`.
  *
@@ -21,7 +22,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ErasureRequestBody, ExtendRequestBody, HoldingBody, SubjectEventBody } from './api-schemas';
+import { API_BODY_SCHEMAS } from './api-schemas';
 import { ENV } from '../core/contract';
 import {
   checkIdempotencyKey,
@@ -33,6 +34,7 @@ import {
 } from './erasure-requests';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
 import { logger, metrics, tracer } from '../core/observability';
+import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
 import type { Runtime } from './runtime';
 import { checkSubjectId, recordEvent, registerHolding } from './subjects';
 import { parseBody } from './validate';
@@ -123,11 +125,11 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     .use(idempotencyScope(rt))
     .use(idempotency)
     .handler(async (event) => {
-      const body = parseBody(ErasureRequestBody, event.body, 'erasure request');
+      const body = parseBody(API_BODY_SCHEMAS[API_ROUTE.createErasureRequest.body], event.body, 'erasure request');
       const answer = await receiveErasureRequest(rt, body, event.headers?.[IDEMPOTENCY_HEADER] ?? undefined);
       metrics.addMetric('ErasureRequestsReceived', MetricUnit.Count, 1);
       logger.info('erasure request received', { requestId: answer.requestId });
-      return jsonResponse(202, answer);
+      return jsonResponse(API_ROUTE.createErasureRequest.status, answer);
     });
 
   // Step 2: start its workflow if it is still `received`, with what is left of the budget, and answer the
@@ -136,53 +138,44 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     const began = Date.now();
     checkIdempotencyKey(event.headers?.[IDEMPOTENCY_HEADER]);
     const received = await receive(event, context);
-    if (received.statusCode !== 202) return received;
+    if (received.statusCode !== API_ROUTE.createErasureRequest.status) return received;
     const { requestId } = JSON.parse(received.body) as ReceivedAnswer;
     const left = Math.min(answerBudgetMs - (Date.now() - began), context.getRemainingTimeInMillis?.() ?? answerBudgetMs);
     const { answer, start } = await startErasureRequest(rt, requestId, Math.min(startBudgetMs, left - ANSWER_RESERVE_MS));
     if (start === 'deferred') metrics.addMetric('ErasureStartsDeferred', MetricUnit.Count, 1);
-    return jsonResponse(202, answer);
+    return jsonResponse(API_ROUTE.createErasureRequest.status, answer);
   };
 
-  const routes: Route<Event, Result>[] = [
-    { method: 'POST', path: '/erasure-requests', handler: postErasureRequest },
-    {
-      method: 'GET',
-      path: '/erasure-requests/{requestId}',
-      handler: async (event: Event) => jsonResponse(200, await viewErasureRequest(rt, param(event, 'requestId'))),
-    },
-    {
-      method: 'POST',
-      path: '/erasure-requests/{requestId}/extend',
-      handler: withJsonBody(async (event) => {
-        const body = parseBody(ExtendRequestBody, event.body, 'extension');
-        const answer = await extendErasureRequest(rt, param(event, 'requestId'), body);
-        logger.info('erasure request extended', { requestId: answer.requestId, months: answer.extension.months });
-        return jsonResponse(200, answer);
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/subjects/{subjectId}/holdings',
-      handler: withJsonBody(async (event) => {
-        const body = parseBody(HoldingBody, event.body, 'holding');
-        const answer = await registerHolding(rt, param(event, 'subjectId'), body);
-        metrics.addMetric('HoldingsRegistered', MetricUnit.Count, 1);
-        logger.info('holding registered', { purpose: answer.purpose, system: answer.system, registered: answer.registered });
-        return jsonResponse(201, answer);
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/subjects/{subjectId}/events',
-      handler: withJsonBody(async (event) => {
-        const body = parseBody(SubjectEventBody, event.body, 'event');
-        const answer = await recordEvent(rt, param(event, 'subjectId'), body);
-        logger.info('subject event recorded', { type: answer.type, holdingsRescheduled: answer.holdingsRescheduled });
-        return jsonResponse(201, answer);
-      }),
-    },
-  ];
+  // One handler per operation of the route table; the table gives each its method, path and status.
+  const handlers: Record<ApiOperation, RouteHandler> = {
+    createErasureRequest: postErasureRequest,
+    viewErasureRequest: async (event) =>
+      jsonResponse(API_ROUTE.viewErasureRequest.status, await viewErasureRequest(rt, param(event, 'requestId'))),
+    extendErasureRequest: withJsonBody(async (event) => {
+      const body = parseBody(API_BODY_SCHEMAS[API_ROUTE.extendErasureRequest.body], event.body, 'extension');
+      const answer = await extendErasureRequest(rt, param(event, 'requestId'), body);
+      logger.info('erasure request extended', { requestId: answer.requestId, months: answer.extension.months });
+      return jsonResponse(API_ROUTE.extendErasureRequest.status, answer);
+    }),
+    registerHolding: withJsonBody(async (event) => {
+      const body = parseBody(API_BODY_SCHEMAS[API_ROUTE.registerHolding.body], event.body, 'holding');
+      const answer = await registerHolding(rt, param(event, 'subjectId'), body);
+      metrics.addMetric('HoldingsRegistered', MetricUnit.Count, 1);
+      logger.info('holding registered', { purpose: answer.purpose, system: answer.system, registered: answer.registered });
+      return jsonResponse(API_ROUTE.registerHolding.status, answer);
+    }),
+    recordSubjectEvent: withJsonBody(async (event) => {
+      const body = parseBody(API_BODY_SCHEMAS[API_ROUTE.recordSubjectEvent.body], event.body, 'event');
+      const answer = await recordEvent(rt, param(event, 'subjectId'), body);
+      logger.info('subject event recorded', { type: answer.type, holdingsRescheduled: answer.holdingsRescheduled });
+      return jsonResponse(API_ROUTE.recordSubjectEvent.status, answer);
+    }),
+  };
+  const routes: Route<Event, Result>[] = API_ROUTES.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handler: handlers[route.operation],
+  }));
 
   return middy<Event, Result>()
     .use(captureLambdaHandler(tracer))

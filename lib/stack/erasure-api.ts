@@ -1,8 +1,10 @@
 /**
- * The erasure API (API Gateway REST API → lambdas/api.ts, Lambda proxy). Every method requires IAM (SigV4)
- * authorization by default; request bodies are validated against JSON Schema models generated from the same zod
- * schemas the handler parses with (lib/runtime/api-schemas.ts); the stage is throttled; access logs go to a
- * CMK-encrypted log group and record the resource path template, never the path itself (which holds subject ids).
+ * The erasure API (API Gateway REST API → lambdas/api.ts, Lambda proxy): a resource per path segment and a method
+ * per route of the route table (lib/runtime/routes.ts), which the handler and local mode read too. Every method
+ * requires IAM (SigV4) authorization by default; request bodies are validated against JSON Schema models generated
+ * from the same zod schemas the handler parses with (lib/runtime/api-schemas.ts); the stage is throttled; access
+ * logs go to a CMK-encrypted log group and record the resource path template, never the path itself (which holds
+ * subject ids).
  */
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -15,6 +17,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { StackConfigError } from '../errors';
 import { API_BODY_SCHEMAS } from '../runtime/api-schemas';
+import { API_ROUTES, pathParametersOf } from '../runtime/routes';
 import { acknowledgeNag } from './nag';
 
 export interface ErasureApiProps {
@@ -170,26 +173,14 @@ export class ErasureApi extends Construct {
     });
 
     const integration = new apigateway.LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
-    const method = (
-      resource: apigateway.IResource,
-      verb: 'GET' | 'POST',
-      model: keyof typeof API_BODY_SCHEMAS | undefined,
-      params: string[],
-    ) =>
-      resource.addMethod(verb, integration, {
+    for (const route of API_ROUTES) {
+      const model = 'body' in route ? route.body : undefined;
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
         requestValidator: validator,
         requestModels: model ? { 'application/json': models.get(model)! } : undefined,
-        requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])),
+        requestParameters: Object.fromEntries(pathParametersOf(route.path).map((p) => [`method.request.path.${p}`, true])),
       });
-
-    const requests = this.api.root.addResource('erasure-requests');
-    method(requests, 'POST', 'ErasureRequest', []);
-    const request = requests.addResource('{requestId}');
-    method(request, 'GET', undefined, ['requestId']);
-    method(request.addResource('extend'), 'POST', 'ExtendRequest', ['requestId']);
-    const subject = this.api.root.addResource('subjects').addResource('{subjectId}');
-    method(subject.addResource('holdings'), 'POST', 'Holding', ['subjectId']);
-    method(subject.addResource('events'), 'POST', 'SubjectEvent', ['subjectId']);
+    }
 
     // What API Gateway rejects before the handler runs gets the same error shape the handler uses.
     this.api.addGatewayResponse('BadRequestBody', {

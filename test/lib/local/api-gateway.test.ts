@@ -38,7 +38,7 @@ describe('matchRoute', () => {
   });
 
   it('knows the five routes of the API', () => {
-    expect(API_ROUTES.map((r) => `${r.method} ${r.resource}`)).toEqual([
+    expect(API_ROUTES.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /erasure-requests',
       'GET /erasure-requests/{requestId}',
       'POST /erasure-requests/{requestId}/extend',

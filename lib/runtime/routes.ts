@@ -1,0 +1,44 @@
+/**
+ * The routes of the erasure API: the ONE table that the three places serving it read.
+ * - The handler (lib/runtime/api.ts) builds its @middy/http-router routes from it, one handler per operation.
+ * - The stack (lib/stack/erasure-api.ts) creates a resource per path segment and a method per route, with the
+ *   route's body model (lib/runtime/api-schemas.ts) and its path parameters required.
+ * - Local mode (lib/local/api-gateway.ts) matches requests against it, as API Gateway matches its resources.
+ *
+ * Adding a route is one entry here and its handler in lib/runtime/api.ts (the compiler asks for the handler).
+ * Every route uses the API's one authorizer (IAM/SigV4 unless the stack is given another).
+ */
+import type { API_BODY_SCHEMAS } from './api-schemas';
+
+export interface ApiRoute {
+  /** The handler's name for the route (lib/runtime/api.ts has one handler per operation). */
+  readonly operation: string;
+  readonly method: 'GET' | 'POST';
+  /** The resource path as API Gateway writes it: `{name}` is a path parameter, one whole segment. */
+  readonly path: `/${string}`;
+  /** The request body's schema, by its model name in API_BODY_SCHEMAS; none for a route without a body. */
+  readonly body?: keyof typeof API_BODY_SCHEMAS;
+  /** The status of a successful answer. */
+  readonly status: 200 | 201 | 202;
+}
+
+/** In the order the stack creates them (the order is part of the deployment's logical ID: keep it, append). */
+export const API_ROUTES = [
+  { operation: 'createErasureRequest', method: 'POST', path: '/erasure-requests', body: 'ErasureRequest', status: 202 },
+  { operation: 'viewErasureRequest', method: 'GET', path: '/erasure-requests/{requestId}', status: 200 },
+  { operation: 'extendErasureRequest', method: 'POST', path: '/erasure-requests/{requestId}/extend', body: 'ExtendRequest', status: 200 },
+  { operation: 'registerHolding', method: 'POST', path: '/subjects/{subjectId}/holdings', body: 'Holding', status: 201 },
+  { operation: 'recordSubjectEvent', method: 'POST', path: '/subjects/{subjectId}/events', body: 'SubjectEvent', status: 201 },
+] as const satisfies readonly ApiRoute[];
+
+export type ApiOperation = (typeof API_ROUTES)[number]['operation'];
+
+/** The route of each operation. */
+export const API_ROUTE = Object.fromEntries(API_ROUTES.map((route) => [route.operation, route])) as {
+  readonly [R in (typeof API_ROUTES)[number] as R['operation']]: R;
+};
+
+/** The `{name}` path parameters of a resource path, in order. */
+export function pathParametersOf(path: string): string[] {
+  return [...path.matchAll(/\{([^/{}]+)\}/g)].map((m) => m[1]);
+}
