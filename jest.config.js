@@ -15,6 +15,8 @@ const HEAVY = [
   '/test/lib/local/s3rver\\.test\\.ts$',
   '/test/lib/connectors/s3\\.s3rver\\.test\\.ts$',
   '/test/lib/cli/audit-verify-local\\.test\\.ts$',
+  // builds, packs and installs the connector SDK, then runs tsc in a scratch project
+  '/test/packages/',
 ];
 const heavy = `(?:${HEAVY.join('|')})`;
 
@@ -25,10 +27,13 @@ const common = {
   // Type checking is done once by `tsc` in `npm test`; ts-jest only transpiles (isolatedModules in tsconfig.json).
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // middy is ESM-only: its files are transpiled to CommonJS too (see transformIgnorePatterns).
-    '^.+/node_modules/@middy/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
+    // middy and canonicalize are ESM-only: their files are transpiled to CommonJS too (see transformIgnorePatterns).
+    '^.+/node_modules/(?:@middy|canonicalize)/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@middy/|canonicalize/)'],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.lethe/'],
   setupFiles: ['<rootDir>/test/support/env.js'],
 };

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { FileError } from '../errors';
+import { FileError } from '../core/errors';
 import type { AuditRecord } from '../core/contract';
 import { hashOfRecord } from './canonical';
 import { AUDIT_PREFIX, auditFileName, GENESIS_HASH } from './record';
@@ -122,7 +122,14 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
         return report({ kind: 'out-of-order', name, seq: record.seq, message: `${name} has seq ${record.seq}, expected ${expectedSeq}` });
       }
       // Hash what was stored, every key included: an added key is an edit too.
-      const actual = hashOfRecord(record);
+      let actual: string;
+      try {
+        actual = hashOfRecord(record);
+      } catch (error) {
+        // Valid JSON text that is not I-JSON (a lone surrogate in a string): it has no canonical form, so no hash.
+        const message = `${name}: record ${record.seq} is not I-JSON, so it has no canonical form (${(error as Error).message})`;
+        return report({ kind: 'unreadable', name, seq: record.seq, message });
+      }
       if (actual !== record.hash) {
         return report({
           kind: 'edited',
