@@ -5,7 +5,7 @@
  * never a stack trace. A failed synthesis leaves no template behind.
  */
 import { App } from 'aws-cdk-lib';
-import { LetheError } from '../lib/errors';
+import { LetheError } from '../lib/core/errors';
 import { applyFeatureFlags, buildLetheApp, synthesizeOrDiscard } from '../lib/stack/app';
 
 function main(): number {

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { discoveryPlotSvg } from '../lib/bench/plot';
 import { runBench, runDiscoverySeries } from '../lib/bench/run';
-import { LetheError } from '../lib/errors';
+import { LetheError } from '../lib/core/errors';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

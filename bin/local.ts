@@ -47,7 +47,7 @@ function portFromEnv(): number | undefined {
 
 async function run(options: CliOptions): Promise<number> {
   const { startLocal, DEFAULT_PORT } = await import('../lib/local');
-  const { LetheError } = await import('../lib/errors');
+  const { LetheError } = await import('../lib/core/errors');
   const print = (line: string) => process.stdout.write(`${line}\n`);
   process.stdout.write('Starting Lethe local mode (DynamoDB Local, s3rver, the functions, the API)...\n');
   let local: Awaited<ReturnType<typeof startLocal>>;

@@ -6,7 +6,7 @@
  * time and its Express execution's (lib/runtime/sweep.ts).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { RuntimeConfigError } from '../lib/errors';
+import { RuntimeConfigError } from '../lib/core/errors';
 import { ENV, METRICS, type SweepApplyInput, type SweepApplyOutput } from '../lib/core/contract';
 import { withPowertools } from '../lib/runtime/handler';
 import { metrics } from '../lib/core/observability';

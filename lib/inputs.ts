@@ -5,7 +5,7 @@
  */
 import type { Temporal } from '@js-temporal/polyfill';
 import { z } from 'zod';
-import { InputError } from './errors';
+import { InputError } from './core/errors';
 import type { Policy } from './policy/model';
 import { COLLECTED, MAX_REF_LENGTH, REQUEST_HANDLED } from './policy/schema';
 import { describe } from './policy/schema-issues';

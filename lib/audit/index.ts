@@ -1,4 +1,5 @@
 export { canonicalJson, hashOfRecord, sha256Hex } from './canonical';
+export { AuditChainError } from './errors';
 export {
   AUDIT_PREFIX,
   type AuditEntry,

@@ -19,7 +19,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../core/dynamodb-errors';
-import { AuditChainError } from '../errors';
+import { AuditChainError } from './errors';
 import { AUDIT_CHAIN, type AuditRecord } from '../core/contract';
 import { type AuditEntry, auditObjectKey, chainRecord, GENESIS_HASH, padSeq, serialiseRecords } from './record';
 

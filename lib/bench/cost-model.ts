@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DocumentError, InputError, type Issue } from '../errors';
+import { DocumentError, InputError, type Issue } from '../core/errors';
 import { schemaIssues } from '../policy/schema-issues';
 import { formatPath, readSourceFile } from '../policy/source';
 

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Temporal } from '@js-temporal/polyfill';
-import { DocumentError, FileError, InputError, LetheError, formatIssue, issueCount } from '../errors';
+import { DocumentError, FileError, InputError, LetheError, formatIssue, issueCount } from '../core/errors';
 import { checkHoldingRef, parseHoldingFile, parseNow, parseSubjectFile } from '../inputs';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';

@@ -7,7 +7,7 @@
  * original error is kept as `cause` for debugging in the process, never serialised by Lambda.
  */
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { LetheError } from '../errors';
+import { LetheError } from '../core/errors';
 import { ERROR_NAMES } from '../core/contract';
 
 /** Worth retrying: throttling, a 5xx, a timeout, a dropped connection. */

@@ -49,6 +49,7 @@ export {
 } from './contract';
 export { mapLimit } from './concurrency';
 export { isConditionFailure } from './dynamodb-errors';
+export { DocumentError, FileError, formatIssue, InputError, type Issue, issueCount, LetheError, RuntimeConfigError } from './errors';
 export { errorName, logger, metrics, tracer } from './observability';
 export { checkWellFormed, isWellFormed, type KeySource, secretKeySource, type SecretKeySourceOptions, SubjectRefs } from './subject-ref';
 export { epochMs, epochSeconds, systemClock, utcIso } from './time';

@@ -13,7 +13,7 @@
 import { createHmac } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { InputError, RuntimeConfigError } from '../errors';
+import { InputError, RuntimeConfigError } from './errors';
 
 export type KeySource = () => Promise<string | Uint8Array>;
 

@@ -3,7 +3,7 @@
  * token): each call names what it did when the API answers anything but the expected status, with the API's own
  * `{"error": {code, message, path?}}`.
  */
-import { DemoError } from '../errors';
+import { DemoError } from './errors';
 import type { LocalLethe } from '../local';
 import type { ErasureRequestBody, HoldingBody, SubjectEventBody } from '../runtime/api-schemas';
 import type { EventAnswer, HoldingAnswer, ReceivedAnswer } from '../runtime';

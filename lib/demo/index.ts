@@ -1,4 +1,5 @@
 export { ApiClient, type ApiErrorBody, describeAnswer } from './api-client';
+export { DemoError } from './errors';
 export {
   DEMO_ERASED,
   DEMO_EXPIRING,

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Temporal } from '@js-temporal/polyfill';
 import { formatReport, s3Source } from '../audit';
-import { DemoError } from '../errors';
+import { DemoError } from './errors';
 import { type DemoSubject, type LocalLethe, type LocalOptions, personalValuesOf, startLocal } from '../local';
 import { demoLocator } from '../local/demo';
 import type { Policy, SystemSpec } from '../policy/model';

@@ -21,7 +21,7 @@ import * as http from 'node:http';
 import httpRouterHandler from '@middy/http-router';
 import { listenOnLoopback } from './loopback';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 import type { InvokeResult } from './functions';
 import { API_ROUTES } from '../runtime/routes';
 import { LOCAL_ACCOUNT } from './keys';

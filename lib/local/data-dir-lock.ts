@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 
 export const LOCK_FILE_NAME = 'local.pid';
 

@@ -20,7 +20,7 @@ import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from 
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 import type { FieldSpec, Policy, SystemSpec } from '../policy/model';
 import { DEMO_KEY } from './demo-function';
 import type { LocalReceiver } from './receiver';

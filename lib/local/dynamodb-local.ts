@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalModeError } from '../errors';
 import type { JavaInstallation } from './java';
 
@@ -179,7 +180,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     } else {
       await stopChild(child);
     }
-    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await sleep(downMs);
     // The port was just released: another bind can fail for a moment, so try again for a few seconds.
     const until = Date.now() + 10_000;
     for (;;) {
@@ -188,7 +189,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         break;
       } catch (error) {
         if (Date.now() > until) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
     }
     restarts++;
@@ -281,7 +282,7 @@ async function waitForListening(child: ChildProcess, port: number, timeoutMs: nu
   while (Date.now() < deadline) {
     if (exited) throw new LocalModeError(`DynamoDB Local exited before it listened (${exited}). Its output:\n${output()}`);
     if (await canConnect(port)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   child.kill('SIGKILL');
   throw new LocalModeError(`DynamoDB Local did not start within ${timeoutMs / 1000} s. Its output:\n${output()}`);
@@ -314,7 +315,7 @@ export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<vo
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.stdin?.end();
-  const step = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+  const step = (ms: number) => sleep(ms, 'timeout' as const, { ref: false });
   if ((await Promise.race([exited, step(graceMs)])) !== 'timeout') return;
   child.kill('SIGTERM');
   if ((await Promise.race([exited, step(graceMs)])) !== 'timeout') return;

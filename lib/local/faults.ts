@@ -8,7 +8,7 @@
  * The fraction is read from SHA-256 (node:crypto): uniform, no state, nothing to hand-roll.
  */
 import { createHash } from 'node:crypto';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 
 /** A number in [0, 1) derived from the seed and the parts; the same inputs always give the same number. */
 export function seededFraction(seed: number | string, ...parts: readonly (string | number)[]): number {

@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 import type { FromWorker, FunctionWorkerData, ToWorker } from './function-worker';
 
 export interface LocalFunctionSpec {

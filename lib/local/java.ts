@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 
 /** The oldest Java that runs DynamoDB Local 3.x. */
 export const MIN_JAVA_VERSION = 17;

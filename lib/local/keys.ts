@@ -12,7 +12,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 import { contextAad } from '../runtime/sealing';
 import { SubjectRefs } from '../core/subject-ref';
 

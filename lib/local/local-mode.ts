@@ -5,7 +5,7 @@
  * says which services there are and in which order; {@link stopOnSignals} is the one place SIGINT and SIGTERM are
  * handled (bin/local.ts).
  */
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 
 /** One part of local mode. */
 export interface LocalService {

@@ -28,6 +28,7 @@
  * Lethe's webhook contract has no "pending" answer, and this mode invents none.
  */
 import * as http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededFaults } from './faults';
 import { listenOnLoopback } from './loopback';
 import { anonymise } from '../anonymise';
@@ -176,7 +177,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       }
       const system = decodeURIComponent(PATH.exec(req.url ?? '')?.[1] ?? '');
       const latency = latencies.get(system);
-      if (latency) await new Promise((resolve) => setTimeout(resolve, latency));
+      if (latency) await sleep(latency);
       const reply = (
         status: number,
         body: unknown,
@@ -247,7 +248,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       }
       if (fault?.lost === 'request') {
         // Stuck: nothing is done; whoever still waits gets a gateway timeout.
-        await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        await sleep(fault.delayMs);
         reply(504, { error: 'injected timeout' }, { ...common, injected: { delayMs: fault.delayMs, lost: 'request' } });
         return;
       }
@@ -264,7 +265,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
         if (cacheKey) answered.set(cacheKey, { status: 200, body: answer.body });
       }
       // A late answer: the work is done (and remembered under the key) now, the answer comes later.
-      if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault) await sleep(fault.delayMs);
       reply(answer.status, answer.body, { ...common, ...late, replayed: answer.replayed });
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end();

@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ExecutionError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { LetheError } from '../errors';
+import { LetheError } from '../core/errors';
 import { EXPRESS_MAX_SECONDS, HISTORY_EVENT_LIMIT } from '../runtime/budgets';
 import { ASL_SUBSTITUTIONS, type AslSubstitution } from '../core/contract';
 

@@ -21,7 +21,7 @@
  *   is deleted or anonymised only when no holding of it remains.
  */
 import { Temporal } from '@js-temporal/polyfill';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 import type { ExpiryAction, FieldSpec, Policy, PurposeSpec, SystemSpec } from '../policy/model';
 import { computeExpiry, type EarlyEventWarning, eventsUntil, type Expiry, type SubjectEvent } from '../retention/expiry';
 

@@ -4,7 +4,8 @@
  * of them in document order, then one line saying how many more were found.
  */
 import { createHash } from 'node:crypto';
-import { InputError, type Issue, PolicyValidationError } from '../errors';
+import { InputError, type Issue } from '../core/errors';
+import { PolicyValidationError } from './errors';
 import { type Policy, toPolicy } from './model';
 import { PolicyDocument } from './schema';
 import { type RawIssue, schemaIssues } from './schema-issues';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as jsonc from 'jsonc-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { DocumentError, FileError, type Issue } from '../errors';
+import { DocumentError, FileError, type Issue } from '../core/errors';
 
 export type PathSegment = string | number;
 

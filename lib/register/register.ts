@@ -9,7 +9,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import { stringify } from 'csv-stringify/sync';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 import type { LegalBasis, Per, Policy, SpecialCategoryCondition } from '../policy/model';
 import { parseLocation } from '../policy/regions';
 import { describeTimeLimit, type TimeLimitLang } from '../retention/describe';

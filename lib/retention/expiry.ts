@@ -11,7 +11,7 @@
  *   with `since: any` (version 1's meaning) every occurrence does (2.1).
  */
 import { Temporal } from '@js-temporal/polyfill';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 import type { Anchor, Condition, Policy, PurposeSpec, Rule, Since } from '../policy/model';
 import { REQUEST_HANDLED } from '../policy/schema';
 import { describeDuration, isZero, parseDuration } from './durations';

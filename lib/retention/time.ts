@@ -3,7 +3,7 @@
  * the policy's time zone with their offset. All calendar arithmetic itself is Temporal's.
  */
 import { Temporal } from '@js-temporal/polyfill';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 
 const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)(?:\[[^\]]*\])*$/;
 const HAS_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}/;

@@ -8,7 +8,7 @@
  * or on-failure destination for a person to look at. Nothing is written for it.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 import { ErasureRequestBody, HoldingBody, SubjectEventBody } from './api-schemas';
 import { logger } from '../core/observability';
 import type { Runtime } from './runtime';

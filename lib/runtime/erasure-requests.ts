@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Temporal } from '@js-temporal/polyfill';
-import { ConflictError, InputError } from '../errors';
+import { InputError } from '../core/errors';
+import { ConflictError } from './errors';
 import { requestDeadline } from '../planner/plan';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { ErasureRequestBody, ExtendRequestBody } from './api-schemas';

@@ -12,7 +12,8 @@
 import { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
 import { ConnectorPermanentError, ConnectorTransientError } from '../connectors/errors';
-import { ConflictError, InputError } from '../errors';
+import { InputError } from '../core/errors';
+import { ConflictError } from './errors';
 import { plan } from '../planner/plan';
 import type { Policy } from '../policy/model';
 import { formatInstant } from '../retention/time';

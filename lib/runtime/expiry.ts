@@ -45,7 +45,7 @@ import { createHash } from 'node:crypto';
 import type { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
 import { ConnectorPermanentError, isTransient } from '../connectors/errors';
-import { RuntimeTransientError } from '../errors';
+import { RuntimeTransientError } from './errors';
 import { mapLimit } from '../core/concurrency';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';

@@ -11,7 +11,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { isTransient } from '../connectors/errors';
-import { LetheError, RuntimeTransientError } from '../errors';
+import { LetheError } from '../core/errors';
+import { RuntimeTransientError } from './errors';
 import { errorName, logger, metrics, tracer } from '../core/observability';
 
 export interface PowertoolsOptions {

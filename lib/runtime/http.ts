@@ -7,17 +7,8 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import {
-  BodyTooLargeError,
-  ConflictError,
-  DocumentError,
-  InputError,
-  LetheError,
-  RequestNotFoundError,
-  RuntimeConfigError,
-  RuntimeTransientError,
-  SealedValueError,
-} from '../errors';
+import { DocumentError, InputError, LetheError, RuntimeConfigError } from '../core/errors';
+import { BodyTooLargeError, ConflictError, RequestNotFoundError, RuntimeTransientError, SealedValueError } from './errors';
 import { isTransient } from '../connectors/errors';
 import { errorName } from '../core/observability';
 

@@ -13,6 +13,7 @@ export {
   type RequestView,
   viewErasureRequest,
 } from './erasure-requests';
+export { BodyTooLargeError, ConflictError, RequestNotFoundError, RuntimeTransientError, SealedValueError } from './errors';
 export { contentEventId, type EventItem, EventStore } from './event-store';
 export { applyExpiry, type ExpiryOrigin, type ExpiryReport, type ExpirySubject } from './expiry';
 export { withPowertools, type PowertoolsOptions } from './handler';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
-import { RuntimeConfigError } from '../errors';
+import { RuntimeConfigError } from '../core/errors';
 import type { Policy } from '../policy/model';
 import type { Holding } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';

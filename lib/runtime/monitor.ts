@@ -7,7 +7,7 @@
  */
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { RuntimeConfigError } from '../errors';
+import { RuntimeConfigError } from '../core/errors';
 import { ENV, REQUESTS } from '../core/contract';
 import { errorName, logger } from '../core/observability';
 import type { Runtime } from './runtime';

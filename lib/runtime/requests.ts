@@ -6,7 +6,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
-import { ConflictError, RequestNotFoundError } from '../errors';
+import { ConflictError, RequestNotFoundError } from './errors';
 import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, SYSTEM_STATUS, type SystemStatus } from '../core/contract';
 import { utcIso } from '../core/time';
 

@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
 import { AuditWriter, OBJECT_LOCK_MODES, type ObjectLockMode } from '../audit';
 import { createS3Client } from '../connectors/clients';
-import { RuntimeConfigError } from '../errors';
+import { RuntimeConfigError } from '../core/errors';
 import { type LoadedPolicy, loadPolicyData, loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
 import { type ConnectorClient, LambdaConnectorClient } from './connector-client';

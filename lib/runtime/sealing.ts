@@ -16,7 +16,8 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { InputError, SealedValueError } from '../errors';
+import { InputError } from '../core/errors';
+import { SealedValueError } from './errors';
 
 export type SealContext = Readonly<Record<string, string>>;
 

@@ -20,7 +20,7 @@
  * by the subject's next event.) test/lib/runtime/subjects.test.ts runs every interleaving of the two.
  */
 import { ErasureRequestBody, type HoldingBody, type SubjectEventBody } from './api-schemas';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 import type { Policy } from '../policy/model';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { Runtime } from './runtime';

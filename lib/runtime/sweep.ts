@@ -4,7 +4,7 @@
  * `applyExpiryToBatch` applies expiry to one batch (expiry.ts).
  */
 import { z } from 'zod';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 import { parseInstant } from '../retention/time';
 import {
   LEDGER,

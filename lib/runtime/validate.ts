@@ -6,7 +6,7 @@
 import type { Temporal } from '@js-temporal/polyfill';
 import { placeholders } from '../connectors/config';
 import { prefixValueProblem, tagValueProblem } from '../connectors/s3';
-import { InputError } from '../errors';
+import { InputError } from '../core/errors';
 import { COLLECTED } from '../policy/schema';
 import type { Policy } from '../policy/model';
 import { checkWellFormed } from '../core/subject-ref';

@@ -18,7 +18,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import { type LoadedPolicy, loadPolicyFile } from '../policy/load';
 import { readSourceFile } from '../policy/source';
 import { LetheStack, type LetheStackProps } from './lethe-stack';

@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import { dropRedundantRoleDependency } from './cfn-tidy';
 import { acknowledgeNag } from './nag';
 import { grantInvoke } from './grants';

@@ -12,7 +12,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { DynamoDbConnectorConfig, HttpConnectorConfig, LambdaConnectorConfig, S3ConnectorConfig } from '../connectors/config';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import type { Policy, SystemSpec } from '../policy/model';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
 import { ENV } from '../core/contract';

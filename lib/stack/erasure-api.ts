@@ -15,7 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import { API_BODY_SCHEMAS } from '../runtime/api-schemas';
 import { API_ROUTES, pathParametersOf } from '../runtime/routes';
 import { acknowledgeNag } from './nag';

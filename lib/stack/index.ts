@@ -27,6 +27,7 @@ export { DeadLetterQueue, type DeadLetterQueueProps } from './dead-letter-queue'
 export { DIAGRAM_END, DIAGRAM_START, diagramOf, generateDiagram, withDiagram } from './diagram';
 export { ErasureApi, type ErasureApiProps, toModelSchema } from './erasure-api';
 export { ErasureWorkflow, type ErasureWorkflowProps } from './erasure-workflow';
+export { RegionNotAllowedError, StackConfigError } from './errors';
 export {
   grantIndexQuery,
   grantInvoke,

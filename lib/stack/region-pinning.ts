@@ -9,7 +9,7 @@
 import { Annotations, CfnResource, type IAspect, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { RegionNotAllowedError, StackConfigError } from '../errors';
+import { RegionNotAllowedError, StackConfigError } from './errors';
 import { GLOBAL_SERVICE_ACTIONS } from '../policy/regions';
 
 /** Name of the inline policy the aspect adds to every role. */

@@ -27,7 +27,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import { FUNCTION_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS } from '../runtime/budgets';
 import { ENV, LEDGER, REQUESTS } from '../core/contract';
 import { acknowledgeNag, arnFinding } from './nag';

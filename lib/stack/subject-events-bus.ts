@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import { DeadLetterQueue } from './dead-letter-queue';
 
 export interface SubjectEventsBusProps {

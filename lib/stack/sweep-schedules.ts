@@ -12,7 +12,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { TimeZone } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { grantKey } from './grants';
 import { acknowledgeNag, arnFinding } from './nag';

@@ -9,7 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { StackConfigError } from '../errors';
+import { StackConfigError } from './errors';
 import { ASL_SUBSTITUTIONS } from '../core/contract';
 import { AslStateMachine } from './asl-state-machine';
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { DocumentError, FileError, InputError } from '../../lib/errors';
+import { DocumentError, FileError, InputError } from '../../lib/core/errors';
 import { loadPolicyText } from '../../lib/policy/load';
 import { MAX_REPORTED_ISSUES } from '../../lib/policy/source';
 

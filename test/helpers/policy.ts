@@ -3,7 +3,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import { stringify } from 'yaml';
-import { PolicyValidationError } from '../../lib/errors';
+import { PolicyValidationError } from '../../lib/policy/errors';
 import { loadPolicyData, loadPolicyText } from '../../lib/policy/load';
 import type { Policy } from '../../lib/policy/model';
 

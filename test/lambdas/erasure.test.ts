@@ -6,7 +6,7 @@
 import { s3Source, verifyChain } from '../../lib/audit/verify';
 import { recordsOf } from '../../lib/audit/record';
 import { ConnectorPermanentError, ConnectorTransientError } from '../../lib/connectors/errors';
-import { RequestNotFoundError } from '../../lib/errors';
+import { RequestNotFoundError } from '../../lib/runtime/errors';
 import type { ErasureSystemOutput } from '../../lib/core/contract';
 import { makeHandler as makeFinish } from '../../lambdas/erasure-finish';
 import { makeHandler as makePlan } from '../../lambdas/erasure-plan';

@@ -2,7 +2,7 @@
  * The isolation property needs Java (DynamoDB Local). Without it, it fails with a message naming what to install,
  * instead of skipping in silence (issue 15, item 17); LETHE_SKIP_JAVA_TESTS=1 skips it knowingly.
  */
-import { LocalModeError } from '../../lib/errors';
+import { LocalModeError } from '../../lib/local/errors';
 import type { JavaInstallation } from '../../lib/local/java';
 import { javaForIsolation, SKIP_JAVA_TESTS_ENV } from './support/isolation-emulators';
 

@@ -18,7 +18,7 @@ import {
   type Usage,
   ZERO_USAGE,
 } from '../../../lib/bench/cost-model';
-import { DocumentError, FileError, InputError } from '../../../lib/errors';
+import { DocumentError, FileError, InputError } from '../../../lib/core/errors';
 
 /** Round prices, a different one per key, so that every expected cost below can be worked out by hand. */
 const ROUND: Record<PriceKey, { usd: number; per: number }> = {

@@ -5,7 +5,7 @@
  * UTF-8 is one-to-one, so two ids that differ never share a reference.
  */
 import fc from 'fast-check';
-import { InputError } from '../../../lib/errors';
+import { InputError } from '../../../lib/core/errors';
 import { isWellFormed, SubjectRefs } from '../../../lib/core/subject-ref';
 import { TEST_SECRET } from '../runtime/support/aws';
 

@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { LocalModeError } from '../../../lib/errors';
+import { LocalModeError } from '../../../lib/local/errors';
 import { API_ROUTES, isAuthorized, type LocalApi, matchRoute, startLocalApi, toProxyEvent } from '../../../lib/local/api-gateway';
 import type { InvokeResult } from '../../../lib/local/functions';
 

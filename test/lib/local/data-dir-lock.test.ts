@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalModeError } from '../../../lib/errors';
+import { LocalModeError } from '../../../lib/local/errors';
 import { LOCK_FILE_NAME, lockDataDir, ownerIsAlive, processFacts, processStartTime } from '../../../lib/local/data-dir-lock';
 import { tempDir } from '../../support/temp-dir';
 

@@ -3,7 +3,7 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalModeError } from '../../../lib/errors';
+import { LocalModeError } from '../../../lib/local/errors';
 import { findJava, parseJavaVersion } from '../../../lib/local/java';
 import { tempDir } from '../../support/temp-dir';
 

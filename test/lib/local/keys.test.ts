@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalModeError } from '../../../lib/errors';
+import { LocalModeError } from '../../../lib/local/errors';
 import {
   contextAad,
   HMAC_SECRET_NAME,

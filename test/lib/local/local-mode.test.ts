@@ -3,7 +3,7 @@
  * once; and the one place the stop signals are handled. Fake services only: nothing is started for real.
  */
 import { EventEmitter } from 'node:events';
-import { LocalModeError } from '../../../lib/errors';
+import { LocalModeError } from '../../../lib/local/errors';
 import { LocalMode, type LocalService, LocalStep, started, stopOnSignals } from '../../../lib/local/local-mode';
 
 /** A fake service that writes what happens to it into `events`. */

@@ -2,7 +2,7 @@
  * lib/local/run-asl.ts: what it adds to aws-local-stepfunctions (substitutions, handler binding, Lambda-like
  * payloads and errors, interval overrides, execution name, the Node 20 polyfill).
  */
-import { LetheError } from '../../../lib/errors';
+import { LetheError } from '../../../lib/core/errors';
 import { localFunctionArn, runAsl, substituteLocalArns } from '../../../lib/local/run-asl';
 
 /** A one-Task machine around the plan function, catching every error into $.caught. */

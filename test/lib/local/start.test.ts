@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalModeError, PolicyValidationError } from '../../../lib/errors';
+import { PolicyValidationError } from '../../../lib/policy/errors';
+import { LocalModeError } from '../../../lib/local/errors';
 import { prepareDataDir, startLocal } from '../../../lib/local/start';
 import { tempDir } from '../../support/temp-dir';
 

@@ -1,5 +1,5 @@
 import { planToJson } from '../../../lib/cli/main';
-import type { InputError } from '../../../lib/errors';
+import type { InputError } from '../../../lib/core/errors';
 import { type Hold, type Holding, plan, requestDeadline, type SubjectRequest } from '../../../lib/planner/plan';
 import type { SubjectEvent } from '../../../lib/retention/expiry';
 import { formatInstant } from '../../../lib/retention/time';

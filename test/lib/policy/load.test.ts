@@ -1,4 +1,4 @@
-import { DocumentError, InputError } from '../../../lib/errors';
+import { DocumentError, InputError } from '../../../lib/core/errors';
 import { loadPolicyData, loadPolicyText } from '../../../lib/policy/load';
 import { MAX_REPORTED_ISSUES } from '../../../lib/policy/source';
 import { basePolicyDoc, type Doc, issueAt, issuesOf, mutate, purposeDoc as purpose, yamlOf } from '../../helpers/policy';

@@ -1,4 +1,4 @@
-import { PolicyValidationError } from '../../../lib/errors';
+import { PolicyValidationError } from '../../../lib/policy/errors';
 import { loadPolicyData, loadPolicyText } from '../../../lib/policy/load';
 import { type Doc, issueAt, issuesOf, mutate, purposeDoc as purpose, yamlOf } from '../../helpers/policy';
 

@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { InputError } from '../../../lib/errors';
+import { InputError } from '../../../lib/core/errors';
 import { type AnchorInput, type RetentionInput } from '../../../lib/policy/schema';
 import { toRetention } from '../../../lib/policy/model';
 import { buildRegister, REGISTER_LANGS, type RegisterLang, renderRegister } from '../../../lib/register/register';

@@ -6,7 +6,7 @@
 import { InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ConnectorPermanentError } from '../../../lib/connectors/errors';
-import { InputError } from '../../../lib/errors';
+import { InputError } from '../../../lib/core/errors';
 import { ERROR_NAMES } from '../../../lib/core/contract';
 import { withPowertools } from '../../../lib/runtime/handler';
 import { captureOutput, lambdaContext } from './support/runtime';

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { InputError } from '../../../lib/errors';
+import { InputError } from '../../../lib/core/errors';
 import { LEDGER } from '../../../lib/core/contract';
 import { dueShardOf } from '../../../lib/runtime/ledger';
 import { holdingContext, MAX_SEALED_BYTES, Sealer } from '../../../lib/runtime/sealing';

@@ -1,4 +1,4 @@
-import { InputError } from '../../../lib/errors';
+import { InputError } from '../../../lib/core/errors';
 import { checkHolding } from '../../../lib/runtime/validate';
 import { shopPolicyV2 } from '../../helpers/shop-policy-v2';
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { RegionNotAllowedError, StackConfigError } from '../../../lib/errors';
+import { RegionNotAllowedError, StackConfigError } from '../../../lib/stack/errors';
 import { loadPolicyFile } from '../../../lib/policy/load';
 import { buildLetheApp, chooseRegion, DEFAULT_POLICY } from '../../../lib/stack/app';
 import { REGION_PINNING_POLICY_NAME } from '../../../lib/stack/region-pinning';

@@ -8,7 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { StackConfigError } from '../../../lib/errors';
+import { StackConfigError } from '../../../lib/stack/errors';
 import { AslStateMachine, aslPlaceholders, distributedMapStates } from '../../../lib/stack/asl-state-machine';
 import { SweepWorkflow } from '../../../lib/stack/sweep-workflow';
 import { tempDir } from '../../support/temp-dir';
