@@ -12,7 +12,7 @@
  * registered.
  */
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import type { SubjectEvent } from '../retention/expiry';
@@ -150,22 +150,18 @@ export class EventStore {
 
   /** Every item under the subject's key (events and counter), all pages, strongly consistent. */
   private async items(subjectRef: string): Promise<EventItem[]> {
+    const pages = paginateQuery(
+      { client: this.ddb },
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :ref',
+        ExpressionAttributeNames: { '#pk': EVENTS.partitionKey },
+        ExpressionAttributeValues: { ':ref': subjectRef },
+        ConsistentRead: true,
+      },
+    );
     const items: EventItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :ref',
-          ExpressionAttributeNames: { '#pk': EVENTS.partitionKey },
-          ExpressionAttributeValues: { ':ref': subjectRef },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as EventItem[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of pages) items.push(...((page.Items ?? []) as EventItem[]));
     return items;
   }
 }

@@ -9,7 +9,7 @@
  * instead of calling the connector again (which would find nothing left and report a different outcome).
  */
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import { RuntimeConfigError } from '../core/errors';
@@ -202,22 +202,18 @@ export class Ledger {
   public async holdingsOf(subjectRef: string, options: { activeOnly?: boolean } = {}): Promise<HoldingRecord[]> {
     const perPurpose = await Promise.all(
       Object.keys(this.policy.purposes).map(async (purpose) => {
+        const pages = paginateQuery(
+          { client: this.ddb },
+          {
+            TableName: this.tableOf(purpose),
+            KeyConditionExpression: '#pk = :ref',
+            ExpressionAttributeNames: { '#pk': LEDGER.partitionKey },
+            ExpressionAttributeValues: { ':ref': subjectRef },
+            ConsistentRead: true,
+          },
+        );
         const items: HoldingRecord[] = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.ddb.send(
-            new QueryCommand({
-              TableName: this.tableOf(purpose),
-              KeyConditionExpression: '#pk = :ref',
-              ExpressionAttributeNames: { '#pk': LEDGER.partitionKey },
-              ExpressionAttributeValues: { ':ref': subjectRef },
-              ConsistentRead: true,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          items.push(...((page.Items ?? []) as HoldingRecord[]));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        for await (const page of pages) items.push(...((page.Items ?? []) as HoldingRecord[]));
         // An item written under another purpose's table would be a bug; trust the table, not the attribute.
         return items.map((item) => ({ ...item, purpose }));
       }),
