@@ -27,6 +27,7 @@ import type { Strategy } from '../policy/model';
 import {
   ENV,
   type ConnectorCounts,
+  type ConnectorField,
   type ConnectorResult,
   type ConnectorSubjectFailure,
   type ConnectorSubjectOutcome,
@@ -65,8 +66,11 @@ export interface ConnectorContext {
   readonly operationId: string;
   readonly policyHash: string;
   readonly purposes: readonly string[];
-  /** Applies the field's strategy to a value (reading the HMAC key the first time `hmac` needs it). */
-  anonymise(field: InvocationField, value: unknown): Promise<Anonymised>;
+  /**
+   * Applies the field's strategy to a value (reading the HMAC key the first time `hmac` needs it). Takes the
+   * contract's field type, which a field of the invocation is, so that the SDK's types need not name zod's.
+   */
+  anonymise(field: ConnectorField, value: unknown): Promise<Anonymised>;
 }
 
 /** What `process` answers: the result without its system (every subject once, in `subjects` or in `failed`). */
@@ -118,7 +122,7 @@ export abstract class Connector<C = unknown> {
       operationId: invocation.operationId,
       policyHash: invocation.policyHash,
       purposes: invocation.purposes,
-      async anonymise(field: InvocationField, value: unknown): Promise<Anonymised> {
+      async anonymise(field: ConnectorField, value: unknown): Promise<Anonymised> {
         const strategy = field.anonymise as Strategy | undefined;
         if (!needsHmacKey(strategy)) return anonymise(value, strategy);
         if (!hmacKey) {

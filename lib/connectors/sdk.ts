@@ -2,7 +2,7 @@
  * The connector SDK: write a connector of your own as a Lambda function in a few lines.
  *
  * ```ts
- * import { defineConnector } from 'lethe/lib/connectors/sdk';
+ * import { defineConnector } from '@lethe/connector-sdk'; // packages/connector-sdk: this file, built
  *
  * export const handler = defineConnector({
  *   async deleteRecord(subject) {
@@ -25,21 +25,33 @@
  * When both `removeFields` and `anonymiseFields` run for a subject, their `fields` add up and `records` and
  * `objects` are the larger of the two (both usually touch the same record).
  */
-import { ENV, type ConnectorResult } from '../core/contract';
+import { ENV, type ConnectorField, type ConnectorResult, type ConnectorSubject } from '../core/contract';
 import { secretKeySource } from '../core/subject-ref';
 import {
   SubjectConnector,
   type ConnectorContext,
   type ConnectorOptions,
   type Counts,
-  type FieldChanges,
-  type InvocationField,
-  type InvocationSubject,
+  type FieldChanges as ValidFieldChanges,
+  type InvocationSubject as ValidSubject,
 } from './connector';
 import { ConnectorPermanentError } from './errors';
 
 export { ConnectorPermanentError, ConnectorTransientError } from './errors';
-export type { ConnectorContext, Counts, FieldChanges, InvocationField, InvocationSubject } from './connector';
+export type { ConnectorContext, Counts } from './connector';
+export type { ConnectorResult } from '../core/contract';
+
+// The types your functions see are the contract's plain interfaces, not the zod schemas' outputs: the package
+// @lethe/connector-sdk (packages/connector-sdk) bundles zod, and its type declarations must not need it.
+/** One subject of the invocation, validated. */
+export type InvocationSubject = ConnectorSubject;
+/** A field to remove or anonymise (`anonymise`: its strategy, for `context.anonymise`). */
+export type InvocationField = ConnectorField;
+/** The fields to change in a kept or anonymised record (`anonymiseRecord`). */
+export interface FieldChanges {
+  readonly remove: readonly InvocationField[];
+  readonly anonymise: readonly InvocationField[];
+}
 
 export interface ConnectorHandlers {
   /** Record action `delete`: delete every record of the subject. */
@@ -71,17 +83,17 @@ class DefinedConnector extends SubjectConnector<undefined> {
     super(system, undefined, options);
   }
 
-  protected override deleteRecord(subject: InvocationSubject, context: ConnectorContext): Promise<Counts> {
+  protected override deleteRecord(subject: ValidSubject, context: ConnectorContext): Promise<Counts> {
     return this.handlers.deleteRecord(subject, context);
   }
 
-  protected override anonymiseRecord(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+  protected override anonymiseRecord(subject: ValidSubject, changes: ValidFieldChanges, context: ConnectorContext): Promise<Counts> {
     return this.handlers.anonymiseRecord
       ? this.handlers.anonymiseRecord(subject, changes, context)
       : this.changeFields(subject, changes, context);
   }
 
-  protected override async changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+  protected override async changeFields(subject: ValidSubject, changes: ValidFieldChanges, context: ConnectorContext): Promise<Counts> {
     const parts: Counts[] = [];
     if (changes.remove.length > 0) parts.push(await this.need('removeFields').call(this.handlers, subject, changes.remove, context));
     if (changes.anonymise.length > 0)
