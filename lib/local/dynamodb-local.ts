@@ -16,7 +16,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 import type { JavaInstallation } from './java';
 
 export interface DynamoDbLocalOptions {

@@ -32,7 +32,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededFaults } from './faults';
 import { listenOnLoopback } from './loopback';
 import { anonymise } from '../anonymise';
-import { LocalModeError } from '../errors';
+import { LocalModeError } from './errors';
 import type { Strategy } from '../policy/model';
 import type { ConnectorCounts, ConnectorSubjectOutcome } from '../core/contract';
 import {
