@@ -46,7 +46,7 @@ function portFromEnv(): number | undefined {
 }
 
 async function run(options: CliOptions): Promise<number> {
-  const { startLocal, DEFAULT_PORT } = await import('../lib/local');
+  const { startLocal, DEFAULT_PORT, stopOnSignals } = await import('../lib/local');
   const { LetheError } = await import('../lib/core/errors');
   const print = (line: string) => process.stdout.write(`${line}\n`);
   process.stdout.write('Starting Lethe local mode (DynamoDB Local, s3rver, the functions, the API)...\n');
@@ -76,31 +76,24 @@ async function run(options: CliOptions): Promise<number> {
     return 1;
   }
 
-  return new Promise<number>((resolve) => {
-    let stoppingSince: number | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stoppingSince !== undefined) {
-        // Ctrl-C reaches this process twice (from the terminal, and relayed by npm and tsx): only a later one forces.
-        if (Date.now() - stoppingSince < 1500) return;
-        process.stderr.write(`\n${signal} again: exiting now.\n`);
-        process.exit(130);
-      }
-      stoppingSince = Date.now();
-      print('\nStopping (DynamoDB Local, s3rver, the functions, the API)...');
-      local
-        .stop()
-        .then(() => {
-          print('Stopped.');
-          resolve(0);
-        })
-        .catch((error: unknown) => {
-          process.stderr.write(`stopping failed: ${(error as Error).message}\n`);
-          resolve(1);
-        });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  // Ctrl-C or SIGTERM stops every service, last started first; a second Ctrl-C (not the same one relayed by npm
+  // and tsx) exits at once.
+  return stopOnSignals(local, {
+    onStopping: () => print('\nStopping (DynamoDB Local, s3rver, the functions, the API)...'),
+    onForce: (signal) => {
+      process.stderr.write(`\n${signal} again: exiting now.\n`);
+      process.exit(130);
+    },
+  }).then(
+    () => {
+      print('Stopped.');
+      return 0;
+    },
+    (error: unknown) => {
+      process.stderr.write(`stopping failed: ${(error as Error).message}\n`);
+      return 1;
+    },
+  );
 }
 
 const program = new Command()
