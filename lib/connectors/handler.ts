@@ -5,7 +5,8 @@
  *   the connector type's schema; a problem is a `ConnectorPermanentError` naming it.
  * - Reads the HMAC key of the `hmac` strategy from Secrets Manager (`LETHE_HMAC_SECRET`, cached), only when a
  *   field uses it.
- * - Runs the connector from `connectorRegistry`, logs and counts what happened, rethrows connector errors
+ * - Runs the connector of its type from `connectorRegistry` (the type is the entry's, or `LETHE_CONNECTOR_TYPE` for
+ *   the generic entry lambdas/connectors/connector.ts), logs and counts what happened, rethrows connector errors
  *   (Lambda reports their name as `errorType`, which the state machine retries or catches).
  *
  * Logs carry the system, the operation id, subjectRefs, statuses, counts and error names and messages (which
@@ -22,7 +23,8 @@ import { logger as defaultLogger, metrics as defaultMetrics } from '../core/obse
 import { secretKeySource } from '../core/subject-ref';
 import type { Connector } from './connector';
 import { ConnectorPermanentError, toConnectorError } from './errors';
-import { connectorRegistry, type AnyConnectorOptions } from './registry';
+import { CONNECTOR_TYPE_ENV } from './descriptor';
+import { connectorRegistry, type AnyConnectorOptions, type ConnectorRegistry } from './registry';
 
 /** Metrics a connector function publishes (dimension `system`; errors also `error`: the error's name). */
 export const CONNECTOR_METRICS = {
@@ -42,11 +44,24 @@ export interface ConnectorHandlerOptions extends AnyConnectorOptions {
   readonly logger?: typeof defaultLogger;
   /** @default the shared Powertools metrics */
   readonly metrics?: typeof defaultMetrics;
+  /** @default connectorRegistry (the built-in types) */
+  readonly connectors?: ConnectorRegistry;
 }
 
-/** Builds the connector of this function from its environment. */
-export function connectorFromEnv(type: BuiltInFunctionConnector, options: ConnectorHandlerOptions = {}): Connector {
+/** The connector type of this function: the entry's, or the environment's (`LETHE_CONNECTOR_TYPE`). */
+function typeOf(type: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  const resolved = type ?? env[CONNECTOR_TYPE_ENV];
+  if (!resolved) throw new ConnectorPermanentError(`${CONNECTOR_TYPE_ENV} is not set: the function does not know its connector type`);
+  return resolved;
+}
+
+/**
+ * Builds the connector of this function from its environment. `type` is the entry's; without it (the generic
+ * entry) the type is `LETHE_CONNECTOR_TYPE`'s.
+ */
+export function connectorFromEnv(type: BuiltInFunctionConnector | string | undefined, options: ConnectorHandlerOptions = {}): Connector {
   const env = options.env ?? process.env;
+  const connectorType = typeOf(type, env);
   const system = env[ENV.connectorSystem];
   if (!system) throw new ConnectorPermanentError(`${ENV.connectorSystem} is not set: the function does not know which system it serves`);
   const raw = env[ENV.connectorConfig];
@@ -59,11 +74,14 @@ export function connectorFromEnv(type: BuiltInFunctionConnector, options: Connec
   }
   const hmacSecret = env[ENV.hmacSecret];
   const hmacKey = options.hmacKey ?? (hmacSecret ? secretKeySource(hmacSecret) : undefined);
-  return connectorRegistry.create(type, system, config, { ...options, hmacKey });
+  return (options.connectors ?? connectorRegistry).create(connectorType, system, config, { ...options, hmacKey });
 }
 
-/** The Lambda handler of a built-in connector function. */
-export function createConnectorHandler(type: BuiltInFunctionConnector, options: ConnectorHandlerOptions = {}) {
+/**
+ * The Lambda handler of a connector function: of `type`, or (without it, the generic entry) of the type in
+ * `LETHE_CONNECTOR_TYPE`.
+ */
+export function createConnectorHandler(type?: BuiltInFunctionConnector | string, options: ConnectorHandlerOptions = {}) {
   const logger = options.logger ?? defaultLogger;
   const metrics = options.metrics ?? defaultMetrics;
   let connector: Connector | undefined;
@@ -75,7 +93,7 @@ export function createConnectorHandler(type: BuiltInFunctionConnector, options: 
     const subjects = (event as { subjects?: unknown } | null)?.subjects;
     logger.info('connector invoked', {
       system,
-      connector: type,
+      connector: type ?? (options.env ?? process.env)[CONNECTOR_TYPE_ENV],
       operationId: typeof operationId === 'string' ? operationId : undefined,
       subjects: Array.isArray(subjects) ? subjects.length : undefined,
     });
@@ -95,7 +113,7 @@ export function createConnectorHandler(type: BuiltInFunctionConnector, options: 
       metrics.addMetric(CONNECTOR_METRICS.objects, MetricUnit.Count, total.objects);
       return result;
     } catch (caught) {
-      const error = toConnectorError(caught, `${type} connector of system "${system}"`);
+      const error = toConnectorError(caught, `${type ?? (options.env ?? process.env)[CONNECTOR_TYPE_ENV]} connector of system "${system}"`);
       logger.error('connector failed', { system, error: error.name, reason: error.message });
       metrics.addDimension('error', error.name);
       metrics.addMetric(CONNECTOR_METRICS.errors, MetricUnit.Count, 1);

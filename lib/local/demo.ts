@@ -9,7 +9,8 @@
  *   of their data is past its retention, and local mode erases it soon after start (the first sweep, or
  *   DynamoDB Local's TTL, which acts within seconds where DynamoDB takes days).
  *
- * Per connector type:
+ * What a system's stand-in is, and how its records are put and read, is its connector type's `demo`
+ * (lib/connectors/types/*.ts); this module gives them the local stand-ins (`demoStandIns`):
  * - dynamodb: the table `config.tableName` (key `keyAttribute`, sort key `sortKeyAttribute`, index `indexName` on
  *   `indexAttribute` when configured), one item per subject; the locator names the key unless it is `subjectId`;
  * - s3: the bucket `config.bucket`, one JSON object under the subject's prefix (or tagged with `tagKey`);
@@ -17,24 +18,20 @@
  * - lambda: the demo function's table (named after `config.functionName`).
  */
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { LocalModeError } from './errors';
+import type { DemoRecord, DemoStandIns, DemoSubject, DemoSystemContext, DemoTableSpec } from '../connectors/descriptor';
+import { connectorRegistry, type ConnectorRegistry } from '../connectors/registry';
+import { demoFunctionTable } from '../connectors/types/lambda';
 import type { FieldSpec, Policy, SystemSpec } from '../policy/model';
 import { DEMO_KEY } from './demo-function';
 import type { LocalReceiver } from './receiver';
 import { ensureBucket } from './resources';
 
-export interface DemoSubject {
-  readonly subjectId: string;
-  /** The record key in systems whose key is not the subject id (e.g. `customerId`). */
-  readonly key: string;
-  readonly name: string;
-  readonly email: string;
-  readonly phone: string;
-  readonly kind: 'active' | 'former';
-}
+export type { DemoSubject } from '../connectors/descriptor';
+export { demoPrefix } from '../connectors/types/s3';
 
 export const DEMO_SUBJECTS: readonly DemoSubject[] = [
   {
@@ -86,31 +83,102 @@ export function demoRecord(system: SystemSpec, subject: DemoSubject): Record<str
   return Object.fromEntries(system.fields.map((f) => [f.name, demoValue(f, subject)]));
 }
 
-/** The locator a holding of `subject` in `system` is registered with. */
-export function demoLocator(system: SystemSpec, subject: DemoSubject): Record<string, string> {
-  const config = system.config as Record<string, string | undefined>;
-  if (system.connector === 'dynamodb') {
-    return config.keyAttribute && config.keyAttribute !== 'subjectId' ? { [config.keyAttribute]: subject.key } : {};
-  }
-  if (system.connector === 's3' && config.prefix) {
-    const names = [...config.prefix.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]).filter((p) => p !== 'subjectId');
-    return Object.fromEntries(names.map((p) => [p, subject.key]));
-  }
-  return {};
+/** The locator a holding of `subject` in `system` is registered with (its connector type's `demo.locator`). */
+export function demoLocator(
+  system: SystemSpec,
+  subject: DemoSubject,
+  connectors: ConnectorRegistry = connectorRegistry,
+): Record<string, string> {
+  return connectors.find(system.connector)?.demo.locator?.(system.config as never, subject) ?? {};
 }
 
-/** The S3 key prefix of a subject: the template filled from the locator and the subject id. */
-export function demoPrefix(template: string, subject: DemoSubject, locator: Record<string, string>): string {
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, p: string) =>
-    p === 'subjectId' ? subject.subjectId : (locator[p] ?? subject.key),
-  );
+/**
+ * The demo function's name (and table) standing in for a system whose type runs as an `own-function` (lambda): its
+ * function name, the last part of an ARN.
+ */
+export function demoFunctionName(system: SystemSpec, connectors: ConnectorRegistry = connectorRegistry): string {
+  const runtime = connectors.get(system.connector).runtime;
+  return demoFunctionTable(runtime.kind === 'own-function' ? String(runtime.functionName(system.config as never) ?? '') : '');
 }
 
-/** The demo table name of a `lambda` system: its function name (the last part of an ARN). */
-export function demoFunctionName(system: SystemSpec): string {
-  const name = String((system.config as { functionName?: unknown }).functionName ?? '');
-  const arn = /:function:([^:]+)/.exec(name);
-  return arn ? arn[1] : name;
+/** The clients of the local stand-ins: DynamoDB Local, s3rver and the webhook receiver. */
+export interface StandInClients {
+  readonly ddb: DynamoDBClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly receiver: LocalReceiver;
+}
+
+/** The local stand-ins as a connector type's demo sees them, for one system (whose fields the records fill). */
+export function demoStandIns(clients: StandInClients, system: SystemSpec): DemoStandIns {
+  const { ddb, documents, s3, receiver } = clients;
+  return {
+    record: (subject) => demoRecord(system, subject),
+    createTable: (spec) => createTable(ddb, tableInput(spec)),
+    putItem: async (table, item) => {
+      await documents.send(new PutCommand({ TableName: table, Item: item }));
+    },
+    getItem: async (table, key) => {
+      const { Item } = await documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+      return Item;
+    },
+    queryItems: async (table, attribute, value) => {
+      const { Items } = await documents.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: '#k = :v',
+          ExpressionAttributeNames: { '#k': attribute },
+          ExpressionAttributeValues: { ':v': value },
+          ConsistentRead: true,
+        }),
+      );
+      return Items ?? [];
+    },
+    ensureBucket: (bucket) => ensureBucket(s3, bucket),
+    putObject: async ({ bucket, key, body, tags }) => {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify(body),
+          ContentType: 'application/json',
+          ...(tags
+            ? {
+                Tagging: Object.entries(tags)
+                  .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+                  .join('&'),
+              }
+            : {}),
+        }),
+      );
+    },
+    readObjects: async (bucket, prefix) => {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      const records: DemoRecord[] = [];
+      for (const object of listed.Contents ?? []) {
+        const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+        const value = JSON.parse((await Body?.transformToString('utf8')) ?? 'null') as unknown;
+        for (const r of Array.isArray(value) ? value : [value]) records.push(r as DemoRecord);
+      }
+      return records;
+    },
+    receiver,
+    demoFunctionKey: DEMO_KEY,
+  };
+}
+
+/** What a system's connector type's demo functions get: its config (as the policy has it) and the stand-ins. */
+export function demoSystemContext(
+  clients: StandInClients,
+  system: SystemSpec,
+  connectors: ConnectorRegistry = connectorRegistry,
+): DemoSystemContext<never> {
+  return {
+    system: system.id,
+    config: system.config as never,
+    standIns: demoStandIns(clients, system),
+    locator: (subject) => demoLocator(system, subject, connectors),
+  };
 }
 
 export interface SeedContext {
@@ -122,6 +190,8 @@ export interface SeedContext {
   /** Calls the local API (through the gateway, with the token). */
   readonly api: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
   readonly now: Temporal.Instant;
+  /** @default connectorRegistry (the built-in types) */
+  readonly connectors?: ConnectorRegistry;
 }
 
 export interface SeedReport {
@@ -153,88 +223,38 @@ async function createTable(ddb: DynamoDBClient, input: ConstructorParameters<typ
   }
 }
 
-async function seedSystem(ctx: SeedContext, system: SystemSpec): Promise<string> {
-  const config = system.config as Record<string, string | undefined>;
-  switch (system.connector) {
-    case 'dynamodb': {
-      const key = config.keyAttribute!;
-      const sort = config.sortKeyAttribute;
-      const attrs = new Map<string, 'S'>([[key, 'S']]);
-      if (sort) attrs.set(sort, 'S');
-      if (config.indexName && config.indexAttribute) attrs.set(config.indexAttribute, 'S');
-      await createTable(ctx.ddb, {
-        TableName: config.tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
-        KeySchema: [{ AttributeName: key, KeyType: 'HASH' }, ...(sort ? [{ AttributeName: sort, KeyType: 'RANGE' as const }] : [])],
-        ...(config.indexName && config.indexAttribute
-          ? {
-              GlobalSecondaryIndexes: [
-                {
-                  IndexName: config.indexName,
-                  KeySchema: [{ AttributeName: config.indexAttribute, KeyType: 'HASH' }],
-                  Projection: { ProjectionType: 'ALL' },
-                },
-              ],
-            }
-          : {}),
-      });
-      for (const subject of DEMO_SUBJECTS) {
-        const item: Record<string, unknown> = {
-          ...demoRecord(system, subject),
-          [key]: demoLocator(system, subject)[key] ?? subject.subjectId,
-        };
-        if (sort) item[sort] = 'profile';
-        if (config.indexAttribute && typeof item[config.indexAttribute] !== 'string') item[config.indexAttribute] = subject.email;
-        await ctx.documents.send(new PutCommand({ TableName: config.tableName, Item: item }));
-      }
-      return `DynamoDB Local table ${config.tableName}`;
-    }
-    case 's3': {
-      await ensureBucket(ctx.s3, config.bucket!);
-      for (const subject of DEMO_SUBJECTS) {
-        const body = JSON.stringify(demoRecord(system, subject));
-        if (config.prefix) {
-          const prefix = demoPrefix(config.prefix, subject, demoLocator(system, subject));
-          await ctx.s3.send(
-            new PutObjectCommand({ Bucket: config.bucket, Key: `${prefix}record.json`, Body: body, ContentType: 'application/json' }),
-          );
-        } else {
-          await ctx.s3.send(
-            new PutObjectCommand({
-              Bucket: config.bucket,
-              Key: `demo/${subject.key}.json`,
-              Body: body,
-              ContentType: 'application/json',
-              Tagging: `${encodeURIComponent(config.tagKey!)}=${encodeURIComponent(subject.subjectId)}`,
-            }),
-          );
+/** A table of string attributes, paid per request, with its key, sort key and index. */
+function tableInput(spec: DemoTableSpec): ConstructorParameters<typeof CreateTableCommand>[0] {
+  const attrs = new Map<string, 'S'>([[spec.key, 'S']]);
+  if (spec.sortKey) attrs.set(spec.sortKey, 'S');
+  if (spec.index) attrs.set(spec.index.attribute, 'S');
+  return {
+    TableName: spec.table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: [
+      { AttributeName: spec.key, KeyType: 'HASH' },
+      ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(spec.index
+      ? {
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: spec.index.name,
+              KeySchema: [{ AttributeName: spec.index.attribute, KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
         }
-      }
-      return `s3rver bucket ${config.bucket}`;
-    }
-    case 'http': {
-      for (const subject of DEMO_SUBJECTS) ctx.receiver.put(system.id, subject.subjectId, demoRecord(system, subject));
-      return `local receiver ${ctx.receiver.urlOf(system.id)}`;
-    }
-    case 'lambda': {
-      const table = demoFunctionName(system);
-      await createTable(ctx.ddb, {
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: DEMO_KEY, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: DEMO_KEY, KeyType: 'HASH' }],
-      });
-      for (const subject of DEMO_SUBJECTS) {
-        await ctx.documents.send(
-          new PutCommand({ TableName: table, Item: { ...demoRecord(system, subject), [DEMO_KEY]: subject.subjectId } }),
-        );
-      }
-      return `demo function ${table} (connector SDK) over DynamoDB Local table ${table}`;
-    }
-    default:
-      return 'nothing (unknown connector type)';
-  }
+      : {}),
+  };
+}
+
+async function seedSystem(ctx: SeedContext, system: SystemSpec): Promise<string> {
+  const connectors = ctx.connectors ?? connectorRegistry;
+  const descriptor = connectors.find(system.connector);
+  if (!descriptor) return 'nothing (unknown connector type)';
+  return descriptor.demo.seed(demoSystemContext(ctx, system, connectors), DEMO_SUBJECTS);
 }
 
 /** Seeds every system and registers the demo subjects' holdings and events through the API. */
@@ -262,7 +282,7 @@ export async function seedDemo(ctx: SeedContext): Promise<SeedReport> {
       .filter((purpose) => purpose.per !== 'item')
       .flatMap((purpose) =>
         purpose.systems.map((systemId) => async () => {
-          const locator = demoLocator(ctx.policy.systems[systemId], subject);
+          const locator = demoLocator(ctx.policy.systems[systemId], subject, ctx.connectors);
           await call(
             `/subjects/${encodeURIComponent(subject.subjectId)}/holdings`,
             {

@@ -5,6 +5,8 @@
  * endpoints through the standard AWS_ENDPOINT_URL_* variables. Pure: builds specs, starts nothing.
  */
 import * as path from 'node:path';
+import { connectorFunctionEntry } from '../connectors/descriptor';
+import { connectorRegistry, type ConnectorRegistry } from '../connectors/registry';
 import type { Policy, SystemSpec } from '../policy/model';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
 import { ENV, METRICS } from '../core/contract';
@@ -60,6 +62,11 @@ export interface FunctionSpecInput {
   readonly webhookUrl: (system: string) => string;
   /** @default process.env */
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The connector types the policy's systems may use.
+   * @default connectorRegistry (the built-in types)
+   */
+  readonly connectors?: ConnectorRegistry;
 }
 
 export const runtimeFunctionName = (entry: LocalRuntimeEntry) => `${LOCAL_PREFIX}-${entry}`;
@@ -113,23 +120,35 @@ export function usesHmac(system: SystemSpec): boolean {
   return system.fields.some((f) => f.anonymise?.strategy === 'hmac');
 }
 
-/** ENV.connectorFunctions: system id → local connector function, or the `lambda` system's own function name. */
-export function connectorFunctions(policy: Policy): Record<string, string> {
+/**
+ * ENV.connectorFunctions: system id → local connector function, or the own function's name of a system whose type
+ * runs as an `own-function` (lambda).
+ */
+export function connectorFunctions(policy: Policy, connectors: ConnectorRegistry = connectorRegistry): Record<string, string> {
   return Object.fromEntries(
-    Object.values(policy.systems).map((s) => [
-      s.id,
-      s.connector === 'lambda' ? String((s.config as { functionName?: unknown }).functionName) : connectorFunctionName(s.id),
-    ]),
+    Object.values(policy.systems).map((s) => {
+      const runtime = connectors.get(s.connector).runtime;
+      return [s.id, runtime.kind === 'own-function' ? runtime.functionName(s.config as never) : connectorFunctionName(s.id)];
+    }),
   );
 }
 
-/** The connector config a connector function gets: the policy's, with an http system's URL on the local receiver. */
-export function localConnectorConfig(system: SystemSpec, webhookUrl: (system: string) => string): Record<string, unknown> {
-  return system.connector === 'http' ? { ...system.config, url: webhookUrl(system.id) } : { ...system.config };
+/**
+ * The connector config a connector function gets: the policy's, as its type's `localConfig` changes it for local
+ * mode (an http system's URL on the local receiver).
+ */
+export function localConnectorConfig(
+  system: SystemSpec,
+  webhookUrl: (system: string) => string,
+  connectors: ConnectorRegistry = connectorRegistry,
+): Record<string, unknown> {
+  const { localConfig } = connectors.get(system.connector);
+  return localConfig ? { ...(localConfig(system.config as never, { webhookUrl: webhookUrl(system.id) }) as object) } : { ...system.config };
 }
 
 export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[] {
   const { names } = input;
+  const connectors = input.connectors ?? connectorRegistry;
   const arn = (name: string) => `arn:aws:lambda:${input.region}:${LOCAL_ACCOUNT}:function:${name}`;
   const runtimeEnv: Record<string, string> = {
     [ENV.ledgerTables]: JSON.stringify(names.ledgerTables),
@@ -140,7 +159,7 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
     [ENV.auditBucket]: names.auditBucket,
     [ENV.hmacSecret]: HMAC_SECRET_NAME,
     [ENV.sealingKey]: input.sealingKeyArn,
-    [ENV.connectorFunctions]: JSON.stringify(connectorFunctions(input.policy)),
+    [ENV.connectorFunctions]: JSON.stringify(connectorFunctions(input.policy, connectors)),
   };
   const specs: LocalFunctionSpec[] = [];
   for (const { entry, timeoutMs, memoryMb } of LOCAL_RUNTIME_ENTRIES) {
@@ -163,7 +182,9 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
   }
   const demoFunctions = new Set<string>();
   for (const system of Object.values(input.policy.systems)) {
-    if (system.connector === 'lambda') {
+    const descriptor = connectors.get(system.connector);
+    if (descriptor.runtime.kind === 'own-function') {
+      // The controller's own function: the demo function stands in for it, over a table of its name.
       const name = demoFunctionName(system);
       if (demoFunctions.has(name)) continue;
       demoFunctions.add(name);
@@ -183,17 +204,19 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
       continue;
     }
     const name = connectorFunctionName(system.id);
+    const { entry, environment } = connectorFunctionEntry(descriptor);
     specs.push({
       name,
       arn: arn(name),
-      entry: path.join(LAMBDAS, 'connectors', `${system.connector}.ts`),
+      entry: path.join(LAMBDAS, entry),
       timeoutMs: CONNECTOR_TIMEOUT_MS,
       memoryMb: 512,
       env: {
         ...awsEnvironment(input, name, 512),
         ...letheFunctionEnvironment(input, `lethe-connector-${system.id}`),
+        ...environment,
         [ENV.connectorSystem]: system.id,
-        [ENV.connectorConfig]: JSON.stringify(localConnectorConfig(system, input.webhookUrl)),
+        [ENV.connectorConfig]: JSON.stringify(localConnectorConfig(system, input.webhookUrl, connectors)),
         ...(usesHmac(system) ? { [ENV.hmacSecret]: HMAC_SECRET_NAME } : {}),
       },
     });

@@ -6,6 +6,7 @@
  * are in `semantic-checks.ts`: a JSON Schema cannot express them.
  */
 import { z } from 'zod';
+import { BUILT_IN_CONNECTOR_TYPES } from '../connectors/registry';
 
 export const IDENTIFIER_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 /** ISO 8601 duration as the spec writes it: `P[nY][nM][nW][nD][T[nH][nM][nS]]`, at least one part. */
@@ -13,7 +14,8 @@ export const DURATION_PATTERN = /^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)
 export const FISCAL_YEAR_END_PATTERN = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 export const LEGAL_BASES = ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interest'] as const;
-export const CONNECTOR_TYPES = ['dynamodb', 's3', 'http', 'lambda'] as const;
+/** The connector types a system may use: the registry's built-ins (lib/connectors/registry.ts). */
+export const CONNECTOR_TYPES = BUILT_IN_CONNECTOR_TYPES;
 export const EXPIRY_ACTIONS = ['erase', 'anonymise'] as const;
 export const ERASURE_REQUEST_ACTIONS = ['erase', 'anonymise', 'retain'] as const;
 /** The built-in event: when the holding was collected. Never declared in `events`. */

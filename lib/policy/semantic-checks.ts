@@ -5,7 +5,7 @@
  * error at once.
  */
 import { Temporal } from '@js-temporal/polyfill';
-import { CONNECTOR_CONFIGS } from '../connectors/config';
+import { connectorRegistry, type ConnectorRegistry } from '../connectors/registry';
 import { allowedRegions, ADEQUACY_REGIONS, parseLocation } from './regions';
 import { COLLECTED, IDENTIFIER_PATTERN, LEGAL_BASES, REQUEST_HANDLED } from './schema';
 import type { RawIssue } from './schema-issues';
@@ -23,13 +23,15 @@ const list = (values: Iterable<string>): string => {
 /**
  * Connector configs are not defined by the specification, so a config Lethe's built-in connector cannot use
  * is a warning when validating (the policy is valid) and an error when deploying (see `connectorConfigIssues`).
+ * Each system's config is checked against its type's schema in the connector registry (any registered type).
  */
-export function connectorConfigIssues(doc: unknown): RawIssue[] {
+export function connectorConfigIssues(doc: unknown, connectors: ConnectorRegistry = connectorRegistry): RawIssue[] {
   const issues: RawIssue[] = [];
   if (!isObj(doc) || !isObj(doc.systems)) return issues;
   for (const [id, system] of Object.entries(doc.systems)) {
-    if (!isObj(system) || !isStr(system.connector) || !(system.connector in CONNECTOR_CONFIGS)) continue;
-    const schema = CONNECTOR_CONFIGS[system.connector as keyof typeof CONNECTOR_CONFIGS];
+    const descriptor = isObj(system) && isStr(system.connector) ? connectors.find(system.connector) : undefined;
+    if (!isObj(system) || !descriptor) continue;
+    const schema = descriptor.configSchema;
     if (system.config === undefined) {
       issues.push({
         path: ['systems', id],

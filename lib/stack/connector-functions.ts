@@ -1,7 +1,9 @@
 /**
- * One connector function per system that uses a built-in connector (dynamodb, s3, http), each with a role that
- * reaches only its own system: its table and named index, its bucket (and the fixed part of the prefix), or its
- * webhook secret. Systems with a `lambda` connector use the controller's own function, which Lethe only invokes.
+ * One connector function per system whose connector type runs as a `connector-function` (dynamodb, s3, http),
+ * each with a role that reaches only its own system: the statements its type's descriptor grants (its table and
+ * named index, its bucket and the fixed part of the prefix, or its webhook secret). Systems whose type runs as an
+ * `own-function` (lambda) use the controller's own function, which Lethe only invokes. The types come from the
+ * connector registry (lib/connectors/registry.ts); nothing here names one.
  */
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
@@ -10,8 +12,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { z } from 'zod';
-import { DynamoDbConnectorConfig, HttpConnectorConfig, LambdaConnectorConfig, S3ConnectorConfig } from '../connectors/config';
+import { connectorFunctionEntry, type ArnRef, type ConnectorDescriptor, type GrantSpec } from '../connectors/descriptor';
+import { connectorRegistry, type ConnectorRegistry } from '../connectors/registry';
 import { StackConfigError } from './errors';
 import type { Policy, SystemSpec } from '../policy/model';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
@@ -19,20 +21,8 @@ import { ENV } from '../core/contract';
 import { acknowledgeNag } from './nag';
 import { LetheFunction } from './lethe-function';
 
-/** The S3 actions of the s3 connector (lib/connectors/s3.ts), and nothing else. */
-export const S3_CONNECTOR_BUCKET_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'] as const;
-export const S3_CONNECTOR_OBJECT_ACTIONS = [
-  's3:GetObject',
-  's3:PutObject',
-  's3:DeleteObject',
-  's3:DeleteObjectVersion',
-  's3:GetObjectTagging',
-  // In a versioned bucket the connector reads the current version by its VersionId, which S3 authorises separately.
-  's3:GetObjectVersion',
-  's3:GetObjectVersionTagging',
-] as const;
-/** The DynamoDB actions of the dynamodb connector (lib/connectors/dynamodb.ts) on its table; its index gets dynamodb:Query only. */
-export const DYNAMODB_CONNECTOR_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+export { DYNAMODB_CONNECTOR_ACTIONS } from '../connectors/types/dynamodb';
+export { S3_CONNECTOR_BUCKET_ACTIONS, S3_CONNECTOR_OBJECT_ACTIONS } from '../connectors/types/s3';
 
 export interface ConnectorFunctionsProps {
   readonly policy: Policy;
@@ -63,6 +53,11 @@ export interface ConnectorFunctionsProps {
    * @default 5
    */
   readonly defaultHttpConcurrency?: number;
+  /**
+   * The connector types the policy's systems may use.
+   * @default connectorRegistry (the built-in types)
+   */
+  readonly connectors?: ConnectorRegistry;
 }
 
 export class ConnectorFunctions extends Construct {
@@ -83,43 +78,47 @@ export class ConnectorFunctions extends Construct {
     const userFunctionArns = new Map<string, string>();
     const stack = Stack.of(this);
 
+    const registry = props.connectors ?? connectorRegistry;
+
     for (const system of Object.values(props.policy.systems)) {
-      if (system.connector === 'lambda') {
-        const config = parseConfig(LambdaConnectorConfig, system);
+      const descriptor = registry.get(system.connector);
+      const config = parseConfig(descriptor, system);
+      const runtime = descriptor.runtime;
+      if (runtime.kind === 'own-function') {
+        const functionName = runtime.functionName(config);
         userFunctionArns.set(
           system.id,
-          config.functionName.startsWith('arn:')
-            ? config.functionName
+          functionName.startsWith('arn:')
+            ? functionName
             : stack.formatArn({
                 service: 'lambda',
                 resource: 'function',
-                resourceName: config.functionName,
+                resourceName: functionName,
                 arnFormat: ArnFormat.COLON_RESOURCE_NAME,
               }),
         );
         continue;
       }
-      const http = system.connector === 'http' ? parseConfig(HttpConnectorConfig, system) : undefined;
       const usesHmac = system.fields.some((f) => f.anonymise?.strategy === 'hmac');
+      const { entry, environment } = connectorFunctionEntry(descriptor);
       const fn = new LetheFunction(this, `System-${system.id}`, {
-        entry: path.join(props.lambdasDir, 'connectors', `${system.connector}.ts`),
+        entry: path.join(props.lambdasDir, entry),
         serviceName: `lethe-connector-${system.id}`,
         description: `Lethe ${system.connector} connector for system "${system.id}"`.slice(0, 256),
         policyDocument: props.policyDocument,
         logKey: props.logKey,
         logRetention: props.logRetention,
         timeout,
-        reservedConcurrentExecutions: http ? (http.maxConcurrency ?? defaultHttpConcurrency) : undefined,
+        reservedConcurrentExecutions: runtime.reservedConcurrency?.(config, defaultHttpConcurrency),
         environment: {
+          ...environment,
           [ENV.connectorSystem]: system.id,
           [ENV.connectorConfig]: JSON.stringify(system.config),
           ...(usesHmac ? { [ENV.hmacSecret]: props.hmacSecret.secretArn } : {}),
         },
       });
       if (usesHmac) props.hmacSecret.grantRead(fn.role);
-      if (system.connector === 'dynamodb') this.grantDynamoDb(fn, system);
-      else if (system.connector === 's3') this.grantS3(fn, system);
-      else if (http) this.grantHttp(fn, http);
+      for (const grant of descriptor.grants?.(config, system.id) ?? []) this.grant(fn, grant);
       functions.set(system.id, fn);
     }
     this.functions = functions;
@@ -153,71 +152,32 @@ export class ConnectorFunctions extends Construct {
     return JSON.stringify(names);
   }
 
-  private grantDynamoDb(fn: LetheFunction, system: SystemSpec): void {
-    const config = parseConfig(DynamoDbConnectorConfig, system);
-    const stack = Stack.of(this);
-    const tableArn = stack.formatArn({ service: 'dynamodb', region: config.region, resource: 'table', resourceName: config.tableName });
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'OwnTableOnly', actions: [...DYNAMODB_CONNECTOR_ACTIONS], resources: [tableArn] }),
-    );
-    if (config.indexName) {
-      fn.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'OwnIndexOnly', actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${config.indexName}`] }),
-      );
-    }
-  }
-
-  private grantS3(fn: LetheFunction, system: SystemSpec): void {
-    const config = parseConfig(S3ConnectorConfig, system);
-    const bucketArn = Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: config.bucket });
-    // The fixed part of the per-subject prefix (before its first placeholder): the connector can reach nothing outside
-    // it. With a tagKey the connector reads the whole bucket to find tagged objects, so the whole bucket it is.
-    const firstPlaceholder = config.prefix?.search(/\{/) ?? -1;
-    const fixedPrefix =
-      config.tagKey || !config.prefix ? '' : firstPlaceholder === -1 ? config.prefix : config.prefix.slice(0, firstPlaceholder);
+  /** One statement of a descriptor's grants on the function's role (and the cdk-nag finding it knowingly raises). */
+  private grant(fn: LetheFunction, grant: GrantSpec): void {
     fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ListOwnBucketOnly',
-        actions: [...S3_CONNECTOR_BUCKET_ACTIONS],
-        resources: [bucketArn],
-        conditions: fixedPrefix ? { StringLike: { 's3:prefix': [`${fixedPrefix}*`] } } : undefined,
+        sid: grant.sid,
+        actions: [...grant.actions],
+        resources: grant.resources.map((resource) => this.arnOf(resource)),
+        conditions: grant.conditions as Record<string, unknown> | undefined,
       }),
     );
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'OwnObjectsOnly',
-        actions: [...S3_CONNECTOR_OBJECT_ACTIONS],
-        resources: [`${bucketArn}/${fixedPrefix}*`],
-      }),
-    );
-    acknowledgeNag(
-      fn.role,
-      'AwsSolutions-IAM5',
-      `The s3 connector of system "${system.id}" erases objects whose keys are known only at run time (one prefix per ` +
-        `subject); the grant is limited to bucket ${config.bucket}` +
-        (fixedPrefix ? ` under "${fixedPrefix}".` : '.'),
-      [`Resource::arn:<AWS::Partition>:s3:::${config.bucket}/${fixedPrefix}*`],
-    );
+    if (grant.acknowledge) acknowledgeNag(fn.role, grant.acknowledge.rule, grant.acknowledge.reason, [...grant.acknowledge.appliesTo]);
   }
 
-  private grantHttp(fn: LetheFunction, config: HttpConnectorConfig): void {
-    const secretArn = config.secretName.startsWith('arn:')
-      ? config.secretName
-      : Stack.of(this).formatArn({
-          service: 'secretsmanager',
-          resource: 'secret',
-          // Secrets Manager appends six random characters to a secret's ARN.
-          resourceName: `${config.secretName}-??????`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        });
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'OwnWebhookSecretOnly', actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
-    );
+  private arnOf(resource: ArnRef): string {
+    if (typeof resource === 'string') return resource;
+    const { suffix, colonResourceName, ...components } = resource;
+    const arn = Stack.of(this).formatArn({
+      ...components,
+      ...(colonResourceName ? { arnFormat: ArnFormat.COLON_RESOURCE_NAME } : {}),
+    });
+    return suffix ? `${arn}${suffix}` : arn;
   }
 }
 
-function parseConfig<S extends z.ZodType>(schema: S, system: SystemSpec): z.output<S> {
-  const parsed = schema.safeParse(system.config);
+function parseConfig(descriptor: ConnectorDescriptor, system: SystemSpec): unknown {
+  const parsed = descriptor.configSchema.safeParse(system.config);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${['systems', system.id, 'config', ...i.path.map(String)].join('.')}: ${i.message}`);
   throw new StackConfigError(`system "${system.id}" has a config its ${system.connector} connector cannot deploy:\n${problems.join('\n')}`);
