@@ -1,7 +1,9 @@
 /**
  * How the built-in connectors (and `lethe audit verify`) build their AWS clients. An endpoint (local mode: DynamoDB
  * Local, s3rver) comes from the options or from the SDK's standard variables `AWS_ENDPOINT_URL_<SERVICE>` /
- * `AWS_ENDPOINT_URL`.
+ * `AWS_ENDPOINT_URL`. The DynamoDB and Lambda clients leave the variables to the SDK, which reads them itself (and the
+ * shared config file's `endpoint_url`, and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`). The S3 client reads them here too,
+ * because its options depend on whether the endpoint is a local server (see createS3Client).
  *
  * An S3 endpoint on this machine (127.0.0.1, localhost, [::1]) is local mode's s3rver: with no region and no
  * credentials configured in the environment, the client uses s3rver's (`LOCAL_S3`), so that
@@ -15,7 +17,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface ClientOptions {
   readonly region?: string;
-  /** A custom endpoint, e.g. `http://127.0.0.1:4569` for s3rver. @default AWS_ENDPOINT_URL_<SERVICE> ?? AWS_ENDPOINT_URL */
+  /** A custom endpoint, e.g. `http://127.0.0.1:4569` for s3rver. @default the SDK's: AWS_ENDPOINT_URL_<SERVICE> ?? AWS_ENDPOINT_URL */
   readonly endpoint?: string;
 }
 
@@ -42,8 +44,9 @@ export function isLoopbackEndpoint(url: string): boolean {
 /** The environment names the SDK would take a region or credentials from: if one is set, the SDK decides. */
 const nonEmpty = (name: string) => (process.env[name] ?? '') !== '';
 
-function endpointFor(service: 'S3' | 'DYNAMODB' | 'LAMBDA', options: ClientOptions): string | undefined {
-  return options.endpoint ?? process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL ?? undefined;
+/** The S3 endpoint the SDK will use from the options or the standard variables, known before the client is built. */
+function s3Endpoint(options: ClientOptions): string | undefined {
+  return options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL ?? undefined;
 }
 
 /**
@@ -54,7 +57,7 @@ function endpointFor(service: 'S3' | 'DYNAMODB' | 'LAMBDA', options: ClientOptio
  * `AWS_ACCESS_KEY_ID`/`AWS_PROFILE`) default to s3rver's (`LOCAL_S3`).
  */
 export function createS3Client(options: ClientOptions = {}): S3Client {
-  const endpoint = endpointFor('S3', options);
+  const endpoint = s3Endpoint(options);
   const local = endpoint !== undefined && isLoopbackEndpoint(endpoint);
   const region = options.region ?? (local && !nonEmpty('AWS_REGION') && !nonEmpty('AWS_DEFAULT_REGION') ? LOCAL_S3.region : undefined);
   const credentials =
@@ -70,12 +73,16 @@ export function createS3Client(options: ClientOptions = {}): S3Client {
 
 /** A DynamoDB document client: plain JavaScript values in and out; numbers too large for a double are refused. */
 export function createDynamoDbDocumentClient(options: ClientOptions = {}): DynamoDBDocumentClient {
-  const endpoint = endpointFor('DYNAMODB', options);
-  const client = new DynamoDBClient({ ...(options.region ? { region: options.region } : {}), ...(endpoint ? { endpoint } : {}) });
+  const client = new DynamoDBClient({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export function createLambdaClient(options: ClientOptions = {}): LambdaClient {
-  const endpoint = endpointFor('LAMBDA', options);
-  return new LambdaClient({ ...(options.region ? { region: options.region } : {}), ...(endpoint ? { endpoint } : {}) });
+  return new LambdaClient({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
 }
