@@ -128,6 +128,11 @@ async function answer(handler, event) {
       twice: await answer(connector.handler, invocation(subject('ref-3', 'C-20', 'delete'), subject('ref-3', 'C-20', 'delete'))),
       afterRefused: snapshot(),
     };
+    contacts.set('C-3', { name: 'Edsger', email: 'edsger@example.com', plan: 'pro' });
+    const anonymise = subject('ref-4', 'C-3', 'anonymise', [{ name: 'name', category: 'identity' }],
+      [{ name: 'email', category: 'contact', anonymise: { strategy: 'redact' } }]);
+    steps[name].anonymise = await answer(connector.handler, invocation(anonymise));
+    steps[name].afterAnonymise = contacts.get('C-3');
   }
   contacts.set('C-9', { name: 'Kept' });
   steps.broken = await answer(broken.handler, invocation(subject('ref-9', 'C-9', 'delete')));
@@ -259,6 +264,11 @@ describe('@lethe/connector-sdk, packed and installed in a project of its own', (
       expect(s.twice.error).toMatchObject({ name: 'ConnectorPermanentError', permanent: true });
       expect(s.twice.error.message).toMatch(/subjects\[1\]\.subjectRef: the same subject appears twice in one invocation/);
       expect(s.afterRefused).toEqual(s.afterErase);
+      // AND an anonymised record keeps what is not personal: its name removed, its email redacted
+      expect(s.anonymise).toEqual({
+        result: { system: 'crm', subjects: [{ subjectRef: 'ref-4', status: 'anonymised', counts: { records: 1, fields: 2, objects: 0 } }] },
+      });
+      expect(s.afterAnonymise).toEqual({ email: '[redacted]', plan: 'pro' });
     }
 
     // AND a connector whose answer breaks the contract (a negative count) is refused: no outcome is reported
