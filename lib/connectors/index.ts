@@ -35,8 +35,19 @@ export { DEFAULT_TIMEOUT_SECONDS, HttpConnector } from './http';
 export type { HttpConnectorOptions } from './http';
 export { invokeConnectorFunction, LambdaFunctionConnector } from './lambda';
 export type { LambdaConnectorOptions } from './lambda';
-export { ConnectorRegistry, connectorRegistry } from './registry';
-export type { AnyConnectorOptions, ConnectorFactory } from './registry';
+export { BUILT_IN_CONNECTOR_TYPES, BUILT_IN_CONNECTORS, ConnectorRegistry, connectorRegistry } from './registry';
+export type { AnyConnectorOptions, BuiltInConnectorType, ConnectorFactory } from './registry';
+export { CONNECTOR_TYPE_ENV, configName, connectorFunctionEntry, defineConnectorType, GENERIC_CONNECTOR_ENTRY } from './descriptor';
+export type {
+  ArnParts,
+  ArnRef,
+  ConnectorDemo,
+  ConnectorDescriptor,
+  ConnectorRuntime,
+  DemoStandIns,
+  DemoSystemContext,
+  GrantSpec,
+} from './descriptor';
 export { defineConnector } from './sdk';
 export type { ConnectorHandler, ConnectorHandlers, DefineConnectorOptions } from './sdk';
 export {
