@@ -7,8 +7,8 @@
  * Differences from Lambda, on purpose:
  * - one worker per function serves concurrent invocations (Lambda would start more instances), so a
  *   module-level cache is shared between them as it is between sequential invocations of a warm instance;
- * - a worker runs at most `concurrencyPerFunction` invocations at a time (4 by default); more wait in line, in
- *   order, and an invocation's timeout starts when it runs, as a Lambda invocation's starts when an instance
+ * - a worker runs at most `concurrencyPerFunction` invocations at a time (4 by default, a p-limit); more wait in
+ *   line, in order, and an invocation's timeout starts when it runs, as a Lambda invocation's starts when an instance
  *   takes it. Without the line, a burst (1 000 API requests at once) would run all at once in one worker, share
  *   its CPU, and every one of them would time out together, though each alone takes milliseconds. Why 4: the
  *   functions share one machine's CPU, so more at once adds no throughput, and it adds contention where Lethe
@@ -19,7 +19,8 @@
  * - a timed-out invocation is reported as Lambda reports it (`Sandbox.Timedout`), but the worker is not
  *   stopped, because it may be serving other invocations; its late result is dropped;
  * - a worker that dies (process.exit, an uncaught error) fails its pending invocations with
- *   `Runtime.ExitError` and is started again on the next invocation.
+ *   `Runtime.ExitError` and is started again on the next invocation; stopping the host answers every invocation,
+ *   running or in line, the same way.
  *
  * Everything a function writes to stdout and stderr (Powertools' JSON lines, the runtime's error lines) goes to
  * `onLog`, one line at a time.
@@ -28,6 +29,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Worker } from 'node:worker_threads';
+import pLimit from 'p-limit';
 import { LocalModeError } from './errors';
 import type { FromWorker, FunctionWorkerData, ToWorker } from './function-worker';
 
@@ -98,15 +100,18 @@ class LocalFunction {
   public errors = 0;
   public queued = 0;
   public longestLine = 0;
-  /** Invocations running in the worker, and those waiting for a place (woken in order). */
-  private running = 0;
-  private readonly line: (() => void)[] = [];
+  private readonly concurrency: number;
+  /** The worker's places (see the top of this file): invocations beyond them wait in line, in order. */
+  private readonly places: pLimit.Limit;
 
   public constructor(
     public readonly spec: LocalFunctionSpec,
     private readonly options: FunctionHostOptions,
     private readonly tsx: string,
-  ) {}
+  ) {
+    this.concurrency = options.concurrencyPerFunction ?? DEFAULT_CONCURRENCY_PER_FUNCTION;
+    this.places = pLimit(this.concurrency);
+  }
 
   /** Starts the worker if it is not running; resolves once the entry is loaded (or with its init error). */
   public start(): Promise<InvokeResult | undefined> {
@@ -176,33 +181,13 @@ class LocalFunction {
       await this.stop();
       return initError;
     }
-    await this.place();
-    try {
-      return await this.run(payload);
-    } finally {
-      this.leave();
+    // Those running or in line before this one: when they fill the places, it waits behind the others in line.
+    const ahead = this.places.activeCount + this.places.pendingCount;
+    if (ahead >= this.concurrency) {
+      this.queued++;
+      this.longestLine = Math.max(this.longestLine, ahead - this.concurrency + 1);
     }
-  }
-
-  /** Waits for one of the worker's places (see the top of this file). */
-  private async place(): Promise<void> {
-    const limit = this.options.concurrencyPerFunction ?? DEFAULT_CONCURRENCY_PER_FUNCTION;
-    if (this.running < limit) {
-      this.running++;
-      return;
-    }
-    this.queued++;
-    // The invocation that leaves hands its place over: `running` stays as it is.
-    await new Promise<void>((resolve) => {
-      this.line.push(resolve);
-      this.longestLine = Math.max(this.longestLine, this.line.length);
-    });
-  }
-
-  private leave(): void {
-    const next = this.line.shift();
-    if (next) next();
-    else this.running--;
+    return this.places(() => this.run(payload));
   }
 
   private async run(payload: string): Promise<InvokeResult> {
@@ -234,13 +219,13 @@ class LocalFunction {
     const worker = this.worker;
     this.worker = undefined;
     this.ready = undefined;
-    for (const pending of this.pending.values()) clearTimeout(pending.timer);
-    this.pending.clear();
-    // Those in line get their place, find no worker and answer Runtime.ExitError.
-    for (const next of this.line.splice(0)) {
-      this.running++;
-      next();
+    // The invocations running answer Runtime.ExitError; then those in line get their place, find no worker and answer
+    // the same.
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.resolve({ ok: false, errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${id} Error: the function was stopped` });
     }
+    this.pending.clear();
     if (worker) await worker.terminate();
   }
 }

@@ -70,3 +70,21 @@ test('stopping the host answers the invocations still in line (Runtime.ExitError
   expect(settled).not.toBe('hung');
   for (const r of settled as InvokeResult[]) expect(r).toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
 });
+
+test('stopping the host answers the invocation running in the worker too (Runtime.ExitError), none hangs', async () => {
+  const host = new FunctionHost({ onLog: () => undefined, concurrencyPerFunction: 1 });
+  host.define(busy('busy'));
+  await host.warm(['busy']);
+  // GIVEN one invocation running (for 300 ms) and one in line
+  const results = Array.from({ length: 2 }, (_, n) => host.invoke('busy', JSON.stringify({ ms: 300, n })));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // WHEN the host stops
+  await host.stop();
+  // THEN both answer with Runtime.ExitError, the running one included
+  const settled = await Promise.race([
+    Promise.all(results),
+    new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 2_000).unref()),
+  ]);
+  expect(settled).not.toBe('hung');
+  for (const r of settled as InvokeResult[]) expect(r).toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
+});
