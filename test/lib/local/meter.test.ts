@@ -2,8 +2,19 @@
  * The usage meter (lib/local/meter.ts): Step Functions billing from event logs, DynamoDB capacity and items read,
  * S3 price classes, Lambda GB-seconds; and the DynamoDB proxy against DynamoDB Local.
  */
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
-import { billingOf, type BillingEvent, expressMaps, startMeteringProxy, UsageMeter } from '../../../lib/local/meter';
+import * as path from 'node:path';
+import {
+  billingOf,
+  type BillingEvent,
+  CONFIGURED_LOG_LEVELS,
+  expressMaps,
+  lambdaPlatformLines,
+  MAX_SPANS,
+  startMeteringProxy,
+  UsageMeter,
+} from '../../../lib/local/meter';
 import { readStateMachine } from '../../../lib/local/run-asl';
 import { listenOnLoopback } from '../../../lib/local/loopback';
 
@@ -43,7 +54,8 @@ describe('billingOf', () => {
         { type: 'StateRetried', timestamp: 1, state: { name: 'Read a page of due holdings' } },
         entered(map),
       ],
-      expected: { standardTransitions: 3, expressRequests: 0, expressBilledMs: 0 },
+      // Log events: a Task entered and retried (3 each: entered or failed, scheduled, started), the Map entered.
+      expected: { standardTransitions: 3, mapChildTransitions: 0, expressRequests: 0, expressBilledMs: 0, logEvents: 7 },
     },
     {
       name: 'each Express iteration is a request billed in 100 ms steps, its states are not transitions',
@@ -57,11 +69,14 @@ describe('billingOf', () => {
         { type: 'MapIterationFailed', timestamp: 30, index: 1, parentState: { name: map } },
       ],
       // 150 ms → 200 ms; 20 ms → 100 ms (the minimum step)
-      expected: { standardTransitions: 1, expressRequests: 2, expressBilledMs: 300 },
+      // Log events: the Map entered, and per child its start, its Task entered (3) and its end.
+      expected: { standardTransitions: 1, mapChildTransitions: 2, expressRequests: 2, expressBilledMs: 300, logEvents: 11 },
     },
   ])('$name', ({ events, expected }) => {
     // GIVEN an event log WHEN it is billed THEN the units are as Step Functions counts them
-    expect(billingOf(sweep, events as BillingEvent[])).toEqual(expected);
+    const { logBytes, ...billing } = billingOf(sweep, events as BillingEvent[]);
+    expect(billing).toEqual(expected);
+    expect(logBytes).toBeGreaterThan(200 * expected.logEvents);
   });
 });
 
@@ -155,5 +170,131 @@ describe('the DynamoDB metering proxy', () => {
       await proxy.close();
       await upstream.close();
     }
+  });
+});
+
+describe('what AWS bills that the event log does not show (issue 16, section 1)', () => {
+  const map = 'Apply expiry to each batch';
+  const inner = [...expressMaps(sweep).inner][0];
+  const children = (n: number): BillingEvent[] =>
+    Array.from({ length: n }, (_, index) => [
+      { type: 'MapIterationStarted', timestamp: index, index, parentState: { name: map } },
+      entered(inner, index + 1, index),
+      { type: 'MapIterationSucceeded', timestamp: index + 50, index, parentState: { name: map } },
+    ]).flat() as BillingEvent[];
+
+  it.each([0, 1, 40])('a Distributed Map that starts %i children bills that many parent transitions', (n) => {
+    // GIVEN a sweep whose Map started n Express children WHEN it is billed
+    const billing = billingOf(sweep, [entered(map), ...children(n)]);
+    // THEN one parent transition per child started, apart from the states' own
+    expect({ standardTransitions: billing.standardTransitions, mapChildTransitions: billing.mapChildTransitions }).toEqual({
+      standardTransitions: 1,
+      mapChildTransitions: n,
+    });
+  });
+
+  it.each([
+    // A Task state stands for TaskStateEntered, TaskScheduled, TaskStarted, then TaskSucceeded and TaskStateExited.
+    { level: 'ALL', events: 2 + 3 + 2, errors: 0 },
+    { level: 'ERROR', events: 0, errors: 0 },
+    { level: 'OFF', events: 0, errors: 0 },
+  ] as const)('at log level $level, an execution of one Task logs $events events', ({ level, events }) => {
+    // GIVEN an execution that ran one Lambda task
+    const log: BillingEvent[] = [
+      { type: 'ExecutionStarted', timestamp: 0 },
+      entered('Read a page of due holdings', 1),
+      { type: 'StateExited', timestamp: 2, state: { name: 'Read a page of due holdings' } },
+      { type: 'ExecutionSucceeded', timestamp: 3 },
+    ];
+    // WHEN it is billed at that level THEN the log events are those Step Functions writes, each a JSON line
+    const billing = billingOf(sweep, log, { logLevel: level });
+    expect(billing.logEvents).toBe(events);
+    expect(billing.logBytes > 100 * events || events === 0).toBe(true);
+  });
+
+  it('at level ERROR, only the failures are logged', () => {
+    const log: BillingEvent[] = [
+      { type: 'ExecutionStarted', timestamp: 0 },
+      entered('Read a page of due holdings', 1),
+      { type: 'StateFailed', timestamp: 2, state: { name: 'Read a page of due holdings' } },
+      { type: 'ExecutionFailed', timestamp: 3 },
+    ];
+    expect(billingOf(sweep, log, { logLevel: 'ERROR' }).logEvents).toBe(2);
+    expect(billingOf(sweep, log, { logLevel: 'FATAL' }).logEvents).toBe(1);
+  });
+
+  it("uses the stack's configured levels: Step Functions at ALL, the functions at INFO", () => {
+    // GIVEN the stack's sources WHEN their default levels are read THEN the meter models the same
+    const source = (file: string) => readFileSync(path.join(__dirname, '../../../lib/stack', file), 'utf8');
+    expect(source('asl-state-machine.ts')).toContain(`props.logLevel ?? sfn.LogLevel.${CONFIGURED_LOG_LEVELS.workflows}`);
+    expect(source('lethe-function.ts')).toContain(`POWERTOOLS_LOG_LEVEL: '${CONFIGURED_LOG_LEVELS.functions}'`);
+  });
+
+  it.each([
+    { memoryMb: 512, durationMs: 12.3 },
+    { memoryMb: 1024, durationMs: 2200 },
+  ])("every invocation adds Lambda's START, END and REPORT lines ($memoryMb MB, $durationMs ms)", ({ memoryMb, durationMs }) => {
+    // GIVEN a meter WHEN one invocation is counted
+    const meter = new UsageMeter();
+    meter.lambdaInvocation('f', memoryMb, durationMs);
+    // THEN three platform lines, their bytes those of the lines Lambda writes (text format, X-Ray active)
+    const lines = lambdaPlatformLines(memoryMb, durationMs);
+    expect(lines.map((l) => l.split(/\s/)[0])).toEqual(['START', 'END', 'REPORT']);
+    expect(lines[2]).toContain(`Memory Size: ${memoryMb} MB`);
+    expect(lines[2]).toContain('XRAY TraceId: ');
+    const logs = meter.snapshot().logs;
+    expect(logs.platformLines).toBe(3);
+    expect(logs.platformBytes).toBe(lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0));
+  });
+
+  it("counts a function's own lines and Step Functions' events apart", () => {
+    const meter = new UsageMeter();
+    meter.logLine(100);
+    meter.logLine(50);
+    meter.stepFunctionsExecution({ ...billingOf(sweep, [entered(map), ...children(2)]) });
+    const s = meter.snapshot();
+    expect(s.logBytes).toBe(150);
+    expect(s.logs.functionLines).toBe(2);
+    expect(s.stepFunctions.mapChildTransitions).toBe(2);
+    expect(s.logs.workflowEvents).toBeGreaterThan(0);
+  });
+
+  it('counts DynamoDB units per table and S3 requests per bucket (whose store they are)', () => {
+    const meter = new UsageMeter();
+    meter.dynamodbCall('PutItem', { TableName: 'ledger' }, { ConsumedCapacity: { TableName: 'ledger', CapacityUnits: 2 } });
+    meter.dynamodbCall('GetItem', { TableName: 'user-table' }, { ConsumedCapacity: { TableName: 'user-table', CapacityUnits: 0 } });
+    meter.dynamodbCall(
+      'BatchWriteItem',
+      { RequestItems: {} },
+      {
+        ConsumedCapacity: [
+          { TableName: 'ledger', CapacityUnits: 1 },
+          { TableName: 'user-table', CapacityUnits: 3 },
+        ],
+      },
+    );
+    meter.dynamodbCall('DeleteItem', { TableName: 'user-table' }, undefined);
+    meter.s3Request('PUT', new URL('/audit/k', 'http://127.0.0.1'));
+    meter.s3Request('GET', new URL('/docs/k', 'http://127.0.0.1'));
+    meter.s3Request('DELETE', new URL('/docs/k', 'http://127.0.0.1'));
+    const s = meter.snapshot();
+    expect(s.dynamodb.unitsByTable).toEqual({ ledger: { read: 0, write: 3 }, 'user-table': { read: 0.5, write: 4 } });
+    expect(s.s3.requestsByBucket).toEqual({ audit: { tier1: 1, tier2: 0 }, docs: { tier1: 0, tier2: 1 } });
+  });
+
+  it('keeps the span of the first MAX_SPANS proxied calls since the reset (for the critical path)', () => {
+    // GIVEN a meter that saw a call before its reset, then two, then more than it keeps
+    const meter = new UsageMeter();
+    meter.span('dynamodb', 'Query', 10, 15);
+    meter.reset();
+    meter.span('dynamodb', 'PutItem', 20, 25);
+    meter.span('aws', 'TrentService:Decrypt', 22, 30);
+    // THEN the two since the reset, in order
+    expect(meter.snapshot().spans).toEqual([
+      { service: 'dynamodb', operation: 'PutItem', start: 20, end: 25 },
+      { service: 'aws', operation: 'TrentService:Decrypt', start: 22, end: 30 },
+    ]);
+    for (let i = 0; i < MAX_SPANS; i++) meter.span('s3', 'PUT', i, i + 1);
+    expect([meter.snapshot().spans.length, meter.snapshot().spansDropped]).toEqual([MAX_SPANS, 2]);
   });
 });
