@@ -2,12 +2,15 @@
  * subjectRef is injective on the ids Lethe accepts (issue 15, item 16): the HMAC is taken over the id's UTF-8
  * bytes, and UTF-8 encodes a lone surrogate as U+FFFD, so `u1\ud800`, `u1\udfff` and `u1\uFFFD` were one
  * subject to the ledger. Ids that are not well-formed Unicode are refused before any HMAC; for the others
- * UTF-8 is one-to-one, so two ids that differ never share a reference.
+ * UTF-8 is one-to-one, so two ids that differ never share a reference. Also SubjectRefs itself: a keyed,
+ * purpose-separated HMAC whose secret is read once.
  */
+import { createHmac } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import fc from 'fast-check';
 import { InputError } from '../../../lib/core/errors';
-import { isWellFormed, SubjectRefs } from '../../../lib/core/subject-ref';
-import { TEST_SECRET } from '../runtime/support/aws';
+import { isWellFormed, secretKeySource, SubjectRefs } from '../../../lib/core/subject-ref';
+import { fakeSecrets, TEST_SECRET } from '../runtime/support/aws';
 
 const refs = new SubjectRefs(async () => TEST_SECRET);
 
@@ -74,5 +77,40 @@ describe('subjectRef', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('SubjectRefs', () => {
+  it('is a keyed HMAC: stable, hex, different per subject (user1 vs user10) and per key', async () => {
+    const a = await refs.ref('user1');
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(await refs.ref('user1')).toBe(a);
+    expect(await refs.ref('user10')).not.toBe(a);
+    expect(await new SubjectRefs(async () => 'another key').ref('user1')).not.toBe(a);
+  });
+
+  it('keeps the ledger ref, the audit subject and the hmac anonymisation strategy apart', async () => {
+    const plain = createHmac('sha256', TEST_SECRET).update('user1').digest('hex');
+    const ref = await refs.ref('user1');
+    const audit = await refs.auditSubject('user1');
+    expect(new Set([plain, ref, audit]).size).toBe(3);
+  });
+
+  it('reads the secret from Secrets Manager once and caches it', async () => {
+    const mock = fakeSecrets();
+    try {
+      const source = new SubjectRefs(secretKeySource('lethe/hmac', { client: new SecretsManagerClient({ region: 'eu-north-1' }) }));
+      await source.ref('a');
+      await source.ref('b');
+      await source.auditSubject('c');
+      expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+      expect(mock.commandCalls(GetSecretValueCommand)[0].args[0].input.SecretId).toBe('lethe/hmac');
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it('refuses an empty key', async () => {
+    await expect(new SubjectRefs(async () => '').ref('user1')).rejects.toThrow(/empty/);
   });
 });

@@ -4,7 +4,10 @@
  * as planned only.
  */
 import { Temporal } from '@js-temporal/polyfill';
+import { createHmac } from 'node:crypto';
 import { eventList } from '../../../lib/runtime/event-store';
+import { dueShardOf } from '../../../lib/runtime/ledger';
+import { LEDGER } from '../../../lib/core/contract';
 import { createWorld, ledgerTable, type TestWorld } from './support/runtime';
 
 let world: TestWorld;
@@ -88,4 +91,13 @@ it('never replaces an expiry computed from a later read of the events with one f
   const item = () => world.ddb.item(ledgerTable('customer'), { subjectRef: 'ref-1', system: 'crm' })!;
   expect(item()).toMatchObject({ eventsSeq: 2, expiresAt: '2025-05-10T09:00:00+02:00' });
   expect((await world.rt.ledger.reschedule(record, eventList([closed], 2))).updated).toBe(true);
+});
+
+describe('dueShardOf', () => {
+  it('is two digits within the shard count, stable, and spreads subjects', () => {
+    const shards = Array.from({ length: 1000 }, (_, i) => dueShardOf(createHmac('sha256', 'k').update(`user${i}`).digest('hex')));
+    expect(shards.every((s) => /^\d{2}$/.test(s) && Number(s) < LEDGER.dueShards)).toBe(true);
+    expect(new Set(shards).size).toBe(LEDGER.dueShards);
+    expect(dueShardOf('abc')).toBe(dueShardOf('abc'));
+  });
 });

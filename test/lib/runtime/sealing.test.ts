@@ -1,53 +1,11 @@
 /**
- * subjectRef and sealing: keyed, purpose-separated HMACs; the secret read once; sealed values bound to the
- * item they belong to; the due shard stable and spread.
+ * lib/runtime/sealing.ts: sealed values bound to the item they belong to, one data key for many values, and the
+ * refusals (another context, an altered value, a value too large, an unknown format).
  */
-import { createHmac } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { InputError } from '../../../lib/core/errors';
-import { LEDGER } from '../../../lib/core/contract';
-import { dueShardOf } from '../../../lib/runtime/ledger';
 import { holdingContext, MAX_SEALED_BYTES, Sealer } from '../../../lib/runtime/sealing';
-import { secretKeySource, SubjectRefs } from '../../../lib/core/subject-ref';
-import { FakeKms, fakeSecrets, TEST_SECRET } from './support/aws';
-
-describe('SubjectRefs', () => {
-  const refs = new SubjectRefs(async () => TEST_SECRET);
-
-  it('is a keyed HMAC: stable, hex, different per subject (user1 vs user10) and per key', async () => {
-    const a = await refs.ref('user1');
-    expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(await refs.ref('user1')).toBe(a);
-    expect(await refs.ref('user10')).not.toBe(a);
-    expect(await new SubjectRefs(async () => 'another key').ref('user1')).not.toBe(a);
-  });
-
-  it('keeps the ledger ref, the audit subject and the hmac anonymisation strategy apart', async () => {
-    const plain = createHmac('sha256', TEST_SECRET).update('user1').digest('hex');
-    const ref = await refs.ref('user1');
-    const audit = await refs.auditSubject('user1');
-    expect(new Set([plain, ref, audit]).size).toBe(3);
-  });
-
-  it('reads the secret from Secrets Manager once and caches it', async () => {
-    const mock = fakeSecrets();
-    try {
-      const source = new SubjectRefs(secretKeySource('lethe/hmac', { client: new SecretsManagerClient({ region: 'eu-north-1' }) }));
-      await source.ref('a');
-      await source.ref('b');
-      await source.auditSubject('c');
-      expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-      expect(mock.commandCalls(GetSecretValueCommand)[0].args[0].input.SecretId).toBe('lethe/hmac');
-    } finally {
-      mock.restore();
-    }
-  });
-
-  it('refuses an empty key', async () => {
-    await expect(new SubjectRefs(async () => '').ref('user1')).rejects.toThrow(/empty/);
-  });
-});
+import { FakeKms } from './support/aws';
 
 describe('Sealer', () => {
   let kms: FakeKms;
@@ -152,14 +110,5 @@ describe('Sealer', () => {
 
   it('refuses invalid options, naming them', () => {
     expect(() => new Sealer(new KMSClient({}), 'k', { dataKeyMaxUses: 0 })).toThrow('dataKeyMaxUses must be a whole number >= 1, got 0');
-  });
-});
-
-describe('dueShardOf', () => {
-  it('is two digits within the shard count, stable, and spreads subjects', () => {
-    const shards = Array.from({ length: 1000 }, (_, i) => dueShardOf(createHmac('sha256', 'k').update(`user${i}`).digest('hex')));
-    expect(shards.every((s) => /^\d{2}$/.test(s) && Number(s) < LEDGER.dueShards)).toBe(true);
-    expect(new Set(shards).size).toBe(LEDGER.dueShards);
-    expect(dueShardOf('abc')).toBe(dueShardOf('abc'));
   });
 });
