@@ -71,7 +71,7 @@ export class LocalMode {
   }
 
   /** The names of the services started so far, in the order they started. */
-  public get started(): string[] {
+  public get startedServices(): string[] {
     return this.running.map((s) => s.name);
   }
 

@@ -43,12 +43,15 @@ describe('LocalMode', () => {
     // WHEN it starts and stops
     await mode.start();
     const afterStart = [...events];
+    const startedServices = mode.startedServices;
     events.length = 0;
     await mode.stop();
 
     // THEN the services of a stage start together, each stage after the one before; the stops run last first
     expect(afterStart).toEqual(['start lock', 'up lock', 'start dynamodb', 'start s3', 'up s3', 'up dynamodb', 'start api', 'up api']);
     expect(events).toEqual(['stop api', 'stop s3', 'stop dynamodb', 'stop lock']);
+    expect(startedServices).toEqual(['lock', 'dynamodb', 's3', 'api']);
+    expect(mode.startedServices).toEqual([]);
   });
 
   it.each([
@@ -81,7 +84,7 @@ describe('LocalMode', () => {
     expect((error as Error).cause).toBe(cause);
     expect(events.filter((e) => e.startsWith('stop'))).toEqual(stops);
     expect(events).not.toContain('start d');
-    expect(mode.started).toEqual([]);
+    expect(mode.startedServices).toEqual([]);
   });
 
   it('rejects with the failed start even when a stop fails on the way back, and stops the rest', async () => {
