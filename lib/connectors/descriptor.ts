@@ -186,6 +186,11 @@ export interface ConnectorDescriptor<T extends string = string, S extends z.ZodT
   readonly grants?: (config: z.output<S>, system: string) => readonly GrantSpec[];
   /** Local mode: the config the local connector function gets. @default the policy's */
   readonly localConfig?: (config: z.output<S>, local: { readonly webhookUrl: string }) => z.output<S>;
+  /**
+   * Local mode: the system's service is the local webhook receiver, which checks each request's signature with the
+   * secret of this name (http). @default the system does not call the receiver
+   */
+  readonly webhookSecret?: (config: z.output<S>) => string;
   readonly demo: ConnectorDemo<z.output<S>>;
 }
 

@@ -17,7 +17,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { recordsOf, s3Source, verifyChain, type VerifyReport } from '../audit';
 import { LocalModeError } from './errors';
 import { loadPolicyFile } from '../policy/load';
-import type { Policy } from '../policy/model';
+import type { Policy, SystemSpec } from '../policy/model';
 import { AUDIT_CHAIN, type AuditRecord, type RequestStatus } from '../core/contract';
 import { ApiGatewayService } from './api-gateway-service';
 import { ConsoleService } from './console-service';
@@ -33,6 +33,7 @@ import {
   S3rverService,
 } from './emulator-services';
 import { type FunctionLogEntry, FunctionLogService, FunctionsService } from './function-services';
+import { connectorRegistry } from '../connectors/registry';
 import { connectorFunctionName, localFunctionSpecs, REPO_ROOT, runtimeFunctionName } from './function-specs';
 import type { FunctionStats, LocalFunctionSpec } from './functions';
 import { LocalMode, LocalStep } from './local-mode';
@@ -208,11 +209,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
   const meter = options.meter ? new UsageMeter() : undefined;
   const metered = meter ? { meter } : {};
   const seed = options.seedDemo ?? true;
-  // Each http system and the secret its webhook calls are signed with.
+  // Each system served by the local receiver (http) and the secret its webhook calls are signed with.
+  const webhookSecret = (s: SystemSpec) => connectorRegistry.find(s.connector)?.webhookSecret;
   const webhookSecrets = Object.fromEntries(
-    Object.values(policy.systems)
-      .filter((s) => s.connector === 'http')
-      .map((s) => [s.id, String((s.config as { secretName?: unknown }).secretName)]),
+    Object.values(policy.systems).flatMap((s) => {
+      const secretOf = webhookSecret(s);
+      return secretOf ? [[s.id, String(secretOf(s.config as never))]] : [];
+    }),
   );
 
   // The services, each given the others it uses (they are read once started).
@@ -290,9 +293,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         Object.values(policy.systems).map((s) => [
           s.id,
           seedReport?.systems[s.id] ??
-            (s.connector === 'http'
-              ? `local receiver ${receiver.urlOf(s.id)}`
-              : `${s.connector} connector (${connectorFunctionName(s.id)})`),
+            (webhookSecret(s) ? `local receiver ${receiver.urlOf(s.id)}` : `${s.connector} connector (${connectorFunctionName(s.id)})`),
         ]),
       );
       for (const id of receiver.held()) systemsShown[id] = `${systemsShown[id] ?? ''} (held until released)`;

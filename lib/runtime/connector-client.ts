@@ -10,6 +10,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { ConnectorPermanentError } from '../connectors/errors';
 import { invokeConnectorFunction } from '../connectors/lambda';
+import { connectorRegistry } from '../connectors/registry';
 import type { Policy } from '../policy/model';
 import type { ConnectorInvocation, ConnectorResult } from '../core/contract';
 
@@ -29,10 +30,12 @@ export class LambdaConnectorClient implements ConnectorClient {
   public functionFor(system: string): string {
     const spec = this.policy.systems[system];
     if (!spec) throw new ConnectorPermanentError(`system "${system}" is not in the policy`);
-    if (spec.connector === 'lambda') {
-      const name = spec.config.functionName;
+    // A type that runs as its owner's function (lambda): the function its config names.
+    const runtime = connectorRegistry.find(spec.connector)?.runtime;
+    if (runtime?.kind === 'own-function') {
+      const name: unknown = runtime.functionName(spec.config as never);
       if (typeof name !== 'string' || name.length === 0) {
-        throw new ConnectorPermanentError(`system "${system}" uses a lambda connector without config.functionName`);
+        throw new ConnectorPermanentError(`system "${system}" uses a ${spec.connector} connector without config.functionName`);
       }
       return name;
     }

@@ -46,8 +46,9 @@ export const http = defineConnectorType({
       ],
     },
   ],
-  // In local mode the webhook is the local receiver's.
+  // In local mode the webhook is the local receiver's, which checks the signatures with the system's secret.
   localConfig: (config, local) => ({ ...config, url: local.webhookUrl }),
+  webhookSecret: (config) => config.secretName,
   demo: {
     seed: async (ctx, subjects) => {
       for (const subject of subjects) ctx.standIns.receiver.put(ctx.system, subject.subjectId, ctx.standIns.record(subject));
