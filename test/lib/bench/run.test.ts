@@ -3,17 +3,29 @@
  * discovery measurements, and the plot. (The runner itself is `npm run bench`, over local mode.)
  */
 import { discoveryPlotSvg } from '../../../lib/bench/plot';
-import { type DiscoveryPoint, medianPoint, usageOf } from '../../../lib/bench/run';
+import type { Usage } from '../../../lib/bench/cost-model';
+import { type DiscoveryPoint, medianPoint, previousMeterUsageOf, usageOf } from '../../../lib/bench/run';
 import type { UsageSnapshot } from '../../../lib/local/meter';
 
 const snapshot: UsageSnapshot = {
-  dynamodb: { calls: { Query: 3 }, readCapacityUnits: 12.5, writeCapacityUnits: 7, itemsRead: 40, itemsReadByTable: {}, refusedWrites: 1 },
-  s3: { tier1Requests: 5, tier2Requests: 2, deletes: 9 },
+  dynamodb: {
+    calls: { Query: 3 },
+    readCapacityUnits: 12.5,
+    writeCapacityUnits: 7,
+    itemsRead: 40,
+    itemsReadByTable: {},
+    refusedWrites: 1,
+    unitsByTable: {},
+  },
+  s3: { tier1Requests: 5, tier2Requests: 2, deletes: 9, requestsByBucket: {} },
   aws: { 'TrentService:Decrypt': 4, 'TrentService:Encrypt': 1, 'lambda:Invoke': 6, 'secretsmanager:GetSecretValue': 2 },
   lambda: { invocations: 11, gbSeconds: 3.25, byFunction: {} },
-  stepFunctions: { standardTransitions: 30, expressRequests: 2, expressGbSeconds: 0.0125 },
+  stepFunctions: { standardTransitions: 30, mapChildTransitions: 0, expressRequests: 2, expressGbSeconds: 0.0125 },
   apiRequests: 8,
   logBytes: 4096,
+  logs: { functionLines: 40, platformLines: 0, platformBytes: 0, workflowEvents: 0, workflowBytes: 0 },
+  spans: [],
+  spansDropped: 0,
 };
 
 describe('usageOf', () => {
@@ -28,6 +40,33 @@ describe('usageOf', () => {
       apiGateway: { requests: 8 },
       logs: { ingestedBytes: 4096 },
     });
+  });
+});
+
+describe('usageOf and previousMeterUsageOf: what the issue-16 meter adds', () => {
+  const metered: UsageSnapshot = {
+    ...snapshot,
+    stepFunctions: { ...snapshot.stepFunctions, mapChildTransitions: 40 },
+    logs: { functionLines: 40, platformLines: 33, platformBytes: 5000, workflowEvents: 20, workflowBytes: 7000 },
+  };
+  it.each([
+    {
+      name: 'a Map with 40 children bills 40 more parent transitions',
+      pick: (u: Usage) => u.stepFunctions.standardTransitions,
+      now: 70,
+      before: 30,
+    },
+    {
+      name: "every log line: the functions', Lambda's own and Step Functions'",
+      pick: (u: Usage) => u.logs.ingestedBytes,
+      now: 4096 + 5000 + 7000,
+      before: 4096,
+    },
+    { name: 'KMS as production asks it, when given', pick: (u: Usage) => u.kms.requests, now: 80, before: 5, kms: 80 },
+  ])('$name', ({ pick, now, before, kms }) => {
+    // GIVEN a snapshot with the new counts WHEN priced now and as before THEN only the new lines differ
+    expect(pick(usageOf(metered, kms === undefined ? {} : { kmsRequests: kms }))).toBe(now);
+    expect(pick(previousMeterUsageOf(metered))).toBe(before);
   });
 });
 
