@@ -31,6 +31,12 @@ describe('the hash of an audit record', () => {
     expect(record.hash).toBe('b4c9a1db6eb46e544a0f2906d3f2de22412f4ad1935f467aa8bc3ffe33dea7a6');
     expect(hashOfRecord(JSON.parse(JSON.stringify(record)))).toBe(record.hash);
   });
+
+  it('does not depend on key order or formatting', () => {
+    const record = chainRecord(entry, 1, GENESIS_HASH);
+    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(record).reverse())));
+    expect(hashOfRecord(reordered)).toBe(record.hash);
+  });
 });
 
 describe('canonicalJson (RFC 8785)', () => {
