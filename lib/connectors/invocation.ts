@@ -9,7 +9,6 @@
  */
 import { z } from 'zod';
 import { Strategy } from '../policy/schema';
-import { formatPath, type PathSegment } from '../policy/source';
 import type {
   ConnectorCounts,
   ConnectorInvocation,
@@ -19,6 +18,7 @@ import type {
   ConnectorSubjectOutcome,
 } from '../core/contract';
 import { ConnectorPermanentError } from './errors';
+import { parseOrThrow } from './parse';
 
 const text = (what: string) => z.string({ error: `expected ${what} (text)` }).min(1, { error: `expected ${what}, got an empty string` });
 /**
@@ -117,18 +117,7 @@ const _countsMatch = (c: ConnectorCounts): z.output<typeof ConnectorCountsSchema
 const _failureMatches = (f: ConnectorSubjectFailure): z.output<typeof ConnectorSubjectFailureSchema> => f;
 void [_invocationMatches, _subjectMatches, _resultMatches, _outcomeMatches, _countsMatch, _failureMatches];
 
-/** Validates data against a schema; a problem is a `ConnectorPermanentError` naming the path, never the value. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, data: unknown, what: string): z.output<T> {
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  const problems = result.error.issues.slice(0, 5).map((issue) => {
-    const path = formatPath(issue.path as PathSegment[]);
-    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-    return path ? `${path}: ${message}` : message;
-  });
-  const more = result.error.issues.length > 5 ? `; and ${result.error.issues.length - 5} more` : '';
-  throw new ConnectorPermanentError(`${what} is invalid: ${problems.join('; ')}${more}`);
-}
+export { parseOrThrow };
 
 export function parseInvocation(data: unknown): Invocation {
   return parseOrThrow(ConnectorInvocationSchema, data, 'connector invocation');

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { Connector } from './connector';
 import type { AnyConnectorOptions, ConnectorDescriptor } from './descriptor';
 import type * as ErrorsModule from './errors';
-import type * as InvocationModule from './invocation';
+import type * as ParseModule from './parse';
 import { dynamodb } from './types/dynamodb';
 import { http } from './types/http';
 import { lambda } from './types/lambda';
@@ -41,7 +41,7 @@ export type ConnectorFactory<T extends keyof ConnectorConfig> = (
 // policy validator, which reads the schemas through this registry, loads neither the SDK's retry rules nor them.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const errors = () => require('./errors') as typeof ErrorsModule;
-const invocation = () => require('./invocation') as typeof InvocationModule;
+const parse = () => require('./parse') as typeof ParseModule;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export class ConnectorRegistry {
@@ -93,7 +93,7 @@ export class ConnectorRegistry {
    */
   public create(type: string, system: string, config: unknown, options: AnyConnectorOptions = {}): Connector {
     const descriptor = this.get(type);
-    const valid = invocation().parseOrThrow(descriptor.configSchema, config, `config of system "${system}" (connector ${type})`);
+    const valid = parse().parseOrThrow(descriptor.configSchema, config, `config of system "${system}" (connector ${type})`);
     return descriptor.create(system, valid, options);
   }
 }

@@ -40,7 +40,8 @@ import {
   type Tag,
 } from '@aws-sdk/client-s3';
 import { isDeepStrictEqual } from 'node:util';
-import { placeholders, type S3ConnectorConfig } from './config';
+import type { S3ConnectorConfig } from './config';
+import { placeholders } from './descriptor';
 import { createS3Client } from './clients';
 import {
   SubjectConnector,
