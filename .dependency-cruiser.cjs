@@ -121,6 +121,15 @@ module.exports = {
       to: { path: ['^lib/(demo|bench|cli)/', '^lib/stack/(?!table-specs\\.ts$)', '^node_modules/(aws-cdk-lib|constructs|cdk-nag)/'] },
     },
     {
+      name: 'local-mode-for-tools-only',
+      severity: 'error',
+      comment:
+        'Local mode (emulators, a data directory, child processes) is used by the demo, the benchmark and `npm start` ' +
+        '(bin/local.ts), not by the CLI, the stack, the runtime or a Lambda entry point.',
+      from: { path: ['^lib/', '^lambdas/'], pathNot: '^lib/(local|demo|bench)/' },
+      to: { path: '^lib/local/' },
+    },
+    {
       name: 'demo-and-bench-apart',
       severity: 'error',
       comment: 'The demo and the benchmark both drive local mode; neither imports the other or the CLI.',
