@@ -8,7 +8,7 @@
  * The HMAC is taken over the id's UTF-8 bytes. UTF-8 is one-to-one on well-formed Unicode only: a lone surrogate
  * encodes as U+FFFD, so `u1\ud800`, `u1\udfff` and `u1\uFFFD` would be one subject. Both methods therefore refuse
  * an id that is not well-formed (`InputError`, before the key is read), which makes the reference injective on
- * every id they accept (test/lib/runtime/subject-ref.test.ts checks it as a property).
+ * every id they accept (test/lib/core/subject-ref.test.ts checks it as a property).
  */
 import { createHmac } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
