@@ -60,6 +60,24 @@ export function criticalPathOf(trips: readonly RoundTrip[]): CriticalPath {
   };
 }
 
+/**
+ * One erasure's path: the calls from the request (`began`) to the execution's end (its last history event; a call
+ * that starts later, such as reading the request's status, is not the erasure's) and its transitions. `cpuMs`: the
+ * wall time from the request to the end during which no round trip was in flight.
+ */
+export function erasurePathOf(
+  spans: readonly CallSpan[],
+  history: readonly { readonly type: string; readonly timestamp: number }[],
+  began: number,
+): { path: CriticalPath; cpuMs: number } {
+  const end = Math.max(...history.map((e) => e.timestamp));
+  const calls = spans
+    .filter((s) => s.start >= began && s.start <= end)
+    .map((s) => ({ cls: classOf(s), start: s.start, end: Math.min(s.end, end) }));
+  const path = criticalPathOf([...calls, ...transitionsOf(history)]);
+  return { path, cpuMs: Math.max(0, end - began - path.busyMs) };
+}
+
 export interface ModelledFanout {
   /** (round trips × p50 of each + CPU time + slowest connector) ÷ slowest connector. */
   readonly fanoutModelledAws: number;

@@ -11,7 +11,7 @@ import { mapLimit } from '../core/concurrency';
 import { LEDGER } from '../core/contract';
 import { type Cost, costOf, type Prices, type Usage, ZERO_USAGE } from './cost-model';
 import { type CostSplit, splitCost, userStoresOf } from './cost-split';
-import { classOf, criticalPathOf, modelledFanout, transitionsOf, type ModelledFanout } from './critical-path';
+import { erasurePathOf, type ModelledFanout, modelledFanout } from './critical-path';
 import { type FleetCalls, kmsFleet } from './kms-fleet';
 import type { Latencies } from './latency';
 import { fillLedger } from './ledger-fill';
@@ -119,11 +119,7 @@ function criticalPathSince(
   slowestConnectorMs: number,
   latencies: Latencies,
 ) {
-  const snapshot = session.local.usage()!;
-  const trips = [...snapshot.spans.map((s) => ({ cls: classOf(s), start: s.start, end: s.end })), ...transitionsOf(history)];
-  const path = criticalPathOf(trips);
-  const end = Math.max(...history.map((e) => e.timestamp), ...snapshot.spans.map((s) => s.end));
-  const cpuMs = Math.max(0, end - began - path.busyMs);
+  const { path, cpuMs } = erasurePathOf(session.local.usage()!.spans, history, began);
   return { path, modelled: modelledFanout(path, latencies, cpuMs, slowestConnectorMs) };
 }
 

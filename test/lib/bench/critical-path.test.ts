@@ -2,7 +2,7 @@
  * The critical path of one erasure in round trips (lib/bench/critical-path.ts): overlapping calls count once, and
  * the modelled fan-out prices each group at its slowest class's p50.
  */
-import { classOf, criticalPathOf, modelledFanout, type RoundTrip, transitionsOf } from '../../../lib/bench/critical-path';
+import { classOf, criticalPathOf, erasurePathOf, modelledFanout, type RoundTrip, transitionsOf } from '../../../lib/bench/critical-path';
 import { loadLatencies } from '../../../lib/bench/latency';
 
 const trip = (cls: RoundTrip['cls'], start: number, end = start): RoundTrip => ({ cls, start, end });
@@ -63,5 +63,26 @@ describe('modelledFanout', () => {
     expect(m.roundTripMs).toBe(Math.max(p50('dynamodb'), p50('s3')) + p50('dynamodb'));
     expect(m.unpriced).toBe(1);
     expect(m.fanoutModelledAws).toBeCloseTo((m.roundTripMs + 30 + 200) / 200, 10);
+  });
+});
+
+describe('erasurePathOf', () => {
+  it("counts only what ran from the request to the execution's end (not a status read after it), and the idle time as CPU", () => {
+    // GIVEN the request at 0, a call 0-10, a transition at 12, a call 20-30, the execution's end at 40, and a read of
+    // the request's status at 50-55 (after the end)
+    const spans = [
+      { service: 'dynamodb' as const, operation: 'PutItem', start: 0, end: 10 },
+      { service: 'aws' as const, operation: 'AWSStepFunctions:StartExecution', start: 20, end: 30 },
+      { service: 'dynamodb' as const, operation: 'GetItem', start: 50, end: 55 },
+    ];
+    const history = [
+      { type: 'StateEntered', timestamp: 12 },
+      { type: 'ExecutionSucceeded', timestamp: 40 },
+    ];
+    // WHEN its path is taken
+    const { path, cpuMs } = erasurePathOf(spans, history, 0);
+    // THEN three round trips, and 40 ms of wall time of which 20 ms had a call in flight
+    expect(path.durableRoundTrips).toBe(3);
+    expect(cpuMs).toBe(20);
   });
 });
