@@ -4,6 +4,7 @@
  * schedules: the sweeps, the deadline monitor, and the streams' polling).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Temporal } from '@js-temporal/polyfill';
 import { LocalModeError } from './errors';
 import type { Policy } from '../policy/model';
@@ -21,7 +22,7 @@ export interface SweepResult extends ExecutionView {
 }
 
 /** A pause that does not keep the process alive. */
-export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+export const sleep = (ms: number): Promise<void> => delay(ms, undefined, { ref: false });
 
 function instantText(now: string | Date | Temporal.Instant): string {
   if (typeof now === 'string') return now;
