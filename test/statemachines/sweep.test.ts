@@ -2,14 +2,7 @@
  * The sweep state machine run locally (aws-local-stepfunctions; the Distributed Map runs like an inline one)
  * with handler doubles: paging, fan-out, failure tolerance and the clock. The handlers are tested in test/lambdas.
  */
-import type {
-  SweepApplyInput,
-  SweepApplyOutput,
-  SweepBatch,
-  SweepCursor,
-  SweepReadInput,
-  SweepReadOutput,
-} from '../../lib/core/contract';
+import type { SweepApplyInput, SweepApplyOutput, SweepBatch, SweepCursor, SweepReadInput, SweepReadOutput } from '../../lib/core/contract';
 import { ASL_SUBSTITUTIONS, ERROR_NAMES } from '../../lib/core/contract';
 import { readStateMachine, runAsl } from '../../lib/local/run-asl';
 import { definitionOf, historyFrom, InFlightMeter, keysInHistory, lambdaError, outputsOf, pause, recorder } from './asl';
