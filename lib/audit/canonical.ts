@@ -20,6 +20,5 @@ export const sha256Hex = (text: string): string => createHash('sha256').update(t
 /** The record's hash: SHA-256 over the canonical JSON of every field except `hash` itself. */
 export function hashOfRecord(record: Omit<AuditRecord, 'hash'> & { readonly hash?: unknown }): string {
   const { hash: _ignored, ...content } = record;
-  void _ignored;
   return sha256Hex(canonicalJson(content));
 }

@@ -165,7 +165,7 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
           : `the chain goes on past the head (${have} > ${head.seq})`,
     });
   }
-  if (head?.hash && last && head.seq === last.seq && head.hash !== last.hash) {
+  if (head?.hash && head.seq === last?.seq && head.hash !== last.hash) {
     return report({
       kind: 'edited',
       name: `${AUDIT_PREFIX}${auditFileName(last.seq)}`,

@@ -25,7 +25,7 @@ import { computeExpiry, type Expiry } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = require('../../package.json').version;
+const VERSION = (require('../../package.json') as { version: string }).version;
 
 /**
  * Exit codes: 0 success; 1 bad input (and, for `audit verify`, a broken chain); 2 usage error; 3 an internal error

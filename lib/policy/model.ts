@@ -193,7 +193,7 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
   const version: PolicyVersion = doc.version;
   const since = defaultSince(version);
   // Maps keyed by ids from outside (API bodies, files) have no prototype: `purposes['constructor']` is undefined.
-  const systems: Record<string, SystemSpec> = Object.create(null);
+  const systems = Object.create(null) as Record<string, SystemSpec>;
   for (const [id, s] of Object.entries(doc.systems)) {
     systems[id] = {
       id,
@@ -206,7 +206,7 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
       fields: Object.entries(s.fields ?? {}).map(([name, f]) => ({ name, category: f.category, anonymise: f.anonymise })),
     };
   }
-  const purposes: Record<string, PurposeSpec> = Object.create(null);
+  const purposes = Object.create(null) as Record<string, PurposeSpec>;
   for (const [id, p] of Object.entries(doc.purposes)) {
     const legalBases = legalBasesOf(p.legalBasis);
     purposes[id] = {
@@ -226,10 +226,10 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
       dataSubjects: p.dataSubjects ?? [],
     };
   }
-  const categories: Record<string, { description?: string; special: boolean }> = Object.create(null);
+  const categories = Object.create(null) as Record<string, { description?: string; special: boolean }>;
   for (const [id, c] of Object.entries(doc.categories ?? {})) categories[id] = { description: c.description, special: c.special ?? false };
   const events: string[] = [];
-  const eventDescriptions: Record<string, string | undefined> = Object.create(null);
+  const eventDescriptions = Object.create(null) as Record<string, string | undefined>;
   if (Array.isArray(doc.events)) events.push(...doc.events);
   else {
     for (const [id, declaration] of Object.entries(doc.events ?? {})) {

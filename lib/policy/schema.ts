@@ -366,5 +366,5 @@ export type StrategyInput = z.output<typeof Strategy>;
 
 /** The JSON Schema of the policy language, for editors (`yaml-language-server: $schema=`). */
 export function policyJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(PolicyDocument, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+  return z.toJSONSchema(PolicyDocument, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' });
 }

@@ -35,7 +35,7 @@ export function connectorConfigIssues(doc: unknown, connectors: ConnectorRegistr
     if (system.config === undefined) {
       issues.push({
         path: ['systems', id],
-        message: `system "${id}" has no config: the ${system.connector} connector needs one to be deployed`,
+        message: `system "${id}" has no config: the ${descriptor.type} connector needs one to be deployed`,
       });
       continue;
     }
@@ -45,8 +45,8 @@ export function connectorConfigIssues(doc: unknown, connectors: ConnectorRegistr
       const path: PathSegment[] = ['systems', id, 'config', ...(issue.path as PathSegment[])];
       const message =
         issue.code === 'unrecognized_keys'
-          ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for the ${system.connector} connector`
-          : `${issue.message} (${system.connector} connector)`;
+          ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for the ${descriptor.type} connector`
+          : `${issue.message} (${descriptor.type} connector)`;
       issues.push({ path, message });
     }
   }
@@ -283,7 +283,10 @@ function checkRetention(retention: Obj, path: PathSegment[], events: Set<string>
     }
   };
   const walkAnchor = (anchor: unknown, at: PathSegment[]): void => {
-    if (isStr(anchor)) return checkEvent(anchor, at);
+    if (isStr(anchor)) {
+      checkEvent(anchor, at);
+      return;
+    }
     if (!isObj(anchor)) return;
     if ('event' in anchor) checkEvent(anchor.event, [...at, 'event']);
     for (const key of ['latestOf', 'earliestOf']) {

@@ -119,11 +119,15 @@ function eventsUsedBy(purpose: PurposeSpec): Set<string> {
       case 'earliestOf':
         a.anchors.forEach(anchor);
         return;
-      case 'add':
-        return anchor(a.to);
+      case 'add': {
+        anchor(a.to);
+        return;
+      }
       case 'endOfYear':
-      case 'endOfFiscalYear':
-        return anchor(a.of);
+      case 'endOfFiscalYear': {
+        anchor(a.of);
+        return;
+      }
     }
   };
   const condition = (c: Condition): void => {
@@ -171,7 +175,7 @@ class ExpiryContext {
     const result = this.applyRule(cases[chosen].rule);
     const because =
       cases.length > 1
-        ? ` (case ${chosen + 1} of ${cases.length}${cases[chosen].when ? `: ${describeCondition(cases[chosen].when!)}` : ', the default'})`
+        ? ` (case ${chosen + 1} of ${cases.length}${cases[chosen].when ? `: ${describeCondition(cases[chosen].when)}` : ', the default'})`
         : '';
     const expiry = { ...result, purpose: this.purpose.id, explanation: result.explanation + because, caseIndex: chosen };
     if (!result.waitingFor || cases.length === 1) return expiry;
