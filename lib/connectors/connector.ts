@@ -154,7 +154,9 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
    * Checks one subject before anything is done to any (bad input must never cause a partial erasure).
    * Throw a `ConnectorPermanentError` naming what is wrong, never a value.
    */
-  protected validateSubject(_subject: InvocationSubject, _index: number): void {}
+  protected validateSubject(_subject: InvocationSubject, _index: number): void {
+    // No check beyond the contract's by default: a connector type with more to check overrides this.
+  }
 
   /**
    * Validates every subject before doing any, then does each valid one in turn. A subject that fails validation

@@ -169,7 +169,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     const lookup = this.lookup(subject);
     if (lookup.by === 'key' && sortKeyAttribute === undefined) return [{ [keyAttribute]: lookup.value }];
 
-    const attribute = lookup.by === 'key' ? keyAttribute : (indexAttribute as string);
+    const attribute = lookup.by === 'key' ? keyAttribute : indexAttribute!;
     const projected = [keyAttribute, ...(sortKeyAttribute ? [sortKeyAttribute] : [])];
     const names: Record<string, string> = { '#match': attribute };
     projected.forEach((name, i) => (names[`#key${i}`] = name));

@@ -17,7 +17,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { ENV, type ConnectorResult } from '../core/contract';
 import { logger as defaultLogger, metrics as defaultMetrics } from '../core/observability';
 import { secretKeySource } from '../core/subject-ref';
@@ -59,7 +58,7 @@ function typeOf(type: string | undefined, env: Readonly<Record<string, string | 
  * Builds the connector of this function from its environment. `type` is the entry's; without it (the generic
  * entry) the type is `LETHE_CONNECTOR_TYPE`'s.
  */
-export function connectorFromEnv(type: BuiltInFunctionConnector | string | undefined, options: ConnectorHandlerOptions = {}): Connector {
+export function connectorFromEnv(type: string | undefined, options: ConnectorHandlerOptions = {}): Connector {
   const env = options.env ?? process.env;
   const connectorType = typeOf(type, env);
   const system = env[ENV.connectorSystem];
@@ -81,7 +80,7 @@ export function connectorFromEnv(type: BuiltInFunctionConnector | string | undef
  * The Lambda handler of a connector function: of `type`, or (without it, the generic entry) of the type in
  * `LETHE_CONNECTOR_TYPE`.
  */
-export function createConnectorHandler(type?: BuiltInFunctionConnector | string, options: ConnectorHandlerOptions = {}) {
+export function createConnectorHandler(type?: string, options: ConnectorHandlerOptions = {}) {
   const logger = options.logger ?? defaultLogger;
   const metrics = options.metrics ?? defaultMetrics;
   let connector: Connector | undefined;
@@ -121,5 +120,5 @@ export function createConnectorHandler(type?: BuiltInFunctionConnector | string,
     }
   }
 
-  return middy<unknown, ConnectorResult, Error, Context>(runConnector).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return middy<unknown, ConnectorResult>(runConnector).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }

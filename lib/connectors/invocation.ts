@@ -115,6 +115,7 @@ const _resultMatches = (r: z.output<typeof ConnectorResultSchema>): ConnectorRes
 const _outcomeMatches = (o: ConnectorSubjectOutcome): z.output<typeof ConnectorSubjectOutcomeSchema> => o;
 const _countsMatch = (c: ConnectorCounts): z.output<typeof ConnectorCountsSchema> => c;
 const _failureMatches = (f: ConnectorSubjectFailure): z.output<typeof ConnectorSubjectFailureSchema> => f;
+// eslint-disable-next-line @typescript-eslint/no-meaningless-void-operator -- marks the checks above used (noUnusedLocals)
 void [_invocationMatches, _subjectMatches, _resultMatches, _outcomeMatches, _countsMatch, _failureMatches];
 
 export { parseOrThrow };

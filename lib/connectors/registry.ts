@@ -101,8 +101,8 @@ export class ConnectorRegistry {
 function builtIn(type: string): ConnectorDescriptor {
   const descriptor = BUILT_IN_CONNECTORS.find((d) => d.type === type);
   if (!descriptor) throw new Error(`connector type "${type}" is not a built-in type: register its descriptor instead`);
-  return descriptor as unknown as ConnectorDescriptor;
+  return descriptor;
 }
 
 /** Lethe's connector types: the built-ins. */
-export const connectorRegistry = new ConnectorRegistry(BUILT_IN_CONNECTORS as unknown as readonly ConnectorDescriptor[]);
+export const connectorRegistry = new ConnectorRegistry(BUILT_IN_CONNECTORS);

@@ -95,6 +95,7 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
  * parsers turn into a line feed (the SDK's does). Under a prefix holding one, the listed keys would not start with
  * the prefix, and the subject's objects would be reported as not found.
  */
+// eslint-disable-next-line no-control-regex -- the characters XML 1.0 cannot carry, control characters among them
 const XML_UNSAFE = /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]/;
 
 export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
@@ -128,7 +129,7 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
   }
 
   private tagValueOf(subject: Pick<InvocationSubject, 'locator' | 'subjectId'>): string {
-    return subject.locator[this.config.tagKey as string] ?? subject.subjectId;
+    return subject.locator[this.config.tagKey!] ?? subject.subjectId;
   }
 
   protected override validateSubject(subject: InvocationSubject, index: number): void {

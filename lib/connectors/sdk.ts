@@ -106,6 +106,7 @@ class DefinedConnector extends SubjectConnector<undefined> {
   }
 
   private need(name: 'removeFields' | 'anonymiseFields'): NonNullable<ConnectorHandlers[typeof name]> {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the callers call it with .call(this.handlers, ...)
     const handler = this.handlers[name];
     if (!handler) throw new ConnectorPermanentError(`this connector does not implement ${name}, and the invocation asks for it`);
     return handler;

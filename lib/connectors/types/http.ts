@@ -6,7 +6,6 @@ import { configName, defineConnectorType } from '../descriptor';
 export const HttpConnectorConfig = z.strictObject({
   /** The SaaS's erasure webhook; must be https (http is allowed only for loopback, in local mode). */
   url: z
-    .string({ error: 'expected the webhook URL' })
     .url({ error: 'expected the webhook URL' })
     .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(u), {
       error: 'expected an https:// URL (http:// only for 127.0.0.1 in local mode)',
