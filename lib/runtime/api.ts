@@ -184,5 +184,5 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     .use(httpHeaderNormalizer())
     .use(bodySizeLimit({ maxBytes: options.maxBodyBytes ?? MAX_BODY_BYTES }))
     .use(httpErrorResponse({ logger }))
-    .handler(httpRouterHandler<Event, Result>(routes));
+    .handler(httpRouterHandler(routes));
 }

@@ -33,7 +33,7 @@ export class LambdaConnectorClient implements ConnectorClient {
     // A type that runs as its owner's function (lambda): the function its config names.
     const runtime = connectorRegistry.find(spec.connector)?.runtime;
     if (runtime?.kind === 'own-function') {
-      const name: unknown = runtime.functionName(spec.config as never);
+      const name: unknown = runtime.functionName(spec.config);
       if (typeof name !== 'string' || name.length === 0) {
         throw new ConnectorPermanentError(`system "${system}" uses a ${spec.connector} connector without config.functionName`);
       }

@@ -219,7 +219,7 @@ export async function viewErasureRequest(rt: Runtime, requestId: string): Promis
         {
           system,
           status: entry.status,
-          ...(entry.fields && entry.fields.length ? { fields: entry.fields } : {}),
+          ...(entry.fields?.length ? { fields: entry.fields } : {}),
           ...(entry.error ? { error: entry.error } : {}),
         },
       ];

@@ -38,7 +38,7 @@ export const ZERO_COUNTS: ConnectorCounts = { records: 0, fields: 0, objects: 0 
 /** Holdings the current policy can plan: a purpose's holding in a system the purpose still names. */
 export function plannable(policy: Policy, holdings: readonly HoldingRecord[]): HoldingRecord[] {
   return holdings.filter((h) => {
-    const ok = policy.purposes[h.purpose]?.systems.includes(h.system) === true && policy.systems[h.system] !== undefined;
+    const ok = (policy.purposes[h.purpose]?.systems.includes(h.system) ?? false) && policy.systems[h.system] !== undefined;
     if (!ok)
       logger.warn('holding left out: the policy no longer has its purpose in its system', {
         purpose: h.purpose,
@@ -204,7 +204,7 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
   } else {
     const purposes = Object.keys(rt.policy.purposes).filter((p) => rt.policy.purposes[p].systems.includes(system));
     const held = (await Promise.all(purposes.map((p) => rt.ledger.get(p, request.subjectRef, system)))).filter(
-      (h): h is HoldingRecord => h !== undefined && h.status === 'active',
+      (h): h is HoldingRecord => h?.status === 'active',
     );
     const { locator, identifiers } = await locatorIn(rt, held);
     const connectorSubject: ConnectorSubject = {

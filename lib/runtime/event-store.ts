@@ -100,7 +100,8 @@ export class EventStore {
       if (item.ttl !== undefined) retiring = true;
       events.push({ type: item.type, at: Temporal.Instant.from(item.at), ...(item.purpose ? { purpose: item.purpose } : {}) });
     }
-    return eventList(events, typeof counter?.[EVENTS.seqAttribute] === 'number' ? counter[EVENTS.seqAttribute] : 0, retiring);
+    const seq: unknown = counter?.[EVENTS.seqAttribute];
+    return eventList(events, typeof seq === 'number' ? seq : 0, retiring);
   }
 
   /** Removes the `ttl` from every item of the subject (a holding was registered: its events are needed again). */

@@ -108,8 +108,8 @@ export function httpErrorResponse(options: ErrorResponseOptions = {}): Middlewar
       const cause = (request.error as { cause?: unknown } | null)?.cause;
       options.logger?.error('request failed', {
         error: errorName(request.error),
-        errorMessage: (request.error as Error | null)?.message,
-        stack: (request.error as Error | null)?.stack,
+        errorMessage: request.error?.message,
+        stack: request.error?.stack,
         ...(cause ? { cause: { error: errorName(cause), errorMessage: (cause as Error).message } } : {}),
       });
     } else {

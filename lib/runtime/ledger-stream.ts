@@ -37,7 +37,8 @@ export function ttlRemovedHolding(rt: Runtime, record: DynamoDBRecord, nowSecond
   if (!isRemoval || !image) return undefined;
   const old = unmarshall(image as Record<string, AttributeValue>) as Partial<HoldingRecord>;
   if (old.status !== HOLDING_STATUS.active || typeof old.subjectRef !== 'string' || typeof old.system !== 'string') return undefined;
-  const byTtl = record.userIdentity?.type === 'Service' && record.userIdentity?.principalId === TTL_PRINCIPAL;
+  const identity = record.userIdentity as { type?: unknown; principalId?: unknown } | undefined;
+  const byTtl = identity?.type === 'Service' && identity.principalId === TTL_PRINCIPAL;
   const ttl = old[LEDGER.ttlAttribute as 'ttl'];
   const ttlPassed = typeof ttl === 'number' && ttl <= nowSeconds;
   if (!byTtl && !ttlPassed) return undefined;

@@ -250,7 +250,7 @@ export class Ledger {
     const remove: string[] = [];
     for (const attribute of ['expiresAt', LEDGER.dueShardAttribute, LEDGER.dueAtAttribute, LEDGER.ttlAttribute] as const) {
       names[`#${attribute}`] = attribute;
-      const value = schedule[attribute as keyof typeof schedule];
+      const value = schedule[attribute];
       if (value === undefined) remove.push(`#${attribute}`);
       else {
         set.push(`#${attribute} = :${attribute}`);
@@ -501,7 +501,6 @@ export class Ledger {
     let item: HoldingRecord;
     if (result.done) {
       const { dueShard: _s, dueAt: _d, sealed: _l, ...rest } = removed;
-      void [_s, _d, _l];
       item = {
         ...rest,
         status: HOLDING_STATUS.done,
@@ -513,7 +512,6 @@ export class Ledger {
       };
     } else if (result.nothingFound) {
       const { dueShard: _s, dueAt: _d, ttl: _t, applied: _a, ...rest } = removed;
-      void [_s, _d, _t, _a];
       item = { ...rest, nothingFound: { by: result.nothingFound.by, at: utcIso(now), atMs: now.epochMilliseconds } };
     } else {
       item = { ...removed, ttl: nowSeconds + LEDGER.activeTtlGraceSeconds };

@@ -61,6 +61,7 @@ export function checkEventType(policy: Policy, type: string, path: string): void
 }
 
 /** C0 and C1 control characters, DEL included (NUL, line feed, carriage return, escape, ...). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 
 /**
