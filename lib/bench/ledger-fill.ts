@@ -51,7 +51,7 @@ export async function fillLedger(options: FillOptions): Promise<void> {
       let pending: Record<string, unknown>[] = items.map((Item) => ({ PutRequest: { Item } }));
       while (pending.length > 0) {
         const answer = await options.documents.send(new BatchWriteCommand({ RequestItems: { [options.table]: pending } }));
-        pending = (answer.UnprocessedItems?.[options.table] ?? []) as Record<string, unknown>[];
+        pending = answer.UnprocessedItems?.[options.table] ?? [];
       }
       written += items.length;
       options.onProgress?.(written);

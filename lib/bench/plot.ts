@@ -64,6 +64,7 @@ export function discoveryPlotSpec(
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- Vega-Lite's title anchor, not String.prototype.anchor
     title: { text: title, subtitle: 'each panel against ledger size; both axes logarithmic', anchor: 'start' },
     data: { values },
     hconcat: PANELS.map(panel),

@@ -124,7 +124,7 @@ export class BenchSession {
       let pending: Record<string, unknown>[] = batch.map((id) => ({ PutRequest: { Item: recordFor(id) } }));
       while (pending.length > 0) {
         const answer = await this.local.clients.documents.send(new BatchWriteCommand({ RequestItems: { 'bench-archive': pending } }));
-        pending = (answer.UnprocessedItems?.['bench-archive'] ?? []) as Record<string, unknown>[];
+        pending = answer.UnprocessedItems?.['bench-archive'] ?? [];
       }
     });
   }

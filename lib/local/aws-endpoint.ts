@@ -194,7 +194,7 @@ async function jsonOperation(options: AwsEndpointOptions, target: string, input:
       };
     }
     case 'secretsmanager.GetSecretValue': {
-      const name = secretNameOf(String(input.SecretId ?? ''));
+      const name = secretNameOf(typeof input.SecretId === 'string' ? input.SecretId : '');
       const value = secrets.values[name];
       if (value === undefined) throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       return {

@@ -165,10 +165,10 @@ export function formatLogLine(functionName: string, line: string): string | unde
     return `  [${name}] ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`;
   }
   if (!entry || typeof entry !== 'object' || '_aws' in entry) return undefined;
-  const level = String(entry.level ?? '');
+  const level = typeof entry.level === 'string' ? entry.level : '';
   if (level === 'DEBUG') return undefined;
   // An idle sweep reads empty pages every minute: not worth a line.
   if (entry.message === 'due page read' && entry.itemsRead === 0) return undefined;
   const details = SHOWN.filter((k) => entry[k] !== undefined && typeof entry[k] !== 'object').map((k) => `${k}=${String(entry[k])}`);
-  return `  [${name}] ${level ? `${level} ` : ''}${String(entry.message ?? '')}${details.length ? ` (${details.join(', ')})` : ''}`;
+  return `  [${name}] ${level ? `${level} ` : ''}${typeof entry.message === 'string' ? entry.message : ''}${details.length ? ` (${details.join(', ')})` : ''}`;
 }

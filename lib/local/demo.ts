@@ -89,7 +89,7 @@ export function demoLocator(
   subject: DemoSubject,
   connectors: ConnectorRegistry = connectorRegistry,
 ): Record<string, string> {
-  return connectors.find(system.connector)?.demo.locator?.(system.config as never, subject) ?? {};
+  return connectors.find(system.connector)?.demo.locator?.(system.config, subject) ?? {};
 }
 
 /**
@@ -98,7 +98,7 @@ export function demoLocator(
  */
 export function demoFunctionName(system: SystemSpec, connectors: ConnectorRegistry = connectorRegistry): string {
   const runtime = connectors.get(system.connector).runtime;
-  return demoFunctionTable(runtime.kind === 'own-function' ? String(runtime.functionName(system.config as never) ?? '') : '');
+  return demoFunctionTable(runtime.kind === 'own-function' ? String(runtime.functionName(system.config) ?? '') : '');
 }
 
 /** The clients of the local stand-ins: DynamoDB Local, s3rver and the webhook receiver. */

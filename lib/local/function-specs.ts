@@ -128,7 +128,7 @@ export function connectorFunctions(policy: Policy, connectors: ConnectorRegistry
   return Object.fromEntries(
     Object.values(policy.systems).map((s) => {
       const runtime = connectors.get(s.connector).runtime;
-      return [s.id, runtime.kind === 'own-function' ? runtime.functionName(s.config as never) : connectorFunctionName(s.id)];
+      return [s.id, runtime.kind === 'own-function' ? runtime.functionName(s.config) : connectorFunctionName(s.id)];
     }),
   );
 }
@@ -143,7 +143,7 @@ export function localConnectorConfig(
   connectors: ConnectorRegistry = connectorRegistry,
 ): Record<string, unknown> {
   const { localConfig } = connectors.get(system.connector);
-  return localConfig ? { ...(localConfig(system.config as never, { webhookUrl: webhookUrl(system.id) }) as object) } : { ...system.config };
+  return localConfig ? { ...(localConfig(system.config, { webhookUrl: webhookUrl(system.id) }) as object) } : { ...system.config };
 }
 
 export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[] {

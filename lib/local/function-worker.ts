@@ -16,13 +16,13 @@ export interface FunctionWorkerData {
   readonly memoryMb: number;
 }
 
-export type ToWorker = {
+export interface ToWorker {
   readonly type: 'invoke';
   readonly id: number;
   readonly payload: string;
   readonly requestId: string;
   readonly deadlineMs: number;
-};
+}
 
 export type FromWorker =
   | { readonly type: 'ready'; readonly initMs: number }
@@ -49,9 +49,11 @@ function lambdaContext(data: FunctionWorkerData, requestId: string, deadlineMs: 
     logGroupName: `/aws/lambda/${data.functionName}`,
     logStreamName: `local/[$LATEST]${data.functionName}`,
     getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    /* eslint-disable @typescript-eslint/no-deprecated -- the Context interface still has them */
     done: noop,
     fail: noop,
     succeed: noop,
+    /* eslint-enable @typescript-eslint/no-deprecated */
   };
 }
 

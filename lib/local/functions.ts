@@ -266,7 +266,7 @@ export class FunctionHost {
 
   /** Starts the workers of `names` (default: all) now, so that their first invocations are not cold. */
   public async warm(names: readonly string[] = this.names()): Promise<void> {
-    await Promise.all(names.map((n) => this.functions.get(n)?.start()));
+    await Promise.all(names.map(async (n) => this.functions.get(n)?.start()));
   }
 
   public stats(): FunctionStats[] {

@@ -53,7 +53,7 @@ export function findJava(options: FindJavaOptions = {}): JavaInstallation {
   const java = home ? path.join(home, 'bin', `java${exe}`) : 'java';
   const where = home ? `${java} (from JAVA_HOME)` : '`java` on the PATH';
 
-  const run = spawnSync(java, ['-version'], { encoding: 'utf8', env: { ...env } as NodeJS.ProcessEnv, timeout: 30_000 });
+  const run = spawnSync(java, ['-version'], { encoding: 'utf8', env: { ...env }, timeout: 30_000 });
   if (run.error) {
     const code = (run.error as NodeJS.ErrnoException).code;
     const what = code === 'ENOENT' ? `Java was not found (${where})` : `${where} could not be run (${code ?? run.error.message})`;
@@ -84,6 +84,6 @@ function findJavac(java: string, env: Readonly<Record<string, string | undefined
   const exe = process.platform === 'win32' ? '.exe' : '';
   const candidate = java === 'java' ? `javac${exe}` : path.join(path.dirname(java), `javac${exe}`);
   if (candidate !== `javac${exe}` && !existsSync(candidate)) return undefined;
-  const run = spawnSync(candidate, ['-version'], { encoding: 'utf8', env: { ...env } as NodeJS.ProcessEnv, timeout: 30_000 });
+  const run = spawnSync(candidate, ['-version'], { encoding: 'utf8', env: { ...env }, timeout: 30_000 });
   return run.error || run.status !== 0 ? undefined : candidate;
 }

@@ -210,7 +210,7 @@ export class UsageMeter {
     if (operation === 'Query' || operation === 'Scan') {
       const scanned = Number(answer.ScannedCount ?? answer.Count ?? 0);
       d.itemsRead += scanned;
-      const table = `${String(request.TableName)}${request.IndexName ? `/${String(request.IndexName)}` : ''}`;
+      const table = `${String(request.TableName)}${typeof request.IndexName === 'string' && request.IndexName ? `/${request.IndexName}` : ''}`;
       bump(d.itemsReadByTable, table, scanned);
     } else if (operation === 'GetItem') {
       if (answer.Item) d.itemsRead++;
@@ -387,7 +387,7 @@ function stateTypes(definition: { States: Record<string, unknown> }): Map<string
 function awsEventsOf(event: BillingEvent, types: Map<string, string>): { count: number; failure: boolean; fatal: boolean } {
   const type = event.state ? types.get(event.state.name) : undefined;
   const fatal = event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted' || event.type === 'ExecutionTimeout';
-  const failure = fatal || /Failed$/.test(event.type);
+  const failure = fatal || event.type.endsWith('Failed');
   let count = 1;
   if (type === 'Task' && (event.type === 'StateEntered' || event.type === 'StateRetried')) count = 3;
   else if ((type === 'Task' || type === 'Map') && event.type === 'StateExited') count = 2;
@@ -451,8 +451,9 @@ function forward(
     // The Host header stays as signed (s3rver checks SigV4 signatures); only the length may have changed.
     const headers = { ...req.headers, 'content-length': String(body.length) };
     delete headers['transfer-encoding'];
-    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (res) =>
-      readBody(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }), reject),
+    const out = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      (res) => void readBody(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }), reject),
     );
     out.on('error', reject);
     out.end(body);

@@ -162,7 +162,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       const control = CONTROL.exec(req.url ?? '');
       if (control) {
         // Hold or release a system: no signature (loopback only, like every fault of this receiver).
-        const target = decodeURIComponent(control[1]!);
+        const target = decodeURIComponent(control[1]);
         const answer = (status: number, body: unknown) => {
           res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
         };
@@ -220,7 +220,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
         );
         return;
       }
-      const subjects = Array.isArray(request?.subjects) ? request.subjects : [];
+      const subjects = Array.isArray(request?.subjects) ? (request.subjects as WebhookSubject[]) : [];
       let fault: ReceiverFault | undefined;
       const failing = failures.get(system);
       const delaying = delays.get(system);
@@ -348,7 +348,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
     put(system, subjectId, record) {
       storeOf(system).set(subjectId, structuredClone(record));
     },
-    close: listening.close,
+    close: () => listening.close(),
   };
   return receiver;
 }

@@ -83,7 +83,7 @@ export function allStates(definition: { readonly States?: unknown }): VisitedSta
       found.push({ name, state });
       const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])];
       for (const machineOf of nested) {
-        if (machineOf && typeof machineOf === 'object') visit(machineOf as { States?: unknown });
+        if (machineOf && typeof machineOf === 'object') visit(machineOf);
       }
     }
   };
@@ -178,7 +178,7 @@ export async function runAsl(definitionText: string, input: JsonValue, options: 
   })();
   let outcome: { status: 'SUCCEEDED'; output: JsonValue } | { status: 'FAILED'; error: string; cause: string };
   try {
-    outcome = { status: 'SUCCEEDED', output: (await execution.result) as JsonValue };
+    outcome = { status: 'SUCCEEDED', output: await execution.result };
   } catch (err) {
     if (overLimit) {
       outcome = {
@@ -250,8 +250,7 @@ function stateInfo(definition: { readonly States?: unknown }): Map<string, State
       info.set(name, { type: String(state.Type), distributed, express, inChild, inExpressChild });
       const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])];
       for (const machineOf of nested) {
-        if (machineOf && typeof machineOf === 'object')
-          visit(machineOf as { States?: unknown }, inChild || distributed, inExpressChild || express);
+        if (machineOf && typeof machineOf === 'object') visit(machineOf, inChild || distributed, inExpressChild || express);
       }
     }
   };
@@ -322,7 +321,7 @@ function bindHandlers(
       throw new LetheError(`state "${name}" calls ${String(state.Resource)}, which has no local handler`);
     }
     const limited = info.get(name)?.inExpressChild ? withinExpressLimit(handler, limits.expressMs, childStarts) : handler;
-    bound[name] = asLambda(limited) as BoundHandlers[string];
+    bound[name] = asLambda(limited);
   }
   return bound;
 }

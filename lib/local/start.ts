@@ -136,11 +136,11 @@ export interface LocalLethe {
   /** The local HTTP receiver of the `http` systems (fault injection, what it received). */
   readonly receiver: LocalReceiver;
   /** Calls the local API with the token. */
-  api(
+  readonly api: (
     method: string,
     apiPath: string,
     options?: { body?: unknown; rawBody?: string; headers?: Record<string, string> },
-  ): Promise<ApiAnswer>;
+  ) => Promise<ApiAnswer>;
   /**
    * Runs one purpose's sweep state machine now (on a simulated clock when `now` is given) and waits for it, and for
    * the executions it continues in (a sweep of more than 500 pages); answers the last one.
@@ -214,7 +214,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
   const webhookSecrets = Object.fromEntries(
     Object.values(policy.systems).flatMap((s) => {
       const secretOf = webhookSecret(s);
-      return secretOf ? [[s.id, String(secretOf(s.config as never))]] : [];
+      return secretOf ? [[s.id, String(secretOf(s.config))]] : [];
     }),
   );
 

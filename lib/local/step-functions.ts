@@ -95,6 +95,7 @@ export interface LocalStepFunctionsOptions {
   readonly onEvents?: (machine: StateMachineName, definitionText: string, events: readonly AslEvent[]) => void;
 }
 
+// eslint-disable-next-line no-control-regex -- Step Functions refuses control characters in names
 const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 
 export class LocalStepFunctions {

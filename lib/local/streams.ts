@@ -67,7 +67,7 @@ export function toLambdaRecord(record: StreamRecord, streamArn: string, region: 
   const created = d.ApproximateCreationDateTime;
   return {
     eventID: record.eventID,
-    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventName: record.eventName,
     eventVersion: record.eventVersion,
     eventSource: 'aws:dynamodb',
     awsRegion: region,
