@@ -96,7 +96,8 @@ export function buildLetheApp(app: App, options: BuildOptions = {}): LetheStack 
     const value: unknown = app.node.tryGetContext(key);
     if (value === undefined || value === '') return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n)) throw new StackConfigError(`context ${key} must be a number; got "${String(value)}"`);
+    if (!Number.isFinite(n))
+      throw new StackConfigError(`context ${key} must be a number; got "${typeof value === 'string' ? value : JSON.stringify(value)}"`);
     return n;
   };
   const booleanContext = (key: string): boolean | undefined => {
@@ -104,7 +105,7 @@ export function buildLetheApp(app: App, options: BuildOptions = {}): LetheStack 
     if (value === undefined || value === '') return undefined;
     if (value === true || value === 'true') return true;
     if (value === false || value === 'false') return false;
-    throw new StackConfigError(`context ${key} must be true or false; got "${String(value)}"`);
+    throw new StackConfigError(`context ${key} must be true or false; got "${typeof value === 'string' ? value : JSON.stringify(value)}"`);
   };
   const policyFile = options.policyFile ?? context('policy') ?? DEFAULT_POLICY;
   const absolute = path.resolve(options.cwd ?? process.cwd(), policyFile);

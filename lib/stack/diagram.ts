@@ -70,7 +70,7 @@ function nodeKey(relative: string): string {
 const shortType = (type: string): string => type.replace(/^AWS::/, '').replace('::', ' ');
 
 /** Every logical id that `value` references with Ref or Fn::GetAtt. */
-function references(value: unknown, out: Set<string> = new Set()): Set<string> {
+function references(value: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(value)) {
     for (const v of value) references(v, out);
   } else if (value !== null && typeof value === 'object') {

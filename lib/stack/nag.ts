@@ -20,6 +20,7 @@ export function acknowledgeNag(scope: IConstruct, rule: string, reason: string, 
 
 /** The IAM5 finding id of a resource ARN built from `resource`'s `Arn` attribute, e.g. `Resource::<AuditBucket1234.Arn>/*`. */
 export function arnFinding(resource: IConstruct, suffix: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- an L2's defaultChild or an L1 itself
   const cfn = (resource.node.defaultChild ?? resource) as CfnElement;
   return `Resource::<${Stack.of(resource).getLogicalId(cfn)}.Arn>${suffix}`;
 }

@@ -149,7 +149,7 @@ export class Operations extends Construct {
     const machines = Object.entries(props.stateMachines);
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
-        markdown: `# Lethe\nErasure requests, expiry sweeps and their failures. Alarms go to the SNS topic **${'Lethe alarms'}**.`,
+        markdown: `# Lethe\nErasure requests, expiry sweeps and their failures. Alarms go to the SNS topic **Lethe alarms**.`,
         width: 24,
         height: 2,
       }),

@@ -51,7 +51,7 @@ export class RegionPinning implements IAspect {
         Annotations.of(node).addError(`${REGION_PINNING_POLICY_NAME}: the role's inline policies are a token; cannot add the region deny`);
         return;
       }
-      const list = (policies ?? []) as (iam.CfnRole.PolicyProperty | unknown)[];
+      const list = (policies ?? []) as unknown[];
       if (list.some((p) => (p as iam.CfnRole.PolicyProperty)?.policyName === REGION_PINNING_POLICY_NAME)) return;
       node.policies = [...list, { policyName: REGION_PINNING_POLICY_NAME, policyDocument: this.document }] as iam.CfnRole.PolicyProperty[];
     } else if (node instanceof CfnResource && node.cfnResourceType === 'AWS::IAM::Role') {

@@ -259,6 +259,7 @@ export class RuntimeFunctions extends Construct {
         onFailure,
         // Only removals by DynamoDB TTL (the service itself), not deletions by Lethe or anyone else.
         filters: [
+          /* eslint-disable @typescript-eslint/no-unsafe-assignment -- aws-cdk-lib types FilterRule.isEqual as any */
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('REMOVE'),
             userIdentity: {
@@ -266,6 +267,7 @@ export class RuntimeFunctions extends Construct {
               principalId: lambda.FilterRule.isEqual('dynamodb.amazonaws.com'),
             },
           }),
+          /* eslint-enable @typescript-eslint/no-unsafe-assignment */
         ],
       });
     }
