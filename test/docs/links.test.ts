@@ -62,8 +62,8 @@ function linksOf(page: string): Link[] {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return; // https:, mailto:, ...
     links.push({ page, line: text.slice(0, index).split('\n').length, target });
   };
-  for (const m of text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) add(m.index!, m[1]);
-  for (const m of text.matchAll(/^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)) add(m.index!, m[1]);
+  for (const m of text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) add(m.index, m[1]);
+  for (const m of text.matchAll(/^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)) add(m.index, m[1]);
   return links;
 }
 

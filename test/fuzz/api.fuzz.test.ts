@@ -104,7 +104,7 @@ async function send(call: Call): Promise<Answer> {
   const { result, error, output } = await captureOutput(() => api.call(call));
   // THEN no crash: the handler answered
   if (error !== undefined) throw new Error(`the handler threw ${(error as Error)?.name}: ${(error as Error)?.message}`);
-  const answer = result as Answer;
+  const answer = result!;
   // AND never a 5xx, nor a 500 logged
   expect(answer.status).toBeGreaterThanOrEqual(200);
   expect(answer.status).toBeLessThan(500);

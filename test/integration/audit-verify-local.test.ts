@@ -96,7 +96,7 @@ describe('lethe audit verify against s3rver on 127.0.0.1, with no region or cred
 
   it('a broken chain exits 1 and names the break', async () => {
     // GIVEN record 2 edited after it was written (its outcome changed, its hash kept)
-    const edited = { ...records[1]!, outcome: 'nothing-found' as const };
+    const edited = { ...records[1], outcome: 'nothing-found' as const };
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: auditObjectKey(2), Body: serialiseRecord(edited) }));
     // WHEN verified
     const r = await verify('--bucket', BUCKET, '--endpoint-url', endpoint);

@@ -68,7 +68,7 @@ test('a held system keeps the request open: extend answers 200; after release th
     deadline: expect.any(String),
     extension: { months: 2, reason: 'The request is complex: a system needs more time.' },
   });
-  expect(Date.parse(answer.deadline)).toBeGreaterThan(Date.parse(open.deadline as string));
+  expect(Date.parse(answer.deadline)).toBeGreaterThan(Date.parse(open.deadline));
 
   // WHEN the mailer is released
   expect(await receiverControl('release', 'mailer')).toEqual({ status: 200, body: { system: 'mailer', held: false } });

@@ -3,9 +3,8 @@
  * back, done, or still due if the erasure failed. Both stream shapes: AWS (userIdentity of the DynamoDB service)
  * and DynamoDB Local (no userIdentity, its own eventName).
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { ConnectorPermanentError } from '../../lib/connectors/errors';
 import { makeHandler } from '../../lambdas/ledger-stream';
 import { AUDIT_BUCKET, createWorld, lambdaContext, ledgerTable, type TestWorld } from '../lib/runtime/support/runtime';
@@ -32,15 +31,15 @@ function removal(purpose: string, item: Record<string, unknown>, shape: Shape, s
     eventSourceARN: `arn:aws:dynamodb:eu-north-1:123456789012:table/${ledgerTable(purpose)}/stream/2025-01-01T00:00:00.000`,
     dynamodb: {
       Keys: marshall({ subjectRef: item.subjectRef, system: item.system }) as never,
-      OldImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue> as never,
+      OldImage: marshall(item, { removeUndefinedValues: true }) as never,
       SequenceNumber: seq,
       StreamViewType: 'NEW_AND_OLD_IMAGES',
     },
     ...(shape === 'aws' ? { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } } : {}),
-  } as DynamoDBRecord;
+  };
 }
 
-const run = (...records: DynamoDBRecord[]) => makeHandler(() => world.rt)({ Records: records } as DynamoDBStreamEvent, context);
+const run = (...records: DynamoDBRecord[]) => makeHandler(() => world.rt)({ Records: records }, context);
 
 /** Registers an analytics holding (P1Y), moves the clock past its TTL, and lets "TTL" delete it. */
 async function expiredAndRemoved(subjectId = 'user1') {

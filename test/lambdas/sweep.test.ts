@@ -42,11 +42,11 @@ const applyAs = (
   extra: Record<string, unknown> = {},
 ) =>
   makeApply(() => world.rt, options)(
-    { purpose, sweepId, now: NOW, batch: { subjectRefs }, ...extra } as never,
+    { purpose, sweepId, now: NOW, batch: { subjectRefs }, ...extra },
     {
       ...lambdaContext('lethe-sweep'),
       getRemainingTimeInMillis: () => remainingMs,
-    } as never,
+    },
   );
 
 /** Reads every page like the state machine's loop; returns the batches and how many tasks it took. */
@@ -365,7 +365,7 @@ describe('sweep-apply', () => {
     const ref = await world.rt.refs.ref('user1');
     let stop = true;
     world.ddb.beforeWrite = (call) => {
-      const update = String((call.input as { UpdateExpression?: unknown }).UpdateExpression ?? '');
+      const update = String((call.input as { UpdateExpression?: string }).UpdateExpression ?? '');
       if (stop && call.table === ledgerTable('analytics') && update.includes('#status = :done')) {
         stop = false;
         throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
@@ -394,7 +394,7 @@ describe('sweep-apply', () => {
     const ref = await world.rt.refs.ref('user1');
     let stop = true;
     world.ddb.beforeWrite = (call) => {
-      const update = String((call.input as { UpdateExpression?: unknown }).UpdateExpression ?? '');
+      const update = String((call.input as { UpdateExpression?: string }).UpdateExpression ?? '');
       if (stop && update.includes('#applied = :applied')) {
         stop = false;
         throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });

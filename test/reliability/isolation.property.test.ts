@@ -385,7 +385,7 @@ async function listBucket(bucket: string): Promise<Map<string, string | undefine
   let token: ListObjectsV2CommandOutput['NextContinuationToken'];
   do {
     const page = await emulators.s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) keys.set(object.Key as string, object.ETag);
+    for (const object of page.Contents ?? []) keys.set(object.Key!, object.ETag);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
@@ -394,7 +394,7 @@ async function listBucket(bucket: string): Promise<Map<string, string | undefine
 function snapshotOf(system: SystemName, systems: Systems): Promise<Snapshot> {
   if (isDynamoDb(system)) return scanTable(systems[system].config.tableName, KEY_ATTRIBUTES[system]);
   // Tags matter in the tag layout; the prefix layout never reads or writes them.
-  return readBucket(systems[system as S3System].config.bucket, system === 'exports');
+  return readBucket(systems[system].config.bucket, system === 'exports');
 }
 
 type Entry = Record<string, AttributeValue> | ObjectState;
@@ -769,7 +769,7 @@ async function act(
     // AND nothing was done: the whole system is as it was (S3: the same keys with the same ETags; the full
     // comparison of bytes and tags follows after the last invocation)
     if (isDynamoDb(system)) same(await snapshotOf(system, systems), before);
-    else same(await listBucket(systems[system as S3System].config.bucket), etags(before as BucketSnapshot));
+    else same(await listBucket(systems[system].config.bucket), etags(before as BucketSnapshot));
     pending = pending.filter((_, i) => !indexes.includes(i));
   }
   return { result: undefined, refused };

@@ -10,10 +10,12 @@ interface AslValidationResult {
   readonly isValid: boolean;
   readonly errorsText: (separator?: string) => string;
 }
+/* eslint-disable @typescript-eslint/no-require-imports -- asl-validator ships no types */
 export const aslValidator: (
   definition: unknown,
   options?: { checkArn?: boolean; checkPaths?: boolean },
 ) => AslValidationResult = require('asl-validator');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type State = Readonly<Record<string, unknown>> & { readonly Type: string };
 export interface Definition {

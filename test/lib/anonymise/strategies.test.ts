@@ -177,8 +177,8 @@ describe('properties', () => {
       fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
         const masked = maskIp(ip);
         expect(masked).toBeDefined();
-        expect(isIP(masked as string)).toBe(isIP(ip));
-        if (isIP(ip) === 4) expect((masked as string).endsWith('.0')).toBe(true);
+        expect(isIP(masked!)).toBe(isIP(ip));
+        if (isIP(ip) === 4) expect(masked!.endsWith('.0')).toBe(true);
       }),
     );
   });

@@ -35,7 +35,7 @@ function legendBoxes(svg: string): Box[] {
     }
     const inLegend = offsets.some((o) => o.legend);
     if (tag.startsWith('<g')) {
-      const [, tx, ty] = /transform="translate\(([-\d.]+),([-\d.]+)\)"/.exec(tag) ?? [, '0', '0'];
+      const [, tx, ty] = /transform="translate\(([-\d.]+),([-\d.]+)\)"/.exec(tag) ?? ['', '0', '0'];
       offsets.push({ x: Number(tx), y: Number(ty), legend: /role-legend\b/.test(tag) });
       continue;
     }

@@ -202,7 +202,7 @@ describe('a batch done in part (SubjectConnector)', () => {
     expect(result?.failed).toHaveLength(1);
     const line = output.split('\n').find((l) => l.includes('connector failed for a subject'));
     expect(line).toBeDefined();
-    expect(JSON.parse(line as string)).toMatchObject({
+    expect(JSON.parse(line!)).toMatchObject({
       system: 'crm',
       subjectRef: 'ref-user2',
       error: ERROR_NAMES.permanent,

@@ -295,10 +295,11 @@ test('the receiver snippet in docs/connectors.md verifies what the connector sig
   const docs = readFileSync(join(__dirname, '../../../docs/connectors.md'), 'utf8');
   const block = /```ts\n(import \{ createHmac, timingSafeEqual \}[\s\S]*?)```/.exec(docs)?.[1];
   expect(block).toBeDefined();
-  const js = ts.transpileModule(block as string, {
+  const js = ts.transpileModule(block!, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
   }).outputText;
   const module = { exports: {} as { verify?: (secret: string, body: string, header: string | undefined) => boolean } };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the docs' code block as a reader would
   new Function('require', 'exports', 'module', js)(require, module.exports, module);
   const verify = module.exports.verify as (secret: string, body: string, header: string | undefined) => boolean;
   // THEN it accepts a fresh signature of this body with this secret, and nothing else

@@ -23,6 +23,7 @@ interface S3rverInstance {
   close(): Promise<void>;
 }
 // s3rver ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
 
 let server: S3rverInstance;
@@ -51,7 +52,7 @@ async function put(bucket: string, key: string, data: unknown): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(data), ContentType: 'application/json' }));
 }
 async function keys(bucket: string): Promise<string[]> {
-  return ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key as string).sort();
+  return ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
 }
 async function read(bucket: string, key: string): Promise<unknown> {
   return JSON.parse(await ((await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString() ?? 'null'));

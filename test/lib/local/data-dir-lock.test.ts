@@ -29,7 +29,7 @@ function otherProcess(): number {
 async function zombieProcess(): Promise<number> {
   const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(parent);
-  const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
+  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
   for (let waited = 0; !processFacts(pid)?.exited; waited += 10) {
     if (waited > 5_000) throw new Error(`process ${pid} did not become a zombie`);
     await new Promise((resolve) => setTimeout(resolve, 10));

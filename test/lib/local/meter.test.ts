@@ -74,7 +74,7 @@ describe('billingOf', () => {
     },
   ])('$name', ({ events, expected }) => {
     // GIVEN an event log WHEN it is billed THEN the units are as Step Functions counts them
-    const { logBytes, ...billing } = billingOf(sweep, events as BillingEvent[]);
+    const { logBytes, ...billing } = billingOf(sweep, events);
     expect(billing).toEqual(expected);
     expect(logBytes).toBeGreaterThan(200 * expected.logEvents);
   });
@@ -136,7 +136,7 @@ describe('the DynamoDB metering proxy', () => {
     const upstream = await listenOnLoopback(
       http.createServer((req, res) => {
         let body = '';
-        req.on('data', (c) => (body += c));
+        req.on('data', (c: Buffer) => (body += c.toString()));
         req.on('end', () => {
           seen = JSON.parse(body) as Record<string, unknown>;
           const answer = {
@@ -177,11 +177,11 @@ describe('what AWS bills that the event log does not show (issue 16, section 1)'
   const map = 'Apply expiry to each batch';
   const inner = [...expressMaps(sweep).inner][0];
   const children = (n: number): BillingEvent[] =>
-    Array.from({ length: n }, (_, index) => [
+    Array.from({ length: n }, (_, index): BillingEvent[] => [
       { type: 'MapIterationStarted', timestamp: index, index, parentState: { name: map } },
       entered(inner, index + 1, index),
       { type: 'MapIterationSucceeded', timestamp: index + 50, index, parentState: { name: map } },
-    ]).flat() as BillingEvent[];
+    ]).flat();
 
   it.each([0, 1, 40])('a Distributed Map that starts %i children bills that many parent transitions', (n) => {
     // GIVEN a sweep whose Map started n Express children WHEN it is billed

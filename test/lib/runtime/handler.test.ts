@@ -36,7 +36,7 @@ test.each([
   expect((thrown as Error).message).not.toContain('127.0.0.1');
 });
 
-test.each([
+test.each<[string, Error]>([
   ['a conditional check', sdk(ConditionalCheckFailedException, 400)],
   ['bad input', new InputError('bad requestId', { path: 'requestId' })],
   ['a permanent connector error', new ConnectorPermanentError('system "x" failed')],

@@ -62,6 +62,7 @@ describe('LetheFunction', () => {
       required.filter((name) => name === '@aws-sdk/signature-v4-crt'),
     );
     // WHEN it runs THEN the SDK it was tested with is inside, not the one the Lambda runtime happens to ship
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the bundle just built
     const { handler } = require(lone) as { handler: () => Promise<string> };
     await expect(handler()).resolves.toBe('function');
   });
@@ -80,6 +81,7 @@ describe('LetheFunction', () => {
     expect(existsSync(`${bundle}.map`)).toBe(true);
     expect(readFileSync(bundle, 'utf8')).not.toContain('process.env.LETHE_POLICY_JSON');
     // THEN the handler, run from the bundle, returns the document exactly
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the bundle just built
     const { handler } = require(bundle) as { handler: () => Promise<string> };
     expect(JSON.parse(await handler())).toEqual(policyDocument);
   });

@@ -23,7 +23,7 @@ describe('a redeploy after a failed create or a destroy', () => {
     const fixed: string[] = [];
     for (const [id, resource] of retained()) {
       for (const [key, value] of Object.entries(resource.Properties ?? {})) {
-        if (!/Name$/.test(key) || key === 'KeyName') continue;
+        if (!key.endsWith('Name') || key === 'KeyName') continue;
         if (typeof value === 'string' || !referencedIds(value).has('AWS::StackId')) fixed.push(`${id}.${key} = ${JSON.stringify(value)}`);
       }
     }

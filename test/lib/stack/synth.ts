@@ -106,7 +106,7 @@ export function grantsOfFunction(json: CfnTemplate, functionId: string): Stateme
 }
 
 /** Logical ids that a value references with Ref or Fn::GetAtt. */
-export function referencedIds(value: unknown, out: Set<string> = new Set()): Set<string> {
+export function referencedIds(value: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(value)) value.forEach((v) => referencedIds(v, out));
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {

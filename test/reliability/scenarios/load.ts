@@ -262,7 +262,7 @@ export function defineLoadScenarios(current: () => LocalLethe): void {
 
 export const requestIdOf = (r: SentRequest): string => (r.answer.body as { requestId: string }).requestId;
 
-function countBy<T extends string | number>(values: readonly T[]): Record<string, number> {
+function countBy(values: readonly (string | number)[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const v of values) counts[String(v)] = (counts[String(v)] ?? 0) + 1;
   return counts;

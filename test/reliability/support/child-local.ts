@@ -150,6 +150,6 @@ export function processesNaming(text: string): { pid: number; args: string }[] {
     .split('\n')
     .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null && m[2].includes(text) && Number(m[1]) !== process.pid)
-    .filter((m) => !/^ps /.test(m[2]))
+    .filter((m) => !m[2].startsWith('ps '))
     .map((m) => ({ pid: Number(m[1]), args: m[2] }));
 }

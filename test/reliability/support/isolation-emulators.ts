@@ -129,7 +129,7 @@ function portOf(child: ChildProcess, timeoutMs: number): Promise<number> {
       child.stdout?.resume();
       child.stderr?.resume();
       if (error) reject(error);
-      else resolve(port as number);
+      else resolve(port!);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);

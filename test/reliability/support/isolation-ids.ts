@@ -183,7 +183,7 @@ export function prefixLayoutRefuses(id: string): boolean {
  */
 export function xmlKeepsAsIs(text: string): boolean {
   for (const char of text) {
-    const code = char.codePointAt(0) as number;
+    const code = char.codePointAt(0)!;
     if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0xfffe || code === 0xffff) return false;
   }
   return true;
@@ -199,7 +199,7 @@ export function tagLayoutRefuses(value: string): boolean {
     const allowed = /\p{L}|\p{Z}|\p{N}/u.test(char) || '_.:/=+-@'.includes(char);
     if (!allowed) return true;
   }
-  return /\p{Z}/u.test([...value][0]) || /\p{Z}/u.test([...value].at(-1) as string);
+  return /\p{Z}/u.test([...value][0]) || /\p{Z}/u.test([...value].at(-1)!);
 }
 
 /** DynamoDB layouts: only ill-formed text (the key and index values are compared exactly). */

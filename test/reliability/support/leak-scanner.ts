@@ -109,7 +109,7 @@ function isLetterOrDigit(text: string, index: number): boolean {
  */
 export function personalForms(value: string): string[] {
   const forms = new Set<string>([value, value.normalize('NFD'), value.normalize('NFC')]);
-  forms.add(value.replace(/[^\u0000-\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  forms.add(value.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   forms.add(encodeURIComponent(value));
   forms.add(encodeURIComponent(value).replace(/%20/g, '+'));
   return [...forms];

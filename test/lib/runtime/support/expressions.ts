@@ -7,7 +7,10 @@ export type Item = Record<string, unknown>;
 type Names = Record<string, string> | undefined;
 type Values = Record<string, unknown> | undefined;
 
-type Token = { kind: 'name' | 'value' | 'word' | 'punct' | 'number'; text: string };
+interface Token {
+  kind: 'name' | 'value' | 'word' | 'punct' | 'number';
+  text: string;
+}
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -250,7 +253,7 @@ function compare(a: unknown, b: unknown, op: string): boolean {
   if (op === '=') return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
   if (op === '<>') return a !== undefined && JSON.stringify(a) !== JSON.stringify(b);
   if (a === undefined || b === undefined || typeof a !== typeof b || (typeof a !== 'number' && typeof a !== 'string')) return false;
-  const x = a as number | string;
+  const x = a;
   const y = b as number | string;
   switch (op) {
     case '<':

@@ -3,7 +3,6 @@
  * in-memory DynamoDB (shapes from lib/stack/table-specs.ts, so the stack and the runtime agree), KMS, Secrets
  * Manager, S3, Step Functions, and connectors that answer as told. The clock is set by the test.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -42,12 +41,12 @@ export function ttlRemoval(purpose: string, item: Record<string, unknown>): Dyna
     eventSourceARN: `arn:aws:dynamodb:eu-north-1:123456789012:table/${ledgerTable(purpose)}/stream/2025-01-01T00:00:00.000`,
     dynamodb: {
       Keys: marshall({ subjectRef: item.subjectRef, system: item.system }) as never,
-      OldImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue> as never,
+      OldImage: marshall(item, { removeUndefinedValues: true }) as never,
       SequenceNumber: '1',
       StreamViewType: 'NEW_AND_OLD_IMAGES',
     },
     userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
-  } as DynamoDBRecord;
+  };
 }
 
 function defOf(spec: TableSpec): TableDef {
@@ -136,8 +135,8 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result?:
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
     return true;
   };
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture as never);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture as never);
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
   const methods = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
     jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void chunks.push(args.map(String).join(' '))),
   );
