@@ -6,8 +6,14 @@
  * holdings (one after another per environment, holding i in environment i mod n, as concurrent registrations
  * spread), then `openingContainers` environments open them, batch j in environment j mod m (the sweep's Map
  * children). It counts the KMS calls the Sealers make.
+ *
+ * With `periodKeys` (issue 16) the sealers share one data key per period through that store (the runtime's
+ * DynamoDB table in production, sealing.ts), and its calls are counted too. With `sealingSpanMs` the holdings are
+ * registered evenly over that span (holding i at i/holdings of it), as registrations spread over a day, so a
+ * sealer's 5-minute keys and the hourly shared key show what they cost; by default all are sealed at one instant.
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { PeriodKeyStore } from '../runtime/period-keys';
 import { holdingContext, Sealer } from '../runtime/sealing';
 
 export interface FleetOptions {
@@ -19,12 +25,20 @@ export interface FleetOptions {
   readonly openingContainers: number;
   /** Holdings per batch (one sweep child). */
   readonly batchSize: number;
+  /** One shared data key per period through this store (sealing.ts), instead of one per sealing container. */
+  readonly periodKeys?: PeriodKeyStore;
+  /** The holdings are sealed evenly over this many milliseconds. @default 0 */
+  readonly sealingSpanMs?: number;
+  /** When the first holding is sealed (epoch ms); the openers open at its end. @default 2026-12-04T00:00:00Z */
+  readonly startMs?: number;
 }
 
 export interface FleetCalls {
   /** KMS calls by operation (GenerateDataKey, Decrypt). */
   readonly sealing: Readonly<Record<string, number>>;
   readonly opening: Readonly<Record<string, number>>;
+  /** The sealers' calls to the period store (get, putFirst); absent without `periodKeys`. */
+  readonly store?: Readonly<Record<string, number>>;
 }
 
 /** A KMS client that counts what is sent through it. */
@@ -38,18 +52,48 @@ function counting(kms: KMSClient, counts: Record<string, number>): KMSClient {
   } as unknown as KMSClient;
 }
 
+/** A period store that counts what is asked of it. */
+function countingStore(store: PeriodKeyStore, counts: Record<string, number>): PeriodKeyStore {
+  return {
+    get: (period) => {
+      counts.get = (counts.get ?? 0) + 1;
+      return store.get(period);
+    },
+    putFirst: (period, encrypted, expiresAt) => {
+      counts.putFirst = (counts.putFirst ?? 0) + 1;
+      return store.putFirst(period, encrypted, expiresAt);
+    },
+  };
+}
+
 export async function kmsFleet(options: FleetOptions): Promise<FleetCalls> {
   const sealing: Record<string, number> = {};
   const opening: Record<string, number> = {};
+  const storeCalls: Record<string, number> = {};
+  const start = options.startMs ?? Date.UTC(2026, 11, 4);
+  const span = options.sealingSpanMs ?? 0;
   const context = (i: number) => holdingContext('bench', 'fleet', `ref-${i}`);
-  const sealers = Array.from({ length: options.sealingContainers }, () => new Sealer(counting(options.kms, sealing), options.keyId));
+  const periodKeys = options.periodKeys ? countingStore(options.periodKeys, storeCalls) : undefined;
+  // Each sealing container's clock: the registration time of the holding it seals.
+  const clocks = new Array<number>(options.sealingContainers).fill(start);
+  const sealers = Array.from(
+    { length: options.sealingContainers },
+    (_, c) => new Sealer(counting(options.kms, sealing), options.keyId, { clock: () => clocks[c], ...(periodKeys ? { periodKeys } : {}) }),
+  );
   const sealed: string[] = new Array<string>(options.holdings);
   await Promise.all(
     sealers.map(async (sealer, c) => {
-      for (let i = c; i < options.holdings; i += sealers.length) sealed[i] = await sealer.seal({ subjectId: `s-${i}` }, context(i));
+      for (let i = c; i < options.holdings; i += sealers.length) {
+        clocks[c] = start + Math.floor((i * span) / options.holdings);
+        sealed[i] = await sealer.seal({ subjectId: `s-${i}` }, context(i));
+      }
     }),
   );
-  const openers = Array.from({ length: options.openingContainers }, () => new Sealer(counting(options.kms, opening), options.keyId));
+  const openedAt = start + span;
+  const openers = Array.from(
+    { length: options.openingContainers },
+    () => new Sealer(counting(options.kms, opening), options.keyId, { clock: () => openedAt }),
+  );
   const batches = Math.ceil(options.holdings / options.batchSize);
   await Promise.all(
     openers.map(async (opener, c) => {
@@ -59,5 +103,5 @@ export async function kmsFleet(options: FleetOptions): Promise<FleetCalls> {
       }
     }),
   );
-  return { sealing, opening };
+  return { sealing, opening, ...(periodKeys ? { store: storeCalls } : {}) };
 }

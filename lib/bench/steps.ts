@@ -13,6 +13,7 @@ import { type Cost, costOf, type Prices, type Usage, ZERO_USAGE } from './cost-m
 import { type CostSplit, splitCost, userStoresOf } from './cost-split';
 import { erasurePathOf, type ModelledFanout, modelledFanout } from './critical-path';
 import { type FleetCalls, kmsFleet } from './kms-fleet';
+import { DynamoPeriodKeys } from '../runtime/period-keys';
 import type { Latencies } from './latency';
 import { fillLedger } from './ledger-fill';
 import { type BenchSession, DAY_MS, REGISTER_CONCURRENCY } from './session';
@@ -421,7 +422,8 @@ export async function measureSweep(session: BenchSession, ledger: Ledger, s: Ben
   if (remaining !== 0) throw new Error(`after the sweep, ${remaining} of the ${due} due subjects' archive records are left`);
 
   // KMS as production: the due holdings sealed by as many API environments as registered them at once, opened by
-  // as many sweep-apply environments as the Map runs at once (kms-fleet.ts), against local mode's KMS.
+  // as many sweep-apply environments as the Map runs at once (kms-fleet.ts), against local mode's KMS. The API
+  // environments share the hour's data key through local mode's idempotency table, as the runtime's Sealer does.
   const fleet = await kmsFleet({
     kms: new KMSClient({
       region: local.region,
@@ -433,6 +435,7 @@ export async function measureSweep(session: BenchSession, ledger: Ledger, s: Ben
     sealingContainers: REGISTER_CONCURRENCY,
     openingContainers: SWEEP_MAP_CONCURRENCY,
     batchSize: SWEEP_BATCH,
+    periodKeys: new DynamoPeriodKeys(local.clients.documents, local.names.idempotencyTable),
   });
   const localKms = kmsCalls(usage);
   const localTotal = Object.values(localKms).reduce((a, b) => a + b, 0);

@@ -20,6 +20,7 @@ import type { Policy } from '../policy/model';
 import { type ConnectorClient, LambdaConnectorClient } from './connector-client';
 import { ENV } from '../core/contract';
 import { EventStore } from './event-store';
+import { DynamoPeriodKeys } from './period-keys';
 import { Ledger } from './ledger';
 import { tracer } from '../core/observability';
 import { RequestStore } from './requests';
@@ -148,7 +149,13 @@ class EnvRuntime implements Runtime {
     });
   }
   public get sealer(): Sealer {
-    return this.once('sealer', () => new Sealer(tracer.captureAWSv3Client(new KMSClient({})), this.required(ENV.sealingKey)));
+    return this.once('sealer', () => {
+      // One data key per hour for every function that seals, kept in the idempotency table (issue 16; sealing.ts).
+      const table = this.env[ENV.idempotencyTable];
+      return new Sealer(tracer.captureAWSv3Client(new KMSClient({})), this.required(ENV.sealingKey), {
+        ...(table ? { periodKeys: new DynamoPeriodKeys(this.documents, table) } : {}),
+      });
+    });
   }
   public get ledger(): Ledger {
     return this.once('ledger', () => {

@@ -13,11 +13,21 @@
  *
  * Format: `l2.<encrypted data key, base64>.<iv | tag | ciphertext, base64>`. A value sealed before envelopes (the
  * base64 of a KMS ciphertext, which has no dot) is still opened with KMS `Decrypt`.
+ *
+ * One data key per period (issue 16; `periodKeys`, as the runtime configures it): every function that seals in
+ * the same period (an hour, UTC, by default) seals with the same data key, the first one stored for the period
+ * (period-keys.ts: a conditional write, so functions that start the period at once agree). Its encryption context
+ * names the period too (`{"lethe:use": "sealing", "lethe:period": "2026-12-04T12:00:00Z"}`), and so does the value:
+ * `l3.<period>.<encrypted data key>.<iv | tag | ciphertext>`. KMS then costs per period and function, not per
+ * holding: an opener decrypts one data key per period it meets, where it met one per function and 5 minutes. A
+ * plaintext data key is still kept at most `dataKeyMaxAgeMs` (then decrypted again), so revoking `kms:Decrypt`
+ * still takes effect within 5 minutes. `l2` values and values sealed before envelopes open as before.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { InputError } from '../core/errors';
 import { SealedValueError } from './errors';
+import type { PeriodKeyStore } from './period-keys';
 
 export type SealContext = Readonly<Record<string, string>>;
 
@@ -28,6 +38,10 @@ export const MAX_SEALED_BYTES = 4096;
 export const DATA_KEY_CONTEXT = { 'lethe:use': 'sealing' } as const;
 
 const PREFIX = 'l2';
+/** A value sealed with its period's shared data key. */
+const PERIOD_PREFIX = 'l3';
+/** A period's item outlives the period by a day (period-keys.ts); sealed values carry their key themselves. */
+const PERIOD_KEY_KEPT_SECONDS = 86_400;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -59,14 +73,29 @@ export interface SealerOptions {
   readonly openKeysKept?: number;
   /** @default Date.now */
   readonly clock?: () => number;
+  /**
+   * Seal with one data key per period, shared by every sealer that uses this store (period-keys.ts). Without it,
+   * each sealer has data keys of its own (`l2`). `dataKeyMaxUses` does not apply to a shared key: AES-GCM with
+   * random IVs allows 2^32 values per key, far beyond what a deployment seals in a period.
+   */
+  readonly periodKeys?: PeriodKeyStore;
+  /** The length of a period, a divisor of a day. @default 3600000 (an hour, UTC) */
+  readonly periodMs?: number;
 }
 
 interface DataKey {
   readonly plaintext: Buffer;
   /** The data key encrypted by KMS, base64. */
   readonly encrypted: string;
+  /** The period whose shared key it is (its KMS encryption context names it), if it is one. */
+  readonly period?: string;
   readonly at: number;
   uses: number;
+}
+
+/** The KMS encryption context of a data key: of a period's shared key, or of a sealer's own. */
+function dataKeyContext(period: string | undefined): Record<string, string> {
+  return period === undefined ? { ...DATA_KEY_CONTEXT } : { ...DATA_KEY_CONTEXT, 'lethe:period': period };
 }
 
 export class Sealer {
@@ -74,25 +103,34 @@ export class Sealer {
   private readonly maxUses: number;
   private readonly kept: number;
   private readonly clock: () => number;
+  private readonly periodMs: number;
   private sealing?: Promise<DataKey>;
+  /** The current period's shared key as stored (encrypted): read from the store once per period. */
+  private stored?: { readonly period: string; readonly encrypted: string };
   /** Decrypted data keys by their encrypted form, oldest first. */
   private readonly opened = new Map<string, Promise<DataKey>>();
 
   public constructor(
     private readonly kms: KMSClient,
     private readonly keyId: string,
-    options: SealerOptions = {},
+    private readonly options: SealerOptions = {},
   ) {
     this.maxAgeMs = options.dataKeyMaxAgeMs ?? 300_000;
     this.maxUses = options.dataKeyMaxUses ?? 10_000;
     this.kept = options.openKeysKept ?? 64;
     this.clock = options.clock ?? Date.now;
+    this.periodMs = options.periodMs ?? 3_600_000;
     for (const [name, value] of [
       ['dataKeyMaxAgeMs', this.maxAgeMs],
       ['dataKeyMaxUses', this.maxUses],
       ['openKeysKept', this.kept],
+      ['periodMs', this.periodMs],
     ] as const) {
       if (!Number.isInteger(value) || value < 1) throw new InputError(`${name} must be a whole number >= 1, got ${value}`);
+    }
+    // Periods must be whole seconds (the period is named to the second) that tile a UTC day.
+    if (this.periodMs % 1000 !== 0 || 86_400_000 % this.periodMs !== 0) {
+      throw new InputError(`periodMs must be whole seconds that divide a day, got ${this.periodMs}`);
     }
   }
 
@@ -110,17 +148,27 @@ export class Sealer {
     const cipher = createCipheriv('aes-256-gcm', key.plaintext, iv);
     cipher.setAAD(contextAad(context));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return `${PREFIX}.${key.encrypted}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+    const data = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    return key.period === undefined ? `${PREFIX}.${key.encrypted}.${data}` : `${PERIOD_PREFIX}.${key.period}.${key.encrypted}.${data}`;
   }
 
   public async unseal<T>(sealed: string, context: SealContext): Promise<T> {
     if (!sealed.includes('.')) return this.unsealWithKms<T>(sealed, context);
-    const [prefix, encrypted, payload, ...rest] = sealed.split('.');
+    const parts = sealed.split('.');
+    const [prefix] = parts;
+    // l2.<key>.<data>, or l3.<period>.<key>.<data>
+    const [period, encrypted, payload, ...rest] = prefix === PERIOD_PREFIX ? parts.slice(1) : [undefined, ...parts.slice(1)];
     const blob = Buffer.from(payload ?? '', 'base64');
-    if (prefix !== PREFIX || !encrypted || rest.length > 0 || blob.length <= IV_BYTES + TAG_BYTES) {
-      throw new SealedValueError('not a sealed value (expected l2.<key>.<data>)');
+    if (
+      (prefix !== PREFIX && prefix !== PERIOD_PREFIX) ||
+      (prefix === PERIOD_PREFIX && !period) ||
+      !encrypted ||
+      rest.length > 0 ||
+      blob.length <= IV_BYTES + TAG_BYTES
+    ) {
+      throw new SealedValueError('not a sealed value (expected l2.<key>.<data> or l3.<period>.<key>.<data>)');
     }
-    const key = await this.openingKey(encrypted);
+    const key = await this.openingKey(encrypted, period);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key.plaintext, blob.subarray(0, IV_BYTES));
       decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
@@ -132,27 +180,59 @@ export class Sealer {
     }
   }
 
-  /** The data key to seal with: the current one while it is young and not used up, else a new one from KMS. */
+  /**
+   * The data key to seal with: the current one while it is young (and, a sealer's own, not used up; a period's,
+   * still of the current period), else a new one: the period's shared key, or one of its own from KMS.
+   */
   private async sealingKey(): Promise<DataKey> {
     const pending = this.sealing;
     let key = pending ? await pending.catch(() => undefined) : undefined;
-    if (!key || this.clock() - key.at >= this.maxAgeMs || key.uses >= this.maxUses) {
+    const period = this.options.periodKeys ? this.periodOf(this.clock()) : undefined;
+    if (!key || this.clock() - key.at >= this.maxAgeMs || (period === undefined ? key.uses >= this.maxUses : key.period !== period)) {
       // One new key for everyone who found this one stale at once (a failed request is tried again next time).
-      if (this.sealing === pending) this.sealing = this.newDataKey();
+      if (this.sealing === pending) this.sealing = period === undefined ? this.newDataKey() : this.periodKey(period);
       key = await this.sealing!;
     }
     key.uses++;
     return key;
   }
 
-  private async newDataKey(): Promise<DataKey> {
+  /** The period an instant falls in, named by its start: `2026-12-04T12:00:00Z`. */
+  private periodOf(at: number): string {
+    return new Date(Math.floor(at / this.periodMs) * this.periodMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  /**
+   * The period's shared key: the one stored for the period (decrypted by KMS, or remembered while young), else a
+   * new one from KMS, stored if no other sealer stored one first (then the first one is decrypted and used).
+   */
+  private async periodKey(period: string): Promise<DataKey> {
+    const store = this.options.periodKeys!;
+    let encrypted = this.stored?.period === period ? this.stored.encrypted : await store.get(period);
+    if (encrypted === undefined) {
+      const fresh = await this.newDataKey(period);
+      const periodEnd = Date.parse(period) + this.periodMs;
+      encrypted = await store.putFirst(period, fresh.encrypted, Math.ceil(periodEnd / 1000) + PERIOD_KEY_KEPT_SECONDS);
+      this.stored = { period, encrypted };
+      if (encrypted === fresh.encrypted) return fresh;
+      // Another sealer stored its key first: this one was never used, and is forgotten.
+      this.opened.delete(fresh.encrypted);
+    }
+    this.stored = { period, encrypted };
+    const key = await this.openingKey(encrypted, period);
+    // Used to seal from now: its age counts from this sealer's first use, as a key of its own would.
+    return { ...key, uses: 0 };
+  }
+
+  private async newDataKey(period?: string): Promise<DataKey> {
     const { Plaintext, CiphertextBlob } = await this.kms.send(
-      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { ...DATA_KEY_CONTEXT } }),
+      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: dataKeyContext(period) }),
     );
     if (!Plaintext || !CiphertextBlob) throw new Error('KMS GenerateDataKey returned no key');
     const key: DataKey = {
       plaintext: Buffer.from(Plaintext),
       encrypted: Buffer.from(CiphertextBlob).toString('base64'),
+      ...(period === undefined ? {} : { period }),
       at: this.clock(),
       uses: 0,
     };
@@ -162,7 +242,7 @@ export class Sealer {
   }
 
   /** The decrypted data key: remembered while young, else asked of KMS (at most once at a time per key). */
-  private async openingKey(encrypted: string): Promise<DataKey> {
+  private async openingKey(encrypted: string, period?: string): Promise<DataKey> {
     const known = this.opened.get(encrypted);
     if (known) {
       const key = await known.catch(() => undefined);
@@ -174,12 +254,12 @@ export class Sealer {
         new DecryptCommand({
           KeyId: this.keyId,
           CiphertextBlob: Buffer.from(encrypted, 'base64'),
-          EncryptionContext: { ...DATA_KEY_CONTEXT },
+          EncryptionContext: dataKeyContext(period),
         }),
       )
-      .then(({ Plaintext }) => {
+      .then(({ Plaintext }): DataKey => {
         if (!Plaintext) throw new Error('KMS Decrypt returned no plaintext');
-        return { plaintext: Buffer.from(Plaintext), encrypted, at: this.clock(), uses: 0 };
+        return { plaintext: Buffer.from(Plaintext), encrypted, ...(period === undefined ? {} : { period }), at: this.clock(), uses: 0 };
       });
     this.remember(encrypted, opening);
     opening.catch(() => {

@@ -166,7 +166,8 @@ export class RuntimeFunctions extends Construct {
     // api: erasure requests, holdings and subject events; Powertools idempotency for POST /erasure-requests
     ledgerAccess(this.api, 'read-write');
     grantTable(this.api.role, ledger.eventsTable, 'read-write', [], dataKey);
-    grantTable(this.api.role, ledger.requestsTable, 'read-write', [], dataKey);
+    // GET /subjects/{subjectId} lists the subject's requests through the by-subject index (keys only)
+    grantTable(this.api.role, ledger.requestsTable, 'read-write', [REQUESTS.subjectIndex], dataKey);
     grantTable(this.api.role, ledger.idempotencyTable, 'read-write', [], dataKey);
     seal(this.api, SEAL);
     hmac(this.api);
@@ -175,6 +176,16 @@ export class RuntimeFunctions extends Construct {
     ledgerAccess(this.subjectEvents, 'read-write');
     grantTable(this.subjectEvents.role, ledger.eventsTable, 'read-write', [], dataKey);
     seal(this.subjectEvents, SEAL);
+    // The hour's shared sealing data key (lib/runtime/period-keys.ts): only its items of the idempotency table.
+    this.subjectEvents.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SealingKeyOfThePeriod',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [ledger.idempotencyTable.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['sealing-key#*'] } },
+      }),
+    );
+    grantKey(this.subjectEvents.role, dataKey, ['kms:GenerateDataKey', 'kms:Decrypt']);
     hmac(this.subjectEvents);
 
     // erasure workflow
@@ -192,6 +203,8 @@ export class RuntimeFunctions extends Construct {
     // the holdings of a system whose task stopped before it did.
     ledgerAccess(this.erasureFinish, 'read-write');
     grantTable(this.erasureFinish.role, ledger.requestsTable, 'read-write', [], dataKey);
+    // ... and records the built-in request-handled event once the request completes (spec 2.4), rescheduling holdings
+    grantTable(this.erasureFinish.role, ledger.eventsTable, 'read-write', [], dataKey);
     seal(this.erasureFinish, UNSEAL);
     hmac(this.erasureFinish);
     auditWrite(this.erasureFinish);

@@ -4,7 +4,8 @@
  */
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { InputError } from '../../../lib/core/errors';
-import { holdingContext, MAX_SEALED_BYTES, Sealer } from '../../../lib/runtime/sealing';
+import type { PeriodKeyStore } from '../../../lib/runtime/period-keys';
+import { holdingContext, MAX_SEALED_BYTES, Sealer, type SealerOptions } from '../../../lib/runtime/sealing';
 import { FakeKms } from './support/aws';
 
 describe('Sealer', () => {
@@ -93,9 +94,11 @@ describe('Sealer', () => {
   });
 
   it.each([
-    ['another format', 'l3.abc.def'],
+    ['another format', 'l9.abc.def'],
     ['a part missing', 'l2.abc'],
     ['an extra part', 'l2.abc.def.ghi'],
+    ['a period value with a part missing', 'l3.2026-12-04T12:00:00Z.abc'],
+    ['a period value with an extra part', 'l3.2026-12-04T12:00:00Z.abc.def.ghi'],
   ])('refuses a sealed value with %s, naming the format', async (_what, value) => {
     await expect(sealer.unseal(value, {})).rejects.toMatchObject({ name: 'SealedValueError', message: expect.stringContaining('l2.') });
   });
@@ -108,7 +111,159 @@ describe('Sealer', () => {
     await expect(sealer.unseal([prefix, key, bytes.toString('base64')].join('.'), {})).rejects.toMatchObject({ name: 'SealedValueError' });
   });
 
-  it('refuses invalid options, naming them', () => {
-    expect(() => new Sealer(new KMSClient({}), 'k', { dataKeyMaxUses: 0 })).toThrow('dataKeyMaxUses must be a whole number >= 1, got 0');
+  it.each([
+    [{ dataKeyMaxUses: 0 }, 'dataKeyMaxUses must be a whole number >= 1, got 0'],
+    [{ periodMs: 0 }, 'periodMs must be a whole number >= 1, got 0'],
+    [{ periodMs: 7 * 60_000 }, 'periodMs must be whole seconds that divide a day, got 420000'],
+    [{ periodMs: 1500 }, 'periodMs must be whole seconds that divide a day, got 1500'],
+  ])('refuses invalid options, naming them: %j', (options, message) => {
+    expect(() => new Sealer(new KMSClient({}), 'k', options)).toThrow(message);
+  });
+});
+
+/** The idempotency table's period items (period-keys.ts) in memory: a conditional write, the first one wins. */
+class MemoryPeriodKeys implements PeriodKeyStore {
+  public readonly items = new Map<string, string>();
+  public reads = 0;
+  public writes = 0;
+  public async get(period: string): Promise<string | undefined> {
+    this.reads++;
+    await Promise.resolve();
+    return this.items.get(period);
+  }
+  public async putFirst(period: string, encrypted: string): Promise<string> {
+    this.writes++;
+    await Promise.resolve();
+    if (!this.items.has(period)) this.items.set(period, encrypted);
+    return this.items.get(period)!;
+  }
+}
+
+/** The parts of an `l3` value: its period, its encrypted data key and its data. */
+const partsOf = (sealed: string) => {
+  const [prefix, period, key, data, ...rest] = sealed.split('.');
+  expect([prefix, rest]).toEqual(['l3', []]);
+  return { period, key, data };
+};
+
+describe('Sealer with one data key per period (issue 16)', () => {
+  // 2026-12-04T12:10:00Z
+  const START = Date.UTC(2026, 11, 4, 12, 10);
+  let kms: FakeKms;
+  let store: MemoryPeriodKeys;
+  let now: number;
+  const client = () => new KMSClient({ region: 'eu-north-1' });
+  const container = (options: SealerOptions = {}) =>
+    new Sealer(client(), 'alias/lethe', { periodKeys: store, clock: () => now, ...options });
+  beforeEach(() => {
+    kms = new FakeKms();
+    store = new MemoryPeriodKeys();
+    now = START;
+  });
+  afterEach(() => kms.mock.restore());
+
+  it('two containers sealing at once for the first time agree on one key, and each opens the other one’s values', async () => {
+    // GIVEN two containers (two Lambda environments) that share the period store but nothing else
+    const [a, b] = [container(), container()];
+    const contexts = Array.from({ length: 20 }, (_, i) => holdingContext('customer', 'crm', `ref-${i}`));
+    // WHEN both seal 10 values at once, in the same period, before either has a key
+    const sealed = await Promise.all(contexts.map((c, i) => (i % 2 === 0 ? a : b).seal({ subjectId: `user${i}` }, c)));
+    // THEN every value names the same period and carries the same data key: the first writer's
+    const parts = sealed.map(partsOf);
+    expect(new Set(parts.map((p) => p.period))).toEqual(new Set(['2026-12-04T12:00:00Z']));
+    expect(new Set(parts.map((p) => p.key)).size).toBe(1);
+    expect([...store.items.values()]).toEqual([parts[0].key]);
+    // AND both raced (two GenerateDataKeys, one stored), the loser decrypted the winner's key once
+    expect([kms.dataKeys, kms.decrypts, store.writes]).toEqual([2, 1, 2]);
+    // AND a third container (a sweep) opens all 20 with one Decrypt; user1's value does not open as user10's
+    const opener = new Sealer(client(), 'alias/lethe');
+    const opened = await Promise.all(sealed.map((v, i) => opener.unseal<{ subjectId: string }>(v, contexts[i])));
+    expect(opened.map((o) => o.subjectId)).toEqual(contexts.map((_, i) => `user${i}`));
+    expect(kms.decrypts).toBe(2);
+    await expect(opener.unseal(sealed[1], contexts[10])).rejects.toMatchObject({ name: 'SealedValueError' });
+  });
+
+  it('a container that starts later in the period reads the stored key and asks KMS once to decrypt it', async () => {
+    const first = await container().seal({ n: 1 }, {});
+    now += 20 * 60_000;
+    const late = container();
+    const second = await late.seal({ n: 2 }, {});
+    await late.seal({ n: 3 }, {});
+    expect(partsOf(second).key).toBe(partsOf(first).key);
+    expect([kms.dataKeys, kms.decrypts]).toEqual([1, 1]);
+  });
+
+  it('takes the next period’s key when the period ends, and values of the last period still open', async () => {
+    const sealer = container();
+    const before = await sealer.seal({ n: 1 }, {});
+    now = Date.UTC(2026, 11, 4, 13, 0, 5);
+    const after = await sealer.seal({ n: 2 }, {});
+    expect([partsOf(before).period, partsOf(after).period]).toEqual(['2026-12-04T12:00:00Z', '2026-12-04T13:00:00Z']);
+    expect(partsOf(after).key).not.toBe(partsOf(before).key);
+    expect(kms.dataKeys).toBe(2);
+    expect(await container().unseal(before, {})).toEqual({ n: 1 });
+  });
+
+  it('keeps a decrypted key at most dataKeyMaxAgeMs, so revoking kms:Decrypt takes effect within it', async () => {
+    // GIVEN a container that sealed with the period's key another container stored
+    await container().seal({ n: 0 }, {});
+    const sealer = container();
+    await sealer.seal({ n: 1 }, {});
+    expect(kms.decrypts).toBe(1);
+    // WHEN 5 minutes pass within the period
+    now += 300_000;
+    await sealer.seal({ n: 2 }, {});
+    // THEN it asked KMS to decrypt the key again (the stored key itself is remembered for the period)
+    expect([kms.decrypts, store.reads]).toEqual([2, 2]);
+    // AND when KMS refuses (kms:Decrypt revoked), sealing fails rather than using the remembered key
+    now += 300_000;
+    kms.failNext = Object.assign(new Error('not authorized to perform kms:Decrypt'), { name: 'AccessDeniedException' });
+    await expect(sealer.seal({ n: 3 }, {})).rejects.toThrow('kms:Decrypt');
+  });
+
+  it('binds the key to its period: a key stored for one period does not open as another’s', async () => {
+    // GIVEN the 12:00 key planted as the 13:00 key (a write to the idempotency table by someone else)
+    const sealed = await container().seal({ n: 1 }, {});
+    store.items.set('2026-12-04T13:00:00Z', partsOf(sealed).key);
+    now = Date.UTC(2026, 11, 4, 13, 30);
+    // THEN KMS refuses it (its encryption context names 12:00), and so does a value relabelled to 13:00
+    await expect(container().seal({ n: 2 }, {})).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    const relabelled = sealed.replace('2026-12-04T12:00:00Z', '2026-12-04T13:00:00Z');
+    await expect(new Sealer(client(), 'alias/lethe').unseal(relabelled, {})).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+  });
+
+  it('still opens the values sealed before it: l2 values and values sealed by KMS itself', async () => {
+    // GIVEN an l2 value (a sealer with a key of its own, as before issue 16) and a value sealed by KMS Encrypt
+    const context = holdingContext('customer', 'crm', 'ref-1');
+    const l2 = await new Sealer(client(), 'alias/lethe').seal({ subjectId: 'user1' }, context);
+    const { CiphertextBlob } = await client().send(
+      new EncryptCommand({ KeyId: 'alias/lethe', Plaintext: Buffer.from('{"subjectId":"user2"}'), EncryptionContext: { ...context } }),
+    );
+    const legacy = Buffer.from(CiphertextBlob!).toString('base64');
+    // WHEN a container sealing with period keys opens them
+    const sealer = container();
+    // THEN both open, with their context only
+    expect(l2.startsWith('l2.')).toBe(true);
+    expect(await sealer.unseal(l2, context)).toEqual({ subjectId: 'user1' });
+    expect(await sealer.unseal(legacy, context)).toEqual({ subjectId: 'user2' });
+    await expect(sealer.unseal(l2, holdingContext('customer', 'crm', 'ref-10'))).rejects.toMatchObject({ name: 'SealedValueError' });
+    // AND what it seals now is an l3 value of the period
+    expect(partsOf(await sealer.seal({ subjectId: 'user3' }, context)).period).toBe('2026-12-04T12:00:00Z');
+    expect(store.items.size).toBe(1);
+  });
+
+  it('asks again after a failed store write, and one key is still stored', async () => {
+    const failing: PeriodKeyStore = {
+      get: (period) => store.get(period),
+      putFirst: jest
+        .fn()
+        .mockRejectedValueOnce(new Error('ProvisionedThroughputExceeded'))
+        .mockImplementation((p: string, e: string) => store.putFirst(p, e)),
+    };
+    const sealer = new Sealer(client(), 'alias/lethe', { periodKeys: failing, clock: () => now });
+    await expect(sealer.seal({ n: 1 }, {})).rejects.toThrow('ProvisionedThroughputExceeded');
+    const sealed = await sealer.seal({ n: 2 }, {});
+    expect(partsOf(sealed).key).toBe(store.items.get('2026-12-04T12:00:00Z'));
+    expect(await sealer.unseal(sealed, {})).toEqual({ n: 2 });
   });
 });
