@@ -105,12 +105,17 @@ export const EVENTS = {
  * request is open (not completed) `openSince` (S) holds `openValue`, the index's one partition, so the monitor
  * can query it; `deadline` (S) is the deadline as a UTC ISO string with milliseconds
  * (`2025-05-01T22:00:00.000Z`), fixed width so that text order is time order.
+ * A second GSI, `by-subject` (pk `subjectRef`, sk `receivedAt`, keys only), lists one subject's requests for
+ * `GET /subjects/{subjectId}` (lib/runtime/subject-view.ts) without a scan; an item that TTL removes leaves it too.
  */
 export const REQUESTS = {
   partitionKey: 'requestId',
   openIndex: 'open-by-deadline',
   openAttribute: 'openSince',
   openValue: 'open',
+  subjectIndex: 'by-subject',
+  subjectAttribute: 'subjectRef',
+  receivedAtAttribute: 'receivedAt',
   deadlineAttribute: 'deadline',
   /** Set when a request completes (its sealed subject id and details go then): TTL removes the item this long after. */
   ttlAttribute: 'ttl',

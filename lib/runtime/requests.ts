@@ -3,7 +3,7 @@
  * the per-system plan and its progress live in the `systems` map, so every step of the workflow can be re-run
  * and picks up where the last run stopped.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import { ConflictError, RequestNotFoundError } from './errors';
@@ -237,6 +237,27 @@ export class RequestStore {
         ExpressionAttributeValues: { ':status': status, ':at': utcIso(now), ...(completed ? { ':ttl': ttl } : {}) },
       }),
     );
+  }
+
+  /**
+   * The ids of a subject's requests, oldest first, from the `by-subject` index (keys only; never a scan). The index
+   * is eventually consistent: a request stored a moment ago may be missing, and one that TTL removed a moment ago may
+   * still be listed (`get` then finds nothing).
+   */
+  public async idsOfSubject(subjectRef: string): Promise<string[]> {
+    const pages = paginateQuery(
+      { client: this.ddb },
+      {
+        TableName: this.table,
+        IndexName: REQUESTS.subjectIndex,
+        KeyConditionExpression: '#subject = :ref',
+        ExpressionAttributeNames: { '#subject': REQUESTS.subjectAttribute },
+        ExpressionAttributeValues: { ':ref': subjectRef },
+      },
+    );
+    const ids: string[] = [];
+    for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item[REQUESTS.partitionKey]));
+    return ids;
   }
 
   /** Art. 12(3): once, while the request is not completed. Conflicts name the reason. */

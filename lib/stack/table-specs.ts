@@ -73,8 +73,9 @@ export const EVENTS_TABLE: TableSpec = {
 };
 
 /**
- * Erasure requests (pk requestId) with the sparse index of open requests by deadline (both ISO strings); `ttl` is
- * set when a request completes (lib/runtime/requests.ts).
+ * Erasure requests (pk requestId) with the sparse index of open requests by deadline (both ISO strings), and the
+ * index of a subject's requests by receipt (GET /subjects/{subjectId}; keys only: the view reads each request from
+ * the table); `ttl` is set when a request completes (lib/runtime/requests.ts).
  */
 export const REQUESTS_TABLE: TableSpec = {
   role: 'requests',
@@ -84,6 +85,12 @@ export const REQUESTS_TABLE: TableSpec = {
       name: REQUESTS.openIndex,
       partitionKey: { name: REQUESTS.openAttribute, type: 'S' },
       sortKey: { name: REQUESTS.deadlineAttribute, type: 'S' },
+      projection: { type: 'KEYS_ONLY' },
+    },
+    {
+      name: REQUESTS.subjectIndex,
+      partitionKey: { name: REQUESTS.subjectAttribute, type: 'S' },
+      sortKey: { name: REQUESTS.receivedAtAttribute, type: 'S' },
       projection: { type: 'KEYS_ONLY' },
     },
   ],

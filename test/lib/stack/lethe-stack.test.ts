@@ -138,7 +138,7 @@ describe('retention ledger', () => {
     expect(new Set(referenced)).toEqual(tableIds);
   });
 
-  it('has the tables beside it: subject events, erasure requests (open-by-deadline index), idempotency, audit chain', () => {
+  it('has the tables beside it: subject events, erasure requests (open-by-deadline and by-subject indexes), idempotency, audit chain', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'subjectRef', KeyType: 'HASH' },
@@ -155,6 +155,14 @@ describe('retention ledger', () => {
             { AttributeName: REQUESTS.deadlineAttribute, KeyType: 'RANGE' },
           ],
         }),
+        {
+          IndexName: REQUESTS.subjectIndex,
+          KeySchema: [
+            { AttributeName: REQUESTS.subjectAttribute, KeyType: 'HASH' },
+            { AttributeName: REQUESTS.receivedAtAttribute, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     });
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -372,8 +380,27 @@ describe('functions', () => {
     expect(writesAudit('lethe-erasure-finish')).toBe(true);
     expect(writesAudit('lethe-erasure-system')).toBe(false);
     // AND the finish can open the request's sealed subject (for its audit HMAC) and finish holdings in the ledger
-    const finish = grantsOfFunction(json, functionOfService(json, 'lethe-erasure-finish')).flatMap(actionsOf);
+    const finishGrants = grantsOfFunction(json, functionOfService(json, 'lethe-erasure-finish'));
+    const finish = finishGrants.flatMap(actionsOf);
     expect(finish).toEqual(expect.arrayContaining(['kms:Decrypt', 'secretsmanager:GetSecretValue', 'dynamodb:UpdateItem']));
+    // AND write the subject's events (the built-in request-handled, spec 2.4)
+    const eventsTable = resourcesOfType(json, 'AWS::DynamoDB::Table').find(
+      ([, r]) => (r.Properties?.KeySchema as { AttributeName: string }[] | undefined)?.[1]?.AttributeName === 'eventKey',
+    )![0];
+    expect(
+      finishGrants.some((st) => actionsOf(st).includes('dynamodb:PutItem') && resourcesOf(st).map(flatten).some((r) => r.includes(eventsTable))),
+    ).toBe(true);
+  });
+
+  it("lets the api query the requests table's by-subject index (GET /subjects/{subjectId}) and no other index", () => {
+    // GIVEN the api's grants WHEN the Query statements on indexes are read THEN the by-subject index is the only one
+    const indexes = grantsOfFunction(json, functionOfService(json, 'lethe-api'))
+      .filter((st) => actionsOf(st).includes('dynamodb:Query'))
+      .flatMap(resourcesOf)
+      .map(flatten)
+      .filter((r) => r.includes('/index/'));
+    expect(indexes).toHaveLength(1);
+    expect(indexes[0]).toMatch(new RegExp(`/index/${REQUESTS.subjectIndex}$`));
   });
 
   it('lets sweep-read query the due index and nothing else', () => {
