@@ -27,7 +27,9 @@ import type { Strategy } from '../policy/model';
 import {
   ENV,
   type ConnectorCounts,
+  type ConnectorExport,
   type ConnectorField,
+  type ConnectorRestriction,
   type ConnectorResult,
   type ConnectorSubjectFailure,
   type ConnectorSubjectOutcome,
@@ -38,6 +40,8 @@ import { errorName, logger } from '../core/observability';
 import type { KeySource } from '../core/subject-ref';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError, type ConnectorError } from './errors';
 import {
+  checkActionOutcomes,
+  checkExports,
   checkOutcomes,
   ConnectorCountsSchema,
   parseInvocation,
@@ -108,6 +112,8 @@ export abstract class Connector<C = unknown> {
     }
     const { subjects, failed = [] } = processed;
     checkOutcomes(subjects, invocation.subjects, `${this.type} connector result`, failed);
+    checkActionOutcomes(subjects, invocation.subjects, `${this.type} connector result`);
+    checkExports(subjects, invocation.subjects, `${this.type} connector result`);
     return { system: this.system, subjects, ...(failed.length > 0 ? { failed } : {}) };
   }
 
@@ -144,6 +150,36 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
 
   /** Removes and anonymises fields in every record of the subject; counts what it changed. */
   protected abstract changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts>;
+
+  /**
+   * Record action `restrict` (spec 2.4): marks every record of the subject as restricted (with the request id and
+   * until-date of `restriction`), changing nothing else; counts the records marked. By default the connector type
+   * does not implement it: a permanent error naming the action.
+   */
+  protected restrictRecord(_subject: InvocationSubject, _restriction: ConnectorRestriction, _context: ConnectorContext): Promise<Counts> {
+    return Promise.reject(new ConnectorPermanentError(`the ${this.type} connector does not implement record action "restrict"`));
+  }
+
+  /**
+   * Record action `unrestrict`: removes the mark `restrict` set, if it is this restriction's (a later request's
+   * mark stays), changing nothing else; counts the records unmarked. By default: a permanent error naming it.
+   */
+  protected unrestrictRecord(_subject: InvocationSubject, _restriction: ConnectorRestriction, _context: ConnectorContext): Promise<Counts> {
+    return Promise.reject(new ConnectorPermanentError(`the ${this.type} connector does not implement record action "unrestrict"`));
+  }
+
+  /**
+   * Record action `export` (spec 2.4, Art. 15): reads the subject's records and returns the listed `fields` of each
+   * (only those; a field a record does not have is left out), changing nothing; within EXPORT_LIMITS. The copy is
+   * personal data: never log it. By default the connector type does not implement it: a permanent error naming it.
+   */
+  protected exportRecord(
+    _subject: InvocationSubject,
+    _fields: readonly InvocationField[],
+    _context: ConnectorContext,
+  ): Promise<ConnectorExport> {
+    return Promise.reject(new ConnectorPermanentError(`the ${this.type} connector does not implement record action "export"`));
+  }
 
   /** Anonymises every record of the subject: by default, every personal field by its strategy. */
   protected anonymiseRecord(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
@@ -209,6 +245,17 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
         // Nothing to change: the system is left alone.
         counts = changes.remove.length + changes.anonymise.length === 0 ? {} : await this.changeFields(subject, changes, context);
         break;
+      case 'restrict':
+        counts = await this.restrictRecord(subject, subject.restriction!, context);
+        break;
+      case 'unrestrict':
+        counts = await this.unrestrictRecord(subject, subject.restriction!, context);
+        break;
+      case 'export': {
+        const copy = await this.exportRecord(subject, subject.exportFields ?? [], context);
+        const fields = copy.records.reduce((sum, r) => sum + Object.keys(r.fields).length, 0);
+        return { ...outcomeOf(subject, { records: copy.records.length, fields, objects: copy.objects?.length ?? 0 }), export: copy };
+      }
     }
     return outcomeOf(
       subject,
@@ -230,15 +277,21 @@ export function outcomeOf(
 ): ConnectorSubjectOutcome {
   const full: ConnectorCounts = { records: counts.records ?? 0, fields: counts.fields ?? 0, objects: counts.objects ?? 0 };
   const status: ConnectorSubjectOutcome['status'] =
-    full.records + full.fields + full.objects === 0
-      ? 'nothing-found'
-      : subject.record === 'delete'
-        ? 'erased'
-        : subject.record === 'anonymise'
-          ? 'anonymised'
-          : subject.removeFields.length > 0
-            ? 'fields-removed'
-            : 'fields-anonymised';
+    subject.record === 'restrict'
+      ? 'restricted' // counts 0: nothing found to mark (the runtime records nothing-found)
+      : subject.record === 'unrestrict'
+        ? 'unrestricted'
+        : subject.record === 'export'
+          ? 'exported' // counts 0: nothing found to copy
+          : full.records + full.fields + full.objects === 0
+            ? 'nothing-found'
+            : subject.record === 'delete'
+              ? 'erased'
+              : subject.record === 'anonymise'
+                ? 'anonymised'
+                : subject.removeFields.length > 0
+                  ? 'fields-removed'
+                  : 'fields-anonymised';
   return { subjectRef: subject.subjectRef, status, counts: full };
 }
 

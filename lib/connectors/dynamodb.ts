@@ -19,12 +19,23 @@
  * (`a.b` is the attribute named "a.b", not a path). Every update is conditional on the item still existing,
  * so a record deleted in the meantime is never re-created.
  *
+ * Restriction (spec 2.4): `restrict` sets one attribute on each of the subject's items (config
+ * `restrictedAttribute`, default `lethe:restricted`) to `{requestId, until?, at}` with one conditional UpdateItem
+ * (`SET` of that attribute only: every other attribute stays as it was, byte for byte); `unrestrict` removes it,
+ * only where it is the same request's (a later restriction's mark stays). Neither reads the item.
+ *
+ * Export (spec 2.4, Art. 15): the subject's items found as above, each read with one strongly consistent GetItem that
+ * projects the key attributes and the listed fields only (no other attribute is read); one record per item that
+ * exists, `source` naming the table and the item's key, `fields` the listed fields it has. Sets come out as lists,
+ * binary values as base64. Items past EXPORT_LIMITS.maxBytes are left out and `truncated` is set.
+ *
  * Idempotent: a second run finds nothing to delete, no field left to remove, and anonymised values that the
  * strategies leave as they are (`random` excepted: it draws new text each time).
  */
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import { isConditionFailure } from '../core/dynamodb-errors';
+import { EXPORT_LIMITS, type ConnectorExport, type ConnectorExportRecord, type ConnectorRestriction } from '../core/contract';
 import type { DynamoDbConnectorConfig } from './config';
 import { createDynamoDbDocumentClient } from './clients';
 import {
@@ -33,6 +44,7 @@ import {
   type ConnectorOptions,
   type Counts,
   type FieldChanges,
+  type InvocationField,
   type InvocationSubject,
 } from './connector';
 import { ConnectorPermanentError, toConnectorError } from './errors';
@@ -44,6 +56,9 @@ export interface DynamoDbConnectorOptions extends ConnectorOptions {
 
 type Key = Record<string, unknown>;
 type Lookup = { readonly by: 'key'; readonly value: string } | { readonly by: 'index'; readonly value: string };
+
+/** The attribute `restrict` sets on a restricted item, unless the config's `restrictedAttribute` names another. */
+export const DEFAULT_RESTRICTED_ATTRIBUTE = 'lethe:restricted';
 
 export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig> {
   public readonly type = 'dynamodb';
@@ -94,6 +109,117 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
       }
     }
     return { records };
+  }
+
+  protected override async restrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
+    const mark = {
+      requestId: restriction.requestId,
+      ...(restriction.until === undefined ? {} : { until: restriction.until }),
+      at: new Date().toISOString(),
+    };
+    let records = 0;
+    for (const key of await this.keysOf(subject)) {
+      try {
+        await this.send('UpdateItem', () =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.config.tableName,
+              Key: key,
+              UpdateExpression: 'SET #mark = :mark',
+              // Never re-creates a deleted item; a mark already there for the same request is left as it is.
+              ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#mark) OR #mark.#rid <> :rid)',
+              ExpressionAttributeNames: { '#pk': this.config.keyAttribute, '#mark': this.restrictedAttribute, '#rid': 'requestId' },
+              ExpressionAttributeValues: { ':mark': mark, ':rid': restriction.requestId },
+            }),
+          ),
+        );
+        records++;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Gone, or marked by this request already (a re-run): counted only if it is there and marked.
+        if (await this.markedBy(key, restriction.requestId)) records++;
+      }
+    }
+    return { records };
+  }
+
+  protected override async unrestrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
+    let records = 0;
+    for (const key of await this.keysOf(subject)) {
+      try {
+        await this.send('UpdateItem', () =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.config.tableName,
+              Key: key,
+              UpdateExpression: 'REMOVE #mark',
+              ConditionExpression: 'attribute_exists(#pk) AND #mark.#rid = :rid',
+              ExpressionAttributeNames: { '#pk': this.config.keyAttribute, '#mark': this.restrictedAttribute, '#rid': 'requestId' },
+              ExpressionAttributeValues: { ':rid': restriction.requestId },
+            }),
+          ),
+        );
+        records++;
+      } catch (error) {
+        // Gone, not marked, or marked by another restriction: nothing of this one to remove.
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return { records };
+  }
+
+  protected override async exportRecord(subject: InvocationSubject, fields: readonly InvocationField[]): Promise<ConnectorExport> {
+    const { tableName, keyAttribute, sortKeyAttribute } = this.config;
+    const keyNames = [keyAttribute, ...(sortKeyAttribute ? [sortKeyAttribute] : [])];
+    const listed = [...new Set(fields.map((f) => f.name))];
+    // The key attributes are read too, so that an item with none of the listed fields is still found (and named).
+    const projected = [...new Set([...keyNames, ...listed])];
+    const records: ConnectorExportRecord[] = [];
+    let bytes = 0;
+    for (const key of await this.keysOf(subject)) {
+      const { Item: item } = await this.send('GetItem', () =>
+        this.client.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: key,
+            ConsistentRead: true,
+            ProjectionExpression: projected.map((_, i) => `#p${i}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(projected.map((name, i) => [`#p${i}`, name])),
+          }),
+        ),
+      );
+      if (!item) continue;
+      const record: ConnectorExportRecord = {
+        source: `table ${tableName}, ${keyNames.map((name) => `${name} ${String(plainValue(item[name]))}`).join(', ')}`,
+        fields: Object.fromEntries(listed.filter((name) => Object.hasOwn(item, name)).map((name) => [name, plainValue(item[name])])),
+      };
+      bytes += Buffer.byteLength(JSON.stringify(record), 'utf8');
+      // Room is left for the export's own keys; what does not fit is left out, and said to be.
+      if (bytes > EXPORT_LIMITS.maxBytes - 1024) return { records, truncated: true };
+      records.push(record);
+    }
+    return { records };
+  }
+
+  private get restrictedAttribute(): string {
+    return this.config.restrictedAttribute ?? DEFAULT_RESTRICTED_ATTRIBUTE;
+  }
+
+  /** Whether the item exists and carries this request's mark (only the mark's request id is read). */
+  private async markedBy(key: Key, requestId: string): Promise<boolean> {
+    const { Item } = await this.send('GetItem', () =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.config.tableName,
+          Key: key,
+          ConsistentRead: true,
+          ProjectionExpression: '#mark.#rid',
+          ExpressionAttributeNames: { '#mark': this.restrictedAttribute, '#rid': 'requestId' },
+        }),
+      ),
+    );
+    const mark = Item?.[this.restrictedAttribute] as { requestId?: unknown } | undefined;
+    return mark?.requestId === requestId;
   }
 
   protected override async changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
@@ -204,6 +330,16 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
       throw toConnectorError(error, `dynamodb: ${operation} on table "${this.config.tableName}"`);
     }
   }
+}
+
+/** A value as the export document holds it: a set as a list, binary as base64, the rest as it is. */
+export function plainValue(value: unknown): unknown {
+  if (value instanceof Set) return [...(value as Set<unknown>)].map(plainValue);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, plainValue(v)]));
+  return value;
 }
 
 /**

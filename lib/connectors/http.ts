@@ -8,6 +8,9 @@
  *   `Idempotency-Key`); other 4xx, redirects and a response that is not a valid answer are permanent.
  * - No retry here: retrying is the state machine's job. Messages name the status, never the response body
  *   (which could echo personal data).
+ * - Record action `export` (spec 2.4): the subject carries `exportFields`; the SaaS answers `exported` with `export`
+ *   (`{records: [{source, fields}]}`), validated by shape here and, in `Connector.run`, for its fields (only those
+ *   listed) and its size (EXPORT_LIMITS.maxBytes). The copy is never logged.
  * - The SaaS may answer a subject it could not do, while it did others, in `failed` (an error name, and whether
  *   to retry): validated and passed on. A failure of the whole call stays a failure of the whole call.
  */
@@ -56,6 +59,8 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
         record: s.record,
         removeFields: s.removeFields,
         anonymiseFields: s.anonymiseFields,
+        ...(s.restriction ? { restriction: s.restriction } : {}),
+        ...(s.exportFields ? { exportFields: s.exportFields } : {}),
       })),
     };
     const body = JSON.stringify(request);

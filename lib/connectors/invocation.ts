@@ -16,7 +16,9 @@ import type {
   ConnectorSubject,
   ConnectorSubjectFailure,
   ConnectorSubjectOutcome,
+  RecordAction,
 } from '../core/contract';
+import { EXPORT_LIMITS, RESTRICTION_ACTIONS } from '../core/contract';
 import { ConnectorPermanentError } from './errors';
 import { parseOrThrow } from './parse';
 
@@ -42,17 +44,69 @@ export const ConnectorFieldSchema = z.object({
   anonymise: Strategy.optional(),
 });
 
-export const RECORD_ACTIONS = ['delete', 'anonymise', 'keep'] as const;
+export const RECORD_ACTIONS = ['delete', 'anonymise', 'keep', 'restrict', 'unrestrict', 'export'] as const;
 
-export const ConnectorSubjectSchema = z.object({
-  subjectRef: text('subjectRef'),
-  subjectId: idText('subjectId'),
-  locator: textMap('locator'),
-  identifiers: textMap('identifier'),
-  record: z.enum(RECORD_ACTIONS, { error: `expected record: ${RECORD_ACTIONS.join(' | ')}` }),
-  removeFields: z.array(ConnectorFieldSchema),
-  anonymiseFields: z.array(ConnectorFieldSchema),
+export const ConnectorRestrictionSchema = z.object({
+  requestId: idText('restriction.requestId'),
+  until: text('restriction.until').optional(),
 });
+
+export const ConnectorSubjectSchema = z
+  .object({
+    subjectRef: text('subjectRef'),
+    subjectId: idText('subjectId'),
+    locator: textMap('locator'),
+    identifiers: textMap('identifier'),
+    /** An item record's ref (spec 2.2): the locator locates that item only. */
+    ref: idText('ref').optional(),
+    record: z.enum(RECORD_ACTIONS, { error: `expected record: ${RECORD_ACTIONS.join(' | ')}` }),
+    removeFields: z.array(ConnectorFieldSchema),
+    anonymiseFields: z.array(ConnectorFieldSchema),
+    restriction: ConnectorRestrictionSchema.optional(),
+    /** With record `export` (spec 2.4, Art. 15): the fields to return, and no other. */
+    exportFields: z.array(ConnectorFieldSchema).optional(),
+  })
+  .superRefine((subject, ctx) => {
+    const exports = subject.record === 'export';
+    if (exports && subject.exportFields === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exportFields'],
+        message: 'expected exportFields (the fields to export) with record "export"',
+      });
+    if (!exports && subject.exportFields !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['exportFields'], message: `exportFields belongs to record "export", not "${subject.record}"` });
+    if (exports && subject.removeFields.length + subject.anonymiseFields.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removeFields'],
+        message: 'record "export" changes no field: expected removeFields and anonymiseFields empty',
+      });
+    const marks = isRestrictionAction(subject.record);
+    if (marks && subject.restriction === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restriction'],
+        message: `expected restriction: {requestId, until?} with record "${subject.record}"`,
+      });
+    if (!marks && subject.restriction !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restriction'],
+        message: `restriction belongs to record "restrict" or "unrestrict", not "${subject.record}"`,
+      });
+    if (marks && subject.removeFields.length + subject.anonymiseFields.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removeFields'],
+        message: `record "${subject.record}" changes no field: expected removeFields and anonymiseFields empty`,
+      });
+  });
+
+/** Whether a record action marks or unmarks the record (spec 2.4) rather than changing its data. */
+export function isRestrictionAction(record: RecordAction): record is (typeof RESTRICTION_ACTIONS)[number] {
+  return (RESTRICTION_ACTIONS as readonly string[]).includes(record);
+}
 
 export const ConnectorInvocationSchema = z.object({
   system: text('the system id'),
@@ -69,17 +123,54 @@ export const ConnectorInvocationSchema = z.object({
   policyHash: z.string({ error: 'expected policyHash (text)' }),
 });
 
-export const OUTCOME_STATUSES = ['erased', 'anonymised', 'fields-removed', 'fields-anonymised', 'nothing-found'] as const;
+export const OUTCOME_STATUSES = [
+  'erased',
+  'anonymised',
+  'fields-removed',
+  'fields-anonymised',
+  'nothing-found',
+  'restricted',
+  'unrestricted',
+  'exported',
+] as const;
 
 const count = (what: string) =>
   z.int({ error: `expected counts.${what}: a whole number >= 0` }).min(0, { error: `expected counts.${what}: a whole number >= 0` });
 
 export const ConnectorCountsSchema = z.object({ records: count('records'), fields: count('fields'), objects: count('objects') });
 
+/** A record action `export`'s copy (ConnectorExport): shapes only; `checkExports` checks the fields and the size. */
+export const ConnectorExportSchema = z.object({
+  records: z
+    .array(
+      z.object({
+        source: z.string({ error: 'expected export.records[].source (text: where the record is)' }),
+        fields: z.record(z.string(), z.unknown(), { error: 'expected export.records[].fields: an object of field name to value' }),
+      }),
+      { error: 'expected export.records: a list of {source, fields}' },
+    )
+    .readonly(),
+  objects: z
+    .array(
+      z.object({
+        key: z.string({ error: 'expected export.objects[].key (text)' }),
+        size: z.int().min(0).optional(),
+        lastModified: z.string().optional(),
+        contentType: z.string().optional(),
+        metadata: z.record(z.string(), z.string()).optional(),
+        contentIncluded: z.boolean({ error: 'expected export.objects[].contentIncluded: true or false' }),
+      }),
+    )
+    .readonly()
+    .optional(),
+  truncated: z.boolean({ error: 'expected export.truncated: true or false' }).optional(),
+});
+
 export const ConnectorSubjectOutcomeSchema = z.object({
   subjectRef: text('subjectRef'),
   status: z.enum(OUTCOME_STATUSES, { error: `expected status: ${OUTCOME_STATUSES.join(' | ')}` }),
   counts: ConnectorCountsSchema,
+  export: ConnectorExportSchema.optional(),
 });
 
 /**
@@ -138,7 +229,89 @@ export function parseResult(
     throw new ConnectorPermanentError(`${what} is invalid: it is for system "${result.system}", expected "${invocation.system}"`);
   }
   checkOutcomes(result.subjects, invocation.subjects, what, result.failed);
+  checkActionOutcomes(result.subjects, invocation.subjects, what);
+  checkExports(result.subjects, invocation.subjects, what);
   return result;
+}
+
+/**
+ * Every `exported` outcome carries its copy (`export`), holds only the fields its subject's `exportFields` list, and
+ * stays within EXPORT_LIMITS.maxBytes; no other outcome carries one. What a connector returns beyond the plan's
+ * fields is refused, not dropped: the connector is wrong, and a document that silently omits what it sent would hide
+ * that. Messages name the field (a name from the policy), never a value.
+ */
+export function checkExports(
+  outcomes: readonly ConnectorSubjectOutcome[],
+  subjects: readonly {
+    readonly subjectRef: string;
+    readonly record: RecordAction;
+    readonly exportFields?: readonly { readonly name: string }[];
+  }[],
+  what: string,
+): void {
+  const bySubject = new Map(subjects.map((s) => [s.subjectRef, s]));
+  for (const outcome of outcomes) {
+    const subject = bySubject.get(outcome.subjectRef);
+    if (subject === undefined) continue; // checkOutcomes refuses it
+    if (outcome.status !== 'exported') {
+      if (outcome.export !== undefined)
+        throw new ConnectorPermanentError(`${what} is invalid: subject ${outcome.subjectRef} has an export but status "${outcome.status}"`);
+      continue;
+    }
+    if (outcome.export === undefined)
+      throw new ConnectorPermanentError(`${what} is invalid: subject ${outcome.subjectRef} is "exported" without export: {records: [...]}`);
+    const listed = new Set((subject.exportFields ?? []).map((f) => f.name));
+    outcome.export.records.forEach((record, i) => {
+      const extra = Object.keys(record.fields).find((name) => !listed.has(name));
+      if (extra !== undefined)
+        throw new ConnectorPermanentError(
+          `${what} is invalid: subject ${outcome.subjectRef}, export.records[${i}] has field "${extra}", which the invocation's exportFields do not list`,
+        );
+    });
+    const bytes = Buffer.byteLength(JSON.stringify(outcome.export), 'utf8');
+    if (bytes > EXPORT_LIMITS.maxBytes)
+      throw new ConnectorPermanentError(
+        `${what} is invalid: subject ${outcome.subjectRef}'s export is ${bytes} bytes, more than the ${EXPORT_LIMITS.maxBytes} allowed (EXPORT_LIMITS.maxBytes): leave data out and set truncated`,
+      );
+  }
+}
+
+/** The status that answers a record action: `restricted` for `restrict`, `unrestricted` for `unrestrict`. */
+const ANSWER_OF: Partial<Record<RecordAction, ConnectorSubjectOutcome['status']>> = {
+  restrict: 'restricted',
+  unrestrict: 'unrestricted',
+  export: 'exported',
+};
+/** The statuses that answer one record action only (ANSWER_OF's values). */
+const ACTION_ONLY_STATUSES: readonly string[] = Object.values(ANSWER_OF);
+
+/**
+ * Every outcome answers its subject's record action: `restrict` only with `restricted`, `unrestrict` only with
+ * `unrestricted`, the other actions never with either. A connector written before Lethe had these actions (a
+ * user's webhook or function that reads `record` as delete | anonymise | keep) cannot answer them rightly, so it
+ * fails here, clearly, instead of appearing to have restricted a record it did not mark.
+ */
+export function checkActionOutcomes(
+  outcomes: readonly { readonly subjectRef: string; readonly status: string }[],
+  subjects: readonly { readonly subjectRef: string; readonly record: RecordAction }[],
+  what: string,
+): void {
+  const actionOf = new Map(subjects.map((s) => [s.subjectRef, s.record]));
+  for (const outcome of outcomes) {
+    const record = actionOf.get(outcome.subjectRef);
+    if (record === undefined) continue; // checkOutcomes refuses it
+    const expected = ANSWER_OF[record];
+    if (expected !== undefined && outcome.status !== expected) {
+      throw new ConnectorPermanentError(
+        `${what} is invalid: subject ${outcome.subjectRef} was asked to ${record} its record and the answer is "${outcome.status}", not "${expected}": the connector does not implement record action "${record}" (docs/connectors.md, "Restriction")`,
+      );
+    }
+    if (expected === undefined && ACTION_ONLY_STATUSES.includes(outcome.status)) {
+      throw new ConnectorPermanentError(
+        `${what} is invalid: subject ${outcome.subjectRef} was asked to ${record} and the answer is "${outcome.status}"`,
+      );
+    }
+  }
 }
 
 /**

@@ -24,6 +24,20 @@
  * permanent error, raised before anything of that subject is written. Empty objects ("folder" markers) have no
  * fields and are left alone.
  *
+ * Restriction (spec 2.4): `restrict` tags every version of the subject's objects (delete markers have no tags)
+ * with `restrictedTag` (default `lethe-restricted`), value the request id (and ` until <UTC ISO>` when the
+ * restriction ends); the other tags of each version are kept, and the object's bytes, metadata and version are
+ * untouched (PutObjectTagging with the version's id). `unrestrict` removes that tag where it is the same request's.
+ *
+ * Export (spec 2.4, Art. 15): the current version of each of the subject's objects (found as above; noncurrent versions
+ * and delete markers are not exported), sorted by key, at most EXPORT_LIMITS.maxObjects of them. Each is listed in
+ * `objects` with its key, size, last modification, content type and user metadata (HeadObject). An object that looks
+ * like JSON (its content type says json, or its key ends in `.json`) and is at most EXPORT_LIMITS.maxObjectBytes is
+ * read: each of its records (the object, or each object of an array) gives one export record with the listed fields
+ * (top-level keys) it has, `source` naming the bucket, the key and the record's position. Other objects (an image, a
+ * PDF) are listed, `contentIncluded: false`: the document names them, it does not carry their bytes. Past
+ * EXPORT_LIMITS.maxBytes, or past maxObjects, the rest is left out and `truncated` is set.
+ *
  * A store without versioning APIs (s3rver in local mode answers ListObjectVersions with MethodNotAllowed) is
  * handled as unversioned: ListObjectsV2, and deletes by key.
  */
@@ -31,15 +45,24 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
+  HeadObjectCommand,
   ListObjectVersionsCommand,
   paginateListObjectsV2,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   type GetObjectCommandOutput,
   type ObjectIdentifier,
   type Tag,
 } from '@aws-sdk/client-s3';
 import { isDeepStrictEqual } from 'node:util';
+import {
+  EXPORT_LIMITS,
+  type ConnectorExport,
+  type ConnectorExportObject,
+  type ConnectorExportRecord,
+  type ConnectorRestriction,
+} from '../core/contract';
 import type { S3ConnectorConfig } from './config';
 import { placeholders } from './descriptor';
 import { createS3Client } from './clients';
@@ -49,6 +72,7 @@ import {
   type ConnectorOptions,
   type Counts,
   type FieldChanges,
+  type InvocationField,
   type InvocationSubject,
 } from './connector';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
@@ -56,6 +80,14 @@ import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } fr
 export interface S3ConnectorOptions extends ConnectorOptions {
   /** @default a client for `config.region`, path-style when an endpoint is set (see clients.ts) */
   readonly client?: S3Client;
+}
+
+/** The tag `restrict` sets on each version of a restricted object, unless the config's `restrictedTag` names another. */
+export const DEFAULT_RESTRICTED_TAG = 'lethe-restricted';
+
+/** The restriction tag's value: the request id, and its end when it has one. */
+export function restrictedTagValue(restriction: ConnectorRestriction): string {
+  return restriction.until === undefined ? restriction.requestId : `${restriction.requestId} until ${restriction.until}`;
 }
 
 /** DeleteObjects takes at most 1000 keys per call. */
@@ -148,6 +180,134 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
     const targets = await this.targetsOf(subject);
     await this.deleteEntries(targets.flatMap((t) => t.entries));
     return { objects: targets.filter((t) => t.entries.some((e) => !e.deleteMarker)).length };
+  }
+
+  protected override async restrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
+    const value = restrictedTagValue(restriction);
+    return this.retag(subject, (tags) => {
+      const current = tags.find((t) => t.Key === this.restrictedTag);
+      if (current?.Value === value) return undefined; // marked already (a re-run)
+      return [...tags.filter((t) => t.Key !== this.restrictedTag), { Key: this.restrictedTag, Value: value }];
+    });
+  }
+
+  protected override async unrestrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
+    return this.retag(subject, (tags) => {
+      const current = tags.find((t) => t.Key === this.restrictedTag);
+      // Only this request's mark: a later restriction's stays.
+      if (current?.Value === undefined || !isMarkOf(current.Value, restriction.requestId)) return 'unchanged';
+      return tags.filter((t) => t.Key !== this.restrictedTag);
+    });
+  }
+
+  protected override async exportRecord(subject: InvocationSubject, fields: readonly InvocationField[]): Promise<ConnectorExport> {
+    const listed = [...new Set(fields.map((f) => f.name))];
+    const current = (await this.targetsOf(subject))
+      .flatMap((t) => {
+        const entry = t.entries.find((e) => e.latest && !e.deleteMarker);
+        return entry ? [{ key: t.key, versionId: entry.versionId }] : [];
+      })
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    let truncated = current.length > EXPORT_LIMITS.maxObjects;
+    const objects: ConnectorExportObject[] = [];
+    const records: ConnectorExportRecord[] = [];
+    // Room is left for the export's own keys.
+    let room = EXPORT_LIMITS.maxBytes - 1024;
+    for (const { key, versionId } of current.slice(0, EXPORT_LIMITS.maxObjects)) {
+      const version = versionId ? { VersionId: versionId } : {};
+      const head = await this.call('HeadObject', () => this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key, ...version })));
+      const size = head.ContentLength;
+      const described: Omit<ConnectorExportObject, 'contentIncluded'> = {
+        key,
+        ...(size === undefined ? {} : { size }),
+        ...(head.LastModified ? { lastModified: head.LastModified.toISOString() } : {}),
+        ...(head.ContentType ? { contentType: head.ContentType } : {}),
+        ...(head.Metadata && Object.keys(head.Metadata).length > 0 ? { metadata: head.Metadata } : {}),
+      };
+      room -= Buffer.byteLength(JSON.stringify(described), 'utf8') + 32;
+      if (room < 0) {
+        truncated = true;
+        break;
+      }
+      let read: ConnectorExportRecord[] | undefined;
+      const looksJson = /json/i.test(head.ContentType ?? '') || key.toLowerCase().endsWith('.json');
+      if (looksJson && size !== undefined && size <= EXPORT_LIMITS.maxObjectBytes && size <= room) {
+        read = await this.exportedRecords(key, version, listed);
+        const used = read ? Buffer.byteLength(JSON.stringify(read), 'utf8') : 0;
+        if (used > room) {
+          read = undefined;
+          truncated = true;
+        } else room -= used;
+      } else if (looksJson && size !== undefined && size <= EXPORT_LIMITS.maxObjectBytes) truncated = true;
+      if (read) records.push(...read);
+      objects.push({ ...described, contentIncluded: read !== undefined });
+    }
+    return { records, objects, ...(truncated ? { truncated } : {}) };
+  }
+
+  /** The records of one JSON object with the listed fields each has; undefined when the object is not JSON. */
+  private async exportedRecords(
+    key: string,
+    version: { VersionId?: string },
+    listed: readonly string[],
+  ): Promise<ConnectorExportRecord[] | undefined> {
+    const source = await this.call('GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ...version })));
+    const text = (await source.Body?.transformToString('utf-8')) ?? '';
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      return undefined; // listed without its content
+    }
+    const many = Array.isArray(document);
+    const items: unknown[] = many ? (document as unknown[]) : [document];
+    return items.flatMap((item, i) =>
+      isPlainObject(item)
+        ? [
+            {
+              source: `bucket ${this.config.bucket}, object ${key}${many ? `, record ${i + 1}` : ''}`,
+              fields: Object.fromEntries(listed.filter((name) => Object.hasOwn(item, name)).map((name) => [name, item[name]])),
+            },
+          ]
+        : [],
+    );
+  }
+
+  private get restrictedTag(): string {
+    return this.config.restrictedTag ?? DEFAULT_RESTRICTED_TAG;
+  }
+
+  /**
+   * Rewrites the tag set of every data version of the subject's objects with `change` (undefined: already as
+   * wanted, counted; 'unchanged': not this action's, not counted). Counts the objects (keys) with a version marked.
+   */
+  private async retag(
+    subject: InvocationSubject,
+    change: (tags: readonly Tag[]) => readonly Tag[] | undefined | 'unchanged',
+  ): Promise<Counts> {
+    let objects = 0;
+    for (const target of await this.targetsOf(subject)) {
+      let counted = false;
+      for (const entry of target.entries.filter((e) => !e.deleteMarker)) {
+        const tags = await this.tagsOf(target.key, entry.versionId);
+        const next = change(tags);
+        if (next === 'unchanged') continue;
+        counted = true;
+        if (next === undefined) continue;
+        await this.call('PutObjectTagging', () =>
+          this.client.send(
+            new PutObjectTaggingCommand({
+              Bucket: this.config.bucket,
+              Key: target.key,
+              ...(entry.versionId ? { VersionId: entry.versionId } : {}),
+              Tagging: { TagSet: [...next] },
+            }),
+          ),
+        );
+      }
+      if (counted) objects++;
+    }
+    return { objects };
   }
 
   protected override async changeFields(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
@@ -466,4 +626,9 @@ export function prefixValueProblem(value: string): string | undefined {
 function isUnsupported(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'MethodNotAllowed' || name === 'NotImplemented';
+}
+
+/** Whether a restriction tag's value is the mark of this request (`<requestId>` or `<requestId> until <ISO>`). */
+function isMarkOf(value: string, requestId: string): boolean {
+  return value === requestId || value.startsWith(`${requestId} until `);
 }

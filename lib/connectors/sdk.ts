@@ -25,7 +25,14 @@
  * When both `removeFields` and `anonymiseFields` run for a subject, their `fields` add up and `records` and
  * `objects` are the larger of the two (both usually touch the same record).
  */
-import { ENV, type ConnectorField, type ConnectorResult, type ConnectorSubject } from '../core/contract';
+import {
+  ENV,
+  type ConnectorExport,
+  type ConnectorField,
+  type ConnectorRestriction,
+  type ConnectorResult,
+  type ConnectorSubject,
+} from '../core/contract';
 import { secretKeySource } from '../core/subject-ref';
 import {
   SubjectConnector,
@@ -39,7 +46,8 @@ import { ConnectorPermanentError } from './errors';
 
 export { ConnectorPermanentError, ConnectorTransientError } from './errors';
 export type { ConnectorContext, Counts } from './connector';
-export type { ConnectorResult } from '../core/contract';
+export type { ConnectorResult, ConnectorRestriction, ConnectorExport, ConnectorExportRecord } from '../core/contract';
+export { EXPORT_LIMITS } from '../core/contract';
 
 // The types your functions see are the contract's plain interfaces, not the zod schemas' outputs: the package
 // @lethe/connector-sdk (packages/connector-sdk) bundles zod, and its type declarations must not need it.
@@ -65,6 +73,22 @@ export interface ConnectorHandlers {
   anonymiseFields?(subject: InvocationSubject, fields: readonly InvocationField[], context: ConnectorContext): Promise<Counts>;
   /** Record action `anonymise`. @default removeFields, then anonymiseFields */
   anonymiseRecord?(subject: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts>;
+  /**
+   * Record action `restrict` (spec 2.4, Art. 18): mark the subject's records so that your applications stop
+   * processing them (with `restriction.requestId` and `restriction.until`), changing nothing else; count the
+   * records marked (0: none found). Without it, a `restrict` fails the system with a permanent error naming it.
+   */
+  restrictRecord?(subject: InvocationSubject, restriction: ConnectorRestriction, context: ConnectorContext): Promise<Counts>;
+  /** Record action `unrestrict`: remove that mark, where it is this request's. Without it: a permanent error. */
+  unrestrictRecord?(subject: InvocationSubject, restriction: ConnectorRestriction, context: ConnectorContext): Promise<Counts>;
+  /**
+   * Record action `export` (spec 2.4, Art. 15, an access request): return a copy of these fields of the subject's
+   * records, one entry per record found (`source`: where it is, in words the subject can follow; `fields`: each listed
+   * field the record has, with its value), changing nothing. Return no other field (Lethe refuses the answer), keep it
+   * under EXPORT_LIMITS.maxBytes (4 MiB; leave records out and set `truncated`), and never log it. Without it, an
+   * `export` fails the system with a permanent error naming it.
+   */
+  exportRecord?(subject: InvocationSubject, fields: readonly InvocationField[], context: ConnectorContext): Promise<ConnectorExport>;
 }
 
 export interface DefineConnectorOptions extends ConnectorOptions {}
@@ -103,6 +127,33 @@ class DefinedConnector extends SubjectConnector<undefined> {
       objects: Math.max(0, ...parts.map((c) => c?.objects ?? 0)),
       fields: parts.reduce((sum, c) => sum + (c?.fields ?? 0), 0),
     };
+  }
+
+  protected override restrictRecord(subject: ValidSubject, restriction: ConnectorRestriction, context: ConnectorContext): Promise<Counts> {
+    if (!this.handlers.restrictRecord)
+      return Promise.reject(
+        new ConnectorPermanentError('this connector does not implement restrictRecord, and the invocation asks for it'),
+      );
+    return this.handlers.restrictRecord(subject, restriction, context);
+  }
+
+  protected override unrestrictRecord(
+    subject: ValidSubject,
+    restriction: ConnectorRestriction,
+    context: ConnectorContext,
+  ): Promise<Counts> {
+    if (!this.handlers.unrestrictRecord)
+      return Promise.reject(
+        new ConnectorPermanentError('this connector does not implement unrestrictRecord, and the invocation asks for it'),
+      );
+    return this.handlers.unrestrictRecord(subject, restriction, context);
+  }
+
+  protected override exportRecord(subject: ValidSubject, fields: readonly InvocationField[], context: ConnectorContext): Promise<ConnectorExport> {
+    const handler = this.handlers.exportRecord;
+    if (!handler)
+      return Promise.reject(new ConnectorPermanentError('this connector does not implement exportRecord, and the invocation asks for it'));
+    return handler.call(this.handlers, subject, fields, context);
   }
 
   private need(name: 'removeFields' | 'anonymiseFields'): NonNullable<ConnectorHandlers[typeof name]> {

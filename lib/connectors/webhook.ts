@@ -11,7 +11,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { RecordAction } from '../core/contract';
-import { ConnectorSubjectFailureSchema, OUTCOME_STATUSES } from './invocation';
+import { ConnectorExportSchema, ConnectorSubjectFailureSchema, OUTCOME_STATUSES } from './invocation';
 
 export const SIGNATURE_HEADER = 'X-Lethe-Signature';
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -32,6 +32,10 @@ export interface WebhookSubject {
   readonly record: RecordAction;
   readonly removeFields: readonly WebhookField[];
   readonly anonymiseFields: readonly WebhookField[];
+  /** With `record` `restrict`/`unrestrict` (spec 2.4): the restriction's request id and end (UTC ISO), if any. */
+  readonly restriction?: { readonly requestId: string; readonly until?: string };
+  /** With `record` `export` (spec 2.4, Art. 15): the fields to return (and no other), in the answer's `export`. */
+  readonly exportFields?: readonly WebhookField[];
 }
 
 export interface WebhookRequest {
@@ -52,6 +56,8 @@ export const WebhookResponseSchema = z.object({
       subjectRef: z.string().min(1),
       status: z.enum(OUTCOME_STATUSES, { error: `expected status: ${OUTCOME_STATUSES.join(' | ')}` }),
       counts: z.object({ records: count, fields: count, objects: count }).default({ records: 0, fields: 0, objects: 0 }),
+      /** With status `exported`: `{records: [{source, fields}], truncated?}` (ConnectorExport). */
+      export: ConnectorExportSchema.optional(),
     }),
   ),
   failed: z.array(ConnectorSubjectFailureSchema).optional(),

@@ -60,10 +60,19 @@ export const METRICS = {
   holdingsNothingFound: 'HoldingsNothingFound',
 } as const;
 
-/** Ledger tables: one per purpose; one item per holding (subject × system). */
+/**
+ * Ledger tables: one per purpose; one item per holding (subject × system, and × item for an item holding, spec 2.2).
+ * The sort key (`system`) of a holding of the subject's main record is the system id; that of an item holding is
+ * `<system id><itemKeyMark><itemRef>` (itemRef: an HMAC of the item's ref, SubjectRefs.itemRef), which no system id
+ * (kebab-case) and no other item's key can equal. An item holding also stores `systemId` (the system id) and `itemRef`;
+ * its raw ref is only in the sealed locator.
+ */
 export const LEDGER = {
   partitionKey: 'subjectRef',
   sortKey: 'system',
+  itemKeyMark: '#item#',
+  itemSystemAttribute: 'systemId',
+  itemRefAttribute: 'itemRef',
   /**
    * Sparse GSI: only active holdings with a known expiry carry its keys. `dueShard` (S): a stable hash of
    * subjectRef modulo `dueShards`, two digits ("00".."15"); `dueAt` (N): the expiry in epoch milliseconds.
@@ -94,6 +103,12 @@ export const EVENTS = {
   sortKey: 'eventKey',
   /** Sorts after every event key (those start with a year's digits, or + or -). */
   counterKey: '~counter',
+  /**
+   * Legal holds (spec 2.3, lib/runtime/holds.ts) live beside the events, sk `hold#<holdId>`: after every event key
+   * (digits, + or -) and before the counter. Placing or releasing one raises the counter like an event. An active
+   * hold never gets a `ttl`; a released one retires with the subject's events.
+   */
+  holdKeyPrefix: 'hold#',
   seqAttribute: 'seq',
   ttlAttribute: 'ttl',
   /** A subject with no active holding keeps its events this long (a holding registered meanwhile keeps them). */
@@ -143,6 +158,9 @@ export const SYSTEM_STATUS = [
   'nothing-found',
   'retained',
   'failed',
+  'restricted',
+  'unrestricted',
+  'exported',
 ] as const;
 export type SystemStatus = (typeof SYSTEM_STATUS)[number];
 
@@ -179,22 +197,30 @@ export interface ErasureExecutionInput {
   readonly requestId: string;
 }
 
-/** Output of the "plan" task: the systems to visit, by id. */
+/**
+ * Output of the "plan" task: the records to visit (spec 2.2: the subject's main record in a system, or one item's
+ * record there), each by its system id and its record key (the ledger's sort key value: the system id, or
+ * `<system>#item#<itemRef>`, an HMAC, never the item's raw ref).
+ */
 export interface ErasurePlanOutput {
   readonly requestId: string;
   readonly policyHash: string;
-  readonly systems: readonly { readonly system: string }[];
+  readonly systems: readonly { readonly system: string; readonly record: string }[];
 }
 
-/** Input of the per-system task (one Map iteration). */
+/** Input of the per-system task (one Map iteration): one record. */
 export interface ErasureSystemInput {
   readonly requestId: string;
   readonly system: string;
+  /** The record key (ErasurePlanOutput). Absent (a plan from before items): the system's main record. */
+  readonly record?: string;
 }
 
 /** Output of the per-system task; also what a Catch records for a failed system. */
 export interface ErasureSystemOutput {
   readonly system: string;
+  /** An item record's key, as in the input (absent for a main record, whose key is the system id). */
+  readonly record?: string;
   readonly status: SystemStatus;
   readonly counts?: ConnectorCounts;
   readonly error?: string;
@@ -206,7 +232,10 @@ export interface ErasureFinishInput {
   readonly results: readonly ErasureSystemOutput[];
 }
 
-/** Output of the finish task: the final status it set, and the ids of the systems that failed (empty when completed). */
+/**
+ * Output of the finish task: the final status it set, and the records that failed (empty when completed), by record
+ * key: a system id for a main record, `<system>#item#<itemRef>` for an item's (the retry Map passes each as `system`).
+ */
 export interface ErasureFinishOutput {
   readonly requestId: string;
   readonly status: Extract<RequestStatus, 'completed' | 'failed'>;
@@ -276,7 +305,25 @@ export interface SweepApplyOutput {
 // Connector invocations (Lambda payloads, never in execution history or logs).
 // ---------------------------------------------------------------------------------------------------------
 
-export type RecordAction = 'delete' | 'anonymise' | 'keep';
+/**
+ * What a connector does to a subject's record. `restrict` and `unrestrict` (spec 2.4, Art. 18) mark the record so
+ * that the controller's applications stop processing it, and remove that mark when the restriction is lifted;
+ * nothing else of the record changes. They carry `restriction`. A connector that does not implement them must
+ * refuse them (a webhook or function answering any other status than `restricted`/`unrestricted` to them is
+ * refused by Lethe: `checkActionOutcomes`, lib/connectors/invocation.ts).
+ */
+export type RecordAction = 'delete' | 'anonymise' | 'keep' | 'restrict' | 'unrestrict' | 'export';
+
+/** The record actions that mark or unmark a record (no field changes). */
+export const RESTRICTION_ACTIONS = ['restrict', 'unrestrict'] as const;
+
+/** What a `restrict`/`unrestrict` is about: the request (or hold) that restricts, and until when. */
+export interface ConnectorRestriction {
+  /** The restriction request's id (`unrestrict` removes a mark only if it is this request's). */
+  readonly requestId: string;
+  /** UTC ISO: when the restriction is to be lifted; absent while open-ended. */
+  readonly until?: string;
+}
 
 export interface ConnectorField {
   readonly name: string;
@@ -291,10 +338,60 @@ export interface ConnectorSubject {
   /** How to find this subject's data in the system, e.g. `{customerId: "C-123"}`. */
   readonly locator: Readonly<Record<string, string>>;
   readonly identifiers: Readonly<Record<string, string>>;
+  /**
+   * An item record's ref (spec 2.2: an order number, a ticket id), as the application registered it: the locator
+   * then locates that item only, and the connector acts on it alone. Absent: the subject's main record.
+   */
+  readonly ref?: string;
   readonly record: RecordAction;
   readonly removeFields: readonly ConnectorField[];
   readonly anonymiseFields: readonly ConnectorField[];
+  /** With `record` `restrict` or `unrestrict` (required then), never otherwise. */
+  readonly restriction?: ConnectorRestriction;
+  /**
+   * With `record` `export` (required then, never otherwise; spec 2.4, Art. 15): the fields the plan lists for this
+   * record (those of the categories held for the purposes in scope). The connector returns these and no other.
+   */
+  readonly exportFields?: readonly ConnectorField[];
 }
+
+/**
+ * Record action `export` (spec 2.4, Art. 15): a copy of the listed fields of the subject's record, read and changed
+ * nowhere. One entry per stored record the connector found (a table item, a JSON record of an object); `source` says
+ * where it is, in words the subject can follow (a table and key, an object key). Personal data: it travels only in
+ * the connector's answer and the export document, never in a log, an audit record or execution history.
+ */
+export interface ConnectorExport {
+  readonly records: readonly ConnectorExportRecord[];
+  /** S3: the subject's objects (key, size, type, metadata), whether or not their content is JSON. */
+  readonly objects?: readonly ConnectorExportObject[];
+  /** Set when the connector left data out to stay within EXPORT_LIMITS; the document says so. */
+  readonly truncated?: boolean;
+}
+
+export interface ConnectorExportRecord {
+  readonly source: string;
+  /** Each listed field the record has, with its value as stored (a field it does not have is absent). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+export interface ConnectorExportObject {
+  readonly key: string;
+  readonly size?: number;
+  readonly lastModified?: string;
+  readonly contentType?: string;
+  /** The object's user metadata (`x-amz-meta-*`). */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Whether its JSON records are in `records` (false: not JSON, or over `maxObjectBytes`, or past `maxBytes`). */
+  readonly contentIncluded: boolean;
+}
+
+/**
+ * Bounds of one subject's export in a connector's answer: a Lambda response is at most 6 MB, and the document is
+ * read by a person. `maxBytes`: the export's JSON (Lethe refuses a larger answer); `maxObjects`: S3 objects listed;
+ * `maxObjectBytes`: the largest S3 object whose content is read.
+ */
+export const EXPORT_LIMITS = { maxBytes: 4 * 1024 * 1024, maxObjects: 1000, maxObjectBytes: 1024 * 1024 } as const;
 
 /** One call to a connector: one system, one or many subjects (the sweep's batch form). */
 export interface ConnectorInvocation {
@@ -314,8 +411,17 @@ export interface ConnectorCounts {
 
 export interface ConnectorSubjectOutcome {
   readonly subjectRef: string;
-  readonly status: Extract<SystemStatus, 'erased' | 'anonymised' | 'fields-removed' | 'fields-anonymised' | 'nothing-found'>;
+  /**
+   * `restricted`/`unrestricted` answer `restrict`/`unrestrict` (and only those), with counts 0 when nothing was
+   * found to mark; the other statuses answer `delete`, `anonymise` and `keep`.
+   */
+  readonly status: Extract<
+    SystemStatus,
+    'erased' | 'anonymised' | 'fields-removed' | 'fields-anonymised' | 'nothing-found' | 'restricted' | 'unrestricted' | 'exported'
+  >;
   readonly counts: ConnectorCounts;
+  /** With status `exported` (which answers `export` only, counts 0 when nothing was found): the copy. */
+  readonly export?: ConnectorExport;
 }
 
 /**
@@ -357,13 +463,19 @@ export interface AuditRecord {
   readonly seq: number;
   readonly prevHash: string;
   readonly at: string;
-  readonly kind: 'erasure-request' | 'sweep' | 'ttl';
+  /** `hold`: a legal hold placed or released (spec 2.3; lib/runtime/holds.ts), one record per system it covers. */
+  readonly kind: 'erasure-request' | 'sweep' | 'ttl' | 'hold';
   readonly requestId?: string;
   readonly sweepId?: string;
+  /** With kind `hold`: the hold's id (its reason is the controller's text and is never audited). */
+  readonly holdId?: string;
   readonly purposes: readonly string[];
   readonly system: string;
-  readonly action: RecordAction | 'retain';
-  readonly outcome: SystemStatus;
+  /** An item record's (spec 2.2): an HMAC of its ref with the audit key, never the ref (SubjectRefs.auditItem). */
+  readonly item?: string;
+  readonly action: RecordAction | 'retain' | 'hold' | 'release';
+  /** With kind `hold`: `held` (placed) or `released`. */
+  readonly outcome: SystemStatus | 'held' | 'released';
   readonly counts: ConnectorCounts;
   /** HMAC of the subject id with the audit key: links records of one subject without naming it. */
   readonly subject: string;

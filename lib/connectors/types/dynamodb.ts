@@ -18,6 +18,12 @@ export const DynamoDbConnectorConfig = z.strictObject({
   indexAttribute: configName('the index attribute').optional(),
   /** The table's region, when it is not the stack's. */
   region: configName('a region').optional(),
+  /**
+   * Record action `restrict` (spec 2.4): the attribute set on each of the subject's items, a map
+   * `{requestId, until?, at}`; `unrestrict` removes it. Applications stop processing an item that has it.
+   * @default `lethe:restricted` (DEFAULT_RESTRICTED_ATTRIBUTE, lib/connectors/dynamodb.ts)
+   */
+  restrictedAttribute: configName('the restriction marker attribute').optional(),
 });
 export type DynamoDbConnectorConfig = z.output<typeof DynamoDbConnectorConfig>;
 

@@ -17,6 +17,12 @@ export const S3ConnectorConfig = z
     /** Alternatively, objects tagged with the subject: tag key whose value is the subject id or locator. */
     tagKey: configName('a tag key').optional(),
     region: configName('a region').optional(),
+    /**
+     * Record action `restrict` (spec 2.4): the tag set on every version of the subject's objects (value: the
+     * request id, then ` until <UTC ISO>` when the restriction has an end); `unrestrict` removes it. Other tags stay.
+     * @default `lethe-restricted` (DEFAULT_RESTRICTED_TAG, lib/connectors/s3.ts)
+     */
+    restrictedTag: configName('the restriction tag key').optional(),
   })
   .superRefine((config, ctx) => {
     if (!config.prefix && !config.tagKey)
@@ -55,6 +61,9 @@ export const S3_CONNECTOR_OBJECT_ACTIONS = [
   // In a versioned bucket the connector reads the current version by its VersionId, which S3 authorises separately.
   's3:GetObjectVersion',
   's3:GetObjectVersionTagging',
+  // Record actions restrict/unrestrict tag every version of the subject's objects (spec 2.4).
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
 ] as const;
 
 /** The S3 key prefix of a subject: the template filled from the locator and the subject id. */

@@ -311,3 +311,25 @@ test('the receiver snippet in docs/connectors.md verifies what the connector sig
   expect(verify(SECRET, body, signWebhook(SECRET, body, Math.floor(Date.now() / 1000) - 3600))).toBe(false);
   expect(verify(SECRET, body, undefined)).toBe(false);
 });
+
+describe('record actions restrict and unrestrict (issue 14)', () => {
+  const restriction = { requestId: 'req-1', until: '2027-01-04T23:00:00.000Z' };
+
+  test.each([
+    ['restrict', 'restricted'],
+    ['unrestrict', 'unrestricted'],
+  ] as const)('the webhook receives record "%s" with the restriction, and its answer %s is passed on', async (record, answer) => {
+    respond = answerAll(answer);
+    const result = await connector().run(billing([subject({ record, restriction })]));
+    expect(result.subjects[0]).toMatchObject({ subjectRef: 'ref-user1', status: answer });
+    const sent = JSON.parse(received[0].body) as WebhookRequest;
+    expect(sent.subjects[0]).toMatchObject({ record, restriction, removeFields: [], anonymiseFields: [] });
+  });
+
+  test('a webhook that does not know restrict and answers erased fails the call, permanently, naming the action', async () => {
+    respond = answerAll('erased');
+    await expect(connector().run(billing([subject({ record: 'restrict', restriction })]))).rejects.toThrow(
+      /does not implement record action "restrict"/,
+    );
+  });
+});

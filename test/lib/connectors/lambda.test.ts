@@ -109,3 +109,45 @@ test('no subjects: the function is not invoked', async () => {
   expect(await connector().run(legacy([]))).toEqual({ system: 'legacy', subjects: [] });
   expect(lambda.calls()).toHaveLength(0);
 });
+
+describe('record actions restrict and unrestrict (issue 14)', () => {
+  const restrict = () => legacy([subject({ record: 'restrict', restriction: { requestId: 'req-1', until: '2027-01-04T23:00:00.000Z' } })]);
+
+  test('the function receives the action with its restriction, and answers restricted', async () => {
+    const answer = {
+      system: 'legacy',
+      subjects: [{ subjectRef: 'ref-user1', status: 'restricted', counts: { records: 1, fields: 0, objects: 0 } }],
+    };
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(answer) });
+    expect(await connector().run(restrict())).toEqual(answer);
+    const sent = JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0].args[0].input.Payload as Uint8Array).toString('utf8'));
+    expect(sent.subjects[0]).toMatchObject({ record: 'restrict', restriction: { requestId: 'req-1', until: '2027-01-04T23:00:00.000Z' } });
+  });
+
+  test.each(['nothing-found', 'erased', 'fields-removed'])(
+    'a function written before restrict existed, answering %s, fails clearly (permanent, naming the action), never "succeeds"',
+    async (status) => {
+      lambda.on(InvokeCommand).resolves({
+        StatusCode: 200,
+        Payload: payload({
+          system: 'legacy',
+          subjects: [{ subjectRef: 'ref-user1', status, counts: { records: 0, fields: 0, objects: 0 } }],
+        }),
+      });
+      const run = connector().run(restrict());
+      await expect(run).rejects.toThrow(ConnectorPermanentError);
+      await expect(connector().run(restrict())).rejects.toThrow(/does not implement record action "restrict"/);
+    },
+  );
+
+  test('restricted answering a delete is refused too', async () => {
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      Payload: payload({
+        system: 'legacy',
+        subjects: [{ subjectRef: 'ref-user1', status: 'restricted', counts: { records: 1, fields: 0, objects: 0 } }],
+      }),
+    });
+    await expect(connector().run(legacy([subject()]))).rejects.toThrow(/asked to delete and the answer is "restricted"/);
+  });
+});

@@ -11,6 +11,7 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  GetObjectTaggingCommand,
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -99,4 +100,48 @@ test('tag: only the objects tagged with the subject are erased', async () => {
   const result = await connector.run(invocation([subject()], { system: 'files' }));
   expect(result.subjects[0].counts.objects).toBe(2);
   expect(await keys('tagged')).toEqual(['exports/2.json']);
+});
+
+test("restrict tags user1's objects (other tags kept, bytes unchanged), user10 untouched; unrestrict removes only the tag (issue 14)", async () => {
+  // GIVEN user1's two objects (one with a tag of its own) and user10's, in a prefixed bucket
+  await client.send(new CreateBucketCommand({ Bucket: 'restricted' }));
+  const bytes = '{"name":"Ada Lovelace",  "phone":"+46701234567"}\n'; // not as JSON.stringify writes it: compared byte for byte
+  for (const key of ['customers/user1/profile.json', 'customers/user1/orders.json', 'customers/user10/profile.json']) {
+    await client.send(new PutObjectCommand({ Bucket: 'restricted', Key: key, Body: bytes, ContentType: 'application/json' }));
+  }
+  await client.send(
+    new PutObjectTaggingCommand({
+      Bucket: 'restricted',
+      Key: 'customers/user1/profile.json',
+      Tagging: { TagSet: [{ Key: 'team', Value: 'crm' }] },
+    }),
+  );
+  const raw = async (key: string) =>
+    (await client.send(new GetObjectCommand({ Bucket: 'restricted', Key: key }))).Body?.transformToString();
+  const tags = async (key: string) =>
+    ((await client.send(new GetObjectTaggingCommand({ Bucket: 'restricted', Key: key }))).TagSet ?? [])
+      .map((t) => `${t.Key}=${t.Value}`)
+      .sort();
+  const connector = new S3Connector('files', { bucket: 'restricted', prefix: 'customers/{subjectId}/' }, { client });
+  const restriction = { requestId: 'req-1', until: '2027-01-04T23:00:00.000Z' };
+
+  // WHEN user1 is restricted
+  const restricted = await connector.run(invocation([subject({ record: 'restrict', restriction })], { system: 'files' }));
+  // THEN both objects carry lethe-restricted (request id and end), the other tag stays, the bytes are the same
+  expect(restricted.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'restricted', counts: { records: 0, fields: 0, objects: 2 } });
+  expect(await tags('customers/user1/profile.json')).toEqual(['lethe-restricted=req-1 until 2027-01-04T23:00:00.000Z', 'team=crm']);
+  expect(await tags('customers/user1/orders.json')).toEqual(['lethe-restricted=req-1 until 2027-01-04T23:00:00.000Z']);
+  for (const key of ['customers/user1/profile.json', 'customers/user1/orders.json', 'customers/user10/profile.json']) {
+    expect(await raw(key)).toBe(bytes);
+  }
+  expect(await tags('customers/user10/profile.json')).toEqual([]);
+
+  // WHEN another request's restriction is lifted THEN nothing changes; WHEN this one's is THEN only its tag goes
+  await connector.run(invocation([subject({ record: 'unrestrict', restriction: { requestId: 'req-0' } })], { system: 'files' }));
+  expect(await tags('customers/user1/orders.json')).toEqual(['lethe-restricted=req-1 until 2027-01-04T23:00:00.000Z']);
+  const lifted = await connector.run(invocation([subject({ record: 'unrestrict', restriction })], { system: 'files' }));
+  expect(lifted.subjects[0]).toMatchObject({ status: 'unrestricted', counts: { objects: 2 } });
+  expect(await tags('customers/user1/profile.json')).toEqual(['team=crm']);
+  expect(await tags('customers/user1/orders.json')).toEqual([]);
+  expect(await raw('customers/user1/profile.json')).toBe(bytes);
 });

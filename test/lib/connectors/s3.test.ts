@@ -5,6 +5,7 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   type ListObjectVersionsCommandOutput,
 } from '@aws-sdk/client-s3';
@@ -485,5 +486,71 @@ describe('the S3 client', () => {
       if (saved.a !== undefined) process.env.AWS_ENDPOINT_URL = saved.a;
       if (saved.b !== undefined) process.env.AWS_ENDPOINT_URL_S3 = saved.b;
     }
+  });
+});
+
+describe('restrict and unrestrict (issue 14)', () => {
+  test('restrict tags every data version of the subject (delete markers have no tags), keeping its other tags; nothing else is written', async () => {
+    // GIVEN a key with two versions and a delete marker under user1's prefix
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [version('customers/user1/a.json', 'v2'), version('customers/user1/a.json', 'v1', false)],
+      DeleteMarkers: [{ Key: 'customers/user1/a.json', VersionId: 'm1', IsLatest: false }],
+    });
+    s3.on(GetObjectTaggingCommand, { VersionId: 'v1' }).resolves({ TagSet: [{ Key: 'team', Value: 'crm' }] });
+    s3.on(GetObjectTaggingCommand, { VersionId: 'v2' }).resolves({ TagSet: [] });
+    // WHEN user1 is restricted
+    const result = await connector().run(files([subject({ record: 'restrict', restriction: { requestId: 'req-1' } })]));
+    // THEN each data version gets the tag by its version id, v1 keeps its own tag; no put, no delete
+    expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'restricted', counts: { records: 0, fields: 0, objects: 1 } });
+    expect(s3.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Bucket: 'data',
+        Key: 'customers/user1/a.json',
+        VersionId: 'v2',
+        Tagging: { TagSet: [{ Key: 'lethe-restricted', Value: 'req-1' }] },
+      },
+      {
+        Bucket: 'data',
+        Key: 'customers/user1/a.json',
+        VersionId: 'v1',
+        Tagging: {
+          TagSet: [
+            { Key: 'team', Value: 'crm' },
+            { Key: 'lethe-restricted', Value: 'req-1' },
+          ],
+        },
+      },
+    ]);
+    expect(s3.commandCalls(PutObjectCommand)).toEqual([]);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toEqual([]);
+    expect(s3.commandCalls(GetObjectCommand)).toEqual([]);
+  });
+
+  test('a version marked already is not written again (idempotent), and the tag key is configurable', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/a.json', 'v1')] });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'x-restricted', Value: 'req-1' }] });
+    const result = await connector({ prefix: 'customers/{subjectId}/', restrictedTag: 'x-restricted' }).run(
+      files([subject({ record: 'restrict', restriction: { requestId: 'req-1' } })]),
+    );
+    expect(result.subjects[0].counts.objects).toBe(1);
+    expect(s3.commandCalls(PutObjectTaggingCommand)).toEqual([]);
+  });
+
+  test("unrestrict removes this request's tag only; another request's stays", async () => {
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [version('customers/user1/a.json', 'v1'), version('customers/user1/b.json', 'v1')],
+    });
+    s3.on(GetObjectTaggingCommand, { Key: 'customers/user1/a.json' }).resolves({
+      TagSet: [
+        { Key: 'team', Value: 'crm' },
+        { Key: 'lethe-restricted', Value: 'req-1 until 2027-01-01T00:00:00.000Z' },
+      ],
+    });
+    s3.on(GetObjectTaggingCommand, { Key: 'customers/user1/b.json' }).resolves({ TagSet: [{ Key: 'lethe-restricted', Value: 'req-10' }] });
+    const result = await connector().run(files([subject({ record: 'unrestrict', restriction: { requestId: 'req-1' } })]));
+    expect(result.subjects[0]).toMatchObject({ status: 'unrestricted', counts: { objects: 1 } });
+    expect(s3.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'data', Key: 'customers/user1/a.json', VersionId: 'v1', Tagging: { TagSet: [{ Key: 'team', Value: 'crm' }] } },
+    ]);
   });
 });

@@ -140,3 +140,39 @@ test('hmac without a key is a permanent error', async () => {
 test('defineConnector needs deleteRecord', () => {
   expect(() => defineConnector({} as ConnectorHandlers)).toThrow(/deleteRecord/);
 });
+
+describe('record actions restrict and unrestrict (issue 14)', () => {
+  const restriction = { requestId: 'req-1' };
+
+  test('without restrictRecord, a restrict fails with a permanent error naming it', async () => {
+    const { handlers } = store();
+    await expect(defineConnector(handlers)(invocation([subject({ record: 'restrict', restriction })]))).rejects.toThrow(
+      /does not implement restrictRecord/,
+    );
+  });
+
+  test('with restrictRecord/unrestrictRecord: called with the restriction, answered restricted/unrestricted', async () => {
+    const marks = new Map<string, string>();
+    const { handlers } = store();
+    const handler = defineConnector({
+      ...handlers,
+      async restrictRecord(s, r) {
+        marks.set(s.subjectId, r.requestId);
+        return { records: 1 };
+      },
+      async unrestrictRecord(s, r) {
+        const had = marks.get(s.subjectId) === r.requestId;
+        if (had) marks.delete(s.subjectId);
+        return { records: had ? 1 : 0 };
+      },
+    });
+    expect((await handler(invocation([subject({ record: 'restrict', restriction })]))).subjects[0]).toEqual({
+      subjectRef: 'ref-user1',
+      status: 'restricted',
+      counts: { records: 1, fields: 0, objects: 0 },
+    });
+    expect(marks.get('user1')).toBe('req-1');
+    expect((await handler(invocation([subject({ record: 'unrestrict', restriction })]))).subjects[0].status).toBe('unrestricted');
+    expect(marks.size).toBe(0);
+  });
+});

@@ -292,6 +292,21 @@ function removePath(item: Item, path: Path): void {
   if (parent && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[path[path.length - 1]];
 }
 
+function projector(paths: readonly Path[] | undefined): ((item: Item) => Item) | undefined {
+  if (paths === undefined) return undefined;
+  return (item) => {
+    const out: Item = {};
+    for (const path of paths) {
+      const value = getPath(item, path);
+      if (value === undefined) continue;
+      let node: Record<string | number, unknown> = out;
+      for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string | number, unknown>;
+      node[path[path.length - 1]] = structuredClone(value);
+    }
+    return out;
+  };
+}
+
 function checkAllUsed(parser: Parser, names: Names, values: Values): void {
   const unusedNames = Object.keys(names ?? {}).filter((n) => !parser.usedNames.has(n));
   const unusedValues = Object.keys(values ?? {}).filter((v) => !parser.usedValues.has(v));
@@ -304,6 +319,8 @@ export interface Expressions {
   readonly update?: string;
   readonly key?: string;
   readonly filter?: string;
+  /** ProjectionExpression: comma-separated paths. */
+  readonly projection?: string;
   readonly names?: Record<string, string>;
   readonly values?: Record<string, unknown>;
 }
@@ -313,6 +330,8 @@ export interface Compiled {
   readonly update?: (item: Item) => void;
   readonly key?: (item: Item | undefined) => boolean;
   readonly filter?: (item: Item | undefined) => boolean;
+  /** The item with only the projected paths (top-level attributes and nested map paths). */
+  readonly project?: (item: Item) => Item;
 }
 
 /** Compiles the expressions of one request; like DynamoDB, refuses names or values that no expression uses. */
@@ -330,6 +349,7 @@ export function compile(expressions: Expressions): Compiled {
     update: parse(expressions.update, (p) => p.update()),
     key: parse(expressions.key, (p) => p.condition()),
     filter: parse(expressions.filter, (p) => p.condition()),
+    project: projector(expressions.projection?.split(',').map((part) => parse(part, (p) => p.path())!)),
   };
   const probe = new Parser([], expressions.names, expressions.values, used.names, used.values);
   checkAllUsed(probe, expressions.names, expressions.values);

@@ -161,7 +161,11 @@ export class FakeDynamo {
     const key = input.Key as Item;
     this.checkKey(table.def, key);
     const item = table.items.get(keyString(table.def, key));
-    return { Item: item && structuredClone(item) };
+    const { project } = compile({
+      projection: input.ProjectionExpression as string | undefined,
+      names: input.ExpressionAttributeNames as Record<string, string> | undefined,
+    });
+    return { Item: item && (project ? project(item) : structuredClone(item)) };
   }
 
   private async put(input: Record<string, unknown>, raw = false) {
@@ -229,9 +233,10 @@ export class FakeDynamo {
           throw validation(`no index ${indexName}`);
         })())
       : table.def;
-    const { key, filter } = compile({
+    const { key, filter, project } = compile({
       key: input.KeyConditionExpression as string,
       filter: input.FilterExpression as string | undefined,
+      projection: input.ProjectionExpression as string | undefined,
       names: input.ExpressionAttributeNames as Record<string, string> | undefined,
       values: input.ExpressionAttributeValues as Record<string, unknown> | undefined,
     });
@@ -263,7 +268,7 @@ export class FakeDynamo {
               .map((k) => [k, last[k]]),
           )
         : undefined;
-    const items = page.filter((i) => !filter || filter(i)).map((i) => structuredClone(i));
+    const items = page.filter((i) => !filter || filter(i)).map((i) => (project ? project(i) : structuredClone(i)));
     if (input.Select === 'COUNT') return { Count: items.length, ScannedCount: page.length, LastEvaluatedKey: lastKey };
     return { Items: items, Count: items.length, ScannedCount: page.length, LastEvaluatedKey: lastKey };
   }
