@@ -1,0 +1,210 @@
+/**
+ * The answers' schemas (lib/runtime/api-responses.ts), which docs/openapi.json publishes, against the handler's real
+ * answers on fakes: every route with a schema is called in the cases that shape its answer differently, and each
+ * answer must be exactly what the schema says (parsing it drops no key, the status is the route's). Refused calls
+ * answer the error schema with a status the document lists for that operation, so the document cannot drift from
+ * the API without a test failing.
+ */
+import type { ErasureSystemOutput } from '../../../lib/core/contract';
+import { makeHandler as makeFinish } from '../../../lambdas/erasure-finish';
+import { makeHandler as makePlan } from '../../../lambdas/erasure-plan';
+import { makeHandler as makeSystem } from '../../../lambdas/erasure-system';
+import { API_RESPONSE_SCHEMAS, ErrorAnswer } from '../../../lib/runtime/api-responses';
+import { IDEMPOTENT_OPERATIONS, openApiDocument } from '../../../lib/runtime/openapi';
+import { API_ROUTES, type ApiRoute } from '../../../lib/runtime/routes';
+import { type Answer, apiClient, verification, withIdempotencyKey } from '../../lambdas/helpers';
+import { createWorld, lambdaContext, type TestWorld } from './support/runtime';
+
+let world: TestWorld;
+let api: ReturnType<typeof apiClient>;
+
+beforeEach(() => {
+  world = createWorld({ now: '2025-03-01T10:00:00Z' });
+  api = apiClient(world);
+});
+afterEach(() => world.restore());
+
+const SUBJECT = 'user1';
+const AT = '2024-01-10T12:00:00+01:00';
+const context = lambdaContext('lethe-erasure') as never;
+
+/** What the erasure state machine does: plan, each system, finish. */
+async function runWorkflow(requestId: string): Promise<void> {
+  const planned = await makePlan(() => world.rt)({ requestId }, context);
+  const results: ErasureSystemOutput[] = [];
+  for (const { system } of planned.systems) {
+    try {
+      results.push(await makeSystem(() => world.rt)({ requestId, system }, context));
+    } catch (error) {
+      results.push({ system, status: 'failed', error: (error as Error).name });
+    }
+  }
+  await makeFinish(() => world.rt)({ requestId, results }, context);
+}
+
+const postRequest = async (body: Record<string, unknown> = {}): Promise<string> =>
+  (await api.postRequest({ subjectId: SUBJECT, verification, ...body })).body.requestId as string;
+
+/**
+ * Per operation: calls that give each shape of its answer (optional keys present and absent, nulls). An operation
+ * with a schema in API_RESPONSE_SCHEMAS needs an entry here.
+ */
+const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
+  registerHolding: async () => [
+    // an expiry; a clock waiting for an event; a repeat of an older collection (registered: false)
+    await api.holding(SUBJECT, { purpose: 'analytics', system: 'crm', collectedAt: AT, locator: { customerId: 'C-1' } }),
+    await api.holding(SUBJECT, { purpose: 'customer', system: 'crm', collectedAt: AT }),
+    await api.holding(SUBJECT, { purpose: 'customer', system: 'crm', collectedAt: '2023-01-10T12:00:00+01:00' }),
+  ],
+  recordSubjectEvent: async () => {
+    await api.holding(SUBJECT, { purpose: 'customer', system: 'crm', collectedAt: AT });
+    return [
+      await api.event(SUBJECT, { type: 'account-closed', at: '2025-02-10T09:00:00+01:00' }),
+      await api.event(SUBJECT, { type: 'unsubscribed', at: '2025-02-10T09:00:00+01:00', purpose: 'marketing' }),
+    ];
+  },
+  createErasureRequest: async () => [
+    await api.postRequest({ subjectId: SUBJECT, verification }),
+    await api.postRequest({
+      subjectId: SUBJECT,
+      identifiers: { email: 'user1@example.se' },
+      scope: ['marketing'],
+      verification,
+      reason: 'asked',
+    }),
+  ],
+  viewErasureRequest: async () => {
+    // open (subject id shown); then completed with erased, anonymised and retained systems, extended
+    const open = await api.getRequest(await postRequest());
+    for (const [purpose, system] of [
+      ['customer', 'orders'],
+      ['analytics', 'crm'],
+      ['bookkeeping', 'orders'],
+      ['marketing', 'newsletter'],
+    ]) {
+      await api.holding('user2', { purpose, system, collectedAt: AT, locator: { customerId: 'C-2' } });
+    }
+    const completedId = (await api.postRequest({ subjectId: 'user2', verification })).body.requestId as string;
+    await api.extend(completedId, { months: 1, reason: 'many systems' });
+    await runWorkflow(completedId);
+    const completed = await api.getRequest(completedId);
+    expect(completed.body).toMatchObject({ status: 'completed', extension: { months: 1 } });
+    expect(completed.body.retained).toEqual([expect.objectContaining({ purpose: 'bookkeeping', until: null, waitingFor: ['invoiced'] })]);
+    return [open, completed];
+  },
+  extendErasureRequest: async () => [await api.extend(await postRequest(), { months: 2, reason: 'complex' })],
+};
+
+const routeOf = (operation: string): ApiRoute | undefined => (API_ROUTES as readonly ApiRoute[]).find((r) => r.operation === operation);
+
+describe('the answers docs/openapi.json publishes', () => {
+  it('every answer schema belongs to a route of the route table', () => {
+    const unknown = Object.keys(API_RESPONSE_SCHEMAS).filter((operation) => !routeOf(operation));
+    expect(unknown).toEqual([]);
+  });
+
+  it.each(Object.keys(API_RESPONSE_SCHEMAS))('%s answers exactly its schema, with its route status', async (operation) => {
+    const scenario = SCENARIOS[operation] as (typeof SCENARIOS)[string] | undefined;
+    if (!scenario) throw new Error(`${operation} has an answer schema but no scenario in ${__filename}: add calls that answer it`);
+    const { schema } = API_RESPONSE_SCHEMAS[operation];
+    const answers = await scenario();
+    expect(answers.length).toBeGreaterThan(0);
+    for (const answer of answers) {
+      expect({ status: answer.status, body: answer.body }).toEqual({ status: routeOf(operation)!.status, body: answer.body });
+      const parsed = schema.safeParse(answer.body);
+      expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+      // zod drops keys its schema does not know: an answer with a key the document lacks differs here
+      expect(parsed.data).toEqual(answer.body);
+    }
+  });
+
+  it('a schema that lacks a key of the answer fails the comparison (the check can fail)', async () => {
+    const answer = await api.holding(SUBJECT, { purpose: 'analytics', system: 'crm', collectedAt: AT, locator: { customerId: 'C-1' } });
+    const narrower = API_RESPONSE_SCHEMAS.registerHolding.schema as unknown as {
+      omit(keys: Record<string, true>): { parse(v: unknown): unknown };
+    };
+    expect(narrower.omit({ registered: true }).parse(answer.body)).not.toEqual(answer.body);
+  });
+});
+
+describe('refused calls answer the error schema, with a status the document lists for the operation', () => {
+  const doc = openApiDocument('0.0.0') as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+  const listed = (operation: string): string[] => {
+    const route = routeOf(operation)!;
+    return Object.keys(doc.paths[route.path][route.method.toLowerCase()].responses);
+  };
+
+  const CASES: readonly { name: string; operation: string; send: () => Promise<Answer>; status: number }[] = [
+    {
+      name: 'a body that is not JSON',
+      operation: 'createErasureRequest',
+      send: () => api.call({ method: 'POST', path: '/erasure-requests', rawBody: '{"subjectId":', headers: withIdempotencyKey() }),
+      status: 400,
+    },
+    {
+      name: 'a body not sent as JSON',
+      operation: 'createErasureRequest',
+      send: () =>
+        api.call({
+          method: 'POST',
+          path: '/erasure-requests',
+          rawBody: 'a=b',
+          headers: withIdempotencyKey({ 'Content-Type': 'text/plain' }),
+        }),
+      status: 415,
+    },
+    {
+      name: 'a body over 64 KiB',
+      operation: 'createErasureRequest',
+      send: () => api.postRequest({ subjectId: SUBJECT, verification, reason: 'x'.repeat(70 * 1024) }),
+      status: 413,
+    },
+    {
+      name: 'an Idempotency-Key used for another subject',
+      operation: 'createErasureRequest',
+      send: async () => {
+        await api.postRequest({ subjectId: SUBJECT, verification }, { 'Idempotency-Key': 'k-1' });
+        return api.postRequest({ subjectId: 'user2', verification }, { 'Idempotency-Key': 'k-1' });
+      },
+      status: 409,
+    },
+    { name: 'an unknown request id', operation: 'viewErasureRequest', send: () => api.getRequest('no-such-request'), status: 404 },
+    {
+      name: 'a second extension',
+      operation: 'extendErasureRequest',
+      send: async () => {
+        const id = await postRequest();
+        await api.extend(id, { months: 1, reason: 'once' });
+        return api.extend(id, { months: 1, reason: 'twice' });
+      },
+      status: 409,
+    },
+    {
+      name: 'a holding of an unknown purpose',
+      operation: 'registerHolding',
+      send: () => api.holding(SUBJECT, { purpose: 'golf', system: 'crm', collectedAt: AT }),
+      status: 400,
+    },
+    { name: 'an event without a type', operation: 'recordSubjectEvent', send: () => api.event(SUBJECT, { at: AT }), status: 400 },
+  ];
+
+  it.each(CASES)('$name ($operation): $status', async ({ operation, send, status }) => {
+    const answer = await send();
+    expect(answer.status).toBe(status);
+    const parsed = ErrorAnswer.safeParse(answer.body);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+    expect(parsed.data).toEqual(answer.body);
+    expect(listed(operation)).toContain(String(status));
+  });
+
+  /** A valid body of each operation that requires an Idempotency-Key. */
+  const VALID_BODIES: Readonly<Record<string, unknown>> = { createErasureRequest: { subjectId: SUBJECT, verification } };
+
+  it.each(IDEMPOTENT_OPERATIONS)('%s, documented with a required Idempotency-Key, refuses a call without one', async (operation) => {
+    const route = routeOf(operation)!;
+    if (!(operation in VALID_BODIES)) throw new Error(`${operation}: add a valid body to VALID_BODIES in ${__filename}`);
+    const answer = await api.call({ method: route.method, path: route.path, body: VALID_BODIES[operation] });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path: 'headers.Idempotency-Key' });
+  });
+});
