@@ -149,11 +149,14 @@ class DefinedConnector extends SubjectConnector<undefined> {
     return this.handlers.unrestrictRecord(subject, restriction, context);
   }
 
-  protected override exportRecord(subject: ValidSubject, fields: readonly InvocationField[], context: ConnectorContext): Promise<ConnectorExport> {
-    const handler = this.handlers.exportRecord;
-    if (!handler)
+  protected override exportRecord(
+    subject: ValidSubject,
+    fields: readonly InvocationField[],
+    context: ConnectorContext,
+  ): Promise<ConnectorExport> {
+    if (!this.handlers.exportRecord)
       return Promise.reject(new ConnectorPermanentError('this connector does not implement exportRecord, and the invocation asks for it'));
-    return handler.call(this.handlers, subject, fields, context);
+    return this.handlers.exportRecord(subject, fields, context);
   }
 
   private need(name: 'removeFields' | 'anonymiseFields'): NonNullable<ConnectorHandlers[typeof name]> {
