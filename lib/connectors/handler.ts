@@ -101,7 +101,8 @@ export function createConnectorHandler(type?: string, options: ConnectorHandlerO
       const result = await connector.run(event);
       const total = { records: 0, fields: 0, objects: 0 };
       for (const outcome of result.subjects) {
-        logger.info('subject done', { system, subjectRef: outcome.subjectRef, status: outcome.status, counts: outcome.counts });
+        // Per subject only at DEBUG (issue 16): the invocation's line above and the sweep's 'batch applied' carry the counts.
+        logger.debug('subject done', { system, subjectRef: outcome.subjectRef, status: outcome.status, counts: outcome.counts });
         total.records += outcome.counts.records;
         total.fields += outcome.counts.fields;
         total.objects += outcome.counts.objects;

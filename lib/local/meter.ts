@@ -86,10 +86,10 @@ export const MAX_SPANS = 5_000;
 
 /**
  * The log levels the stack configures (lib/stack): Step Functions' logging of both workflows (asl-state-machine.ts,
- * `props.logLevel ?? sfn.LogLevel.ALL`) and the functions' Powertools level (lethe-function.ts). Local mode runs the
+ * `props.logLevel ?? sfn.LogLevel.ERROR`) and the functions' Powertools level (lethe-function.ts). Local mode runs the
  * functions at the same level (function-specs.ts), so their lines are those production writes.
  */
-export const CONFIGURED_LOG_LEVELS = { workflows: 'ALL', functions: 'INFO' } as const;
+export const CONFIGURED_LOG_LEVELS = { workflows: 'ERROR', functions: 'INFO' } as const;
 
 export type WorkflowLogLevel = 'ALL' | 'ERROR' | 'FATAL' | 'OFF';
 

@@ -355,7 +355,8 @@ async function runSystem(
       if (subjectId === undefined) throw new ConnectorPermanentError(`no sealed subject id in the ledger for system "${system}"`);
       const recorded = recordedOutcome(work);
       if (recorded) {
-        logger.info('expiry already applied by an earlier run: completing it', { system, subjectRef: work.subjectRef, by: recorded.by });
+        // Per subject only at DEBUG (issue 16): the batch's counts are logged at INFO (sweep.ts 'batch applied').
+        logger.debug('expiry already applied by an earlier run: completing it', { system, subjectRef: work.subjectRef, by: recorded.by });
         outcomes.set(work.subjectRef, {
           subjectRef: work.subjectRef,
           subjectId,

@@ -27,8 +27,9 @@ export interface AslStateMachineProps {
   /** Key of the log group. */
   readonly logKey: kms.IKey;
   /**
-   * Log level. ALL records every state transition (without execution data), ERROR only failures.
-   * @default sfn.LogLevel.ALL
+   * Log level. ALL records every state transition (without execution data), ERROR only failures (issue 16: the
+   * history of every execution stays in Step Functions itself; ALL cost more than the functions' own lines).
+   * @default sfn.LogLevel.ERROR
    */
   readonly logLevel?: sfn.LogLevel;
   /**
@@ -132,6 +133,7 @@ export class AslStateMachine extends Construct {
 
     // An explicit name: the Distributed Map grants below name this state machine's executions by it.
     const stateMachineName = props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    const level = props.logLevel ?? sfn.LogLevel.ERROR;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       comment: props.comment,
@@ -139,8 +141,17 @@ export class AslStateMachine extends Construct {
       definitionSubstitutions: Object.fromEntries(used.map(([name, fn]) => [name, fn.functionArn])),
       stateMachineType: props.stateMachineType,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: props.logLevel ?? sfn.LogLevel.ALL, includeExecutionData: false },
+      logs: { destination: this.logGroup, level, includeExecutionData: false },
     });
+    if (level !== sfn.LogLevel.ALL) {
+      acknowledgeNag(
+        this.stateMachine,
+        'AwsSolutions-SF1',
+        `Logs at ${level}, not ALL (issue 16): a Standard execution's whole history stays in Step Functions for 90 ` +
+          "days (GetExecutionHistory, the console); the failures, also the sweep Map's Express children's, are logged " +
+          'and alarmed. ALL writes five log events per Task of every sweep page and erasure. workflowLogLevel sets ALL.',
+      );
+    }
     grantInvoke(
       this.stateMachine,
       used.map(([, fn]) => fn.functionArn),

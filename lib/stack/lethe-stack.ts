@@ -104,8 +104,9 @@ export interface LetheStackProps extends StackProps {
    */
   readonly apiCloudWatchRole?: boolean;
   /**
-   * Log level of the state machines (execution data is always excluded).
-   * @default sfn.LogLevel.ALL
+   * Log level of the state machines (execution data is always excluded): ERROR logs failures only (issue 16);
+   * ALL logs every state transition too.
+   * @default sfn.LogLevel.ERROR
    */
   readonly workflowLogLevel?: sfn.LogLevel;
 }

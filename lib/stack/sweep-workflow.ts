@@ -22,7 +22,7 @@ export interface SweepWorkflowProps {
   readonly logKey: kms.IKey;
   /**
    * Log level of the execution logs (execution data is always excluded).
-   * @default sfn.LogLevel.ALL
+   * @default sfn.LogLevel.ERROR
    */
   readonly logLevel?: sfn.LogLevel;
   /**

@@ -90,7 +90,7 @@ test(`DynamoDB Local killed and restarted (${DOWN_MS} ms down) while erasures an
       local
         .logLines()
         .slice(linesBefore)
-        .some((l) => l.includes('"subject done"'))
+        .some((l) => l.includes('"connector invoked"'))
         ? true
         : undefined,
     60_000,

@@ -102,9 +102,8 @@ test('runs the connector from its environment: HMAC key from Secrets Manager (ca
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(lines).toContainEqual(
-    expect.objectContaining({ message: 'subject done', system: 'crm', subjectRef: 'ref-user1', status: 'fields-removed' }),
-  );
+  // Per subject only at DEBUG (issue 16): at the stack's INFO, the invocation's line carries the count
+  expect(lines.map((l) => l.message)).not.toContain('subject done');
   expect(lines).toContainEqual(
     expect.objectContaining({
       message: 'connector invoked',

@@ -74,7 +74,7 @@ describe('billingOf', () => {
     },
   ])('$name', ({ events, expected }) => {
     // GIVEN an event log WHEN it is billed THEN the units are as Step Functions counts them
-    const { logBytes, ...billing } = billingOf(sweep, events);
+    const { logBytes, ...billing } = billingOf(sweep, events, { logLevel: 'ALL' });
     expect(billing).toEqual(expected);
     expect(logBytes).toBeGreaterThan(200 * expected.logEvents);
   });
@@ -223,11 +223,30 @@ describe('what AWS bills that the event log does not show (issue 16, section 1)'
     expect(billingOf(sweep, log, { logLevel: 'FATAL' }).logEvents).toBe(1);
   });
 
-  it("uses the stack's configured levels: Step Functions at ALL, the functions at INFO", () => {
+  it("uses the stack's configured levels: Step Functions at ERROR, the functions at INFO", () => {
     // GIVEN the stack's sources WHEN their default levels are read THEN the meter models the same
     const source = (file: string) => readFileSync(path.join(__dirname, '../../../lib/stack', file), 'utf8');
     expect(source('asl-state-machine.ts')).toContain(`props.logLevel ?? sfn.LogLevel.${CONFIGURED_LOG_LEVELS.workflows}`);
     expect(source('lethe-function.ts')).toContain(`POWERTOOLS_LOG_LEVEL: '${CONFIGURED_LOG_LEVELS.functions}'`);
+    expect(CONFIGURED_LOG_LEVELS.workflows).toBe('ERROR');
+  });
+
+  it('logs nothing of a successful execution at the configured level, and its failures when one fails', () => {
+    // GIVEN a sweep that succeeded and one that failed, billed at the stack's level (no level given)
+    const ok: BillingEvent[] = [
+      { type: 'ExecutionStarted', timestamp: 0 },
+      entered('Read a page of due holdings', 1),
+      { type: 'StateExited', timestamp: 2, state: { name: 'Read a page of due holdings' } },
+      { type: 'ExecutionSucceeded', timestamp: 3 },
+    ];
+    const failed: BillingEvent[] = [
+      { type: 'ExecutionStarted', timestamp: 0 },
+      entered('Read a page of due holdings', 1),
+      { type: 'StateFailed', timestamp: 2, state: { name: 'Read a page of due holdings' } },
+      { type: 'ExecutionFailed', timestamp: 3 },
+    ];
+    // THEN the success writes no log event, the failure its two (the state's and the execution's)
+    expect([billingOf(sweep, ok).logEvents, billingOf(sweep, failed).logEvents]).toEqual([0, 2]);
   });
 
   it.each([
@@ -251,7 +270,7 @@ describe('what AWS bills that the event log does not show (issue 16, section 1)'
     const meter = new UsageMeter();
     meter.logLine(100);
     meter.logLine(50);
-    meter.stepFunctionsExecution({ ...billingOf(sweep, [entered(map), ...children(2)]) });
+    meter.stepFunctionsExecution({ ...billingOf(sweep, [entered(map), ...children(2)], { logLevel: 'ALL' }) });
     const s = meter.snapshot();
     expect(s.logBytes).toBe(150);
     expect(s.logs.functionLines).toBe(2);

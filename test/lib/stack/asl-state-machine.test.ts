@@ -5,6 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -59,6 +60,24 @@ describe('distributedMapStates', () => {
 });
 
 describe('AslStateMachine', () => {
+  it.each([
+    [undefined, 'ERROR'],
+    [sfn.LogLevel.ALL, 'ALL'],
+  ] as const)('logs at level %s as %s (failures only by default, issue 16), never the execution data', (logLevel, level) => {
+    const { stack, fn, key } = scope();
+    new AslStateMachine(stack, 'M', {
+      definitionFile: aslFile('one.asl.json', { StartAt: 'A', States: { A: task('${Known}') } }),
+      functions: { Known: fn },
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logKey: key,
+      comment: 't',
+      ...(logLevel ? { logLevel } : {}),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: level, IncludeExecutionData: false }),
+    });
+  });
+
   it('stops synthesis when the file uses a placeholder no function is given for', () => {
     // GIVEN an ASL file with ${Missing} WHEN the construct is built with only ${Known}
     const { stack, fn, key } = scope();
