@@ -17,7 +17,7 @@ import { InputError, RuntimeConfigError } from './errors';
 
 export type KeySource = () => Promise<string | Uint8Array>;
 
-const LABELS = { ref: 'lethe/subject-ref/v1', audit: 'lethe/audit-subject/v1' } as const;
+const LABELS = { ref: 'lethe/subject-ref/v1', audit: 'lethe/audit-subject/v1', item: 'lethe/item-ref/v1' } as const;
 
 const hmacHex = (key: string | Uint8Array, text: string): string => createHmac('sha256', key).update(text, 'utf8').digest('hex');
 
@@ -48,6 +48,16 @@ export class SubjectRefs {
   public async auditSubject(subjectId: string): Promise<string> {
     checkWellFormed(subjectId);
     return hmacHex(await this.derived(LABELS.audit), subjectId);
+  }
+
+  /**
+   * An item's reference (spec 2.2: the `ref` of an order, an invoice, a case), as the ledger keys and the events
+   * store it: the raw ref never appears in a key, a log line or a payload. Bound to the subject (its subjectRef),
+   * so the same order number of two subjects gives unrelated values.
+   */
+  public async itemRef(subjectRef: string, ref: string): Promise<string> {
+    checkWellFormed(ref, 'ref');
+    return hmacHex(await this.derived(LABELS.item), `${subjectRef}\u0000${ref}`);
   }
 
   private async derived(label: string): Promise<Buffer> {

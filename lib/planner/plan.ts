@@ -163,7 +163,7 @@ function normaliseScope(scope: readonly string[] | Scope | undefined): Scope | u
 const isPurposeList = (scope: readonly string[] | Scope): scope is readonly string[] => Array.isArray(scope);
 
 /** Whether a scope covers a holding: every key given must match. */
-function scopeCovers(scope: Scope | undefined, holding: Holding): boolean {
+export function scopeCovers(scope: Scope | undefined, holding: Holding): boolean {
   if (scope === undefined) return true;
   if (scope.purposes && !scope.purposes.includes(holding.purpose)) return false;
   if (scope.systems && !scope.systems.includes(holding.system)) return false;
@@ -174,15 +174,15 @@ function scopeCovers(scope: Scope | undefined, holding: Holding): boolean {
 const before = (a: Temporal.Instant, b: Temporal.Instant): boolean => Temporal.Instant.compare(a, b) < 0;
 const atOrBefore = (a: Temporal.Instant, b: Temporal.Instant): boolean => Temporal.Instant.compare(a, b) <= 0;
 
-/** A hold covers a holding at `now` from `placedAt` until `releasedAt` (spec 2.3). */
-function coveringHold(holds: readonly Hold[], holding: Holding, now: Temporal.Instant): Hold | undefined {
+/** A hold covers a holding at `now` from `placedAt` until `releasedAt` (spec 2.3). The runtime schedules with it too. */
+export function coveringHold(holds: readonly Hold[], holding: Holding, now: Temporal.Instant): Hold | undefined {
   return holds.find(
     (h) => scopeCovers(h.scope, holding) && atOrBefore(h.placedAt, now) && (h.releasedAt === undefined || before(now, h.releasedAt)),
   );
 }
 
 /** Spec 2.3: once released, the holding's expiry is the later of its expiresAt and the latest release. */
-function afterReleases(policy: Policy, expiry: Expiry, holds: readonly Hold[], holding: Holding, now: Temporal.Instant): Expiry {
+export function afterReleases(policy: Policy, expiry: Expiry, holds: readonly Hold[], holding: Holding, now: Temporal.Instant): Expiry {
   if (expiry.expiresAt === null) return expiry;
   const released = holds
     .filter(

@@ -81,10 +81,47 @@ export const SubjectEventBody = z.strictObject({
 });
 export type SubjectEventBody = z.output<typeof SubjectEventBody>;
 
+/** The most entries in each list of a hold's scope. */
+export const MAX_HOLD_SCOPE_ENTRIES = 100;
+
+const holdScopeList = <T extends z.ZodType>(key: string, what: string, item: T) =>
+  z
+    .array(item, { error: `expected scope.${key}: a list of ${what}` })
+    .min(1, { error: `expected scope.${key}: at least one of ${what} (omit ${key} for every one)` })
+    .max(MAX_HOLD_SCOPE_ENTRIES, { error: `expected scope.${key}: at most ${MAX_HOLD_SCOPE_ENTRIES} entries` })
+    .optional();
+
+/** `POST /subjects/{subjectId}/holds` (spec 2.3): a legal hold; without scope it covers every holding of the subject. */
+export const HoldBody = z.strictObject({
+  /** Why the data is held (the controller's text: told to the data subject for what the hold retains). */
+  reason: text('reason'),
+  /** Which holdings the hold covers: every key given must match (AND). */
+  scope: z
+    .strictObject(
+      {
+        purposes: holdScopeList('purposes', 'purpose ids', id('a purpose id')),
+        systems: holdScopeList('systems', 'system ids', id('a system id')),
+        // Spec 2.2: an item's id is at most 128 characters.
+        refs: holdScopeList(
+          'refs',
+          'item ids',
+          z
+            .string({ error: "expected an item's id (text)" })
+            .min(1, { error: "expected an item's id, got an empty string" })
+            .max(128, { error: "expected an item's id of at most 128 characters" }),
+        ),
+      },
+      { error: 'expected scope: {purposes?, systems?, refs?}' },
+    )
+    .optional(),
+});
+export type HoldBody = z.output<typeof HoldBody>;
+
 /** Every request body schema, by the model name the stack gives it. */
 export const API_BODY_SCHEMAS = {
   ErasureRequest: ErasureRequestBody,
   ExtendRequest: ExtendRequestBody,
   Holding: HoldingBody,
   SubjectEvent: SubjectEventBody,
+  Hold: HoldBody,
 } as const;

@@ -32,6 +32,7 @@ import {
   startErasureRequest,
   viewErasureRequest,
 } from './erasure-requests';
+import { listHolds, placeHold, releaseHold } from './holds';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
 import { logger, metrics, tracer } from '../core/observability';
 import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
@@ -170,6 +171,20 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
       logger.info('subject event recorded', { type: answer.type, holdingsRescheduled: answer.holdingsRescheduled });
       return jsonResponse(API_ROUTE.recordSubjectEvent.status, answer);
     }),
+    placeHold: withJsonBody(async (event) => {
+      const body = parseBody(API_BODY_SCHEMAS[API_ROUTE.placeHold.body], event.body, 'hold');
+      const answer = await placeHold(rt, param(event, 'subjectId'), body);
+      metrics.addMetric('HoldsPlaced', MetricUnit.Count, 1);
+      logger.info('legal hold placed', { holdId: answer.holdId });
+      return jsonResponse(API_ROUTE.placeHold.status, answer);
+    }),
+    releaseHold: async (event) => {
+      const answer = await releaseHold(rt, param(event, 'subjectId'), param(event, 'holdId'));
+      metrics.addMetric('HoldsReleased', MetricUnit.Count, 1);
+      logger.info('legal hold released', { holdId: answer.holdId, holdingsRescheduled: answer.holdingsRescheduled });
+      return jsonResponse(API_ROUTE.releaseHold.status, answer);
+    },
+    listHolds: async (event) => jsonResponse(API_ROUTE.listHolds.status, await listHolds(rt, param(event, 'subjectId'))),
   };
   const routes: Route<Event, Result>[] = API_ROUTES.map((route) => ({
     method: route.method,

@@ -230,6 +230,7 @@ export async function viewErasureRequest(rt: Runtime, requestId: string): Promis
       until: r.until,
       ...(r.waitingFor ? { waitingFor: r.waitingFor } : {}),
       ...(r.indefinite ? { indefinite: true as const } : {}),
+      ...(r.hold === undefined ? {} : { hold: r.hold }),
     })),
   };
 }

@@ -79,7 +79,8 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
   const holdings = plannable(policy, await rt.ledger.holdingsOf(request.subjectRef, { activeOnly: true }));
   const events = await rt.events.list(request.subjectRef);
   const now = rt.now();
-  const result = plan(policy, { subjectId: request.subjectRef, holdings: holdings.map(toHolding), events }, now, {
+  // Legal holds (holds.ts) come with the events: a held holding is retained with the hold's id and reason.
+  const result = plan(policy, { subjectId: request.subjectRef, holdings: holdings.map(toHolding), events, holds: events.holds }, now, {
     receivedAt: Temporal.Instant.from(request.receivedAt),
     ...(request.scope ? { scope: request.scope } : {}),
   });
@@ -129,6 +130,7 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
     until: r.until ? formatInstant(r.until, policy.timezone) : null,
     ...(r.waitingFor ? { waitingFor: r.waitingFor } : {}),
     ...(r.indefinite ? { indefinite: true as const } : {}),
+    ...(r.hold === undefined ? {} : { hold: r.hold }),
   }));
   const stored = await rt.requests.storePlan(requestId, { systems, systemOrder: order, retained, policyHash: rt.policyHash }, now);
   logger.info('erasure planned', { requestId, systems: order, stored });

@@ -16,6 +16,17 @@ export class RequestNotFoundError extends LetheError {
   }
 }
 
+/** The subject has no legal hold with this id (holds.ts; the API answers 404 with path holdId). */
+export class HoldNotFoundError extends LetheError {
+  public readonly holdId: string;
+
+  public constructor(holdId: string, options?: { cause?: unknown }) {
+    super(`the subject has no hold with id "${holdId}"`, options);
+    this.name = 'HoldNotFoundError';
+    this.holdId = holdId;
+  }
+}
+
 /**
  * A state machine task failed because an AWS service it uses (DynamoDB, S3, KMS, Secrets Manager) was unreachable,
  * throttled or failing (contract ERROR_NAMES.runtimeTransient): the state machines retry it with backoff. The

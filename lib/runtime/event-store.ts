@@ -17,6 +17,8 @@ import { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import type { SubjectEvent } from '../retention/expiry';
 import { EVENTS } from '../core/contract';
+import type { Hold } from '../planner/plan';
+import { type HoldItem, isHoldKey, toHold } from './holds';
 import { utcIso } from '../core/time';
 
 export interface EventItem {
@@ -38,11 +40,13 @@ export type EventList = SubjectEvent[] & {
   readonly seq: number;
   /** True when some of the subject's items carry a `ttl` (the subject had no active holding). */
   readonly retiring: boolean;
+  /** The subject's legal holds (holds.ts), read by the same Query as its events: placed, and released ones. */
+  readonly holds: readonly Hold[];
 };
 
 /** An EventList of given events (tests, and callers that have the events in hand). */
-export function eventList(events: readonly SubjectEvent[], seq: number, retiring = false): EventList {
-  return Object.assign([...events], { seq, retiring });
+export function eventList(events: readonly SubjectEvent[], seq: number, retiring = false, holds: readonly Hold[] = []): EventList {
+  return Object.assign([...events], { seq, retiring, holds });
 }
 
 /** The id of an event with no id of its own: a hash of what it says. */
@@ -94,14 +98,19 @@ export class EventStore {
       }),
     );
     const events: SubjectEvent[] = [];
+    const holds: Hold[] = [];
     let retiring = counter?.[EVENTS.ttlAttribute] !== undefined;
     for (const item of await this.items(subjectRef)) {
       if (item.eventKey === EVENTS.counterKey) continue;
+      if (isHoldKey(item.eventKey)) {
+        holds.push(toHold(item as unknown as HoldItem));
+        continue;
+      }
       if (item.ttl !== undefined) retiring = true;
       events.push({ type: item.type, at: Temporal.Instant.from(item.at), ...(item.purpose ? { purpose: item.purpose } : {}) });
     }
     const seq: unknown = counter?.[EVENTS.seqAttribute];
-    return eventList(events, typeof seq === 'number' ? seq : 0, retiring);
+    return eventList(events, typeof seq === 'number' ? seq : 0, retiring, holds);
   }
 
   /** Removes the `ttl` from every item of the subject (a holding was registered: its events are needed again). */
@@ -123,7 +132,11 @@ export class EventStore {
     const ttl = Math.floor(now.epochMilliseconds / 1000) + EVENTS.idleTtlSeconds;
     const items = await this.items(subjectRef);
     if (items.length === 0) return false;
-    for (const item of items) if (item.ttl === undefined) await this.setTtl(subjectRef, item.eventKey, ttl);
+    for (const item of items) {
+      // A hold in force is kept whatever happens to the events: it covers holdings registered later too.
+      if (isHoldKey(item.eventKey) && (item as unknown as HoldItem).releasedAt === undefined) continue;
+      if (item.ttl === undefined) await this.setTtl(subjectRef, item.eventKey, ttl);
+    }
     if (await hasActiveHolding()) {
       await this.keep(subjectRef);
       return false;

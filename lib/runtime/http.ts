@@ -8,7 +8,14 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DocumentError, InputError, LetheError, RuntimeConfigError } from '../core/errors';
-import { BodyTooLargeError, ConflictError, RequestNotFoundError, RuntimeTransientError, SealedValueError } from './errors';
+import {
+  BodyTooLargeError,
+  ConflictError,
+  HoldNotFoundError,
+  RequestNotFoundError,
+  RuntimeTransientError,
+  SealedValueError,
+} from './errors';
 import { isTransient } from '../connectors/errors';
 import { errorName } from '../core/observability';
 
@@ -45,6 +52,7 @@ interface HttpErrorLike {
 export function problemOf(error: unknown): HttpProblem {
   if (error instanceof BodyTooLargeError) return { statusCode: 413, code: 'body-too-large', message: error.message };
   if (error instanceof RequestNotFoundError) return { statusCode: 404, code: 'not-found', message: error.message, path: 'requestId' };
+  if (error instanceof HoldNotFoundError) return { statusCode: 404, code: 'not-found', message: error.message, path: 'holdId' };
   if (error instanceof ConflictError) return { statusCode: 409, code: 'conflict', message: error.message };
   if (error instanceof InputError) {
     // InputError prefixes the message with its path; the answer carries the path separately.

@@ -14,7 +14,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import { RuntimeConfigError } from '../core/errors';
 import type { Policy } from '../policy/model';
-import type { Holding } from '../planner/plan';
+import { afterReleases, coveringHold, type Holding } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
 import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from '../core/contract';
@@ -131,6 +131,9 @@ export function toHolding(record: HoldingRecord): Holding {
   return { purpose: record.purpose, system: record.system, collectedAt: Temporal.Instant.from(record.collectedAt) };
 }
 
+/** Later than any hold's placing or release: the planner then reads each hold as stored (scheduleUnderHolds). */
+const HOLDS_AS_STORED = Temporal.Instant.fromEpochMilliseconds(8.64e15);
+
 const NAMES = {
   '#status': 'status',
   '#collectedAtMs': 'collectedAtMs',
@@ -166,7 +169,7 @@ export class Ledger {
    * finished one is not revived by a collection from before it was finished. Returns whether it was written.
    */
   public async register(holding: NewHolding, events: EventList, now: Temporal.Instant): Promise<{ written: boolean; expiry: Expiry }> {
-    const expiry = this.expiryOf(holding.purpose, holding.collectedAt, events);
+    const { expiry, schedule } = this.scheduleUnderHolds(holding, holding.collectedAt, events);
     const collectedAtMs = holding.collectedAt.epochMilliseconds;
     const item: HoldingRecord = {
       subjectRef: holding.subjectRef,
@@ -177,7 +180,7 @@ export class Ledger {
       collectedAtMs,
       registeredAt: utcIso(now),
       sealed: holding.sealed,
-      ...this.schedule(expiry, holding.subjectRef),
+      ...schedule,
       eventsSeq: events.seq,
     };
     try {
@@ -242,8 +245,7 @@ export class Ledger {
     holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAt' | 'collectedAtMs'>,
     events: EventList,
   ): Promise<{ updated: boolean; expiry: Expiry }> {
-    const expiry = this.expiryOf(holding.purpose, Temporal.Instant.from(holding.collectedAt), events);
-    const schedule = this.schedule(expiry, holding.subjectRef);
+    const { expiry, schedule } = this.scheduleUnderHolds(holding, Temporal.Instant.from(holding.collectedAt), events);
     const names: Record<string, string> = { ...NAMES, '#eventsSeq': 'eventsSeq', '#nothingFound': 'nothingFound' };
     const values: Record<string, unknown> = { ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs, ':seq': events.seq };
     const set: string[] = ['#eventsSeq = :seq'];
@@ -553,6 +555,29 @@ export class Ledger {
     );
     const items = (page.Items ?? []).map((i) => ({ subjectRef: String(i[LEDGER.partitionKey]), system: String(i[LEDGER.sortKey]) }));
     return { items, ...(page.LastEvaluatedKey ? { lastKey: page.LastEvaluatedKey } : {}) };
+  }
+
+  /**
+   * A holding's expiry and schedule under the subject's legal holds (spec 2.3; the EventList carries them, holds.ts).
+   * A hold in force over it: its own expiry is kept in `expiresAt`, but it has no due keys and no TTL backstop, so
+   * neither the sweep nor TTL picks it until the release schedules it again. Released holds that covered it: it is
+   * due at the later of its own expiry and the latest release. Holds are taken as stored (a placed hold is in force
+   * until its release is recorded: both are stamped by the API's clock when they happen).
+   */
+  private scheduleUnderHolds(
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose'>,
+    collectedAt: Temporal.Instant,
+    events: EventList,
+  ): { expiry: Expiry; schedule: Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> } {
+    const own = this.expiryOf(holding.purpose, collectedAt, events);
+    const holds = events.holds;
+    if (holds.length === 0) return { expiry: own, schedule: this.schedule(own, holding.subjectRef) };
+    const planned: Holding = { purpose: holding.purpose, system: holding.system, collectedAt };
+    if (coveringHold(holds, planned, HOLDS_AS_STORED)) {
+      return { expiry: own, schedule: own.expiresAt ? { expiresAt: formatInstant(own.expiresAt, this.policy.timezone) } : {} };
+    }
+    const expiry = afterReleases(this.policy, own, holds, planned, HOLDS_AS_STORED);
+    return { expiry, schedule: this.schedule(expiry, holding.subjectRef) };
   }
 
   /** Due keys and TTL for an expiry: none while it is unknown or never. */

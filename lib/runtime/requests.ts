@@ -51,6 +51,8 @@ export interface RetainedEntry {
   readonly waitingFor?: readonly string[];
   /** Where `until` is null because the purpose keeps the data indefinitely (spec 2.7). */
   readonly indefinite?: true;
+  /** Where a legal hold retains the data (spec 2.3): its id; `reason` is then the hold's and `until` null. */
+  readonly hold?: string;
 }
 
 export interface Extension {

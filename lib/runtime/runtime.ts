@@ -20,6 +20,7 @@ import type { Policy } from '../policy/model';
 import { type ConnectorClient, LambdaConnectorClient } from './connector-client';
 import { ENV } from '../core/contract';
 import { EventStore } from './event-store';
+import { HoldStore } from './holds';
 import { DynamoPeriodKeys } from './period-keys';
 import { Ledger } from './ledger';
 import { tracer } from '../core/observability';
@@ -40,6 +41,8 @@ export interface Runtime {
   readonly sealer: Sealer;
   readonly ledger: Ledger;
   readonly events: EventStore;
+  /** Legal holds (spec 2.3), in the events table. */
+  readonly holds: HoldStore;
   readonly requests: RequestStore;
   readonly audit: AuditWriter;
   readonly connectors: ConnectorClient;
@@ -167,6 +170,9 @@ class EnvRuntime implements Runtime {
   }
   public get events(): EventStore {
     return this.once('events', () => new EventStore(this.documents, this.required(ENV.eventsTable)));
+  }
+  public get holds(): HoldStore {
+    return this.once('holds', () => new HoldStore(this.documents, this.required(ENV.eventsTable)));
   }
   public get requests(): RequestStore {
     return this.once('requests', () => new RequestStore(this.documents, this.required(ENV.requestsTable)));

@@ -90,6 +90,8 @@ describe('local mode', () => {
 });
 
 describe('the handler', () => {
+  /** The hold placeHold's call places (releaseHold's call releases it). */
+  let holdId = '';
   /** One valid call per operation, in table order (the erasure request the first one creates is the later ones'). */
   const calls: Record<ApiOperation, (requestId: string) => Call> = {
     createErasureRequest: () => ({
@@ -117,6 +119,18 @@ describe('the handler', () => {
       pathParameters: { subjectId: 'subject-2' },
       body: { type: 'account-closed', at: '2025-02-10T09:00:00+01:00' },
     }),
+    placeHold: () => ({
+      method: 'POST',
+      path: '/subjects/subject-2/holds',
+      pathParameters: { subjectId: 'subject-2' },
+      body: { reason: 'litigation hold, case 2025-17', scope: { purposes: ['analytics'] } },
+    }),
+    releaseHold: () => ({
+      method: 'POST',
+      path: `/subjects/subject-2/holds/${holdId}/release`,
+      pathParameters: { subjectId: 'subject-2', holdId },
+    }),
+    listHolds: () => ({ method: 'GET', path: '/subjects/subject-2/holds', pathParameters: { subjectId: 'subject-2' } }),
   };
 
   it("routes every route of the table to its operation, which answers with the table's status", async () => {
@@ -133,6 +147,7 @@ describe('the handler', () => {
         // THEN its operation answers, with the status the table names
         expect({ operation: route.operation, status: answer.status }).toEqual({ operation: route.operation, status: route.status });
         if (route.operation === 'createErasureRequest') requestId = answer.body.requestId as string;
+        if (route.operation === 'placeHold') holdId = answer.body.holdId as string;
       }
     } finally {
       world.restore();

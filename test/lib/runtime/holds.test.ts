@@ -1,0 +1,246 @@
+/**
+ * lib/runtime/holds.ts: legal holds (spec 2.3) through the API (place, list, release and their errors), stored
+ * beside the events, audited, and honoured by the sweep (applyExpiry) and by an erasure request's plan.
+ */
+import { Temporal } from '@js-temporal/polyfill';
+import { recordsOf } from '../../../lib/audit';
+import { EVENTS } from '../../../lib/core/contract';
+import { planErasure } from '../../../lib/runtime/erasure';
+import { applyExpiry } from '../../../lib/runtime/expiry';
+import { holdKey } from '../../../lib/runtime/holds';
+import { apiClient, verification } from '../../lambdas/helpers';
+import { answerAll } from './support/aws';
+import { AUDIT_BUCKET, createWorld, ledgerTable, TABLES, type TestWorld } from './support/runtime';
+
+let world: TestWorld;
+let api: ReturnType<typeof apiClient>;
+
+beforeEach(() => {
+  world = createWorld({ now: '2025-01-01T10:00:00Z' });
+  api = apiClient(world);
+});
+afterEach(() => world.restore());
+
+const place = (subjectId: string, body: unknown) =>
+  api.call({ method: 'POST', path: `/subjects/${subjectId}/holds`, body, pathParameters: { subjectId } });
+const release = (subjectId: string, holdId: string) =>
+  api.call({ method: 'POST', path: `/subjects/${subjectId}/holds/${holdId}/release`, pathParameters: { subjectId, holdId } });
+const list = (subjectId: string) => api.call({ method: 'GET', path: `/subjects/${subjectId}/holds`, pathParameters: { subjectId } });
+const auditRecords = () => [...world.s3.bodies(AUDIT_BUCKET, 'audit/').values()].flatMap((b) => recordsOf(b));
+const at = (iso: string) => Temporal.Instant.from(iso);
+const sweep = async (sweepId: string, subjectIds: readonly string[], now: string) =>
+  applyExpiry(world.rt, await Promise.all(subjectIds.map(async (id) => ({ subjectRef: await world.rt.refs.ref(id) }))), at(now), {
+    kind: 'sweep',
+    sweepId,
+  });
+const analyticsItem = async (subjectId: string) => {
+  const ref = await world.rt.refs.ref(subjectId);
+  return world.ddb.items(ledgerTable('analytics')).find((i) => i.subjectRef === ref);
+};
+
+describe('placing, listing and releasing', () => {
+  test('GIVEN a hold placed with a scope WHEN it is listed, released and listed again THEN each answer says what is stored', async () => {
+    // WHEN a hold is placed on user1's orders O-1
+    const placed = await place('user1', { reason: 'Tax audit 2025-17', scope: { purposes: ['bookkeeping'], refs: ['O-1'] } });
+    // THEN 201 with its id
+    expect(placed.status).toBe(201);
+    const holdId = placed.body.holdId as string;
+    expect(holdId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // AND it is listed with its reason, when it was placed (policy time zone), not released, the ref as sent
+    const listed = await list('user1');
+    expect(listed.status).toBe(200);
+    expect(listed.body.holds).toEqual([
+      {
+        holdId,
+        reason: 'Tax audit 2025-17',
+        placedAt: '2025-01-01T11:00:00+01:00',
+        releasedAt: null,
+        scope: { purposes: ['bookkeeping'], refs: ['O-1'] },
+      },
+    ]);
+    // AND another subject has none
+    expect((await list('user10')).body.holds).toEqual([]);
+
+    // AND the stored item keeps the ref only as an HMAC and sealed, never as given
+    const item = world.ddb.items(TABLES.events).find((i) => i[EVENTS.sortKey] === holdKey(holdId))!;
+    expect(item.scope).toEqual({ purposes: ['bookkeeping'], refs: [await world.rt.refs.itemRef(await world.rt.refs.ref('user1'), 'O-1')] });
+    expect(JSON.stringify(item)).not.toContain('O-1');
+
+    // WHEN it is released a day later
+    world.clock.now = at('2025-01-02T10:00:00Z');
+    const released = await release('user1', holdId);
+    // THEN 200 with the release time; the list shows it
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ holdId, releasedAt: '2025-01-02T11:00:00+01:00', holdingsRescheduled: 0 });
+    expect((await list('user1')).body.holds).toEqual([expect.objectContaining({ holdId, releasedAt: '2025-01-02T11:00:00+01:00' })]);
+
+    // AND placing and releasing are audited, one record per system covered (bookkeeping: orders), ids and HMACs only
+    const subject = await world.rt.refs.auditSubject('user1');
+    expect(auditRecords().map((r) => [r.kind, r.holdId, r.system, r.purposes, r.action, r.outcome, r.subject])).toEqual([
+      ['hold', holdId, 'orders', ['bookkeeping'], 'hold', 'held', subject],
+      ['hold', holdId, 'orders', ['bookkeeping'], 'release', 'released', subject],
+    ]);
+    expect(JSON.stringify(auditRecords())).not.toMatch(/user1|O-1|Tax audit/);
+  });
+
+  test('GIVEN a released hold WHEN it is released again THEN 409 naming when, and the release time is unchanged', async () => {
+    const holdId = (await place('user1', { reason: 'litigation' })).body.holdId as string;
+    expect((await release('user1', holdId)).status).toBe(200);
+    world.clock.now = at('2025-02-01T10:00:00Z');
+    const again = await release('user1', holdId);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('released already') });
+    expect((await list('user1')).body.holds).toEqual([expect.objectContaining({ releasedAt: '2025-01-01T11:00:00+01:00' })]);
+  });
+
+  test.each([
+    ['an id no hold has', () => '00000000-0000-4000-8000-000000000000'],
+    ['an id that is no hold id at all', () => 'not-a-hold'],
+  ])('GIVEN %s WHEN it is released THEN 404 with path holdId', async (_what, id) => {
+    const answer = await release('user1', id());
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toMatchObject({ code: 'not-found', path: 'holdId' });
+  });
+
+  test("GIVEN user1's hold WHEN it is released as user10's THEN 404: a hold is its subject's only", async () => {
+    const holdId = (await place('user1', { reason: 'litigation' })).body.holdId as string;
+    expect((await release('user10', holdId)).status).toBe(404);
+    expect((await list('user1')).body.holds).toEqual([expect.objectContaining({ holdId, releasedAt: null })]);
+  });
+
+  test.each([
+    ['no reason', {}, 'reason'],
+    ['an empty reason', { reason: '' }, 'reason'],
+    ['an unknown key', { reason: 'x', until: 'never' }, ''],
+    ['an unknown purpose', { reason: 'x', scope: { purposes: ['customer', 'sales'] } }, 'scope.purposes[1]'],
+    ['an unknown system', { reason: 'x', scope: { systems: ['erp'] } }, 'scope.systems[0]'],
+    ['an empty list', { reason: 'x', scope: { refs: [] } }, 'scope.refs'],
+    ['an unknown scope key', { reason: 'x', scope: { items: ['O-1'] } }, 'scope'],
+    ['a ref with a line break', { reason: 'x', scope: { refs: ['O-1\nO-2'] } }, 'scope.refs[0]'],
+  ])('GIVEN %s WHEN a hold is placed THEN 400 naming %j, and nothing is stored', async (_what, body, path) => {
+    const answer = await place('user1', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error?.code).toBe('invalid-input');
+    if (path) expect(answer.body.error?.path).toBe(path);
+    expect(world.ddb.items(TABLES.events)).toEqual([]);
+  });
+});
+
+describe('the sweep', () => {
+  // analytics (crm) keeps data P1Y from collection: collected 2024-06-01, it expires 2025-06-01.
+  const EXPIRES = '2025-06-01T00:00:00Z';
+
+  test.each([
+    ['before the holding expired: it is due at its own expiry', '2025-03-01T00:00:00Z', EXPIRES],
+    ['after it expired: it is due at the release', '2025-09-01T00:00:00Z', '2025-09-01T00:00:00Z'],
+  ])('GIVEN a held holding WHEN the hold is released %s', async (_what, releaseAt, dueAt) => {
+    world.connectors.on('crm', answerAll('anonymised', { records: 1, fields: 2, objects: 0 }));
+    // GIVEN user1's analytics holding, and a hold on user1's analytics placed before it expired
+    await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    await api.holding('user10', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    world.clock.now = at('2025-02-01T00:00:00Z');
+    const holdId = (await place('user1', { reason: 'litigation', scope: { purposes: ['analytics'] } })).body.holdId as string;
+    // THEN it left the due index at once (and lost its TTL backstop), its own expiry kept
+    expect(await analyticsItem('user1')).toMatchObject({ status: 'active', expiresAt: '2025-06-01T02:00:00+02:00' });
+    expect(await analyticsItem('user1')).not.toHaveProperty('dueAt');
+    expect(await analyticsItem('user1')).not.toHaveProperty('ttl');
+
+    if (Temporal.Instant.compare(at(releaseAt), at(EXPIRES)) > 0) {
+      // AND a sweep after its expiry leaves it active; user10's goes
+      const during = await sweep('sweep-held', ['user1', 'user10'], '2025-07-01T00:00:00Z');
+      expect(during).toMatchObject({ holdingsDone: 1 });
+      expect(await analyticsItem('user1')).toMatchObject({ status: 'active' });
+      expect(await analyticsItem('user10')).toMatchObject({ status: 'done', outcome: 'anonymised' });
+    }
+
+    // WHEN the hold is released
+    world.clock.now = at(releaseAt);
+    expect((await release('user1', holdId)).body).toMatchObject({ holdingsRescheduled: 1 });
+    // THEN the holding is due again at the later of its expiry and the release
+    expect(await analyticsItem('user1')).toMatchObject({ status: 'active', dueAt: at(dueAt).epochMilliseconds });
+    // AND a sweep just before that leaves it; one at that instant expires it
+    const before = at(dueAt).subtract({ milliseconds: 1 }).toString();
+    expect(await sweep('sweep-before', ['user1'], before)).toMatchObject({ holdingsDone: 0 });
+    expect(await analyticsItem('user1')).toMatchObject({ status: 'active' });
+    expect(await sweep('sweep-after', ['user1'], dueAt)).toMatchObject({ holdingsDone: 1 });
+    expect(await analyticsItem('user1')).toMatchObject({ status: 'done', outcome: 'anonymised', finishedBy: 'sweep:sweep-after' });
+  });
+
+  test('GIVEN a holding due before a hold was placed WHEN a sweep finds it THEN it is retained and leaves the due index', async () => {
+    world.connectors.on('crm', answerAll('anonymised', { records: 1, fields: 2, objects: 0 }));
+    await api.holding('user1', { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    // GIVEN a hold stored directly (as if its placing stopped before it rescheduled the holding)
+    const subjectRef = await world.rt.refs.ref('user1');
+    await world.rt.holds.place({
+      subjectRef,
+      eventKey: holdKey('h-1'),
+      holdId: 'h-1',
+      reason: 'court order',
+      placedAt: '2025-02-01T00:00:00.000Z',
+    });
+    expect(await analyticsItem('user1')).toHaveProperty('dueAt');
+    // WHEN the sweep runs after the expiry
+    const report = await sweep('sweep-1', ['user1'], '2025-07-01T00:00:00Z');
+    // THEN nothing expired, no connector was called, and the holding is out of the due index
+    expect(report).toMatchObject({ holdingsDone: 0, rescheduled: 1 });
+    expect(world.connectors.invocations).toHaveLength(0);
+    expect(await analyticsItem('user1')).toMatchObject({ status: 'active' });
+    expect(await analyticsItem('user1')).not.toHaveProperty('dueAt');
+  });
+});
+
+describe('an erasure request', () => {
+  test.each([
+    ['every holding', undefined, ['customer', 'marketing', 'analytics']],
+    ['marketing only', { purposes: ['marketing'] }, ['marketing']],
+    ['crm and marketing (AND)', { purposes: ['marketing', 'customer'], systems: ['crm'] }, ['customer', 'marketing']],
+  ])(
+    'GIVEN a hold on %s WHEN the subject asks for erasure THEN what it covers is retained with its id and reason, the rest erased',
+    async (_what, scope, held) => {
+      for (const [purpose, system] of [
+        ['customer', 'crm'],
+        ['marketing', 'crm'],
+        ['analytics', 'crm'],
+      ])
+        await api.holding('user1', { purpose, system, collectedAt: '2024-12-01T00:00:00Z' });
+      const holdId = (await place('user1', { reason: 'Police investigation 123', ...(scope ? { scope } : {}) })).body.holdId as string;
+
+      const requestId = (await api.postRequest({ subjectId: 'user1', verification })).body.requestId as string;
+      await planErasure(world.rt, requestId);
+      const view = await api.getRequest(requestId);
+
+      const retained = (view.body.retained as { purpose: string; hold?: string; reason: string; until: unknown }[]).filter((r) => r.hold);
+      expect(retained.map((r) => r.purpose).sort()).toEqual([...held].sort());
+      for (const r of retained) expect(r).toMatchObject({ hold: holdId, reason: 'Police investigation 123', until: null });
+      // AND the others go: crm is acted on unless every holding there is held
+      const crm = (view.body.systems as { system: string; status: string }[]).find((s) => s.system === 'crm');
+      expect(crm?.status).toBe(held.length === 3 ? 'retained' : 'pending');
+    },
+  );
+});
+
+describe('the events beside the holds', () => {
+  test("GIVEN an active and a released hold WHEN the subject's events retire THEN the active hold keeps no ttl; the events list holds no hold", async () => {
+    const subjectRef = await world.rt.refs.ref('user1');
+    await api.event('user1', { type: 'account-closed', at: '2024-12-01T00:00:00Z' });
+    const active = (await place('user1', { reason: 'litigation' })).body.holdId as string;
+    const released = (await place('user1', { reason: 'audit' })).body.holdId as string;
+    await release('user1', released);
+
+    const events = await world.rt.events.list(subjectRef);
+    expect(events.map((e) => e.type)).toEqual(['account-closed']);
+    expect(events.holds.map((h) => [h.holdId, h.releasedAt !== undefined]).sort()).toEqual(
+      [
+        [active, false],
+        [released, true],
+      ].sort(),
+    );
+
+    expect(await world.rt.events.retireIfIdle(subjectRef, world.clock.now, () => Promise.resolve(false))).toBe(true);
+    const ttlOf = (key: string) => world.ddb.items(TABLES.events).find((i) => i[EVENTS.sortKey] === key)?.ttl;
+    expect(ttlOf(holdKey(active))).toBeUndefined();
+    expect(ttlOf(holdKey(released))).toEqual(expect.any(Number));
+    expect(ttlOf(EVENTS.counterKey)).toEqual(expect.any(Number));
+  });
+});
