@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import type { LoadedPolicy } from '../policy/load';
 import { ENV } from '../core/contract';
 import { AuditBucket, type ObjectLockModeName } from './audit-bucket';
+import { ExportsBucket } from './exports-bucket';
 import { ConnectorFunctions } from './connector-functions';
 import { ErasureApi } from './erasure-api';
 import { ErasureWorkflow } from './erasure-workflow';
@@ -115,6 +116,8 @@ export class LetheStack extends Stack {
   public readonly keys: LetheKeys;
   public readonly ledger: RetentionLedger;
   public readonly audit: AuditBucket;
+  /** Access exports (spec 2.4): KMS, TLS only, deleted after 30 days. */
+  public readonly exports: ExportsBucket;
   public readonly connectors: ConnectorFunctions;
   public readonly functions: RuntimeFunctions;
   public readonly erasure: ErasureWorkflow;
@@ -153,6 +156,7 @@ export class LetheStack extends Stack {
       objectLockMode: props.auditObjectLockMode,
       retentionYears: props.auditRetentionYears,
     });
+    this.exports = new ExportsBucket(this, 'Exports', { encryptionKey: dataKey, serverAccessLogsBucket: this.audit.accessLogsBucket });
     this.connectors = new ConnectorFunctions(this, 'Connectors', {
       policy,
       policyDocument: props.policyDocument,
@@ -175,6 +179,12 @@ export class LetheStack extends Stack {
       quarantineAfterFailedSweeps: props.quarantineAfterFailedSweeps,
     });
     const fns = this.functions;
+    // Access exports (issue 14, item 4): the workflow's per-record task writes each record's export, its finish task
+    // the document and its links (lib/runtime/exports.ts); nothing else reaches the bucket.
+    for (const fn of [fns.erasureSystem, fns.erasureFinish]) {
+      fn.function.addEnvironment(ENV.exportsBucket, this.exports.bucket.bucketName);
+      this.exports.grantPublish(fn.role);
+    }
 
     this.erasure = new ErasureWorkflow(this, 'Erasure', {
       statemachinesDir,
@@ -251,6 +261,10 @@ export class LetheStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Erasure API base URL (SigV4)' });
     new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName, description: 'Bus for holdings and subject events' });
     new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'Object Lock audit records' });
+    new CfnOutput(this, 'ExportsBucketName', {
+      value: this.exports.bucket.bucketName,
+      description: 'Access exports, deleted after 30 days',
+    });
     new CfnOutput(this, 'AlarmsTopicArn', { value: this.operations.topic.topicArn, description: 'Subscribe to receive alarms' });
     new CfnOutput(this, 'ErasureStateMachineArn', { value: this.erasure.stateMachine.stateMachineArn });
     new CfnOutput(this, 'SweepStateMachineArn', { value: this.sweep.stateMachine.stateMachineArn });
