@@ -101,7 +101,95 @@ export const EventAnswer = z.object({
   purpose: z.string().optional(),
   ref: z.string().optional().describe("the item's id, as sent (spec 2.2): the event counted for that item's holdings only"),
   holdingsRescheduled: z.number().int().min(0).describe('active holdings whose expiry was recomputed'),
+  expiriesChanged: z
+    .array(
+      z.object({
+        purpose: z.string(),
+        system: z.string(),
+        ref: z.string().optional().describe("an item holding's id (spec 2.2)"),
+        from: z.string().nullable().describe('the expiry before the event; null: unknown or never'),
+        to: z.string().nullable().describe('the expiry after it; null: unknown or never'),
+        waitingFor: texts.optional().describe('to is null: the events its clock waits for'),
+        indefinite: z.literal(true).optional().describe('to is null: the purpose keeps the data indefinitely'),
+      }),
+    )
+    .describe('the active holdings whose expiry date this event changed (subjects.ts ExpiryChange)'),
 });
+
+/** `GET /subjects/{subjectId}` → 200 (subject-view.ts SubjectView): what Lethe holds about one subject. */
+export const SubjectView = z.object({
+  subjectId: z.string().describe('as sent'),
+  asOf: timestamp('when the view was read (expiries are as of then)'),
+  holdings: z.array(
+    z.object({
+      purpose: z.string(),
+      system: z.string(),
+      ref: z.string().optional().describe("an active item holding's id, as registered (spec 2.2)"),
+      itemRef: z.string().optional().describe("an item holding's HMAC: matches the events about the item"),
+      collectedAt: timestamp('when the data was collected'),
+      status: z.enum(HOLDING_STATUS),
+      expiresAt: z.string().nullable().describe('when it must be gone (policy time zone); null while unknown or never'),
+      waitingFor: texts.optional().describe('expiresAt is null: the events that would start the clock'),
+      indefinite: z.literal(true).optional().describe('expiresAt is null: the purpose keeps the data indefinitely'),
+      explanation: z.string().optional().describe("active: the retention engine's words for the expiry"),
+      holds: texts.describe('the ids of the legal holds in force over it'),
+      restrictions: z.array(
+        z
+          .object({ requestId: z.string(), kind: z.string(), by: z.enum(['retained', 'restriction']) })
+          .describe('a request restricting it (Art. 18)'),
+      ),
+      quarantined: z
+        .object({ since: z.string(), failedSweeps: z.number().int() })
+        .optional()
+        .describe('out of the sweep after failed sweeps'),
+      nothingFound: z.object({ since: z.string() }).optional().describe('out of the sweep: an expiry found no data'),
+      outcome: z.enum(SYSTEM_STATUS).optional().describe('done: what became of the data'),
+      finishedAt: z.string().optional(),
+      finishedBy: z.string().optional().describe('request:<id>, sweep:<id> or ttl'),
+    }),
+  ),
+  events: z.array(
+    z.object({
+      type: z.string(),
+      at: z.string(),
+      purpose: z.string().optional(),
+      itemRef: z.string().optional().describe('an event about an item'),
+    }),
+  ),
+  holds: z
+    .array(z.object({ holdId: z.string() }).loose())
+    .describe('every hold of the subject, as GET /subjects/{subjectId}/holds lists them'),
+  requests: z.array(
+    z.object({
+      requestId: z.string(),
+      kind: z.string().describe('erasure, restriction or access'),
+      status: z.enum(REQUEST_STATUS),
+      receivedAt: z.string(),
+      deadline: z.string(),
+      finishedAt: z.string().optional(),
+    }),
+  ),
+});
+
+/** A legal hold (holds.ts HoldAnswer): `POST /subjects/{subjectId}/holds` → 201, and each of a subject's holds. */
+export const HoldAnswer = z.object({
+  holdId: z.string(),
+  reason: z.string(),
+  placedAt: timestamp('when the hold was placed'),
+  releasedAt: z.string().nullable().describe('when it was released (policy time zone); null while it is in force'),
+  scope: z
+    .object({ purposes: texts.optional(), systems: texts.optional(), refs: texts.optional() })
+    .optional()
+    .describe('the holdings it covers (every key given must match); none: every holding of the subject'),
+});
+
+/** `POST /subjects/{subjectId}/holds/{holdId}/release` → 200 (holds.ts ReleaseAnswer). */
+export const ReleaseAnswer = HoldAnswer.extend({
+  holdingsRescheduled: z.number().int().min(0).describe('active holdings the hold covered whose schedule was written again'),
+});
+
+/** `GET /subjects/{subjectId}/holds` → 200. */
+export const HoldList = z.object({ holds: z.array(HoldAnswer).describe('in force and released, oldest first') });
 
 /**
  * Every answer schema, by the name docs/openapi.json gives it (components.schemas), and the operation (routes.ts)
@@ -114,4 +202,5 @@ export const API_RESPONSE_SCHEMAS: Readonly<Record<string, { readonly name: stri
   extendErasureRequest: { name: 'ExtendAnswer', schema: ExtendAnswer },
   registerHolding: { name: 'HoldingAnswer', schema: HoldingAnswer },
   recordSubjectEvent: { name: 'EventAnswer', schema: EventAnswer },
+  viewSubject: { name: 'SubjectView', schema: SubjectView },
 };

@@ -37,6 +37,7 @@ import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from '
 import { logger, metrics, tracer } from '../core/observability';
 import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
 import type { Runtime } from './runtime';
+import { viewSubject } from './subject-view';
 import { checkSubjectId, recordEvent, registerHolding } from './subjects';
 import { parseBody } from './validate';
 
@@ -171,6 +172,11 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
       logger.info('subject event recorded', { type: answer.type, holdingsRescheduled: answer.holdingsRescheduled });
       return jsonResponse(API_ROUTE.recordSubjectEvent.status, answer);
     }),
+    viewSubject: async (event) => {
+      const answer = await viewSubject(rt, param(event, 'subjectId'));
+      logger.info('subject viewed', { holdings: answer.holdings.length, requests: answer.requests.length });
+      return jsonResponse(API_ROUTE.viewSubject.status, answer);
+    },
     placeHold: withJsonBody(async (event) => {
       const body = parseBody(API_BODY_SCHEMAS[API_ROUTE.placeHold.body], event.body, 'hold');
       const answer = await placeHold(rt, param(event, 'subjectId'), body);

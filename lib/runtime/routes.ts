@@ -29,6 +29,7 @@ export const API_ROUTES = [
   { operation: 'extendErasureRequest', method: 'POST', path: '/erasure-requests/{requestId}/extend', body: 'ExtendRequest', status: 200 },
   { operation: 'registerHolding', method: 'POST', path: '/subjects/{subjectId}/holdings', body: 'Holding', status: 201 },
   { operation: 'recordSubjectEvent', method: 'POST', path: '/subjects/{subjectId}/events', body: 'SubjectEvent', status: 201 },
+  { operation: 'viewSubject', method: 'GET', path: '/subjects/{subjectId}', status: 200 },
   // Legal holds (spec 2.3, lib/runtime/holds.ts).
   { operation: 'placeHold', method: 'POST', path: '/subjects/{subjectId}/holds', body: 'Hold', status: 201 },
   { operation: 'releaseHold', method: 'POST', path: '/subjects/{subjectId}/holds/{holdId}/release', status: 200 },

@@ -93,6 +93,48 @@ const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
     return [open, completed];
   },
   extendErasureRequest: async () => [await api.extend(await postRequest(), { months: 2, reason: 'complex' })],
+  viewSubject: async () => {
+    const view = (subjectId: string) => api.call({ method: 'GET', path: `/subjects/${subjectId}`, pathParameters: { subjectId } });
+    // nothing held; then dated, waiting, done (erased by a request) and retained (restricted) holdings, an event, a hold
+    const empty = await view('user9');
+    for (const [purpose, system] of [
+      ['analytics', 'crm'],
+      ['bookkeeping', 'orders'],
+      ['marketing', 'newsletter'],
+    ]) {
+      await api.holding(SUBJECT, { purpose, system, collectedAt: AT });
+    }
+    await api.event(SUBJECT, { type: 'unsubscribed', at: '2025-02-10T09:00:00+01:00', purpose: 'marketing' });
+    const held = await view(SUBJECT);
+    const hold = await api.call({
+      method: 'POST',
+      path: `/subjects/${SUBJECT}/holds`,
+      pathParameters: { subjectId: SUBJECT },
+      body: { reason: 'Tax audit', scope: { purposes: ['analytics'] } },
+    });
+    expect(hold.status).toBe(201);
+    await runWorkflow(await postRequest({ scope: ['marketing', 'bookkeeping'] }));
+    const after = await view(SUBJECT);
+    expect(after.body.holdings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ purpose: 'marketing', status: 'done', outcome: 'erased' }),
+        expect.objectContaining({ purpose: 'bookkeeping', status: 'active', waitingFor: ['invoiced'], restrictions: [expect.anything()] }),
+        expect.objectContaining({ purpose: 'analytics', status: 'active', holds: [expect.any(String)] }),
+      ]),
+    );
+    return [empty, held, after];
+  },
+  createRestrictionRequest: async () => [
+    await postKind('restriction'),
+    await postKind('restriction', { scope: ['marketing'], keep: true }),
+  ],
+  viewRestrictionRequest: async () => [
+    await getKind('restriction', await postKind('restriction')),
+    await getKind('restriction', await postKind('restriction', { until: '2025-06-01T00:00:00+02:00', keep: true })),
+  ],
+  extendRestrictionRequest: async () => [await extendKind('restriction', await postKind('restriction'))],
+  createAccessRequest: async () => [await postKind('access'), await postKind('access', { scope: ['marketing'] })],
+  extendAccessRequest: async () => [await extendKind('access', await postKind('access'))],
 };
 
 const routeOf = (operation: string): ApiRoute | undefined => (API_ROUTES as readonly ApiRoute[]).find((r) => r.operation === operation);

@@ -119,6 +119,7 @@ describe('the handler', () => {
       pathParameters: { subjectId: 'subject-2' },
       body: { type: 'account-closed', at: '2025-02-10T09:00:00+01:00' },
     }),
+    viewSubject: () => ({ method: 'GET', path: '/subjects/subject-2', pathParameters: { subjectId: 'subject-2' } }),
     placeHold: () => ({
       method: 'POST',
       path: '/subjects/subject-2/holds',
