@@ -21,6 +21,8 @@ export const ENV = {
   idempotencyTable: 'LETHE_IDEMPOTENCY_TABLE',
   auditChainTable: 'LETHE_AUDIT_CHAIN_TABLE',
   auditBucket: 'LETHE_AUDIT_BUCKET',
+  /** The exports bucket (access exports, lib/runtime/exports.ts; lifecycle deletes them after 30 days). */
+  exportsBucket: 'LETHE_EXPORTS_BUCKET',
   /**
    * When the audit bucket has Object Lock: the mode each record is written with (COMPLIANCE or GOVERNANCE) and,
    * in `auditRetentionDays`, for how long. Unset: records are written without per-object retention (s3rver).

@@ -141,7 +141,9 @@ export async function applyExpiry(
     const extra = subject.removed && !stored.some((h) => same(h, subject.removed!)) ? plannable(policy, [subject.removed]) : [];
     const holdings = [...stored, ...extra];
     const events = await rt.events.list(subject.subjectRef);
-    const result = plan(policy, { subjectId: subject.subjectRef, holdings: holdings.map(toHolding), events }, now);
+    // Legal holds (holds.ts) come with the events, from the same Query: a held holding is retained, not expired,
+    // and the reschedule below takes it out of the due index until the hold's release (Ledger.reschedule).
+    const result = plan(policy, { subjectId: subject.subjectRef, holdings: holdings.map(toHolding), events, holds: events.holds }, now);
 
     for (const [i, decision] of result.holdings.entries()) {
       const holding = holdings[i];
