@@ -5,8 +5,9 @@
  * that each answer is exactly what its schema here says (no key missing, none extra), so the document cannot drift
  * from what the API answers.
  *
- * A route without an entry in API_RESPONSE_SCHEMAS is published with an untyped JSON object as its answer (and the
- * test names it): add its schema here when adding a route.
+ * A route without an entry in API_RESPONSE_SCHEMAS is published with an untyped JSON object as its answer (its
+ * description says that no schema exists yet): add its schema here when adding a route, and a call that answers it
+ * to the test.
  */
 import { z } from 'zod';
 import { HOLDING_STATUS, REQUEST_STATUS, SYSTEM_STATUS } from '../core/contract';
@@ -38,12 +39,19 @@ export const ReceivedAnswer = z
     status: requestStatus,
     deadline: timestamp('the deadline (Art. 12(3): receipt + one month)'),
   })
-  .describe("The erasure request as stored; a repeated request (same Idempotency-Key) answers the request's current status");
+  .describe("The request as stored; a repeated request (same Idempotency-Key) answers the request's current status");
 
 const Extension = z.object({ months: z.number().int().min(1).max(2), reason: z.string() });
 
+/** An item record's name in a request's answer (spec 2.2): its ref while the request is open, its HMAC after. */
+const itemNames = {
+  ref: z.string().optional().describe("an item record's id, as registered (spec 2.2), while the request is open"),
+  item: z.string().optional().describe("an item record's HMAC, once the request is completed (its ref is no longer kept)"),
+};
+
 const RetainedEntry = z.object({
   purpose: z.string(),
+  ...itemNames,
   reason: z.string(),
   until: z
     .string()
@@ -65,6 +73,7 @@ export const RequestView = z
     systems: z.array(
       z.object({
         system: z.string(),
+        ...itemNames,
         status: systemStatus,
         fields: texts.optional().describe('fields removed or anonymised where the record was kept for another purpose'),
         error: z.string().optional().describe("the error's name, when the system failed"),
@@ -73,6 +82,13 @@ export const RequestView = z
     retained: z.array(RetainedEntry).describe('what a legal obligation keeps, why, and until when (Art. 18)'),
   })
   .describe('An erasure request and what became of the subject in each system');
+
+/** `GET /restriction-requests/{requestId}` → 200 (subject-requests.ts RestrictionRequestView). */
+export const RestrictionRequestView = RequestView.extend({
+  kind: z.literal('restriction'),
+  until: z.string().nullable().describe('when the restriction is to be lifted (policy time zone); null: until the controller lifts it'),
+  keep: z.boolean().describe('Art. 18(1)(b),(c): the data is also kept (no expiry) until the restriction is lifted'),
+}).describe('A restriction request (Art. 18) and what became of the subject in each system');
 
 /** `POST /erasure-requests/{requestId}/extend` → 200 (erasure-requests.ts ExtendAnswer). */
 export const ExtendAnswer = z.object({
@@ -194,13 +210,16 @@ export const HoldList = z.object({ holds: z.array(HoldAnswer).describe('in force
 /**
  * Every answer schema, by the name docs/openapi.json gives it (components.schemas), and the operation (routes.ts)
  * whose success it is. Keyed by operation name as text, not ApiOperation, so that a route added to routes.ts does
- * not stop the build here: the test names each route that has no schema.
+ * not stop the build here.
  */
 export const API_RESPONSE_SCHEMAS: Readonly<Record<string, { readonly name: string; readonly schema: z.ZodType }>> = {
-  createErasureRequest: { name: 'ErasureRequestReceived', schema: ReceivedAnswer },
+  createErasureRequest: { name: 'RequestReceived', schema: ReceivedAnswer },
   viewErasureRequest: { name: 'ErasureRequestView', schema: RequestView },
   extendErasureRequest: { name: 'ExtendAnswer', schema: ExtendAnswer },
   registerHolding: { name: 'HoldingAnswer', schema: HoldingAnswer },
   recordSubjectEvent: { name: 'EventAnswer', schema: EventAnswer },
+  placeHold: { name: 'HoldAnswer', schema: HoldAnswer },
+  releaseHold: { name: 'ReleaseAnswer', schema: ReleaseAnswer },
+  listHolds: { name: 'HoldList', schema: HoldList },
   viewSubject: { name: 'SubjectView', schema: SubjectView },
 };

@@ -38,6 +38,8 @@ export const IDEMPOTENT_OPERATIONS: readonly string[] = ['createErasureRequest']
 /** When an operation answers 409, beside an Idempotency-Key reused for another subject or still in progress. */
 export const CONFLICTS: Readonly<Record<string, string>> = {
   extendErasureRequest: 'the request was extended already (Art. 12(3) allows one extension), or it is completed',
+  extendRestrictionRequest: 'the request was extended already (Art. 12(3) allows one extension), or it is completed',
+  extendAccessRequest: 'the request was extended already (Art. 12(3) allows one extension), or it is completed',
   releaseHold: 'the hold was released already',
 };
 
@@ -106,6 +108,12 @@ const OPERATION_SUMMARIES: Readonly<Record<string, string>> = {
   placeHold: 'Place a legal hold on a subject’s data',
   releaseHold: 'Release a legal hold',
   listHolds: "A subject's legal holds",
+  createRestrictionRequest: "Restrict the processing of a subject's data (GDPR Art. 18)",
+  viewRestrictionRequest: 'A restriction request and its status',
+  extendRestrictionRequest: "Extend a restriction request's deadline once (Art. 12(3))",
+  createAccessRequest: 'Ask for a copy of what is held about a subject (GDPR Art. 15)',
+  viewAccessRequest: 'An access request and its status',
+  extendAccessRequest: "Extend an access request's deadline once (Art. 12(3))",
 };
 
 /** An operation's tag: its path's first segment (erasure-requests, subjects, ...). */
@@ -113,6 +121,8 @@ const tagOf = (route: ApiRoute): string => route.path.split('/')[1];
 
 const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'erasure-requests': 'Erasure requests (GDPR Art. 17)',
+  'restriction-requests': 'Restriction requests (GDPR Art. 18)',
+  'access-requests': 'Access requests (GDPR Art. 15)',
   subjects: 'What you hold about a subject: holdings, events, legal holds',
 };
 
@@ -188,8 +198,12 @@ export function openApiDocument(version: string, routes: readonly ApiRoute[] = A
 
   const schemas: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(API_BODY_SCHEMAS)) schemas[name] = schemaObject(schema, 'input');
+  const answers = new Map<string, z.ZodType>();
   for (const { name, schema } of Object.values(API_RESPONSE_SCHEMAS)) {
+    // Operations with the same answer share its schema; one name for two schemas would publish only one of them.
+    if (answers.has(name) && answers.get(name) === schema) continue;
     if (name in schemas) throw new Error(`two schemas of docs/openapi.json are named ${name}`);
+    answers.set(name, schema);
     schemas[name] = schemaObject(schema, 'output');
   }
   schemas.Error = schemaObject(ErrorAnswer, 'output');
