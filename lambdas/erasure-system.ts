@@ -7,6 +7,7 @@
 import type { ErasureSystemInput, ErasureSystemOutput } from '../lib/core/contract';
 import { eraseInSystem } from '../lib/runtime/erasure';
 import { checkRequestId } from '../lib/runtime/erasure-requests';
+import { parseRecordKey } from '../lib/runtime/ledger';
 import { withPowertools } from '../lib/runtime/handler';
 import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 import { checkSystem } from '../lib/runtime/validate';
@@ -16,8 +17,11 @@ export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
     async (input) => {
       const rt = getRuntime();
       const requestId = checkRequestId(input?.requestId);
-      checkSystem(rt.policy, String(input?.system), 'system');
-      return eraseInSystem(rt, requestId, input.system);
+      // `system` is a system id, or (the retry of a failed item record, failedSystems) the item record's key.
+      const record = typeof input?.record === 'string' ? input.record : String(input?.system);
+      const { system } = parseRecordKey(record);
+      checkSystem(rt.policy, system, 'system');
+      return eraseInSystem(rt, requestId, system, record);
     },
     { transientErrors: true },
   );

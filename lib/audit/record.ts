@@ -52,11 +52,13 @@ export function chainRecord(entry: AuditEntry, seq: number, prevHash: string): A
     ...(entry.holdId === undefined ? {} : { holdId: entry.holdId }),
     purposes: [...entry.purposes],
     system: entry.system,
+    ...(entry.item === undefined ? {} : { item: entry.item }),
     action: entry.action,
     outcome: entry.outcome,
     counts: { records: entry.counts.records, fields: entry.counts.fields, objects: entry.counts.objects },
     subject: entry.subject,
     policyHash: entry.policyHash,
+    ...(entry.objectHash === undefined ? {} : { objectHash: entry.objectHash }),
   };
   return { ...unhashed, hash: hashOfRecord(unhashed) };
 }

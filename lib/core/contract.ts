@@ -466,7 +466,7 @@ export interface AuditRecord {
   readonly prevHash: string;
   readonly at: string;
   /** `hold`: a legal hold placed or released (spec 2.3; lib/runtime/holds.ts), one record per system it covers. */
-  readonly kind: 'erasure-request' | 'sweep' | 'ttl' | 'hold';
+  readonly kind: 'erasure-request' | 'restriction-request' | 'sweep' | 'ttl' | 'hold' | 'access-request';
   readonly requestId?: string;
   readonly sweepId?: string;
   /** With kind `hold`: the hold's id (its reason is the controller's text and is never audited). */
@@ -482,6 +482,11 @@ export interface AuditRecord {
   /** HMAC of the subject id with the audit key: links records of one subject without naming it. */
   readonly subject: string;
   readonly policyHash: string;
+  /**
+   * With kind `access-request`, action `export` (lib/runtime/exports.ts): SHA-256 (hex) of the export document as
+   * stored (its JSON), so that the document handed out can be matched to this record; never its content.
+   */
+  readonly objectHash?: string;
   /** SHA-256 over the canonical JSON of every field above. */
   readonly hash: string;
 }

@@ -17,7 +17,12 @@ import { InputError, RuntimeConfigError } from './errors';
 
 export type KeySource = () => Promise<string | Uint8Array>;
 
-const LABELS = { ref: 'lethe/subject-ref/v1', audit: 'lethe/audit-subject/v1', item: 'lethe/item-ref/v1' } as const;
+const LABELS = {
+  ref: 'lethe/subject-ref/v1',
+  audit: 'lethe/audit-subject/v1',
+  item: 'lethe/item-ref/v1',
+  auditItem: 'lethe/audit-item/v1',
+} as const;
 
 const hmacHex = (key: string | Uint8Array, text: string): string => createHmac('sha256', key).update(text, 'utf8').digest('hex');
 
@@ -58,6 +63,12 @@ export class SubjectRefs {
   public async itemRef(subjectRef: string, ref: string): Promise<string> {
     checkWellFormed(ref, 'ref');
     return hmacHex(await this.derived(LABELS.item), `${subjectRef}\u0000${ref}`);
+  }
+
+  /** An item as it appears in audit records: unrelated to its ledger `itemRef`, as `auditSubject` is to `ref`. */
+  public async auditItem(auditSubject: string, ref: string): Promise<string> {
+    checkWellFormed(ref, 'ref');
+    return hmacHex(await this.derived(LABELS.auditItem), `${auditSubject}\u0000${ref}`);
   }
 
   private async derived(label: string): Promise<Buffer> {

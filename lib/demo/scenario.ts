@@ -248,7 +248,7 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
     const collectedAt = ago(30);
     for (const purpose of Object.values(policy.purposes)) {
       if (purpose.per === 'item') {
-        say(`${purpose.id}: kept per item (per: item); this version of the runtime does not register item holdings yet`);
+        say(`${purpose.id}: kept per item (per: item); the demo registers no item holdings (docs/api.md, "Items")`);
         continue;
       }
       for (const systemId of purpose.systems) {
@@ -332,7 +332,7 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
       say(
         items.length === 0
           ? 'nothing: no purpose of this policy keeps data on an erasure request'
-          : `nothing among her registered holdings; ${items.map((p) => p.id).join(', ')} would keep data, per item, which this version of the runtime does not register yet`,
+          : `nothing among her registered holdings; ${items.map((p) => p.id).join(', ')} would keep data, per item, and the demo registers no item holdings`,
       );
       return;
     }

@@ -276,7 +276,7 @@ export async function seedDemo(ctx: SeedContext): Promise<SeedReport> {
   };
   // Every holding first, several at a time; then each subject's events, in order (an event reschedules the
   // subject's holdings, so it must come after them).
-  // Item purposes (per: item) are left out: the runtime does not register item holdings yet (docs/api.md, "Items").
+  // Item purposes (per: item) are left out: the demo subjects have no items (docs/api.md, "Items", registers them).
   const registrations = DEMO_SUBJECTS.flatMap((subject) =>
     Object.values(ctx.policy.purposes)
       .filter((purpose) => purpose.per !== 'item')

@@ -62,10 +62,22 @@ export const ExtendRequestBody = z.strictObject({
 });
 export type ExtendRequestBody = z.output<typeof ExtendRequestBody>;
 
+/** Spec 2.2: an item's id (an order number, a ticket id) is at most 128 characters. */
+export const MAX_REF_LENGTH = 128;
+
+/** `ref`: the opaque id of an item (spec 2.2); required on holdings of a `per: item` purpose (checked against the policy). */
+const ref = () =>
+  z
+    .string({ error: "expected ref: the item's id (text)" })
+    .min(1, { error: "expected ref: the item's id, got an empty string" })
+    .max(MAX_REF_LENGTH, { error: `expected ref of at most ${MAX_REF_LENGTH} characters` });
+
 /** `POST /subjects/{subjectId}/holdings` */
 export const HoldingBody = z.strictObject({
   purpose: id('purpose'),
   system: id('system'),
+  /** The item this holding holds (spec 2.2); its locator then locates that item only. */
+  ref: ref().optional(),
   collectedAt: timestamp('collectedAt'),
   locator: stringMap('locator').optional(),
   /** What the system finds the subject by later, e.g. `{email: "a@example.se"}` for a DynamoDB index (sealed). */
@@ -78,6 +90,8 @@ export const SubjectEventBody = z.strictObject({
   type: id('type'),
   at: timestamp('at'),
   purpose: id('purpose').optional(),
+  /** The item the event is about (spec 2.2): it counts only for holdings with the same ref. */
+  ref: ref().optional(),
 });
 export type SubjectEventBody = z.output<typeof SubjectEventBody>;
 
@@ -117,6 +131,44 @@ export const HoldBody = z.strictObject({
 });
 export type HoldBody = z.output<typeof HoldBody>;
 
+/** `POST /restriction-requests` (Art. 18, spec 2.4): every holding in scope gets its record restricted. */
+export const RestrictionRequestBody = z.strictObject({
+  subjectId: id('subjectId'),
+  scope: z
+    .array(id('a purpose id'), { error: 'expected scope: a list of purpose ids' })
+    .min(1, { error: 'expected scope: at least one purpose id (omit scope for every purpose)' })
+    .optional(),
+  /** When the restriction is to be lifted (the handler parses it: offset required, after now). */
+  until: timestamp('until').optional(),
+  /** Art. 18(1)(b),(c): also hold the data (no expiry) until the restriction is lifted. */
+  keep: z.boolean({ error: 'expected keep: true or false' }).optional(),
+  verification: z.strictObject(
+    {
+      method: id('verification.method'),
+      verifiedAt: timestamp('verification.verifiedAt'),
+    },
+    { error: 'expected verification: {method, verifiedAt}' },
+  ),
+});
+export type RestrictionRequestBody = z.output<typeof RestrictionRequestBody>;
+
+/** `POST /access-requests` (Art. 15, spec 2.4): what is held about the subject, per record. */
+export const AccessRequestBody = z.strictObject({
+  subjectId: id('subjectId'),
+  scope: z
+    .array(id('a purpose id'), { error: 'expected scope: a list of purpose ids' })
+    .min(1, { error: 'expected scope: at least one purpose id (omit scope for every purpose)' })
+    .optional(),
+  verification: z.strictObject(
+    {
+      method: id('verification.method'),
+      verifiedAt: timestamp('verification.verifiedAt'),
+    },
+    { error: 'expected verification: {method, verifiedAt}' },
+  ),
+});
+export type AccessRequestBody = z.output<typeof AccessRequestBody>;
+
 /** Every request body schema, by the model name the stack gives it. */
 export const API_BODY_SCHEMAS = {
   ErasureRequest: ErasureRequestBody,
@@ -124,4 +176,6 @@ export const API_BODY_SCHEMAS = {
   Holding: HoldingBody,
   SubjectEvent: SubjectEventBody,
   Hold: HoldBody,
+  RestrictionRequest: RestrictionRequestBody,
+  AccessRequest: AccessRequestBody,
 } as const;

@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { Temporal } from '@js-temporal/polyfill';
 import { InputError } from '../core/errors';
-import { ConflictError } from './errors';
+import { ConflictError, RequestNotFoundError } from './errors';
 import { requestDeadline } from '../planner/plan';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { ErasureRequestBody, ExtendRequestBody } from './api-schemas';
 import { REQUESTS, type RequestStatus, type SystemStatus } from '../core/contract';
-import type { Extension, RequestItem, RetainedEntry } from './requests';
+import { type Extension, kindOf, type RequestItem, type RequestKind, type RetainedEntry } from './requests';
 import { errorName, logger } from '../core/observability';
 import type { Runtime } from './runtime';
 import { requestContext } from './sealing';
@@ -35,6 +35,12 @@ export interface RequestView {
   readonly extension?: { readonly months: number; readonly reason: string };
   readonly systems: readonly {
     readonly system: string;
+    /**
+     * An item record's (spec 2.2, 2.7): the item's ref as registered, while the request is open; once it is completed
+     * the raw ref is no longer kept, and `item` (its HMAC) names it instead.
+     */
+    readonly ref?: string;
+    readonly item?: string;
     readonly status: SystemStatus;
     readonly fields?: readonly string[];
     readonly error?: string;
@@ -55,8 +61,9 @@ const REQUEST_ID = /^[A-Za-z0-9-]{1,80}$/;
  * The request id for an Idempotency-Key: derived from the key, so that a retry after a partial failure (the
  * item written, the workflow not started) finds the same request, even after the idempotency record expired.
  */
-export function requestIdForKey(key: string): string {
-  const h = createHash('sha256').update(`lethe/erasure-request/${key}`, 'utf8').digest('hex');
+export function requestIdForKey(key: string, kind: RequestKind = 'erasure'): string {
+  // Each kind its own namespace: the same key sent for a restriction and for an access request makes two requests.
+  const h = createHash('sha256').update(`lethe/${kind}-request/${key}`, 'utf8').digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -81,6 +88,16 @@ export function checkIdempotencyKey(key: string | null | undefined): string {
     });
   }
   return checkIdText(key, IDEMPOTENCY_KEY_PATH);
+}
+
+/**
+ * The request of this kind, or `RequestNotFoundError` (404): ids do not cross kinds, so a restriction request's
+ * id asked for on the erasure route is not found (an item without `kind` is an erasure request).
+ */
+export async function requireOfKind(rt: Runtime, requestId: string, kind: RequestKind): Promise<RequestItem> {
+  const item = await rt.requests.get(requestId);
+  if (!item || kindOf(item) !== kind) throw new RequestNotFoundError(requestId, { kind });
+  return item;
 }
 
 /** A request id as the API accepts it: what Lethe generates (a UUID) and nothing that could not be one. */
@@ -194,9 +211,9 @@ export async function startWithin(rt: Runtime, requestId: string, budgetMs: numb
   }
 }
 
-export async function viewErasureRequest(rt: Runtime, requestId: string): Promise<RequestView> {
+export async function viewErasureRequest(rt: Runtime, requestId: string, kind: RequestKind = 'erasure'): Promise<RequestView> {
   checkRequestId(requestId);
-  const item = await rt.requests.require(requestId);
+  const item = await requireOfKind(rt, requestId, kind);
   // The subject id, to the caller who sent it, while the request is open; a completed request no longer keeps it
   // (storage limitation, RequestStore.finish), and the answer has none.
   const subjectId =
@@ -205,6 +222,11 @@ export async function viewErasureRequest(rt: Runtime, requestId: string): Promis
       : (await rt.sealer.unseal<{ subjectId: string }>(item.sealedSubject, requestContext(requestId, 'subject'))).subjectId;
   const zone = rt.policy.timezone;
   const show = (iso: string): string => formatInstant(Temporal.Instant.from(iso), zone);
+  // Item records' raw refs, to the caller who registered them, while the request is open (as the subject id).
+  const refs =
+    item.sealedRefs === undefined ? {} : await rt.sealer.unseal<Record<string, string>>(item.sealedRefs, requestContext(requestId, 'refs'));
+  const itemOf = (itemRef: string | undefined) =>
+    itemRef === undefined ? {} : refs[itemRef] !== undefined ? { ref: refs[itemRef] } : { item: itemRef };
   return {
     requestId,
     ...(subjectId === undefined ? {} : { subjectId }),
@@ -212,12 +234,14 @@ export async function viewErasureRequest(rt: Runtime, requestId: string): Promis
     receivedAt: show(item.receivedAt),
     deadline: show(item.deadline),
     ...(item.extension ? { extension: { months: item.extension.months, reason: item.extension.reason } } : {}),
-    systems: (item.systemOrder ?? []).flatMap((system) => {
-      const entry = item.systems?.[system];
+    systems: (item.systemOrder ?? []).flatMap((record) => {
+      // Keyed by record: the system id, or an item record's `<system>#item#<itemRef>` (requests.ts).
+      const entry = item.systems?.[record];
       if (!entry) return [];
       return [
         {
-          system,
+          system: entry.system ?? record,
+          ...itemOf(entry.itemRef),
           status: entry.status,
           ...(entry.fields?.length ? { fields: entry.fields } : {}),
           ...(entry.error ? { error: entry.error } : {}),
@@ -226,6 +250,7 @@ export async function viewErasureRequest(rt: Runtime, requestId: string): Promis
     }),
     retained: (item.retained ?? []).map((r) => ({
       purpose: r.purpose,
+      ...itemOf(r.itemRef),
       reason: r.reason,
       until: r.until,
       ...(r.waitingFor ? { waitingFor: r.waitingFor } : {}),
@@ -235,16 +260,21 @@ export async function viewErasureRequest(rt: Runtime, requestId: string): Promis
   };
 }
 
-export async function extendErasureRequest(rt: Runtime, requestId: string, body: ExtendRequestBody): Promise<ExtendAnswer> {
+export async function extendErasureRequest(
+  rt: Runtime,
+  requestId: string,
+  body: ExtendRequestBody,
+  kind: RequestKind = 'erasure',
+): Promise<ExtendAnswer> {
   checkRequestId(requestId);
-  const item = await rt.requests.require(requestId);
+  const item = await requireOfKind(rt, requestId, kind);
   if (item.extension) {
     throw new ConflictError(
-      `erasure request "${requestId}" was already extended (by ${item.extension.months} month(s)); Art. 12(3) allows one extension`,
+      `${kind} request "${requestId}" was already extended (by ${item.extension.months} month(s)); Art. 12(3) allows one extension`,
     );
   }
   if (item.status === 'completed')
-    throw new ConflictError(`erasure request "${requestId}" is completed; only an open request can be extended`);
+    throw new ConflictError(`${kind} request "${requestId}" is completed; only an open request can be extended`);
   // Art. 12(3): "extended by two further months": from the original deadline, in the policy's calendar.
   const original = requestDeadline(rt.policy, Temporal.Instant.from(item.receivedAt));
   const deadline = original.add({ months: body.months });

@@ -27,11 +27,20 @@ import type {
   ErasureSystemOutput,
   SystemStatus,
 } from '../core/contract';
-import { type HoldingRecord, type SealedHolding, toHolding } from './ledger';
+import { type HoldingRecord, recordKeyOf, type SealedHolding, toHolding } from './ledger';
 import { errorName, logger } from '../core/observability';
-import { type GoingHolding, isFinal, type RequestItem, type RetainedEntry, type SystemEntry } from './requests';
+import {
+  type AccessEntryItem,
+  type GoingHolding,
+  isFinal,
+  kindOf,
+  type RequestItem,
+  type RetainedEntry,
+  type SystemEntry,
+} from './requests';
 import type { Runtime } from './runtime';
 import { holdingContext, requestContext } from './sealing';
+import { recordRequestHandled } from './subjects';
 
 export const ZERO_COUNTS: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
 
@@ -80,27 +89,59 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
   const events = await rt.events.list(request.subjectRef);
   const now = rt.now();
   // Legal holds (holds.ts) come with the events: a held holding is retained with the hold's id and reason.
+  // The request's kind (spec 2.4; an item without `kind` is an erasure): a restriction restricts every record in
+  // scope (`restrict`, and with `keep` holds the data until `until`); an access request only lists what is held.
+  const kind = kindOf(request);
   const result = plan(policy, { subjectId: request.subjectRef, holdings: holdings.map(toHolding), events, holds: events.holds }, now, {
+    type: kind,
     receivedAt: Temporal.Instant.from(request.receivedAt),
     ...(request.scope ? { scope: request.scope } : {}),
+    ...(kind === 'restriction' && request.until !== undefined ? { until: Temporal.Instant.from(request.until) } : {}),
+    ...(kind === 'restriction' && request.keep !== undefined ? { keep: request.keep } : {}),
   });
 
+  // One entry per record (spec 2.2, 2.7): the subject's main record in a system under the system id, an item's
+  // record under `<system>#item#<itemRef>`; the planner's `ref` is the itemRef (toHolding), never the raw ref.
   const systems: Record<string, SystemEntry> = {};
   const order: string[] = [];
   for (const sp of result.systems) {
-    const decisions = result.holdings.filter((d) => d.holding.system === sp.system && d.inScope);
+    const decisions = result.holdings.filter((d) => d.holding.system === sp.system && d.holding.ref === sp.ref && d.inScope);
     if (decisions.length === 0) continue;
+    // Access: nothing changes in any system (the plan's `access` is stored below). Restriction: each record in scope
+    // gets the connector action `restrict`, and nothing else.
+    if (kind === 'access' || (kind === 'restriction' && !sp.restrict)) continue;
+    if (kind === 'restriction') {
+      const key = recordKeyOf(sp.system, sp.ref);
+      order.push(key);
+      systems[key] = {
+        ...(sp.ref === undefined ? {} : { system: sp.system, itemRef: sp.ref }),
+        status: 'pending',
+        action: 'restrict',
+        record: 'restrict',
+        removeFields: [],
+        anonymiseFields: [],
+        going: {},
+        // Art. 18: the purposes whose holdings in the record are restricted (the connector call and the audit name them).
+        retainedPurposes: decisions.map((d) => d.holding.purpose),
+        invoke: true,
+        ledgerDone: true,
+      };
+      continue;
+    }
     const going: Record<string, GoingHolding> = {};
     for (const d of decisions) {
       if (d.outcome !== 'erase' && d.outcome !== 'anonymise') continue;
-      const stored = holdings.find((h) => h.purpose === d.holding.purpose && h.system === sp.system)!;
+      const stored = holdings.find((h) => h.purpose === d.holding.purpose && h.system === sp.system && h.itemRef === sp.ref)!;
       going[d.holding.purpose] = { outcome: d.outcome, collectedAtMs: stored.collectedAtMs };
     }
     const retainedPurposes = decisions.filter((d) => d.outcome === 'retain').map((d) => d.holding.purpose);
-    order.push(sp.system);
-    systems[sp.system] =
+    const key = recordKeyOf(sp.system, sp.ref);
+    const item = sp.ref === undefined ? {} : { system: sp.system, itemRef: sp.ref };
+    order.push(key);
+    systems[key] =
       Object.keys(going).length === 0
         ? {
+            ...item,
             status: 'retained',
             action: 'retain',
             record: 'keep',
@@ -112,6 +153,7 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
             ledgerDone: true,
           }
         : {
+            ...item,
             status: 'pending',
             action: sp.record,
             record: sp.record,
@@ -126,24 +168,64 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
   // Spec 2.7: where the date is not known, the answer says what it depends on (never a bare "until null").
   const retained: RetainedEntry[] = result.retained.map((r) => ({
     purpose: r.purpose,
+    ...(r.ref === undefined ? {} : { itemRef: r.ref }),
     reason: r.reason,
     until: r.until ? formatInstant(r.until, policy.timezone) : null,
     ...(r.waitingFor ? { waitingFor: r.waitingFor } : {}),
     ...(r.indefinite ? { indefinite: true as const } : {}),
     ...(r.hold === undefined ? {} : { hold: r.hold }),
   }));
-  const stored = await rt.requests.storePlan(requestId, { systems, systemOrder: order, retained, policyHash: rt.policyHash }, now);
+  // The raw refs of the item records, for the answer to the caller (who sent them): sealed, never in the plan.
+  const refs = await itemRefsOf(rt, holdings);
+  const sealedRefs = Object.keys(refs).length === 0 ? undefined : await rt.sealer.seal(refs, requestContext(requestId, 'refs'), 'ref');
+  const stored = await rt.requests.storePlan(
+    requestId,
+    {
+      systems,
+      systemOrder: order,
+      retained,
+      policyHash: rt.policyHash,
+      ...(sealedRefs === undefined ? {} : { sealedRefs }),
+      ...(kind === 'access' ? { access: accessOf(result.access ?? []) } : {}),
+    },
+    now,
+  );
   logger.info('erasure planned', { requestId, systems: order, stored });
   return planOutput(stored ? { ...request, systems, systemOrder: order, policyHash: rt.policyHash } : await rt.requests.require(requestId));
+}
+
+/** `{[itemRef]: ref}` of the item holdings, each raw ref from its holding's sealed locator. */
+async function itemRefsOf(rt: Runtime, holdings: readonly HoldingRecord[]): Promise<Record<string, string>> {
+  const refs: Record<string, string> = {};
+  for (const h of holdings) {
+    if (h.itemRef === undefined || h.itemRef in refs || !h.sealed) continue;
+    const sealed = await rt.sealer.unseal<SealedHolding>(h.sealed, holdingContext(h.purpose, h.system, h.subjectRef, h.itemRef));
+    if (sealed.ref !== undefined) refs[h.itemRef] = sealed.ref;
+  }
+  return refs;
+}
+
+/** The planner's `access` as stored: an item record named by its itemRef (the planner's ref is the itemRef, toHolding). */
+function accessOf(entries: NonNullable<ReturnType<typeof plan>['access']>): AccessEntryItem[] {
+  return entries.map((e) => ({
+    system: e.system,
+    ...(e.ref === undefined ? {} : { itemRef: e.ref }),
+    purposes: [...e.purposes],
+    categories: [...e.categories],
+    fields: [...e.fields],
+  }));
 }
 
 function planOutput(request: RequestItem): ErasurePlanOutput {
   return {
     requestId: request.requestId,
     policyHash: request.policyHash ?? '',
-    systems: (request.systemOrder ?? []).map((system) => ({ system })),
+    systems: (request.systemOrder ?? []).map((record) => ({ system: systemOfEntry(record, request.systems?.[record]), record })),
   };
 }
+
+/** The system id of a plan entry: its `system` (an item record's), else its key (the system id). */
+export const systemOfEntry = (key: string, entry: SystemEntry | undefined): string => entry?.system ?? key;
 
 // ---------------------------------------------------------------------------------------------------------
 // One system
@@ -152,6 +234,12 @@ function planOutput(request: RequestItem): ErasurePlanOutput {
 interface Unsealed {
   readonly subjectId: string;
   readonly identifiers: Readonly<Record<string, string>>;
+}
+
+/** The raw refs of the request's item records by itemRef (none kept: an empty map). */
+export async function unsealRefs(rt: Runtime, request: Pick<RequestItem, 'requestId' | 'sealedRefs'>): Promise<Record<string, string>> {
+  if (request.sealedRefs === undefined) return {};
+  return rt.sealer.unseal<Record<string, string>>(request.sealedRefs, requestContext(request.requestId, 'refs'));
 }
 
 async function unsealRequest(rt: Runtime, request: RequestItem): Promise<Unsealed> {
@@ -166,34 +254,45 @@ async function unsealRequest(rt: Runtime, request: RequestItem): Promise<Unseale
 }
 
 /**
- * The locator and identifiers of a subject in a system: the union of those of its active holdings there (every
- * purpose, in the policy's order; the first to name a key wins). Each is unsealed with its own context.
+ * The locator and identifiers of a subject's record in a system: the union of those of its active holdings there
+ * (every purpose, in the policy's order; the first to name a key wins). Each is unsealed with its own context. The
+ * holdings given are one record's (the main record's, or one item's: then its `ref` comes too).
  */
 export async function locatorIn(
   rt: Runtime,
   holdings: readonly HoldingRecord[],
-): Promise<{ subjectId?: string; locator: Record<string, string>; identifiers: Record<string, string> }> {
+): Promise<{ subjectId?: string; locator: Record<string, string>; identifiers: Record<string, string>; ref?: string }> {
   const locator: Record<string, string> = {};
   const identifiers: Record<string, string> = {};
   let subjectId: string | undefined;
+  let ref: string | undefined;
   for (const h of holdings) {
     if (!h.sealed) continue;
-    const sealed = await rt.sealer.unseal<SealedHolding>(h.sealed, holdingContext(h.purpose, h.system, h.subjectRef));
+    const sealed = await rt.sealer.unseal<SealedHolding>(h.sealed, holdingContext(h.purpose, h.system, h.subjectRef, h.itemRef));
     subjectId ??= sealed.subjectId;
+    ref ??= sealed.ref;
     for (const [k, v] of Object.entries(sealed.locator ?? {})) if (!(k in locator)) locator[k] = v;
     for (const [k, v] of Object.entries(sealed.identifiers ?? {})) if (!(k in identifiers)) identifiers[k] = v;
   }
-  return { ...(subjectId === undefined ? {} : { subjectId }), locator, identifiers };
+  return { ...(subjectId === undefined ? {} : { subjectId }), locator, identifiers, ...(ref === undefined ? {} : { ref }) };
 }
 
-/** Runs one system of a request: its connector once, then the ledger and the audit. */
-export async function eraseInSystem(rt: Runtime, requestId: string, system: string): Promise<ErasureSystemOutput> {
+/**
+ * Runs one record of a request (the subject's main record in `system`, or the item record `record`): its connector
+ * once, then the ledger and the audit. An item record's connector call gets that item's locator and ref only, so it
+ * acts on that item alone (spec 2.2).
+ */
+export async function eraseInSystem(rt: Runtime, requestId: string, system: string, record: string = system): Promise<ErasureSystemOutput> {
   const request = await rt.requests.require(requestId);
-  const entry = request.systems?.[system];
-  if (!entry) throw new InputError(`system "${system}" is not in the plan of erasure request "${requestId}"`, { path: 'system' });
+  const entry = request.systems?.[record];
+  if (!entry || systemOfEntry(record, entry) !== system) {
+    throw new InputError(`record "${record}" of system "${system}" is not in the plan of erasure request "${requestId}"`, {
+      path: record === system ? 'system' : 'record',
+    });
+  }
   if (isFinal(entry.status)) {
-    await finishHoldings(rt, request, system, entry);
-    return systemOutput(system, entry);
+    await finishHoldings(rt, request, record, entry);
+    return systemOutput(record, entry);
   }
 
   const subject = await unsealRequest(rt, request);
@@ -205,19 +304,32 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     counts = ZERO_COUNTS;
   } else {
     const purposes = Object.keys(rt.policy.purposes).filter((p) => rt.policy.purposes[p].systems.includes(system));
-    const held = (await Promise.all(purposes.map((p) => rt.ledger.get(p, request.subjectRef, system)))).filter(
+    const held = (await Promise.all(purposes.map((p) => rt.ledger.get(p, request.subjectRef, system, entry.itemRef)))).filter(
       (h): h is HoldingRecord => h?.status === 'active',
     );
-    const { locator, identifiers } = await locatorIn(rt, held);
+    const { locator, identifiers, ref } = await locatorIn(rt, held);
+    if (entry.itemRef !== undefined && ref === undefined) {
+      // No active holding of the item is left to locate it (finished meanwhile): without its locator the connector
+      // would fall back to the subject's main record, so it is not called.
+      logger.warn('item record not located: no active holding of it is left', { requestId, system, record });
+      await rt.requests.updateSystem(requestId, record, { status: 'failed', error: 'ItemNotLocated' }, rt.now());
+      throw new ConnectorPermanentError(`system "${system}" failed: ItemNotLocated`);
+    }
     const connectorSubject: ConnectorSubject = {
       subjectRef: request.subjectRef,
       subjectId: subject.subjectId,
       locator,
-      // What the system's holdings were registered with wins over what the request says (the data is under it).
-      identifiers: { ...subject.identifiers, ...identifiers },
+      // The main record: what the system's holdings were registered with wins over what the request says (the data
+      // is under it). An item record: its own holdings' only; the request's identifiers find the subject, not the item.
+      identifiers: entry.itemRef === undefined ? { ...subject.identifiers, ...identifiers } : identifiers,
+      ...(ref === undefined ? {} : { ref }),
       record: entry.record,
       removeFields: connectorFields(rt.policy, system, entry.removeFields),
       anonymiseFields: connectorFields(rt.policy, system, entry.anonymiseFields),
+      // Spec 2.4: the mark names the restriction request and its end (lib/core/contract.ts ConnectorRestriction).
+      ...(entry.record === 'restrict'
+        ? { restriction: { requestId, ...(request.until === undefined ? {} : { until: request.until }) } }
+        : {}),
     };
     // What went wrong, if anything: the connector threw, or answered the subject in `failed` (a user's function
     // or a SaaS may; the built-in connectors throw when their only subject fails). Both end the same way.
@@ -226,9 +338,9 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     try {
       const result = await rt.connectors.invoke({
         system,
-        purposes: Object.keys(entry.going),
+        purposes: entry.record === 'restrict' ? entry.retainedPurposes : Object.keys(entry.going),
         subjects: [connectorSubject],
-        operationId: `${requestId}:${system}`,
+        operationId: `${requestId}:${record}`,
         policyHash: request.policyHash ?? rt.policyHash,
       });
       const failed = result.failed?.find((f) => f.subjectRef === request.subjectRef);
@@ -243,52 +355,71 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     if (failure || !outcome) {
       const { name, transient, cause } = failure ?? { name: 'Error', transient: false };
       const options = cause === undefined ? undefined : { cause };
-      logger.warn('connector failed', { requestId, system, error: name });
+      logger.warn('connector failed', { requestId, system, record, error: name });
       // The message of what we throw becomes the execution's failure cause: ids and error names only, never
       // the connector's own message (a user's function or a SaaS may quote the subject's data in it).
       if (transient) throw new ConnectorTransientError(`system "${system}" failed: ${name}`, options); // retried
-      await rt.requests.updateSystem(requestId, system, { status: 'failed', error: errorLabel(name) }, rt.now());
+      await rt.requests.updateSystem(requestId, record, { status: 'failed', error: errorLabel(name) }, rt.now());
       throw new ConnectorPermanentError(`system "${system}" failed: ${name}`, options);
     }
-    status = outcome.status;
+    // A restrict that found nothing to mark (counts 0) is recorded as nothing-found, as an erasure that found nothing.
+    const markedNothing = outcome.status === 'restricted' && outcome.counts.records + outcome.counts.fields + outcome.counts.objects === 0;
+    status = markedNothing ? 'nothing-found' : outcome.status;
     counts = outcome.counts;
   }
   const fields =
     status === 'erased' || status === 'nothing-found' || status === 'kept-shared' ? [] : [...entry.removeFields, ...entry.anonymiseFields];
   const done: SystemEntry = { ...entry, status, counts, fields, error: undefined };
-  await rt.requests.updateSystem(requestId, system, { status, counts, fields, error: undefined }, rt.now());
-  logger.info('system done', { requestId, system, status });
+  await rt.requests.updateSystem(requestId, record, { status, counts, fields, error: undefined }, rt.now());
+  logger.info('system done', { requestId, system, record, status });
   // The audit record is written by the finish task, for every system at once (one segment): twenty systems
   // appending to the chain at the same moment would race for its numbers.
-  await finishHoldings(rt, request, system, done);
-  return systemOutput(system, done);
+  await finishHoldings(rt, request, record, done);
+  return systemOutput(record, done);
 }
 
-function systemOutput(system: string, entry: SystemEntry): ErasureSystemOutput {
-  return { system, status: entry.status, counts: entry.counts ?? ZERO_COUNTS, ...(entry.error ? { error: entry.error } : {}) };
+function systemOutput(record: string, entry: SystemEntry): ErasureSystemOutput {
+  const system = systemOfEntry(record, entry);
+  return {
+    system,
+    // An item record's key (a main record's is the system id, as before items).
+    ...(record === system ? {} : { record }),
+    status: entry.status,
+    counts: entry.counts ?? ZERO_COUNTS,
+    ...(entry.error ? { error: entry.error } : {}),
+  };
 }
 
-/** After a system's final status, once: the holdings that went are marked done in the ledger (never the retained ones). */
-async function finishHoldings(rt: Runtime, request: RequestItem, system: string, entry: SystemEntry): Promise<void> {
+/** After a record's final status, once: the holdings that went are marked done in the ledger (never the retained ones). */
+async function finishHoldings(rt: Runtime, request: RequestItem, record: string, entry: SystemEntry): Promise<void> {
   if (!isFinal(entry.status) || entry.ledgerDone) return;
   const { requestId } = request;
   const now = rt.now();
+  const system = systemOfEntry(record, entry);
   for (const [purpose, going] of Object.entries(entry.going)) {
-    const holding = { subjectRef: request.subjectRef, system, purpose, collectedAtMs: going.collectedAtMs };
+    const holding = { subjectRef: request.subjectRef, system, itemRef: entry.itemRef, purpose, collectedAtMs: going.collectedAtMs };
     const marked = await rt.ledger.finish(holding, entry.status, `request:${requestId}`, now);
-    if (!marked) logger.info('holding not marked done: finished or collected again meanwhile', { requestId, system, purpose });
+    if (!marked) logger.info('holding not marked done: finished or collected again meanwhile', { requestId, system, record, purpose });
   }
-  await rt.requests.updateSystem(requestId, system, { ledgerDone: true }, now);
+  await rt.requests.updateSystem(requestId, record, { ledgerDone: true }, now);
 }
 
-/** The audit record of a system's status. */
-function auditEntryOf(rt: Runtime, request: RequestItem, system: string, entry: SystemEntry, subject: string): AuditEntry {
+/** The audit record of a record's status (an item record's names the item by its audit HMAC, `item`). */
+function auditEntryOf(
+  rt: Runtime,
+  request: RequestItem,
+  record: string,
+  entry: SystemEntry,
+  subject: string,
+  item: string | undefined,
+): AuditEntry {
   return {
     at: formatInstant(rt.now(), rt.policy.timezone),
-    kind: 'erasure-request',
+    kind: kindOf(request) === 'restriction' ? 'restriction-request' : 'erasure-request',
     requestId: request.requestId,
-    purposes: entry.status === 'retained' ? entry.retainedPurposes : Object.keys(entry.going),
-    system,
+    purposes: entry.status === 'retained' || entry.record === 'restrict' ? entry.retainedPurposes : Object.keys(entry.going),
+    system: systemOfEntry(record, entry),
+    ...(item === undefined ? {} : { item }),
     action: entry.action,
     outcome: entry.status,
     counts: entry.counts ?? ZERO_COUNTS,
@@ -309,15 +440,17 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
   const failedSystems: string[] = [];
   const unaudited: { readonly system: string; readonly entry: SystemEntry }[] = [];
   for (const system of order) {
+    // `system` is the record key: the system id for the main record (and every plan stored before items).
     let entry = request.systems![system];
     if (!isFinal(entry.status)) {
       // pending (the task never recorded an outcome) or failed: failed, with the error the state machine caught.
-      const caught = input.results.find((r) => r.system === system);
+      const caught = input.results.find((r) => (r.record ?? r.system) === system);
       const error = errorLabel(entry.status === 'failed' && entry.error ? entry.error : (caught?.error ?? (caught ? undefined : 'NotRun')));
       if (entry.status !== 'failed' || entry.error !== error) {
         await rt.requests.updateSystem(requestId, system, { status: 'failed', error }, rt.now());
       }
       entry = { ...entry, status: 'failed', error };
+      // The record key (the retry Map sends it back as `system`: the system id, or an item record's key).
       failedSystems.push(system);
     }
     await finishHoldings(rt, request, system, entry);
@@ -327,13 +460,28 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
     // Every system's record in one segment, in the plan's order; then each system is marked audited. A finish
     // that stops in between writes them again next time (the records say the same; the chain stays whole).
     const subject = await rt.refs.auditSubject((await unsealRequest(rt, request)).subjectId);
-    await rt.audit.writeMany(unaudited.map(({ system, entry }) => auditEntryOf(rt, request, system, entry, subject)));
+    const refs = await unsealRefs(rt, request);
+    const entries: AuditEntry[] = [];
+    for (const { system, entry } of unaudited) {
+      const item = entry.itemRef === undefined ? undefined : await rt.refs.auditItem(subject, refs[entry.itemRef] ?? entry.itemRef);
+      entries.push(auditEntryOf(rt, request, system, entry, subject, item));
+    }
+    await rt.audit.writeMany(entries);
     const now = rt.now();
     await Promise.all(
       unaudited.map(({ system, entry }) => rt.requests.updateSystem(requestId, system, { auditedStatus: entry.status }, now)),
     );
   }
   const status = failedSystems.length > 0 ? 'failed' : 'completed';
+  if (kindOf(request) === 'access' && status === 'completed') {
+    // Not yet answered: the export (connector action `export`, the export document) is not wired into this workflow
+    // yet. The request stays open (running), its deadline watched by the monitor; GET shows its plan (`access`).
+    logger.info('access request planned; its export is not produced yet: it stays open', { requestId });
+    return { requestId, status, failedSystems };
+  }
+  // Spec 2.4: the request is handled; what was kept until then (an ID document, ref = the request id) gets its expiry.
+  // Before the final status, so that a finish stopped in between records it when it runs again (once: subjects.ts).
+  if (status === 'completed') await recordRequestHandled(rt, request.subjectRef, requestId);
   await rt.requests.finish(requestId, status, rt.now());
   logger.info('erasure finished', { requestId, status, failedSystems });
   return { requestId, status, failedSystems };

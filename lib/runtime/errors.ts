@@ -9,8 +9,9 @@ import { LetheError } from '../core/errors';
 export class RequestNotFoundError extends LetheError {
   public readonly requestId: string;
 
-  public constructor(requestId: string, options?: { cause?: unknown }) {
-    super(`no erasure request has id "${requestId}"`, options);
+  /** `kind`: the request kind asked for (an id of another kind is not found under this one's route). */
+  public constructor(requestId: string, options?: { cause?: unknown; kind?: string }) {
+    super(`no ${options?.kind ?? 'erasure'} request has id "${requestId}"`, options);
     this.name = 'RequestNotFoundError';
     this.requestId = requestId;
   }

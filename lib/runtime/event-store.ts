@@ -28,6 +28,11 @@ export interface EventItem {
   /** UTC ISO with milliseconds. */
   readonly at: string;
   readonly purpose?: string;
+  /**
+   * The item the event is about (spec 2.2), as its HMAC (SubjectRefs.itemRef, the same value an item holding is
+   * keyed by): matchable to the holding's, never the raw ref.
+   */
+  readonly ref?: string;
   readonly eventId: string;
   readonly recordedAt: string;
   /** Epoch seconds: set once the subject has no active holding (retireIfIdle). */
@@ -49,10 +54,13 @@ export function eventList(events: readonly SubjectEvent[], seq: number, retiring
   return Object.assign([...events], { seq, retiring, holds });
 }
 
-/** The id of an event with no id of its own: a hash of what it says. */
+/** The id of an event with no id of its own: a hash of what it says (an item's ref included, when it has one). */
 export function contentEventId(event: SubjectEvent): string {
   return createHash('sha256')
-    .update(`${event.type}\u0000${utcIso(event.at)}\u0000${event.purpose ?? ''}`, 'utf8')
+    .update(
+      `${event.type}\u0000${utcIso(event.at)}\u0000${event.purpose ?? ''}${event.ref === undefined ? '' : `\u0000${event.ref}`}`,
+      'utf8',
+    )
     .digest('hex')
     .slice(0, 32);
 }
@@ -63,7 +71,10 @@ export class EventStore {
     private readonly table: string,
   ) {}
 
-  /** Writes the event, then raises the subject's counter (in that order: see the module comment). */
+  /**
+   * Writes the event, then raises the subject's counter (in that order: see the module comment). An event's `ref`
+   * must be the item's HMAC (SubjectRefs.itemRef), as the ledger's item holdings carry it.
+   */
   public async record(subjectRef: string, event: SubjectEvent, now: Temporal.Instant, eventId = contentEventId(event)): Promise<EventItem> {
     const at = utcIso(event.at);
     const item: EventItem = {
@@ -72,6 +83,7 @@ export class EventStore {
       type: event.type,
       at,
       ...(event.purpose === undefined ? {} : { purpose: event.purpose }),
+      ...(event.ref === undefined ? {} : { ref: event.ref }),
       eventId,
       recordedAt: utcIso(now),
     };
@@ -107,7 +119,12 @@ export class EventStore {
         continue;
       }
       if (item.ttl !== undefined) retiring = true;
-      events.push({ type: item.type, at: Temporal.Instant.from(item.at), ...(item.purpose ? { purpose: item.purpose } : {}) });
+      events.push({
+        type: item.type,
+        at: Temporal.Instant.from(item.at),
+        ...(item.purpose ? { purpose: item.purpose } : {}),
+        ...(item.ref ? { ref: item.ref } : {}),
+      });
     }
     const seq: unknown = counter?.[EVENTS.seqAttribute];
     return eventList(events, typeof seq === 'number' ? seq : 0, retiring, holds);

@@ -51,7 +51,7 @@ import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import type { ConnectorCounts, ConnectorSubject, SystemStatus } from '../core/contract';
 import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from './erasure';
-import { type AppliedAction, type HoldingRecord, toHolding } from './ledger';
+import { type AppliedAction, type HoldingRecord, recordKeyOf, toHolding } from './ledger';
 import { errorName, logger } from '../core/observability';
 import type { Runtime } from './runtime';
 import { CONNECTOR_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS, SWEEP_FINISH_RESERVE_MS } from './budgets';
@@ -111,8 +111,8 @@ interface Work {
 }
 
 const same = (a: HoldingRecord, b: HoldingRecord): boolean =>
-  a.purpose === b.purpose && a.system === b.system && a.subjectRef === b.subjectRef;
-const removedKey = (h: HoldingRecord): string => `${h.purpose}/${h.system}/${h.subjectRef}`;
+  a.purpose === b.purpose && a.system === b.system && a.itemRef === b.itemRef && a.subjectRef === b.subjectRef;
+const removedKey = (h: HoldingRecord): string => `${h.purpose}/${recordKeyOf(h.system, h.itemRef)}/${h.subjectRef}`;
 
 export async function applyExpiry(
   rt: Runtime,
@@ -154,13 +154,17 @@ export async function applyExpiry(
         if ((await rt.ledger.reschedule(holding, events)).updated) mine.rescheduled++;
       }
     }
+    // One work per record (spec 2.2): the main record's holdings, or one item's, each located by its own holdings only.
     for (const sp of result.systems) {
       const going = result.holdings
         .map((d, i) => ({ d, holding: holdings[i] }))
-        .filter(({ d }) => d.holding.system === sp.system && (d.outcome === 'erase' || d.outcome === 'anonymise'))
+        .filter(
+          ({ d }) => d.holding.system === sp.system && d.holding.ref === sp.ref && (d.outcome === 'erase' || d.outcome === 'anonymise'),
+        )
         .map(({ holding }) => ({ holding, removed: extra.includes(holding) }));
       if (going.length === 0) continue;
-      mine.works.push({ subjectRef: subject.subjectRef, plan: sp, going, held: holdings.filter((h) => h.system === sp.system) });
+      const held = holdings.filter((h) => h.system === sp.system && h.itemRef === sp.ref);
+      mine.works.push({ subjectRef: subject.subjectRef, plan: sp, going, held });
     }
     return mine;
   });
@@ -178,16 +182,29 @@ export async function applyExpiry(
     removed[removedKey(holding)] = 'not-expired';
   }
 
+  // One connector call per system and round: a subject appears once in a call (its outcome is answered by
+  // subjectRef), so a subject's second record in a system (another item) goes in the next round's call.
   const bySystem = new Map<string, Work[]>();
-  for (const work of works) bySystem.set(work.plan.system, [...(bySystem.get(work.plan.system) ?? []), work]);
+  const rounds = new Map<string, number>();
+  for (const work of works) {
+    const seen = `${work.plan.system}\u0000${work.subjectRef}`;
+    const round = rounds.get(seen) ?? 0;
+    rounds.set(seen, round + 1);
+    const group = round === 0 ? work.plan.system : `${work.plan.system}\u0000${round}`;
+    bySystem.set(group, [...(bySystem.get(group) ?? []), work]);
+  }
 
   let done = 0;
   const finishedBy = origin.kind === 'sweep' ? `sweep:${origin.sweepId}` : `ttl:${origin.id}`;
   const settled: { readonly work: Work; readonly outcome: Outcome; readonly entry: AuditEntry }[] = [];
-  for (const [system, systemWorks] of bySystem) {
+  for (const [group, systemWorks] of bySystem) {
+    const { system } = systemWorks[0].plan;
     if (!outOfTime && options.remainingMs && options.remainingMs() < CONNECTOR_TIMEOUT_SECONDS * 1000 + SWEEP_FINISH_RESERVE_MS) {
       outOfTime = true;
-      logger.warn('time budget spent: the rest of the batch stays due for the next sweep', { system, remainingMs: options.remainingMs() });
+      logger.warn('time budget spent: the rest of the batch stays due for the next sweep', {
+        system: group,
+        remainingMs: options.remainingMs(),
+      });
     }
     const { outcomes, failures } = outOfTime
       ? { outcomes: new Map<string, Outcome>(), failures: new Map<string, Failure>() }
@@ -232,16 +249,19 @@ export async function applyExpiry(
         const applied: AppliedAction = { outcome: outcome.status, counts: outcome.counts, by: finishedBy, atMs: now.epochMilliseconds };
         for (const g of work.going) if (!g.removed) recording.push(() => rt.ledger.recordApplied(g.holding, applied));
       }
+      const subject = await rt.refs.auditSubject(outcome.subjectId);
       const entry: AuditEntry = {
         at: formatInstant(now, policy.timezone),
         kind: origin.kind === 'sweep' ? 'sweep' : 'ttl',
         ...(origin.kind === 'sweep' ? { sweepId: origin.sweepId } : {}),
         purposes: work.going.map((g) => g.holding.purpose),
         system,
+        // An item record's: named by its audit HMAC (never the ref, never its ledger key).
+        ...(work.plan.ref === undefined ? {} : { item: await rt.refs.auditItem(subject, outcome.ref ?? work.plan.ref) }),
         action: work.plan.record,
         outcome: outcome.status,
         counts: outcome.counts,
-        subject: await rt.refs.auditSubject(outcome.subjectId),
+        subject,
         policyHash: rt.policyHash,
       };
       settled.push({ work, outcome, entry });
@@ -313,6 +333,8 @@ function failureOf(error: unknown): Failure {
 interface Outcome {
   readonly subjectRef: string;
   readonly subjectId: string;
+  /** An item record's raw ref (from its sealed locator), for the audit's `item` HMAC. */
+  readonly ref?: string;
   readonly status: SystemStatus;
   readonly counts: ConnectorCounts;
   /** Taken from the ledger: an earlier run called the connector and recorded this, then stopped. */
@@ -353,8 +375,13 @@ async function runSystem(
   const subjects: ConnectorSubject[] = [];
   for (const work of works) {
     try {
-      const { subjectId, locator, identifiers } = await locatorIn(rt, work.held);
+      const { subjectId, locator, identifiers, ref } = await locatorIn(rt, work.held);
       if (subjectId === undefined) throw new ConnectorPermanentError(`no sealed subject id in the ledger for system "${system}"`);
+      // An item record is located by its own holdings' locator and ref only; without its ref the connector would
+      // fall back to the subject's main record, so it is not called.
+      if (work.plan.ref !== undefined && ref === undefined)
+        throw new ConnectorPermanentError(`no sealed item ref in the ledger for an item record in system "${system}"`);
+      const item = ref === undefined ? {} : { ref };
       const recorded = recordedOutcome(work);
       if (recorded) {
         // Per subject only at DEBUG (issue 16): the batch's counts are logged at INFO (sweep.ts 'batch applied').
@@ -362,6 +389,7 @@ async function runSystem(
         outcomes.set(work.subjectRef, {
           subjectRef: work.subjectRef,
           subjectId,
+          ...item,
           status: recorded.outcome,
           counts: recorded.counts,
           recorded: true,
@@ -372,7 +400,7 @@ async function runSystem(
       const sp = work.plan;
       if (sp.record === 'keep' && sp.removeFields.length + sp.anonymiseFields.length === 0) {
         // Shared data protects every field: nothing changes in the system, only the ledger.
-        outcomes.set(work.subjectRef, { subjectRef: work.subjectRef, subjectId, status: 'kept-shared', counts: ZERO_COUNTS });
+        outcomes.set(work.subjectRef, { subjectRef: work.subjectRef, subjectId, ...item, status: 'kept-shared', counts: ZERO_COUNTS });
         continue;
       }
       subjects.push({
@@ -380,6 +408,7 @@ async function runSystem(
         subjectId,
         locator,
         identifiers,
+        ...item,
         record: sp.record,
         removeFields: connectorFields(rt.policy, system, sp.removeFields),
         anonymiseFields: connectorFields(rt.policy, system, sp.anonymiseFields),
@@ -391,10 +420,13 @@ async function runSystem(
   }
   if (subjects.length === 0) return { outcomes, failures };
   const originId = origin.kind === 'sweep' ? origin.sweepId : `ttl-${origin.id}`;
+  // Over the records called (an item's key holds its itemRef): two rounds of one batch get different ids.
+  const recordsCalled = new Set(subjects.map((s) => s.subjectRef));
   const batchHash = createHash('sha256')
     .update(
-      subjects
-        .map((s) => s.subjectRef)
+      works
+        .filter((w) => recordsCalled.has(w.subjectRef))
+        .map((w) => `${w.subjectRef}/${recordKeyOf(w.plan.system, w.plan.ref)}`)
         .sort()
         .join(','),
     )
@@ -420,6 +452,7 @@ async function runSystem(
         outcomes.set(outcome.subjectRef, {
           subjectRef: outcome.subjectRef,
           subjectId: subject.subjectId,
+          ...(subject.ref === undefined ? {} : { ref: subject.ref }),
           status: outcome.status,
           counts: outcome.counts,
           afterLostCall: afterLostCall(work, false),

@@ -16,7 +16,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { HOLDING_STATUS, LEDGER, METRICS } from '../core/contract';
 import { applyExpiry } from './expiry';
-import type { HoldingRecord } from './ledger';
+import { fromStored, type HoldingRecord, recordKeyOf } from './ledger';
 import { logger, metrics } from '../core/observability';
 import type { Runtime } from './runtime';
 
@@ -47,7 +47,8 @@ export function ttlRemovedHolding(rt: Runtime, record: DynamoDBRecord, nowSecond
     logger.warn('TTL removed an active holding of a purpose the policy does not have', { system: old.system, subjectRef: old.subjectRef });
     return undefined;
   }
-  return { ...(old as HoldingRecord), purpose };
+  // An item holding's sort key is its record key: read back as its system id and itemRef (ledger.ts, fromStored).
+  return fromStored(old as Record<string, unknown>, purpose);
 }
 
 /** The subject of a removed finished holding (TTL's clean-up, LEDGER.doneTtlSeconds after it finished), or undefined. */
@@ -84,7 +85,7 @@ export async function handleLedgerRecord(rt: Runtime, record: DynamoDBRecord): P
     subjectRef: holding.subjectRef,
   });
   const report = await applyExpiry(rt, [{ subjectRef: holding.subjectRef, removed: holding }], now, { kind: 'ttl', id });
-  const outcome = report.removed[`${holding.purpose}/${holding.system}/${holding.subjectRef}`] ?? 'ignored';
+  const outcome = report.removed[`${holding.purpose}/${recordKeyOf(holding.system, holding.itemRef)}/${holding.subjectRef}`] ?? 'ignored';
   // Published by lambdas/ledger-stream.ts (Powertools metrics), alarmed like the sweep's.
   if (report.holdingsNothingFound > 0) metrics.addMetric(METRICS.holdingsNothingFound, MetricUnit.Count, report.holdingsNothingFound);
   logger.info('TTL removal handled', { purpose: holding.purpose, system: holding.system, outcome });

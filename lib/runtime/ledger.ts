@@ -1,5 +1,6 @@
 /**
- * The ledger: one DynamoDB table per purpose, one item per holding (subjectRef × system). An active holding with
+ * The ledger: one DynamoDB table per purpose, one item per holding (subjectRef × system, × item for an item holding:
+ * contract LEDGER, recordKeyOf). An active holding with
  * a known expiry carries the due-index keys (`dueShard`, `dueAt` in epoch ms) and a TTL backstop a grace period
  * later; a finished one (`done`) loses its due keys and its sealed locator, and TTL removes it after
  * `doneTtlSeconds`. Expiry is computed with the retention engine (lib/retention), never here.
@@ -21,17 +22,19 @@ import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type 
 import type { EventList } from './event-store';
 import { utcIso } from '../core/time';
 
-/** A ledger item as stored. */
+/** A ledger item as read (fromStored): `system` is the system id for both kinds of holding. */
 export interface HoldingRecord {
   readonly subjectRef: string;
   readonly system: string;
+  /** An item holding's item (spec 2.2): the HMAC of its ref (SubjectRefs.itemRef); absent for the main record. */
+  readonly itemRef?: string;
   readonly purpose: string;
   readonly status: HoldingStatus;
   /** UTC ISO with milliseconds. */
   readonly collectedAt: string;
   readonly collectedAtMs: number;
   readonly registeredAt: string;
-  /** KMS-sealed `{subjectId, locator}` (see sealing.ts, holdingContext); absent once done. */
+  /** KMS-sealed `{subjectId, locator, identifiers?, ref?}` (see sealing.ts, holdingContext); absent once done. */
   readonly sealed?: string;
   /** The expiry in the policy time zone; absent while unknown or never. */
   readonly expiresAt?: string;
@@ -103,18 +106,21 @@ export interface SealedHolding {
   readonly locator: Readonly<Record<string, string>>;
   /** What the system finds the subject by (e.g. an e-mail for an index), given at registration. */
   readonly identifiers?: Readonly<Record<string, string>>;
+  /** An item holding's raw ref (spec 2.2), for the connector and the request's answer; nowhere else in clear. */
+  readonly ref?: string;
 }
 
 export interface NewHolding {
   readonly subjectRef: string;
   readonly purpose: string;
   readonly system: string;
+  readonly itemRef?: string;
   readonly collectedAt: Temporal.Instant;
   readonly sealed: string;
 }
 
 export interface DuePage {
-  readonly items: readonly { readonly subjectRef: string; readonly system: string }[];
+  readonly items: readonly { readonly subjectRef: string; readonly system: string; readonly itemRef?: string }[];
   readonly lastKey?: Record<string, unknown>;
 }
 
@@ -126,9 +132,52 @@ export function dueShardOf(subjectRef: string): string {
 
 export const shardName = (shard: number): string => String(shard).padStart(2, '0');
 
-/** The planner's view of a stored holding. */
+/** The planner's view of a stored holding (an item's `ref` is its HMAC: events carry the same, event-store.ts). */
 export function toHolding(record: HoldingRecord): Holding {
-  return { purpose: record.purpose, system: record.system, collectedAt: Temporal.Instant.from(record.collectedAt) };
+  return {
+    purpose: record.purpose,
+    system: record.system,
+    collectedAt: Temporal.Instant.from(record.collectedAt),
+    ...(record.itemRef === undefined ? {} : { ref: record.itemRef }),
+  };
+}
+
+/**
+ * A holding's record key: the ledger's sort key value (contract LEDGER), and the key of its record in an erasure
+ * request's plan (requests.ts). The system id for the subject's main record; `<system>#item#<itemRef>` for an item.
+ */
+export function recordKeyOf(system: string, itemRef?: string): string {
+  return itemRef === undefined ? system : `${system}${LEDGER.itemKeyMark}${itemRef}`;
+}
+
+/** The system id and itemRef of a record key (a plain key is the system id: items written before items existed). */
+export function parseRecordKey(key: string): { readonly system: string; readonly itemRef?: string } {
+  const at = key.indexOf(LEDGER.itemKeyMark);
+  return at < 0 ? { system: key } : { system: key.slice(0, at), itemRef: key.slice(at + LEDGER.itemKeyMark.length) };
+}
+
+const keyOf = (holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef'>): Record<string, string> => ({
+  [LEDGER.partitionKey]: holding.subjectRef,
+  [LEDGER.sortKey]: recordKeyOf(holding.system, holding.itemRef),
+});
+
+/** A ledger item as read: `system` the system id, `itemRef` for an item holding. Items without them read as before. */
+export function fromStored(item: Record<string, unknown>, purpose: string): HoldingRecord {
+  const key = String(item[LEDGER.sortKey]);
+  const parsed = parseRecordKey(key);
+  const { [LEDGER.itemSystemAttribute]: _system, ...rest } = item;
+  return {
+    ...(rest as unknown as HoldingRecord),
+    purpose,
+    system: typeof item[LEDGER.itemSystemAttribute] === 'string' ? (item[LEDGER.itemSystemAttribute] as string) : parsed.system,
+    ...(parsed.itemRef === undefined ? {} : { itemRef: parsed.itemRef }),
+  };
+}
+
+/** A holding as written: the sort key its record key, and an item's system id and itemRef as attributes. */
+export function toStored(record: HoldingRecord): Record<string, unknown> {
+  if (record.itemRef === undefined) return { ...record };
+  return { ...record, [LEDGER.sortKey]: recordKeyOf(record.system, record.itemRef), [LEDGER.itemSystemAttribute]: record.system };
 }
 
 /** Later than any hold's placing or release: the planner then reads each hold as stored (scheduleUnderHolds). */
@@ -158,9 +207,12 @@ export class Ledger {
     return Object.keys(this.tables).find((purpose) => this.tables[purpose] === table);
   }
 
-  /** The expiry of a holding given the subject's events (all of them: a future-stamped event counts when it comes). */
-  public expiryOf(purpose: string, collectedAt: Temporal.Instant, events: readonly SubjectEvent[]): Expiry {
-    return computeExpiry(this.policy, purpose, { collectedAt, events });
+  /**
+   * The expiry of a holding given the subject's events (all of them: a future-stamped event counts when it comes).
+   * An item holding's `itemRef` makes the events with the same ref count for it, and those of other items not.
+   */
+  public expiryOf(purpose: string, collectedAt: Temporal.Instant, events: readonly SubjectEvent[], itemRef?: string): Expiry {
+    return computeExpiry(this.policy, purpose, { collectedAt, events, ...(itemRef === undefined ? {} : { ref: itemRef }) });
   }
 
   /**
@@ -174,6 +226,7 @@ export class Ledger {
     const item: HoldingRecord = {
       subjectRef: holding.subjectRef,
       system: holding.system,
+      ...(holding.itemRef === undefined ? {} : { itemRef: holding.itemRef }),
       purpose: holding.purpose,
       status: HOLDING_STATUS.active,
       collectedAt: utcIso(holding.collectedAt),
@@ -187,7 +240,7 @@ export class Ledger {
       await this.ddb.send(
         new PutCommand({
           TableName: this.tableOf(holding.purpose),
-          Item: item,
+          Item: toStored(item),
           ConditionExpression:
             'attribute_not_exists(#pk) OR (#status = :active AND #collectedAtMs <= :c) OR (#status = :done AND #finishedAtMs < :c)',
           ExpressionAttributeNames: { '#pk': LEDGER.partitionKey, ...NAMES, '#finishedAtMs': 'finishedAtMs' },
@@ -216,24 +269,25 @@ export class Ledger {
           },
         );
         const items: HoldingRecord[] = [];
-        for await (const page of pages) items.push(...((page.Items ?? []) as HoldingRecord[]));
         // An item written under another purpose's table would be a bug; trust the table, not the attribute.
-        return items.map((item) => ({ ...item, purpose }));
+        for await (const page of pages) items.push(...(page.Items ?? []).map((item) => fromStored(item, purpose)));
+        return items;
       }),
     );
     const all = perPurpose.flat();
     return options.activeOnly ? all.filter((h) => h.status === HOLDING_STATUS.active) : all;
   }
 
-  public async get(purpose: string, subjectRef: string, system: string): Promise<HoldingRecord | undefined> {
+  /** One holding: of the subject's main record in the system, or of the item `itemRef` there. */
+  public async get(purpose: string, subjectRef: string, system: string, itemRef?: string): Promise<HoldingRecord | undefined> {
     const { Item } = await this.ddb.send(
       new GetCommand({
         TableName: this.tableOf(purpose),
-        Key: { [LEDGER.partitionKey]: subjectRef, [LEDGER.sortKey]: system },
+        Key: keyOf({ subjectRef, system, itemRef }),
         ConsistentRead: true,
       }),
     );
-    return Item ? ({ ...Item, purpose } as HoldingRecord) : undefined;
+    return Item ? fromStored(Item, purpose) : undefined;
   }
 
   /**
@@ -242,7 +296,7 @@ export class Ledger {
    * computed from a later read of the events (a higher `eventsSeq`). Returns the expiry.
    */
   public async reschedule(
-    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAt' | 'collectedAtMs'>,
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose' | 'collectedAt' | 'collectedAtMs'>,
     events: EventList,
   ): Promise<{ updated: boolean; expiry: Expiry }> {
     const { expiry, schedule } = this.scheduleUnderHolds(holding, Temporal.Instant.from(holding.collectedAt), events);
@@ -263,7 +317,7 @@ export class Ledger {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableOf(holding.purpose),
-          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          Key: keyOf(holding),
           UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
             .filter(Boolean)
             .join(' '),
@@ -287,7 +341,7 @@ export class Ledger {
    * re-collected meanwhile stays active. Returns whether it was marked.
    */
   public async finish(
-    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>,
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose' | 'collectedAtMs'>,
     outcome: SystemStatus,
     finishedBy: string,
     now: Temporal.Instant,
@@ -296,7 +350,7 @@ export class Ledger {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableOf(holding.purpose),
-          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          Key: keyOf(holding),
           UpdateExpression:
             'SET #status = :done, #outcome = :outcome, #finishedAt = :at, #finishedAtMs = :atMs, #finishedBy = :by, #ttl = :ttl ' +
             'REMOVE #dueShard, #dueAt, #sealed, #applied',
@@ -338,14 +392,14 @@ export class Ledger {
    * whether it was recorded.
    */
   public async recordApplied(
-    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>,
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose' | 'collectedAtMs'>,
     applied: AppliedAction,
   ): Promise<boolean> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableOf(holding.purpose),
-          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          Key: keyOf(holding),
           UpdateExpression: 'SET #applied = :applied',
           ConditionExpression: '#status = :active AND #collectedAtMs = :c',
           ExpressionAttributeNames: { ...NAMES, '#applied': 'applied' },
@@ -369,7 +423,7 @@ export class Ledger {
    * call quarantined it; `counted: false` when this sweep was counted already or the holding changed.
    */
   public async recordFailedSweep(
-    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs' | 'failedSweeps' | 'lastFailedSweep'>,
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose' | 'collectedAtMs' | 'failedSweeps' | 'lastFailedSweep'>,
     failure: { readonly sweepId: string; readonly error: string; readonly now: Temporal.Instant },
     quarantineAfter: number,
   ): Promise<{ counted: boolean; failedSweeps: number; quarantined: boolean }> {
@@ -410,7 +464,7 @@ export class Ledger {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableOf(holding.purpose),
-          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          Key: keyOf(holding),
           UpdateExpression: update,
           ConditionExpression:
             '#status = :active AND #collectedAtMs = :c AND (attribute_not_exists(#lastFailedSweep) OR #lastFailedSweep <> :sweep)',
@@ -429,12 +483,14 @@ export class Ledger {
    * Counts a connector call about to be made for an active holding's expiry (see `attempts`). Only the holding as
    * planned (same collection). Returns whether it was counted.
    */
-  public async markAttempted(holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>): Promise<boolean> {
+  public async markAttempted(
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose' | 'collectedAtMs'>,
+  ): Promise<boolean> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableOf(holding.purpose),
-          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          Key: keyOf(holding),
           UpdateExpression: 'SET #attempts = if_not_exists(#attempts, :zero) + :one',
           ConditionExpression: '#status = :active AND #collectedAtMs = :c',
           ExpressionAttributeNames: { ...NAMES, '#attempts': 'attempts' },
@@ -456,7 +512,7 @@ export class Ledger {
    * finishes it. Only the holding as planned (same collection). Returns whether it was flagged.
    */
   public async flagNothingFound(
-    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose' | 'collectedAtMs'>,
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose' | 'collectedAtMs'>,
     by: string,
     now: Temporal.Instant,
   ): Promise<boolean> {
@@ -465,7 +521,7 @@ export class Ledger {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableOf(holding.purpose),
-          Key: { [LEDGER.partitionKey]: holding.subjectRef, [LEDGER.sortKey]: holding.system },
+          Key: keyOf(holding),
           UpdateExpression: 'SET #nothingFound = :flag REMOVE #dueShard, #dueAt, #ttl, #applied',
           ConditionExpression: '#status = :active AND #collectedAtMs = :c',
           ExpressionAttributeNames: {
@@ -522,7 +578,7 @@ export class Ledger {
       await this.ddb.send(
         new PutCommand({
           TableName: this.tableOf(removed.purpose),
-          Item: item,
+          Item: toStored(item),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': LEDGER.partitionKey },
         }),
@@ -553,7 +609,10 @@ export class Ledger {
         ExclusiveStartKey: startKey,
       }),
     );
-    const items = (page.Items ?? []).map((i) => ({ subjectRef: String(i[LEDGER.partitionKey]), system: String(i[LEDGER.sortKey]) }));
+    const items = (page.Items ?? []).map((i) => ({
+      subjectRef: String(i[LEDGER.partitionKey]),
+      ...parseRecordKey(String(i[LEDGER.sortKey])),
+    }));
     return { items, ...(page.LastEvaluatedKey ? { lastKey: page.LastEvaluatedKey } : {}) };
   }
 
@@ -565,14 +624,19 @@ export class Ledger {
    * until its release is recorded: both are stamped by the API's clock when they happen).
    */
   private scheduleUnderHolds(
-    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'purpose'>,
+    holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose'>,
     collectedAt: Temporal.Instant,
     events: EventList,
   ): { expiry: Expiry; schedule: Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> } {
-    const own = this.expiryOf(holding.purpose, collectedAt, events);
+    const own = this.expiryOf(holding.purpose, collectedAt, events, holding.itemRef);
     const holds = events.holds;
     if (holds.length === 0) return { expiry: own, schedule: this.schedule(own, holding.subjectRef) };
-    const planned: Holding = { purpose: holding.purpose, system: holding.system, collectedAt };
+    const planned: Holding = {
+      purpose: holding.purpose,
+      system: holding.system,
+      collectedAt,
+      ...(holding.itemRef === undefined ? {} : { ref: holding.itemRef }),
+    };
     if (coveringHold(holds, planned, HOLDS_AS_STORED)) {
       return { expiry: own, schedule: own.expiresAt ? { expiresAt: formatInstant(own.expiresAt, this.policy.timezone) } : {} };
     }

@@ -1,7 +1,11 @@
 /**
  * Erasure requests (contract REQUESTS): one item per request. The subject's id and the identifiers are sealed;
- * the per-system plan and its progress live in the `systems` map, so every step of the workflow can be re-run
+ * the per-record plan and its progress live in the `systems` map, so every step of the workflow can be re-run
  * and picks up where the last run stopped.
+ *
+ * The map is keyed by record (spec 2.2): the subject's main record in a system under the system id (as every request
+ * stored before items), one item's record under `<system>#item#<itemRef>` (ledger.ts recordKeyOf; an HMAC, never
+ * the raw ref), whose entry names its `system` and `itemRef`. The raw refs are sealed in `sealedRefs`.
  */
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
@@ -18,6 +22,10 @@ export interface GoingHolding {
 }
 
 export interface SystemEntry {
+  /** An item record's system id (the key is then `<system>#item#<itemRef>`); absent: the key is the system id. */
+  readonly system?: string;
+  /** An item record's item: the HMAC of its ref (SubjectRefs.itemRef). Absent: the subject's main record. */
+  readonly itemRef?: string;
   readonly status: SystemStatus;
   /** What the audit record names as the action. */
   readonly action: RecordAction | 'retain';
@@ -44,6 +52,8 @@ export interface SystemEntry {
 
 export interface RetainedEntry {
   readonly purpose: string;
+  /** Where the holding is an item's (spec 2.7): the HMAC of its ref (the answer shows the ref while it is kept). */
+  readonly itemRef?: string;
   readonly reason: string;
   /** Policy time zone with offset, or null while unknown or never. */
   readonly until: string | null;
@@ -62,8 +72,36 @@ export interface Extension {
   readonly previousDeadline: string;
 }
 
+/**
+ * The kinds of data subject request (spec 2.4), all in the one requests table: erasure (Art. 17), restriction
+ * (Art. 18), access (Art. 15). An item without `kind` is an erasure request (every item stored before kinds).
+ */
+export const REQUEST_KINDS = ['erasure', 'restriction', 'access'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/** A stored request's kind: `kind`, or erasure for an item stored before kinds. */
+export const kindOf = (item: Pick<RequestItem, 'kind'>): RequestKind => item.kind ?? 'erasure';
+
+/** What an access request's plan says is held, per record (spec 2.7 `access`; no values, ids and names only). */
+export interface AccessEntryItem {
+  readonly system: string;
+  /** An item record's: the HMAC of its ref (as RetainedEntry.itemRef). */
+  readonly itemRef?: string;
+  readonly purposes: readonly string[];
+  readonly categories: readonly string[];
+  readonly fields: readonly string[];
+}
+
 export interface RequestItem {
   readonly requestId: string;
+  /** Absent: erasure (kindOf). */
+  readonly kind?: RequestKind;
+  /** Restriction: when it is to be lifted (UTC ISO); absent: until the controller lifts it. */
+  readonly until?: string;
+  /** Restriction (Art. 18(1)(b),(c)): the data is also held, like a legal hold, until the restriction is lifted. */
+  readonly keep?: boolean;
+  /** Access: what the plan found held, per record (stored by the plan step). */
+  readonly access?: readonly AccessEntryItem[];
   readonly subjectRef: string;
   /** Sealed `{subjectId}` (requestContext(id, 'subject')); removed once the request is completed. */
   readonly sealedSubject?: string;
@@ -79,9 +117,15 @@ export interface RequestItem {
   readonly openSince?: string;
   readonly extension?: Extension;
   readonly policyHash?: string;
+  /** Record key (the system id, or `<system>#item#<itemRef>`) → its plan and progress. */
   readonly systems?: Readonly<Record<string, SystemEntry>>;
-  /** The systems in the policy's order. */
+  /** The record keys in the plan's order (per system in the policy's order, the main record first). */
   readonly systemOrder?: readonly string[];
+  /**
+   * Sealed `{[itemRef]: ref}` (requestContext(id, 'refs')): the raw refs of the request's item records, for the
+   * answer to the caller who registered them; removed with the subject id once the request is completed.
+   */
+  readonly sealedRefs?: string;
   readonly retained?: readonly RetainedEntry[];
   readonly plannedAt?: string;
   readonly finishedAt?: string;
@@ -134,15 +178,20 @@ export class RequestStore {
   /** Stores the plan unless one is stored already (a re-run keeps the first plan). Returns whether it stored it. */
   public async storePlan(
     requestId: string,
-    plan: Pick<RequestItem, 'systems' | 'systemOrder' | 'retained' | 'policyHash'>,
+    plan: Pick<RequestItem, 'systems' | 'systemOrder' | 'retained' | 'policyHash' | 'sealedRefs' | 'access'>,
     now: Temporal.Instant,
   ): Promise<boolean> {
+    const refs = plan.sealedRefs !== undefined;
+    const access = plan.access !== undefined;
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { [REQUESTS.partitionKey]: requestId },
-          UpdateExpression: 'SET #systems = :systems, #order = :order, #retained = :retained, #policyHash = :hash, #plannedAt = :at',
+          UpdateExpression:
+            'SET #systems = :systems, #order = :order, #retained = :retained, #policyHash = :hash, #plannedAt = :at' +
+            (refs ? ', #sealedRefs = :refs' : '') +
+            (access ? ', #access = :access' : ''),
           ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#systems)',
           ExpressionAttributeNames: {
             '#pk': REQUESTS.partitionKey,
@@ -151,6 +200,8 @@ export class RequestStore {
             '#retained': 'retained',
             '#policyHash': 'policyHash',
             '#plannedAt': 'plannedAt',
+            ...(refs ? { '#sealedRefs': 'sealedRefs' } : {}),
+            ...(access ? { '#access': 'access' } : {}),
           },
           ExpressionAttributeValues: {
             ':systems': plan.systems ?? {},
@@ -158,6 +209,8 @@ export class RequestStore {
             ':retained': plan.retained ?? [],
             ':hash': plan.policyHash ?? '',
             ':at': utcIso(now),
+            ...(refs ? { ':refs': plan.sealedRefs } : {}),
+            ...(access ? { ':access': plan.access } : {}),
           },
         }),
       );
@@ -186,7 +239,7 @@ export class RequestStore {
     }
   }
 
-  /** Sets fields of one system's entry; `error: undefined` removes a previous error. */
+  /** Sets fields of one record's entry (`system`: its record key); `error: undefined` removes a previous error. */
   public async updateSystem(requestId: string, system: string, patch: Partial<SystemEntry>, now: Temporal.Instant): Promise<void> {
     const names: Record<string, string> = { '#systems': 'systems', '#sys': system };
     const values: Record<string, unknown> = {};
@@ -225,7 +278,7 @@ export class RequestStore {
         TableName: this.table,
         Key: { [REQUESTS.partitionKey]: requestId },
         UpdateExpression: completed
-          ? 'SET #status = :status, #finishedAt = :at, #ttl = :ttl REMOVE #open, #details, #subject'
+          ? 'SET #status = :status, #finishedAt = :at, #ttl = :ttl REMOVE #open, #details, #subject, #refs'
           : 'SET #status = :status, #finishedAt = :at',
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: {
@@ -233,7 +286,13 @@ export class RequestStore {
           '#status': 'status',
           '#finishedAt': 'finishedAt',
           ...(completed
-            ? { '#open': REQUESTS.openAttribute, '#details': 'sealedDetails', '#subject': 'sealedSubject', '#ttl': REQUESTS.ttlAttribute }
+            ? {
+                '#open': REQUESTS.openAttribute,
+                '#details': 'sealedDetails',
+                '#subject': 'sealedSubject',
+                '#refs': 'sealedRefs',
+                '#ttl': REQUESTS.ttlAttribute,
+              }
             : {}),
         },
         ExpressionAttributeValues: { ':status': status, ':at': utcIso(now), ...(completed ? { ':ttl': ttl } : {}) },
@@ -285,10 +344,10 @@ export class RequestStore {
       const item = await this.require(requestId);
       if (item.extension) {
         throw new ConflictError(
-          `erasure request "${requestId}" was already extended (by ${item.extension.months} month(s)); Art. 12(3) allows one extension`,
+          `${kindOf(item)} request "${requestId}" was already extended (by ${item.extension.months} month(s)); Art. 12(3) allows one extension`,
         );
       }
-      throw new ConflictError(`erasure request "${requestId}" is ${item.status}; only an open request can be extended`);
+      throw new ConflictError(`${kindOf(item)} request "${requestId}" is ${item.status}; only an open request can be extended`);
     }
   }
 }

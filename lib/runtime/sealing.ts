@@ -45,13 +45,25 @@ const PERIOD_KEY_KEPT_SECONDS = 86_400;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** A ledger item's sealed `{subjectId, locator}`. */
-export function holdingContext(purpose: string, system: string, subjectRef: string): SealContext {
-  return { 'lethe:table': 'ledger', 'lethe:purpose': purpose, 'lethe:system': system, 'lethe:subject': subjectRef };
+/**
+ * A ledger item's sealed `{subjectId, locator, ref?}`. An item holding's (spec 2.2) is bound to its item too
+ * (`itemRef`, the HMAC of its ref): one order's sealed locator copied onto another order's item does not open.
+ */
+export function holdingContext(purpose: string, system: string, subjectRef: string, itemRef?: string): SealContext {
+  return {
+    'lethe:table': 'ledger',
+    'lethe:purpose': purpose,
+    'lethe:system': system,
+    'lethe:subject': subjectRef,
+    ...(itemRef === undefined ? {} : { 'lethe:item': itemRef }),
+  };
 }
 
-/** A request item's sealed parts: `subject` ({subjectId}) and `details` ({identifiers, reason}). */
-export function requestContext(requestId: string, part: 'subject' | 'details'): SealContext {
+/**
+ * A request item's sealed parts: `subject` ({subjectId}), `details` ({identifiers, reason}) and `refs` (the raw refs
+ * of its item records by itemRef, for the answer to the caller who registered them).
+ */
+export function requestContext(requestId: string, part: 'subject' | 'details' | 'refs'): SealContext {
   return { 'lethe:table': 'requests', 'lethe:request': requestId, 'lethe:part': part };
 }
 

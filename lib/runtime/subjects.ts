@@ -22,15 +22,29 @@
 import { ErasureRequestBody, type HoldingBody, type SubjectEventBody } from './api-schemas';
 import { InputError } from '../core/errors';
 import type { Policy } from '../policy/model';
+import { REQUEST_HANDLED } from '../policy/schema';
 import { formatInstant, parseInstant } from '../retention/time';
+import type { SealedHolding } from './ledger';
 import type { Runtime } from './runtime';
 import { holdingContext } from './sealing';
 import { utcIso } from '../core/time';
-import { checkEventType, checkHolding, checkLocatable, checkNotFuture, checkPurpose, checkSubjectIdText, parseBody } from './validate';
+import {
+  checkEventType,
+  checkHolding,
+  checkIdText,
+  checkItemLocatable,
+  checkLocatable,
+  checkNotFuture,
+  checkPurpose,
+  checkSubjectIdText,
+  parseBody,
+} from './validate';
 
 export interface HoldingAnswer {
   readonly purpose: string;
   readonly system: string;
+  /** The item's id, as the caller sent it (spec 2.2). */
+  readonly ref?: string;
   readonly collectedAt: string;
   readonly status: 'active';
   /** The holding's expiry in the policy time zone; null while unknown or never. */
@@ -45,8 +59,28 @@ export interface EventAnswer {
   readonly type: string;
   readonly at: string;
   readonly purpose?: string;
+  /** The item's id, as the caller sent it (spec 2.2): the event counted for that item's holdings only. */
+  readonly ref?: string;
   /** Active holdings whose expiry was recomputed. */
   readonly holdingsRescheduled: number;
+  /**
+   * The expiries this event changed: one per active holding whose expiry date is now another (from null when its
+   * clock had not started; to null when it now waits for another event or is kept indefinitely).
+   */
+  readonly expiriesChanged: readonly ExpiryChange[];
+}
+
+/** One holding's expiry before and after an event (policy time zone; null: unknown or never). */
+export interface ExpiryChange {
+  readonly purpose: string;
+  readonly system: string;
+  /** An item holding's id as registered (spec 2.2). */
+  readonly ref?: string;
+  readonly from: string | null;
+  readonly to: string | null;
+  /** Where `to` is null: the events its clock still waits for, or that it is kept indefinitely. */
+  readonly waitingFor?: readonly string[];
+  readonly indefinite?: true;
 }
 
 /** The path parameter or the event's subjectId follows the same rule as the request body's. */
@@ -83,19 +117,35 @@ export function checkFindable(
 export async function registerHolding(rt: Runtime, subjectId: string, body: HoldingBody): Promise<HoldingAnswer> {
   const { policy } = rt;
   checkSubjectId(subjectId);
-  checkHolding(policy, body.purpose, body.system);
+  checkHolding(policy, body.purpose, body.system, undefined, body.ref);
   checkLocatable(policy, body.system, subjectId, body.locator);
+  // An item holding's locator must locate the item only (spec 2.2), never fall back to the subject's main record.
+  if (body.ref !== undefined) checkItemLocatable(policy, body.system, body.locator);
   checkFindable(policy, body.system, body.locator, body.identifiers);
   const now = rt.now();
   const collectedAt = checkNotFuture(parseInstant(body.collectedAt, 'collectedAt'), now, 'collectedAt');
   const subjectRef = await rt.refs.ref(subjectId);
+  // An item is keyed and matched by the HMAC of its ref; the raw ref is sealed with the locator, nowhere else.
+  const itemRef = body.ref === undefined ? undefined : await rt.refs.itemRef(subjectRef, body.ref);
   const sealed = await rt.sealer.seal(
-    { subjectId, locator: body.locator ?? {}, ...(body.identifiers ? { identifiers: body.identifiers } : {}) },
-    holdingContext(body.purpose, body.system, subjectRef),
+    {
+      subjectId,
+      locator: body.locator ?? {},
+      ...(body.identifiers ? { identifiers: body.identifiers } : {}),
+      ...(body.ref === undefined ? {} : { ref: body.ref }),
+    },
+    holdingContext(body.purpose, body.system, subjectRef, itemRef),
     'locator',
   );
   const events = await rt.events.list(subjectRef);
-  const holding = { subjectRef, purpose: body.purpose, system: body.system, collectedAt, sealed };
+  const holding = {
+    subjectRef,
+    purpose: body.purpose,
+    system: body.system,
+    ...(itemRef === undefined ? {} : { itemRef }),
+    collectedAt,
+    sealed,
+  };
   const registered = await rt.ledger.register(holding, events, now);
   const { written } = registered;
   let { expiry } = registered;
@@ -112,6 +162,7 @@ export async function registerHolding(rt: Runtime, subjectId: string, body: Hold
   return {
     purpose: body.purpose,
     system: body.system,
+    ...(body.ref === undefined ? {} : { ref: body.ref }),
     collectedAt: formatInstant(collectedAt, policy.timezone),
     status: 'active',
     expiresAt: expiry.expiresAt ? formatInstant(expiry.expiresAt, policy.timezone) : null,
@@ -126,16 +177,46 @@ export async function recordEvent(rt: Runtime, subjectId: string, body: SubjectE
   checkSubjectId(subjectId);
   checkEventType(policy, body.type, 'type');
   if (body.purpose !== undefined) checkPurpose(policy, body.purpose, 'purpose');
+  if (body.ref !== undefined) checkIdText(body.ref, 'ref');
   const now = rt.now();
   const at = checkNotFuture(parseInstant(body.at, 'at'), now, 'at');
-  const event = { type: body.type, at, ...(body.purpose === undefined ? {} : { purpose: body.purpose }) };
   const subjectRef = await rt.refs.ref(subjectId);
+  // Stored with the item's HMAC, the value its holdings carry: it counts for them only (spec 2.2).
+  const itemRef = body.ref === undefined ? undefined : await rt.refs.itemRef(subjectRef, body.ref);
+  const event = {
+    type: body.type,
+    at,
+    ...(body.purpose === undefined ? {} : { purpose: body.purpose }),
+    ...(itemRef === undefined ? {} : { ref: itemRef }),
+  };
   await rt.events.record(subjectRef, event, now, eventId);
   const [events, holdings] = await Promise.all([rt.events.list(subjectRef), rt.ledger.holdingsOf(subjectRef, { activeOnly: true })]);
   let rescheduled = 0;
+  const changed: ExpiryChange[] = [];
   for (const holding of holdings) {
     if (!policy.purposes[holding.purpose]) continue;
-    if ((await rt.ledger.reschedule(holding, events)).updated) rescheduled++;
+    const { updated, expiry } = await rt.ledger.reschedule(holding, events);
+    if (!updated) continue;
+    rescheduled++;
+    const from = holding.expiresAt ?? null;
+    const to = expiry.expiresAt ? formatInstant(expiry.expiresAt, policy.timezone) : null;
+    if (from === to) continue;
+    // An item's raw ref: the caller's own for the event's item, else from the holding's sealed locator.
+    let ref: string | undefined;
+    if (holding.itemRef !== undefined && holding.itemRef === itemRef) ref = body.ref;
+    else if (holding.itemRef !== undefined && holding.sealed !== undefined) {
+      const context = holdingContext(holding.purpose, holding.system, subjectRef, holding.itemRef);
+      ref = (await rt.sealer.unseal<SealedHolding>(holding.sealed, context)).ref;
+    }
+    changed.push({
+      purpose: holding.purpose,
+      system: holding.system,
+      ...(ref === undefined ? {} : { ref }),
+      from,
+      to,
+      ...(expiry.waitingFor ? { waitingFor: expiry.waitingFor } : {}),
+      ...(expiry.indefinite ? { indefinite: true as const } : {}),
+    });
   }
   // Storage limitation: the events of a subject Lethe holds nothing of are not kept (event-store.ts).
   if (holdings.length === 0)
@@ -144,6 +225,29 @@ export async function recordEvent(rt: Runtime, subjectId: string, body: SubjectE
     type: body.type,
     at: formatInstant(at, policy.timezone),
     ...(body.purpose === undefined ? {} : { purpose: body.purpose }),
+    ...(body.ref === undefined ? {} : { ref: body.ref }),
     holdingsRescheduled: rescheduled,
+    expiriesChanged: changed,
   };
+}
+
+/**
+ * Spec 2.4: `request-handled` is built in, and Lethe records it itself when a request completes, with `ref` = the
+ * request id (as its HMAC, the value an item holding registered with that ref carries), so that what is kept "until
+ * the request has been handled" (an ID document held `per: item` with the request id as ref) gets its expiry. Then
+ * every active holding of the subject is rescheduled, as for any event. Recorded once: when the subject's events
+ * hold it already (a finish that runs again), nothing is written and its instant is kept. Returns whether it wrote it.
+ */
+export async function recordRequestHandled(rt: Runtime, subjectRef: string, requestId: string): Promise<boolean> {
+  const now = rt.now();
+  const itemRef = await rt.refs.itemRef(subjectRef, requestId);
+  const recorded = (await rt.events.list(subjectRef)).find((e) => e.type === REQUEST_HANDLED && e.ref === itemRef);
+  if (recorded) return false;
+  await rt.events.record(subjectRef, { type: REQUEST_HANDLED, at: now, ref: itemRef }, now);
+  const [events, holdings] = await Promise.all([rt.events.list(subjectRef), rt.ledger.holdingsOf(subjectRef, { activeOnly: true })]);
+  for (const holding of holdings) if (rt.policy.purposes[holding.purpose]) await rt.ledger.reschedule(holding, events);
+  // Storage limitation, as for any event: a subject Lethe holds nothing of more keeps its events 30 days only.
+  if (holdings.length === 0)
+    await rt.events.retireIfIdle(subjectRef, now, async () => (await rt.ledger.holdingsOf(subjectRef, { activeOnly: true })).length > 0);
+  return true;
 }

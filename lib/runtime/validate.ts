@@ -28,8 +28,19 @@ export function checkSystem(policy: Policy, system: string, path: string): void 
   }
 }
 
-/** The purpose holds data in the system (both known). */
-export function checkHolding(policy: Policy, purpose: string, system: string, paths = { purpose: 'purpose', system: 'system' }): void {
+/**
+ * The purpose holds data in the system (both known), and the holding's `ref` fits the purpose (spec 2.2): a
+ * `per: item` purpose keeps a clock per item, so each of its holdings needs the item's `ref` (400 naming `ref`).
+ * A `per: subject` purpose may carry a `ref` too (the spec allows it on any holding): that holding is then an item
+ * record of its own, with its own clock.
+ */
+export function checkHolding(
+  policy: Policy,
+  purpose: string,
+  system: string,
+  paths: { purpose: string; system: string; ref?: string } = { purpose: 'purpose', system: 'system' },
+  ref?: string,
+): void {
   checkPurpose(policy, purpose, paths.purpose);
   checkSystem(policy, system, paths.system);
   const systems = policy.purposes[purpose].systems;
@@ -38,15 +49,64 @@ export function checkHolding(policy: Policy, purpose: string, system: string, pa
       path: paths.system,
     });
   }
-  // Spec 2.2: a `per: item` purpose keeps a clock per item, and each holding needs its item's `ref`. The ledger keeps
-  // one holding per subject, purpose and system, so it cannot hold items yet: refused, rather than stored as one
-  // clock for every item (which would expire one invoice from another's date).
-  if (policy.purposes[purpose].per === 'item') {
+  if (policy.purposes[purpose].per === 'item' && ref === undefined) {
     throw new InputError(
-      `purpose "${purpose}" keeps a clock per item (per: item), so each holding needs the item's ref; ` +
-        'this version of the runtime does not register item holdings yet (docs/api.md, "Items")',
-      { path: 'ref' },
+      `purpose "${purpose}" keeps a clock per item (per: item): each holding needs ref, the item's id (an order number, a ticket id)`,
+      { path: paths.ref ?? 'ref' },
     );
+  }
+  if (ref !== undefined) checkIdText(ref, paths.ref ?? 'ref');
+}
+
+/**
+ * An item holding's locator must locate that item only (spec 2.2): a connector that fell back to the subject id
+ * would act on the subject's main record instead. So, for the built-in connectors that find data by what the
+ * locator names:
+ * - DynamoDB: the locator names the table's key (`{orderId: "O-1"}`), and the table has no sort key (a key lookup
+ *   would take every item of the partition);
+ * - S3: the prefix has a placeholder other than subjectId (else it is the subject's prefix) and the locator fills
+ *   every such placeholder; a tagged system's tag value comes from the locator.
+ * Webhooks and Lambda functions receive the item's `ref` with the locator and act on it themselves.
+ */
+export function checkItemLocatable(
+  policy: Policy,
+  system: string,
+  locator: Readonly<Record<string, string>> | undefined,
+  path = 'locator',
+): void {
+  const spec = policy.systems[system];
+  if (spec?.connector === 'dynamodb') {
+    const { keyAttribute, sortKeyAttribute } = spec.config as { keyAttribute?: string; sortKeyAttribute?: string };
+    if (sortKeyAttribute !== undefined) {
+      throw new InputError(
+        `system "${system}" keys its table by ${String(keyAttribute)} and ${sortKeyAttribute}; an item holding there cannot be located by its key alone, ` +
+          'so Lethe would act on every item of the partition: register item holdings in a system whose table is keyed by the item',
+        { path: 'ref' },
+      );
+    }
+    if (keyAttribute !== undefined && locator?.[keyAttribute] === undefined) {
+      throw new InputError(`an item holding in system "${system}" needs locator.${keyAttribute}, the item's key in the table`, {
+        path: `${path}.${keyAttribute}`,
+      });
+    }
+  } else if (spec?.connector === 's3') {
+    const { prefix, tagKey } = spec.config as { prefix?: unknown; tagKey?: unknown };
+    if (typeof prefix === 'string') {
+      const names = placeholders(prefix);
+      const missing = names.find((name) => name !== 'subjectId' && locator?.[name] === undefined);
+      if (missing !== undefined || !names.some((name) => name !== 'subjectId')) {
+        throw new InputError(
+          `system "${system}" finds objects under "${prefix}": an item holding's locator must fill its placeholders, ` +
+            "at least one of them other than subjectId, so that it names the item's objects only",
+          { path: missing === undefined ? 'ref' : `${path}.${missing}` },
+        );
+      }
+    }
+    if (typeof tagKey === 'string' && locator?.[tagKey] === undefined) {
+      throw new InputError(`system "${system}" finds objects by the tag "${tagKey}": an item holding needs locator.${tagKey}`, {
+        path: `${path}.${tagKey}`,
+      });
+    }
   }
 }
 

@@ -106,7 +106,11 @@ describe('a full erasure', () => {
     expect(planned).toEqual({
       requestId,
       policyHash: 'a'.repeat(64),
-      systems: [{ system: 'crm' }, { system: 'orders' }, { system: 'newsletter' }],
+      systems: [
+        { system: 'crm', record: 'crm' },
+        { system: 'orders', record: 'orders' },
+        { system: 'newsletter', record: 'newsletter' },
+      ],
     });
     // AND each connector got what it needs: crm loses the whole record (erasure wins over analytics' anonymise)
     const [crm] = world.connectors.forSystem('crm');
@@ -197,7 +201,10 @@ describe('a full erasure', () => {
     await registerShopCustomer(SUBJECT, 'C-1');
     const requestId = await submit({ scope: ['marketing'] });
     const { planned, results, finished } = await runWorkflow(requestId);
-    expect(planned.systems).toEqual([{ system: 'crm' }, { system: 'newsletter' }]);
+    expect(planned.systems).toEqual([
+      { system: 'crm', record: 'crm' },
+      { system: 'newsletter', record: 'newsletter' },
+    ]);
     // In crm, customer and analytics still need the contact fields: no connector call there.
     expect(world.connectors.forSystem('crm')).toHaveLength(0);
     expect(world.connectors.forSystem('newsletter')).toHaveLength(1);
@@ -320,7 +327,7 @@ describe('never twice', () => {
     await runWorkflow(await submit());
     const calls = world.connectors.invocations.length;
     const again = await runWorkflow(await submit());
-    expect(again.planned.systems).toEqual([{ system: 'orders' }]);
+    expect(again.planned.systems).toEqual([{ system: 'orders', record: 'orders' }]);
     expect(again.results).toEqual([{ system: 'orders', status: 'retained', counts: { records: 0, fields: 0, objects: 0 } }]);
     expect(world.connectors.invocations).toHaveLength(calls);
   });

@@ -32,7 +32,11 @@ interface Doubles {
 async function runErasure(systems: readonly string[], doubles: Doubles = {}, input: Record<string, unknown> = { requestId: REQUEST_ID }) {
   const plan = recorder<ErasureExecutionInput, ErasurePlanOutput>(
     doubles.plan ??
-      ((request) => ({ requestId: request.requestId, policyHash: 'sha256:policy', systems: systems.map((system) => ({ system })) })),
+      ((request) => ({
+        requestId: request.requestId,
+        policyHash: 'sha256:policy',
+        systems: systems.map((system) => ({ system, record: system })),
+      })),
   );
   const system = recorder<ErasureSystemInput, ErasureSystemOutput>(
     doubles.system ?? ((call) => ({ system: call.system, status: 'erased', counts: { records: 1, fields: 0, objects: 0 } })),
@@ -63,9 +67,9 @@ test('erasure over three systems succeeds and the finish task receives every res
   // THEN each task ran with ids only, each system exactly once, and the execution succeeded with the finish output
   expect(plan.calls).toEqual([{ requestId: REQUEST_ID }]);
   expect(system.calls.map((call) => call).sort((a, b) => a.system.localeCompare(b.system))).toEqual([
-    { requestId: REQUEST_ID, system: 'crm' },
-    { requestId: REQUEST_ID, system: 'mail' },
-    { requestId: REQUEST_ID, system: 'shop' },
+    { requestId: REQUEST_ID, system: 'crm', record: 'crm' },
+    { requestId: REQUEST_ID, system: 'mail', record: 'mail' },
+    { requestId: REQUEST_ID, system: 'shop', record: 'shop' },
   ]);
   expect(finish.calls).toHaveLength(1);
   expect(finish.calls[0]).toEqual({
@@ -112,7 +116,7 @@ test('a transient error that never clears is retried MaxAttempts times, recorded
   expect(callsFor('mail')).toBe(2 * (1 + connectorMaxAttempts()));
   expect(callsFor('crm')).toBe(1);
   expect(finish.calls).toHaveLength(1);
-  expect(finish.calls[0].results).toContainEqual({ system: 'mail', status: 'failed', error: ERROR_NAMES.transient });
+  expect(finish.calls[0].results).toContainEqual({ system: 'mail', record: 'mail', status: 'failed', error: ERROR_NAMES.transient });
   expect(run).toMatchObject({ status: 'FAILED', error: ERROR_NAMES.transient });
 });
 
@@ -134,7 +138,7 @@ test('a permanent error marks the request failed naming that system, the other s
   expect(finish.calls).toHaveLength(1);
   expect(finish.calls[0].results).toEqual([
     { system: 'crm', status: 'anonymised' },
-    { system: 'mail', status: 'failed', error: ERROR_NAMES.permanent },
+    { system: 'mail', record: 'mail', status: 'failed', error: ERROR_NAMES.permanent },
     { system: 'shop', status: 'anonymised' },
   ]);
   // AND the execution failed at the failed system's second run, with its error, so a redrive re-runs exactly it
@@ -158,7 +162,7 @@ test('a system that fails in the pass and succeeds when run once more completes 
   expect(finish.calls.map((c) => c.results)).toEqual([
     [
       { system: 'crm', status: 'erased' },
-      { system: 'mail', status: 'failed', error: ERROR_NAMES.permanent },
+      { system: 'mail', record: 'mail', status: 'failed', error: ERROR_NAMES.permanent },
     ],
     [{ system: 'mail', status: 'erased' }],
   ]);
@@ -172,7 +176,7 @@ test('an error outside the retry list (a bug in the handler) is not retried: the
     },
   });
   expect(callsFor('crm')).toBe(2);
-  expect(finish.calls[0].results).toEqual([{ system: 'crm', status: 'failed', error: 'TypeError' }]);
+  expect(finish.calls[0].results).toEqual([{ system: 'crm', record: 'crm', status: 'failed', error: 'TypeError' }]);
   expect(run).toMatchObject({ status: 'FAILED', error: 'TypeError' });
 });
 
@@ -191,7 +195,7 @@ test('a throttled plan task is retried', async () => {
   const { run, plan } = await runErasure(['crm'], {
     plan: (request, n) => {
       if (n === 1) throw lambdaError('Lambda.TooManyRequestsException');
-      return { requestId: request.requestId, policyHash: 'sha256:policy', systems: [{ system: 'crm' }] };
+      return { requestId: request.requestId, policyHash: 'sha256:policy', systems: [{ system: 'crm', record: 'crm' }] };
     },
   });
   expect(plan.calls).toHaveLength(2);
@@ -201,7 +205,7 @@ test('a throttled plan task is retried', async () => {
 test('the finish task is retried on a Lambda service error, and its result decides the outcome', async () => {
   let finishCalls = 0;
   const handlers: Record<string, LocalTaskHandler> = {
-    [ASL_SUBSTITUTIONS['erasure-plan']]: () => ({ requestId: REQUEST_ID, policyHash: 'h', systems: [{ system: 'crm' }] }),
+    [ASL_SUBSTITUTIONS['erasure-plan']]: () => ({ requestId: REQUEST_ID, policyHash: 'h', systems: [{ system: 'crm', record: 'crm' }] }),
     [ASL_SUBSTITUTIONS['erasure-system']]: () => ({ system: 'crm', status: 'erased' }),
     [ASL_SUBSTITUTIONS['erasure-finish']]: (payload) => {
       finishCalls += 1;
@@ -279,6 +283,7 @@ test('no field outside the contract appears in the history, on success or failur
     'policyHash', // ErasurePlanOutput
     'systems',
     'system', // ErasureSystemInput/Output
+    'record', // ErasurePlanOutput, ErasureSystemInput/Output: the record key (an item's is an HMAC)
     'status',
     'counts', // ConnectorCounts
     'records',

@@ -2,11 +2,14 @@
  * Erasure requests end to end: across connector types, anonymise versus delete, shared data and a legal
  * obligation, and user1 versus user10. Every check reads the systems themselves.
  */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Harness } from '../support/harness';
 import {
   auditOf,
   dynamoRecord,
   erase,
+  expectStatus,
   fileKey,
   fileObjects,
   hold,
@@ -129,27 +132,52 @@ export function defineErasureScenarios(harness: () => Harness): void {
       ]);
     });
 
-    test('user1 versus user10: erasing user1 leaves user10 byte for byte unchanged', async () => {
+    test('user1 versus user10, O-1 versus O-10: erasing user1 leaves user10 and its order byte for byte unchanged', async () => {
       const { local } = harness();
-      // GIVEN user1 and user10 (one id a prefix of the other) with records and holdings in every kind of system
+      // GIVEN user1 and user10 (one id a prefix of the other) with records and holdings in every kind of system,
+      // and an order each, held per item (spec 2.2): user1's O-1 and user10's O-10 (one ref a prefix of the other)
       const user1 = testUser('user1', 'Ulla Ett');
       const user10 = testUser('user10', 'Tio Tiosson');
+      const orderOf = { [user1.id]: `${user1.id}-O-1`, [user10.id]: `${user1.id}-O-10` };
       for (const user of [user1, user10]) {
         await seed(local, user, ['profiles', 'surveys', 'files', 'mailer']);
         await hold(local, user, 'account', 'profiles', isoDaysFromNow(-30));
         await hold(local, user, 'account', 'files', isoDaysFromNow(-30));
         await hold(local, user, 'research', 'surveys', isoDaysFromNow(-30));
         await hold(local, user, 'newsletter', 'mailer', isoDaysFromNow(-30));
+        const orderId = orderOf[user.id];
+        await local.clients.documents.send(
+          new PutCommand({ TableName: 'it-orders', Item: { orderId, buyer: user.name, lines: '2 x tea' } }),
+        );
+        const answer = await local.api('POST', `/subjects/${encodeURIComponent(user.id)}/holdings`, {
+          body: { purpose: 'order', system: 'orders', ref: orderId, collectedAt: isoDaysFromNow(-30), locator: { orderId } },
+        });
+        expectStatus(answer, 201, `registering order ${orderId} for ${user.id}`);
       }
+      const orderItem = async (orderId: string) =>
+        (
+          await local.clients.dynamodb.send(
+            new GetItemCommand({ TableName: 'it-orders', Key: { orderId: { S: orderId } }, ConsistentRead: true }),
+          )
+        ).Item ?? null;
       const before = await rawSnapshot(local, user10);
+      const orderBefore = await orderItem(orderOf[user10.id]);
+      expect(orderBefore).not.toBeNull();
 
       // WHEN user1 is erased
       const view = await erase(local, user1);
 
       // THEN user1's data is gone or anonymised in every system...
       expect(view.status).toBe('completed');
-      expect(statusBySystem(view)).toEqual({ profiles: 'erased', files: 'erased', surveys: 'anonymised', mailer: 'erased' });
+      expect(statusBySystem(view)).toEqual({
+        profiles: 'erased',
+        files: 'erased',
+        surveys: 'anonymised',
+        mailer: 'erased',
+        orders: 'erased',
+      });
       expect(await dynamoRecord(local, 'profiles', user1)).toBeUndefined();
+      expect(await orderItem(orderOf[user1.id])).toBeNull();
       expect(await fileObjects(local, user1)).toEqual({});
       expect((await dynamoRecord(local, 'surveys', user1))?.name).toBe('[erased]');
       expect(local.receiver.records('mailer')[user1.id]).toBeUndefined();
@@ -158,6 +186,8 @@ export function defineErasureScenarios(harness: () => Harness): void {
       expect(after).toEqual(before);
       expect(Object.keys(after.files as object)).toEqual([fileKey(user10)]);
       expect(after.profiles).not.toBeNull();
+      // ...and so is user10's order O-10, whose id starts with user1's order's
+      expect(await orderItem(orderOf[user10.id])).toEqual(orderBefore);
     });
   });
 }

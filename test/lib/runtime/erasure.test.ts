@@ -7,7 +7,9 @@ import { ConnectorPermanentError, ConnectorTransientError } from '../../../lib/c
 import { eraseInSystem, finishErasure, planErasure } from '../../../lib/runtime/erasure';
 import { apiClient, verification } from '../../lambdas/helpers';
 import { answerAll } from './support/aws';
-import { AUDIT_BUCKET, captureOutput, createWorld, ledgerTable, type TestWorld } from './support/runtime';
+import { Temporal } from '@js-temporal/polyfill';
+import { shopPolicyV2 } from '../../helpers/shop-policy-v2';
+import { AUDIT_BUCKET, captureOutput, createWorld, ledgerTable, TABLES, type TestWorld } from './support/runtime';
 
 let world: TestWorld;
 let api: ReturnType<typeof apiClient>;
@@ -24,7 +26,7 @@ async function plannedRequest(): Promise<string> {
   const answer = await api.postRequest({ subjectId: 'user1', identifiers: { email: 'user1@example.se' }, verification });
   expect(answer.status).toBe(202);
   const requestId = answer.body.requestId as string;
-  expect((await planErasure(world.rt, requestId)).systems).toEqual([{ system: 'newsletter' }]);
+  expect((await planErasure(world.rt, requestId)).systems).toEqual([{ system: 'newsletter', record: 'newsletter' }]);
   return requestId;
 }
 
@@ -95,5 +97,62 @@ describe('the subject answered in failed', () => {
     await finishErasure(world.rt, { requestId, results });
     await finishErasure(world.rt, { requestId, results });
     expect(audits()).toBe(1);
+  });
+});
+
+describe('an ID document kept until the request is handled (spec 2.4, 2.7)', () => {
+  /** user1 (and user10, the same) sent an ID document with an erasure request; it is held per item, ref = the request id. */
+  async function idDocumentRequest(client: ReturnType<typeof apiClient>, subjectId: string): Promise<string> {
+    await client.holding(subjectId, { purpose: 'customer', system: 'crm', collectedAt: '2025-01-15T12:00:00+01:00' });
+    const requestId = (await client.postRequest({ subjectId, verification })).body.requestId as string;
+    const held = await client.holding(subjectId, {
+      purpose: 'id-check',
+      system: 'documents',
+      ref: requestId,
+      collectedAt: '2025-03-01T10:30:00+01:00',
+      locator: { key: `id/${requestId}.jpg` },
+    });
+    expect({ status: held.status, error: held.body.error }).toEqual({ status: 201, error: undefined });
+    expect(held.body).toMatchObject({ expiresAt: null, waitingFor: ['request-handled'] });
+    return requestId;
+  }
+
+  async function runToEnd(w: TestWorld, requestId: string): Promise<void> {
+    const planned = await planErasure(w.rt, requestId);
+    const results = [];
+    for (const { system, record } of planned.systems) results.push(await eraseInSystem(w.rt, requestId, system, record));
+    expect((await finishErasure(w.rt, { requestId, results })).status).toBe('completed');
+  }
+
+  it('is told what its date waits for, and once the request completes the document is due then', async () => {
+    const v2 = createWorld({ policy: shopPolicyV2, now: '2025-03-01T10:00:00Z' });
+    try {
+      const client = apiClient(v2);
+      // GIVEN user1's and user10's ID documents, each kept until its own request is handled
+      const requestId = await idDocumentRequest(client, 'user1');
+      const other = await idDocumentRequest(client, 'user10');
+      // WHEN user1's request runs to its end, an hour later
+      v2.clock.now = Temporal.Instant.from('2025-03-01T11:00:00Z');
+      await runToEnd(v2, requestId);
+
+      // THEN the answer says what the document's date depends on, never a bare "until null"
+      const answer = (await client.getRequest(requestId)).body;
+      expect(answer.retained).toEqual([expect.objectContaining({ purpose: 'id-check', until: null, waitingFor: ['request-handled'] })]);
+      // AND Lethe recorded request-handled for that request: the document is due at the completion
+      const docs = v2.ddb.items(ledgerTable('id-check'));
+      const subjectRef = await v2.rt.refs.ref('user1');
+      const mine = docs.find((d) => d.subjectRef === subjectRef)!;
+      expect(mine).toMatchObject({ status: 'active', expiresAt: '2025-03-01T12:00:00+01:00', dueAt: Date.parse('2025-03-01T11:00:00Z') });
+      // AND user10's document, waiting for user10's request, is untouched
+      expect(docs.find((d) => d.subjectRef !== subjectRef)).not.toHaveProperty('expiresAt');
+      expect(other).not.toBe(requestId);
+      // AND a finish that runs again records nothing more (the event is recorded once)
+      await finishErasure(v2.rt, { requestId, results: [] });
+      const handled = v2.ddb.items(TABLES.events).filter((e) => e.type === 'request-handled');
+      expect(handled).toHaveLength(1);
+      expect(handled[0]).toMatchObject({ subjectRef, ref: await v2.rt.refs.itemRef(subjectRef, requestId) });
+    } finally {
+      v2.restore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { InputError } from '../../../lib/core/errors';
-import { checkHolding } from '../../../lib/runtime/validate';
+import { checkHolding, checkItemLocatable } from '../../../lib/runtime/validate';
+import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
 import { shopPolicyV2 } from '../../helpers/shop-policy-v2';
 
 describe('checkHolding', () => {
@@ -8,13 +9,21 @@ describe('checkHolding', () => {
   });
 
   it.each([
-    [
-      'an item purpose (per: item), which the ledger cannot hold per item yet',
-      'order',
-      'orders',
-      'ref',
-      /keeps a clock per item \(per: item\)/,
-    ],
+    ['an item purpose (per: item) with its ref', 'order'],
+    ['a per-subject purpose with a ref (spec 2.2: any holding may carry one)', 'customer'],
+  ])('accepts a holding of %s', (_what, purpose) => {
+    const system = purpose === 'order' ? 'orders' : 'crm';
+    expect(() => checkHolding(shopPolicyV2, purpose, system, undefined, 'O-1')).not.toThrow();
+  });
+
+  it('refuses a ref with a control character, naming ref', () => {
+    expect(() => checkHolding(shopPolicyV2, 'order', 'orders', undefined, 'O-1\n')).toThrow(
+      expect.objectContaining({ path: 'ref' }) as unknown as Error,
+    );
+  });
+
+  it.each([
+    ['a holding of an item purpose (per: item) without ref', 'order', 'orders', 'ref', /keeps a clock per item \(per: item\)/],
     ['a system the purpose does not use', 'customer', 'orders', 'system', /does not hold data in system "orders"/],
     ['an unknown purpose', 'nope', 'crm', 'purpose', /unknown purpose "nope"/],
   ])('refuses %s, naming the field', (_what, purpose, system, path, message) => {
@@ -28,5 +37,47 @@ describe('checkHolding', () => {
     expect(caught).toBeInstanceOf(InputError);
     expect((caught as InputError).path).toBe(path);
     expect((caught as InputError).message).toMatch(message);
+  });
+});
+
+describe('checkItemLocatable: an item holding locates that item only', () => {
+  const policy = policyFromDoc(
+    basePolicyDoc({
+      systems: {
+        orders: { connector: 'dynamodb', location: 'eu-north-1', config: { tableName: 'orders', keyAttribute: 'orderId' }, fields: {} },
+        lines: {
+          connector: 'dynamodb',
+          location: 'eu-north-1',
+          config: { tableName: 'lines', keyAttribute: 'customerId', sortKeyAttribute: 'orderId' },
+          fields: {},
+        },
+        files: { connector: 's3', location: 'eu-north-1', config: { bucket: 'b', prefix: 'orders/{orderId}/' }, fields: {} },
+        home: { connector: 's3', location: 'eu-north-1', config: { bucket: 'b', prefix: 'customers/{subjectId}/' }, fields: {} },
+      },
+      purposes: {
+        service: {
+          legalBasis: 'contract',
+          categories: ['identity'],
+          systems: ['orders', 'lines', 'files', 'home'],
+          retention: { keep: 'P1Y' },
+        },
+      },
+    }),
+  );
+
+  it.each([
+    ['a DynamoDB item without the table key in its locator', 'orders', { customerId: 'C-1' }, 'locator.orderId'],
+    ['a DynamoDB table with a sort key (the key alone takes the whole partition)', 'lines', { customerId: 'C-1', orderId: 'O-1' }, 'ref'],
+    ['an S3 prefix the locator does not fill', 'files', {}, 'locator.orderId'],
+    ["an S3 prefix that is the subject's own", 'home', { subjectId: 'u1' }, 'ref'],
+  ])('refuses %s, naming the field', (_what, system, locator, path) => {
+    expect(() => checkItemLocatable(policy, system, locator)).toThrow(expect.objectContaining({ path }) as unknown as Error);
+  });
+
+  it.each([
+    ['a DynamoDB item by its key', 'orders', { orderId: 'O-1' }],
+    ["an S3 prefix filled by the item's locator", 'files', { orderId: 'O-1' }],
+  ])('accepts %s', (_what, system, locator) => {
+    expect(() => checkItemLocatable(policy, system, locator)).not.toThrow();
   });
 });
