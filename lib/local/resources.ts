@@ -6,7 +6,9 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
+  DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -103,15 +105,46 @@ export interface CreatedTables {
   readonly existing: readonly string[];
 }
 
-/** Creates Lethe's tables (TTL on where the spec says); a table that exists already is left as it is. */
+/**
+ * Adds to a table that exists already (a `--persist` data directory from an earlier version) the indexes of its spec
+ * it lacks, one UpdateTable each (DynamoDB creates one GSI per call), as a CloudFormation update of the stack would:
+ * e.g. the requests table's by-subject index, without which GET /subjects/{subjectId} could not list requests.
+ * Returns the names of the indexes it added.
+ */
+export async function addMissingIndexes(ddb: DynamoDBClient, spec: TableSpec, name: string): Promise<string[]> {
+  if (spec.indexes.length === 0) return [];
+  const { Table } = await ddb.send(new DescribeTableCommand({ TableName: name }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  const input = createTableInput(spec, name);
+  const added: string[] = [];
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    const keys = new Set((index.KeySchema ?? []).map((k) => k.AttributeName));
+    await ddb.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: (input.AttributeDefinitions ?? []).filter((a) => keys.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+    added.push(index.IndexName!);
+  }
+  return added;
+}
+
+/**
+ * Creates Lethe's tables (TTL on where the spec says); a table that exists already is left as it is, but for the
+ * indexes of its spec it lacks (addMissingIndexes).
+ */
 export async function createLetheTables(ddb: DynamoDBClient, names: LocalNames): Promise<CreatedTables> {
   const outcomes = await Promise.all(
     localTables(names).map(async ({ spec, name }) => {
       try {
         await ddb.send(new CreateTableCommand(createTableInput(spec, name)));
       } catch (error) {
-        if (error instanceof ResourceInUseException || (error as Error).name === 'ResourceInUseException') return { name, created: false };
-        throw error;
+        if (!(error instanceof ResourceInUseException || (error as Error).name === 'ResourceInUseException')) throw error;
+        await addMissingIndexes(ddb, spec, name);
+        return { name, created: false };
       }
       if (spec.ttlAttribute) {
         await ddb.send(

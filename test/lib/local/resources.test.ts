@@ -2,6 +2,8 @@
  * lib/local/resources.ts and function-specs.ts: one source of resources (the stack's table specs) and each
  * local function with the environment the stack gives it, pointed at the local endpoints.
  */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { loadPolicyFile } from '../../../lib/policy/load';
 import {
   connectorFunctionName,
@@ -12,9 +14,16 @@ import {
   runtimeFunctionName,
 } from '../../../lib/local/function-specs';
 import { HMAC_SECRET_NAME } from '../../../lib/local/keys';
-import { createTableInput, localNames, localTables } from '../../../lib/local/resources';
+import {
+  addMissingIndexes,
+  createLetheTables,
+  createTableInput,
+  localNames,
+  localTableName,
+  localTables,
+} from '../../../lib/local/resources';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../../../lib/runtime/budgets';
-import { ENV } from '../../../lib/core/contract';
+import { ENV, REQUESTS } from '../../../lib/core/contract';
 import { RUNTIME_ENTRIES } from '../../../lib/stack/runtime-functions';
 import { LEDGER_TABLE, REQUESTS_TABLE, TABLE_SPECS } from '../../../lib/stack/table-specs';
 
@@ -168,5 +177,69 @@ describe('functions', () => {
     expect(demo.entry).toMatch(/lib\/local\/demo-function\.ts$/);
     expect(demo.env).toMatchObject({ LETHE_DEMO_TABLE: 'digmi-published-content-eraser', [ENV.hmacSecret]: HMAC_SECRET_NAME });
     expect(connectorFunctions(digmi)['published-channels']).toBe('digmi-published-content-eraser');
+  });
+});
+
+describe('a table that exists already (a --persist data directory of an earlier version)', () => {
+  const requests = localTableName(REQUESTS_TABLE);
+  let ddb: ReturnType<typeof mockClient>;
+  beforeEach(() => {
+    ddb = mockClient(DynamoDBClient);
+  });
+  afterEach(() => ddb.restore());
+
+  it.each([
+    ['without the by-subject index gets it, and nothing else', [REQUESTS.openIndex], [REQUESTS.subjectIndex]],
+    ['with every index of its spec is left as it is', [REQUESTS.openIndex, REQUESTS.subjectIndex], []],
+  ])('%s', async (_what, present, expected) => {
+    // GIVEN the requests table exists with the indexes `present`
+    ddb
+      .on(DescribeTableCommand)
+      .resolves({ Table: { TableName: requests, GlobalSecondaryIndexes: present.map((IndexName) => ({ IndexName })) } });
+    ddb.on(UpdateTableCommand).resolves({});
+    // WHEN the missing indexes are added
+    const added = await addMissingIndexes(new DynamoDBClient({ region: 'eu-north-1' }), REQUESTS_TABLE, requests);
+    // THEN exactly the missing ones, each created with its keys and projection as a new table would have them
+    expect(added).toEqual(expected);
+    const updates = ddb.commandCalls(UpdateTableCommand).map((c) => c.args[0].input);
+    expect(updates).toEqual(
+      expected.map((name) => ({
+        TableName: requests,
+        AttributeDefinitions: [
+          { AttributeName: REQUESTS.subjectAttribute, AttributeType: 'S' },
+          { AttributeName: REQUESTS.receivedAtAttribute, AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: name,
+              KeySchema: [
+                { AttributeName: REQUESTS.subjectAttribute, KeyType: 'HASH' },
+                { AttributeName: REQUESTS.receivedAtAttribute, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          },
+        ],
+      })),
+    );
+  });
+
+  it('createLetheTables adds them to an existing table instead of leaving it without', async () => {
+    ddb.on(CreateTableCommand).rejects(Object.assign(new Error('exists'), { name: 'ResourceInUseException' }));
+    ddb.on(DescribeTableCommand).resolves({ Table: { GlobalSecondaryIndexes: [] } });
+    ddb.on(UpdateTableCommand).resolves({});
+    const { created, existing } = await createLetheTables(new DynamoDBClient({ region: 'eu-north-1' }), names);
+    expect(created).toEqual([]);
+    expect(existing).toHaveLength(localTables(names).length);
+    const indexes = ddb
+      .commandCalls(UpdateTableCommand)
+      .map((c) => [c.args[0].input.TableName, c.args[0].input.GlobalSecondaryIndexUpdates![0].Create!.IndexName]);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        [requests, REQUESTS.openIndex],
+        [requests, REQUESTS.subjectIndex],
+      ]),
+    );
   });
 });
