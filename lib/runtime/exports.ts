@@ -1,0 +1,204 @@
+/**
+ * Access exports in the exports bucket (issue 14, item 4; the bucket: lib/stack/exports-bucket.ts, in local mode an
+ * s3rver bucket). Under `exports/<requestId>/`:
+ * - `parts/<sha256 of the record>.json`: one record's connector export (`putPart`), written by the per-record task
+ *   so that no personal data passes through the workflow's execution history; read back by `readParts`;
+ * - `export.json` and `export.html`: the document and its page (lib/runtime/export-document.ts), written by
+ *   `publishExport`, which returns presigned GET links valid `EXPORT_LINK_SECONDS` (7 days) and records in the audit
+ *   trail that the export was produced: the request id, the subject's audit HMAC and the SHA-256 of the JSON as
+ *   stored, never its content.
+ * Every object is written with SSE-KMS (the bucket's key; `kms` names another) and is deleted by the bucket's
+ * lifecycle after 30 days.
+ *
+ * A presigned URL is valid until its expiry only while the credentials that signed it are: signed with a Lambda
+ * role's session it stops working when that session ends (hours, not days). `exportLinks` therefore presigns afresh,
+ * valid for what is left of the 7 days since the export was produced: the API hands out new links on each read, and
+ * refuses once the 7 days are over.
+ */
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { AuditEntry } from '../audit/record';
+import type { ConnectorCounts } from '../core/contract';
+import { InputError } from '../core/errors';
+import { EXPORT_FORMAT, type ExportDocument, type RecordExport } from './export-document';
+
+/** How long the subject's links are valid: 7 days from the export's production. */
+export const EXPORT_LINK_SECONDS = 7 * 24 * 3600;
+
+/** The prefix of every export object (the stack's grant is on it: EXPORTS_PREFIX in lib/stack/exports-bucket.ts). */
+export const EXPORT_OBJECT_PREFIX = 'exports/';
+
+/** The audit record's `system` for an export, which covers every system of the request. */
+export const EXPORT_AUDIT_SYSTEM = '*';
+
+/** Signs a GET of one object for `expiresIn` seconds (`getSignedUrl` of @aws-sdk/s3-request-presigner). */
+export type Presigner = (client: S3Client, command: GetObjectCommand, options: { expiresIn: number }) => Promise<string>;
+
+export interface ExportStoreProps {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** @default getSignedUrl of @aws-sdk/s3-request-presigner */
+  readonly presign?: Presigner;
+  /** A KMS key id or ARN to encrypt with. @default the bucket's default encryption (SSE-KMS with its key) */
+  readonly kmsKeyId?: string;
+  /** Whether to ask for SSE-KMS on each put (s3rver, local mode's S3, does not do KMS). @default true */
+  readonly kms?: boolean;
+}
+
+/** A link to one export object. */
+export interface ExportLink {
+  readonly key: string;
+  readonly url: string;
+}
+
+export interface ExportLinks {
+  readonly json: ExportLink;
+  readonly html: ExportLink;
+  /** UTC ISO: when the links stop working (7 days after the export was produced). */
+  readonly expiresAt: string;
+}
+
+export interface PublishedExport extends ExportLinks {
+  /** SHA-256 (hex) of the JSON document as stored: what the audit record holds. */
+  readonly sha256: string;
+}
+
+/** An export's objects are addressed by the request id: an id that could leave its folder is refused. */
+function requestFolder(requestId: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(requestId) || requestId.includes('..')) {
+    throw new InputError('expected a request id of letters, digits, ".", "_" and "-" (at most 128)', { path: 'requestId' });
+  }
+  return `${EXPORT_OBJECT_PREFIX}${requestId}/`;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+export class ExportStore {
+  private readonly presign: Presigner;
+
+  public constructor(private readonly props: ExportStoreProps) {
+    this.presign = props.presign ?? ((client, command, options) => getSignedUrl(client, command, options));
+  }
+
+  /** Writes one record's export (the per-record task), under a key that names neither the system's data nor the item. */
+  public async putPart(requestId: string, part: RecordExport): Promise<string> {
+    const key = `${requestFolder(requestId)}parts/${sha256(JSON.stringify([part.system, part.ref ?? null]))}.json`;
+    await this.put(key, JSON.stringify(part), 'application/json');
+    return key;
+  }
+
+  /** Every record's export written for the request, in key order. */
+  public async readParts(requestId: string): Promise<RecordExport[]> {
+    const prefix = `${requestFolder(requestId)}parts/`;
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: this.props.client }, { Bucket: this.props.bucket, Prefix: prefix })) {
+      for (const object of page.Contents ?? []) if (object.Key?.startsWith(prefix)) keys.push(object.Key);
+    }
+    const parts: RecordExport[] = [];
+    for (const key of keys.sort()) {
+      const object = await this.props.client.send(new GetObjectCommand({ Bucket: this.props.bucket, Key: key }));
+      parts.push(JSON.parse((await object.Body?.transformToString('utf-8')) ?? '') as RecordExport);
+    }
+    return parts;
+  }
+
+  /** Writes the document (JSON) and its page (HTML); returns their links, valid 7 days from `producedAt`. */
+  public async publish(document: ExportDocument, html: string, producedAt: Date): Promise<PublishedExport> {
+    const folder = requestFolder(document.requestId);
+    const json = `${JSON.stringify(document, null, 2)}\n`;
+    await this.put(`${folder}export.json`, json, 'application/json; charset=utf-8');
+    await this.put(`${folder}export.html`, html, 'text/html; charset=utf-8');
+    return { ...(await this.links(document.requestId, producedAt, producedAt)), sha256: sha256(json) };
+  }
+
+  /**
+   * Fresh links to a request's export, valid for what is left of the 7 days since `producedAt` (see the module
+   * comment). After those 7 days: an InputError (the export is no longer handed out; the lifecycle deletes it).
+   */
+  public async links(requestId: string, producedAt: Date, now: Date): Promise<ExportLinks> {
+    const folder = requestFolder(requestId);
+    const end = producedAt.getTime() + EXPORT_LINK_SECONDS * 1000;
+    const expiresIn = Math.floor((end - now.getTime()) / 1000);
+    if (expiresIn <= 0) {
+      throw new InputError(`the export of request ${requestId} was produced more than 7 days ago: its links are no longer handed out`, {
+        path: 'requestId',
+      });
+    }
+    const link = async (name: string): Promise<ExportLink> => {
+      const key = `${folder}${name}`;
+      return {
+        key,
+        url: await this.presign(this.props.client, new GetObjectCommand({ Bucket: this.props.bucket, Key: key }), { expiresIn }),
+      };
+    };
+    return { json: await link('export.json'), html: await link('export.html'), expiresAt: new Date(end).toISOString() };
+  }
+
+  private async put(key: string, body: string, contentType: string): Promise<void> {
+    const kms = this.props.kms ?? true;
+    await this.props.client.send(
+      new PutObjectCommand({
+        Bucket: this.props.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...(kms ? { ServerSideEncryption: 'aws:kms' as const, ...(this.props.kmsKeyId ? { SSEKMSKeyId: this.props.kmsKeyId } : {}) } : {}),
+      }),
+    );
+  }
+}
+
+/** What the audit needs of a produced export. */
+export interface ExportAuditInput {
+  readonly requestId: string;
+  /** The subject's audit HMAC (SubjectRefs.auditSubject), never the id. */
+  readonly subject: string;
+  readonly policyHash: string;
+  readonly at: string;
+  readonly document: ExportDocument;
+  readonly sha256: string;
+}
+
+/**
+ * The audit entry of a produced export: kind `access-request`, action `export`, outcome `exported`, the purposes it
+ * covers, counts (records and fields exported, S3 objects listed) and the document's hash; no value, field name or
+ * source of the document.
+ */
+export function exportAuditEntry(input: ExportAuditInput): AuditEntry {
+  if (input.document.format !== EXPORT_FORMAT || input.document.requestId !== input.requestId) {
+    throw new InputError(`the export document is not request ${input.requestId}'s`, { path: 'document.requestId' });
+  }
+  // A record listed under two purposes is counted once: its fields are the union of what each purpose shows.
+  const byRecord = new Map<string, { fields: Set<string>[]; objects: number }>();
+  for (const purpose of input.document.purposes) {
+    for (const record of purpose.records) {
+      const id = JSON.stringify([record.system, record.ref ?? null]);
+      const seen = byRecord.get(id) ?? { fields: [], objects: record.objects?.length ?? 0 };
+      (record.records ?? []).forEach((r, i) => {
+        seen.fields[i] ??= new Set<string>();
+        for (const name of Object.keys(r.values)) seen.fields[i].add(name);
+      });
+      byRecord.set(id, seen);
+    }
+  }
+  const all = [...byRecord.values()];
+  const counts: ConnectorCounts = {
+    records: all.reduce((sum, r) => sum + r.fields.length, 0),
+    fields: all.reduce((sum, r) => sum + r.fields.reduce((n, f) => n + f.size, 0), 0),
+    objects: all.reduce((sum, r) => sum + r.objects, 0),
+  };
+  return {
+    at: input.at,
+    kind: 'access-request',
+    requestId: input.requestId,
+    purposes: input.document.purposes.map((p) => p.purpose),
+    system: EXPORT_AUDIT_SYSTEM,
+    action: 'export',
+    outcome: 'exported',
+    counts,
+    subject: input.subject,
+    policyHash: input.policyHash,
+    objectHash: input.sha256,
+  };
+}
