@@ -527,6 +527,7 @@ describe('erasure API', () => {
     const routes = methods().map(([, m]) => `${m.Properties!.HttpMethod} ${pathOf(m.Properties!.ResourceId)}`);
     expect(routes.sort()).toEqual([
       'GET /erasure-requests/{requestId}',
+      'GET /subjects/{subjectId}',
       'GET /subjects/{subjectId}/holds',
       'POST /erasure-requests',
       'POST /erasure-requests/{requestId}/extend',
