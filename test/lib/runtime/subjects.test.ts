@@ -5,6 +5,7 @@
  * events are kept (no ttl) once it has an active holding, in every interleaving too.
  */
 import { registerHolding, recordEvent } from '../../../lib/runtime/subjects';
+import { shopPolicyV2 } from '../../helpers/shop-policy-v2';
 import { createWorld, ledgerTable, TABLES, type TestWorld } from './support/runtime';
 
 const SUBJECT = 'user1';
@@ -72,5 +73,75 @@ describe.each([
     }
     // Every call of the first path was a pause point (and one more run had the second path after it).
     expect(seen.length).toBeGreaterThan(2);
+  });
+});
+
+describe('the answer to an event names the expiries it changed', () => {
+  it('from and to per holding, only where the date changed, only of this subject', async () => {
+    const world = createWorld({ now: '2025-03-01T10:00:00Z' });
+    try {
+      // GIVEN user1's customer holding (until account-closed + 3 months), newsletter (until unsubscribed) and
+      // analytics (1 year from collection) holdings, and user10's customer holding
+      const at = '2025-01-15T12:00:00+01:00';
+      for (const [purpose, system] of [
+        ['customer', 'crm'],
+        ['marketing', 'newsletter'],
+        ['analytics', 'crm'],
+      ] as const)
+        await registerHolding(world.rt, SUBJECT, { purpose, system, collectedAt: at });
+      await registerHolding(world.rt, 'user10', { purpose: 'customer', system: 'crm', collectedAt: at });
+
+      // WHEN user1's account is closed
+      const first = await recordEvent(world.rt, SUBJECT, EVENT);
+      // THEN the customer holding's expiry went from unknown to a date; the others were recomputed, unchanged
+      expect(first).toMatchObject({ holdingsRescheduled: 3 });
+      expect(first.expiriesChanged).toEqual([{ purpose: 'customer', system: 'crm', from: null, to: EXPECTED.expiresAt }]);
+      // AND user10's holding still waits
+      const user10 = await world.rt.refs.ref('user10');
+      expect(world.ddb.items(ledgerTable('customer')).find((i) => i.subjectRef === user10)).not.toHaveProperty('expiresAt');
+
+      // WHEN a later closing is reported THEN the change is from the old date to the new one
+      const later = await recordEvent(world.rt, SUBJECT, { type: 'account-closed', at: '2025-02-20T09:00:00+01:00' });
+      expect(later.expiriesChanged).toEqual([
+        { purpose: 'customer', system: 'crm', from: EXPECTED.expiresAt, to: '2025-05-20T09:00:00+02:00' },
+      ]);
+      // WHEN the same event comes again THEN nothing changed, and the answer says so
+      expect((await recordEvent(world.rt, SUBJECT, EVENT)).expiriesChanged).toEqual([]);
+    } finally {
+      world.restore();
+    }
+  });
+
+  it("names an item's ref (spec 2.2): an event about order O-1 changes O-1's expiry, not O-10's", async () => {
+    const world = createWorld({ policy: shopPolicyV2, now: '2025-03-01T10:00:00Z' });
+    try {
+      // GIVEN user1's orders O-1 and O-10 (each kept 3 years after its own order-completed)
+      for (const ref of ['O-1', 'O-10'])
+        await registerHolding(world.rt, SUBJECT, {
+          purpose: 'order',
+          system: 'orders',
+          ref,
+          collectedAt: '2025-01-15T12:00:00+01:00',
+          locator: { orderId: ref },
+        });
+      // WHEN O-1 is completed
+      const answer = await recordEvent(world.rt, SUBJECT, { type: 'order-completed', at: '2025-02-01T10:00:00+01:00', ref: 'O-1' });
+      // THEN only O-1's expiry changed, named by its ref
+      expect(answer.expiriesChanged).toEqual([
+        { purpose: 'order', system: 'orders', ref: 'O-1', from: null, to: '2028-02-01T10:00:00+01:00' },
+      ]);
+      // AND an event without ref counts for every holding: each item whose expiry changed is named by its ref (O-10's
+      // read from its sealed locator)
+      const all = await recordEvent(world.rt, SUBJECT, { type: 'order-completed', at: '2025-02-15T10:00:00+01:00' });
+      expect(all.expiriesChanged).toHaveLength(2);
+      expect(all.expiriesChanged).toEqual(
+        expect.arrayContaining([
+          { purpose: 'order', system: 'orders', ref: 'O-1', from: '2028-02-01T10:00:00+01:00', to: '2028-02-15T10:00:00+01:00' },
+          { purpose: 'order', system: 'orders', ref: 'O-10', from: null, to: '2028-02-15T10:00:00+01:00' },
+        ]),
+      );
+    } finally {
+      world.restore();
+    }
   });
 });
