@@ -10,6 +10,7 @@ import { applyExpiry } from '../../../lib/runtime/expiry';
 import { holdKey } from '../../../lib/runtime/holds';
 import { apiClient, verification } from '../../lambdas/helpers';
 import { answerAll } from './support/aws';
+import { COLLECTED, itemsWorld } from './support/items';
 import { AUDIT_BUCKET, createWorld, ledgerTable, TABLES, type TestWorld } from './support/runtime';
 
 let world: TestWorld;
@@ -218,6 +219,43 @@ describe('an erasure request', () => {
       expect(crm?.status).toBe(held.length === 3 ? 'retained' : 'pending');
     },
   );
+});
+
+describe('a hold on one item (scope.refs)', () => {
+  test('GIVEN a hold on order O-1 WHEN the subject asks for erasure THEN O-1 is retained with the hold; O-10 and the customer record go', async () => {
+    world.restore();
+    world = itemsWorld();
+    api = apiClient(world);
+    // GIVEN user1's customer record C-1 and orders O-1 and O-10, and a hold on O-1 only
+    await api.holding('user1', { purpose: 'customer', system: 'crm', collectedAt: COLLECTED, locator: { customerId: 'C-1' } });
+    for (const ref of ['O-1', 'O-10'])
+      await api.holding('user1', { purpose: 'order', system: 'orders', ref, collectedAt: COLLECTED, locator: { orderId: ref } });
+    const holdId = (await place('user1', { reason: 'Disputed delivery', scope: { refs: ['O-1'] } })).body.holdId as string;
+
+    // WHEN user1 asks for erasure and the request is planned
+    const requestId = (await api.postRequest({ subjectId: 'user1', verification })).body.requestId as string;
+    await planErasure(world.rt, requestId);
+    const view = await api.getRequest(requestId);
+
+    // THEN only O-1's order data is retained by the hold, with its reason
+    const retained = view.body.retained as { purpose: string; ref?: string; hold?: string; reason: string }[];
+    expect(retained.filter((r) => r.hold)).toEqual([
+      expect.objectContaining({ purpose: 'order', ref: 'O-1', hold: holdId, reason: 'Disputed delivery' }),
+    ]);
+    // AND O-10's record and the customer record are to be erased; O-1's is retained
+    const status = (view.body.systems as { system: string; ref?: string; status: string }[]).map((s) => [
+      s.system,
+      s.ref ?? null,
+      s.status,
+    ]);
+    expect(status).toEqual(
+      expect.arrayContaining([
+        ['crm', null, 'pending'],
+        ['orders', 'O-1', 'retained'],
+        ['orders', 'O-10', 'pending'],
+      ]),
+    );
+  });
 });
 
 describe('the events beside the holds', () => {
