@@ -1,18 +1,27 @@
 /**
- * Scheduled: publishes METRICS.openRequestsNearDeadline, the number of open erasure requests whose deadline is
+ * Scheduled: publishes METRICS.openRequestsNearDeadline, the number of open requests (erasure, restriction and
+ * access; in all, and by kind with a `kind` dimension) whose deadline is
  * within LETHE_DEADLINE_WARNING_DAYS days (default 7) or past. The stack alarms on it. It also starts the
  * workflow of any request the API stored but could not start (lib/runtime/monitor.ts, startStalledRequests).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS } from '../lib/core/contract';
 import { withPowertools } from '../lib/runtime/handler';
-import { countOpenNearDeadline, startStalledRequests, warningDays } from '../lib/runtime/monitor';
+import {
+  countOpenNearDeadline,
+  countOpenNearDeadlineByKind,
+  type CountsByKind,
+  startStalledRequests,
+  warningDays,
+} from '../lib/runtime/monitor';
 import { logger, metrics } from '../lib/core/observability';
 import { defaultRuntime, type Runtime } from '../lib/runtime/runtime';
 
 export interface DeadlineReport {
   readonly days: number;
   readonly openRequestsNearDeadline: number;
+  /** The same, by request kind (erasure, restriction, access). */
+  readonly openRequestsNearDeadlineByKind: CountsByKind;
   /** Requests still `received` that this run started. */
   readonly stalledRequestsStarted: number;
 }
@@ -24,10 +33,15 @@ export function makeHandler(getRuntime: () => Runtime = defaultRuntime) {
       const days = warningDays(rt);
       const count = await countOpenNearDeadline(rt, days);
       metrics.addMetric(METRICS.openRequestsNearDeadline, MetricUnit.Count, count);
-      logger.info('open erasure requests near their deadline', { days, count });
+      // By kind too: the same metric with a `kind` dimension (the alarm stays on the total).
+      const byKind = await countOpenNearDeadlineByKind(rt, days);
+      for (const [kind, n] of Object.entries(byKind)) {
+        metrics.singleMetric().addDimension('kind', kind).addMetric(METRICS.openRequestsNearDeadline, MetricUnit.Count, n);
+      }
+      logger.info('open requests near their deadline', { days, count, byKind });
       const started = await startStalledRequests(rt);
       if (started > 0) metrics.addMetric('StalledRequestsStarted', MetricUnit.Count, started);
-      return { days, openRequestsNearDeadline: count, stalledRequestsStarted: started };
+      return { days, openRequestsNearDeadline: count, openRequestsNearDeadlineByKind: byKind, stalledRequestsStarted: started };
     },
     { metrics: true },
   );

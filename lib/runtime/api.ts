@@ -37,6 +37,14 @@ import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from '
 import { logger, metrics, tracer } from '../core/observability';
 import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
 import type { Runtime } from './runtime';
+import {
+  extendAccessRequest,
+  extendRestrictionRequest,
+  receiveAccessRequest,
+  receiveRestrictionRequest,
+  viewAccessRequest,
+  viewRestrictionRequest,
+} from './subject-requests';
 import { viewSubject } from './subject-view';
 import { checkSubjectId, recordEvent, registerHolding } from './subjects';
 import { parseBody } from './validate';
@@ -148,6 +156,55 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     return jsonResponse(API_ROUTE.createErasureRequest.status, answer);
   };
 
+  // Restriction and access requests (lib/runtime/subject-requests.ts): the same two steps, each kind with its own
+  // Idempotency-Key namespace (its request ids and Powertools' records), so a key never finds another kind's request.
+  const postRequestOf = (
+    kind: 'restriction' | 'access',
+    operation: 'createRestrictionRequest' | 'createAccessRequest',
+    receiveOfKind: (body: never, key: string | undefined) => Promise<ReceivedAnswer>,
+  ): RouteHandler => {
+    const route = API_ROUTE[operation];
+    const receiveKind = middy<Event, Result>()
+      .use(httpJsonBodyParser())
+      .use(idempotencyScope(rt))
+      .use(
+        makeHandlerIdempotent({
+          persistenceStore,
+          keyPrefix: `lethe-api#POST/${kind}-requests`,
+          config: new IdempotencyConfig({
+            eventKeyJmesPath: IDEMPOTENCY_SCOPE,
+            throwOnNoIdempotencyKey: false,
+            expiresAfterSeconds: IDEMPOTENCY_EXPIRES_SECONDS,
+          }),
+        }),
+      )
+      .handler(async (event) => {
+        const body = parseBody(API_BODY_SCHEMAS[route.body], event.body, `${kind} request`);
+        const answer = await receiveOfKind(body as never, event.headers?.[IDEMPOTENCY_HEADER] ?? undefined);
+        metrics.singleMetric().addDimension('kind', kind).addMetric('RequestsReceived', MetricUnit.Count, 1);
+        logger.info(`${kind} request received`, { requestId: answer.requestId });
+        return jsonResponse(route.status, answer);
+      });
+    return async (event, context) => {
+      const began = Date.now();
+      checkIdempotencyKey(event.headers?.[IDEMPOTENCY_HEADER]);
+      const received = await receiveKind(event, context);
+      if (received.statusCode !== route.status) return received;
+      const { requestId } = JSON.parse(received.body) as ReceivedAnswer;
+      const left = Math.min(answerBudgetMs - (Date.now() - began), context.getRemainingTimeInMillis?.() ?? answerBudgetMs);
+      const { answer, start } = await startErasureRequest(rt, requestId, Math.min(startBudgetMs, left - ANSWER_RESERVE_MS));
+      if (start === 'deferred') metrics.singleMetric().addDimension('kind', kind).addMetric('RequestStartsDeferred', MetricUnit.Count, 1);
+      return jsonResponse(route.status, answer);
+    };
+  };
+  const extendOf = (operation: 'extendRestrictionRequest' | 'extendAccessRequest', extend: typeof extendRestrictionRequest): RouteHandler =>
+    withJsonBody(async (event) => {
+      const body = parseBody(API_BODY_SCHEMAS[API_ROUTE[operation].body], event.body, 'extension');
+      const answer = await extend(rt, param(event, 'requestId'), body);
+      logger.info('request extended', { requestId: answer.requestId, months: answer.extension.months });
+      return jsonResponse(API_ROUTE[operation].status, answer);
+    });
+
   // One handler per operation of the route table; the table gives each its method, path and status.
   const handlers: Record<ApiOperation, RouteHandler> = {
     createErasureRequest: postErasureRequest,
@@ -191,6 +248,16 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
       return jsonResponse(API_ROUTE.releaseHold.status, answer);
     },
     listHolds: async (event) => jsonResponse(API_ROUTE.listHolds.status, await listHolds(rt, param(event, 'subjectId'))),
+    createRestrictionRequest: postRequestOf('restriction', 'createRestrictionRequest', (body, key) =>
+      receiveRestrictionRequest(rt, body, key),
+    ),
+    viewRestrictionRequest: async (event) =>
+      jsonResponse(API_ROUTE.viewRestrictionRequest.status, await viewRestrictionRequest(rt, param(event, 'requestId'))),
+    extendRestrictionRequest: extendOf('extendRestrictionRequest', extendRestrictionRequest),
+    createAccessRequest: postRequestOf('access', 'createAccessRequest', (body, key) => receiveAccessRequest(rt, body, key)),
+    viewAccessRequest: async (event) =>
+      jsonResponse(API_ROUTE.viewAccessRequest.status, await viewAccessRequest(rt, param(event, 'requestId'))),
+    extendAccessRequest: extendOf('extendAccessRequest', extendAccessRequest),
   };
   const routes: Route<Event, Result>[] = API_ROUTES.map((route) => ({
     method: route.method,

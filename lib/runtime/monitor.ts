@@ -1,15 +1,17 @@
 /**
- * The deadline monitor: how many open erasure requests (not completed; failed ones included) are due within
- * `days` days, overdue ones included. Reads the sparse open-by-deadline index (never a scan).
+ * The deadline monitor: how many open requests of every kind (erasure, restriction, access; not completed, failed
+ * ones included) are due within `days` days, overdue ones included, in all and by kind. Reads the sparse
+ * open-by-deadline index (never a scan).
  *
  * It also starts the workflow of a request the API stored but could not start (the start failed or ran out of
  * its time budget, lib/runtime/api.ts): an open request still `received` STALLED_AFTER_MINUTES after it arrived.
  */
-import { paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { RuntimeConfigError } from '../core/errors';
 import { ENV, REQUESTS } from '../core/contract';
 import { errorName, logger } from '../core/observability';
+import { kindOf, REQUEST_KINDS, type RequestItem, type RequestKind } from './requests';
 import type { Runtime } from './runtime';
 import { utcIso } from '../core/time';
 
@@ -45,6 +47,44 @@ export async function countOpenNearDeadline(rt: Runtime, days: number): Promise<
   let count = 0;
   for await (const page of pages) count += page.Count ?? 0;
   return count;
+}
+
+/** Open requests near their deadline, by kind (every kind present, 0 included). */
+export type CountsByKind = Record<RequestKind, number>;
+
+/**
+ * The open requests within `days` days of their deadline (overdue included), by kind: the open index's keys (never
+ * a scan), then each one's `kind` by a GetItem of that attribute only (the index projects keys only; an item without
+ * `kind` is an erasure request). One read per near-deadline request: they are few, and each is a request to answer.
+ */
+export async function countOpenNearDeadlineByKind(rt: Runtime, days: number): Promise<CountsByKind> {
+  const limit = utcIso(rt.now().add({ hours: 24 * days }));
+  const table = rt.required(ENV.requestsTable);
+  const pages = paginateQuery(
+    { client: rt.documents },
+    {
+      TableName: table,
+      IndexName: REQUESTS.openIndex,
+      KeyConditionExpression: '#open = :open AND #deadline <= :limit',
+      ExpressionAttributeNames: { '#open': REQUESTS.openAttribute, '#deadline': REQUESTS.deadlineAttribute },
+      ExpressionAttributeValues: { ':open': REQUESTS.openValue, ':limit': limit },
+    },
+  );
+  const counts = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as CountsByKind;
+  for await (const page of pages) {
+    for (const key of page.Items ?? []) {
+      const { Item } = await rt.documents.send(
+        new GetCommand({
+          TableName: table,
+          Key: { [REQUESTS.partitionKey]: String(key[REQUESTS.partitionKey]) },
+          ProjectionExpression: '#kind',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+        }),
+      );
+      counts[kindOf((Item ?? {}) as Pick<RequestItem, 'kind'>)]++;
+    }
+  }
+  return counts;
 }
 
 /**

@@ -34,6 +34,19 @@ export const API_ROUTES = [
   { operation: 'placeHold', method: 'POST', path: '/subjects/{subjectId}/holds', body: 'Hold', status: 201 },
   { operation: 'releaseHold', method: 'POST', path: '/subjects/{subjectId}/holds/{holdId}/release', status: 200 },
   { operation: 'listHolds', method: 'GET', path: '/subjects/{subjectId}/holds', status: 200 },
+  // Restriction (Art. 18) and access (Art. 15) requests (spec 2.4, lib/runtime/subject-requests.ts).
+  { operation: 'createRestrictionRequest', method: 'POST', path: '/restriction-requests', body: 'RestrictionRequest', status: 202 },
+  { operation: 'viewRestrictionRequest', method: 'GET', path: '/restriction-requests/{requestId}', status: 200 },
+  {
+    operation: 'extendRestrictionRequest',
+    method: 'POST',
+    path: '/restriction-requests/{requestId}/extend',
+    body: 'ExtendRequest',
+    status: 200,
+  },
+  { operation: 'createAccessRequest', method: 'POST', path: '/access-requests', body: 'AccessRequest', status: 202 },
+  { operation: 'viewAccessRequest', method: 'GET', path: '/access-requests/{requestId}', status: 200 },
+  { operation: 'extendAccessRequest', method: 'POST', path: '/access-requests/{requestId}/extend', body: 'ExtendRequest', status: 200 },
 ] as const satisfies readonly ApiRoute[];
 
 export type ApiOperation = (typeof API_ROUTES)[number]['operation'];

@@ -6,7 +6,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { ENV, METRICS, REQUESTS } from '../../lib/core/contract';
 import { makeHandler } from '../../lambdas/deadline-monitor';
 import { captureOutput, createWorld, lambdaContext, TABLES, type TestWorld } from '../lib/runtime/support/runtime';
-import { apiClient, verification } from './helpers';
+import { apiClient, verification, withIdempotencyKey } from './helpers';
 
 let world: TestWorld;
 const context = lambdaContext('lethe-deadline-monitor') as never;
@@ -31,7 +31,12 @@ it('counts open requests due within the warning period, overdue included, comple
   world.clock.now = Temporal.Instant.from('2025-03-25T10:00:00Z');
   const { result, output } = await captureOutput(() => makeHandler(() => world.rt)({}, context));
   // THEN 2025-01-05 (overdue) and 2025-02-20 (due 03-20, overdue) count; 02-27 is completed; 03-03 is due 04-03
-  expect(result).toEqual({ days: 5, openRequestsNearDeadline: 2, stalledRequestsStarted: 0 });
+  expect(result).toEqual({
+    days: 5,
+    openRequestsNearDeadline: 2,
+    openRequestsNearDeadlineByKind: { erasure: 2, restriction: 0, access: 0 },
+    stalledRequestsStarted: 0,
+  });
   const emf = output.split('\n').find((l) => l.includes(METRICS.openRequestsNearDeadline))!;
   expect(JSON.parse(emf)).toMatchObject({
     [METRICS.openRequestsNearDeadline]: 2,
@@ -44,7 +49,12 @@ it('counts open requests due within the warning period, overdue included, comple
 
 it('publishes 0 when nothing is near, and refuses a bad setting', async () => {
   world = createWorld();
-  expect(await makeHandler(() => world.rt)({}, context)).toEqual({ days: 7, openRequestsNearDeadline: 0, stalledRequestsStarted: 0 });
+  expect(await makeHandler(() => world.rt)({}, context)).toEqual({
+    days: 7,
+    openRequestsNearDeadline: 0,
+    openRequestsNearDeadlineByKind: { erasure: 0, restriction: 0, access: 0 },
+    stalledRequestsStarted: 0,
+  });
   const bad = createWorld({ env: { [ENV.deadlineWarningDays]: 'soon' } });
   try {
     await expect(makeHandler(() => bad.rt)({}, context)).rejects.toThrow(/LETHE_DEADLINE_WARNING_DAYS/);
@@ -76,7 +86,12 @@ it('starts a request whose workflow start failed once it has waited, and no requ
   // WHEN it runs 10 minutes later, THEN it starts the stalled one, named after the request, and only it
   world.clock.now = Temporal.Instant.from('2025-03-01T10:10:00Z');
   const { result, output } = await captureOutput(() => monitor({}, context));
-  expect(result).toEqual({ days: 7, openRequestsNearDeadline: 0, stalledRequestsStarted: 1 });
+  expect(result).toEqual({
+    days: 7,
+    openRequestsNearDeadline: 0,
+    openRequestsNearDeadlineByKind: { erasure: 0, restriction: 0, access: 0 },
+    stalledRequestsStarted: 1,
+  });
   expect(world.sfn.executions).toEqual([
     expect.objectContaining({ name: started }),
     expect.objectContaining({ name: stalled, input: { requestId: stalled } }),
@@ -86,4 +101,49 @@ it('starts a request whose workflow start failed once it has waited, and no requ
   // AND a second run starts nothing more
   expect(await monitor({}, context)).toMatchObject({ stalledRequestsStarted: 0 });
   expect(world.sfn.executions).toHaveLength(2);
+});
+
+it('watches all three kinds: restriction and access requests count, by kind, and an item stored without kind is an erasure (issue 14)', async () => {
+  world = createWorld({ now: '2025-03-01T10:00:00Z' });
+  const api = apiClient(world);
+  // GIVEN an erasure, two restriction and one access request received on 2025-03-01 (deadline 2025-04-01)
+  await api.postRequest({ subjectId: 'user-e', verification });
+  for (const subjectId of ['user-r1', 'user-r10']) {
+    expect(
+      (await api.call({ method: 'POST', path: '/restriction-requests', body: { subjectId, verification }, headers: withIdempotencyKey() }))
+        .status,
+    ).toBe(202);
+  }
+  expect(
+    (
+      await api.call({
+        method: 'POST',
+        path: '/access-requests',
+        body: { subjectId: 'user-a', verification },
+        headers: withIdempotencyKey(),
+      })
+    ).status,
+  ).toBe(202);
+  // AND an erasure request stored before kinds existed (no kind attribute), due the same day
+  const legacy = world.ddb.items(TABLES.requests).find((r) => r.kind === undefined)!;
+  world.ddb.seed(TABLES.requests, { ...legacy, requestId: 'legacy-1' });
+  // WHEN the monitor runs on 2025-03-28 (deadlines up to 2025-04-04 count)
+  world.clock.now = Temporal.Instant.from('2025-03-28T10:00:00Z');
+  const { result, output } = await captureOutput(() => makeHandler(() => world.rt)({}, context));
+  // THEN every open request counts, and by kind
+  expect(result).toMatchObject({ openRequestsNearDeadline: 5, openRequestsNearDeadlineByKind: { erasure: 2, restriction: 2, access: 1 } });
+  // AND the metric is published per kind (a `kind` dimension) besides the total the alarm watches
+  const perKind = output
+    .split('\n')
+    .filter((l) => l.includes('"kind"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((m) => METRICS.openRequestsNearDeadline in m)
+    .map((m) => [m.kind, m[METRICS.openRequestsNearDeadline]]);
+  expect(perKind).toEqual(
+    expect.arrayContaining([
+      ['erasure', 2],
+      ['restriction', 2],
+      ['access', 1],
+    ]),
+  );
 });

@@ -92,6 +92,8 @@ describe('local mode', () => {
 describe('the handler', () => {
   /** The hold placeHold's call places (releaseHold's call releases it). */
   let holdId = '';
+  /** The restriction and access requests their create calls made (the later calls of their kind use them). */
+  const kindIds = { restriction: '', access: '' };
   /** One valid call per operation, in table order (the erasure request the first one creates is the later ones'). */
   const calls: Record<ApiOperation, (requestId: string) => Call> = {
     createErasureRequest: () => ({
@@ -119,7 +121,6 @@ describe('the handler', () => {
       pathParameters: { subjectId: 'subject-2' },
       body: { type: 'account-closed', at: '2025-02-10T09:00:00+01:00' },
     }),
-    viewSubject: () => ({ method: 'GET', path: '/subjects/subject-2', pathParameters: { subjectId: 'subject-2' } }),
     placeHold: () => ({
       method: 'POST',
       path: '/subjects/subject-2/holds',
@@ -132,6 +133,37 @@ describe('the handler', () => {
       pathParameters: { subjectId: 'subject-2', holdId },
     }),
     listHolds: () => ({ method: 'GET', path: '/subjects/subject-2/holds', pathParameters: { subjectId: 'subject-2' } }),
+    viewSubject: () => ({ method: 'GET', path: '/subjects/subject-2', pathParameters: { subjectId: 'subject-2' } }),
+    createRestrictionRequest: () => ({
+      method: 'POST',
+      path: '/restriction-requests',
+      body: { subjectId: 'subject-1', verification, until: '2025-06-01T00:00:00+02:00', keep: true },
+      headers: withIdempotencyKey(),
+    }),
+    viewRestrictionRequest: () => ({
+      method: 'GET',
+      path: `/restriction-requests/${kindIds.restriction}`,
+      pathParameters: { requestId: kindIds.restriction },
+    }),
+    extendRestrictionRequest: () => ({
+      method: 'POST',
+      path: `/restriction-requests/${kindIds.restriction}/extend`,
+      pathParameters: { requestId: kindIds.restriction },
+      body: { months: 2, reason: 'many systems' },
+    }),
+    createAccessRequest: () => ({
+      method: 'POST',
+      path: '/access-requests',
+      body: { subjectId: 'subject-1', verification },
+      headers: withIdempotencyKey(),
+    }),
+    viewAccessRequest: () => ({ method: 'GET', path: `/access-requests/${kindIds.access}`, pathParameters: { requestId: kindIds.access } }),
+    extendAccessRequest: () => ({
+      method: 'POST',
+      path: `/access-requests/${kindIds.access}/extend`,
+      pathParameters: { requestId: kindIds.access },
+      body: { months: 1, reason: 'many systems' },
+    }),
   };
 
   it("routes every route of the table to its operation, which answers with the table's status", async () => {
@@ -149,6 +181,8 @@ describe('the handler', () => {
         expect({ operation: route.operation, status: answer.status }).toEqual({ operation: route.operation, status: route.status });
         if (route.operation === 'createErasureRequest') requestId = answer.body.requestId as string;
         if (route.operation === 'placeHold') holdId = answer.body.holdId as string;
+        if (route.operation === 'createRestrictionRequest') kindIds.restriction = answer.body.requestId as string;
+        if (route.operation === 'createAccessRequest') kindIds.access = answer.body.requestId as string;
       }
     } finally {
       world.restore();
