@@ -15,6 +15,7 @@ const HEAVY = [
   '/test/lib/local/dynamodb-local\\.test\\.ts$',
   '/test/lib/local/s3rver\\.test\\.ts$',
   '/test/lib/connectors/s3\\.s3rver\\.test\\.ts$',
+  '/test/lib/runtime/exports\\.s3rver\\.test\\.ts$',
   '/test/lib/cli/audit-verify-local\\.test\\.ts$',
   // builds, packs and installs the connector SDK, then runs tsc in a scratch project
   '/test/packages/',

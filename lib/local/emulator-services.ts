@@ -239,6 +239,7 @@ export class ResourcesService implements LocalService {
     const streams = new DynamoDBStreamsClient({ region, endpoint: dynamo.endpoint, credentials });
     const tables = await createLetheTables(dynamodb, names);
     await ensureBucket(s3, names.auditBucket);
+    await ensureBucket(s3, names.exportsBucket);
     this.made = { clients: { dynamodb, documents, s3, streams }, fresh: tables.existing.length === 0 };
   }
 

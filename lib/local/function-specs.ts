@@ -157,6 +157,7 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
     [ENV.idempotencyTable]: names.idempotencyTable,
     [ENV.auditChainTable]: names.auditChainTable,
     [ENV.auditBucket]: names.auditBucket,
+    [ENV.exportsBucket]: names.exportsBucket,
     [ENV.hmacSecret]: HMAC_SECRET_NAME,
     [ENV.sealingKey]: input.sealingKeyArn,
     [ENV.connectorFunctions]: JSON.stringify(connectorFunctions(input.policy, connectors)),

@@ -24,6 +24,8 @@ export interface LocalNames {
   readonly idempotencyTable: string;
   readonly auditChainTable: string;
   readonly auditBucket: string;
+  /** Access exports (lib/runtime/exports.ts); s3rver serves their presigned links (no KMS, no lifecycle locally). */
+  readonly exportsBucket: string;
   readonly erasureStateMachineArn: string;
   readonly sweepStateMachineArn: string;
 }
@@ -48,6 +50,7 @@ export function localNames(policy: Policy, region: string): LocalNames {
     idempotencyTable: byRole('idempotency'),
     auditChainTable: byRole('audit-chain'),
     auditBucket: `${LOCAL_PREFIX}-audit`,
+    exportsBucket: `${LOCAL_PREFIX}-exports`,
     erasureStateMachineArn: stateMachineArn(region, 'erasure'),
     sweepStateMachineArn: stateMachineArn(region, 'sweep'),
   };

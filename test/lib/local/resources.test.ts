@@ -141,6 +141,7 @@ describe('functions', () => {
       [ENV.idempotencyTable]: 'lethe-local-idempotency',
       [ENV.auditChainTable]: 'lethe-local-audit-chain',
       [ENV.auditBucket]: 'lethe-local-audit',
+      [ENV.exportsBucket]: 'lethe-local-exports',
       [ENV.hmacSecret]: HMAC_SECRET_NAME,
       [ENV.sealingKey]: 'arn:aws:kms:eu-north-1:000000000000:key/k',
       [ENV.erasureStateMachineArn]: 'arn:aws:states:eu-north-1:000000000000:stateMachine:lethe-local-erasure',

@@ -377,8 +377,12 @@ describe('functions', () => {
   });
 
   it('lets erasure-finish write the audit records, and erasure-system none', () => {
+    // The audit bucket is the one with Object Lock (erasure-system may write access exports to the exports bucket).
+    const auditBucket = resourcesOfType(json, 'AWS::S3::Bucket').find(([, r]) => r.Properties?.ObjectLockEnabled === true)![0];
     const writesAudit = (service: string) =>
-      grantsOfFunction(json, functionOfService(json, service)).some((st) => actionsOf(st).includes('s3:PutObject'));
+      grantsOfFunction(json, functionOfService(json, service)).some(
+        (st) => actionsOf(st).includes('s3:PutObject') && JSON.stringify(st.Resource).includes(auditBucket),
+      );
     expect(writesAudit('lethe-erasure-finish')).toBe(true);
     expect(writesAudit('lethe-erasure-system')).toBe(false);
     // AND the finish can open the request's sealed subject (for its audit HMAC) and finish holdings in the ledger
