@@ -188,6 +188,11 @@ export function defineErasureScenarios(harness: () => Harness): void {
       expect(after.profiles).not.toBeNull();
       // ...and so is user10's order O-10, whose id starts with user1's order's
       expect(await orderItem(orderOf[user10.id])).toEqual(orderBefore);
+      // The order ids are in no audit record and no function log line (items are named by HMACs there)
+      const audit = (await local.auditRecords()).map((r) => JSON.stringify(r));
+      expect(audit.some((r) => r.includes('"item"'))).toBe(true);
+      const leaked = [...audit, ...local.logLines()].filter((text) => Object.values(orderOf).some((id) => text.includes(id)));
+      expect(leaked).toEqual([]);
     });
   });
 }
