@@ -4,7 +4,7 @@
  *
  * | function         | ledger | events | requests | idempotency | audit | sealing key | HMAC | connectors |
  * |------------------|--------|--------|----------|-------------|-------|-------------|------|------------|
- * | api              | rw     | rw     | rw       | rw          |       | enc/dec     | read |            |
+ * | api              | rw     | rw     | rw       | rw          | write | enc/dec     | read |            |
  * | subject-events   | rw     | rw     |          |             |       | enc/dec     | read |            |
  * | erasure-plan     | r      | r      | rw       |             |       |             |      |            |
  * | erasure-system   | rw     |        | rw       |             |       | dec         | read | invoke     |
@@ -171,6 +171,8 @@ export class RuntimeFunctions extends Construct {
     grantTable(this.api.role, ledger.idempotencyTable, 'read-write', [], dataKey);
     seal(this.api, SEAL);
     hmac(this.api);
+    // Placing and releasing a legal hold is audited (lib/runtime/holds.ts).
+    auditWrite(this.api);
 
     // subject-events: the same holdings and events, from the bus
     ledgerAccess(this.subjectEvents, 'read-write');

@@ -384,6 +384,8 @@ describe('functions', () => {
         (st) => actionsOf(st).includes('s3:PutObject') && JSON.stringify(st.Resource).includes(auditBucket),
       );
     expect(writesAudit('lethe-erasure-finish')).toBe(true);
+    // the api audits placing and releasing legal holds (lib/runtime/holds.ts)
+    expect(writesAudit('lethe-api')).toBe(true);
     expect(writesAudit('lethe-erasure-system')).toBe(false);
     // AND the finish can open the request's sealed subject (for its audit HMAC) and finish holdings in the ledger
     const finish = grantsOfFunction(json, functionOfService(json, 'lethe-erasure-finish')).flatMap(actionsOf);
