@@ -105,6 +105,9 @@ interface DataKey {
   uses: number;
 }
 
+/** Where a decrypted data key is remembered: by its period (if it has one) and its encrypted form. */
+const cacheKey = (encrypted: string, period: string | undefined): string => (period === undefined ? encrypted : `${period}.${encrypted}`);
+
 /** The KMS encryption context of a data key: of a period's shared key, or of a sealer's own. */
 function dataKeyContext(period: string | undefined): Record<string, string> {
   return period === undefined ? { ...DATA_KEY_CONTEXT } : { ...DATA_KEY_CONTEXT, 'lethe:period': period };
@@ -119,7 +122,7 @@ export class Sealer {
   private sealing?: Promise<DataKey>;
   /** The current period's shared key as stored (encrypted): read from the store once per period. */
   private stored?: { readonly period: string; readonly encrypted: string };
-  /** Decrypted data keys by their encrypted form, oldest first. */
+  /** Decrypted data keys by their period and encrypted form (cacheKey), oldest first. */
   private readonly opened = new Map<string, Promise<DataKey>>();
 
   public constructor(
@@ -228,7 +231,7 @@ export class Sealer {
       this.stored = { period, encrypted };
       if (encrypted === fresh.encrypted) return fresh;
       // Another sealer stored its key first: this one was never used, and is forgotten.
-      this.opened.delete(fresh.encrypted);
+      this.opened.delete(cacheKey(fresh.encrypted, period));
     }
     this.stored = { period, encrypted };
     const key = await this.openingKey(encrypted, period);
@@ -249,17 +252,19 @@ export class Sealer {
       uses: 0,
     };
     // What this sealer seals, it opens without asking KMS (a function that registers and then reads back).
-    this.remember(key.encrypted, Promise.resolve(key));
+    this.remember(cacheKey(key.encrypted, period), Promise.resolve(key));
     return key;
   }
 
   /** The decrypted data key: remembered while young, else asked of KMS (at most once at a time per key). */
   private async openingKey(encrypted: string, period?: string): Promise<DataKey> {
-    const known = this.opened.get(encrypted);
+    // By period and key: a value relabelled with another period is asked of KMS, which refuses it.
+    const cached = cacheKey(encrypted, period);
+    const known = this.opened.get(cached);
     if (known) {
       const key = await known.catch(() => undefined);
       if (key && this.clock() - key.at < this.maxAgeMs) return key;
-      if (this.opened.get(encrypted) === known) this.opened.delete(encrypted);
+      if (this.opened.get(cached) === known) this.opened.delete(cached);
     }
     const opening = this.kms
       .send(
@@ -273,15 +278,15 @@ export class Sealer {
         if (!Plaintext) throw new Error('KMS Decrypt returned no plaintext');
         return { plaintext: Buffer.from(Plaintext), encrypted, ...(period === undefined ? {} : { period }), at: this.clock(), uses: 0 };
       });
-    this.remember(encrypted, opening);
+    this.remember(cached, opening);
     opening.catch(() => {
-      if (this.opened.get(encrypted) === opening) this.opened.delete(encrypted);
+      if (this.opened.get(cached) === opening) this.opened.delete(cached);
     });
     return opening;
   }
 
-  private remember(encrypted: string, key: Promise<DataKey>): void {
-    this.opened.set(encrypted, key);
+  private remember(cached: string, key: Promise<DataKey>): void {
+    this.opened.set(cached, key);
     while (this.opened.size > this.kept) this.opened.delete(this.opened.keys().next().value!);
   }
 

@@ -230,6 +230,10 @@ describe('Sealer with one data key per period (issue 16)', () => {
     await expect(container().seal({ n: 2 }, {})).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     const relabelled = sealed.replace('2026-12-04T12:00:00Z', '2026-12-04T13:00:00Z');
     await expect(new Sealer(client(), 'alias/lethe').unseal(relabelled, {})).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    // AND a sealer that has the 12:00 key at hand does not take the relabelled value's word for it either
+    const opener = new Sealer(client(), 'alias/lethe');
+    expect(await opener.unseal(sealed, {})).toEqual({ n: 1 });
+    await expect(opener.unseal(relabelled, {})).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
   });
 
   it('still opens the values sealed before it: l2 values and values sealed by KMS itself', async () => {
