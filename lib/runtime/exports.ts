@@ -16,12 +16,22 @@
  * refuses once the 7 days are over.
  */
 import { createHash } from 'node:crypto';
+import { Temporal } from '@js-temporal/polyfill';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AuditEntry } from '../audit/record';
-import type { ConnectorCounts } from '../core/contract';
+import type { ConnectorCounts, ConnectorField } from '../core/contract';
 import { InputError } from '../core/errors';
-import { EXPORT_FORMAT, type ExportDocument, type RecordExport } from './export-document';
+import type { AccessEntry } from '../planner/plan';
+import type { Policy } from '../policy/model';
+import {
+  buildExportDocument,
+  EXPORT_FORMAT,
+  renderExportHtml,
+  type ExportDocument,
+  type ExportLang,
+  type RecordExport,
+} from './export-document';
 
 /** How long the subject's links are valid: 7 days from the export's production. */
 export const EXPORT_LINK_SECONDS = 7 * 24 * 3600;
@@ -201,4 +211,59 @@ export function exportAuditEntry(input: ExportAuditInput): AuditEntry {
     policyHash: input.policyHash,
     objectHash: input.sha256,
   };
+}
+
+/**
+ * The `exportFields` of a record's connector call (record action `export`): the fields the plan's access entry lists,
+ * with their categories as the policy declares them for the system, in the system's order.
+ */
+export function exportFieldsOf(policy: Policy, entry: AccessEntry): ConnectorField[] {
+  const system = policy.systems[entry.system];
+  if (!system) throw new InputError(`unknown system "${entry.system}"`, { path: 'access.system' });
+  const listed = new Set(entry.fields);
+  return system.fields.filter((f) => listed.has(f.name)).map((f) => ({ name: f.name, category: f.category }));
+}
+
+export interface ProduceExportInput {
+  readonly store: ExportStore;
+  /** Writes the audit record (AuditWriter.write). */
+  readonly audit: (entry: AuditEntry) => Promise<unknown>;
+  readonly policy: Policy;
+  readonly policyHash: string;
+  readonly requestId: string;
+  /** The plan's access entries (Plan.access). */
+  readonly access: readonly AccessEntry[];
+  readonly lang: ExportLang;
+  /** The subject's audit HMAC (SubjectRefs.auditSubject). */
+  readonly subject: string;
+  readonly now: Date;
+}
+
+/**
+ * The finish of an access request: reads the records' exports (`putPart`), builds the document and its page,
+ * publishes them, audits that the export was produced, and answers the links (valid 7 days). The audit is written
+ * after the objects, so an audited export always exists.
+ */
+export async function produceExport(input: ProduceExportInput): Promise<PublishedExport> {
+  const parts = await input.store.readParts(input.requestId);
+  const document = buildExportDocument({
+    policy: input.policy,
+    requestId: input.requestId,
+    generatedAt: Temporal.Instant.fromEpochMilliseconds(input.now.getTime()),
+    lang: input.lang,
+    access: input.access,
+    exports: parts,
+  });
+  const published = await input.store.publish(document, renderExportHtml(document), input.now);
+  await input.audit(
+    exportAuditEntry({
+      requestId: input.requestId,
+      subject: input.subject,
+      policyHash: input.policyHash,
+      at: input.now.toISOString(),
+      document,
+      sha256: published.sha256,
+    }),
+  );
+  return published;
 }

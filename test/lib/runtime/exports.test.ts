@@ -11,7 +11,7 @@ import { InputError } from '../../../lib/core/errors';
 import { plan } from '../../../lib/planner/plan';
 import { loadPolicyFile } from '../../../lib/policy/load';
 import { buildExportDocument, renderExportHtml, type RecordExport } from '../../../lib/runtime/export-document';
-import { EXPORT_LINK_SECONDS, ExportStore, exportAuditEntry } from '../../../lib/runtime/exports';
+import { EXPORT_LINK_SECONDS, ExportStore, exportAuditEntry, exportFieldsOf, produceExport } from '../../../lib/runtime/exports';
 
 const s3 = mockClient(S3Client);
 const client = new S3Client({ region: 'eu-north-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
@@ -165,5 +165,55 @@ describe('exportAuditEntry', () => {
     expect(() => exportAuditEntry({ requestId: 'req-43', subject: 's', policyHash: 'p', at: 'now', document, sha256: 'h' })).toThrow(
       InputError,
     );
+  });
+});
+
+describe('exportFieldsOf', () => {
+  test("the access entry's fields with the system's categories, in the system's order", () => {
+    expect(exportFieldsOf(policy, { system: 'crm', purposes: [], categories: [], fields: ['email', 'contactName'] })).toEqual([
+      { name: 'contactName', category: 'identity' },
+      { name: 'email', category: 'contact' },
+    ]);
+  });
+
+  test('an unknown system is an InputError', () => {
+    expect(() => exportFieldsOf(policy, { system: 'nowhere', purposes: [], categories: [], fields: [] })).toThrow(InputError);
+  });
+});
+
+describe('produceExport', () => {
+  test('reads the parts, publishes document and page, then audits the hash; the links come back', async () => {
+    const stored = new Map<string, string>();
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => void stored.set(input.Key, input.Body));
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      Contents: [...stored.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key })),
+    }));
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: { transformToString: async () => stored.get(input.Key) } }));
+    const store = new ExportStore({ client, bucket: 'b', presign: async (_c, cmd) => `https://u/${cmd.input.Key}` });
+    await store.putPart('req-42', CRM);
+    const audited: unknown[] = [];
+    const order: string[] = [];
+    const published = await produceExport({
+      store,
+      audit: async (entry) => {
+        order.push(`audit after ${stored.size} objects`);
+        audited.push(entry);
+      },
+      policy,
+      policyHash: 'sha256:p',
+      requestId: 'req-42',
+      access,
+      lang: 'en',
+      subject: 'c'.repeat(64),
+      now: PRODUCED,
+    });
+    const json = stored.get('exports/req-42/export.json')!;
+    expect(JSON.parse(json).purposes[0].records[0].records[0].values).toEqual({ email: 'astrid@example.se', phone: '+46 70 1' });
+    expect(stored.get('exports/req-42/export.html')).toContain('<html lang="en">');
+    expect(order).toEqual(['audit after 3 objects']);
+    expect(audited).toEqual([
+      expect.objectContaining({ requestId: 'req-42', objectHash: createHash('sha256').update(json).digest('hex') }),
+    ]);
+    expect(published.html.url).toBe('https://u/exports/req-42/export.html');
   });
 });
