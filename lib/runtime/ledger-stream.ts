@@ -48,7 +48,7 @@ export function ttlRemovedHolding(rt: Runtime, record: DynamoDBRecord, nowSecond
     return undefined;
   }
   // An item holding's sort key is its record key: read back as its system id and itemRef (ledger.ts, fromStored).
-  return fromStored(old as Record<string, unknown>, purpose);
+  return fromStored(old, purpose);
 }
 
 /** The subject of a removed finished holding (TTL's clean-up, LEDGER.doneTtlSeconds after it finished), or undefined. */

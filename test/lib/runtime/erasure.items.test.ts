@@ -154,7 +154,7 @@ describe('a failed item record', () => {
     expect(Object.keys(appData(world)).sort()).toEqual(['C-10', 'O-1', 'O-2']);
     // WHEN the connector works again and the retry Map runs the per-system function with {system: <record key>}
     world.connectors.on('orders', orders);
-    const retried = await makeSystem(() => world.rt)({ requestId, system: o1.record }, lambdaContext('lethe-erasure') as never);
+    const retried = await makeSystem(() => world.rt)({ requestId, system: o1.record }, lambdaContext('lethe-erasure'));
     // THEN O-1 alone is erased, and the bystanders are byte-for-byte unchanged
     expect(retried).toMatchObject({ system: 'orders', record: o1.record, status: 'erased' });
     const after = appData(world);
