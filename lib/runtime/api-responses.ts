@@ -90,6 +90,24 @@ export const RestrictionRequestView = RequestView.extend({
   keep: z.boolean().describe('Art. 18(1)(b),(c): the data is also kept (no expiry) until the restriction is lifted'),
 }).describe('A restriction request (Art. 18) and what became of the subject in each system');
 
+/** `GET /access-requests/{requestId}` → 200 (subject-requests.ts AccessRequestView). */
+export const AccessRequestView = RequestView.extend({
+  kind: z.literal('access'),
+  access: z
+    .array(
+      z.object({
+        system: z.string(),
+        itemRef: z.string().optional().describe("an item record's: the HMAC of its ref"),
+        purposes: texts,
+        categories: texts,
+        fields: texts.describe('the names of the fields held (never their values)'),
+      }),
+    )
+    .nullable()
+    .describe('per record: the purposes it is held for, their categories and fields; null until the request is planned'),
+  export: z.literal('not-yet-available').describe('the export document is not produced yet; the request stays open'),
+}).describe('An access request (Art. 15): what is held about the subject, per record');
+
 /** `POST /erasure-requests/{requestId}/extend` → 200 (erasure-requests.ts ExtendAnswer). */
 export const ExtendAnswer = z.object({
   requestId: z.string(),
@@ -221,5 +239,11 @@ export const API_RESPONSE_SCHEMAS: Readonly<Record<string, { readonly name: stri
   placeHold: { name: 'HoldAnswer', schema: HoldAnswer },
   releaseHold: { name: 'ReleaseAnswer', schema: ReleaseAnswer },
   listHolds: { name: 'HoldList', schema: HoldList },
+  createRestrictionRequest: { name: 'RequestReceived', schema: ReceivedAnswer },
+  viewRestrictionRequest: { name: 'RestrictionRequestView', schema: RestrictionRequestView },
+  extendRestrictionRequest: { name: 'ExtendAnswer', schema: ExtendAnswer },
+  createAccessRequest: { name: 'RequestReceived', schema: ReceivedAnswer },
+  viewAccessRequest: { name: 'AccessRequestView', schema: AccessRequestView },
+  extendAccessRequest: { name: 'ExtendAnswer', schema: ExtendAnswer },
   viewSubject: { name: 'SubjectView', schema: SubjectView },
 };

@@ -33,7 +33,7 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
  * repeat answers the same request. test/lib/runtime/api-responses.test.ts checks that each refuses a call without
  * one with 400 naming headers.Idempotency-Key.
  */
-export const IDEMPOTENT_OPERATIONS: readonly string[] = ['createErasureRequest'];
+export const IDEMPOTENT_OPERATIONS: readonly string[] = ['createErasureRequest', 'createRestrictionRequest', 'createAccessRequest'];
 
 /** When an operation answers 409, beside an Idempotency-Key reused for another subject or still in progress. */
 export const CONFLICTS: Readonly<Record<string, string>> = {

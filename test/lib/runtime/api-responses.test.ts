@@ -45,6 +45,28 @@ async function runWorkflow(requestId: string): Promise<void> {
 const postRequest = async (body: Record<string, unknown> = {}): Promise<string> =>
   (await api.postRequest({ subjectId: SUBJECT, verification, ...body })).body.requestId as string;
 
+/** A restriction or access request: POST (202), GET and extend, as for erasure requests. */
+const postKind = (kind: 'restriction' | 'access', body: Record<string, unknown> = {}): Promise<Answer> =>
+  api.call({
+    method: 'POST',
+    path: `/${kind}-requests`,
+    body: { subjectId: SUBJECT, verification, ...body },
+    headers: withIdempotencyKey(),
+  });
+const getKind = (kind: 'restriction' | 'access', posted: Answer): Promise<Answer> => {
+  const requestId = posted.body.requestId as string;
+  return api.call({ method: 'GET', path: `/${kind}-requests/${requestId}`, pathParameters: { requestId } });
+};
+const extendKind = (kind: 'restriction' | 'access', posted: Answer): Promise<Answer> => {
+  const requestId = posted.body.requestId as string;
+  return api.call({
+    method: 'POST',
+    path: `/${kind}-requests/${requestId}/extend`,
+    pathParameters: { requestId },
+    body: { months: 1, reason: 'many systems' },
+  });
+};
+
 const placeHold = (scope?: Record<string, string[]>): Promise<Answer> =>
   api.call({
     method: 'POST',
@@ -135,6 +157,18 @@ const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
     );
     return [empty, held, after];
   },
+  createRestrictionRequest: async () => [
+    await postKind('restriction'),
+    await postKind('restriction', { scope: ['marketing'], keep: true }),
+  ],
+  viewRestrictionRequest: async () => [
+    await getKind('restriction', await postKind('restriction')),
+    await getKind('restriction', await postKind('restriction', { until: '2025-06-01T00:00:00+02:00', keep: true })),
+  ],
+  extendRestrictionRequest: async () => [await extendKind('restriction', await postKind('restriction'))],
+  createAccessRequest: async () => [await postKind('access'), await postKind('access', { scope: ['marketing'] })],
+  viewAccessRequest: async () => [await getKind('access', await postKind('access'))],
+  extendAccessRequest: async () => [await extendKind('access', await postKind('access'))],
   // a hold without scope, and one with every key of a scope
   placeHold: async () => [await placeHold(), await placeHold({ purposes: ['customer'], systems: ['crm'], refs: ['O-1'] })],
   releaseHold: async () => [await releaseHold(holdIdOf(await placeHold()))],
@@ -222,6 +256,29 @@ describe('refused calls answer the error schema, with a status the document list
     },
     { name: 'an unknown request id', operation: 'viewErasureRequest', send: () => api.getRequest('no-such-request'), status: 404 },
     {
+      name: 'an unknown restriction request',
+      operation: 'viewRestrictionRequest',
+      send: () =>
+        api.call({ method: 'GET', path: '/restriction-requests/no-such-request', pathParameters: { requestId: 'no-such-request' } }),
+      status: 404,
+    },
+    {
+      name: 'a second extension of an access request',
+      operation: 'extendAccessRequest',
+      send: async () => {
+        const posted = await postKind('access');
+        await extendKind('access', posted);
+        return extendKind('access', posted);
+      },
+      status: 409,
+    },
+    {
+      name: 'a restriction request without verification',
+      operation: 'createRestrictionRequest',
+      send: () => api.call({ method: 'POST', path: '/restriction-requests', body: { subjectId: SUBJECT }, headers: withIdempotencyKey() }),
+      status: 400,
+    },
+    {
       name: 'a second extension',
       operation: 'extendErasureRequest',
       send: async () => {
@@ -269,6 +326,8 @@ describe('refused calls answer the error schema, with a status the document list
   /** A valid body of each operation that requires an Idempotency-Key. */
   const VALID_BODIES: Readonly<Record<string, unknown>> = {
     createErasureRequest: { subjectId: SUBJECT, verification },
+    createRestrictionRequest: { subjectId: SUBJECT, verification },
+    createAccessRequest: { subjectId: SUBJECT, verification },
   };
 
   it.each(IDEMPOTENT_OPERATIONS)('%s, documented with a required Idempotency-Key, refuses a call without one', async (operation) => {
