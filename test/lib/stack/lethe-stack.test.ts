@@ -540,11 +540,17 @@ describe('erasure API', () => {
     const api = functionOfService(json, 'lethe-api');
     const routes = methods().map(([, m]) => `${m.Properties!.HttpMethod} ${pathOf(m.Properties!.ResourceId)}`);
     expect(routes.sort()).toEqual([
+      'GET /access-requests/{requestId}',
       'GET /erasure-requests/{requestId}',
+      'GET /restriction-requests/{requestId}',
       'GET /subjects/{subjectId}',
       'GET /subjects/{subjectId}/holds',
+      'POST /access-requests',
+      'POST /access-requests/{requestId}/extend',
       'POST /erasure-requests',
       'POST /erasure-requests/{requestId}/extend',
+      'POST /restriction-requests',
+      'POST /restriction-requests/{requestId}/extend',
       'POST /subjects/{subjectId}/events',
       'POST /subjects/{subjectId}/holdings',
       'POST /subjects/{subjectId}/holds',
