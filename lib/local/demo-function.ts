@@ -86,4 +86,16 @@ export const handler = defineConnector({
     await change(subject, remove, set);
     return { records: 1, fields: changed };
   },
+  // Restriction (spec 2.4): the item gets the attribute `lethe:restricted`, as the DynamoDB connector sets it.
+  async restrictRecord(subject, restriction) {
+    if (!(await itemOf(subject))) return { records: 0 };
+    await change(subject, [], { 'lethe:restricted': { ...restriction, at: new Date().toISOString() } });
+    return { records: 1 };
+  },
+  async unrestrictRecord(subject, restriction) {
+    const mark = (await itemOf(subject))?.['lethe:restricted'] as { requestId?: unknown } | undefined;
+    if (mark?.requestId !== restriction.requestId) return { records: 0 };
+    await change(subject, ['lethe:restricted'], {});
+    return { records: 1 };
+  },
 });

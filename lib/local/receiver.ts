@@ -362,6 +362,17 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
 export function applyToRecord(store: Map<string, DemoRecord>, subject: WebhookSubject, hmacKey: string): ConnectorSubjectOutcome {
   const zero: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
   const record = store.get(subject.subjectId);
+  // Restriction (spec 2.4): the record gets `lethe:restricted` {requestId, until?}; unrestrict removes this request's.
+  if (subject.record === 'restrict' || subject.record === 'unrestrict') {
+    const restricting = subject.record === 'restrict';
+    const status = restricting ? ('restricted' as const) : ('unrestricted' as const);
+    const mark = record?.['lethe:restricted'] as { requestId?: unknown } | undefined;
+    if (!record || (!restricting && mark?.requestId !== subject.restriction?.requestId))
+      return { subjectRef: subject.subjectRef, status, counts: zero };
+    if (restricting) record['lethe:restricted'] = { ...subject.restriction };
+    else delete record['lethe:restricted'];
+    return { subjectRef: subject.subjectRef, status, counts: { ...zero, records: 1 } };
+  }
   if (!record) return { subjectRef: subject.subjectRef, status: 'nothing-found', counts: zero };
   if (subject.record === 'delete') {
     store.delete(subject.subjectId);

@@ -213,4 +213,22 @@ describe('applyToRecord', () => {
   it('finds nothing for an unknown subject', () => {
     expect(applyToRecord(new Map(), subject('delete', [], []), 'k').status).toBe('nothing-found');
   });
+  it('restrict marks the record (lethe:restricted), unrestrict removes only the same request’s mark (issue 14)', () => {
+    const store = new Map<string, DemoRecord>([['s', { name: 'A', phone: '1' }]]);
+    const marking = (record: 'restrict' | 'unrestrict', requestId: string) => ({
+      ...subject('keep', [], []),
+      record,
+      restriction: { requestId, until: '2027-01-01T00:00:00.000Z' },
+    });
+    expect(applyToRecord(store, marking('restrict', 'q1'), 'k')).toEqual({
+      subjectRef: 'r',
+      status: 'restricted',
+      counts: { records: 1, fields: 0, objects: 0 },
+    });
+    expect(store.get('s')).toEqual({ name: 'A', phone: '1', 'lethe:restricted': { requestId: 'q1', until: '2027-01-01T00:00:00.000Z' } });
+    expect(applyToRecord(store, marking('unrestrict', 'q0'), 'k').counts.records).toBe(0);
+    expect(applyToRecord(store, marking('unrestrict', 'q1'), 'k')).toMatchObject({ status: 'unrestricted', counts: { records: 1 } });
+    expect(store.get('s')).toEqual({ name: 'A', phone: '1' });
+    expect(applyToRecord(new Map(), marking('restrict', 'q1'), 'k')).toMatchObject({ status: 'restricted', counts: { records: 0 } });
+  });
 });
