@@ -215,7 +215,9 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
     let room = EXPORT_LIMITS.maxBytes - 1024;
     for (const { key, versionId } of current.slice(0, EXPORT_LIMITS.maxObjects)) {
       const version = versionId ? { VersionId: versionId } : {};
-      const head = await this.call('HeadObject', () => this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key, ...version })));
+      const head = await this.call('HeadObject', () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key, ...version })),
+      );
       const size = head.ContentLength;
       const described: Omit<ConnectorExportObject, 'contentIncluded'> = {
         key,
@@ -251,7 +253,9 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
     version: { VersionId?: string },
     listed: readonly string[],
   ): Promise<ConnectorExportRecord[] | undefined> {
-    const source = await this.call('GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ...version })));
+    const source = await this.call('GetObject', () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ...version })),
+    );
     const text = (await source.Body?.transformToString('utf-8')) ?? '';
     let document: unknown;
     try {
