@@ -3,6 +3,7 @@ import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { ENV } from '../../../lib/core/contract';
+import { logger } from '../../../lib/core/observability';
 import { createConnectorHandler } from '../../../lib/connectors/handler';
 import { invocation, subject } from '../../lib/connectors/fixtures';
 
@@ -13,7 +14,10 @@ const env = {
   [ENV.connectorConfig]: JSON.stringify({ bucket: 'uploads', prefix: 'customers/{customerId}/' }),
 };
 
-test('erases every version under the subject prefix and logs only refs and counts', async () => {
+test('erases every version under the subject prefix and logs only refs and counts, at DEBUG too', async () => {
+  // Per-subject lines are DEBUG (issue 16, section 3): at the most verbose level, still only refs and counts.
+  const level = logger.getLevelName();
+  logger.setLogLevel('DEBUG');
   const output: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => output.push(String(chunk)) > 0);
   try {
@@ -32,6 +36,7 @@ test('erases every version under the subject prefix and logs only refs and count
     expect(s3.commandCalls(DeleteObjectsCommand)[0].args[0].input.Delete?.Objects).toHaveLength(2);
   } finally {
     spy.mockRestore();
+    logger.setLogLevel(level);
   }
   const all = output.join('');
   expect(all).toContain('"subjectRef":"ref-user1"');
