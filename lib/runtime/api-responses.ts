@@ -105,7 +105,20 @@ export const AccessRequestView = RequestView.extend({
     )
     .nullable()
     .describe('per record: the purposes it is held for, their categories and fields; null until the request is planned'),
-  export: z.literal('not-yet-available').describe('the export document is not produced yet; the request stays open'),
+  export: z
+    .union([
+      z
+        .object({
+          json: z.object({ key: z.string(), url: z.string() }).describe('the export document (JSON)'),
+          html: z.object({ key: z.string(), url: z.string() }).describe('its page (HTML)'),
+          expiresAt: z.string().describe('UTC ISO: when the links stop working (7 days after the export was produced)'),
+        })
+        .describe('links signed afresh on each read'),
+      z
+        .enum(['not-yet-available', 'not-available', 'expired'])
+        .describe('not-yet-available: the request is not completed; not-available: it failed; expired: produced more than 7 days ago'),
+    ])
+    .describe('the export (Art. 15): once the request is completed, links to the document and its page'),
 }).describe('An access request (Art. 15): what is held about the subject, per record');
 
 /** `POST /erasure-requests/{requestId}/extend` → 200 (erasure-requests.ts ExtendAnswer). */

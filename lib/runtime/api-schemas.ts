@@ -159,6 +159,8 @@ export const AccessRequestBody = z.strictObject({
     .array(id('a purpose id'), { error: 'expected scope: a list of purpose ids' })
     .min(1, { error: 'expected scope: at least one purpose id (omit scope for every purpose)' })
     .optional(),
+  /** The language of the export document and its page (lib/runtime/export-document.ts). @default en */
+  lang: z.enum(['en', 'sv'], { error: 'expected lang: "en" or "sv"' }).optional(),
   verification: z.strictObject(
     {
       method: id('verification.method'),

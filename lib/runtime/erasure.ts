@@ -19,6 +19,7 @@ import type { Policy } from '../policy/model';
 import { formatInstant } from '../retention/time';
 import type {
   ConnectorCounts,
+  ConnectorExport,
   ConnectorField,
   ConnectorSubject,
   ErasureFinishInput,
@@ -41,6 +42,7 @@ import {
 import type { Runtime } from './runtime';
 import { holdingContext, requestContext } from './sealing';
 import { recordRequestHandled } from './subjects';
+import { exportFieldsOf, produceExport } from './exports';
 
 export const ZERO_COUNTS: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
 
@@ -164,6 +166,27 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
             // Shared data can protect every field: then nothing changes in the system, only the ledger.
             invoke: sp.record !== 'keep' || sp.removeFields.length + sp.anonymiseFields.length > 0,
           };
+  }
+  // Access (Art. 15): one record per entry of the plan's `access`, each exported with the fields it lists (the
+  // connector action `export`; nothing changes in the system, nothing in the ledger).
+  if (kind === 'access') {
+    for (const entry of result.access ?? []) {
+      const key = recordKeyOf(entry.system, entry.ref);
+      order.push(key);
+      systems[key] = {
+        ...(entry.ref === undefined ? {} : { system: entry.system, itemRef: entry.ref }),
+        status: 'pending',
+        action: 'export',
+        record: 'export',
+        removeFields: [],
+        anonymiseFields: [],
+        going: {},
+        retainedPurposes: [...entry.purposes],
+        exportFields: exportFieldsOf(policy, entry),
+        invoke: true,
+        ledgerDone: true,
+      };
+    }
   }
   // Spec 2.7: where the date is not known, the answer says what it depends on (never a bare "until null").
   const retained: RetainedEntry[] = result.retained.map((r) => ({
@@ -330,15 +353,17 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
       ...(entry.record === 'restrict'
         ? { restriction: { requestId, ...(request.until === undefined ? {} : { until: request.until }) } }
         : {}),
+      // Art. 15: the fields the plan lists for this record, and no other.
+      ...(entry.record === 'export' ? { exportFields: entry.exportFields ?? [] } : {}),
     };
     // What went wrong, if anything: the connector threw, or answered the subject in `failed` (a user's function
     // or a SaaS may; the built-in connectors throw when their only subject fails). Both end the same way.
     let failure: { readonly name: string; readonly transient: boolean; readonly cause?: unknown } | undefined;
-    let outcome: { readonly status: SystemStatus; readonly counts: ConnectorCounts } | undefined;
+    let outcome: { readonly status: SystemStatus; readonly counts: ConnectorCounts; readonly export?: ConnectorExport } | undefined;
     try {
       const result = await rt.connectors.invoke({
         system,
-        purposes: entry.record === 'restrict' ? entry.retainedPurposes : Object.keys(entry.going),
+        purposes: entry.record === 'restrict' || entry.record === 'export' ? entry.retainedPurposes : Object.keys(entry.going),
         subjects: [connectorSubject],
         operationId: `${requestId}:${record}`,
         policyHash: request.policyHash ?? rt.policyHash,
@@ -361,6 +386,19 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
       if (transient) throw new ConnectorTransientError(`system "${system}" failed: ${name}`, options); // retried
       await rt.requests.updateSystem(requestId, record, { status: 'failed', error: errorLabel(name) }, rt.now());
       throw new ConnectorPermanentError(`system "${system}" failed: ${name}`, options);
+    }
+    if (entry.record === 'export') {
+      // The copy goes to the exports bucket, as one part of the request's export, and nowhere else: the request
+      // item, the logs and the workflow's payloads get the status and counts only.
+      if (outcome.status !== 'exported' || outcome.export === undefined) {
+        await rt.requests.updateSystem(requestId, record, { status: 'failed', error: 'NoExport' }, rt.now());
+        throw new ConnectorPermanentError(`system "${system}" failed: NoExport`);
+      }
+      await rt.exports.putPart(requestId, {
+        system,
+        ...(entry.itemRef === undefined ? {} : { ref: entry.itemRef }),
+        export: outcome.export,
+      });
     }
     // A restrict that found nothing to mark (counts 0) is recorded as nothing-found, as an erasure that found nothing.
     const markedNothing = outcome.status === 'restricted' && outcome.counts.records + outcome.counts.fields + outcome.counts.objects === 0;
@@ -404,6 +442,9 @@ async function finishHoldings(rt: Runtime, request: RequestItem, record: string,
   await rt.requests.updateSystem(requestId, record, { ledgerDone: true }, now);
 }
 
+/** The audit record's kind for a request's kind. */
+const AUDIT_KIND = { erasure: 'erasure-request', restriction: 'restriction-request', access: 'access-request' } as const;
+
 /** The audit record of a record's status (an item record's names the item by its audit HMAC, `item`). */
 function auditEntryOf(
   rt: Runtime,
@@ -415,9 +456,12 @@ function auditEntryOf(
 ): AuditEntry {
   return {
     at: formatInstant(rt.now(), rt.policy.timezone),
-    kind: kindOf(request) === 'restriction' ? 'restriction-request' : 'erasure-request',
+    kind: AUDIT_KIND[kindOf(request)],
     requestId: request.requestId,
-    purposes: entry.status === 'retained' || entry.record === 'restrict' ? entry.retainedPurposes : Object.keys(entry.going),
+    purposes:
+      entry.status === 'retained' || entry.record === 'restrict' || entry.record === 'export'
+        ? entry.retainedPurposes
+        : Object.keys(entry.going),
     system: systemOfEntry(record, entry),
     ...(item === undefined ? {} : { item }),
     action: entry.action,
@@ -473,16 +517,34 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
     );
   }
   const status = failedSystems.length > 0 ? 'failed' : 'completed';
+  // Art. 15: every record exported, the document (JSON and its page) is built from the parts, written, audited; the
+  // request completes at the same instant, which GET's links count their 7 days from (request.finishedAt).
+  const finishedAt = rt.now();
   if (kindOf(request) === 'access' && status === 'completed') {
-    // Not yet answered: the export (connector action `export`, the export document) is not wired into this workflow
-    // yet. The request stays open (running), its deadline watched by the monitor; GET shows its plan (`access`).
-    logger.info('access request planned; its export is not produced yet: it stays open', { requestId });
-    return { requestId, status, failedSystems };
+    const subject = await rt.refs.auditSubject((await unsealRequest(rt, request)).subjectId);
+    const published = await produceExport({
+      store: rt.exports,
+      audit: (entry) => rt.audit.write(entry),
+      policy: rt.policy,
+      policyHash: request.policyHash ?? rt.policyHash,
+      requestId,
+      access: (request.access ?? []).map((a) => ({
+        system: a.system,
+        ...(a.itemRef === undefined ? {} : { ref: a.itemRef }),
+        purposes: a.purposes,
+        categories: a.categories,
+        fields: a.fields,
+      })),
+      lang: request.lang ?? 'en',
+      subject,
+      now: new Date(finishedAt.epochMilliseconds),
+    });
+    logger.info('access export produced', { requestId, records: order.length, expiresAt: published.expiresAt });
   }
   // Spec 2.4: the request is handled; what was kept until then (an ID document, ref = the request id) gets its expiry.
   // Before the final status, so that a finish stopped in between records it when it runs again (once: subjects.ts).
   if (status === 'completed') await recordRequestHandled(rt, request.subjectRef, requestId);
-  await rt.requests.finish(requestId, status, rt.now());
+  await rt.requests.finish(requestId, status, finishedAt);
   logger.info('erasure finished', { requestId, status, failedSystems });
   return { requestId, status, failedSystems };
 }

@@ -11,7 +11,15 @@ import { type DynamoDBDocumentClient, GetCommand, paginateQuery, PutCommand, Upd
 import type { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import { ConflictError, RequestNotFoundError } from './errors';
-import { type ConnectorCounts, type RecordAction, REQUESTS, type RequestStatus, SYSTEM_STATUS, type SystemStatus } from '../core/contract';
+import {
+  type ConnectorCounts,
+  type ConnectorField,
+  type RecordAction,
+  REQUESTS,
+  type RequestStatus,
+  SYSTEM_STATUS,
+  type SystemStatus,
+} from '../core/contract';
 import { utcIso } from '../core/time';
 
 /** A purpose whose holding in the system goes, and how. */
@@ -38,6 +46,8 @@ export interface SystemEntry {
   readonly retainedPurposes: readonly string[];
   /** False when nothing changes in the system itself (shared data protects every field): no connector call. */
   readonly invoke: boolean;
+  /** Record `export` (an access request): the fields the plan lists, with their categories (names only, no values). */
+  readonly exportFields?: readonly ConnectorField[];
   readonly counts?: ConnectorCounts;
   /** Fields removed or anonymised, for the answer. */
   readonly fields?: readonly string[];
@@ -100,6 +110,8 @@ export interface RequestItem {
   readonly until?: string;
   /** Restriction (Art. 18(1)(b),(c)): the data is also held, like a legal hold, until the restriction is lifted. */
   readonly keep?: boolean;
+  /** Access: the export document's language (absent: English). */
+  readonly lang?: 'en' | 'sv';
   /** Access: what the plan found held, per record (stored by the plan step). */
   readonly access?: readonly AccessEntryItem[];
   readonly subjectRef: string;

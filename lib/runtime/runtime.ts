@@ -13,15 +13,16 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Temporal } from '@js-temporal/polyfill';
 import { AuditWriter, OBJECT_LOCK_MODES, type ObjectLockMode } from '../audit';
-import { createS3Client } from '../connectors/clients';
+import { createS3Client, isLoopbackEndpoint } from '../connectors/clients';
+import { ExportStore, type Presigner } from './exports';
 import { RuntimeConfigError } from '../core/errors';
 import { type LoadedPolicy, loadPolicyData, loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
 import { type ConnectorClient, LambdaConnectorClient } from './connector-client';
 import { ENV } from '../core/contract';
 import { EventStore } from './event-store';
-import { HoldStore } from './holds';
 import { DynamoPeriodKeys } from './period-keys';
+import { HoldStore } from './holds';
 import { Ledger } from './ledger';
 import { tracer } from '../core/observability';
 import { RequestStore } from './requests';
@@ -47,6 +48,8 @@ export interface Runtime {
   readonly audit: AuditWriter;
   readonly connectors: ConnectorClient;
   readonly workflow: ErasureWorkflow;
+  /** Access exports in the exports bucket (lib/runtime/exports.ts). */
+  readonly exports: ExportStore;
   /** The low-level client (Powertools idempotency persists through it). */
   readonly dynamodb: DynamoDBClient;
   readonly documents: DynamoDBDocumentClient;
@@ -66,6 +69,8 @@ export interface RuntimeOptions {
   readonly workflow?: ErasureWorkflow;
   /** Replace the policy (tests). @default from LETHE_POLICY_JSON or LETHE_POLICY_FILE */
   readonly policy?: LoadedPolicy;
+  /** Replace the signer of the exports' links (tests). @default getSignedUrl */
+  readonly presign?: Presigner;
 }
 
 /** The policy baked into the bundle. `process.env.LETHE_POLICY_JSON` is written out so that a bundler's `define` can replace it. */
@@ -211,6 +216,18 @@ class EnvRuntime implements Runtime {
           jsonObjectOf(this.env, ENV.connectorFunctions),
         ),
     );
+  }
+  public get exports(): ExportStore {
+    return this.once('exports', () => {
+      // Local mode's s3rver (an endpoint on this machine) does not do KMS: the objects are written without SSE-KMS.
+      const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL; // as createS3Client reads it
+      return new ExportStore({
+        client: this.s3,
+        bucket: this.required(ENV.exportsBucket),
+        kms: !(endpoint !== undefined && isLoopbackEndpoint(endpoint)),
+        ...(this.options.presign ? { presign: this.options.presign } : {}),
+      });
+    });
   }
   public get workflow(): ErasureWorkflow {
     return this.once(

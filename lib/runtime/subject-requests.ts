@@ -9,8 +9,8 @@
  *   `keep: true` it also holds the data, like a legal hold, until `until` (or until it is lifted). `until` must be
  *   after the request is received.
  * - An access request plans, per record, which purposes, categories and fields are held (the planner's `access`);
- *   the workflow stops there until the connector `export` action and the export document are wired in (docs/api.md,
- *   "Access requests").
+ *   each record is exported (the connector action `export`), the finish publishes the export document, and GET
+ *   answers its links (docs/api.md, "Access requests").
  */
 import { Temporal } from '@js-temporal/polyfill';
 import { InputError } from '../core/errors';
@@ -29,6 +29,7 @@ import {
   viewErasureRequest,
 } from './erasure-requests';
 import { ConflictError } from './errors';
+import { EXPORT_LINK_SECONDS, type ExportLinks } from './exports';
 import type { AccessEntryItem, RequestItem, RequestKind } from './requests';
 import type { Runtime } from './runtime';
 import { requestContext } from './sealing';
@@ -49,10 +50,11 @@ export interface AccessRequestView extends RequestView {
   /** Per record: the purposes it is held for, their categories and the fields of those categories; null until planned. */
   readonly access: readonly AccessEntryItem[] | null;
   /**
-   * `not-yet-available`: Lethe does not yet produce the export document (the connector `export` action and the
-   * exports bucket are being built); the request stays open and its deadline is watched.
+   * The export document (JSON) and its page (HTML) once the request is completed: links signed afresh on each read,
+   * valid until 7 days after the export was produced (lib/runtime/exports.ts). `not-yet-available` while the request
+   * is not completed, `not-available` when it failed, `expired` after those 7 days.
    */
-  readonly export: 'not-yet-available';
+  readonly export: ExportLinks | 'not-yet-available' | 'not-available' | 'expired';
 }
 
 interface Received {
@@ -61,7 +63,7 @@ interface Received {
     readonly scope?: readonly string[];
     readonly verification: RestrictionRequestBody['verification'];
   };
-  readonly extra: Partial<Pick<RequestItem, 'until' | 'keep'>>;
+  readonly extra: Partial<Pick<RequestItem, 'until' | 'keep' | 'lang'>>;
 }
 
 async function receive(
@@ -128,7 +130,7 @@ export async function receiveAccessRequest(
   body: AccessRequestBody,
   idempotencyKey: string | undefined,
 ): Promise<ReceivedAnswer> {
-  return receive(rt, 'access', { body, extra: {} }, idempotencyKey);
+  return receive(rt, 'access', { body, extra: body.lang === undefined ? {} : { lang: body.lang } }, idempotencyKey);
 }
 
 export async function viewRestrictionRequest(rt: Runtime, requestId: string): Promise<RestrictionRequestView> {
@@ -145,7 +147,18 @@ export async function viewRestrictionRequest(rt: Runtime, requestId: string): Pr
 export async function viewAccessRequest(rt: Runtime, requestId: string): Promise<AccessRequestView> {
   const view = await viewErasureRequest(rt, requestId, 'access');
   const item = (await rt.requests.get(requestId))!;
-  return { ...view, kind: 'access', access: item.access ?? null, export: 'not-yet-available' };
+  return { ...view, kind: 'access', access: item.access ?? null, export: await exportOf(rt, item) };
+}
+
+/** The export's links of a completed access request (produced when it completed: finishErasure). */
+async function exportOf(rt: Runtime, item: RequestItem): Promise<AccessRequestView['export']> {
+  if (item.status === 'failed') return 'not-available';
+  if (item.status !== 'completed' || item.finishedAt === undefined) return 'not-yet-available';
+  const producedAt = new Date(item.finishedAt);
+  const now = new Date(rt.now().epochMilliseconds);
+  // Less than a second left is over: a link is signed for whole seconds.
+  if (now.getTime() + 1000 > producedAt.getTime() + EXPORT_LINK_SECONDS * 1000) return 'expired';
+  return rt.exports.links(item.requestId, producedAt, now);
 }
 
 export const extendRestrictionRequest = (rt: Runtime, requestId: string, body: ExtendRequestBody): Promise<ExtendAnswer> =>

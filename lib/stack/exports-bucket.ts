@@ -83,7 +83,8 @@ export class ExportsBucket extends Construct {
 
   /**
    * What writes exports and presigns their links: s3:PutObject and s3:GetObject (a presigned GET is authorised as
-   * its signer) on `exports/*` only, and the key's GenerateDataKey and Decrypt.
+   * its signer) on `exports/*` only, s3:ListBucket for keys under `exports/` only (the finish task lists a request's
+   * parts: ExportStore.readParts), and the key's GenerateDataKey and Decrypt.
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
     const grant = iam.Grant.addToPrincipal({
@@ -91,6 +92,13 @@ export class ExportsBucket extends Construct {
       actions: ['s3:PutObject', 's3:GetObject'],
       resourceArns: [this.bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
     });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`] } },
+      }),
+    );
     grantKey(grantee, this.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt']);
     const principal = grantee.grantPrincipal;
     if (principal instanceof iam.Role) {
@@ -98,6 +106,29 @@ export class ExportsBucket extends Construct {
         principal,
         'AwsSolutions-IAM5',
         'Export object keys are generated at run time (one per access request); the grant is s3:PutObject and s3:GetObject on the exports/ prefix of the exports bucket only.',
+        [arnFinding(this.bucket, `/${EXPORTS_PREFIX}*`)],
+      );
+    }
+    return grant;
+  }
+
+  /**
+   * What hands out the links (the API: GET /access-requests/{id} presigns afresh): s3:GetObject on `exports/*` only
+   * (a presigned GET is authorised as its signer) and the key's Decrypt; it writes nothing.
+   */
+  public grantLinks(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
+    });
+    grantKey(grantee, this.encryptionKey, ['kms:Decrypt']);
+    const principal = grantee.grantPrincipal;
+    if (principal instanceof iam.Role) {
+      acknowledgeNag(
+        principal,
+        'AwsSolutions-IAM5',
+        'Export object keys are generated at run time (one per access request); the grant is s3:GetObject on the exports/ prefix of the exports bucket only, to sign the links.',
         [arnFinding(this.bucket, `/${EXPORTS_PREFIX}*`)],
       );
     }

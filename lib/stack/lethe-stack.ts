@@ -180,10 +180,11 @@ export class LetheStack extends Stack {
     });
     const fns = this.functions;
     // Access exports (issue 14, item 4): the workflow's per-record task writes each record's export, its finish task
-    // the document and its links (lib/runtime/exports.ts); nothing else reaches the bucket.
-    for (const fn of [fns.erasureSystem, fns.erasureFinish]) {
+    // the document and its links (lib/runtime/exports.ts); the API signs the links afresh on each GET (read only).
+    for (const fn of [fns.erasureSystem, fns.erasureFinish, fns.api]) {
       fn.function.addEnvironment(ENV.exportsBucket, this.exports.bucket.bucketName);
-      this.exports.grantPublish(fn.role);
+      if (fn === fns.api) this.exports.grantLinks(fn.role);
+      else this.exports.grantPublish(fn.role);
     }
 
     this.erasure = new ErasureWorkflow(this, 'Erasure', {

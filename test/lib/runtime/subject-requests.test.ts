@@ -5,7 +5,7 @@
  */
 import { eraseInSystem, finishErasure, planErasure } from '../../../lib/runtime/erasure';
 import { apiClient, verification, withIdempotencyKey } from '../../lambdas/helpers';
-import { AUDIT_BUCKET, createWorld, TABLES, type TestWorld } from './support/runtime';
+import { AUDIT_BUCKET, createWorld, EXPORTS_BUCKET, TABLES, type TestWorld } from './support/runtime';
 
 let world: TestWorld;
 let api: ReturnType<typeof apiClient>;
@@ -176,20 +176,97 @@ describe('restriction', () => {
 });
 
 describe('access', () => {
-  test('the plan stores what is held per record (names only); no connector runs; the request stays open, export not yet available', async () => {
-    await api.holding('user1', { purpose: 'marketing', system: 'newsletter', collectedAt: '2024-01-10T12:00:00+01:00' });
-    const { requestId } = (await post('access', { subjectId: 'user1', verification })).body as { requestId: string };
+  /** The crm table as the fake DynamoDB connector sees it: user1's and user10's items, every field. */
+  const crm: Record<string, Record<string, string>> = {
+    user1: { name: 'Ada One', email: 'ada@example.com', phone: '+46 70 111', allergies: 'nuts' },
+    user10: { name: 'Ten Person', email: 'ten@example.com', phone: '+46 70 999', allergies: 'gluten' },
+  };
+  const exportingCrm = () =>
+    world.connectors.on('crm', (invocation) => ({
+      system: invocation.system,
+      subjects: invocation.subjects.map((s) => {
+        const item = crm[s.subjectId];
+        const fields = Object.fromEntries((s.exportFields ?? []).filter((f) => f.name in item).map((f) => [f.name, item[f.name]]));
+        return {
+          subjectRef: s.subjectRef,
+          status: 'exported' as const,
+          counts: { records: 1, fields: Object.keys(fields).length, objects: 0 },
+          export: { records: [{ source: `table crm, key userId=${s.subjectId}`, fields }] },
+        };
+      }),
+    }));
+
+  test('plan → system → finish: each record exported with its listed fields only, the document written and audited, GET gives the links', async () => {
+    // GIVEN user1 and user10 with marketing (contact: email, phone) in crm, and an access request for user1's marketing
+    for (const subject of ['user1', 'user10']) {
+      await api.holding(subject, { purpose: 'marketing', system: 'crm', collectedAt: '2024-01-10T12:00:00+01:00' });
+    }
+    exportingCrm();
+    const { requestId } = (await post('access', { subjectId: 'user1', scope: ['marketing'], verification })).body as { requestId: string };
     expect((await get('access', requestId)).body).toMatchObject({ access: null, export: 'not-yet-available' });
-    expect((await planErasure(world.rt, requestId)).systems).toEqual([]);
-    expect(await finishErasure(world.rt, { requestId, results: [] })).toMatchObject({ status: 'completed' });
+    // WHEN the plan runs THEN one record, crm, to export
+    expect((await planErasure(world.rt, requestId)).systems).toEqual([{ system: 'crm', record: 'crm' }]);
+    // WHEN the system task runs THEN the connector is asked for user1's email and phone only (the plan's fields)
+    const out = await eraseInSystem(world.rt, requestId, 'crm');
+    expect(out).toEqual({ system: 'crm', status: 'exported', counts: { records: 1, fields: 2, objects: 0 } });
+    const [invocation] = world.connectors.forSystem('crm');
+    expect(invocation.subjects).toEqual([
+      expect.objectContaining({
+        subjectId: 'user1',
+        record: 'export',
+        removeFields: [],
+        anonymiseFields: [],
+        exportFields: [
+          { name: 'email', category: 'contact' },
+          { name: 'phone', category: 'contact' },
+        ],
+      }),
+    ]);
+    // AND the values are in the exports bucket only: not in the request item, not in the task's answer
+    expect(JSON.stringify(world.ddb.items(TABLES.requests))).not.toContain('ada@example.com');
+    expect(JSON.stringify(out)).not.toContain('ada@example.com');
+    // WHEN finish runs THEN completed; the document (JSON and HTML) is written; one audit record says exported
+    expect(await finishErasure(world.rt, { requestId, results: [] })).toEqual({ requestId, status: 'completed', failedSystems: [] });
+    const json = world.s3.bodies(EXPORTS_BUCKET, `exports/${requestId}/export.json`).get(`exports/${requestId}/export.json`)!;
+    expect(json).toContain('ada@example.com');
+    expect(json).toContain('+46 70 111');
+    // AND it holds no field outside the plan (name, allergies) and nothing of user10
+    for (const absent of ['Ada One', 'nuts', 'user10', 'ten@example.com', 'Ten Person']) expect(json).not.toContain(absent);
+    expect(world.s3.bodies(EXPORTS_BUCKET, `exports/${requestId}/export.html`).size).toBe(1);
+    const records = [...world.s3.bodies(AUDIT_BUCKET, 'audit/').values()].map((b) => JSON.parse(b) as Record<string, unknown>);
+    expect(records.map((r) => [r.kind, r.action, r.outcome, r.system])).toEqual([
+      ['access-request', 'export', 'exported', 'crm'],
+      ['access-request', 'export', 'exported', '*'],
+    ]);
+    expect(JSON.stringify(records)).not.toContain('ada@example.com');
+    // AND GET answers completed with two links, valid the 7 days from now
     const view = await get('access', requestId);
     expect(view.body).toMatchObject({
-      status: 'running',
-      access: [{ system: 'newsletter', purposes: ['marketing'], categories: expect.any(Array), fields: expect.any(Array) }],
-      export: 'not-yet-available',
+      status: 'completed',
+      access: [{ system: 'crm', purposes: ['marketing'], categories: ['contact'], fields: ['email', 'phone'] }],
+      export: {
+        json: { key: `exports/${requestId}/export.json`, url: `https://exports.test/exports/${requestId}/export.json?expiresIn=604800` },
+        html: { key: `exports/${requestId}/export.html`, url: `https://exports.test/exports/${requestId}/export.html?expiresIn=604800` },
+        expiresAt: '2025-03-08T10:00:00.000Z',
+      },
     });
-    expect(world.connectors.invocations).toEqual([]);
-    // AND it stays in the open index, so the deadline monitor keeps watching it (test/lambdas/deadline-monitor.test.ts)
-    expect(world.ddb.item(TABLES.requests, { requestId })).toMatchObject({ openSince: 'open' });
+    // AND a day later the links are signed for what is left; after 7 days they are no longer handed out
+    world.clock.now = world.clock.now.add({ hours: 24 });
+    expect(((await get('access', requestId)).body.export as { json: { url: string } }).json.url).toMatch(/expiresIn=518400$/);
+    world.clock.now = world.clock.now.add({ hours: 6 * 24 });
+    expect((await get('access', requestId)).body.export).toBe('expired');
+  });
+
+  test('lang sv is stored and the document is in Swedish; lang other than en/sv: 400 naming lang', async () => {
+    await api.holding('user1', { purpose: 'marketing', system: 'crm', collectedAt: '2024-01-10T12:00:00+01:00' });
+    exportingCrm();
+    const bad = await post('access', { subjectId: 'user1', verification, lang: 'de' });
+    expect({ status: bad.status, path: bad.body.error?.path }).toEqual({ status: 400, path: 'lang' });
+    const { requestId } = (await post('access', { subjectId: 'user1', verification, lang: 'sv' })).body as { requestId: string };
+    await planErasure(world.rt, requestId);
+    await eraseInSystem(world.rt, requestId, 'crm');
+    await finishErasure(world.rt, { requestId, results: [] });
+    const json = JSON.parse(world.s3.bodies(EXPORTS_BUCKET, `exports/${requestId}/export.json`).get(`exports/${requestId}/export.json`)!);
+    expect(json.lang).toBe('sv');
   });
 });

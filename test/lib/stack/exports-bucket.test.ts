@@ -95,6 +95,30 @@ describe('ExportsBucket', () => {
       ]),
     );
     expect(JSON.stringify(statements)).not.toMatch(/s3:\*|s3:DeleteObject|s3:PutBucket/);
+    // AND it may list keys under exports/ only (the finish task reads a request's parts)
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`] } } }),
+    );
+  });
+
+  test('grantLinks: GetObject on exports/* and Decrypt only, no write', () => {
+    const { stack, exports } = stackWith();
+    const role = new iam.Role(stack, 'Signer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    exports.grantLinks(role);
+    const policy = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policy).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement,
+    );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ExportsBucket/), 'Arn'] }, `/${EXPORTS_PREFIX}*`]] },
+        }),
+        expect.objectContaining({ Action: 'kms:Decrypt' }),
+      ]),
+    );
+    expect(JSON.stringify(statements)).not.toMatch(/s3:\*|s3:PutObject|s3:DeleteObject|s3:ListBucket|GenerateDataKey/);
   });
 
   test.each([0, 7, 1.5, 4000])('fails if expirationDays is %s', (days) => {
@@ -119,7 +143,7 @@ describe('in the Lethe stack (cdk-nag on)', () => {
     );
   });
 
-  test('erasure-system and erasure-finish know the bucket and may write exports; the api and the sweep may not', () => {
+  test('erasure-system and erasure-finish know the bucket and may write exports; the api may read (sign links), the sweep may not reach it', () => {
     const bucketId = synth.stack.getLogicalId(synth.stack.exports.bucket.node.defaultChild as never);
     const writes = (entry: string) => {
       const fn = functionWithEnv(synth.json, 'POWERTOOLS_SERVICE_NAME', `lethe-${entry}`);
@@ -130,6 +154,15 @@ describe('in the Lethe stack (cdk-nag on)', () => {
       expect(synth.json.Resources[fn].Properties?.Environment.Variables[ENV.exportsBucket]).toEqual({ Ref: bucketId });
       expect(writes(entry)).toBe(true);
     }
-    for (const entry of ['api', 'sweep-apply']) expect(writes(entry)).toBe(false);
+    const writesObjects = (entry: string) => {
+      const fn = functionWithEnv(synth.json, 'POWERTOOLS_SERVICE_NAME', `lethe-${entry}`);
+      return statementsOfRole(synth.json, roleOfFunction(synth.json, fn)).some(
+        (s) => JSON.stringify(s).includes(bucketId) && JSON.stringify(s).includes('s3:PutObject'),
+      );
+    };
+    expect(writesObjects('erasure-finish')).toBe(true);
+    expect(writes('api')).toBe(true);
+    expect(writesObjects('api')).toBe(false);
+    expect(writes('sweep-apply')).toBe(false);
   });
 });

@@ -29,6 +29,8 @@ export const TABLES = {
   auditChain: 'lethe-audit-chain',
 } as const;
 export const AUDIT_BUCKET = 'lethe-audit';
+/** The exports bucket; links are signed by a fake: `https://exports.test/<key>?expiresIn=<seconds>`. */
+export const EXPORTS_BUCKET = 'lethe-exports';
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-north-1:123456789012:stateMachine:lethe-erasure';
 export const ledgerTable = (purpose: string): string => `lethe-ledger-${purpose}`;
 
@@ -100,6 +102,7 @@ export function createWorld(options: WorldOptions = {}): TestWorld {
     [ENV.idempotencyTable]: TABLES.idempotency,
     [ENV.auditChainTable]: TABLES.auditChain,
     [ENV.auditBucket]: AUDIT_BUCKET,
+    [ENV.exportsBucket]: EXPORTS_BUCKET,
     [ENV.hmacSecret]: 'lethe/hmac',
     [ENV.sealingKey]: 'alias/lethe-sealing',
     [ENV.erasureStateMachineArn]: STATE_MACHINE_ARN,
@@ -107,7 +110,13 @@ export function createWorld(options: WorldOptions = {}): TestWorld {
     ...options.env,
   };
   const loaded: LoadedPolicy = { policy, hash: 'a'.repeat(64), file: '<test>', warnings: [] };
-  const rt = createRuntime({ env, now: () => clock.now, connectors, policy: loaded });
+  const rt = createRuntime({
+    env,
+    now: () => clock.now,
+    connectors,
+    policy: loaded,
+    presign: async (_client, command, { expiresIn }) => `https://exports.test/${command.input.Key}?expiresIn=${expiresIn}`,
+  });
   return {
     rt,
     ddb,
