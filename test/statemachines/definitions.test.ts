@@ -152,12 +152,13 @@ describe('erasure.asl.json', () => {
     expect(definition.States['Write the audit and set the final status'].Next).toBe('Did every system succeed?');
   });
 
-  test('maps over the planned systems with a bounded concurrency, one connector run per system', () => {
+  test('maps over the planned records with a bounded concurrency, one connector run per record (a system, or one item in it)', () => {
     expect(map).toEqual(
       expect.objectContaining({
         Type: 'Map',
         ItemsPath: '$.systems',
-        ItemSelector: { 'requestId.$': '$.requestId', 'system.$': '$$.Map.Item.Value.system' },
+        // `record` is the record's key: the system id, or `<system>#item#<HMAC of the ref>` (never the raw ref)
+        ItemSelector: { 'requestId.$': '$.requestId', 'system.$': '$$.Map.Item.Value.system', 'record.$': '$$.Map.Item.Value.record' },
         ResultPath: '$.results',
       }),
     );
@@ -171,6 +172,7 @@ describe('erasure.asl.json', () => {
     expect(connector.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: "Record the system's failure" }]);
     expect(processor.States["Record the system's failure"].Parameters).toEqual({
       'system.$': '$.system',
+      'record.$': '$.record',
       status: 'failed',
       'error.$': '$.failure.Error',
     });

@@ -17,13 +17,17 @@ describe('matchRoute', () => {
     ['POST', '/erasure-requests/r-1/extend', '/erasure-requests/{requestId}/extend', { requestId: 'r-1' }],
     ['POST', '/subjects/a%20b%2Fc/holdings', '/subjects/{subjectId}/holdings', { subjectId: 'a b/c' }],
     ['POST', '/subjects/%C3%A5sa/events', '/subjects/{subjectId}/events', { subjectId: 'åsa' }],
+    ['GET', '/subjects/x', '/subjects/{subjectId}', { subjectId: 'x' }],
+    ['POST', '/subjects/u1/holds/h-1/release', '/subjects/{subjectId}/holds/{holdId}/release', { subjectId: 'u1', holdId: 'h-1' }],
+    ['GET', '/access-requests/r-1', '/access-requests/{requestId}', { requestId: 'r-1' }],
   ])('%s %s → %s with path parameters decoded', (method, rawPath, resource, params) => {
     expect(matchRoute(method, rawPath)).toEqual({ kind: 'route', resource, pathParameters: params });
   });
 
   it.each([
     ['GET', '/', { kind: 'not-found' }],
-    ['GET', '/subjects/x', { kind: 'not-found' }],
+    ['GET', '/subjects/x/unknown', { kind: 'not-found' }],
+    ['GET', '/restriction-requests', { kind: 'method-not-allowed', allowed: ['POST'] }],
     // A path whose subject id a client dropped: empty, or "." / ".." that URL rules resolve away (issue 15, item 16).
     ['POST', '/subjects//holdings', { kind: 'no-subject-id' }],
     ['POST', '/holdings', { kind: 'no-subject-id' }],
@@ -37,13 +41,23 @@ describe('matchRoute', () => {
     expect(matchRoute(method, rawPath)).toEqual(expected);
   });
 
-  it('knows the five routes of the API', () => {
+  it("knows the fifteen routes of the API, in the route table's order", () => {
     expect(API_ROUTES.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /erasure-requests',
       'GET /erasure-requests/{requestId}',
       'POST /erasure-requests/{requestId}/extend',
       'POST /subjects/{subjectId}/holdings',
       'POST /subjects/{subjectId}/events',
+      'GET /subjects/{subjectId}',
+      'POST /subjects/{subjectId}/holds',
+      'POST /subjects/{subjectId}/holds/{holdId}/release',
+      'GET /subjects/{subjectId}/holds',
+      'POST /restriction-requests',
+      'GET /restriction-requests/{requestId}',
+      'POST /restriction-requests/{requestId}/extend',
+      'POST /access-requests',
+      'GET /access-requests/{requestId}',
+      'POST /access-requests/{requestId}/extend',
     ]);
   });
 });
