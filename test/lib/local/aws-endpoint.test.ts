@@ -33,7 +33,14 @@ async function invoke(fn: string, payload: string): Promise<InvokeResult> {
   const ok = (value: unknown): InvokeResult => ({ ok: true, payload: JSON.stringify(value) });
   switch (fn) {
     case 'plan':
-      return ok({ requestId: event.requestId, policyHash: 'h', systems: [{ system: 'crm', record: 'crm' }, { system: 'files', record: 'files' }] });
+      return ok({
+        requestId: event.requestId,
+        policyHash: 'h',
+        systems: [
+          { system: 'crm', record: 'crm' },
+          { system: 'files', record: 'files' },
+        ],
+      });
     case 'system':
       return failing.has(String(event.system))
         ? { ok: false, errorType: 'ConnectorPermanentError', errorMessage: `system ${String(event.system)} refused` }

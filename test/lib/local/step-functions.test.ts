@@ -11,7 +11,10 @@ const REQUEST_ID = '5f0c1d2e-0000-4000-8000-000000000001';
 function service(systemResults: readonly InvokeResult[]): LocalStepFunctions {
   let systemCalls = 0;
   const results: Record<string, (payload: Record<string, unknown>) => InvokeResult> = {
-    plan: () => ({ ok: true, payload: JSON.stringify({ requestId: REQUEST_ID, policyHash: 'h', systems: [{ system: 'profiles', record: 'profiles' }] }) }),
+    plan: () => ({
+      ok: true,
+      payload: JSON.stringify({ requestId: REQUEST_ID, policyHash: 'h', systems: [{ system: 'profiles', record: 'profiles' }] }),
+    }),
     system: () => systemResults[Math.min(systemCalls++, systemResults.length - 1)],
     finish: (payload) => {
       const failed = (payload.results as { system: string; status: string }[]).filter((r) => r.status === 'failed');
