@@ -30,23 +30,14 @@ export function warningDays(rt: Runtime): number {
   return days;
 }
 
+/** The open requests within `days` days of their deadline (overdue included), every kind: the sum of the counts by kind. */
 export async function countOpenNearDeadline(rt: Runtime, days: number): Promise<number> {
-  const limit = utcIso(rt.now().add({ hours: 24 * days }));
-  const table = rt.required(ENV.requestsTable);
-  const pages = paginateQuery(
-    { client: rt.documents },
-    {
-      TableName: table,
-      IndexName: REQUESTS.openIndex,
-      KeyConditionExpression: '#open = :open AND #deadline <= :limit',
-      ExpressionAttributeNames: { '#open': REQUESTS.openAttribute, '#deadline': REQUESTS.deadlineAttribute },
-      ExpressionAttributeValues: { ':open': REQUESTS.openValue, ':limit': limit },
-      Select: 'COUNT',
-    },
-  );
-  let count = 0;
-  for await (const page of pages) count += page.Count ?? 0;
-  return count;
+  return totalOf(await countOpenNearDeadlineByKind(rt, days));
+}
+
+/** The total of counts by kind. */
+export function totalOf(counts: CountsByKind): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
 }
 
 /** Open requests near their deadline, by kind (every kind present, 0 included). */
