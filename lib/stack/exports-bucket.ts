@@ -50,7 +50,9 @@ export class ExportsBucket extends Construct {
       new kms.Key(this, 'Key', {
         description: 'Lethe: access exports (SSE-KMS of the exports bucket)',
         enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
+        // Like the stack's other keys: kept on delete (exports still within their 30 days stay readable), removed
+        // when a first create fails, so a redeploy starts clean.
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -63,7 +65,9 @@ export class ExportsBucket extends Construct {
       ...(props.serverAccessLogsBucket
         ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: 'exports-bucket/' }
         : {}),
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Like the audit bucket: kept on delete (its lifecycle still removes each export 30 days after it was written),
+      // removed when a first create fails (it is empty then), so a redeploy after a failed create is not blocked.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         {
           id: 'delete-exports-after-expiry',
