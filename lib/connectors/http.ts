@@ -56,6 +56,7 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
         subjectId: s.subjectId,
         locator: s.locator,
         identifiers: s.identifiers,
+        ...(s.ref !== undefined ? { ref: s.ref } : {}),
         record: s.record,
         removeFields: s.removeFields,
         anonymiseFields: s.anonymiseFields,

@@ -29,6 +29,11 @@ export interface WebhookSubject {
   readonly subjectId: string;
   readonly locator: Readonly<Record<string, string>>;
   readonly identifiers: Readonly<Record<string, string>>;
+  /**
+   * An item record's ref (spec 2.2: an order number, a ticket id), as the application registered it: act on that item
+   * alone, never on the subject's main record or another item (`O-1` is not `O-10`). Absent: the subject's main record.
+   */
+  readonly ref?: string;
   readonly record: RecordAction;
   readonly removeFields: readonly WebhookField[];
   readonly anonymiseFields: readonly WebhookField[];

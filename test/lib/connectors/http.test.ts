@@ -7,7 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConnectorPermanentError, ConnectorTransientError } from '../../../lib/connectors/errors';
 import { HttpConnector } from '../../../lib/connectors/http';
-import { signWebhook, verifyWebhookSignature, type WebhookRequest } from '../../../lib/connectors/webhook';
+import { signWebhook, verifyWebhookSignature, type WebhookRequest, type WebhookSubject } from '../../../lib/connectors/webhook';
 import { FIELDS, invocation, subject } from './fixtures';
 
 const SECRET = 'whsec-test-only';
@@ -128,6 +128,20 @@ describe('the request', () => {
     expect(JSON.parse(received[0].body).subjects[0].anonymiseFields).toEqual([FIELDS.email]);
     expect(result.subjects.map((s) => s.subjectRef)).toEqual(['ref-user1', 'ref-user10']);
     expect(result.subjects[0].counts).toEqual({ records: 0, fields: 2, objects: 0 });
+  });
+
+  test('an item record carries its ref (spec 2.2), a main record none, so the SaaS can act on the one item', async () => {
+    // GIVEN order O-1 of user1 (an item record) and user10's main record in one batch
+    const item = subject({ ref: 'O-1', locator: { customerId: 'C-1', orderId: 'O-1' }, record: 'delete' });
+    const main = subject({ subjectRef: 'ref-user10', subjectId: 'user10', locator: { customerId: 'C-10' } });
+    // WHEN the connector calls the webhook
+    await connector().run(billing([item, main]));
+    // THEN the item's entry has ref O-1 and its locator; the main record's has no ref key at all
+    const sent = JSON.parse(received[0].body) as WebhookRequest;
+    expect(sent.subjects[0]).toMatchObject({ subjectRef: 'ref-user1', ref: 'O-1', locator: { customerId: 'C-1', orderId: 'O-1' } });
+    expect(sent.subjects[1]).not.toHaveProperty('ref');
+    const typed: WebhookSubject = sent.subjects[0];
+    expect(typed.ref).toBe('O-1');
   });
 
   test('no subjects: no call', async () => {

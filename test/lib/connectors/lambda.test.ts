@@ -30,6 +30,28 @@ test('invokes the function synchronously with the invocation, and returns its va
   expect(result).toEqual(answer);
 });
 
+test('an item record reaches the function with its ref (spec 2.2); a main record without one', async () => {
+  // GIVEN order O-1 of user1 and user10's main record
+  lambda.on(InvokeCommand).resolves({
+    StatusCode: 200,
+    Payload: payload({
+      system: 'legacy',
+      subjects: [
+        { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } },
+        { subjectRef: 'ref-user10', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } },
+      ],
+    }),
+  });
+  // WHEN the connector invokes the function
+  await connector().run(
+    legacy([subject({ ref: 'O-1', locator: { orderId: 'O-1' } }), subject({ subjectRef: 'ref-user10', subjectId: 'user10' })]),
+  );
+  // THEN the payload's first subject has ref O-1, the second none
+  const sent = JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0].args[0].input.Payload as Uint8Array).toString('utf8'));
+  expect(sent.subjects[0]).toMatchObject({ ref: 'O-1', locator: { orderId: 'O-1' } });
+  expect(sent.subjects[1]).not.toHaveProperty('ref');
+});
+
 test('a batch done in part: the subjects the function answers in failed are validated and passed on', async () => {
   // GIVEN the user's function did user1 and could not do user10 (throttled)
   const answer = {

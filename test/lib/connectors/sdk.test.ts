@@ -137,6 +137,29 @@ test('hmac without a key is a permanent error', async () => {
   }
 });
 
+test('an item record: the handler sees subject.ref and deletes that item only (O-1, never O-10 or the main record)', async () => {
+  // GIVEN a store of user1's main record and two orders, keyed by customer and order
+  const rows = new Map<string, string>([
+    ['user1', 'main'],
+    ['user1/O-1', 'order 1'],
+    ['user1/O-10', 'order 10'],
+  ]);
+  const seen: (string | undefined)[] = [];
+  const handler = defineConnector({
+    async deleteRecord(s) {
+      seen.push(s.ref);
+      const key = s.ref === undefined ? s.subjectId : `${s.subjectId}/${s.ref}`;
+      return { records: rows.delete(key) ? 1 : 0 };
+    },
+  });
+  // WHEN it is invoked for item O-1
+  const result = await handler(invocation([subject({ ref: 'O-1', locator: { orderId: 'O-1' } })]));
+  // THEN only O-1 is gone
+  expect(seen).toEqual(['O-1']);
+  expect(result.subjects[0].status).toBe('erased');
+  expect([...rows.keys()]).toEqual(['user1', 'user1/O-10']);
+});
+
 test('defineConnector needs deleteRecord', () => {
   expect(() => defineConnector({} as ConnectorHandlers)).toThrow(/deleteRecord/);
 });
