@@ -86,83 +86,83 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     }
   }
 
-  protected override async deleteRecord(subject: InvocationSubject): Promise<Counts> {
-    let records = 0;
-    for (const key of await this.keysOf(subject)) {
-      // Whether the item was there is the condition's answer, not its old attributes: those are never read, so
-      // a number the document client cannot convert (e.g. 123456789012345678901234.5) cannot fail the call after
-      // the item is already deleted.
-      try {
-        await this.send('DeleteItem', () =>
-          this.client.send(
-            new DeleteCommand({
-              TableName: this.config.tableName,
-              Key: key,
-              ConditionExpression: 'attribute_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': this.config.keyAttribute },
-            }),
-          ),
-        );
-        records++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-    }
-    return { records };
+  protected override deleteRecord(subject: InvocationSubject): Promise<Counts> {
+    // Whether the item was there is the condition's answer, not its old attributes: those are never read, so a number
+    // the document client cannot convert (e.g. 123456789012345678901234.5) cannot fail the call after the item is
+    // already deleted.
+    return this.conditionalWritePerKey(subject, 'DeleteItem', (key) =>
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.config.tableName,
+          Key: key,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': this.config.keyAttribute },
+        }),
+      ),
+    );
   }
 
-  protected override async restrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
+  protected override restrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
     const mark = {
       requestId: restriction.requestId,
       ...(restriction.until === undefined ? {} : { until: restriction.until }),
       at: new Date().toISOString(),
     };
-    let records = 0;
-    for (const key of await this.keysOf(subject)) {
-      try {
-        await this.send('UpdateItem', () =>
-          this.client.send(
-            new UpdateCommand({
-              TableName: this.config.tableName,
-              Key: key,
-              UpdateExpression: 'SET #mark = :mark',
-              // Never re-creates a deleted item; a mark already there for the same request is left as it is.
-              ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#mark) OR #mark.#rid <> :rid)',
-              ExpressionAttributeNames: { '#pk': this.config.keyAttribute, '#mark': this.restrictedAttribute, '#rid': 'requestId' },
-              ExpressionAttributeValues: { ':mark': mark, ':rid': restriction.requestId },
-            }),
-          ),
-        );
-        records++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        // Gone, or marked by this request already (a re-run): counted only if it is there and marked.
-        if (await this.markedBy(key, restriction.requestId)) records++;
-      }
-    }
-    return { records };
+    return this.conditionalWritePerKey(
+      subject,
+      'UpdateItem',
+      (key) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.config.tableName,
+            Key: key,
+            UpdateExpression: 'SET #mark = :mark',
+            // Never re-creates a deleted item; a mark already there for the same request is left as it is.
+            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#mark) OR #mark.#rid <> :rid)',
+            ExpressionAttributeNames: { '#pk': this.config.keyAttribute, '#mark': this.restrictedAttribute, '#rid': 'requestId' },
+            ExpressionAttributeValues: { ':mark': mark, ':rid': restriction.requestId },
+          }),
+        ),
+      // Gone, or marked by this request already (a re-run): counted only if it is there and marked.
+      (key) => this.markedBy(key, restriction.requestId),
+    );
   }
 
-  protected override async unrestrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
+  protected override unrestrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {
+    // A failed condition: gone, not marked, or marked by another restriction: nothing of this one to remove.
+    return this.conditionalWritePerKey(subject, 'UpdateItem', (key) =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.config.tableName,
+          Key: key,
+          UpdateExpression: 'REMOVE #mark',
+          ConditionExpression: 'attribute_exists(#pk) AND #mark.#rid = :rid',
+          ExpressionAttributeNames: { '#pk': this.config.keyAttribute, '#mark': this.restrictedAttribute, '#rid': 'requestId' },
+          ExpressionAttributeValues: { ':rid': restriction.requestId },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * One conditional write per key of the subject's items, in turn; counts the items written. A failed condition is
+   * not an error: the item is gone, or already as the write would leave it; `countsAnyway` says whether such an item
+   * counts all the same (by default it does not). Any other error ends the loop (as a connector error).
+   */
+  private async conditionalWritePerKey(
+    subject: InvocationSubject,
+    operation: 'DeleteItem' | 'UpdateItem',
+    write: (key: Key) => Promise<unknown>,
+    countsAnyway: (key: Key) => Promise<boolean> = async () => false,
+  ): Promise<Counts> {
     let records = 0;
     for (const key of await this.keysOf(subject)) {
       try {
-        await this.send('UpdateItem', () =>
-          this.client.send(
-            new UpdateCommand({
-              TableName: this.config.tableName,
-              Key: key,
-              UpdateExpression: 'REMOVE #mark',
-              ConditionExpression: 'attribute_exists(#pk) AND #mark.#rid = :rid',
-              ExpressionAttributeNames: { '#pk': this.config.keyAttribute, '#mark': this.restrictedAttribute, '#rid': 'requestId' },
-              ExpressionAttributeValues: { ':rid': restriction.requestId },
-            }),
-          ),
-        );
+        await this.send(operation, () => write(key));
         records++;
       } catch (error) {
-        // Gone, not marked, or marked by another restriction: nothing of this one to remove.
         if (!isConditionFailure(error)) throw error;
+        if (await countsAnyway(key)) records++;
       }
     }
     return { records };
