@@ -4,8 +4,11 @@
  *
  * Finding the items (config: `DynamoDbConnectorConfig`):
  * 1. by key: the partition key value is `locator[keyAttribute]`, or the subject id when the locator does not
- *    name it. Without a sort key that is one item (GetItem / DeleteItem); with `sortKeyAttribute`, every item
- *    of the partition (Query, strongly consistent, all pages).
+ *    name it. Without a sort key that is one item (GetItem / DeleteItem); with `sortKeyAttribute`, the one item
+ *    `locator[sortKeyAttribute]` names when the locator names it, else every item of the partition (Query, strongly
+ *    consistent, all pages).
+ *    An item record (spec 2.2, `ref`) must name its full key in the locator (partition key, and sort key if any):
+ *    order O-1 is that item only, never O-10 or the subject's main record. A locator that does not is refused.
  * 2. through an index: when the locator does not name the key and `indexName`/`indexAttribute` are set, the
  *    items whose `indexAttribute` equals `identifiers[indexAttribute]` (or `locator[indexAttribute]`) are
  *    found with a Query of that index, all pages.
@@ -83,6 +86,21 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     }
     if (this.lookup(subject).value === '') {
       throw new ConnectorPermanentError(`subjects[${index}]: the value to look the subject up by is empty`);
+    }
+    const { sortKeyAttribute } = this.config;
+    if (sortKeyAttribute !== undefined && subject.locator[sortKeyAttribute] === '') {
+      throw new ConnectorPermanentError(`subjects[${index}]: locator.${sortKeyAttribute}, the item's sort key value, is empty`);
+    }
+    // An item record (spec 2.2) is located by its full key, never by the subject: else the subject id (the main record)
+    // or the partition (every item of the subject) would be acted on. Registration refuses such a holding already.
+    if (subject.ref !== undefined) {
+      const missing = keys.find((name) => subject.locator[name] === undefined);
+      if (missing !== undefined) {
+        throw new ConnectorPermanentError(
+          `subjects[${index}]: an item record (ref) in table "${this.config.tableName}" needs locator.${missing}, its key there; ` +
+            `without it Lethe would act on ${missing === sortKeyAttribute ? 'every item of the partition' : "the subject's main record"}`,
+        );
+      }
     }
   }
 
@@ -289,11 +307,17 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     return { by: 'key', value: subject.subjectId };
   }
 
-  /** The primary keys of the subject's items (without a sort key: the one key, whether or not the item exists). */
+  /**
+   * The primary keys of the subject's items: without a sort key, the one key, whether or not the item exists; with one,
+   * the one full key when the locator names the sort key value (an item record), else every item of the partition.
+   */
   private async keysOf(subject: InvocationSubject): Promise<Key[]> {
     const { tableName, keyAttribute, sortKeyAttribute, indexName, indexAttribute } = this.config;
     const lookup = this.lookup(subject);
     if (lookup.by === 'key' && sortKeyAttribute === undefined) return [{ [keyAttribute]: lookup.value }];
+    // A locator that names the sort key too names one item (an item record, or a main record with its own sort key).
+    const sortKey = sortKeyAttribute === undefined ? undefined : subject.locator[sortKeyAttribute];
+    if (lookup.by === 'key' && sortKey !== undefined) return [{ [keyAttribute]: lookup.value, [sortKeyAttribute!]: sortKey }];
 
     const attribute = lookup.by === 'key' ? keyAttribute : indexAttribute!;
     const projected = [keyAttribute, ...(sortKeyAttribute ? [sortKeyAttribute] : [])];
@@ -318,8 +342,12 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     } catch (error) {
       throw toConnectorError(error, `dynamodb: Query of table "${tableName}"${lookup.by === 'index' ? ` index "${indexName}"` : ''}`);
     }
-    // An index may list an item twice while it is being written; act on each item once.
-    return keys.filter((key, i) => keys.findIndex((other) => isDeepStrictEqual(other, key)) === i);
+    // An index may list an item twice while it is being written; act on each item once (and, when the locator names
+    // the sort key, only on the item with that sort key value).
+    return keys.filter(
+      (key, i) =>
+        keys.findIndex((other) => isDeepStrictEqual(other, key)) === i && (sortKey === undefined || key[sortKeyAttribute!] === sortKey),
+    );
   }
 
   private async send<T>(operation: string, call: () => Promise<T>): Promise<T> {

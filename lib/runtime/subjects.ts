@@ -34,6 +34,7 @@ import {
   checkIdText,
   checkItemLocatable,
   checkLocatable,
+  checkMainRecordLocatable,
   checkNotFuture,
   checkPurpose,
   checkSubjectIdText,
@@ -121,6 +122,8 @@ export async function registerHolding(rt: Runtime, subjectId: string, body: Hold
   checkLocatable(policy, body.system, subjectId, body.locator);
   // An item holding's locator must locate the item only (spec 2.2), never fall back to the subject's main record.
   if (body.ref !== undefined) checkItemLocatable(policy, body.system, body.locator);
+  // and a main record beside items in a partitioned table names its own item, or erasing it would take the items.
+  else checkMainRecordLocatable(policy, body.system, body.locator);
   checkFindable(policy, body.system, body.locator, body.identifiers);
   const now = rt.now();
   const collectedAt = checkNotFuture(parseInstant(body.collectedAt, 'collectedAt'), now, 'collectedAt');

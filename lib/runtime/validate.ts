@@ -62,8 +62,8 @@ export function checkHolding(
  * An item holding's locator must locate that item only (spec 2.2): a connector that fell back to the subject id
  * would act on the subject's main record instead. So, for the built-in connectors that find data by what the
  * locator names:
- * - DynamoDB: the locator names the table's key (`{orderId: "O-1"}`), and the table has no sort key (a key lookup
- *   would take every item of the partition);
+ * - DynamoDB: the locator names the item's full key: the table's key (`{orderId: "O-1"}`), and its sort key too when
+ *   the table has one (`{customerId: "C-1", orderId: "O-1"}`; the partition key alone would take every item of it);
  * - S3: the prefix has a placeholder other than subjectId (else it is the subject's prefix) and the locator fills
  *   every such placeholder; a tagged system's tag value comes from the locator.
  * Webhooks and Lambda functions receive the item's `ref` with the locator and act on it themselves.
@@ -77,17 +77,14 @@ export function checkItemLocatable(
   const spec = policy.systems[system];
   if (spec?.connector === 'dynamodb') {
     const { keyAttribute, sortKeyAttribute } = spec.config as { keyAttribute?: string; sortKeyAttribute?: string };
-    if (sortKeyAttribute !== undefined) {
-      throw new InputError(
-        `system "${system}" keys its table by ${String(keyAttribute)} and ${sortKeyAttribute}; an item holding there cannot be located by its key alone, ` +
-          'so Lethe would act on every item of the partition: register item holdings in a system whose table is keyed by the item',
-        { path: 'ref' },
-      );
-    }
-    if (keyAttribute !== undefined && locator?.[keyAttribute] === undefined) {
-      throw new InputError(`an item holding in system "${system}" needs locator.${keyAttribute}, the item's key in the table`, {
-        path: `${path}.${keyAttribute}`,
-      });
+    for (const name of [keyAttribute, sortKeyAttribute]) {
+      if (name !== undefined && locator?.[name] === undefined) {
+        const key =
+          sortKeyAttribute === undefined
+            ? `${name}, the item's key`
+            : `${name}: the item's full key is ${keyAttribute} and ${sortKeyAttribute}`;
+        throw new InputError(`an item holding in system "${system}" needs locator.${key} in the table`, { path: `${path}.${name}` });
+      }
     }
   } else if (spec?.connector === 's3') {
     const { prefix, tagKey } = spec.config as { prefix?: unknown; tagKey?: unknown };
@@ -108,6 +105,31 @@ export function checkItemLocatable(
       });
     }
   }
+}
+
+/**
+ * A main-record holding (no `ref`) in a DynamoDB system whose table has a sort key and also holds items (a `per: item`
+ * purpose uses the system) must name its own sort key value in the locator (`{customerId: "C-1", orderId: "profile"}`):
+ * without it the main record is every item of the partition, and erasing it would take the items too, which are records
+ * of their own (spec 2.2: an order kept for the bookkeeping law would go with the customer's profile).
+ */
+export function checkMainRecordLocatable(
+  policy: Policy,
+  system: string,
+  locator: Readonly<Record<string, string>> | undefined,
+  path = 'locator',
+): void {
+  const spec = policy.systems[system];
+  if (spec?.connector !== 'dynamodb') return;
+  const { sortKeyAttribute } = spec.config as { sortKeyAttribute?: string };
+  if (sortKeyAttribute === undefined || locator?.[sortKeyAttribute] !== undefined) return;
+  const itemPurpose = Object.entries(policy.purposes).find(([, p]) => p.per === 'item' && p.systems.includes(system))?.[0];
+  if (itemPurpose === undefined) return;
+  throw new InputError(
+    `system "${system}" keeps items (purpose "${itemPurpose}" is per: item) in the partitions of its table, keyed also by ${sortKeyAttribute}: ` +
+      `a holding of the subject's main record needs locator.${sortKeyAttribute}, its own sort key value, so that erasing it leaves the items alone`,
+    { path: `${path}.${sortKeyAttribute}` },
+  );
 }
 
 /** A reportable event type: declared by the policy (`collected` is recorded by registering a holding). */

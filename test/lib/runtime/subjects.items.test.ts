@@ -8,6 +8,8 @@ import { LEDGER } from '../../../lib/core/contract';
 import { handleBusEvent } from '../../../lib/runtime/bus';
 import { apiClient } from '../../lambdas/helpers';
 import { COLLECTED, itemsWorld } from './support/items';
+import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
+import { createWorld } from './support/runtime';
 import { ledgerTable, TABLES, type TestWorld } from './support/runtime';
 
 let world: TestWorld;
@@ -156,5 +158,60 @@ describe('an event with a ref', () => {
     const answer = await api.event('user1', { type: 'order-completed', at: '2025-02-01T12:00:00+01:00', ref: 'x'.repeat(129) });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ path: 'ref' });
+  });
+});
+
+describe('registering holdings in a DynamoDB table with a sort key (the customer and her orders in one partition)', () => {
+  // GIVEN table shop keyed by customerId and orderId: the customer's profile item and each order an item of its own
+  const shop = {
+    connector: 'dynamodb',
+    location: 'eu-north-1',
+    config: { tableName: 'shop', keyAttribute: 'customerId', sortKeyAttribute: 'orderId' },
+  };
+  const policy = policyFromDoc(
+    basePolicyDoc({
+      version: 2,
+      systems: { shop: { ...shop, fields: { name: { category: 'identity' }, lines: { category: 'order' } } } },
+      purposes: {
+        customer: { legalBasis: 'contract', categories: ['identity'], systems: ['shop'], retention: { keep: 'P1Y' } },
+        order: { legalBasis: 'contract', per: 'item', categories: ['order'], systems: ['shop'], retention: { keep: 'P3Y' } },
+      },
+    }),
+  );
+  let shopWorld: TestWorld;
+  let shopApi: ReturnType<typeof apiClient>;
+  beforeEach(() => {
+    shopWorld = createWorld({ policy, now: '2025-03-01T10:00:00Z' });
+    shopApi = apiClient(shopWorld);
+  });
+  afterEach(() => shopWorld.restore());
+  const holding = (purpose: string, locator: Record<string, string>, ref?: string) => ({
+    purpose,
+    system: 'shop',
+    collectedAt: COLLECTED,
+    locator,
+    ...(ref === undefined ? {} : { ref }),
+  });
+
+  it.each([
+    ['an order by its full key', holding('order', { customerId: 'C-1', orderId: 'O-1' }, 'O-1')],
+    ['the main record by its own sort key value', holding('customer', { customerId: 'C-1', orderId: 'profile' })],
+  ])('accepts %s (201)', async (_what, body) => {
+    expect((await shopApi.holding('user1', body)).status).toBe(201);
+  });
+
+  it.each([
+    ['an order without its sort key (the whole partition)', 'locator.orderId', holding('order', { customerId: 'C-1' }, 'O-1')],
+    ['an order without its partition key', 'locator.customerId', holding('order', { orderId: 'O-1' }, 'O-1')],
+    [
+      'the main record without a sort key (its erasure would take the orders)',
+      'locator.orderId',
+      holding('customer', { customerId: 'C-1' }),
+    ],
+  ])('answers 400 for %s, naming %s, and stores nothing', async (_what, path, body) => {
+    const answer = await shopApi.holding('user1', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path });
+    expect([...shopWorld.ddb.items(ledgerTable('customer')), ...shopWorld.ddb.items(ledgerTable('order'))]).toEqual([]);
   });
 });

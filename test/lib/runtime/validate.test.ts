@@ -1,5 +1,5 @@
 import { InputError } from '../../../lib/core/errors';
-import { checkHolding, checkItemLocatable } from '../../../lib/runtime/validate';
+import { checkHolding, checkItemLocatable, checkMainRecordLocatable } from '../../../lib/runtime/validate';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
 import { shopPolicyV2 } from '../../helpers/shop-policy-v2';
 
@@ -65,7 +65,13 @@ describe('checkItemLocatable: an item holding locates that item only', () => {
 
   it.each([
     ['a DynamoDB item without the table key in its locator', 'orders', { customerId: 'C-1' }, 'locator.orderId'],
-    ['a DynamoDB table with a sort key (the key alone takes the whole partition)', 'lines', { customerId: 'C-1', orderId: 'O-1' }, 'ref'],
+    [
+      'a DynamoDB table with a sort key, without it (the partition key alone takes the whole partition)',
+      'lines',
+      { customerId: 'C-1' },
+      'locator.orderId',
+    ],
+    ['a DynamoDB table with a sort key, without the partition key', 'lines', { orderId: 'O-1' }, 'locator.customerId'],
     ['an S3 prefix the locator does not fill', 'files', {}, 'locator.orderId'],
     ["an S3 prefix that is the subject's own", 'home', { subjectId: 'u1' }, 'ref'],
   ])('refuses %s, naming the field', (_what, system, locator, path) => {
@@ -74,8 +80,45 @@ describe('checkItemLocatable: an item holding locates that item only', () => {
 
   it.each([
     ['a DynamoDB item by its key', 'orders', { orderId: 'O-1' }],
+    ['a DynamoDB item by its full key, in a table with a sort key', 'lines', { customerId: 'C-1', orderId: 'O-1' }],
     ["an S3 prefix filled by the item's locator", 'files', { orderId: 'O-1' }],
   ])('accepts %s', (_what, system, locator) => {
     expect(() => checkItemLocatable(policy, system, locator)).not.toThrow();
+  });
+});
+
+describe('checkMainRecordLocatable: a main record beside items in a partitioned table names its own sort key', () => {
+  const lines = (config: Record<string, unknown>) => ({ connector: 'dynamodb', location: 'eu-north-1', config, fields: {} });
+  const policy = policyFromDoc(
+    basePolicyDoc({
+      version: 2,
+      systems: {
+        // customer profile (orderId "profile") and her orders in one partition
+        shop: lines({ tableName: 'shop', keyAttribute: 'customerId', sortKeyAttribute: 'orderId' }),
+        // partitioned too, but no purpose keeps items there
+        history: lines({ tableName: 'history', keyAttribute: 'customerId', sortKeyAttribute: 'at' }),
+        orders: lines({ tableName: 'orders', keyAttribute: 'orderId' }),
+      },
+      purposes: {
+        service: { legalBasis: 'contract', categories: ['identity'], systems: ['shop', 'history', 'orders'], retention: { keep: 'P1Y' } },
+        order: { legalBasis: 'contract', per: 'item', categories: ['order'], systems: ['shop', 'orders'], retention: { keep: 'P1Y' } },
+      },
+    }),
+  );
+
+  it('refuses a main record without the sort key where items share the partition, naming locator.orderId and the item purpose', () => {
+    // GIVEN the shop table keeps orders of the per: item purpose "order" WHEN a main-record holding names the partition only
+    // THEN 400: erasing it would take every order of the partition
+    expect(() => checkMainRecordLocatable(policy, 'shop', { customerId: 'C-1' })).toThrow(
+      expect.objectContaining({ path: 'locator.orderId', message: expect.stringMatching(/purpose "order" is per: item/) }),
+    );
+  });
+
+  it.each([
+    ['with its own sort key value', 'shop', { customerId: 'C-1', orderId: 'profile' }],
+    ['in a partitioned table that keeps no items (the whole partition is the main record, as before)', 'history', { customerId: 'C-1' }],
+    ['in a table without a sort key', 'orders', {}],
+  ])('accepts a main record %s', (_what, system, locator) => {
+    expect(() => checkMainRecordLocatable(policy, system, locator)).not.toThrow();
   });
 });
