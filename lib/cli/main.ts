@@ -208,8 +208,10 @@ export function buildProgram(io: Io): Command {
     });
 
   const audit = program.command('audit').description('the audit trail of erasures and expiries');
-  audit
-    .command('verify')
+  const verify = audit.command('verify');
+  // A wrong combination of options is a usage error (exit 2), as commander's own are: exit 1 is a broken chain.
+  const usage = (message: string): never => verify.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'lethe.usage' });
+  verify
     .description('check the hash chain of audit records and report its first break (an edited or removed record); exit 0 intact, 1 broken')
     .option('--bucket <name>', 'the audit bucket (records under audit/)')
     .option(
@@ -220,8 +222,8 @@ export function buildProgram(io: Io): Command {
     )
     .option('--dir <path>', 'a directory of records instead (its audit/ folder when it has one)')
     .action(async (opts: { bucket?: string; endpointUrl?: string; dir?: string }) => {
-      if (!opts.bucket === !opts.dir) throw new InputError('give either --bucket <name> or --dir <path>');
-      if (opts.endpointUrl && !opts.bucket) throw new InputError('--endpoint-url goes with --bucket');
+      if (!opts.bucket === !opts.dir) usage('give either --bucket <name> or --dir <path>');
+      if (opts.endpointUrl && !opts.bucket) usage('--endpoint-url goes with --bucket');
       // Loaded here (the AWS SDK is not needed by the other commands), with `require`: the binary runs through
       // tsx's CommonJS hook, which a dynamic import() bypasses.
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { run } from '../../../lib/cli/main';
+import { run, runAsync } from '../../../lib/cli/main';
 import { basePolicyDoc, yamlOf } from '../../helpers/policy';
 import { tempDir } from '../../support/temp-dir';
 
@@ -636,6 +636,22 @@ describe('what a new user meets first (issue 20, item 6)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/received undefined|Invalid input/);
     expect(r.stderr).toMatch(/systems: missing: expected systems: a map of system ids/);
+  });
+
+  it.each([
+    ['neither --bucket nor --dir', [], /^error: give either --bucket <name> or --dir <path>\n/],
+    ['both --bucket and --dir', ['--bucket', 'b', '--dir', '.'], /^error: give either --bucket <name> or --dir <path>\n/],
+    [
+      '--endpoint-url without --bucket',
+      ['--dir', '.', '--endpoint-url', 'http://127.0.0.1:9'],
+      /^error: --endpoint-url goes with --bucket\n/,
+    ],
+  ])('audit verify with %s is a usage error (exit 2, never 1: that is a broken chain)', async (_what, args, message) => {
+    let stderr = '';
+    const code = await runAsync(['audit', 'verify', ...args], { stdout: () => undefined, stderr: (t) => (stderr += t) });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toMatch(/\(run with --help for usage\)/);
   });
 
   it('an internal error exits 3, never 1 (which means bad input or a broken audit chain)', () => {
