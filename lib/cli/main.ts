@@ -172,7 +172,7 @@ export function buildProgram(io: Io): Command {
       const { subject, request } = parseFile(opts.subject, 'subject file', (data) => parseSubjectFile(policy, data));
       if (request && Temporal.Instant.compare(now, request.receivedAt) < 0) {
         throw new InputError(
-          `--now (${opts.now}) is before the request was received (request.receivedAt): a request cannot be planned before it exists`,
+          `${opts.now} is before the request was received (request.receivedAt ${request.receivedAt.toString()}): a request cannot be planned before it exists`,
           {
             path: '--now',
           },

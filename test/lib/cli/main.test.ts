@@ -331,7 +331,7 @@ describe('lethe plan', () => {
       '--now before the request was received',
       { ...subject, request: { type: 'erasure', receivedAt: '2024-05-31T09:00:00Z' } },
       '2024-05-30T12:00:00Z',
-      /--now: --now \(2024-05-30T12:00:00Z\) is before the request was received/,
+      /^lethe: --now: 2024-05-30T12:00:00Z is before the request was received \(request\.receivedAt 2024-05-31T09:00:00Z\)/,
     ],
     [
       'a receivedAt without offset',
