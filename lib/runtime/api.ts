@@ -236,7 +236,8 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     },
     placeHold: withJsonBody(async (event) => {
       const body = parseBody(API_BODY_SCHEMAS[API_ROUTE.placeHold.body], event.body, 'hold');
-      const answer = await placeHold(rt, param(event, 'subjectId'), body);
+      // Idempotency-Key optional here: with one, the same placement again answers the same hold (holds.ts).
+      const answer = await placeHold(rt, param(event, 'subjectId'), body, event.headers?.[IDEMPOTENCY_HEADER] ?? undefined);
       metrics.addMetric('HoldsPlaced', MetricUnit.Count, 1);
       logger.info('legal hold placed', { holdId: answer.holdId });
       return jsonResponse(API_ROUTE.placeHold.status, answer);

@@ -22,7 +22,7 @@
  * Releasing a hold twice is a 409 (ConflictError) naming when it was released: the release time is what the
  * holdings' new expiry is computed from, so a second release must not move it, and a caller learns it was done.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
@@ -33,6 +33,7 @@ import { utcIso } from '../core/time';
 import { type Hold, type Scope, scopeCovers } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import type { HoldBody } from './api-schemas';
+import { checkIdempotencyKey } from './erasure-requests';
 import { ConflictError, HoldNotFoundError } from './errors';
 import { toHolding } from './ledger';
 import type { Runtime } from './runtime';
@@ -55,6 +56,11 @@ export interface HoldItem {
   /** The scope's refs as given, KMS-sealed (holdContext); only for the listing. */
   readonly sealedRefs?: string;
   readonly ttl?: number;
+  /**
+   * A hold placed with an Idempotency-Key: when its audit records were written (UTC ISO). A retry with the key that
+   * finds the hold without it (the first call failed after storing it) audits it then.
+   */
+  readonly auditedAt?: string;
 }
 
 /** How a hold is shown: times in the policy time zone, refs as the caller sent them. */
@@ -138,6 +144,20 @@ export class HoldStore {
     return released;
   }
 
+  /** Records that a keyed placement's audit records are written (HoldItem.auditedAt). */
+  public async markAudited(subjectRef: string, holdId: string, at: Temporal.Instant): Promise<void> {
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { [EVENTS.partitionKey]: subjectRef, [EVENTS.sortKey]: holdKey(holdId) },
+        UpdateExpression: 'SET #auditedAt = if_not_exists(#auditedAt, :at)',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': EVENTS.partitionKey, '#auditedAt': 'auditedAt' },
+        ExpressionAttributeValues: { ':at': utcIso(at) },
+      }),
+    );
+  }
+
   public async get(subjectRef: string, holdId: string): Promise<HoldItem | undefined> {
     const { Item } = await this.ddb.send(
       new GetCommand({
@@ -192,8 +212,33 @@ function checkHoldId(holdId: string): string {
   return holdId;
 }
 
-/** `POST /subjects/{subjectId}/holds`: checks the scope against the policy, stores the hold, audits it. */
-export async function placeHold(rt: Runtime, subjectId: string, body: HoldBody): Promise<HoldAnswer> {
+/**
+ * The hold id for an Idempotency-Key on one subject: derived (a UUID's shape, as HOLD_ID takes it), so that a retry
+ * with the key finds the hold the first call stored, for as long as the hold exists. The key is scoped to the subject
+ * (its HMAC): the same key on another subject's route is that subject's own hold.
+ */
+export function holdIdForKey(key: string, subjectRef: string): string {
+  const h = createHash('sha256').update(`lethe/hold/${subjectRef}/${key}`, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Whether a stored hold is what this placement asks for: the same reason and scope (each list as a set). */
+function samePlacement(stored: HoldItem, asked: HoldItem): boolean {
+  const canonical = (item: HoldItem) => {
+    const scope = item.scope;
+    const sorted = (list: readonly string[] | undefined) => (list ? [...new Set(list)].sort() : null);
+    return JSON.stringify([item.reason, scope ? [sorted(scope.purposes), sorted(scope.systems), sorted(scope.refs)] : null]);
+  };
+  return canonical(stored) === canonical(asked);
+}
+
+/**
+ * `POST /subjects/{subjectId}/holds`: checks the scope against the policy, stores the hold, audits it. With an
+ * Idempotency-Key (optional), the hold id is derived from it: the same placement sent again answers the hold stored
+ * (as it is now), places and audits nothing more, and the same key with another reason or scope is a 409.
+ */
+export async function placeHold(rt: Runtime, subjectId: string, body: HoldBody, idempotencyKey?: string): Promise<HoldAnswer> {
+  const key = idempotencyKey === undefined ? undefined : checkIdempotencyKey(idempotencyKey);
   checkSubjectId(subjectId);
   checkWellFormed(body.reason, 'reason');
   const scope = body.scope;
@@ -206,7 +251,7 @@ export async function placeHold(rt: Runtime, subjectId: string, body: HoldBody):
   scope?.refs?.forEach((r, i) => checkIdText(r, `scope.refs[${i}]`));
 
   const subjectRef = await rt.refs.ref(subjectId);
-  const holdId = randomUUID();
+  const holdId = key === undefined ? randomUUID() : holdIdForKey(key, subjectRef);
   const now = rt.now();
   const refs = scope?.refs ? [...new Set(scope.refs)] : undefined;
   const stored: Scope | undefined = scope
@@ -225,11 +270,31 @@ export async function placeHold(rt: Runtime, subjectId: string, body: HoldBody):
     ...(stored ? { scope: stored } : {}),
     ...(refs ? { sealedRefs: await rt.sealer.seal(refs, holdContext(subjectRef, holdId), 'scope.refs') } : {}),
   };
-  await rt.holds.place(item);
-  await rt.audit.writeMany(await auditEntries(rt, subjectId, item, 'hold', now));
+  let placed = item;
+  try {
+    await rt.holds.place(item);
+  } catch (error) {
+    if (key === undefined || !isConditionFailure(error)) throw error;
+    // Stored before with this key: the same placement is answered with it; another is a conflict.
+    const stored = await rt.holds.get(subjectRef, holdId);
+    if (!stored) throw error;
+    if (!samePlacement(stored, item)) {
+      throw new ConflictError(
+        'this Idempotency-Key placed a hold with another reason or scope on this subject; use a new key for a new hold (headers.Idempotency-Key)',
+      );
+    }
+    placed = stored;
+  }
+  // A replay audits only a hold whose first call stopped before its audit was recorded (at least once, then).
+  if (placed === item || placed.auditedAt === undefined) {
+    await rt.audit.writeMany(await auditEntries(rt, subjectId, placed, 'hold', now));
+    if (key !== undefined) await rt.holds.markAudited(subjectRef, holdId, now);
+  }
   // The covered holdings leave the due index now (and lose their TTL backstop), not only when a sweep finds them.
-  await rescheduleCovered(rt, subjectRef, item.scope);
-  return answerOf(rt, item, refs);
+  await rescheduleCovered(rt, subjectRef, placed.scope);
+  if (placed === item) return answerOf(rt, item, refs);
+  const storedRefs = placed.sealedRefs ? await rt.sealer.unseal<string[]>(placed.sealedRefs, holdContext(subjectRef, holdId)) : undefined;
+  return answerOf(rt, placed, storedRefs);
 }
 
 /**

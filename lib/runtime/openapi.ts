@@ -35,12 +35,20 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
  */
 export const IDEMPOTENT_OPERATIONS: readonly string[] = ['createErasureRequest', 'createRestrictionRequest', 'createAccessRequest'];
 
+/**
+ * The operations that take an Idempotency-Key without requiring it (lib/runtime/holds.ts placeHold): with one, the
+ * same call again answers what the first stored; without, each call is new.
+ */
+export const OPTIONALLY_IDEMPOTENT_OPERATIONS: readonly string[] = ['placeHold'];
+const OPTIONAL_IDEMPOTENCY_KEY = 'Idempotency-Key-Optional';
+
 /** When an operation answers 409, beside an Idempotency-Key reused for another subject or still in progress. */
 export const CONFLICTS: Readonly<Record<string, string>> = {
   extendErasureRequest: 'the request was extended already (Art. 12(3) allows one extension), or it is completed',
   extendRestrictionRequest: 'the request was extended already (Art. 12(3) allows one extension), or it is completed',
   extendAccessRequest: 'the request was extended already (Art. 12(3) allows one extension), or it is completed',
   releaseHold: 'the hold was released already',
+  placeHold: 'the Idempotency-Key placed a hold with another reason or scope on this subject',
 };
 
 /** Path parameters: their schema and meaning. A route with a parameter not here stops the generator, naming it. */
@@ -157,7 +165,11 @@ function operationObject(route: ApiRoute): Record<string, unknown> {
     operationId: route.operation,
     ...(OPERATION_SUMMARIES[route.operation] ? { summary: OPERATION_SUMMARIES[route.operation] } : {}),
     tags: [tagOf(route)],
-    parameters: [...params.map((p) => ref('parameters', p)), ...(idempotent ? [ref('parameters', IDEMPOTENCY_KEY_HEADER)] : [])],
+    parameters: [
+      ...params.map((p) => ref('parameters', p)),
+      ...(idempotent ? [ref('parameters', IDEMPOTENCY_KEY_HEADER)] : []),
+      ...(OPTIONALLY_IDEMPOTENT_OPERATIONS.includes(route.operation) ? [ref('parameters', OPTIONAL_IDEMPOTENCY_KEY)] : []),
+    ],
     ...(hasBody ? { requestBody: { required: true, content: { 'application/json': { schema: ref('schemas', route.body) } } } } : {}),
     responses,
   };
@@ -195,6 +207,16 @@ export function openApiDocument(version: string, routes: readonly ApiRoute[] = A
       'Any text unique to this request (e.g. a UUID). The request id is derived from it: sending the request again with the same key answers the same request, never a second one.',
     schema: { type: 'string', minLength: 1, maxLength: 256 },
   };
+  if (routes.some((r) => OPTIONALLY_IDEMPOTENT_OPERATIONS.includes(r.operation))) {
+    parameters[OPTIONAL_IDEMPOTENCY_KEY] = {
+      name: IDEMPOTENCY_KEY_HEADER,
+      in: 'header',
+      required: false,
+      description:
+        'Optional. Any text unique to this call (e.g. a UUID): sending the same call again with the same key answers what the first stored (the same hold), never a second one; the same key with another body is a 409.',
+      schema: { type: 'string', minLength: 1, maxLength: 256 },
+    };
+  }
 
   const schemas: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(API_BODY_SCHEMAS)) schemas[name] = schemaObject(schema, 'input');

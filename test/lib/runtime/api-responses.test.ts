@@ -301,6 +301,23 @@ describe('refused calls answer the error schema, with a status the document list
       send: () => api.call({ method: 'POST', path: `/subjects/${SUBJECT}/holds`, pathParameters: { subjectId: SUBJECT }, body: {} }),
       status: 400,
     },
+    {
+      name: 'an Idempotency-Key that placed a hold with another reason',
+      operation: 'placeHold',
+      send: async () => {
+        const call = (reason: string) =>
+          api.call({
+            method: 'POST',
+            path: `/subjects/${SUBJECT}/holds`,
+            pathParameters: { subjectId: SUBJECT },
+            headers: { 'Idempotency-Key': 'hold-key-1' },
+            body: { reason },
+          });
+        await call('litigation');
+        return call('tax audit');
+      },
+      status: 409,
+    },
     { name: 'an unknown hold', operation: 'releaseHold', send: () => releaseHold('0b6f0c5e-0000-4000-8000-000000000000'), status: 404 },
     {
       name: 'a second release',

@@ -14,6 +14,7 @@ import {
   DEFAULT_STAGE,
   IDEMPOTENT_OPERATIONS,
   LOCAL_DEFAULT_PORT,
+  OPTIONALLY_IDEMPOTENT_OPERATIONS,
   OPENAPI_FILE,
   openApiDocument,
   openApiText,
@@ -94,8 +95,12 @@ describe('docs/openapi.json', () => {
       expect(op.operationId).toBe(route.operation);
       const params = op.parameters.map((p) => d.components.parameters[p.$ref.split('/').pop()!]);
       expect(params.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(pathParametersOf(route.path));
-      expect(params.every((p) => p.required)).toBe(true);
-      expect(params.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')).toBe(IDEMPOTENT_OPERATIONS.includes(route.operation));
+      // Every parameter is required but the Idempotency-Key of an operation that takes one without requiring it (placeHold).
+      const optional = OPTIONALLY_IDEMPOTENT_OPERATIONS.includes(route.operation) ? ['Idempotency-Key'] : [];
+      expect(params.filter((p) => !p.required).map((p) => `${p.in}:${p.name}`)).toEqual(optional.map((name) => `header:${name}`));
+      expect(params.some((p) => p.in === 'header' && p.name === 'Idempotency-Key' && p.required)).toBe(
+        IDEMPOTENT_OPERATIONS.includes(route.operation),
+      );
       expect(op.requestBody?.content['application/json'].schema.$ref).toBe(route.body ? `#/components/schemas/${route.body}` : undefined);
       const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
       expect(success).toEqual([String(route.status)]);
