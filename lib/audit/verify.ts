@@ -62,7 +62,7 @@ const RecordShape = z.object({
   purposes: z.array(z.string()),
   system: z.string(),
   item: hex64.optional(),
-  action: z.enum(['delete', 'anonymise', 'keep', 'retain', 'hold', 'release', 'export']),
+  action: z.enum(['delete', 'anonymise', 'keep', 'restrict', 'unrestrict', 'export', 'retain', 'hold', 'release']),
   outcome: z.string(),
   counts: z.object({ records: count, fields: count, objects: count }),
   subject: z.string(),

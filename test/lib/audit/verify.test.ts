@@ -60,6 +60,29 @@ describe('verifyChain', () => {
     expect(report.last?.seq).toBe(5);
   });
 
+  // Every record action the runtime audits (contract RecordAction, and a hold's) is one the verifier reads.
+  it.each([
+    ['restriction-request', 'restrict', 'restricted'],
+    ['restriction-request', 'unrestrict', 'unrestricted'],
+    ['access-request', 'export', 'exported'],
+    ['hold', 'hold', 'held'],
+  ] as const)('accepts a %s record with action %s', async (kind, action, outcome) => {
+    // GIVEN a chain whose second record is of that kind and action
+    dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= 3; seq++) {
+      const base = entry(seq);
+      const record = chainRecord(seq === 2 ? { ...base, kind, action, outcome, requestId: 'r-1' } : base, seq, prev);
+      writeFileSync(file(dir, seq), serialiseRecord(record));
+      prev = record.hash;
+    }
+    // WHEN it is verified
+    const report = await verifyChain(directorySource(dir));
+    // THEN it is intact, all three read
+    expect(report.break).toBeUndefined();
+    expect(report.records).toBe(3);
+  });
+
   // Table-driven: each tampering and the break the verifier must report first.
   const cases: { name: string; tamper: (dir: string) => void; kind: string; seq: number; records: number }[] = [
     { name: 'a removed record (a gap)', tamper: (d) => unlinkSync(file(d, 3)), kind: 'gap', seq: 4, records: 2 },
