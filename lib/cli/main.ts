@@ -119,6 +119,51 @@ function writeOut(file: string, text: string): void {
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Network failures that mean the endpoint could not be reached at all. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
+/** S3's answers for credentials it does not accept. */
+const REFUSED_CREDENTIALS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'CredentialsProviderError',
+]);
+
+/**
+ * Why `audit verify` could not read the records, in words, when the cause is the reader's setup (a wrong bucket or
+ * endpoint, no region, refused credentials): bad input, exit 1, not a bug to report. Undefined for anything else,
+ * which stays an internal error.
+ */
+export function auditReadProblem(error: unknown, where: string, endpoint: string | undefined): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { name, message, code, $metadata } = error as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = $metadata?.httpStatusCode;
+  if (name === 'NoSuchBucket') return `${where}: no such bucket`;
+  if (typeof name === 'string' && REFUSED_CREDENTIALS.has(name))
+    return `${where}: the credentials were refused (${name}); check AWS_PROFILE or AWS_ACCESS_KEY_ID`;
+  if (name === 'AccessDenied' || status === 403)
+    return `${where}: access denied; the credentials need s3:ListBucket and s3:GetObject on it`;
+  if (typeof code === 'string' && UNREACHABLE.has(code)) {
+    return `${where}: cannot reach ${endpoint ?? 'S3'} (${code}); is local mode running? Its banner prints the S3 address`;
+  }
+  if (message === 'Region is missing') return 'no AWS region: set AWS_REGION (or AWS_PROFILE with a region), or give --endpoint-url';
+  return undefined;
+}
+
 export function buildProgram(io: Io): Command {
   const program = new Command('lethe')
     .description('Policy-as-code retention and erasure: check a policy, compute expiries, plan erasures, print the Art. 30 register.')
@@ -212,7 +257,11 @@ export function buildProgram(io: Io): Command {
   // A wrong combination of options is a usage error (exit 2), as commander's own are: exit 1 is a broken chain.
   const usage = (message: string): never => verify.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'lethe.usage' });
   verify
-    .description('check the hash chain of audit records and report its first break (an edited or removed record); exit 0 intact, 1 broken')
+    .description(
+      'check the hash chain of audit records and report its first break (an edited or removed record); exit 0 intact, 1 broken ' +
+        'or not readable (no such bucket or directory, endpoint unreachable, credentials refused: the message says which), ' +
+        '2 usage error, 3 internal error',
+    )
     .option('--bucket <name>', 'the audit bucket (records under audit/)')
     .option(
       '--endpoint-url <url>',
@@ -224,6 +273,9 @@ export function buildProgram(io: Io): Command {
     .action(async (opts: { bucket?: string; endpointUrl?: string; dir?: string }) => {
       if (!opts.bucket === !opts.dir) usage('give either --bucket <name> or --dir <path>');
       if (opts.endpointUrl && !opts.bucket) usage('--endpoint-url goes with --bucket');
+      if (opts.endpointUrl !== undefined && !isHttpUrl(opts.endpointUrl)) {
+        usage(`--endpoint-url: expected an http or https URL such as http://127.0.0.1:4569; got "${opts.endpointUrl}"`);
+      }
       // Loaded here (the AWS SDK is not needed by the other commands), with `require`: the binary runs through
       // tsx's CommonJS hook, which a dynamic import() bypasses.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -231,7 +283,10 @@ export function buildProgram(io: Io): Command {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { createS3Client } = require('../connectors/clients') as typeof import('../connectors/clients');
       const source = opts.dir ? directorySource(opts.dir) : s3Source(createS3Client({ endpoint: opts.endpointUrl }), opts.bucket!);
-      const result = await verifyChain(source);
+      const result = await verifyChain(source).catch((error: unknown) => {
+        const problem = auditReadProblem(error, source.description, opts.endpointUrl);
+        throw problem === undefined ? error : new LetheError(problem, { cause: error });
+      });
       if (result.break) throw new LetheError(formatReport(source, result));
       io.stdout(`${formatReport(source, result)}\n`);
     });
