@@ -7,8 +7,15 @@
  *   `publishExport`, which returns presigned GET links valid `EXPORT_LINK_SECONDS` (7 days) and records in the audit
  *   trail that the export was produced: the request id, the subject's audit HMAC and the SHA-256 of the JSON as
  *   stored, never its content.
+ * - `audited.json`: written after the audit record of the export (`markAudited`), so that a finish run again writes
+ *   none a second time.
  * Every object is written with SSE-KMS (the bucket's key; `kms` names another) and is deleted by the bucket's
  * lifecycle after 30 days.
+ *
+ * Producing an export is idempotent (`produceExport`): the finish step may run again (a retry, a redrive) after it
+ * published the document, or after it audited it. It reads the document first; one already published is kept as it is
+ * (its generatedAt, its hash, its 7 days) and only its page is written again (the same bytes, rendered from it); the
+ * audit is written once, unless the mark says it was.
  *
  * A presigned URL is valid until its expiry only while the credentials that signed it are: signed with a Lambda
  * role's session it stops working when that session ends (hours, not days). `exportLinks` therefore presigns afresh,
@@ -17,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Temporal } from '@js-temporal/polyfill';
-import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AuditEntry } from '../audit/record';
 import type { ConnectorCounts, ConnectorField } from '../core/contract';
@@ -118,8 +125,46 @@ export class ExportStore {
     const folder = requestFolder(document.requestId);
     const json = `${JSON.stringify(document, null, 2)}\n`;
     await this.put(`${folder}export.json`, json, 'application/json; charset=utf-8');
-    await this.put(`${folder}export.html`, html, 'text/html; charset=utf-8');
+    await this.putPage(document.requestId, html);
     return { ...(await this.links(document.requestId, producedAt, producedAt)), sha256: sha256(json) };
+  }
+
+  /** Writes a request's page (HTML). */
+  public async putPage(requestId: string, html: string): Promise<void> {
+    await this.put(`${requestFolder(requestId)}export.html`, html, 'text/html; charset=utf-8');
+  }
+
+  /** The document published for the request, as stored, with the SHA-256 of its bytes; undefined when there is none. */
+  public async readPublished(requestId: string): Promise<{ readonly document: ExportDocument; readonly sha256: string } | undefined> {
+    const json = await this.getText(`${requestFolder(requestId)}export.json`);
+    return json === undefined ? undefined : { document: JSON.parse(json) as ExportDocument, sha256: sha256(json) };
+  }
+
+  /** Whether the export with this hash was audited (`markAudited`). */
+  public async isAudited(requestId: string, hash: string): Promise<boolean> {
+    const mark = await this.getText(`${requestFolder(requestId)}audited.json`);
+    return mark !== undefined && (JSON.parse(mark) as { sha256?: unknown }).sha256 === hash;
+  }
+
+  /** Records that the export with this hash is audited (after its audit record is written). */
+  public async markAudited(requestId: string, hash: string, at: Date): Promise<void> {
+    await this.put(`${requestFolder(requestId)}audited.json`, JSON.stringify({ sha256: hash, at: at.toISOString() }), 'application/json');
+  }
+
+  /**
+   * An object's text, or undefined when the key does not exist: 404 NoSuchKey, or 403 AccessDenied, which S3 answers
+   * for a missing key to a role it does not count as allowed to list the bucket (the publisher's ListBucket is limited
+   * to the exports/ prefix by a condition). Taken as absent, the document is published and audited as on a first run.
+   */
+  private async getText(key: string): Promise<string | undefined> {
+    try {
+      const object = await this.props.client.send(new GetObjectCommand({ Bucket: this.props.bucket, Key: key }));
+      return (await object.Body?.transformToString('utf-8')) ?? '';
+    } catch (error) {
+      const name = (error as { name?: unknown }).name;
+      if (error instanceof NoSuchKey || name === 'NoSuchKey' || name === 'AccessDenied') return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -243,18 +288,34 @@ export interface ProduceExportInput {
  * The finish of an access request: reads the records' exports (`putPart`), builds the document and its page,
  * publishes them, audits that the export was produced, and answers the links (valid 7 days). The audit is written
  * after the objects, so an audited export always exists.
+ *
+ * Run again (the finish step retried or redriven), it publishes nothing new: a document already stored is kept as it
+ * is (its page written again from it, in case the first run stopped in between), its links end 7 days after its own
+ * production, and its audit record is written only if the first run did not write it (a run that stops between the
+ * audit and its mark writes it again: at least once, never not at all).
  */
 export async function produceExport(input: ProduceExportInput): Promise<PublishedExport> {
-  const parts = await input.store.readParts(input.requestId);
-  const document = buildExportDocument({
-    policy: input.policy,
-    requestId: input.requestId,
-    generatedAt: Temporal.Instant.fromEpochMilliseconds(input.now.getTime()),
-    lang: input.lang,
-    access: input.access,
-    exports: parts,
-  });
-  const published = await input.store.publish(document, renderExportHtml(document), input.now);
+  const stored = await input.store.readPublished(input.requestId);
+  let document: ExportDocument;
+  let published: PublishedExport;
+  if (stored) {
+    document = stored.document;
+    await input.store.putPage(input.requestId, renderExportHtml(document));
+    const producedAt = new Date(Temporal.Instant.from(document.generatedAt).epochMilliseconds);
+    published = { ...(await input.store.links(input.requestId, producedAt, input.now)), sha256: stored.sha256 };
+  } else {
+    const parts = await input.store.readParts(input.requestId);
+    document = buildExportDocument({
+      policy: input.policy,
+      requestId: input.requestId,
+      generatedAt: Temporal.Instant.fromEpochMilliseconds(input.now.getTime()),
+      lang: input.lang,
+      access: input.access,
+      exports: parts,
+    });
+    published = await input.store.publish(document, renderExportHtml(document), input.now);
+  }
+  if (await input.store.isAudited(input.requestId, published.sha256)) return published;
   await input.audit(
     exportAuditEntry({
       requestId: input.requestId,
@@ -265,5 +326,6 @@ export async function produceExport(input: ProduceExportInput): Promise<Publishe
       sha256: published.sha256,
     }),
   );
+  await input.store.markAudited(input.requestId, published.sha256, input.now);
   return published;
 }

@@ -10,7 +10,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { createS3Client } from '../../../lib/connectors/clients';
 import { loadPolicyFile } from '../../../lib/policy/load';
 import { buildExportDocument, renderExportHtml } from '../../../lib/runtime/export-document';
-import { ExportStore } from '../../../lib/runtime/exports';
+import { ExportStore, produceExport } from '../../../lib/runtime/exports';
 
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
@@ -66,4 +66,36 @@ test('the links open the page and the document, byte for byte; a link to another
   const tampered = new URL(published.html.url);
   tampered.pathname = tampered.pathname.replace('req-local-1', 'req-local-10');
   expect((await fetch(tampered)).status).toBeGreaterThanOrEqual(400);
+});
+
+test('produceExport run twice against s3rver: a missing document reads as absent, the second run publishes and audits nothing', async () => {
+  // GIVEN one record's part of request req-local-2
+  const policy = loadPolicyFile('examples/dh-solutions.yaml').policy;
+  const store = new ExportStore({ client, bucket: 'lethe-local-exports', kms: false });
+  await store.putPart('req-local-2', {
+    system: 'crm',
+    export: { records: [{ source: 'table customers, customerId C-2', fields: { email: 'bo@example.se' } }] },
+  });
+  expect(await store.readPublished('req-local-2')).toBeUndefined();
+  const audited: unknown[] = [];
+  const run = (now: Date) =>
+    produceExport({
+      store,
+      audit: async (entry) => void audited.push(entry),
+      policy,
+      policyHash: 'sha256:p',
+      requestId: 'req-local-2',
+      access: [{ system: 'crm', purposes: ['customer-relationship'], categories: ['contact'], fields: ['email'] }],
+      lang: 'en',
+      subject: 'c'.repeat(64),
+      now,
+    });
+  // WHEN the finish produces it, and runs again a minute later
+  const first = await run(new Date('2026-02-01T11:00:00Z'));
+  const again = await run(new Date('2026-02-01T11:01:00Z'));
+  // THEN one audit record, the same document (hash), the same end of its links
+  expect(audited).toHaveLength(1);
+  expect(again.sha256).toBe(first.sha256);
+  expect(again.expiresAt).toBe(first.expiresAt);
+  expect((await store.readPublished('req-local-2'))?.sha256).toBe(first.sha256);
 });

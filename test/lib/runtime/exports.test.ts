@@ -2,7 +2,7 @@
  * Access exports in the exports bucket (issue 14, item 4): parts per record, the document and page with SSE-KMS,
  * presigned links valid 7 days (fresh on each read, refused after), and an audit entry with the hash, never the content.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Temporal } from '@js-temporal/polyfill';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
@@ -188,7 +188,7 @@ describe('produceExport', () => {
     s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
       Contents: [...stored.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key })),
     }));
-    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: { transformToString: async () => stored.get(input.Key) } }));
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => getStored(stored, input.Key));
     const store = new ExportStore({ client, bucket: 'b', presign: async (_c, cmd) => `https://u/${cmd.input.Key}` });
     await store.putPart('req-42', CRM);
     const audited: unknown[] = [];
@@ -210,10 +210,92 @@ describe('produceExport', () => {
     const json = stored.get('exports/req-42/export.json')!;
     expect(JSON.parse(json).purposes[0].records[0].records[0].values).toEqual({ email: 'astrid@example.se', phone: '+46 70 1' });
     expect(stored.get('exports/req-42/export.html')).toContain('<html lang="en">');
-    expect(order).toEqual(['audit after 3 objects']);
+    expect(order).toEqual(['audit after 3 objects']); // the part, the document, the page (then the audit's mark)
     expect(audited).toEqual([
       expect.objectContaining({ requestId: 'req-42', objectHash: createHash('sha256').update(json).digest('hex') }),
     ]);
     expect(published.html.url).toBe('https://u/exports/req-42/export.html');
+  });
+});
+
+/** An S3 bucket in a Map: GetObject of a key it does not hold fails as S3 does (NoSuchKey, 404). */
+function getStored(stored: Map<string, string>, key: string) {
+  const body = stored.get(key);
+  if (body === undefined) throw new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' });
+  return { Body: { transformToString: async () => body } };
+}
+
+describe('produceExport run again (the finish step re-run: a retry, a redrive)', () => {
+  let stored: Map<string, string>;
+  let puts: string[];
+  let audited: { objectHash?: string; at: string }[];
+  let store: ExportStore;
+  beforeEach(async () => {
+    stored = new Map();
+    puts = [];
+    audited = [];
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+      puts.push(input.Key);
+      stored.set(input.Key, input.Body);
+    });
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      Contents: [...stored.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key })),
+    }));
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => getStored(stored, input.Key));
+    store = new ExportStore({
+      client,
+      bucket: 'b',
+      presign: async (_c, cmd, { expiresIn }) => `https://u/${cmd.input.Key}?e=${expiresIn}`,
+    });
+    await store.putPart('req-42', CRM);
+  });
+  const produce = (now: Date, audit = async (entry: { objectHash?: string; at: string }) => void audited.push(entry)) =>
+    produceExport({ store, audit, policy, policyHash: 'sha256:p', requestId: 'req-42', access, lang: 'en', subject: 'c'.repeat(64), now });
+
+  test('GIVEN a produced export WHEN the finish runs again an hour later THEN the document is not published again and the export is audited once', async () => {
+    const first = await produce(PRODUCED);
+    const json = stored.get('exports/req-42/export.json');
+    const documentPuts = () => puts.filter((k) => k.endsWith('export.json')).length;
+    // WHEN it runs again
+    const again = await produce(new Date(PRODUCED.getTime() + 3600_000));
+    // THEN the JSON is the first one byte for byte (its generatedAt, its hash), written once; one audit record
+    expect(stored.get('exports/req-42/export.json')).toBe(json);
+    expect(documentPuts()).toBe(1);
+    expect(audited).toHaveLength(1);
+    expect(again.sha256).toBe(first.sha256);
+    // AND the links still end 7 days after the first production, not the re-run
+    expect(again.expiresAt).toBe(first.expiresAt);
+  });
+
+  test('GIVEN a first run that published and then failed to audit WHEN it runs again THEN the same document is audited, once', async () => {
+    await expect(
+      produce(PRODUCED, async () => {
+        throw new Error('audit bucket unavailable');
+      }),
+    ).rejects.toThrow('audit bucket unavailable');
+    const json = stored.get('exports/req-42/export.json')!;
+    await produce(new Date(PRODUCED.getTime() + 60_000));
+    await produce(new Date(PRODUCED.getTime() + 120_000));
+    expect(stored.get('exports/req-42/export.json')).toBe(json);
+    expect(audited.map((a) => a.objectHash)).toEqual([createHash('sha256').update(json).digest('hex')]);
+  });
+
+  test('GIVEN a first run that stopped after the document, before its page WHEN it runs again THEN the page is written from the stored document', async () => {
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+      if (input.Key.endsWith('export.html') && !stored.has('exports/req-42/export.html') && puts.includes('exports/req-42/export.json'))
+        throw Object.assign(new Error('reset'), { name: 'ECONNRESET' });
+      puts.push(input.Key);
+      stored.set(input.Key, input.Body);
+    });
+    await expect(produce(PRODUCED)).rejects.toThrow();
+    expect(stored.has('exports/req-42/export.html')).toBe(false);
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+      puts.push(input.Key);
+      stored.set(input.Key, input.Body);
+    });
+    await produce(new Date(PRODUCED.getTime() + 60_000));
+    const json = stored.get('exports/req-42/export.json')!;
+    expect(stored.get('exports/req-42/export.html')).toBe(renderExportHtml(JSON.parse(json)));
+    expect(audited).toHaveLength(1);
   });
 });
