@@ -2,7 +2,7 @@
  * Two projects, one run. `npm test` runs both; `npm run test:unit` (`jest --selectProjects unit`) runs the fast lane.
  * The lanes are split by one list of path patterns, so every test file is in exactly one of them:
  * - `integration`: the files that start local mode or one of its services (DynamoDB Local, s3rver, a child process of
- *   local mode), synthesize the CDK stack, or run the benchmark locally;
+ *   local mode), synthesize the CDK stack, or run the benchmark locally, and the full runs of the fast-check suites;
  * - `unit`: everything else.
  */
 const HEAVY = [
@@ -19,6 +19,9 @@ const HEAVY = [
   '/test/lib/cli/audit-verify-local\\.test\\.ts$',
   // builds, packs and installs the connector SDK, then runs tsc in a scratch project
   '/test/packages/',
+  // fast-check suites with every run: `x.full.test.ts` imports `x.test.ts`, which the unit lane runs with a fifth of
+  // the runs (test/support/property-runs.ts)
+  '\\.full\\.test\\.ts$',
 ];
 const heavy = `(?:${HEAVY.join('|')})`;
 

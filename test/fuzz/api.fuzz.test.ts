@@ -23,6 +23,8 @@ afterEach(() => world.restore());
 
 /** Strings that have broken parsers, paths and query languages before. */
 import { HOSTILE_STRINGS } from './hostile-strings';
+/** Each property's runs: all in its `.full.test.ts` twin (the integration lane), a fifth here (the unit lane). */
+import { propertyRuns } from '../support/property-runs';
 const hostileString = fc.oneof(
   fc.constantFrom(...HOSTILE_STRINGS),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -171,7 +173,7 @@ describe('the API under hostile input', () => {
           expect(ledgerItems()).toBe(ledger);
         },
       ),
-      { numRuns: 250 },
+      propertyRuns(250),
     );
   });
 
@@ -193,7 +195,7 @@ describe('the API under hostile input', () => {
           expect(world.sfn.executions).toHaveLength(executions);
         }
       }),
-      { numRuns: 200 },
+      propertyRuns(200),
     );
   });
 
@@ -208,7 +210,7 @@ describe('the API under hostile input', () => {
         if (subjectId.length === 0 || subjectId.length > 256) expect(answer.status).toBeGreaterThanOrEqual(400);
         expect(world.sfn.executions).toHaveLength(0);
       }),
-      { numRuns: 150 },
+      propertyRuns(150),
     );
   });
 
@@ -223,7 +225,7 @@ describe('the API under hostile input', () => {
           expect(world.sfn.executions).toHaveLength(0);
         },
       ),
-      { numRuns: 150 },
+      propertyRuns(150),
     );
   });
 
@@ -233,7 +235,7 @@ describe('the API under hostile input', () => {
         const answer = await send({ method: 'GET', path: `/erasure-requests/${enc(requestId)}`, pathParameters: { requestId } });
         expect(answer.status).toBeGreaterThanOrEqual(400);
       }),
-      { numRuns: 100 },
+      propertyRuns(100),
     );
   });
 
@@ -254,7 +256,7 @@ describe('the API under hostile input', () => {
           expect(world.sfn.executions.length).toBeLessThanOrEqual(executions + (answer.status === 202 ? 1 : 0));
         },
       ),
-      { numRuns: 100 },
+      propertyRuns(100),
     );
   });
 

@@ -54,6 +54,8 @@ function documentError(outcome: Outcome): DocumentError {
 
 /** Strings that have broken parsers, paths and query languages before. */
 import { HOSTILE_STRINGS } from './hostile-strings';
+/** Each property's runs: all in its `.full.test.ts` twin (the integration lane), a fifth here (the unit lane). */
+import { propertyRuns } from '../support/property-runs';
 
 const hostileString = fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
 
@@ -128,7 +130,7 @@ describe('the policy loader under hostile input', () => {
           expect(loadHostile(text, name).kind).toBe('refused');
         },
       ),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -137,7 +139,7 @@ describe('the policy loader under hostile input', () => {
       fc.property(fc.json({ maxDepth: 6 }), file, (text, name) => {
         expect(loadHostile(text, name).kind).toBe('refused');
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -154,7 +156,7 @@ describe('the policy loader under hostile input', () => {
         // THEN a truncated JSON document is always refused (a YAML one may still be a whole, valid policy)
         if (json) expect(outcome.kind).toBe('refused');
       }),
-      { numRuns: 150 },
+      propertyRuns(150),
     );
   });
 
@@ -164,7 +166,7 @@ describe('the policy loader under hostile input', () => {
         const data = plant(VALID_DATA, path, value, asKey);
         loadHostile(json ? JSON.stringify(data) : asYaml(data), json ? 'policy.json' : 'policy.yaml');
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -174,7 +176,7 @@ describe('the policy loader under hostile input', () => {
         const outcome = loadHostile(aliasBomb(levels, width), 'policy.yaml');
         expect(outcome.kind).toBe('refused');
       }),
-      { numRuns: 40 },
+      propertyRuns(40),
     );
     // The full bomb, nested under a real key of a valid policy
     const bomb = aliasBomb(10, 10).replace(/^/gm, '  ');
@@ -200,7 +202,7 @@ describe('the policy loader under hostile input', () => {
         expect(loadHostile(deep, 'policy.json').kind).toBe('refused');
         expect(loadHostile(`{"version":1,"purposes":${deep}}`, 'policy.json').kind).toBe('refused');
       }),
-      { numRuns: 40 },
+      propertyRuns(40),
     );
   });
 

@@ -7,6 +7,7 @@ import { type Hold, type Holding, plan, type Plan } from '../../../lib/planner/p
 import type { Policy } from '../../../lib/policy/model';
 import { computeExpiry, type SubjectEvent } from '../../../lib/retention/expiry';
 import { basePolicyDoc, policyFromDoc } from '../../helpers/policy';
+import { propertyRuns } from '../../support/property-runs';
 
 const EVENTS = ['e1', 'e2', 'e3'] as const;
 const CATEGORIES = ['c1', 'c2', 'c3', 'c4'] as const;
@@ -160,7 +161,8 @@ function assertStayingHoldingsProtected(policy: Policy, result: Plan): void {
   }
 }
 
-const RUNS = { numRuns: 300 };
+/** 300 runs each in plan.property.full.test.ts (the integration lane), a fifth of them here (test/support/property-runs.ts). */
+const RUNS = propertyRuns(300);
 
 describe('retention engine invariants', () => {
   it('a later event never makes a sliding expiry earlier (spec anchors)', () => {
