@@ -137,6 +137,9 @@ const SHOWN = [
   'purpose',
   'system',
   'status',
+  // A refused API request: its error code and the field it names (lib/runtime/http.ts logs no value).
+  'code',
+  'path',
   'outcome',
   'subjects',
   'count',
