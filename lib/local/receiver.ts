@@ -8,7 +8,9 @@
  * - a request whose X-Lethe-Signature does not verify with the system's webhook secret is refused (401);
  * - the same Idempotency-Key gets the same answer again, without doing the work twice;
  * - `delete` removes the subject's record; `anonymise` and `keep` remove and anonymise the listed fields (each
- *   by its strategy, lib/anonymise); the outcome per subject has the connector statuses and counts.
+ *   by its strategy, lib/anonymise); `export` answers a copy of the listed fields; the outcome per subject has the
+ *   connector statuses and counts. A subject with `ref` (an item record, spec 2.2) is that item's record alone
+ *   (receiverRecordKey), never the subject's main record.
  * Fault injection for tests and demos (checked before the idempotency cache, as a proxy in front of the SaaS would
  * fail): `fail(system, {status, times, retryAfterSeconds})` answers the next `times` calls with `status` (503 by
  * default: transient; 429 with a Retry-After is throttling; a 4xx is permanent); `delay(system, {ms, times, lost})`
@@ -114,8 +116,8 @@ export interface LocalReceiver {
   received(system?: string): ReceivedCall[];
   /** The system's records by subject id (a copy). */
   records(system: string): Record<string, DemoRecord>;
-  /** Stores a record for a subject. */
-  put(system: string, subjectId: string, record: DemoRecord): void;
+  /** Stores a record for a subject (its main record, or with `ref` one of its items). */
+  put(system: string, subjectId: string, record: DemoRecord, ref?: string): void;
   close(): Promise<void>;
 }
 
@@ -345,8 +347,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
     },
     received: (system) => calls.filter((c) => system === undefined || c.system === system),
     records: (system) => Object.fromEntries([...storeOf(system)].map(([id, record]) => [id, structuredClone(record)])),
-    put(system, subjectId, record) {
-      storeOf(system).set(subjectId, structuredClone(record));
+    put(system, subjectId, record, ref) {
+      storeOf(system).set(receiverRecordKey(subjectId, ref), structuredClone(record));
     },
     close: () => listening.close(),
   };
@@ -358,10 +360,20 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The key of a record in a system's store: the subject id for the subject's main record, and for an item record (the
+ * webhook's `ref`, spec 2.2) the subject id and the ref, so that an item call acts on that item alone, never on the
+ * subject's main record or another item.
+ */
+export function receiverRecordKey(subjectId: string, ref?: string): string {
+  return ref === undefined ? subjectId : `${subjectId}#item#${ref}`;
+}
+
 /** What a SaaS does with one subject of a webhook call, on its own records. */
 export function applyToRecord(store: Map<string, DemoRecord>, subject: WebhookSubject, hmacKey: string): ConnectorSubjectOutcome {
   const zero: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
-  const record = store.get(subject.subjectId);
+  const key = receiverRecordKey(subject.subjectId, subject.ref);
+  const record = store.get(key);
   // Restriction (spec 2.4): the record gets `lethe:restricted` {requestId, until?}; unrestrict removes this request's.
   if (subject.record === 'restrict' || subject.record === 'unrestrict') {
     const restricting = subject.record === 'restrict';
@@ -373,9 +385,22 @@ export function applyToRecord(store: Map<string, DemoRecord>, subject: WebhookSu
     else delete record['lethe:restricted'];
     return { subjectRef: subject.subjectRef, status, counts: { ...zero, records: 1 } };
   }
+  // Export (spec 2.4, an access request): a copy of the listed fields the record has, and no other; nothing changes.
+  if (subject.record === 'export') {
+    if (!record) return { subjectRef: subject.subjectRef, status: 'exported', counts: zero, export: { records: [] } };
+    const names = (subject.exportFields ?? []).map((f) => f.name).filter((name) => Object.hasOwn(record, name));
+    const fields = Object.fromEntries(names.map((name) => [name, structuredClone(record[name])]));
+    const source = subject.ref === undefined ? 'the customer record' : `the record of ${subject.ref}`;
+    return {
+      subjectRef: subject.subjectRef,
+      status: 'exported',
+      counts: { ...zero, records: 1, fields: names.length },
+      export: { records: [{ source, fields }] },
+    };
+  }
   if (!record) return { subjectRef: subject.subjectRef, status: 'nothing-found', counts: zero };
   if (subject.record === 'delete') {
-    store.delete(subject.subjectId);
+    store.delete(key);
     return { subjectRef: subject.subjectRef, status: 'erased', counts: { ...zero, records: 1 } };
   }
   let fields = 0;

@@ -3,7 +3,7 @@
  * (signed webhook, Idempotency-Key), with fault injection.
  */
 import { HttpConnector } from '../../../lib/connectors/http';
-import { applyToRecord, type DemoRecord, type LocalReceiver, startReceiver } from '../../../lib/local/receiver';
+import { applyToRecord, type DemoRecord, type LocalReceiver, receiverRecordKey, startReceiver } from '../../../lib/local/receiver';
 import type { ConnectorInvocation } from '../../../lib/core/contract';
 
 const SECRET = 'webhook-secret';
@@ -212,6 +212,48 @@ describe('applyToRecord', () => {
   });
   it('finds nothing for an unknown subject', () => {
     expect(applyToRecord(new Map(), subject('delete', [], []), 'k').status).toBe('nothing-found');
+  });
+  it('export (an access request) answers exported with a copy of the listed fields it holds, nothing else; none found: no record', () => {
+    const store = new Map<string, DemoRecord>([
+      ['s', { name: 'A', phone: '1', password: 'secret' }],
+      [receiverRecordKey('s', 'O-1'), { invoice: 1 }],
+    ]);
+    const exporting = (ref?: string) => ({
+      ...subject('keep', [], []),
+      record: 'export' as const,
+      exportFields: [
+        { name: 'name', category: 'c' },
+        { name: 'email', category: 'c' },
+      ],
+      ...(ref === undefined ? {} : { ref }),
+    });
+    expect(applyToRecord(store, exporting(), 'k')).toEqual({
+      subjectRef: 'r',
+      status: 'exported',
+      counts: { records: 1, fields: 1, objects: 0 },
+      export: { records: [{ source: 'the customer record', fields: { name: 'A' } }] },
+    });
+    expect(applyToRecord(store, exporting('O-2'), 'k')).toEqual({
+      subjectRef: 'r',
+      status: 'exported',
+      counts: { records: 0, fields: 0, objects: 0 },
+      export: { records: [] },
+    });
+    expect(store.get('s')).toEqual({ name: 'A', phone: '1', password: 'secret' });
+  });
+  it('an item record (ref, spec 2.2) is that item only: O-1 never O-10 or the subject’s main record', () => {
+    // GIVEN the subject's main record and two items, O-1 and O-10
+    const store = new Map<string, DemoRecord>([
+      ['s', { name: 'A' }],
+      [receiverRecordKey('s', 'O-1'), { invoice: 1 }],
+      [receiverRecordKey('s', 'O-10'), { invoice: 10 }],
+    ]);
+    // WHEN item O-1 is deleted, THEN only O-1 is gone
+    expect(applyToRecord(store, { ...subject('delete', [], []), ref: 'O-1' }, 'k').status).toBe('erased');
+    expect([...store.keys()]).toEqual(['s', receiverRecordKey('s', 'O-10')]);
+    // AND an item the SaaS does not hold is nothing-found, the main record untouched
+    expect(applyToRecord(store, { ...subject('delete', [], []), ref: 'O-2' }, 'k').status).toBe('nothing-found');
+    expect(store.get('s')).toEqual({ name: 'A' });
   });
   it('restrict marks the record (lethe:restricted), unrestrict removes only the same request’s mark (issue 14)', () => {
     const store = new Map<string, DemoRecord>([['s', { name: 'A', phone: '1' }]]);
