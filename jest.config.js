@@ -2,8 +2,10 @@
  * Two projects, one run. `npm test` runs both; `npm run test:unit` (`jest --selectProjects unit`) runs the fast lane.
  * The lanes are split by one list of path patterns, so every test file is in exactly one of them:
  * - `integration`: the files that start local mode or one of its services (DynamoDB Local, s3rver, a child process of
- *   local mode), synthesize the CDK stack, or run the benchmark locally, and the full runs of the fast-check suites;
- * - `unit`: everything else.
+ *   local mode), synthesize the CDK stack, run the benchmark locally, build the CLI bundle or run a tool over the whole
+ *   tree in a child process, and the full runs of the fast-check suites;
+ * - `unit`: everything else, which must run in under a minute on the 2-core development machine (issue 17, item 7;
+ *   README, "Development"; test/jest-config.test.ts checks the split).
  */
 const HEAVY = [
   '/test/integration/',
@@ -17,6 +19,12 @@ const HEAVY = [
   '/test/lib/connectors/s3\\.s3rver\\.test\\.ts$',
   '/test/lib/runtime/exports\\.s3rver\\.test\\.ts$',
   '/test/lib/cli/audit-verify-local\\.test\\.ts$',
+  // `npm start --`: local mode's entry (tsx bin/local.ts) in child processes
+  '/test/bin/local\\.test\\.ts$',
+  // builds the CLI bundle with esbuild, then runs it and the sources (tsx) as child processes, command by command
+  '/test/lib/cli/bundle\\.test\\.ts$',
+  // dependency-cruiser over the whole tree in a child process, as `npm run deps:graph`
+  '/test/docs/layers\\.test\\.ts$',
   // builds, packs and installs the connector SDK, then runs tsc in a scratch project
   '/test/packages/',
   // fast-check suites with every run: `x.full.test.ts` imports `x.test.ts`, which the unit lane runs with a fifth of
