@@ -43,6 +43,10 @@ export const ENV = {
   deadlineWarningDays: 'LETHE_DEADLINE_WARNING_DAYS',
   /** In sweep-apply: failed sweeps after which a holding is quarantined (default 3, lib/runtime/budgets.ts). */
   quarantineAfterFailedSweeps: 'LETHE_QUARANTINE_AFTER_FAILED_SWEEPS',
+  /** In api: the KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) that signs receipts (lib/runtime/receipts.ts). */
+  receiptKey: 'LETHE_RECEIPT_KEY',
+  /** Local mode instead of receiptKey: the PEM file of the local receipt signing key (lib/core/receipt-signer.ts). */
+  receiptKeyFile: 'LETHE_RECEIPT_KEY_FILE',
 } as const;
 
 /**

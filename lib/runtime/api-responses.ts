@@ -238,6 +238,56 @@ export const ReleaseAnswer = HoldAnswer.extend({
 /** `GET /subjects/{subjectId}/holds` → 200. */
 export const HoldList = z.object({ holds: z.array(HoldAnswer).describe('in force and released, oldest first') });
 
+/** `GET /erasure-requests/{requestId}/receipt` → 200 (receipts.ts Receipt; docs/receipts.md). */
+export const ReceiptAnswer = z
+  .object({
+    format: z.literal('lethe-receipt/1'),
+    requestId: z.string(),
+    kind: z.enum(['erasure', 'restriction', 'access']),
+    subject: z.string().describe("the subject's audit HMAC, as the audit records name it (never the id)"),
+    policyHash: z.string().describe("SHA-256 of the policy's canonical JSON, as planned"),
+    receivedAt: timestamp('when the request was received'),
+    deadline: timestamp('its deadline'),
+    completedAt: timestamp('when it completed'),
+    systems: z.array(
+      z.object({
+        system: z.string(),
+        item: z.string().optional().describe("an item record's audit HMAC"),
+        action: z
+          .enum(['delete', 'anonymise', 'keep', 'restrict', 'unrestrict', 'export', 'retain'])
+          .describe('what the plan asked of the record (keep: fields removed or anonymised in a kept record)'),
+        outcome: systemStatus,
+        purposes: texts,
+        counts: z.object({ records: z.number().int(), fields: z.number().int(), objects: z.number().int() }),
+        fields: texts.optional().describe('fields removed or anonymised where the record was kept for another purpose'),
+        verification: z
+          .enum(['not-performed', 'verified', 'unverified'])
+          .describe('whether the system was asked afterwards if anything is left: not-performed until verified erasure exists'),
+        auditRecord: z.object({ seq: z.number().int(), hash: z.string() }).describe('the audit record this entry rests on'),
+      }),
+    ),
+    retained: z.array(
+      z.object({
+        purpose: z.string(),
+        item: z.string().optional(),
+        reason: z.string(),
+        until: z.string().nullable(),
+        waitingFor: texts.optional(),
+        indefinite: z.literal(true).optional(),
+        hold: z.string().optional().describe('the legal hold that retains it'),
+      }),
+    ),
+    signature: z.object({
+      algorithm: z.literal('ECDSA_SHA_256'),
+      keyId: z.string().describe("sha256:<hex> of the signing key's public key (SPKI DER)"),
+      digests: z
+        .record(z.string(), z.union([z.string(), texts]))
+        .describe('SHA-256 of each field’s RFC 8785 canonical JSON; systems and retained one per entry'),
+      value: z.string().describe('base64 DER ECDSA P-256 signature over the canonical JSON of {algorithm, keyId, digests}'),
+    }),
+  })
+  .describe('A signed receipt of a completed request: check it offline with `lethe receipt verify` and the public key');
+
 /**
  * Every answer schema, by the name docs/openapi.json gives it (components.schemas), and the operation (routes.ts)
  * whose success it is. Keyed by operation name as text, not ApiOperation, so that a route added to routes.ts does
@@ -259,4 +309,5 @@ export const API_RESPONSE_SCHEMAS: Readonly<Record<string, { readonly name: stri
   viewAccessRequest: { name: 'AccessRequestView', schema: AccessRequestView },
   extendAccessRequest: { name: 'ExtendAnswer', schema: ExtendAnswer },
   viewSubject: { name: 'SubjectView', schema: SubjectView },
+  viewErasureReceipt: { name: 'Receipt', schema: ReceiptAnswer },
 };

@@ -35,6 +35,7 @@ import {
 import { listHolds, placeHold, releaseHold } from './holds';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
 import { logger, metrics, tracer } from '../core/observability';
+import { issueReceipt } from './receipts';
 import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
 import type { Runtime } from './runtime';
 import {
@@ -259,6 +260,12 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     viewAccessRequest: async (event) =>
       jsonResponse(API_ROUTE.viewAccessRequest.status, await viewAccessRequest(rt, param(event, 'requestId'))),
     extendAccessRequest: extendOf('extendAccessRequest', extendAccessRequest),
+    viewErasureReceipt: async (event) => {
+      const receipt = await issueReceipt(rt, param(event, 'requestId'));
+      metrics.addMetric('ReceiptsIssued', MetricUnit.Count, 1);
+      logger.info('receipt issued', { requestId: receipt.requestId, keyId: receipt.signature.keyId });
+      return jsonResponse(API_ROUTE.viewErasureReceipt.status, receipt);
+    },
   };
   const routes: Route<Event, Result>[] = API_ROUTES.map((route) => ({
     method: route.method,

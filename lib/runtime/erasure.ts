@@ -35,6 +35,7 @@ import {
   type GoingHolding,
   isFinal,
   kindOf,
+  type ReceiptBasis,
   type RequestItem,
   type RetainedEntry,
   type SystemEntry,
@@ -442,8 +443,32 @@ async function finishHoldings(rt: Runtime, request: RequestItem, record: string,
   await rt.requests.updateSystem(requestId, record, { ledgerDone: true }, now);
 }
 
+/**
+ * A completed request's receipt basis: the subject's audit HMAC and each item record's (of its systems and of what
+ * is retained), as the audit records name them. A request whose subject id is gone already (a finish run again after
+ * it completed) has none.
+ */
+async function receiptBasisOf(rt: Runtime, request: RequestItem): Promise<ReceiptBasis | undefined> {
+  if (request.sealedSubject === undefined) return undefined;
+  const subject = await rt.refs.auditSubject((await unsealRequest(rt, request)).subjectId);
+  const refs = await unsealRefs(rt, request);
+  const itemRefs = new Set<string>();
+  for (const entry of Object.values(request.systems ?? {})) if (entry.itemRef !== undefined) itemRefs.add(entry.itemRef);
+  for (const retained of request.retained ?? []) if (retained.itemRef !== undefined) itemRefs.add(retained.itemRef);
+  const items: Record<string, string> = {};
+  for (const itemRef of itemRefs) items[itemRef] = await rt.refs.auditItem(subject, refs[itemRef] ?? itemRef);
+  return { subject, items };
+}
+
 /** The audit record's kind for a request's kind. */
 const AUDIT_KIND = { erasure: 'erasure-request', restriction: 'restriction-request', access: 'access-request' } as const;
+
+/** The purposes a record's audit record (and its receipt entry) names: those retained or restricted, or those that went. */
+export function auditedPurposesOf(entry: SystemEntry): readonly string[] {
+  return entry.status === 'retained' || entry.record === 'restrict' || entry.record === 'export'
+    ? entry.retainedPurposes
+    : Object.keys(entry.going);
+}
 
 /** The audit record of a record's status (an item record's names the item by its audit HMAC, `item`). */
 function auditEntryOf(
@@ -458,10 +483,7 @@ function auditEntryOf(
     at: formatInstant(rt.now(), rt.policy.timezone),
     kind: AUDIT_KIND[kindOf(request)],
     requestId: request.requestId,
-    purposes:
-      entry.status === 'retained' || entry.record === 'restrict' || entry.record === 'export'
-        ? entry.retainedPurposes
-        : Object.keys(entry.going),
+    purposes: auditedPurposesOf(entry),
     system: systemOfEntry(record, entry),
     ...(item === undefined ? {} : { item }),
     action: entry.action,
@@ -510,10 +532,18 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
       const item = entry.itemRef === undefined ? undefined : await rt.refs.auditItem(subject, refs[entry.itemRef] ?? entry.itemRef);
       entries.push(auditEntryOf(rt, request, system, entry, subject, item));
     }
-    await rt.audit.writeMany(entries);
+    const written = await rt.audit.writeMany(entries);
     const now = rt.now();
+    // Each record's place in the chain and hash beside its status: the receipt names them (lib/runtime/receipts.ts).
     await Promise.all(
-      unaudited.map(({ system, entry }) => rt.requests.updateSystem(requestId, system, { auditedStatus: entry.status }, now)),
+      unaudited.map(({ system, entry }, i) =>
+        rt.requests.updateSystem(
+          requestId,
+          system,
+          { auditedStatus: entry.status, auditRecord: { seq: written[i].seq, hash: written[i].hash } },
+          now,
+        ),
+      ),
     );
   }
   const status = failedSystems.length > 0 ? 'failed' : 'completed';
@@ -544,7 +574,9 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
   // Spec 2.4: the request is handled; what was kept until then (an ID document, ref = the request id) gets its expiry.
   // Before the final status, so that a finish stopped in between records it when it runs again (once: subjects.ts).
   if (status === 'completed') await recordRequestHandled(rt, request.subjectRef, requestId);
-  await rt.requests.finish(requestId, status, finishedAt);
+  // The receipt's HMACs (lib/runtime/receipts.ts), taken while the subject id is still kept: finish removes it.
+  const basis = status === 'completed' ? await receiptBasisOf(rt, request) : undefined;
+  await rt.requests.finish(requestId, status, finishedAt, basis);
   logger.info('erasure finished', { requestId, status, failedSystems });
   return { requestId, status, failedSystems };
 }

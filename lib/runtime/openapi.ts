@@ -49,6 +49,7 @@ export const CONFLICTS: Readonly<Record<string, string>> = {
   extendAccessRequest: 'the request was extended already (Art. 12(3) allows one extension), or it is completed',
   releaseHold: 'the hold was released already',
   placeHold: 'the Idempotency-Key placed a hold with another reason or scope on this subject',
+  viewErasureReceipt: 'the request is not completed yet (or completed before receipts were kept)',
 };
 
 /** Path parameters: their schema and meaning. A route with a parameter not here stops the generator, naming it. */
@@ -122,6 +123,7 @@ const OPERATION_SUMMARIES: Readonly<Record<string, string>> = {
   createAccessRequest: 'Ask for a copy of what is held about a subject (GDPR Art. 15)',
   viewAccessRequest: 'An access request and its status',
   extendAccessRequest: "Extend an access request's deadline once (Art. 12(3))",
+  viewErasureReceipt: 'The signed receipt of a completed erasure request (check it offline: lethe receipt verify)',
 };
 
 /** An operation's tag: its path's first segment (erasure-requests, subjects, ...). */

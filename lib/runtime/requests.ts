@@ -57,6 +57,8 @@ export interface SystemEntry {
   readonly ledgerDone?: boolean;
   /** The status an audit record was written for. */
   readonly auditedStatus?: SystemStatus;
+  /** That audit record's place in the chain and its hash (a receipt names it: lib/runtime/receipts.ts). */
+  readonly auditRecord?: { readonly seq: number; readonly hash: string };
   readonly updatedAt?: string;
 }
 
@@ -73,6 +75,13 @@ export interface RetainedEntry {
   readonly indefinite?: true;
   /** Where a legal hold retains the data (spec 2.3): its id; `reason` is then the hold's and `until` null. */
   readonly hold?: string;
+}
+
+/** What a completed request keeps for its receipt (RequestItem.receiptBasis): HMACs only. */
+export interface ReceiptBasis {
+  readonly subject: string;
+  /** Ledger itemRef → the item's audit HMAC (SubjectRefs.auditItem). */
+  readonly items: Readonly<Record<string, string>>;
 }
 
 export interface Extension {
@@ -141,6 +150,12 @@ export interface RequestItem {
   readonly retained?: readonly RetainedEntry[];
   readonly plannedAt?: string;
   readonly finishedAt?: string;
+  /**
+   * Set when the request completes, while the subject id is still at hand (lib/runtime/receipts.ts): the subject as
+   * its audit records name it (SubjectRefs.auditSubject) and each item record's audit HMAC by its ledger itemRef, so
+   * that a receipt names them as the audit trail does once the subject id and the raw refs are gone.
+   */
+  readonly receiptBasis?: ReceiptBasis;
   /** Epoch seconds, once completed: TTL removes the request REQUESTS.completedTtlSeconds after it completed. */
   readonly ttl?: number;
 }
@@ -282,15 +297,16 @@ export class RequestStore {
    * (nothing reads them once every system is final and audited: storage limitation) and gets a `ttl`
    * REQUESTS.completedTtlSeconds away; a failed one stays open, both kept, so that a re-run can finish it.
    */
-  public async finish(requestId: string, status: 'completed' | 'failed', now: Temporal.Instant): Promise<void> {
+  public async finish(requestId: string, status: 'completed' | 'failed', now: Temporal.Instant, basis?: ReceiptBasis): Promise<void> {
     const completed = status === 'completed';
+    const withBasis = completed && basis !== undefined;
     const ttl = Math.floor(now.epochMilliseconds / 1000) + REQUESTS.completedTtlSeconds;
     await this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { [REQUESTS.partitionKey]: requestId },
         UpdateExpression: completed
-          ? 'SET #status = :status, #finishedAt = :at, #ttl = :ttl REMOVE #open, #details, #subject, #refs'
+          ? `SET #status = :status, #finishedAt = :at, #ttl = :ttl${withBasis ? ', #basis = :basis' : ''} REMOVE #open, #details, #subject, #refs`
           : 'SET #status = :status, #finishedAt = :at',
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: {
@@ -304,10 +320,16 @@ export class RequestStore {
                 '#subject': 'sealedSubject',
                 '#refs': 'sealedRefs',
                 '#ttl': REQUESTS.ttlAttribute,
+                ...(withBasis ? { '#basis': 'receiptBasis' } : {}),
               }
             : {}),
         },
-        ExpressionAttributeValues: { ':status': status, ':at': utcIso(now), ...(completed ? { ':ttl': ttl } : {}) },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':at': utcIso(now),
+          ...(completed ? { ':ttl': ttl } : {}),
+          ...(withBasis ? { ':basis': basis } : {}),
+        },
       }),
     );
   }

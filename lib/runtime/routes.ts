@@ -47,6 +47,8 @@ export const API_ROUTES = [
   { operation: 'createAccessRequest', method: 'POST', path: '/access-requests', body: 'AccessRequest', status: 202 },
   { operation: 'viewAccessRequest', method: 'GET', path: '/access-requests/{requestId}', status: 200 },
   { operation: 'extendAccessRequest', method: 'POST', path: '/access-requests/{requestId}/extend', body: 'ExtendRequest', status: 200 },
+  // Signed receipts (issue 19, item 2; lib/runtime/receipts.ts).
+  { operation: 'viewErasureReceipt', method: 'GET', path: '/erasure-requests/{requestId}/receipt', status: 200 },
 ] as const satisfies readonly ApiRoute[];
 
 export type ApiOperation = (typeof API_ROUTES)[number]['operation'];

@@ -15,6 +15,8 @@ import type { Temporal } from '@js-temporal/polyfill';
 import { AuditWriter, OBJECT_LOCK_MODES, type ObjectLockMode } from '../audit';
 import { createS3Client, isLoopbackEndpoint } from '../connectors/clients';
 import { ExportStore, type Presigner } from './exports';
+import { LocalReceiptSigner, type ReceiptSigner } from '../core/receipt-signer';
+import { KmsReceiptSigner } from './receipts';
 import { RuntimeConfigError } from '../core/errors';
 import { type LoadedPolicy, loadPolicyData, loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
@@ -50,6 +52,8 @@ export interface Runtime {
   readonly workflow: ErasureWorkflow;
   /** Access exports in the exports bucket (lib/runtime/exports.ts). */
   readonly exports: ExportStore;
+  /** Signs receipts (lib/runtime/receipts.ts): the KMS key ENV.receiptKey, or local mode's key file ENV.receiptKeyFile. */
+  readonly receiptSigner: ReceiptSigner;
   /** The low-level client (Powertools idempotency persists through it). */
   readonly dynamodb: DynamoDBClient;
   readonly documents: DynamoDBDocumentClient;
@@ -227,6 +231,13 @@ class EnvRuntime implements Runtime {
         kms: !(endpoint !== undefined && isLoopbackEndpoint(endpoint)),
         ...(this.options.presign ? { presign: this.options.presign } : {}),
       });
+    });
+  }
+  public get receiptSigner(): ReceiptSigner {
+    return this.once('receiptSigner', () => {
+      const file = this.env[ENV.receiptKeyFile];
+      if (file) return LocalReceiptSigner.fromFile(file);
+      return new KmsReceiptSigner(tracer.captureAWSv3Client(new KMSClient({})), this.required(ENV.receiptKey));
     });
   }
   public get workflow(): ErasureWorkflow {

@@ -75,6 +75,8 @@ const placeHold = (scope?: Record<string, string[]>): Promise<Answer> =>
     body: { reason: 'Tax audit, case 131-2026', ...(scope ? { scope } : {}) },
   });
 const holdIdOf = (answer: Answer): string => answer.body.holdId as string;
+const receiptOf = (requestId: string): Promise<Answer> =>
+  api.call({ method: 'GET', path: `/erasure-requests/${requestId}/receipt`, pathParameters: { requestId } });
 const releaseHold = (holdId: string): Promise<Answer> =>
   api.call({ method: 'POST', path: `/subjects/${SUBJECT}/holds/${holdId}/release`, pathParameters: { subjectId: SUBJECT, holdId } });
 
@@ -169,6 +171,21 @@ const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
   createAccessRequest: async () => [await postKind('access'), await postKind('access', { scope: ['marketing'] })],
   viewAccessRequest: async () => [await getKind('access', await postKind('access'))],
   extendAccessRequest: async () => [await extendKind('access', await postKind('access'))],
+  // the receipt of a completed erasure with an erased, an anonymised and a retained record (bookkeeping, waiting)
+  viewErasureReceipt: async () => {
+    for (const [purpose, system] of [
+      ['analytics', 'crm'],
+      ['bookkeeping', 'orders'],
+      ['marketing', 'newsletter'],
+    ]) {
+      await api.holding(SUBJECT, { purpose, system, collectedAt: AT });
+    }
+    const requestId = await postRequest();
+    await runWorkflow(requestId);
+    const receipt = await receiptOf(requestId);
+    expect(receipt.body.retained).toEqual([expect.objectContaining({ purpose: 'bookkeeping', until: null, waitingFor: ['invoiced'] })]);
+    return [receipt];
+  },
   // a hold without scope, and one with every key of a scope
   placeHold: async () => [await placeHold(), await placeHold({ purposes: ['customer'], systems: ['crm'], refs: ['O-1'] })],
   releaseHold: async () => [await releaseHold(holdIdOf(await placeHold()))],
@@ -221,6 +238,13 @@ describe('refused calls answer the error schema, with a status the document list
   };
 
   const CASES: readonly { name: string; operation: string; send: () => Promise<Answer>; status: number }[] = [
+    { name: 'the receipt of an unknown request', operation: 'viewErasureReceipt', send: () => receiptOf('no-such-request'), status: 404 },
+    {
+      name: 'the receipt of a request not completed',
+      operation: 'viewErasureReceipt',
+      send: async () => receiptOf(await postRequest()),
+      status: 409,
+    },
     {
       name: 'a body that is not JSON',
       operation: 'createErasureRequest',

@@ -12,7 +12,10 @@ import { API_BODY_SCHEMAS } from '../../../lib/runtime/api-schemas';
 import { API_ROUTES, type ApiOperation, pathParametersOf } from '../../../lib/runtime/routes';
 import { ErasureApi } from '../../../lib/stack/erasure-api';
 import { apiClient, type Call, verification, withIdempotencyKey } from '../../lambdas/helpers';
-import { createWorld } from './support/runtime';
+import { makeHandler as makeFinish } from '../../../lambdas/erasure-finish';
+import { makeHandler as makePlan } from '../../../lambdas/erasure-plan';
+import { makeHandler as makeSystem } from '../../../lambdas/erasure-system';
+import { createWorld, lambdaContext } from './support/runtime';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
@@ -60,14 +63,17 @@ describe('the stack', () => {
         body: modelName(m.RequestModels?.['application/json']),
         parameters: m.RequestParameters,
       }));
-    // THEN they are the table's, no more, no fewer
-    expect(methods).toEqual(
+    // THEN they are the table's, no more, no fewer (in the template's order: a method on a path created earlier, as
+    // GET /erasure-requests/{requestId}/receipt under /erasure-requests/{requestId}, is written beside its parent)
+    const byRoute = (a: { method: string; path: string }, b: { method: string; path: string }) =>
+      `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`);
+    expect([...methods].sort(byRoute)).toEqual(
       API_ROUTES.map((route) => ({
         method: route.method,
         path: route.path,
         body: 'body' in route ? route.body : undefined,
         parameters: Object.fromEntries(pathParametersOf(route.path).map((p) => [`method.request.path.${p}`, true])),
-      })),
+      })).sort(byRoute),
     );
   });
 });
@@ -164,16 +170,27 @@ describe('the handler', () => {
       pathParameters: { requestId: kindIds.access },
       body: { months: 1, reason: 'many systems' },
     }),
+    // the erasure request, completed by its workflow just before (a receipt is issued for a completed request only)
+    viewErasureReceipt: (requestId) => ({ method: 'GET', path: `/erasure-requests/${requestId}/receipt`, pathParameters: { requestId } }),
   };
 
   it("routes every route of the table to its operation, which answers with the table's status", async () => {
     // GIVEN a runtime on fakes
     const world = createWorld({ now: '2025-03-01T10:00:00Z' });
+    const context = lambdaContext('lethe-erasure') as never;
+    /** What the erasure state machine does: plan, each system, finish. */
+    const completeWorkflow = async (requestId: string) => {
+      const planned = await makePlan(() => world.rt)({ requestId }, context);
+      const results = [];
+      for (const { system } of planned.systems) results.push(await makeSystem(() => world.rt)({ requestId, system }, context));
+      await makeFinish(() => world.rt)({ requestId, results }, context);
+    };
     try {
       const api = apiClient(world);
       let requestId = '';
       for (const route of API_ROUTES) {
         // WHEN the route is called as API Gateway would call it
+        if (route.operation === 'viewErasureReceipt') await completeWorkflow(requestId);
         const call = calls[route.operation](requestId);
         expect(call.method).toBe(route.method);
         const answer = await api.call(call);

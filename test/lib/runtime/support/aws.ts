@@ -3,19 +3,31 @@
  * AES-GCM with the encryption context as associated data, so a wrong context fails like KMS does), Secrets
  * Manager, S3 (objects in a map), Step Functions (execution names), and connectors.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, InvalidCiphertextException, KMSClient } from '@aws-sdk/client-kms';
+import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  DecryptCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GetPublicKeyCommand,
+  InvalidCiphertextException,
+  KMSClient,
+  SignCommand,
+} from '@aws-sdk/client-kms';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ConnectorClient } from '../../../../lib/runtime/connector-client';
+import { signDigestP256 } from '../../../support/ecdsa-digest';
 import type { ConnectorInvocation, ConnectorResult } from '../../../../lib/core/contract';
 
 export const TEST_SECRET = 'test-hmac-secret-of-the-deployment';
 
 export class FakeKms {
   private readonly key = randomBytes(32);
+  /** The receipt key (ECC_NIST_P256, SIGN_VERIFY): Sign of a DIGEST answers a DER signature, as KMS does. */
+  public readonly receiptKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  public signs = 0;
   public readonly mock = mockClient(KMSClient);
   public encrypts = 0;
   public decrypts = 0;
@@ -48,6 +60,22 @@ export class FakeKms {
       const plaintext = randomBytes(32);
       return { Plaintext: plaintext, CiphertextBlob: encrypt(plaintext, input.EncryptionContext), KeyId: input.KeyId };
     });
+    this.mock.on(SignCommand).callsFake(async (input) => {
+      this.maybeFail();
+      this.signs++;
+      if (input.MessageType !== 'DIGEST' || input.SigningAlgorithm !== 'ECDSA_SHA_256')
+        throw new Error('the fake signs ECDSA_SHA_256 digests only');
+      // A DIGEST is signed as it is, not hashed again (node:crypto would hash it: test/support/ecdsa-digest.ts).
+      const signature = signDigestP256(this.receiptKey.privateKey, Buffer.from(input.Message as Uint8Array));
+      return { Signature: signature, KeyId: input.KeyId, SigningAlgorithm: 'ECDSA_SHA_256' };
+    });
+    this.mock.on(GetPublicKeyCommand).callsFake(async (input) => ({
+      KeyId: input.KeyId,
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+      PublicKey: this.receiptKey.publicKey.export({ type: 'spki', format: 'der' }),
+    }));
     this.mock.on(DecryptCommand).callsFake(async (input) => {
       this.maybeFail();
       this.decrypts++;

@@ -105,6 +105,7 @@ export function createWorld(options: WorldOptions = {}): TestWorld {
     [ENV.exportsBucket]: EXPORTS_BUCKET,
     [ENV.hmacSecret]: 'lethe/hmac',
     [ENV.sealingKey]: 'alias/lethe-sealing',
+    [ENV.receiptKey]: 'alias/lethe-receipts',
     [ENV.erasureStateMachineArn]: STATE_MACHINE_ARN,
     [ENV.connectorFunctions]: JSON.stringify(Object.fromEntries(Object.keys(policy.systems).map((s) => [s, `lethe-connector-${s}`]))),
     ...options.env,
