@@ -2,8 +2,10 @@
  * The demo function local mode runs for a `lambda` system (whose real function is the controller's own): a
  * connector written with the connector SDK (`defineConnector`), as a controller would write one, over a local
  * store: a DynamoDB Local table (LETHE_DEMO_TABLE) with one item per subject, keyed `subjectId` (the locator's
- * `subjectId` when it names one). It runs in its own worker like every local function and is invoked by the
- * system's `config.functionName`, so nothing leaves the machine.
+ * `subjectId` when it names one); an item record (spec 2.2, the invocation's `ref`) is an item of its own, keyed
+ * `<that>#item#<ref>`, so an item call never touches the subject's main record or another item. It answers every record
+ * action, `export` included (a copy of the listed fields). It runs in its own worker like every local function and is
+ * invoked by the system's `config.functionName`, so nothing leaves the machine.
  */
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbDocumentClient } from '../connectors/clients';
@@ -22,7 +24,10 @@ function table(): string {
   return name;
 }
 
-const keyOf = (subject: InvocationSubject) => ({ [DEMO_KEY]: subject.locator[DEMO_KEY] ?? subject.subjectId });
+const keyOf = (subject: InvocationSubject) => {
+  const base = subject.locator[DEMO_KEY] ?? subject.subjectId;
+  return { [DEMO_KEY]: subject.ref === undefined ? base : `${base}#item#${subject.ref}` };
+};
 
 async function itemOf(subject: InvocationSubject): Promise<Record<string, unknown> | undefined> {
   const { Item } = await documents.send(new GetCommand({ TableName: table(), Key: keyOf(subject), ConsistentRead: true }));
@@ -97,5 +102,13 @@ export const handler = defineConnector({
     if (mark?.requestId !== restriction.requestId) return { records: 0 };
     await change(subject, ['lethe:restricted'], {});
     return { records: 1 };
+  },
+  // Export (spec 2.4, an access request): the listed fields the item has, and no other; nothing changes.
+  async exportRecord(subject, fields) {
+    const item = await itemOf(subject);
+    if (!item) return { records: [] };
+    const names = fields.map((f) => f.name).filter((name) => name !== DEMO_KEY && Object.hasOwn(item, name));
+    const key = keyOf(subject)[DEMO_KEY];
+    return { records: [{ source: `table ${table()}, ${DEMO_KEY} ${key}`, fields: Object.fromEntries(names.map((n) => [n, item[n]])) }] };
   },
 });

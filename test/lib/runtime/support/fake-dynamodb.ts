@@ -219,7 +219,8 @@ export class FakeDynamo {
     });
     if (condition && !condition(existing)) this.conditionFailed(existing, false);
     table.items.delete(k);
-    return {};
+    // ReturnValues ALL_OLD: the item as it was, when there was one (as DynamoDB answers).
+    return input.ReturnValues === 'ALL_OLD' && existing ? { Attributes: structuredClone(existing) } : {};
   }
 
   private async query(input: Record<string, unknown>) {
