@@ -32,6 +32,9 @@ export const DYNAMODB_CONNECTOR_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query',
 
 type Ctx = DemoSystemContext<DynamoDbConnectorConfig>;
 
+/** The sort key value of a subject's item in a demo table with a sort key: its main record. */
+const DEMO_SORT_KEY = 'profile';
+
 /** The demo item's partition key: the locator's value for the key attribute, or the subject id. */
 function demoKey(ctx: Ctx, subject: DemoSubject): { attribute: string; value: string } {
   const attribute = ctx.config.keyAttribute;
@@ -42,7 +45,7 @@ function demoItem(ctx: Ctx, subject: DemoSubject): DemoRecord {
   const { config } = ctx;
   const key = demoKey(ctx, subject);
   const item: DemoRecord = { ...ctx.standIns.record(subject), [key.attribute]: key.value };
-  if (config.sortKeyAttribute) item[config.sortKeyAttribute] = 'profile';
+  if (config.sortKeyAttribute) item[config.sortKeyAttribute] = DEMO_SORT_KEY;
   if (config.indexAttribute && typeof item[config.indexAttribute] !== 'string') item[config.indexAttribute] = subject.email;
   return item;
 }
@@ -67,9 +70,12 @@ export const dynamodb = defineConnectorType({
     ];
   },
   demo: {
-    // The locator names the key unless the key is the subject id itself.
-    locator: (config, subject) =>
-      config.keyAttribute && config.keyAttribute !== 'subjectId' ? { [config.keyAttribute]: subject.key } : {},
+    // The locator names the key unless the key is the subject id itself; with a sort key, the seeded item's too (the
+    // subject's main record is that item: registration wants it where items share the partition, validate.ts).
+    locator: (config, subject) => ({
+      ...(config.keyAttribute && config.keyAttribute !== 'subjectId' ? { [config.keyAttribute]: subject.key } : {}),
+      ...(config.sortKeyAttribute ? { [config.sortKeyAttribute]: DEMO_SORT_KEY } : {}),
+    }),
     seed: async (ctx, subjects) => {
       const { config } = ctx;
       await ctx.standIns.createTable({
