@@ -2,8 +2,8 @@
  * Two projects, one run. `npm test` runs both; `npm run test:unit` (`jest --selectProjects unit`) runs the fast lane.
  * The lanes are split by one list of path patterns, so every test file is in exactly one of them:
  * - `integration`: the files that start local mode or one of its services (DynamoDB Local, s3rver, a child process of
- *   local mode), synthesize the CDK stack, run the benchmark locally, build the CLI bundle or run a tool over the whole
- *   tree in a child process, and the full runs of the fast-check suites;
+ *   local mode), synthesize the CDK stack, run the benchmark locally, build the CLI bundle or run a tool (ESLint,
+ *   dependency-cruiser) in a child process, and the full runs of the fast-check suites;
  * - `unit`: everything else, which must run in under a minute on the 2-core development machine (issue 17, item 7;
  *   README, "Development"; test/jest-config.test.ts checks the split).
  */
@@ -25,6 +25,9 @@ const HEAVY = [
   '/test/lib/cli/bundle\\.test\\.ts$',
   // dependency-cruiser over the whole tree in a child process, as `npm run deps:graph`
   '/test/docs/layers\\.test\\.ts$',
+  // ESLint and dependency-cruiser, each run in a child process over a scratch tree, to check the project's rules fire
+  '/test/eslint-config\\.test\\.ts$',
+  '/test/dependency-cruiser\\.test\\.ts$',
   // builds, packs and installs the connector SDK, then runs tsc in a scratch project
   '/test/packages/',
   // fast-check suites with every run: `x.full.test.ts` imports `x.test.ts`, which the unit lane runs with a fifth of
