@@ -1,12 +1,21 @@
 /**
- * Typed calls of Lethe's erasure API over local mode's HTTP transport (`LocalLethe.api`, which adds the bearer
+ * Typed calls of Lethe's API (holdings, events, the three request kinds, legal holds, the subject view) over local mode's HTTP transport (`LocalLethe.api`, which adds the bearer
  * token): each call names what it did when the API answers anything but the expected status, with the API's own
  * `{"error": {code, message, path?}}`.
  */
 import { DemoError } from './errors';
 import type { LocalLethe } from '../local';
-import type { ErasureRequestBody, HoldingBody, SubjectEventBody } from '../runtime/api-schemas';
+import type {
+  AccessRequestBody,
+  ErasureRequestBody,
+  HoldBody,
+  HoldingBody,
+  RestrictionRequestBody,
+  SubjectEventBody,
+} from '../runtime/api-schemas';
 import type { EventAnswer, HoldingAnswer, ReceivedAnswer } from '../runtime';
+import type { HoldAnswer, ReleaseAnswer } from '../runtime/holds';
+import type { SubjectView } from '../runtime/subject-view';
 
 export interface ApiErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly path?: string };
@@ -40,5 +49,49 @@ export class ApiClient {
 
   public requestErasure(body: ErasureRequestBody, idempotencyKey: string): Promise<ReceivedAnswer> {
     return this.expect(202, 'POST', '/erasure-requests', body, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  public placeHold(subjectId: string, body: HoldBody): Promise<Pick<HoldAnswer, 'holdId'>> {
+    return this.expect(201, 'POST', `/subjects/${encodeURIComponent(subjectId)}/holds`, body);
+  }
+
+  public releaseHold(subjectId: string, holdId: string): Promise<ReleaseAnswer> {
+    return this.expect(200, 'POST', `/subjects/${encodeURIComponent(subjectId)}/holds/${encodeURIComponent(holdId)}/release`);
+  }
+
+  /** `GET /subjects/{subjectId}`: what Lethe holds about the subject. */
+  public viewSubject(subjectId: string): Promise<SubjectView> {
+    return this.expect(200, 'GET', `/subjects/${encodeURIComponent(subjectId)}`);
+  }
+
+  public requestRestriction(body: RestrictionRequestBody, idempotencyKey: string): Promise<ReceivedAnswer> {
+    return this.expect(202, 'POST', '/restriction-requests', body, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  public requestAccess(body: AccessRequestBody, idempotencyKey: string): Promise<ReceivedAnswer> {
+    return this.expect(202, 'POST', '/access-requests', body, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  /** `GET /{kind}-requests/{requestId}` (erasure, restriction, access). */
+  public viewRequest<T>(kind: 'erasure' | 'restriction' | 'access', requestId: string): Promise<T> {
+    return this.expect(200, 'GET', `/${kind}-requests/${encodeURIComponent(requestId)}`);
+  }
+
+  /**
+   * Polls `GET /{kind}-requests/{requestId}` until the request is `completed` or `failed` (the workflow runs in
+   * local mode's Step Functions); a DemoError when it is neither after `timeoutMs`.
+   */
+  public async waitForRequest<T extends { status: string }>(
+    kind: 'erasure' | 'restriction' | 'access',
+    requestId: string,
+    { timeoutMs = 120_000, everyMs = 200 }: { timeoutMs?: number; everyMs?: number } = {},
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const view = await this.viewRequest<T>(kind, requestId);
+      if (view.status === 'completed' || view.status === 'failed') return view;
+      if (Date.now() > deadline) throw new DemoError(`${kind} request ${requestId} is still ${view.status} after ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
   }
 }

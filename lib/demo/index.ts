@@ -11,4 +11,28 @@ export {
   runDemo,
   runScenario,
 } from './scenario';
-export { putSubjectData, readSubjectData, type SubjectData, type SystemData } from './systems';
+export {
+  chooseHold,
+  chooseRestriction,
+  DEMO_HOLD_REASON,
+  DEMO_RIGHTS,
+  exportedFields,
+  exportProblems,
+  markOf,
+  planRights,
+  type RightsPlan,
+  type RightsReport,
+  waitsForRequestHandled,
+} from './rights';
+export {
+  itemLocatable,
+  itemLocator,
+  itemSubject,
+  putSubjectData,
+  readRestrictionMarks,
+  readSubjectData,
+  type RestrictionMark,
+  type SubjectData,
+  type SystemData,
+  withoutMarks,
+} from './systems';

@@ -17,13 +17,17 @@ import { performance } from 'node:perf_hooks';
 import { Temporal } from '@js-temporal/polyfill';
 import { formatReport, s3Source } from '../audit';
 import { DemoError } from './errors';
-import { type DemoSubject, type LocalLethe, type LocalOptions, personalValuesOf, startLocal } from '../local';
+import { DEMO_SUBJECTS, type DemoSubject, type LocalLethe, type LocalOptions, personalValuesOf, startLocal } from '../local';
 import { demoLocator } from '../local/demo';
 import type { Policy, SystemSpec } from '../policy/model';
 import type { AuditRecord } from '../core/contract';
 import type { HoldingAnswer } from '../runtime';
 import { ApiClient } from './api-client';
+import { DEMO_RIGHTS, type RightsReport, rightsSteps } from './rights';
+import { describeChange, type DemoStep, expiryWords, sameData, Script, seconds } from './script';
 import { putSubjectData, readSubjectData, type SubjectData, type SystemData } from './systems';
+
+export { describeChange, type DemoStep } from './script';
 
 /** The subject whose data the demo erases. Fake, like local mode's own demo subjects. */
 export const DEMO_ERASED: DemoSubject = {
@@ -54,11 +58,6 @@ export interface DemoOptions {
   readonly local?: Partial<LocalOptions>;
 }
 
-export interface DemoStep {
-  readonly title: string;
-  readonly ms: number;
-}
-
 export interface DemoReport {
   readonly steps: readonly DemoStep[];
   readonly totalMs: number;
@@ -68,6 +67,8 @@ export interface DemoReport {
   readonly retained: readonly { readonly purpose: string; readonly reason: string; readonly until: string | null }[];
   readonly sweep?: { readonly purpose: string; readonly now: string; readonly itemsRead: number; readonly status: string };
   readonly auditRecords: number;
+  /** The rights steps: hold and release, restriction, access export, item erasure (rights.ts). */
+  readonly rights: RightsReport;
 }
 
 interface RequestView {
@@ -83,67 +84,6 @@ const shownPath = (file: string): string => {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 };
-
-const seconds = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
-
-class Script {
-  public readonly steps: DemoStep[] = [];
-
-  public constructor(private readonly out: (line: string) => void) {}
-
-  public say(line = ''): void {
-    this.out(line);
-  }
-
-  /** Runs one numbered step: its title, its lines (indented), its duration. */
-  public async step<T>(title: string, body: (say: (line: string) => void) => Promise<T>): Promise<T> {
-    const n = this.steps.length + 1;
-    this.out(`${String(n).padStart(2)}. ${title}`);
-    const started = performance.now();
-    try {
-      const result = await body((line) => this.out(`    ${line}`));
-      const ms = performance.now() - started;
-      this.steps.push({ title, ms });
-      this.out(`    done in ${seconds(ms)}`);
-      return result;
-    } catch (error) {
-      this.out(`    failed after ${seconds(performance.now() - started)}`);
-      throw error;
-    }
-  }
-}
-
-/** A holding answer in words: "expires 2034-01-01T00:00:00+01:00", "waiting for invoiced", "kept indefinitely". */
-function expiryWords(answer: HoldingAnswer): string {
-  if (answer.expiresAt) return `expires ${answer.expiresAt}`;
-  if (answer.indefinite) return 'kept indefinitely';
-  return `waiting for ${answer.waitingFor?.join(' or ') ?? 'an event'}`;
-}
-
-/** What changed in a system's records, in words; the field names only. */
-export function describeChange(before: SystemData, after: SystemData): string {
-  if (after.records.length === 0) return before.records.length === 0 ? 'held nothing' : `gone (${before.records.length} record(s) deleted)`;
-  const fieldsBefore = new Map<string, unknown>();
-  for (const r of before.records) for (const [k, v] of Object.entries(r)) fieldsBefore.set(k, v);
-  const fieldsAfter = new Map<string, unknown>();
-  for (const r of after.records) for (const [k, v] of Object.entries(r)) fieldsAfter.set(k, v);
-  const removed = [...fieldsBefore.keys()].filter((k) => !fieldsAfter.has(k));
-  const changed = [...fieldsAfter.keys()].filter(
-    (k) => fieldsBefore.has(k) && JSON.stringify(fieldsBefore.get(k)) !== JSON.stringify(fieldsAfter.get(k)),
-  );
-  if (removed.length === 0 && changed.length === 0) return `unchanged (${after.records.length} record(s) kept)`;
-  const kept = [...fieldsAfter.keys()].filter((k) => !changed.includes(k));
-  return [
-    'record kept',
-    removed.length ? `removed: ${removed.join(', ')}` : '',
-    changed.length ? `anonymised: ${changed.map((k) => `${k} = ${JSON.stringify(fieldsAfter.get(k))}`).join(', ')}` : '',
-    kept.length ? `unchanged: ${kept.join(', ')}` : '',
-  ]
-    .filter(Boolean)
-    .join('; ');
-}
-
-const sameData = (a: SystemData, b: SystemData): boolean => JSON.stringify(a.records) === JSON.stringify(b.records);
 
 /** Every field value of a subject's records (the personal data the demo put there). */
 function holdsAnyOf(records: readonly SubjectData[], values: readonly string[]): boolean {
@@ -349,6 +289,9 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
 
   const sweep = await sweepStep(local, script, api, view, after);
 
+  // The other rights (issue 14): legal hold and release, restriction, access export, an item erasure.
+  const rights = await rightsSteps(local, script, api, [DEMO_ERASED, DEMO_EXPIRING, ...DEMO_SUBJECTS]);
+
   const audit = await script.step('Verify the audit chain (lib/audit): every record hash-linked to the one before', async (say) => {
     const report = await local.verifyAudit();
     const line = formatReport(s3Source(local.clients.s3, local.names.auditBucket), report);
@@ -361,7 +304,23 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
         `#${String(r.seq).padEnd(3)} ${r.kind.padEnd(15)} ${r.system.padEnd(width)} ${r.action.padEnd(9)} ${r.outcome.padEnd(17)} subject ${r.subject.slice(0, 8)}…  purposes ${r.purposes.join(', ')}`,
       );
     }
-    const personal = [...personalValuesOf(subject), ...personalValuesOf(DEMO_EXPIRING), subject.subjectId];
+    const rightsRecords = records.filter(
+      (r) =>
+        (r.requestId !== undefined && rights.requestIds.includes(r.requestId)) ||
+        (r.sweepId !== undefined && rights.sweepIds.includes(r.sweepId)) ||
+        (rights.hold !== undefined && r.holdId === rights.hold.holdId),
+    );
+    if (rightsRecords.length > 0) {
+      const kinds = [...new Set(rightsRecords.map((r) => `${r.kind} ${r.action} ${r.outcome}`))];
+      say(`and ${rightsRecords.length} record(s) of the rights steps: ${kinds.join('; ')}`);
+    }
+    const personal = [
+      ...personalValuesOf(subject),
+      ...personalValuesOf(DEMO_EXPIRING),
+      ...personalValuesOf(DEMO_RIGHTS),
+      subject.subjectId,
+      DEMO_RIGHTS.subjectId,
+    ];
     const leaking = records.filter((r) => personal.some((v) => JSON.stringify(r).includes(v)));
     if (leaking.length > 0) throw new DemoError(`audit record(s) ${leaking.map((r) => r.seq).join(', ')} hold personal data`);
     if (ours[0])
@@ -383,6 +342,7 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
     retained: view.retained,
     ...(sweep ? { sweep: { purpose: sweep.purpose, now: sweep.now, itemsRead: sweep.itemsRead, status: sweep.status } } : {}),
     auditRecords: audit.length,
+    rights,
   };
 }
 
