@@ -23,6 +23,8 @@ const HEAVY = [
   '/test/bin/local\\.test\\.ts$',
   // builds the CLI bundle with esbuild, then runs it and the sources (tsx) as child processes, command by command
   '/test/lib/cli/bundle\\.test\\.ts$',
+  // the `lethe` binary as a user runs it, a child process per command (bundle or sources through tsx)
+  '/test/lib/cli/main\\.binary\\.test\\.ts$',
   // dependency-cruiser over the whole tree in a child process, as `npm run deps:graph`
   '/test/docs/layers\\.test\\.ts$',
   // ESLint and dependency-cruiser, each run in a child process over a scratch tree, to check the project's rules fire

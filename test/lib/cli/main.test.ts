@@ -1,9 +1,10 @@
 /**
  * The `lethe` CLI end to end: most cases run in-process through `run()` (same code path as the binary,
- * minus process start-up); a few spawn `bin/lethe.js` itself, as a user would run `npx lethe`.
+ * minus process start-up); the binary itself, `bin/lethe.js` run as a user would run `npx lethe`, is tested in
+ * main.binary.test.ts (the integration lane: a child process per command).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { auditReadProblem, run, runAsync } from '../../../lib/cli/main';
@@ -556,46 +557,6 @@ describe('lethe register', () => {
     const r = lethe('register', '--policy', policy, '--format', 'pdf');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Allowed choices are md, csv, json/);
-  });
-});
-
-describe('the lethe binary', () => {
-  const bin = join(ROOT, 'bin', 'lethe.js');
-  const exec = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-
-  it('validates every example policy', () => {
-    for (const example of ['examples/digmi-group.yaml', 'examples/smartsign.yaml']) {
-      const r = exec('validate', example);
-      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    }
-  });
-
-  it('exits 1 on an invalid policy, 2 on a usage error, and never prints a stack trace', () => {
-    const invalid = exec('validate', file('bin-bad.yaml', 'version: 3\n'));
-    expect(invalid.status).toBe(1);
-    expect(invalid.stderr).toMatch(/bin-bad\.yaml:1:10: version: expected version: 1 or 2; got 3/);
-    const usage = exec('frobnicate');
-    expect(usage.status).toBe(2);
-    expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);
-    expect(invalid.stderr + usage.stderr).not.toMatch(/\n\s+at /);
-  });
-
-  it('runs `audit verify` (its modules load lazily through the same CommonJS hook)', () => {
-    const audit = join(dir, 'audit-empty', 'audit');
-    mkdirSync(audit, { recursive: true });
-    const r = exec('audit', 'verify', '--dir', audit);
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.not.stringMatching(/import|Error/) });
-    expect(r.stdout).toMatch(/no audit records/);
-  });
-
-  it('prints the expiry of a holding as JSON', () => {
-    const holding = file('bin-h.json', {
-      collectedAt: '2024-01-10T10:00:00+01:00',
-      events: [{ type: 'order-completed', at: '2024-04-01T12:00:00+02:00' }],
-    });
-    const r = exec('expiry', '--policy', policy, '--purpose', 'orders', '--holding', holding);
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).expiresAt).toBe('2034-04-01T12:00:00+02:00');
   });
 });
 
