@@ -88,6 +88,20 @@ export const RestrictionRequestView = RequestView.extend({
   kind: z.literal('restriction'),
   until: z.string().nullable().describe('when the restriction is to be lifted (policy time zone); null: until the controller lifts it'),
   keep: z.boolean().describe('Art. 18(1)(b),(c): the data is also kept (no expiry) until the restriction is lifted'),
+  lifted: z
+    .object({
+      at: timestamp('when it was lifted'),
+      by: z.enum(['api', 'until']).describe('api: POST /restriction-requests/{requestId}/lift; until: by the sweep once `until` came'),
+      unrestricted: z.array(
+        z.object({
+          system: z.string(),
+          itemRef: z.string().optional().describe("an item record's: the HMAC of its ref"),
+          status: systemStatus,
+        }),
+      ),
+    })
+    .nullable()
+    .describe('the lift, with each record asked to unrestrict; null while the restriction is in force'),
 }).describe('A restriction request (Art. 18) and what became of the subject in each system');
 
 /** `GET /access-requests/{requestId}` → 200 (subject-requests.ts AccessRequestView). */
@@ -288,6 +302,28 @@ export const ReceiptAnswer = z
   })
   .describe('A signed receipt of a completed request: check it offline with `lethe receipt verify` and the public key');
 
+/** `POST /restriction-requests/{requestId}/lift` → 200 (restrictions.ts LiftAnswer). */
+export const LiftAnswer = z
+  .object({
+    requestId: z.string(),
+    liftedAt: timestamp('when the restriction was lifted'),
+    unrestricted: z
+      .array(
+        z.object({
+          system: z.string(),
+          itemRef: z.string().optional().describe("an item record's: the HMAC of its ref"),
+          status: systemStatus.describe('what the connector answered to unrestrict (unrestricted, or nothing-found)'),
+        }),
+      )
+      .describe('each record the restriction covered, in the active holdings, asked to unrestrict'),
+    holdingsRescheduled: z
+      .number()
+      .int()
+      .min(0)
+      .describe("active holdings whose schedule was written again (a keep-restriction's: due again)"),
+  })
+  .describe('A lifted restriction (Art. 18(3))');
+
 /**
  * Every answer schema, by the name docs/openapi.json gives it (components.schemas), and the operation (routes.ts)
  * whose success it is. Keyed by operation name as text, not ApiOperation, so that a route added to routes.ts does
@@ -310,4 +346,5 @@ export const API_RESPONSE_SCHEMAS: Readonly<Record<string, { readonly name: stri
   extendAccessRequest: { name: 'ExtendAnswer', schema: ExtendAnswer },
   viewSubject: { name: 'SubjectView', schema: SubjectView },
   viewErasureReceipt: { name: 'Receipt', schema: ReceiptAnswer },
+  liftRestrictionRequest: { name: 'LiftAnswer', schema: LiftAnswer },
 };

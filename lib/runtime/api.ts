@@ -36,6 +36,7 @@ import { listHolds, placeHold, releaseHold } from './holds';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
 import { logger, metrics, tracer } from '../core/observability';
 import { issueReceipt } from './receipts';
+import { liftRestrictionRequest } from './restrictions';
 import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
 import type { Runtime } from './runtime';
 import {
@@ -265,6 +266,12 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
       metrics.addMetric('ReceiptsIssued', MetricUnit.Count, 1);
       logger.info('receipt issued', { requestId: receipt.requestId, keyId: receipt.signature.keyId });
       return jsonResponse(API_ROUTE.viewErasureReceipt.status, receipt);
+    },
+    liftRestrictionRequest: async (event) => {
+      const answer = await liftRestrictionRequest(rt, param(event, 'requestId'));
+      metrics.addMetric('RestrictionsLifted', MetricUnit.Count, 1);
+      logger.info('restriction lifted', { requestId: answer.requestId, records: answer.unrestricted.length });
+      return jsonResponse(API_ROUTE.liftRestrictionRequest.status, answer);
     },
   };
   const routes: Route<Event, Result>[] = API_ROUTES.map((route) => ({

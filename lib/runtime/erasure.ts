@@ -44,6 +44,7 @@ import type { Runtime } from './runtime';
 import { holdingContext, requestContext } from './sealing';
 import { recordRequestHandled } from './subjects';
 import { exportFieldsOf, produceExport } from './exports';
+import { RESTRICTION_HOLD_PREFIX } from './holds';
 
 export const ZERO_COUNTS: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
 
@@ -140,20 +141,24 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
     const retainedPurposes = decisions.filter((d) => d.outcome === 'retain').map((d) => d.holding.purpose);
     const key = recordKeyOf(sp.system, sp.ref);
     const item = sp.ref === undefined ? {} : { system: sp.system, itemRef: sp.ref };
+    // Spec 2.3, 2.4: a record that keeps retained data is restricted (connector action `restrict`), marked with what
+    // retains it: a keep-restriction's request (so that its lift removes the mark), a hold, else this request.
+    const restrict = sp.restrict && retainedPurposes.length > 0 ? { restrictionId: restrictionIdOf(decisions, requestId) } : {};
     order.push(key);
     systems[key] =
       Object.keys(going).length === 0
         ? {
             ...item,
-            status: 'retained',
+            status: 'pending',
             action: 'retain',
-            record: 'keep',
+            record: 'restrict',
             removeFields: [],
             anonymiseFields: [],
             going: {},
             retainedPurposes,
-            invoke: false,
+            invoke: true,
             ledgerDone: true,
+            ...restrict,
           }
         : {
             ...item,
@@ -166,6 +171,8 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
             retainedPurposes,
             // Shared data can protect every field: then nothing changes in the system, only the ledger.
             invoke: sp.record !== 'keep' || sp.removeFields.length + sp.anonymiseFields.length > 0,
+            // The record stays (some of it is retained): restricted after the fields went (restrictRetained).
+            ...(sp.record === 'keep' ? restrict : {}),
           };
   }
   // Access (Art. 15): one record per entry of the plan's `access`, each exported with the fields it lists (the
@@ -216,6 +223,19 @@ export async function planErasure(rt: Runtime, requestId: string): Promise<Erasu
   );
   logger.info('erasure planned', { requestId, systems: order, stored });
   return planOutput(stored ? { ...request, systems, systemOrder: order, policyHash: rt.policyHash } : await rt.requests.require(requestId));
+}
+
+/**
+ * What a retained record's restriction mark names (ConnectorRestriction.requestId): the restriction request whose
+ * keep-hold retains it (restrictions.ts: its lift removes the mark), else the legal hold, else the erasure request.
+ */
+function restrictionIdOf(
+  decisions: readonly { readonly outcome: string; readonly hold?: { readonly holdId: string } }[],
+  requestId: string,
+): string {
+  const holdId = decisions.find((d) => d.outcome === 'retain' && d.hold)?.hold?.holdId;
+  if (holdId === undefined) return requestId;
+  return holdId.startsWith(RESTRICTION_HOLD_PREFIX) ? holdId.slice(RESTRICTION_HOLD_PREFIX.length) : holdId;
 }
 
 /** `{[itemRef]: ref}` of the item holdings, each raw ref from its holding's sealed locator. */
@@ -315,6 +335,7 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     });
   }
   if (isFinal(entry.status)) {
+    await restrictRetained(rt, request, system, record, entry);
     await finishHoldings(rt, request, record, entry);
     return systemOutput(record, entry);
   }
@@ -351,8 +372,14 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
       removeFields: connectorFields(rt.policy, system, entry.removeFields),
       anonymiseFields: connectorFields(rt.policy, system, entry.anonymiseFields),
       // Spec 2.4: the mark names the restriction request and its end (lib/core/contract.ts ConnectorRestriction).
+      // An erasure's retained record: its mark names what retains it (restrictionId), open-ended.
       ...(entry.record === 'restrict'
-        ? { restriction: { requestId, ...(request.until === undefined ? {} : { until: request.until }) } }
+        ? {
+            restriction:
+              entry.restrictionId !== undefined
+                ? { requestId: entry.restrictionId }
+                : { requestId, ...(request.until === undefined ? {} : { until: request.until }) },
+          }
         : {}),
       // Art. 15: the fields the plan lists for this record, and no other.
       ...(entry.record === 'export' ? { exportFields: entry.exportFields ?? [] } : {}),
@@ -413,8 +440,65 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
   logger.info('system done', { requestId, system, record, status });
   // The audit record is written by the finish task, for every system at once (one segment): twenty systems
   // appending to the chain at the same moment would race for its numbers.
+  await restrictRetained(rt, request, system, record, done);
   await finishHoldings(rt, request, record, done);
   return systemOutput(record, done);
+}
+
+/**
+ * Spec 2.3, 2.4: a record kept with fields removed or anonymised still holds retained data, so it is restricted
+ * too, by a second connector call after the first one's status is recorded (a re-run makes only this one). The
+ * audit record of the record names its first action; this call is logged and recorded on the entry
+ * (`restrictedStatus`). A transient failure is retried by the state machine; a permanent one fails the record.
+ */
+async function restrictRetained(rt: Runtime, request: RequestItem, system: string, record: string, entry: SystemEntry): Promise<void> {
+  if (entry.restrictionId === undefined || entry.record === 'restrict' || entry.restrictedStatus !== undefined) return;
+  if (entry.status === 'failed' || entry.status === 'pending') return;
+  const { requestId } = request;
+  const subject = await unsealRequest(rt, request);
+  const purposes = Object.keys(rt.policy.purposes).filter((p) => rt.policy.purposes[p].systems.includes(system));
+  const held = (await Promise.all(purposes.map((p) => rt.ledger.get(p, request.subjectRef, system, entry.itemRef)))).filter(
+    (h): h is HoldingRecord => h?.status === 'active' && entry.retainedPurposes.includes(h.purpose),
+  );
+  const { locator, identifiers, ref } = await locatorIn(rt, held);
+  let status: SystemStatus | undefined;
+  let failure: string | undefined;
+  try {
+    const result = await rt.connectors.invoke({
+      system,
+      purposes: entry.retainedPurposes,
+      subjects: [
+        {
+          subjectRef: request.subjectRef,
+          subjectId: subject.subjectId,
+          locator,
+          identifiers: entry.itemRef === undefined ? { ...subject.identifiers, ...identifiers } : identifiers,
+          ...(ref === undefined ? {} : { ref }),
+          record: 'restrict',
+          removeFields: [],
+          anonymiseFields: [],
+          restriction: { requestId: entry.restrictionId },
+        },
+      ],
+      operationId: `${requestId}:${record}:restrict`,
+      policyHash: request.policyHash ?? rt.policyHash,
+    });
+    const failed = result.failed?.find((f) => f.subjectRef === request.subjectRef);
+    if (failed?.transient) throw new ConnectorTransientError(`system "${system}" failed to restrict: ${errorLabel(failed.error)}`);
+    failure = failed ? errorLabel(failed.error) : undefined;
+    status = result.subjects.find((s) => s.subjectRef === request.subjectRef)?.status;
+  } catch (error) {
+    if (error instanceof ConnectorTransientError) throw error;
+    failure = errorLabel(errorName(error));
+  }
+  if (failure !== undefined || status === undefined) {
+    const error = `Restrict${failure ?? 'NoOutcome'}`.slice(0, 128);
+    logger.warn('retained record not restricted', { requestId, system, record, error });
+    await rt.requests.updateSystem(requestId, record, { status: 'failed', error }, rt.now());
+    throw new ConnectorPermanentError(`system "${system}" failed: ${error}`);
+  }
+  await rt.requests.updateSystem(requestId, record, { restrictedStatus: status }, rt.now());
+  logger.info('retained record restricted', { requestId, system, record, status });
 }
 
 function systemOutput(record: string, entry: SystemEntry): ErasureSystemOutput {

@@ -18,7 +18,7 @@ import { isConditionFailure } from '../core/dynamodb-errors';
 import type { SubjectEvent } from '../retention/expiry';
 import { EVENTS } from '../core/contract';
 import type { Hold } from '../planner/plan';
-import { type HoldItem, isHoldKey, toHold } from './holds';
+import { type HoldItem, isHoldKey, isRestrictionOnly, toHold } from './holds';
 import { utcIso } from '../core/time';
 
 export interface EventItem {
@@ -47,11 +47,19 @@ export type EventList = SubjectEvent[] & {
   readonly retiring: boolean;
   /** The subject's legal holds (holds.ts), read by the same Query as its events: placed, and released ones. */
   readonly holds: readonly Hold[];
+  /** The items of the subject's restriction requests (holds.ts HoldItem.restriction), lifted ones included. */
+  readonly restrictions: readonly HoldItem[];
 };
 
 /** An EventList of given events (tests, and callers that have the events in hand). */
-export function eventList(events: readonly SubjectEvent[], seq: number, retiring = false, holds: readonly Hold[] = []): EventList {
-  return Object.assign([...events], { seq, retiring, holds });
+export function eventList(
+  events: readonly SubjectEvent[],
+  seq: number,
+  retiring = false,
+  holds: readonly Hold[] = [],
+  restrictions: readonly HoldItem[] = [],
+): EventList {
+  return Object.assign([...events], { seq, retiring, holds, restrictions });
 }
 
 /** The id of an event with no id of its own: a hash of what it says (an item's ref included, when it has one). */
@@ -111,11 +119,15 @@ export class EventStore {
     );
     const events: SubjectEvent[] = [];
     const holds: Hold[] = [];
+    const restrictions: HoldItem[] = [];
     let retiring = counter?.[EVENTS.ttlAttribute] !== undefined;
     for (const item of await this.items(subjectRef)) {
       if (item.eventKey === EVENTS.counterKey) continue;
       if (isHoldKey(item.eventKey)) {
-        holds.push(toHold(item as unknown as HoldItem));
+        const hold = item as unknown as HoldItem;
+        // A restriction request's item (holds.ts): a hold only with `keep`; every one tells when it is lifted.
+        if (hold.restriction) restrictions.push(hold);
+        if (!isRestrictionOnly(hold)) holds.push(toHold(hold));
         continue;
       }
       if (item.ttl !== undefined) retiring = true;
@@ -127,7 +139,7 @@ export class EventStore {
       });
     }
     const seq: unknown = counter?.[EVENTS.seqAttribute];
-    return eventList(events, typeof seq === 'number' ? seq : 0, retiring, holds);
+    return eventList(events, typeof seq === 'number' ? seq : 0, retiring, holds, restrictions);
   }
 
   /** Removes the `ttl` from every item of the subject (a holding was registered: its events are needed again). */

@@ -53,6 +53,7 @@ import type { ConnectorCounts, ConnectorSubject, SystemStatus } from '../core/co
 import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { type AppliedAction, type HoldingRecord, recordKeyOf, toHolding } from './ledger';
 import { errorName, logger } from '../core/observability';
+import { liftDueRestrictions } from './restrictions';
 import type { Runtime } from './runtime';
 import { CONNECTOR_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS, SWEEP_FINISH_RESERVE_MS } from './budgets';
 
@@ -140,7 +141,15 @@ export async function applyExpiry(
     const stored = plannable(policy, await rt.ledger.holdingsOf(subject.subjectRef, { activeOnly: true }));
     const extra = subject.removed && !stored.some((h) => same(h, subject.removed!)) ? plannable(policy, [subject.removed]) : [];
     const holdings = [...stored, ...extra];
-    const events = await rt.events.list(subject.subjectRef);
+    // A restriction whose `until` has come is lifted first (restrictions.ts: its holdings were due at `until`), and
+    // the subject planned with what it leaves: a keep-restriction no longer holds what it covered.
+    const events = await liftDueRestrictions(
+      rt,
+      subject.subjectRef,
+      await rt.events.list(subject.subjectRef),
+      now,
+      origin.kind === 'sweep' ? `sweep:${origin.sweepId}` : `ttl:${origin.id}`,
+    );
     // Legal holds (holds.ts) come with the events, from the same Query: a held holding is retained, not expired,
     // and the reschedule below takes it out of the due index until the hold's release (Ledger.reschedule).
     const result = plan(policy, { subjectId: subject.subjectRef, holdings: holdings.map(toHolding), events, holds: events.holds }, now);

@@ -61,6 +61,34 @@ export interface HoldItem {
    * finds the hold without it (the first call failed after storing it) audits it then.
    */
   readonly auditedAt?: string;
+  /**
+   * Set on the item a restriction request places (spec 2.4, subject-requests.ts placeRestriction): id
+   * `restriction-<requestId>`. With `keep` it is a hold until `until` or its lift (toHold); without, it holds
+   * nothing and only tells the ledger when the restriction is to be lifted (Ledger: due at `until`). Its
+   * `releasedAt` is when the restriction was lifted.
+   */
+  readonly restriction?: RestrictionMark;
+}
+
+/** What a restriction request's item in the events table records (HoldItem.restriction). */
+export interface RestrictionMark {
+  readonly requestId: string;
+  readonly keep: boolean;
+  /** UTC ISO: when it is lifted by itself; absent: only by POST /restriction-requests/{id}/lift. */
+  readonly until?: string;
+}
+
+/** The id of the item a restriction request places (derived: placing it again is a no-op). */
+export const RESTRICTION_HOLD_PREFIX = 'restriction-';
+export const restrictionHoldId = (requestId: string): string => `${RESTRICTION_HOLD_PREFIX}${requestId}`;
+
+/** A restriction's item that is not a hold (a restriction without `keep`). */
+export const isRestrictionOnly = (item: Pick<HoldItem, 'restriction'>): boolean => item.restriction !== undefined && !item.restriction.keep;
+
+/** A restriction not lifted yet whose `until` is at or before `now`: the sweep lifts it (expiry.ts). */
+export function liftIsDue(item: Pick<HoldItem, 'restriction' | 'releasedAt'>, now: Temporal.Instant): boolean {
+  const until = item.restriction?.until;
+  return until !== undefined && item.releasedAt === undefined && Temporal.Instant.compare(Temporal.Instant.from(until), now) <= 0;
 }
 
 /** How a hold is shown: times in the policy time zone, refs as the caller sent them. */
@@ -85,13 +113,20 @@ export function holdContext(subjectRef: string, holdId: string): SealContext {
   return { 'lethe:table': 'events', 'lethe:subject': subjectRef, 'lethe:hold': holdId };
 }
 
-/** The planner's view of a stored hold. */
+/**
+ * The planner's view of a stored hold. A restriction's hold (`keep`) is released at its lift, or at its `until`
+ * when that comes first (spec 2.4: it holds the data until it is lifted).
+ */
 export function toHold(item: HoldItem): Hold {
+  const releasedAt = [item.releasedAt, item.restriction?.until]
+    .filter((t): t is string => t !== undefined)
+    .map((t) => Temporal.Instant.from(t))
+    .sort(Temporal.Instant.compare)[0];
   return {
     holdId: item.holdId,
     reason: item.reason,
     placedAt: Temporal.Instant.from(item.placedAt),
-    ...(item.releasedAt === undefined ? {} : { releasedAt: Temporal.Instant.from(item.releasedAt) }),
+    ...(releasedAt === undefined ? {} : { releasedAt }),
     ...(item.scope === undefined ? {} : { scope: item.scope }),
   };
 }
@@ -301,7 +336,7 @@ export async function placeHold(rt: Runtime, subjectId: string, body: HoldBody, 
  * Writes the schedule of every active holding of the subject a scope covers again (Ledger.reschedule), from the
  * subject's events and holds as read now (after the hold's write and its counter raise). Returns how many were written.
  */
-async function rescheduleCovered(rt: Runtime, subjectRef: string, scope: Scope | undefined): Promise<number> {
+export async function rescheduleCovered(rt: Runtime, subjectRef: string, scope: Scope | undefined): Promise<number> {
   const [events, holdings] = await Promise.all([rt.events.list(subjectRef), rt.ledger.holdingsOf(subjectRef, { activeOnly: true })]);
   let rescheduled = 0;
   for (const holding of holdings) {
@@ -333,7 +368,8 @@ export async function releaseHold(rt: Runtime, subjectId: string, holdId: string
 export async function listHolds(rt: Runtime, subjectId: string): Promise<{ holds: HoldAnswer[] }> {
   checkSubjectId(subjectId);
   const subjectRef = await rt.refs.ref(subjectId);
-  const items = await rt.holds.list(subjectRef);
+  // A restriction without `keep` holds nothing: it is its request's, not a hold (GET /restriction-requests/{id}).
+  const items = (await rt.holds.list(subjectRef)).filter((item) => !isRestrictionOnly(item));
   const answers = await Promise.all(
     items.map(async (item) =>
       answerOf(

@@ -15,7 +15,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import { RuntimeConfigError } from '../core/errors';
 import type { Policy } from '../policy/model';
-import { afterReleases, coveringHold, type Holding } from '../planner/plan';
+import { afterReleases, coveringHold, type Holding, scopeCovers } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
 import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from '../core/contract';
@@ -630,18 +630,41 @@ export class Ledger {
   ): { expiry: Expiry; schedule: Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> } {
     const own = this.expiryOf(holding.purpose, collectedAt, events, holding.itemRef);
     const holds = events.holds;
-    if (holds.length === 0) return { expiry: own, schedule: this.schedule(own, holding.subjectRef) };
     const planned: Holding = {
       purpose: holding.purpose,
       system: holding.system,
       collectedAt,
       ...(holding.itemRef === undefined ? {} : { ref: holding.itemRef }),
     };
+    if (holds.length === 0)
+      return { expiry: own, schedule: this.liftsFirst(this.schedule(own, holding.subjectRef), planned, holding.subjectRef, events) };
     if (coveringHold(holds, planned, HOLDS_AS_STORED)) {
-      return { expiry: own, schedule: own.expiresAt ? { expiresAt: formatInstant(own.expiresAt, this.policy.timezone) } : {} };
+      const kept = own.expiresAt ? { expiresAt: formatInstant(own.expiresAt, this.policy.timezone) } : {};
+      return { expiry: own, schedule: this.liftsFirst(kept, planned, holding.subjectRef, events) };
     }
     const expiry = afterReleases(this.policy, own, holds, planned, HOLDS_AS_STORED);
-    return { expiry, schedule: this.schedule(expiry, holding.subjectRef) };
+    return { expiry, schedule: this.liftsFirst(this.schedule(expiry, holding.subjectRef), planned, holding.subjectRef, events) };
+  }
+
+  /**
+   * A restriction request with `until` that covers the holding and is not lifted yet (holds.ts HoldItem.restriction)
+   * makes it due at `until` if that comes before its own due time: the sweep that finds it then lifts the
+   * restriction (expiry.ts) and schedules it again. The due index stays the only way work is found. The TTL backstop
+   * stays the expiry's.
+   */
+  private liftsFirst(
+    schedule: Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'>,
+    planned: Holding,
+    subjectRef: string,
+    events: EventList,
+  ): Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> {
+    const lifts = (events.restrictions ?? [])
+      .filter((r) => r.restriction?.until !== undefined && r.releasedAt === undefined && scopeCovers(r.scope, planned))
+      .map((r) => Temporal.Instant.from(r.restriction!.until!).epochMilliseconds);
+    if (lifts.length === 0) return schedule;
+    const liftAt = Math.min(...lifts);
+    if (schedule.dueAt !== undefined && schedule.dueAt <= liftAt) return schedule;
+    return { ...schedule, dueShard: dueShardOf(subjectRef), dueAt: liftAt };
   }
 
   /** Due keys and TTL for an expiry: none while it is unknown or never. */

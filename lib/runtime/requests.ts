@@ -46,6 +46,14 @@ export interface SystemEntry {
   readonly retainedPurposes: readonly string[];
   /** False when nothing changes in the system itself (shared data protects every field): no connector call. */
   readonly invoke: boolean;
+  /**
+   * An erasure's record that keeps retained data (spec 2.3, 2.4): it is restricted, its mark naming this id (a
+   * keep-restriction's request, a hold, or the erasure request). With `record` `restrict` that is the one call; with
+   * fields removed from a kept record, a second call after them (erasure.ts restrictRetained).
+   */
+  readonly restrictionId?: string;
+  /** The second call's outcome (`restricted`, or `nothing-found`), once it was made. */
+  readonly restrictedStatus?: SystemStatus;
   /** Record `export` (an access request): the fields the plan lists, with their categories (names only, no values). */
   readonly exportFields?: readonly ConnectorField[];
   readonly counts?: ConnectorCounts;
@@ -98,6 +106,16 @@ export interface Extension {
 export const REQUEST_KINDS = ['erasure', 'restriction', 'access'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
+/** A restriction's lift (spec 2.4; lib/runtime/restrictions.ts), as stored on its request. */
+export interface LiftRecord {
+  /** UTC ISO with milliseconds. */
+  readonly at: string;
+  /** `api` (POST /restriction-requests/{id}/lift) or `sweep:<id>` (at `until`). */
+  readonly by: string;
+  /** Each record the connector was asked to unrestrict: its system, an item's itemRef (HMAC), and the outcome. */
+  readonly records: readonly { readonly system: string; readonly itemRef?: string; readonly status: SystemStatus }[];
+}
+
 /** A stored request's kind: `kind`, or erasure for an item stored before kinds. */
 export const kindOf = (item: Pick<RequestItem, 'kind'>): RequestKind => item.kind ?? 'erasure';
 
@@ -119,6 +137,8 @@ export interface RequestItem {
   readonly until?: string;
   /** Restriction (Art. 18(1)(b),(c)): the data is also held, like a legal hold, until the restriction is lifted. */
   readonly keep?: boolean;
+  /** Restriction: when and by what it was lifted, and what became of each record it had restricted (restrictions.ts). */
+  readonly lifted?: LiftRecord;
   /** Access: the export document's language (absent: English). */
   readonly lang?: 'en' | 'sv';
   /** Access: what the plan found held, per record (stored by the plan step). */
@@ -353,6 +373,29 @@ export class RequestStore {
     const ids: string[] = [];
     for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item[REQUESTS.partitionKey]));
     return ids;
+  }
+
+  /**
+   * Records a restriction's lift, once: false when the request is gone (TTL removed it) or was lifted already
+   * (the lift itself is guarded by its item in the events table: restrictions.ts).
+   */
+  public async markLifted(requestId: string, lifted: LiftRecord): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [REQUESTS.partitionKey]: requestId },
+          UpdateExpression: 'SET #lifted = :lifted',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#lifted)',
+          ExpressionAttributeNames: { '#pk': REQUESTS.partitionKey, '#lifted': 'lifted' },
+          ExpressionAttributeValues: { ':lifted': lifted },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /** Art. 12(3): once, while the request is not completed. Conflicts name the reason. */

@@ -49,6 +49,8 @@ export const API_ROUTES = [
   { operation: 'extendAccessRequest', method: 'POST', path: '/access-requests/{requestId}/extend', body: 'ExtendRequest', status: 200 },
   // Signed receipts (issue 19, item 2; lib/runtime/receipts.ts).
   { operation: 'viewErasureReceipt', method: 'GET', path: '/erasure-requests/{requestId}/receipt', status: 200 },
+  // Lifting a restriction (spec 2.4, lib/runtime/restrictions.ts).
+  { operation: 'liftRestrictionRequest', method: 'POST', path: '/restriction-requests/{requestId}/lift', status: 200 },
 ] as const satisfies readonly ApiRoute[];
 
 export type ApiOperation = (typeof API_ROUTES)[number]['operation'];

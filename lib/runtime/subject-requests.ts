@@ -31,6 +31,7 @@ import {
 import { ConflictError } from './errors';
 import { EXPORT_LINK_SECONDS, type ExportLinks } from './exports';
 import type { AccessEntryItem, RequestItem, RequestKind } from './requests';
+import { liftedView, placeRestriction } from './restrictions';
 import type { Runtime } from './runtime';
 import { requestContext } from './sealing';
 import { checkSubjectId } from './subjects';
@@ -42,6 +43,8 @@ export interface RestrictionRequestView extends RequestView {
   /** When the restriction is to be lifted, in the policy's time zone; null: until the controller lifts it. */
   readonly until: string | null;
   readonly keep: boolean;
+  /** When and how it was lifted (`api`: POST .../lift; `until`: by the sweep at `until`), with each record's outcome; null while in force. */
+  readonly lifted: ReturnType<typeof liftedView>;
 }
 
 /** An access request as GET answers it: what is held per record (names only, never values). */
@@ -102,6 +105,9 @@ async function receive(
   if (!created && stored.subjectRef !== subjectRef) {
     throw new ConflictError(`this Idempotency-Key was used for a ${kind} request about another subject; use a new key for a new request`);
   }
+  // A restriction is in force from its receipt: its item beside the subject's events holds the data (`keep`) and
+  // schedules its lift at `until` (restrictions.ts). Placed again by a retry with the same key: changes nothing.
+  if (kind === 'restriction') await placeRestriction(rt, stored);
   return {
     requestId: stored.requestId,
     status: stored.status,
@@ -141,6 +147,7 @@ export async function viewRestrictionRequest(rt: Runtime, requestId: string): Pr
     kind: 'restriction',
     until: item.until === undefined ? null : formatInstant(Temporal.Instant.from(item.until), rt.policy.timezone),
     keep: item.keep ?? false,
+    lifted: liftedView(rt, item),
   };
 }
 

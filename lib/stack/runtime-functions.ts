@@ -173,6 +173,8 @@ export class RuntimeFunctions extends Construct {
     hmac(this.api);
     // Placing and releasing a legal hold is audited (lib/runtime/holds.ts).
     auditWrite(this.api);
+    // POST /restriction-requests/{requestId}/lift asks each restricted record's connector to unrestrict (restrictions.ts).
+    grantInvoke(this.api.role, props.connectors.invokableArns);
 
     // subject-events: the same holdings and events, from the bus
     ledgerAccess(this.subjectEvents, 'read-write');
@@ -215,7 +217,10 @@ export class RuntimeFunctions extends Construct {
     for (const table of ledgerTables) grantIndexQuery(this.sweepRead.role, table, LEDGER.dueIndex, dataKey);
 
     ledgerAccess(this.sweepApply, 'read-write');
-    grantTable(this.sweepApply.role, ledger.eventsTable, 'read', [], dataKey);
+    // read-write: a restriction whose `until` came is lifted by the sweep (lib/runtime/restrictions.ts): its item in the
+    // events table is released and its request records the lift
+    grantTable(this.sweepApply.role, ledger.eventsTable, 'read-write', [], dataKey);
+    grantTable(this.sweepApply.role, ledger.requestsTable, 'read-write', [], dataKey);
     seal(this.sweepApply, UNSEAL);
     hmac(this.sweepApply);
     grantInvoke(this.sweepApply.role, props.connectors.invokableArns);
@@ -228,6 +233,8 @@ export class RuntimeFunctions extends Construct {
     seal(this.ledgerStream, UNSEAL);
     hmac(this.ledgerStream);
     grantInvoke(this.ledgerStream.role, props.connectors.invokableArns);
+    // ... and lifts a restriction whose `until` came, as the sweep does (lib/runtime/restrictions.ts)
+    grantTable(this.ledgerStream.role, ledger.requestsTable, 'read-write', [], dataKey);
     auditWrite(this.ledgerStream);
 
     this.ledgerStreamDlq = new DeadLetterQueue(this, 'LedgerStreamDlq', {

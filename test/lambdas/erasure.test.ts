@@ -307,7 +307,8 @@ describe('never twice', () => {
     expect(second.finished).toEqual({ requestId, status: 'completed', failedSystems: [] });
     expect(world.connectors.forSystem('crm')).toHaveLength(1);
     expect(world.connectors.forSystem('newsletter')).toHaveLength(1);
-    expect(world.connectors.forSystem('orders')).toHaveLength(2);
+    // (orders: the failed call, then the fields and, since bookkeeping keeps the record, its restriction: spec 2.4)
+    expect(world.connectors.forSystem('orders').map((i) => i.subjects[0].record)).toEqual(['keep', 'keep', 'restrict']);
     expect((await api.getRequest(requestId)).body.systems).toContainEqual({
       system: 'orders',
       status: 'fields-removed',
@@ -322,14 +323,21 @@ describe('never twice', () => {
     ]);
   });
 
-  it('a re-submitted request finds nothing left to erase, only what is retained', async () => {
+  it('a re-submitted request finds nothing left to erase, only what is retained, which it restricts', async () => {
     await registerShopCustomer(SUBJECT, 'C-1');
+    world.connectors.on('orders', (invocation) =>
+      answerAll(invocation.subjects[0].record === 'restrict' ? 'restricted' : 'fields-removed')(invocation),
+    );
     await runWorkflow(await submit());
     const calls = world.connectors.invocations.length;
-    const again = await runWorkflow(await submit());
+    const requestId = await submit();
+    const again = await runWorkflow(requestId);
     expect(again.planned.systems).toEqual([{ system: 'orders', record: 'orders' }]);
-    expect(again.results).toEqual([{ system: 'orders', status: 'retained', counts: { records: 0, fields: 0, objects: 0 } }]);
-    expect(world.connectors.invocations).toHaveLength(calls);
+    // spec 2.3, 2.4: the retained record gets restrict (marked with this request), and nothing else
+    expect(again.results).toEqual([{ system: 'orders', status: 'restricted', counts: { records: 1, fields: 0, objects: 0 } }]);
+    expect(world.connectors.invocations.slice(calls).map((i) => [i.system, i.subjects[0].record, i.subjects[0].restriction])).toEqual([
+      ['orders', 'restrict', { requestId }],
+    ]);
   });
 
   it('records a system the state machine caught failing (a timeout) with the error name only', async () => {

@@ -116,17 +116,18 @@ export function defineErasureScenarios(harness: () => Harness): void {
           until: '2033-01-01T00:00:00+01:00',
         },
       ]);
-      expect(statusBySystem(view)).toEqual({ profiles: 'erased', files: 'fields-removed', billing: 'retained' });
+      expect(statusBySystem(view)).toEqual({ profiles: 'erased', files: 'fields-removed', billing: 'restricted' });
       expect(view.systems.find((s) => s.system === 'files')?.fields).toEqual(['address']);
       // files is shared: bookkeeping still needs identity and order, so only the contact field (address) went
       expect(await fileObjects(local, sven)).toEqual({ [fileKey(sven)]: { name: sven.name, orderRef: `ORD-${sven.id}` } });
-      // billing only serves bookkeeping: untouched, and its SaaS was never called for this request
-      expect(local.receiver.records('billing')[sven.id]).toEqual(billingBefore);
-      expect(local.receiver.received('billing').filter((c) => c.idempotencyKey?.startsWith(view.requestId))).toEqual([]);
+      // billing only serves bookkeeping: retained, so only marked restricted (spec 2.4), every other field as it was
+      const { 'lethe:restricted': mark, ...billingAfter } = local.receiver.records('billing')[sven.id] as Record<string, unknown>;
+      expect(billingAfter).toEqual(billingBefore);
+      expect(mark).toEqual({ requestId: view.requestId });
       expect(await dynamoRecord(local, 'profiles', sven)).toBeUndefined();
       const audit = await auditOf(local, { requestId: view.requestId });
       expect(audit.map((r) => [r.system, r.action, r.outcome, r.purposes]).sort()).toEqual([
-        ['billing', 'retain', 'retained', ['bookkeeping']],
+        ['billing', 'retain', 'restricted', ['bookkeeping']],
         ['files', 'keep', 'fields-removed', ['account']],
         ['profiles', 'delete', 'erased', ['account']],
       ]);

@@ -41,7 +41,7 @@ describe('matchRoute', () => {
     expect(matchRoute(method, rawPath)).toEqual(expected);
   });
 
-  it("knows the fifteen routes of the API, in the route table's order", () => {
+  it("knows the seventeen routes of the API, in the route table's order", () => {
     expect(API_ROUTES.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /erasure-requests',
       'GET /erasure-requests/{requestId}',
@@ -58,6 +58,8 @@ describe('matchRoute', () => {
       'POST /access-requests',
       'GET /access-requests/{requestId}',
       'POST /access-requests/{requestId}/extend',
+      'GET /erasure-requests/{requestId}/receipt',
+      'POST /restriction-requests/{requestId}/lift',
     ]);
   });
 });

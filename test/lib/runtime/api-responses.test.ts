@@ -9,7 +9,7 @@ import type { ErasureSystemOutput } from '../../../lib/core/contract';
 import { makeHandler as makeFinish } from '../../../lambdas/erasure-finish';
 import { makeHandler as makePlan } from '../../../lambdas/erasure-plan';
 import { makeHandler as makeSystem } from '../../../lambdas/erasure-system';
-import { API_RESPONSE_SCHEMAS, ErrorAnswer } from '../../../lib/runtime/api-responses';
+import { API_RESPONSE_SCHEMAS, ErrorAnswer, RestrictionRequestView } from '../../../lib/runtime/api-responses';
 import { IDEMPOTENT_OPERATIONS, openApiDocument } from '../../../lib/runtime/openapi';
 import { API_ROUTES, type ApiRoute } from '../../../lib/runtime/routes';
 import { type Answer, apiClient, verification, withIdempotencyKey } from '../../lambdas/helpers';
@@ -185,6 +185,19 @@ const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
     const receipt = await receiptOf(requestId);
     expect(receipt.body.retained).toEqual([expect.objectContaining({ purpose: 'bookkeeping', until: null, waitingFor: ['invoiced'] })]);
     return [receipt];
+  },
+  // a restriction with keep and until over a newsletter record, completed, lifted; then GET shows the lift
+  liftRestrictionRequest: async () => {
+    await api.holding(SUBJECT, { purpose: 'marketing', system: 'newsletter', collectedAt: AT });
+    const posted = await postKind('restriction', { keep: true, until: '2025-06-01T00:00:00+02:00' });
+    const requestId = posted.body.requestId as string;
+    await runWorkflow(requestId);
+    const lifted = await api.call({ method: 'POST', path: `/restriction-requests/${requestId}/lift`, pathParameters: { requestId } });
+    expect(lifted.body.unrestricted).toEqual([{ system: 'newsletter', status: expect.any(String) }]);
+    const view = await getKind('restriction', posted);
+    expect(RestrictionRequestView.safeParse(view.body).success).toBe(true);
+    expect(view.body.lifted).toMatchObject({ by: 'api' });
+    return [lifted];
   },
   // a hold without scope, and one with every key of a scope
   placeHold: async () => [await placeHold(), await placeHold({ purposes: ['customer'], systems: ['crm'], refs: ['O-1'] })],

@@ -156,3 +156,69 @@ describe('an ID document kept until the request is handled (spec 2.4, 2.7)', () 
     }
   });
 });
+
+describe('a record that keeps retained data is restricted (spec 2.3, 2.4)', () => {
+  /** user1's customer data in crm and orders, and bookkeeping in orders (retained on erasure: Bokföringslagen). */
+  async function plannedWithRetained(): Promise<string> {
+    for (const [purpose, system] of [
+      ['customer', 'crm'],
+      ['customer', 'orders'],
+      ['bookkeeping', 'orders'],
+    ])
+      await api.holding('user1', { purpose, system, collectedAt: '2024-12-01T00:00:00Z', locator: { key: 'user1' } });
+    const requestId = (await api.postRequest({ subjectId: 'user1', verification })).body.requestId as string;
+    await planErasure(world.rt, requestId);
+    return requestId;
+  }
+  const actionsOn = (system: string) =>
+    world.connectors.forSystem(system).map((i) => [i.subjects[0].record, i.subjects[0].restriction?.requestId ?? null]);
+
+  test('GIVEN a record kept for bookkeeping with customer fields going WHEN it runs THEN the fields go, then the record is restricted', async () => {
+    const requestId = await plannedWithRetained();
+    world.connectors.on('orders', (invocation) => ({
+      system: invocation.system,
+      subjects: invocation.subjects.map((s) => ({
+        subjectRef: s.subjectRef,
+        status: s.record === 'restrict' ? ('restricted' as const) : ('fields-anonymised' as const),
+        counts: { records: 1, fields: 1, objects: 0 },
+      })),
+    }));
+    expect(await eraseInSystem(world.rt, requestId, 'orders')).toMatchObject({ status: 'fields-anonymised' });
+    // THEN two calls on orders: the fields, then restrict marked with the erasure request (what retains it)
+    expect(actionsOn('orders')).toEqual([
+      ['keep', null],
+      ['restrict', requestId],
+    ]);
+    expect(world.connectors.forSystem('orders')[1].purposes).toEqual(['bookkeeping']);
+    expect((await world.rt.requests.get(requestId))!.systems!.orders).toMatchObject({ restrictedStatus: 'restricted' });
+    // AND crm, where nothing is retained, gets no restrict
+    await eraseInSystem(world.rt, requestId, 'crm');
+    expect(actionsOn('crm')).toEqual([['delete', null]]);
+  });
+
+  test('GIVEN the restrict fails transiently WHEN the task runs again THEN only the restrict is made again', async () => {
+    const requestId = await plannedWithRetained();
+    let restrictCalls = 0;
+    world.connectors.on('orders', (invocation) => {
+      const s = invocation.subjects[0];
+      if (s.record === 'restrict' && restrictCalls++ === 0) throw new ConnectorTransientError('throttled');
+      return {
+        system: invocation.system,
+        subjects: [
+          {
+            subjectRef: s.subjectRef,
+            status: s.record === 'restrict' ? 'restricted' : 'fields-anonymised',
+            counts: { records: 1, fields: 1, objects: 0 },
+          },
+        ],
+      };
+    });
+    await expect(eraseInSystem(world.rt, requestId, 'orders')).rejects.toThrow(ConnectorTransientError);
+    expect(await eraseInSystem(world.rt, requestId, 'orders')).toMatchObject({ status: 'fields-anonymised' });
+    expect(actionsOn('orders')).toEqual([
+      ['keep', null],
+      ['restrict', requestId],
+      ['restrict', requestId],
+    ]);
+  });
+});

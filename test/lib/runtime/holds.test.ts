@@ -214,9 +214,13 @@ describe('an erasure request', () => {
       const retained = (view.body.retained as { purpose: string; hold?: string; reason: string; until: unknown }[]).filter((r) => r.hold);
       expect(retained.map((r) => r.purpose).sort()).toEqual([...held].sort());
       for (const r of retained) expect(r).toMatchObject({ hold: holdId, reason: 'Police investigation 123', until: null });
-      // AND the others go: crm is acted on unless every holding there is held
-      const crm = (view.body.systems as { system: string; status: string }[]).find((s) => s.system === 'crm');
-      expect(crm?.status).toBe(held.length === 3 ? 'retained' : 'pending');
+      // AND the others go: crm is acted on (fields or record); when every holding there is held, it is only
+      // restricted (spec 2.3: a held holding's record gets restrict, marked with the hold's id)
+      const crm = (await world.rt.requests.get(requestId))!.systems!.crm;
+      // (a kept record with fields going is restricted after them: restrictRetained)
+      expect([crm.status, crm.action, crm.record, crm.restrictionId]).toEqual(
+        held.length === 3 ? ['pending', 'retain', 'restrict', holdId] : ['pending', 'keep', 'keep', holdId],
+      );
     },
   );
 });
@@ -251,7 +255,7 @@ describe('a hold on one item (scope.refs)', () => {
     expect(status).toEqual(
       expect.arrayContaining([
         ['crm', null, 'pending'],
-        ['orders', 'O-1', 'retained'],
+        ['orders', 'O-1', 'pending'],
         ['orders', 'O-10', 'pending'],
       ]),
     );

@@ -502,12 +502,13 @@ describe('connectors: one function per system, each reaching only its own system
       expect(json.Resources[connector(system)].Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
-  it('lets only erasure-system, sweep-apply and ledger-stream invoke connectors, and exactly the connectors', () => {
+  // the api since restriction lifts (POST /restriction-requests/{requestId}/lift unrestricts: lib/runtime/restrictions.ts)
+  it('lets only the api, erasure-system, sweep-apply and ledger-stream invoke connectors, and exactly the connectors', () => {
     const connectorIds = Object.keys(CONNECTOR_SYSTEMS).map(connector).sort();
     const invokers = RUNTIME.filter((entry) =>
       grantsOfFunction(json, functionOfService(json, `lethe-${entry}`)).some((st) => actionsOf(st).includes('lambda:InvokeFunction')),
     );
-    expect(invokers.sort()).toEqual(['erasure-system', 'ledger-stream', 'sweep-apply']);
+    expect(invokers.sort()).toEqual(['api', 'erasure-system', 'ledger-stream', 'sweep-apply']);
     for (const entry of invokers) {
       const invoke = grantsOfFunction(json, functionOfService(json, `lethe-${entry}`)).filter((st) =>
         actionsOf(st).includes('lambda:InvokeFunction'),
@@ -551,6 +552,7 @@ describe('erasure API', () => {
       'POST /erasure-requests/{requestId}/extend',
       'POST /restriction-requests',
       'POST /restriction-requests/{requestId}/extend',
+      'POST /restriction-requests/{requestId}/lift',
       'POST /subjects/{subjectId}/events',
       'POST /subjects/{subjectId}/holdings',
       'POST /subjects/{subjectId}/holds',

@@ -1,0 +1,248 @@
+/**
+ * Restriction requests after their workflow (spec 2.4, Art. 18): holding the data with `keep`, and lifting.
+ *
+ * A restriction request places one item beside the subject's events and holds (holds.ts, id
+ * `restriction-<requestId>`, `restriction: {requestId, keep, until?}`, the request's purposes as its scope) when it
+ * is received, so that it is in force before its workflow runs:
+ * - with `keep: true` it is a hold (toHold): the sweep and erasure requests retain what it covers, listed in
+ *   `retained` with the request as the reason and `hold: restriction-<requestId>`, their records restricted, until
+ *   `until` or the lift;
+ * - with `until`, the ledger makes every holding it covers due at `until` (Ledger.liftsFirst), so the sweep that
+ *   reaches `until` finds the subject through the due index (never a scan) and lifts the restriction
+ *   (liftDueRestrictions) before it plans the subject's expiry.
+ *
+ * Lifting (POST /restriction-requests/{requestId}/lift, or the sweep at `until`) asks each record of the subject
+ * the restriction covers, in the ledger's active holdings, to `unrestrict` (the connector removes this request's
+ * mark only), audits each call (kind restriction-request, action unrestrict), records the lift on the item
+ * (`releasedAt`: a keep-hold is released then) and on the request (`lifted`), and writes the covered holdings'
+ * schedules again: a held holding is due at the later of its expiry and the release (spec 2.3).
+ *
+ * A lift's connector calls come before the item records it, so that a lift that fails part-way is done again in
+ * full (unrestrict is idempotent: a record without the mark is left as it is). Personal data: the subject id,
+ * locators and refs are unsealed here for the connector only; logs and audit carry ids and HMACs.
+ */
+import { Temporal } from '@js-temporal/polyfill';
+import type { AuditEntry } from '../audit';
+import { isConditionFailure } from '../core/dynamodb-errors';
+import { errorName, logger } from '../core/observability';
+import { utcIso } from '../core/time';
+import type { SystemStatus } from '../core/contract';
+import { type Scope, scopeCovers } from '../planner/plan';
+import { formatInstant } from '../retention/time';
+import { locatorIn, plannable, ZERO_COUNTS } from './erasure';
+import { ConflictError, HoldNotFoundError, RequestNotFoundError, RuntimeTransientError } from './errors';
+import type { EventList } from './event-store';
+import { type HoldItem, holdKey, liftIsDue, rescheduleCovered, restrictionHoldId } from './holds';
+import { type HoldingRecord, recordKeyOf, toHolding } from './ledger';
+import { kindOf, type LiftRecord, type RequestItem } from './requests';
+import type { Runtime } from './runtime';
+
+/** The reason a keep-restriction's hold gives (told to the data subject in `retained`): the request. */
+export const restrictionReason = (requestId: string): string =>
+  `restriction request ${requestId} (Art. 18: kept at the data subject's request)`;
+
+/** The events-table item a restriction request places (holds.ts HoldItem.restriction). */
+export function restrictionItemOf(
+  request: Pick<RequestItem, 'requestId' | 'subjectRef' | 'receivedAt' | 'scope' | 'keep' | 'until'>,
+): HoldItem {
+  const holdId = restrictionHoldId(request.requestId);
+  return {
+    subjectRef: request.subjectRef,
+    eventKey: holdKey(holdId),
+    holdId,
+    reason: restrictionReason(request.requestId),
+    placedAt: request.receivedAt,
+    ...(request.scope ? { scope: { purposes: [...request.scope] } } : {}),
+    restriction: {
+      requestId: request.requestId,
+      keep: request.keep ?? false,
+      ...(request.until === undefined ? {} : { until: request.until }),
+    },
+  };
+}
+
+/**
+ * Places a restriction request's item (once: placing it again changes nothing) and writes the schedules of the
+ * holdings it covers again (a keep-hold takes them out of the due index; `until` makes them due then).
+ */
+export async function placeRestriction(rt: Runtime, request: RequestItem): Promise<void> {
+  const item = restrictionItemOf(request);
+  try {
+    await rt.holds.place(item);
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return; // placed by an earlier receipt of the same request (the same Idempotency-Key)
+  }
+  await rescheduleCovered(rt, request.subjectRef, item.scope);
+}
+
+/** What POST /restriction-requests/{requestId}/lift answers. */
+export interface LiftAnswer {
+  readonly requestId: string;
+  /** In the policy's time zone. */
+  readonly liftedAt: string;
+  /** Each record asked to unrestrict: its system, an item record's ref (its HMAC), and what the connector answered. */
+  readonly unrestricted: readonly { readonly system: string; readonly itemRef?: string; readonly status: SystemStatus }[];
+  /** Active holdings whose schedule was written again (a keep-hold's are due again). */
+  readonly holdingsRescheduled: number;
+}
+
+/** `POST /restriction-requests/{requestId}/lift`: 404 unknown, 409 not completed or lifted already. */
+export async function liftRestrictionRequest(rt: Runtime, requestId: string): Promise<LiftAnswer> {
+  const request = await rt.requests.get(requestId);
+  if (!request || kindOf(request) !== 'restriction') throw new RequestNotFoundError(requestId.slice(0, 64));
+  if (request.status !== 'completed') {
+    throw new ConflictError(`restriction request "${requestId}" is ${request.status}; it can be lifted once it is completed`);
+  }
+  const stored = await rt.holds.get(request.subjectRef, restrictionHoldId(requestId));
+  const liftedAt = request.lifted?.at ?? stored?.releasedAt;
+  if (liftedAt !== undefined)
+    throw new ConflictError(`restriction request "${requestId}" was lifted already, at ${liftedAt}; a lift is recorded once`);
+  return lift(rt, request.subjectRef, stored ?? restrictionItemOf(request), rt.now(), 'api', stored !== undefined);
+}
+
+/**
+ * The sweep, for one subject found due (expiry.ts): lifts every restriction whose `until` has come and returns the
+ * events as read after (what the subject is planned with), or the same list when none was due. A lift that fails
+ * is logged and left: its holdings stay due, so the next sweep tries it again.
+ */
+export async function liftDueRestrictions(
+  rt: Runtime,
+  subjectRef: string,
+  events: EventList,
+  now: Temporal.Instant,
+  by: string,
+): Promise<EventList> {
+  const due = events.restrictions.filter((item) => liftIsDue(item, now));
+  if (due.length === 0) return events;
+  for (const item of due) {
+    try {
+      await lift(rt, subjectRef, item, now, by, true);
+    } catch (error) {
+      logger.warn('restriction not lifted: its holdings stay due for the next sweep', {
+        subjectRef,
+        requestId: item.restriction?.requestId,
+        error: errorName(error),
+      });
+    }
+  }
+  return rt.events.list(subjectRef);
+}
+
+async function lift(
+  rt: Runtime,
+  subjectRef: string,
+  item: HoldItem,
+  now: Temporal.Instant,
+  by: string,
+  stored: boolean,
+): Promise<LiftAnswer> {
+  const { policy } = rt;
+  const mark = item.restriction!;
+  const { requestId } = mark;
+  const active = plannable(policy, await rt.ledger.holdingsOf(subjectRef, { activeOnly: true }));
+  const covered = active.filter((h) => scopeCovers(item.scope as Scope | undefined, toHolding(h)));
+  // One call per record the restriction covers (the subject's main record in a system, or one item's).
+  const records = new Map<string, HoldingRecord[]>();
+  for (const h of covered) {
+    const key = recordKeyOf(h.system, h.itemRef);
+    records.set(key, [...(records.get(key) ?? []), h]);
+  }
+  const outcomes: { system: string; itemRef?: string; status: SystemStatus; entry?: AuditEntry }[] = [];
+  for (const [key, holdings] of records) {
+    const { system, itemRef } = holdings[0];
+    // The locator is the record's: every active holding of it, whatever purpose (as an erasure locates it).
+    const held = active.filter((h) => h.system === system && h.itemRef === itemRef);
+    const { subjectId, locator, identifiers, ref } = await locatorIn(rt, held);
+    if (subjectId === undefined || (itemRef !== undefined && ref === undefined)) {
+      logger.warn('record not unrestricted: no sealed locator in the ledger', { requestId, system, record: key });
+      throw new RuntimeTransientError(`restriction "${requestId}" could not be lifted in system "${system}": the record is not located`);
+    }
+    const purposes = [...new Set(holdings.map((h) => h.purpose))];
+    let result;
+    try {
+      result = await rt.connectors.invoke({
+        system,
+        purposes,
+        subjects: [
+          {
+            subjectRef,
+            subjectId,
+            locator,
+            identifiers,
+            ...(ref === undefined ? {} : { ref }),
+            record: 'unrestrict',
+            removeFields: [],
+            anonymiseFields: [],
+            restriction: { requestId, ...(mark.until === undefined ? {} : { until: mark.until }) },
+          },
+        ],
+        operationId: `${requestId}:unrestrict:${key}`,
+        policyHash: rt.policyHash,
+      });
+    } catch (error) {
+      logger.warn('unrestrict failed', { requestId, system, record: key, error: errorName(error) });
+      // Ids and names only: a connector's message may quote data. Nothing is recorded: the lift can be asked again.
+      throw new RuntimeTransientError(`restriction "${requestId}" could not be lifted in system "${system}": ${errorName(error)}`, {
+        cause: error,
+      });
+    }
+    const outcome = result.subjects.find((s) => s.subjectRef === subjectRef);
+    if (!outcome) {
+      const failed = result.failed?.find((f) => f.subjectRef === subjectRef);
+      throw new RuntimeTransientError(
+        `restriction "${requestId}" could not be lifted in system "${system}": ${failed?.error ?? 'NoOutcome'}`,
+      );
+    }
+    const subject = await rt.refs.auditSubject(subjectId);
+    outcomes.push({
+      system,
+      ...(itemRef === undefined ? {} : { itemRef }),
+      status: outcome.status,
+      entry: {
+        at: formatInstant(now, policy.timezone),
+        kind: 'restriction-request',
+        requestId,
+        purposes,
+        system,
+        ...(ref === undefined ? {} : { item: await rt.refs.auditItem(subject, ref) }),
+        action: 'unrestrict',
+        outcome: outcome.status,
+        counts: outcome.counts ?? ZERO_COUNTS,
+        subject,
+        policyHash: rt.policyHash,
+      },
+    });
+  }
+  // Audited before the lift is recorded: a lift whose recording fails is done again (and audited again), never unaudited.
+  await rt.audit.writeMany(outcomes.flatMap((o) => (o.entry ? [o.entry] : [])));
+  if (stored) {
+    try {
+      await rt.holds.release(subjectRef, item.holdId, now);
+    } catch (error) {
+      // Lifted meanwhile by another caller (the API and the sweep at once): the lift is theirs.
+      if (error instanceof ConflictError)
+        throw new ConflictError(`restriction request "${requestId}" was lifted already; a lift is recorded once`);
+      if (!(error instanceof HoldNotFoundError)) throw error;
+    }
+  }
+  const unrestricted = outcomes.map(({ system, itemRef, status }) => ({ system, ...(itemRef === undefined ? {} : { itemRef }), status }));
+  const lifted: LiftRecord = { at: utcIso(now), by, records: unrestricted };
+  await rt.requests.markLifted(requestId, lifted);
+  const rescheduled = stored ? await rescheduleCovered(rt, subjectRef, item.scope) : 0;
+  logger.info('restriction lifted', { requestId, by, records: unrestricted.length, rescheduled });
+  return { requestId, liftedAt: formatInstant(now, policy.timezone), unrestricted, holdingsRescheduled: rescheduled };
+}
+
+/** The lift of a request as GET answers it (null while in force). */
+export function liftedView(
+  rt: Runtime,
+  request: Pick<RequestItem, 'lifted'>,
+): { at: string; by: string; unrestricted: LiftRecord['records'] } | null {
+  if (!request.lifted) return null;
+  return {
+    at: formatInstant(Temporal.Instant.from(request.lifted.at), rt.policy.timezone),
+    by: request.lifted.by.startsWith('sweep:') ? 'until' : 'api',
+    unrestricted: request.lifted.records,
+  };
+}
