@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicyFile } from '../../lib/policy';
+import { eraseInSystem, finishErasure, planErasure } from '../../lib/runtime/erasure';
 import { API_ROUTES, type ApiRoute, pathParametersOf } from '../../lib/runtime/routes';
 import { apiClient } from '../lambdas/helpers';
 import { createWorld, type TestWorld } from '../lib/runtime/support/runtime';
@@ -53,6 +54,13 @@ function match(curl: CurlLine): { route: ApiRoute; params: Record<string, string
   return undefined;
 }
 
+/** What the erasure state machine does for a request: plan, each record, finish. */
+async function completeWorkflow(world: TestWorld, requestId: string): Promise<void> {
+  const planned = await planErasure(world.rt, requestId);
+  for (const { system, record } of planned.systems) await eraseInSystem(world.rt, requestId, system, record);
+  await finishErasure(world.rt, { requestId, results: [] });
+}
+
 describe(`README.md, "${HEADING.slice(4)}"`, () => {
   const lines = curlLines(readme);
 
@@ -86,6 +94,8 @@ describe(`README.md, "${HEADING.slice(4)}"`, () => {
       for (const curl of lines) {
         const path = curl.path.replace('HOLD_ID', ids.holdId ?? 'HOLD_ID').replace('REQUEST_ID', ids.requestId ?? 'REQUEST_ID');
         const { route, params } = match({ ...curl, path })!;
+        // A restriction is lifted once its workflow completed (the state machine's three tasks, run here in place)
+        if (route.operation === 'liftRestrictionRequest') await completeWorkflow(world, params.requestId);
         const answer = await api.call({
           method: curl.method,
           path,
