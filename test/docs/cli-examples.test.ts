@@ -4,9 +4,11 @@
  * run on examples/dh-solutions.yaml; the commands that need local mode or a file shown with `cat` are run by the test
  * named for them below, and this check fails when such a test is gone or a command is neither run here nor there.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAsync } from '../../lib/cli/main';
+import { parse, stringify } from 'yaml';
+import { run, runAsync } from '../../lib/cli/main';
+import { tempDir } from '../support/temp-dir';
 
 const ROOT = join(__dirname, '..', '..');
 const PAGES = [
@@ -63,5 +65,41 @@ describe('the `npx lethe` commands of README.md and docs/*.md', () => {
     const code = await runAsync(argv, { stdout: () => undefined, stderr: (t) => (stderr += t) });
     expect(stderr).not.toMatch(/internal error/);
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) as string });
+  });
+});
+
+describe("README.md's `lethe validate` example", () => {
+  /** `file:line:column: path: message` as [path, message]. */
+  const issue = (line: string): [string, string] => {
+    const m = /^[^:]+:\d+:\d+: (\S+): (.*)$/.exec(line);
+    if (!m) throw new Error(`not an issue line: ${line}`);
+    return [m[1], m[2]];
+  };
+
+  it('prints those three errors, in those words, for a policy with those three mistakes', () => {
+    // GIVEN README's example output, and the default policy with the same three mistakes (README's policy has a
+    // purpose 'orders'; the default policy's purpose with a keep is 'customer-relationship')
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const shown = /```console\n\$ npx lethe validate policy\.yaml\n([\s\S]*?)```/.exec(readme)![1].trim().split('\n');
+    const doc = parse(readFileSync(join(ROOT, OWN_POLICY), 'utf8')) as {
+      timezone: string;
+      systems: Record<string, { location: string }>;
+      purposes: Record<string, { retention: { keep?: string } }>;
+    };
+    doc.timezone = 'Europe/Stockhlm';
+    doc.systems.crm.location = 'US';
+    doc.purposes['customer-relationship'].retention.keep = '10 years';
+    const file = join(tempDir('lethe-readme-validate-'), 'policy.yaml');
+    writeFileSync(file, stringify(doc));
+    // WHEN it is validated
+    let stderr = '';
+    const code = run(['validate', file], { stdout: () => undefined, stderr: (t) => (stderr += t) });
+    // THEN exit 1, the same errors in the same words, and the same last line
+    expect(code).toBe(1);
+    const printed = stderr.trim().split('\n');
+    expect(printed.at(-1)).toBe(shown.at(-1));
+    expect(printed.slice(0, -1).map(issue)).toEqual(
+      shown.slice(0, -1).map((line) => issue(line.replace('purposes.orders.', 'purposes.customer-relationship.'))),
+    );
   });
 });
