@@ -296,11 +296,11 @@ describe('lethe audit verify', () => {
     }
   });
 
-  it('needs exactly one of --bucket and --dir', async () => {
+  it('needs exactly one of --bucket and --dir: a usage error (2), never 1, which is a broken chain', async () => {
     dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
     const neither = await lethe('audit', 'verify');
-    expect(neither.code).toBe(1);
+    expect(neither.code).toBe(2);
     expect(neither.stderr).toMatch(/--bucket <name> or --dir <path>/);
-    expect((await lethe('audit', 'verify', '--dir', dir, '--bucket', 'b')).code).toBe(1);
+    expect((await lethe('audit', 'verify', '--dir', dir, '--bucket', 'b')).code).toBe(2);
   });
 });
