@@ -23,6 +23,7 @@ import {
 } from '../register/register';
 import { computeExpiry, type Expiry } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
+import { addReceiptCommands } from './receipt';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -290,6 +291,8 @@ export function buildProgram(io: Io): Command {
       if (result.break) throw new LetheError(formatReport(source, result));
       io.stdout(`${formatReport(source, result)}\n`);
     });
+
+  addReceiptCommands(program, io, EXIT.usage);
 
   program
     .command('demo')

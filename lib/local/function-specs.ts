@@ -10,6 +10,7 @@ import { connectorRegistry, type ConnectorRegistry } from '../connectors/registr
 import type { Policy, SystemSpec } from '../policy/model';
 import { CONNECTOR_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../runtime/budgets';
 import { ENV, METRICS } from '../core/contract';
+import { LOCAL_RECEIPT_KEY_FILE } from '../core/receipt-signer';
 import { HMAC_SECRET_NAME, LOCAL_ACCOUNT } from './keys';
 import type { LocalFunctionSpec } from './functions';
 import { LOCAL_PREFIX, type LocalNames } from './resources';
@@ -178,6 +179,8 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
         // The API starts erasure executions; so does the deadline monitor, for one the API could not start.
         ...(entry === 'api' || entry === 'deadline-monitor' ? { [ENV.erasureStateMachineArn]: names.erasureStateMachineArn } : {}),
         ...(entry === 'deadline-monitor' ? { [ENV.deadlineWarningDays]: String(DEADLINE_WARNING_DAYS) } : {}),
+        // The API signs receipts with local mode's key in the data directory (lib/local/keys.ts), as it would with KMS.
+        ...(entry === 'api' ? { [ENV.receiptKeyFile]: path.join(input.dataDir, LOCAL_RECEIPT_KEY_FILE) } : {}),
       },
     });
   }

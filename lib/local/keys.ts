@@ -6,6 +6,7 @@
  *   authenticated data, so a Decrypt with another context fails as KMS's does (InvalidCiphertextException).
  * - `secrets.json`: the HMAC secret behind subjectRef and one webhook signing secret per `http` system
  *   (by its `config.secretName`), each 32 random bytes, base64.
+ * - `receipt-key.pem`: the ECDSA P-256 key that signs receipts (lib/core/receipt-signer.ts), in place of KMS.
  *
  * Both files are created with mode 0600. Nothing here is an AWS credential.
  */
@@ -15,6 +16,7 @@ import * as path from 'node:path';
 import { LocalModeError } from './errors';
 import { contextAad } from '../runtime/sealing';
 import { SubjectRefs } from '../core/subject-ref';
+import { LOCAL_RECEIPT_KEY_FILE, loadOrCreateLocalReceiptKey } from '../core/receipt-signer';
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -109,6 +111,8 @@ export function loadOrCreateKeys(
     }
   }
   if (changed) writeFileSync(secretsFile, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
+  // The receipt key (ECDSA P-256, PEM): local mode's stand-in for the stack's KMS receipt key (issue 19, item 2).
+  loadOrCreateLocalReceiptKey(path.join(dataDir, LOCAL_RECEIPT_KEY_FILE));
   return { kms: new LocalKmsKey(Buffer.from(keyHex, 'hex'), region), secrets: { values } };
 }
 

@@ -28,6 +28,7 @@ export { DIAGRAM_END, DIAGRAM_START, diagramOf, generateDiagram, withDiagram } f
 export { ErasureApi, type ErasureApiProps, toModelSchema } from './erasure-api';
 export { ErasureWorkflow, type ErasureWorkflowProps } from './erasure-workflow';
 export { RegionNotAllowedError, StackConfigError } from './errors';
+export { ReceiptKey, type ReceiptKeyProps } from './receipt-key';
 export {
   grantIndexQuery,
   grantInvoke,

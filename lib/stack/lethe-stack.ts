@@ -19,6 +19,7 @@ import { ErasureApi } from './erasure-api';
 import { ErasureWorkflow } from './erasure-workflow';
 import { grantTable } from './grants';
 import { LetheKeys } from './lethe-keys';
+import { ReceiptKey } from './receipt-key';
 import { Operations } from './operations';
 import { assertRegionAllowed, RegionPinning } from './region-pinning';
 import { RetentionLedger } from './retention-ledger';
@@ -114,6 +115,8 @@ export interface LetheStackProps extends StackProps {
 
 export class LetheStack extends Stack {
   public readonly keys: LetheKeys;
+  /** Signs the receipts of completed requests (issue 19, item 2; lib/runtime/receipts.ts). */
+  public readonly receiptKey: ReceiptKey;
   public readonly ledger: RetentionLedger;
   public readonly audit: AuditBucket;
   /** Access exports (spec 2.4): KMS, TLS only, deleted after 30 days. */
@@ -186,6 +189,11 @@ export class LetheStack extends Stack {
       if (fn === fns.api) this.exports.grantLinks(fn.role);
       else this.exports.grantPublish(fn.role);
     }
+
+    // Receipts (issue 19, item 2): the API signs them when asked for (GET /erasure-requests/{id}/receipt), and only it.
+    this.receiptKey = new ReceiptKey(this, 'Receipts');
+    fns.api.function.addEnvironment(ENV.receiptKey, this.receiptKey.key.keyArn);
+    this.receiptKey.grantSign(fns.api.role);
 
     this.erasure = new ErasureWorkflow(this, 'Erasure', {
       statemachinesDir,
@@ -265,6 +273,10 @@ export class LetheStack extends Stack {
     new CfnOutput(this, 'ExportsBucketName', {
       value: this.exports.bucket.bucketName,
       description: 'Access exports, deleted after 30 days',
+    });
+    new CfnOutput(this, 'ReceiptKeyArn', {
+      value: this.receiptKey.key.keyArn,
+      description: 'Signs receipts: lethe receipt public-key --key-id <this> exports its public key',
     });
     new CfnOutput(this, 'AlarmsTopicArn', { value: this.operations.topic.topicArn, description: 'Subscribe to receive alarms' });
     new CfnOutput(this, 'ErasureStateMachineArn', { value: this.erasure.stateMachine.stateMachineArn });

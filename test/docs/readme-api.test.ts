@@ -96,6 +96,8 @@ describe(`README.md, "${HEADING.slice(4)}"`, () => {
         const { route, params } = match({ ...curl, path })!;
         // A restriction is lifted once its workflow completed (the state machine's three tasks, run here in place)
         if (route.operation === 'liftRestrictionRequest') await completeWorkflow(world, params.requestId);
+        // ... and a receipt is issued once the erasure request completed
+        if (route.operation === 'viewErasureReceipt') await completeWorkflow(world, params.requestId);
         const answer = await api.call({
           method: curl.method,
           path,

@@ -13,6 +13,7 @@ import {
   LocalKmsKey,
   localSubjectRefs,
 } from '../../../lib/local/keys';
+import { LOCAL_RECEIPT_KEY_FILE, LocalReceiptSigner } from '../../../lib/core/receipt-signer';
 import { SubjectRefs } from '../../../lib/core/subject-ref';
 import { tempDir } from '../../support/temp-dir';
 
@@ -82,4 +83,15 @@ test('GIVEN a data directory local mode never started in WHEN localSubjectRefs i
   const dir = tempDir('lethe-refs-');
   expect(() => localSubjectRefs(dir)).toThrow(LocalModeError);
   expect(() => localSubjectRefs(dir)).toThrow(`holds no ${HMAC_SECRET_NAME}: start local mode on ${dir} first`);
+});
+
+test('GIVEN a data directory WHEN the keys are loaded twice THEN the receipt key is created once (owner-only) and kept', async () => {
+  const dir = tempDir('lethe-receipt-');
+  loadOrCreateKeys(dir, 'eu-north-1', []);
+  const file = path.join(dir, LOCAL_RECEIPT_KEY_FILE);
+  const first = readFileSync(file, 'utf8');
+  loadOrCreateKeys(dir, 'eu-north-1', []);
+  expect(readFileSync(file, 'utf8')).toBe(first);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  expect(await LocalReceiptSigner.fromFile(file).publicKeyPem()).toMatch(/^-----BEGIN PUBLIC KEY-----/);
 });

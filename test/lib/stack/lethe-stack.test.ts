@@ -543,6 +543,7 @@ describe('erasure API', () => {
     expect(routes.sort()).toEqual([
       'GET /access-requests/{requestId}',
       'GET /erasure-requests/{requestId}',
+      'GET /erasure-requests/{requestId}/receipt',
       'GET /restriction-requests/{requestId}',
       'GET /subjects/{subjectId}',
       'GET /subjects/{subjectId}/holds',
