@@ -53,7 +53,7 @@ import type { ConnectorCounts, ConnectorSubject, SystemStatus } from '../core/co
 import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { type AppliedAction, type HoldingRecord, recordKeyOf, toHolding } from './ledger';
 import { errorName, logger } from '../core/observability';
-import { liftDueRestrictions } from './restrictions';
+import { liftDueRestrictions, restrictHeldRecords } from './restrictions';
 import type { Runtime } from './runtime';
 import { CONNECTOR_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS, SWEEP_FINISH_RESERVE_MS } from './budgets';
 
@@ -153,6 +153,8 @@ export async function applyExpiry(
     // Legal holds (holds.ts) come with the events, from the same Query: a held holding is retained, not expired,
     // and the reschedule below takes it out of the due index until the hold's release (Ledger.reschedule).
     const result = plan(policy, { subjectId: subject.subjectRef, holdings: holdings.map(toHolding), events, holds: events.holds }, now);
+    // Spec 2.3: a record a hold keeps (and of which nothing goes) is restricted (restrictions.ts).
+    await restrictHeldRecords(rt, subject.subjectRef, result, holdings, now, origin);
 
     for (const [i, decision] of result.holdings.entries()) {
       const holding = holdings[i];

@@ -27,12 +27,12 @@ import { isConditionFailure } from '../core/dynamodb-errors';
 import { errorName, logger } from '../core/observability';
 import { utcIso } from '../core/time';
 import type { SystemStatus } from '../core/contract';
-import { type Scope, scopeCovers } from '../planner/plan';
+import { type Plan, type Scope, scopeCovers } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import { locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { ConflictError, HoldNotFoundError, RequestNotFoundError, RuntimeTransientError } from './errors';
 import type { EventList } from './event-store';
-import { type HoldItem, holdKey, liftIsDue, rescheduleCovered, restrictionHoldId } from './holds';
+import { type HoldItem, holdKey, liftIsDue, rescheduleCovered, RESTRICTION_HOLD_PREFIX, restrictionHoldId } from './holds';
 import { type HoldingRecord, recordKeyOf, toHolding } from './ledger';
 import { kindOf, type LiftRecord, type RequestItem } from './requests';
 import type { Runtime } from './runtime';
@@ -245,4 +245,76 @@ export function liftedView(
     by: request.lifted.by.startsWith('sweep:') ? 'until' : 'api',
     unrestricted: request.lifted.records,
   };
+}
+
+/**
+ * The sweep (spec 2.3): a record that a hold keeps, and of which nothing goes, gets the connector action `restrict`,
+ * marked with the hold's id (a keep-restriction's: its request's, so that the lift removes the mark). Once per sweep
+ * that plans the subject (restrict is idempotent); one call per record (holds are rare). Audited (kind sweep or ttl,
+ * action restrict). A failure is logged and counted, never fatal: the data stays kept either way. Returns the calls made.
+ */
+export async function restrictHeldRecords(
+  rt: Runtime,
+  subjectRef: string,
+  result: Plan,
+  holdings: readonly HoldingRecord[],
+  now: Temporal.Instant,
+  origin: { readonly kind: 'sweep'; readonly sweepId: string } | { readonly kind: 'ttl'; readonly id: string },
+): Promise<number> {
+  const { policy } = rt;
+  const entries: AuditEntry[] = [];
+  let calls = 0;
+  for (const sp of result.systems) {
+    const decisions = result.holdings.filter((d) => d.holding.system === sp.system && d.holding.ref === sp.ref);
+    if (!sp.restrict || decisions.some((d) => d.outcome === 'erase' || d.outcome === 'anonymise')) continue;
+    const holdId = decisions.find((d) => d.outcome === 'retain' && d.hold)?.hold?.holdId;
+    if (holdId === undefined) continue;
+    const markId = holdId.startsWith(RESTRICTION_HOLD_PREFIX) ? holdId.slice(RESTRICTION_HOLD_PREFIX.length) : holdId;
+    const held = holdings.filter((h) => h.system === sp.system && h.itemRef === sp.ref);
+    const purposes = decisions.filter((d) => d.outcome === 'retain').map((d) => d.holding.purpose);
+    try {
+      const { subjectId, locator, identifiers, ref } = await locatorIn(rt, held);
+      if (subjectId === undefined || (sp.ref !== undefined && ref === undefined)) throw new Error('NotLocated');
+      calls++;
+      const answer = await rt.connectors.invoke({
+        system: sp.system,
+        purposes,
+        subjects: [
+          {
+            subjectRef,
+            subjectId,
+            locator,
+            identifiers,
+            ...(ref === undefined ? {} : { ref }),
+            record: 'restrict',
+            removeFields: [],
+            anonymiseFields: [],
+            restriction: { requestId: markId },
+          },
+        ],
+        operationId: `${origin.kind === 'sweep' ? origin.sweepId : `ttl-${origin.id}`}:restrict:${recordKeyOf(sp.system, sp.ref)}:${subjectRef.slice(0, 16)}`,
+        policyHash: rt.policyHash,
+      });
+      const outcome = answer.subjects.find((s) => s.subjectRef === subjectRef);
+      if (!outcome) throw new Error(answer.failed?.[0]?.error ?? 'NoOutcome');
+      const subject = await rt.refs.auditSubject(subjectId);
+      entries.push({
+        at: formatInstant(now, policy.timezone),
+        kind: origin.kind,
+        ...(origin.kind === 'sweep' ? { sweepId: origin.sweepId } : {}),
+        purposes,
+        system: sp.system,
+        ...(ref === undefined ? {} : { item: await rt.refs.auditItem(subject, ref) }),
+        action: 'restrict',
+        outcome: outcome.status,
+        counts: outcome.counts ?? ZERO_COUNTS,
+        subject,
+        policyHash: rt.policyHash,
+      });
+    } catch (error) {
+      logger.warn('held record not restricted', { system: sp.system, subjectRef, holdId, error: errorName(error) });
+    }
+  }
+  if (entries.length > 0) await rt.audit.writeMany(entries);
+  return calls;
 }

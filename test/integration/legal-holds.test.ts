@@ -90,11 +90,14 @@ test('a held holding survives a sweep and an erasure request, and is erased by t
   const view = (await local.waitForRequest(requestId)) as unknown as RequestView & {
     retained: readonly { purpose: string; reason: string; until: string | null; hold?: string }[];
   };
-  // THEN the support data is retained with the hold's id and reason, and the SaaS still has it
+  // THEN the support data is retained with the hold's id and reason, and the SaaS still has it, only marked restricted
+  // with the hold's id (spec 2.3, 2.4)
   expect(view.retained).toEqual([
     expect.objectContaining({ purpose: 'support', hold: holdId, reason: 'Tvist vid Stockholms tingsrätt, mål T 123-25', until: null }),
   ]);
-  expect(local.receiver.records('tickets')[held.id]).toEqual(recordOf(held, 'tickets'));
+  const { 'lethe:restricted': mark, ...kept } = local.receiver.records('tickets')[held.id] as Record<string, unknown>;
+  expect(mark).toEqual({ requestId: holdId });
+  expect(kept).toEqual(recordOf(held, 'tickets'));
 
   // WHEN the hold is released (today: before the holding's own expiry, which stays the later of the two)
   const released = await local.api('POST', `/subjects/${held.id}/holds/${holdId}/release`);

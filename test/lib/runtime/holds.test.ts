@@ -183,9 +183,13 @@ describe('the sweep', () => {
     expect(await analyticsItem('user1')).toHaveProperty('dueAt');
     // WHEN the sweep runs after the expiry
     const report = await sweep('sweep-1', ['user1'], '2025-07-01T00:00:00Z');
-    // THEN nothing expired, no connector was called, and the holding is out of the due index
+    // THEN nothing expired, and the holding is out of the due index
     expect(report).toMatchObject({ holdingsDone: 0, rescheduled: 1 });
-    expect(world.connectors.invocations).toHaveLength(0);
+    // AND its record was only restricted (spec 2.3), marked with the hold's id, and that is audited
+    expect(world.connectors.invocations.map((i) => [i.system, i.purposes, i.subjects[0].record, i.subjects[0].restriction])).toEqual([
+      ['crm', ['analytics'], 'restrict', { requestId: 'h-1' }],
+    ]);
+    expect(auditRecords().map((r) => [r.kind, r.sweepId, r.system, r.action])).toEqual([['sweep', 'sweep-1', 'crm', 'restrict']]);
     expect(await analyticsItem('user1')).toMatchObject({ status: 'active' });
     expect(await analyticsItem('user1')).not.toHaveProperty('dueAt');
   });
