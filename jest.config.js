@@ -16,6 +16,11 @@ const HEAVY = [
   '/test/lib/local/start\\.test\\.ts$',
   '/test/lib/local/dynamodb-local\\.test\\.ts$',
   '/test/lib/local/s3rver\\.test\\.ts$',
+  // local mode's function host (worker threads compiling the functions through tsx and esbuild, timed bursts), its
+  // receiver and its AWS endpoint (HTTP servers on 127.0.0.1)
+  '/test/lib/local/functions(?:\\.line|\\.compiler)?\\.test\\.ts$',
+  '/test/lib/local/receiver\\.test\\.ts$',
+  '/test/lib/local/aws-endpoint\\.test\\.ts$',
   '/test/lib/connectors/s3\\.s3rver\\.test\\.ts$',
   '/test/lib/runtime/exports\\.s3rver\\.test\\.ts$',
   '/test/lib/cli/audit-verify-local\\.test\\.ts$',
