@@ -24,6 +24,9 @@ const RUN_ELSEWHERE: readonly (readonly [RegExp, string])[] = [
   [/^demo\b/, 'test/integration/demo-default-policy.test.ts'],
   [/^audit verify --bucket\b/, 'test/integration/audit-verify-local.test.ts'],
   [/^(expiry|plan) .*(holding|subject)\.json/, 'test/docs/readme.test.ts'],
+  // a receipt needs a completed request (local mode), the stack's key a KMS key (aws-sdk-client-mock)
+  [/^receipt public-key --key-id\b/, 'test/lib/cli/receipt.test.ts'],
+  [/^receipt (public-key|verify)\b/, 'test/integration/receipt.test.ts'],
 ];
 
 interface Example {
