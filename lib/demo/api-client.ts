@@ -84,7 +84,7 @@ export class ApiClient {
   public async waitForRequest<T extends { status: string }>(
     kind: 'erasure' | 'restriction' | 'access',
     requestId: string,
-    { timeoutMs = 120_000, everyMs = 200 }: { timeoutMs?: number; everyMs?: number } = {},
+    { timeoutMs = 180_000, everyMs = 200 }: { timeoutMs?: number; everyMs?: number } = {},
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

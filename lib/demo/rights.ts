@@ -345,7 +345,7 @@ export async function rightsSteps(
     script.say('    (no purpose of this policy can be restricted apart from the held one: no restriction to show)');
   } else {
     const marked = systemsOfPurpose(restricted);
-    const until = iso(Temporal.Now.instant().add({ hours: 24 * 90 }));
+    const until = zoned(Temporal.Now.instant().add({ hours: 24 * 90 }), policy.timezone);
     report.restriction = await script.step(`Restriction request (GDPR Art. 18) for her ${restricted} data, until ${until}`, async (say) => {
       const before = await read(marked);
       const received = await api.requestRestriction(

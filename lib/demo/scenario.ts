@@ -241,7 +241,8 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
   const view = await script.step(
     'The erasure workflow runs (the Step Functions definition, run locally) until the request is final',
     async (say) => {
-      const result = (await local.waitForRequest(received.requestId)) as unknown as RequestView;
+      // Three minutes: on a busy machine (a shared CI runner) local mode's workflow takes far longer than its usual seconds.
+      const result = (await local.waitForRequest(received.requestId, { timeoutMs: 180_000 })) as unknown as RequestView;
       for (const s of result.systems) {
         say(`${label(s.system)}  ${s.status}${s.fields?.length ? ` (${s.fields.join(', ')})` : ''}${s.error ? `: ${s.error}` : ''}`);
       }
