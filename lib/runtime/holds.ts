@@ -121,7 +121,7 @@ export function toHold(item: HoldItem): Hold {
   const releasedAt = [item.releasedAt, item.restriction?.until]
     .filter((t): t is string => t !== undefined)
     .map((t) => Temporal.Instant.from(t))
-    .sort(Temporal.Instant.compare)[0];
+    .sort((a, b) => Temporal.Instant.compare(a, b))[0];
   return {
     holdId: item.holdId,
     reason: item.reason,

@@ -27,7 +27,7 @@ import { isConditionFailure } from '../core/dynamodb-errors';
 import { errorName, logger } from '../core/observability';
 import { utcIso } from '../core/time';
 import type { SystemStatus } from '../core/contract';
-import { type Plan, type Scope, scopeCovers } from '../planner/plan';
+import { type Plan, scopeCovers } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import { locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { ConflictError, HoldNotFoundError, RequestNotFoundError, RuntimeTransientError } from './errors';
@@ -141,7 +141,7 @@ async function lift(
   const mark = item.restriction!;
   const { requestId } = mark;
   const active = plannable(policy, await rt.ledger.holdingsOf(subjectRef, { activeOnly: true }));
-  const covered = active.filter((h) => scopeCovers(item.scope as Scope | undefined, toHolding(h)));
+  const covered = active.filter((h) => scopeCovers(item.scope, toHolding(h)));
   // One call per record the restriction covers (the subject's main record in a system, or one item's).
   const records = new Map<string, HoldingRecord[]>();
   for (const h of covered) {
