@@ -661,6 +661,8 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
   // The receipt's HMACs (lib/runtime/receipts.ts), taken while the subject id is still kept: finish removes it.
   const basis = status === 'completed' ? await receiptBasisOf(rt, request) : undefined;
   await rt.requests.finish(requestId, status, finishedAt, basis);
+  // A restriction's request is what its lift is asked for by (POST .../lift): kept until it is lifted, not 90 days.
+  if (status === 'completed' && kindOf(request) === 'restriction') await rt.requests.keepUntilLifted(requestId);
   logger.info('erasure finished', { requestId, status, failedSystems });
   return { requestId, status, failedSystems };
 }

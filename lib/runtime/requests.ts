@@ -380,21 +380,43 @@ export class RequestStore {
    * (the lift itself is guarded by its item in the events table: restrictions.ts).
    */
   public async markLifted(requestId: string, lifted: LiftRecord): Promise<boolean> {
+    // Kept until now (keepUntilLifted): TTL removes it REQUESTS.completedTtlSeconds after the lift.
+    const ttl = Math.floor(Date.parse(lifted.at) / 1000) + REQUESTS.completedTtlSeconds;
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { [REQUESTS.partitionKey]: requestId },
-          UpdateExpression: 'SET #lifted = :lifted',
+          UpdateExpression: 'SET #lifted = :lifted, #ttl = :ttl',
           ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#lifted)',
-          ExpressionAttributeNames: { '#pk': REQUESTS.partitionKey, '#lifted': 'lifted' },
-          ExpressionAttributeValues: { ':lifted': lifted },
+          ExpressionAttributeNames: { '#pk': REQUESTS.partitionKey, '#lifted': 'lifted', '#ttl': REQUESTS.ttlAttribute },
+          ExpressionAttributeValues: { ':lifted': lifted, ':ttl': ttl },
         }),
       );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * A completed restriction request stays until it is lifted (its `ttl` goes), so that POST .../lift finds it however
+   * long the restriction lasts; markLifted sets the `ttl` again. A request lifted already keeps its `ttl`.
+   */
+  public async keepUntilLifted(requestId: string): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [REQUESTS.partitionKey]: requestId },
+          UpdateExpression: 'REMOVE #ttl',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#lifted)',
+          ExpressionAttributeNames: { '#pk': REQUESTS.partitionKey, '#lifted': 'lifted', '#ttl': REQUESTS.ttlAttribute },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 

@@ -202,3 +202,16 @@ describe('POST /restriction-requests/{requestId}/lift', () => {
     expect(JSON.stringify(auditRecords())).not.toMatch(/user1|user10/);
   });
 });
+
+describe('the request item', () => {
+  test('GIVEN a completed restriction THEN it has no ttl until it is lifted (the lift finds it however long it lasts); then it has', async () => {
+    const requestId = (await restrict({ subjectId: 'user1' })).body.requestId as string;
+    await complete(requestId);
+    const item = () => world.ddb.items(TABLES.requests).find((i) => i.requestId === requestId)!;
+    expect(item()).toMatchObject({ status: 'completed' });
+    expect(item()).not.toHaveProperty('ttl');
+    world.clock.now = at('2026-03-01T10:00:00Z');
+    expect((await lift(requestId)).status).toBe(200);
+    expect(item().ttl).toBe(Math.floor(ms('2026-03-01T10:00:00Z') / 1000) + 90 * 24 * 3600);
+  });
+});
