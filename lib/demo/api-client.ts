@@ -15,6 +15,7 @@ import type {
 } from '../runtime/api-schemas';
 import type { EventAnswer, HoldingAnswer, ReceivedAnswer } from '../runtime';
 import type { HoldAnswer, ReleaseAnswer } from '../runtime/holds';
+import type { LiftAnswer } from '../runtime/restrictions';
 import type { SubjectView } from '../runtime/subject-view';
 
 export interface ApiErrorBody {
@@ -66,6 +67,11 @@ export class ApiClient {
 
   public requestRestriction(body: RestrictionRequestBody, idempotencyKey: string): Promise<ReceivedAnswer> {
     return this.expect(202, 'POST', '/restriction-requests', body, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  /** `POST /restriction-requests/{requestId}/lift`: the marks removed, the restriction over. */
+  public liftRestriction(requestId: string): Promise<LiftAnswer> {
+    return this.expect(200, 'POST', `/restriction-requests/${encodeURIComponent(requestId)}/lift`);
   }
 
   public requestAccess(body: AccessRequestBody, idempotencyKey: string): Promise<ReceivedAnswer> {

@@ -8,7 +8,8 @@
  * 3. the hold released: the next sweep erases it;
  * 4. a restriction request (Art. 18) for one purpose: each record gets the restriction mark (DynamoDB attribute
  *    `lethe:restricted`, S3 tag `lethe-restricted`, the SaaS record's `lethe:restricted`), nothing else changes,
- *    and the subject view names the restriction;
+ *    and the subject view names the restriction; then it is lifted (`POST /restriction-requests/{id}/lift`): the
+ *    marks go, nothing else changes;
  * 5. an access request (Art. 15): completed, its export.json downloaded from the presigned URL, and the fields it
  *    holds shown (names only: the values are hers), each value checked against what was put in;
  * 6. an item erasure (spec 2.2): two items of a `per: item` purpose, one of which expires; the sweep removes that
@@ -381,6 +382,25 @@ export async function rightsSteps(
         purpose: restricted,
         systems: Object.fromEntries(view.systems.map((s) => [s.system, s.status])),
       };
+    });
+  }
+
+  if (report.restriction) {
+    const { requestId } = report.restriction;
+    const marked = systemsOfPurpose(report.restriction.purpose);
+    await script.step('Lift the restriction: the marks go, the data stays as it was', async (say) => {
+      const before = await read(marked);
+      const lifted = await api.liftRestriction(requestId);
+      const outcomes = lifted.unrestricted.map((u) => `${u.system} ${u.status}`).join(', ') || 'no record';
+      say(`POST /restriction-requests/${requestId}/lift: 200, lifted ${lifted.liftedAt}; ${outcomes}`);
+      const after = await read(marked);
+      for (const system of marked) {
+        const left = (await readRestrictionMarks(local, system, subject)).filter((m) => markOf(m.value, requestId));
+        if (left.length > 0) throw new DemoError(`${system.id} still has the mark of ${requestId} after the lift`);
+        if (!sameData(withoutMarks(before[system.id], system), withoutMarks(after[system.id], system)))
+          throw new DemoError(`lifting the restriction changed more than the mark in ${system.id}`);
+      }
+      say(`${marked.map((s) => s.id).join(', ')}: no mark of ${requestId} left, the records otherwise unchanged`);
     });
   }
 

@@ -14,7 +14,7 @@ test('runs end to end on the default policy', async () => {
 
   // THEN its request completed, the sweep ran, and the audit chain is intact
   expect(report.requestId).toMatch(/^[0-9a-f-]{36}$/);
-  expect(report.steps).toHaveLength(16);
+  expect(report.steps).toHaveLength(17);
   expect(report.sweep).toMatchObject({ status: 'SUCCEEDED' });
   expect(report.auditRecords).toBeGreaterThan(0);
   expect(lines.join('\n')).toContain('chain intact');
@@ -34,6 +34,9 @@ test('runs end to end on the default policy', async () => {
   });
   expect(lines).toContainEqual(
     `    ${rights.access!.requestId}: unchanged (1 record(s) kept) (s3rver bucket dh-solutions-dsr, id-documents/customer-9/${rights.access!.requestId}/)`,
+  );
+  expect(lines).toContainEqual(
+    expect.stringMatching(new RegExp(`^ {4}POST /restriction-requests/${rights.restriction!.requestId}/lift: 200`)),
   );
   expect(lines.join('\n')).not.toMatch(/Karin|karin\.holm/);
 }, 240_000);
