@@ -35,6 +35,7 @@ import {
   type SweepResult,
 } from './steps';
 import { fillLedger } from './ledger-fill';
+import { type SweepCountsPerHolding, sweepCountsPerHolding } from './sweep-counts';
 
 export { BENCH_POLICY } from './session';
 export { type DiscoveryPoint, measureDiscovery, previousMeterUsageOf, usageOf } from './steps';
@@ -150,6 +151,7 @@ export function benchReport(s: BenchSettings, due: number, m: Measured): BenchRe
       erasureCost: m.erasureCost,
       sweep: {
         ...m.sweep,
+        perHolding: sweepCountsPerHolding(m.sweep.usage, due),
         perMillionByLine: Object.fromEntries(Object.entries(m.sweep.split.lethe.byLine).map(([line, usd]) => [line, perMillion(usd)])),
       },
       prices: { region: s.prices.region, read: s.prices.read },
@@ -172,6 +174,44 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       discovery.push(await measureDiscovery(session, ledger.table, ledger.sweepNow, s.ledgerSize, ledger.due, s.prices));
     const sweep = await measureSweep(session, ledger, s);
     return benchReport(s, ledger.due, { fanout, erasures, erasureCost, discovery, sweep });
+  } finally {
+    await session.stop();
+  }
+}
+
+export interface SweepBenchReport {
+  readonly ledgerSize: number;
+  readonly due: number;
+  /** Sweeps until nothing was due (measureSweep). */
+  readonly sweeps: number;
+  /** The sweep's counts per expired holding (sweep-counts.ts): what a design change is compared by. */
+  readonly perHolding: SweepCountsPerHolding;
+  readonly costPerMillionExpiredUSD: { readonly lethe: number; readonly endToEnd: number };
+  readonly perMillionByLine: Readonly<Record<string, number>>;
+  readonly seconds: number;
+}
+
+/**
+ * The sweep alone (issue 16, section 3): the ledger prepared as runBench does, the sweep workflow over its due
+ * holdings, and its counts per holding. Minutes less than runBench, for comparing the sweep's design changes.
+ */
+export async function runSweepBench(options: BenchOptions = {}): Promise<SweepBenchReport> {
+  const s = benchSettings(options);
+  const session = await BenchSession.start({ warm: true, log: s.log });
+  try {
+    await session.createSystemStores();
+    const ledger = await prepareLedger(session, s);
+    const sweep = await measureSweep(session, ledger, s);
+    const perMillion = (usd: number) => (usd / ledger.due) * 1_000_000;
+    return {
+      ledgerSize: s.ledgerSize,
+      due: ledger.due,
+      sweeps: sweep.sweeps,
+      perHolding: sweepCountsPerHolding(sweep.usage, ledger.due),
+      costPerMillionExpiredUSD: { lethe: perMillion(sweep.split.lethe.totalUSD), endToEnd: perMillion(sweep.split.endToEndUSD) },
+      perMillionByLine: Object.fromEntries(Object.entries(sweep.split.lethe.byLine).map(([line, usd]) => [line, perMillion(usd)])),
+      seconds: sweep.seconds,
+    };
   } finally {
     await session.stop();
   }

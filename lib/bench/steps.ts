@@ -16,6 +16,7 @@ import { type FleetCalls, kmsFleet } from './kms-fleet';
 import { DynamoPeriodKeys } from '../runtime/period-keys';
 import type { Latencies } from './latency';
 import { fillLedger } from './ledger-fill';
+import { SWEEP_BATCH_SIZE } from '../runtime/sweep';
 import { type BenchSession, DAY_MS, REGISTER_CONCURRENCY } from './session';
 import { type Timeline, timelineOf } from './timeline';
 
@@ -23,8 +24,8 @@ export const FANOUT_SYSTEMS = Array.from({ length: 20 }, (_, i) => `saas-${Strin
 export const ACCOUNT_SYSTEMS = ['accounts-db', 'documents', 'mailer'] as const;
 /** The sweep's Map runs this many batches at once (statemachines/sweep.asl.json MaxConcurrency). */
 export const SWEEP_MAP_CONCURRENCY = 10;
-/** Subjects per sweep batch (sweep.ts default). */
-export const SWEEP_BATCH = 25;
+/** Subjects per sweep batch (sweep.ts SWEEP_BATCH_SIZE). */
+export const SWEEP_BATCH = SWEEP_BATCH_SIZE;
 /** The local KMS key's alias (lib/local/keys.ts). */
 const LOCAL_SEALING_KEY = 'alias/lethe-local-sealing';
 
@@ -369,7 +370,12 @@ export async function measureDiscovery(
   };
 }
 
+/** Sweeps the bench runs at most until nothing is due (measureSweep). */
+const MAX_SWEEPS = 5;
+
 export interface SweepResult {
+  /** How many sweeps it took until nothing was due (1 unless a batch ran out of time). */
+  readonly sweeps: number;
   readonly seconds: number;
   readonly directSeconds: number;
   readonly usage: Omit<UsageSnapshot, 'spans'>;
@@ -401,12 +407,20 @@ export async function measureSweep(session: BenchSession, ledger: Ledger, s: Ben
   s.log(`sweep: ${due} due holdings through the sweep workflow`);
   local.resetUsage();
   let began = performance.now();
-  const sweep = await local.runSweep('archive', sweepNow);
+  // A batch that runs out of its time budget (a loaded machine) leaves its subjects due: the schedule's next sweep
+  // does them. The run sweeps again, as the schedule would, and counts every sweep's usage and time (`sweeps`).
+  let sweeps = 0;
+  let left = due;
+  while (left > 0 && sweeps < MAX_SWEEPS) {
+    const sweep = await local.runSweep('archive', sweepNow);
+    sweeps++;
+    if (sweep.status !== 'SUCCEEDED') throw new Error(`the sweep ended ${sweep.status}: ${sweep.error ?? ''}`);
+    left = await session.dueNow('archive', sweepNow);
+    if (left > 0) s.log(`  ${left} of ${due} holdings still due after sweep ${sweeps}: sweeping again`);
+  }
   const seconds = (performance.now() - began) / 1000;
-  if (sweep.status !== 'SUCCEEDED') throw new Error(`the sweep ended ${sweep.status}: ${sweep.error ?? ''}`);
   const usage = local.usage()!;
-  const left = await session.dueNow('archive', sweepNow);
-  if (left !== 0) throw new Error(`after the sweep, ${left} of ${due} holdings are still due`);
+  if (left !== 0) throw new Error(`after ${sweeps} sweeps, ${left} of ${due} holdings are still due`);
   // Every page: a Scan's page stops at 1 MB, and 10 000 archive records (--large) take more than one.
   let remaining = 0;
   const pages = paginateScan(
@@ -445,7 +459,7 @@ export async function measureSweep(session: BenchSession, ledger: Ledger, s: Ben
   const cost = costOf(productionUsage, s.prices);
   const split = splitCost(usage, productionUsage, userStoresOf(local.policy), s.prices);
 
-  // The same holdings' erasure without orchestration: the connector, batches of 25, 10 at a time.
+  // The same holdings' erasure without orchestration: the connector, in the sweep's batches, 10 at a time.
   const directArchive = Array.from({ length: due }, (_, i) => `arch-direct-${i}`);
   await session.seedArchive(directArchive);
   const batches = [];
@@ -456,6 +470,7 @@ export async function measureSweep(session: BenchSession, ledger: Ledger, s: Ben
   );
   const directSeconds = (performance.now() - began) / 1000;
   return {
+    sweeps,
     seconds,
     directSeconds,
     usage: withoutSpans(usage),

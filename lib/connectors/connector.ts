@@ -37,6 +37,7 @@ import {
 } from '../core/contract';
 import { anonymise, needsHmacKey, type Anonymised } from '../anonymise';
 import { errorName, logger } from '../core/observability';
+import { mapLimit } from '../core/concurrency';
 import type { KeySource } from '../core/subject-ref';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError, type ConnectorError } from './errors';
 import {
@@ -143,8 +144,17 @@ export abstract class Connector<C = unknown> {
   }
 }
 
-/** A connector that acts subject by subject. */
+/**
+ * Subjects a SubjectConnector does at once within one invocation (issue 16): a sweep batch sends many subjects in one
+ * invocation (25 today, up to 1 000 allowed), which one after another would take as many round trips in turn.
+ */
+export const CONNECTOR_SUBJECTS_AT_ONCE = 16;
+
+/** A connector that acts subject by subject, `subjectsAtOnce` subjects at a time. */
 export abstract class SubjectConnector<C = unknown> extends Connector<C> {
+  /** Subjects of one invocation done at once: a type whose store must be called one at a time sets 1. */
+  protected readonly subjectsAtOnce: number = CONNECTOR_SUBJECTS_AT_ONCE;
+
   /** Deletes every record of the subject; counts what it deleted. */
   protected abstract deleteRecord(subject: InvocationSubject, context: ConnectorContext): Promise<Counts>;
 
@@ -195,18 +205,18 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
   }
 
   /**
-   * Validates every subject before doing any, then does each valid one in turn. A subject that fails validation
-   * or processing is recorded in `failed` and the others go on: one subject that cannot be processed (an unsafe
-   * locator, say) must not hold back its batch, nor have anything done to it. If every subject failed, the
-   * first one's error is thrown.
+   * Validates every subject before doing any, then does the valid ones, `subjectsAtOnce` at a time. A subject that
+   * fails validation or processing is recorded in `failed` and the others go on: one subject that cannot be processed
+   * (an unsafe locator, say) must not hold back its batch, nor have anything done to it. If every subject failed, the
+   * first one's error (in the invocation's order) is thrown.
    */
   protected override async process(invocation: Invocation, context: ConnectorContext): Promise<Processed> {
     const subjects: ConnectorSubjectOutcome[] = [];
     const failed: ConnectorSubjectFailure[] = [];
-    let first: ConnectorError | undefined;
+    const errors = new Map<InvocationSubject, ConnectorError>();
     const fail = (subject: InvocationSubject, caught: unknown, message: string): void => {
       const error = toConnectorError(caught, `${this.type} connector of system "${this.system}"`);
-      first ??= error;
+      errors.set(subject, error);
       failed.push({ subjectRef: subject.subjectRef, error: error.name, transient: error instanceof ConnectorTransientError });
       // Names only: the message of a user's function or of a remote error may quote the subject's data.
       logger.warn(message, { system: this.system, subjectRef: subject.subjectRef, error: error.name, cause: errorName(caught) });
@@ -220,13 +230,18 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
         return false;
       }
     });
-    for (const subject of valid) {
+    // Several subjects at a time (issue 16: a sweep batch is one invocation); each subject's work is its own, and the
+    // outcomes keep the invocation's order.
+    const outcomes = await mapLimit(valid, this.subjectsAtOnce, async (subject) => {
       try {
-        subjects.push(await this.processSubject(subject, context));
+        return await this.processSubject(subject, context);
       } catch (caught) {
         fail(subject, caught, 'connector failed for a subject: going on with the others');
+        return undefined;
       }
-    }
+    });
+    for (const outcome of outcomes) if (outcome) subjects.push(outcome);
+    const first = invocation.subjects.map((subject) => errors.get(subject)).find((error) => error !== undefined);
     if (first && subjects.length === 0) throw first;
     return failed.length > 0 ? { subjects, failed: orderOf(invocation, failed) } : { subjects };
   }

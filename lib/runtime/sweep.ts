@@ -21,10 +21,23 @@ import { logger } from '../core/observability';
 import type { Runtime } from './runtime';
 import { checkPurpose, parseBody } from './validate';
 
+/**
+ * Due-index items per page, and subjects per batch (issue 16, section 3). A batch is one child execution, one
+ * sweep-apply invocation, one connector invocation per system and one audit segment. Pages are 1 000 items (500
+ * before): half the read tasks and their state transitions. Batches stay 25 subjects: batches of 100 were measured
+ * (docs/benchmarks.md, "Bigger units of work": 43 to 71 % fewer children, transitions, invocations, segments and log
+ * lines per holding) but not kept, because the kill fault test (test/reliability/faults-kill.test.ts) seeds 30 subjects
+ * and must kill a sweep between two batches of one purpose; it needs a batch size it can set first. Batches of 250
+ * and 1 000 spent sweep-apply's time budget reading and planning on this loaded two-core machine. A page's subjectRefs
+ * are about 70 kB of the 256 kB a Step Functions payload may carry.
+ */
+export const SWEEP_PAGE_SIZE = 1000;
+export const SWEEP_BATCH_SIZE = 25;
+
 export interface SweepReadOptions {
-  /** Due-index items per query. @default 500 */
+  /** Due-index items per page (several queries when it spans shards). @default SWEEP_PAGE_SIZE */
   readonly pageSize?: number;
-  /** Subjects per batch (one child execution each). @default 25 */
+  /** Subjects per batch (one child execution each). @default SWEEP_BATCH_SIZE */
   readonly batchSize?: number;
 }
 
@@ -47,7 +60,7 @@ const SweepApplyInputSchema = z.object({
   purpose: id,
   sweepId: id,
   now: id,
-  batch: z.object({ subjectRefs: z.array(id).max(1000) }),
+  batch: z.object({ subjectRefs: z.array(id).max(SWEEP_PAGE_SIZE) }),
   startedAt: id.optional(),
 });
 
@@ -64,8 +77,8 @@ export async function readDuePage(rt: Runtime, raw: SweepReadInput, options: Swe
   const input = parseBody(SweepReadInputSchema, raw, 'sweep read input');
   checkPurpose(rt.policy, input.purpose, 'purpose');
   const now = parseInstant(input.now, 'now');
-  const pageSize = options.pageSize ?? 500;
-  const batchSize = options.batchSize ?? 25;
+  const pageSize = options.pageSize ?? SWEEP_PAGE_SIZE;
+  const batchSize = options.batchSize ?? SWEEP_BATCH_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1 || !Number.isInteger(batchSize) || batchSize < 1) {
     throw new InputError(`pageSize and batchSize must be whole numbers >= 1, got ${pageSize} and ${batchSize}`);
   }

@@ -7,6 +7,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import { LEDGER, type SweepReadOutput } from '../../lib/core/contract';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lib/runtime/budgets';
 import { dueShardOf } from '../../lib/runtime/ledger';
+import { SWEEP_BATCH_SIZE, SWEEP_PAGE_SIZE } from '../../lib/runtime/sweep';
 import { makeHandler as makeApply, quarantineAfterFromEnv } from '../../lambdas/sweep-apply';
 import { makeHandler as makeRead } from '../../lambdas/sweep-read';
 import { ConnectorPermanentError, ConnectorTransientError } from '../../lib/connectors/errors';
@@ -94,6 +95,21 @@ describe('sweep-read', () => {
     expect(new Set(batches.flat()).size).toBe(40);
     expect(batches.flat()).toHaveLength(40);
     expect(tasks).toBe(2);
+  });
+
+  it('by default a page holds up to 1 000 holdings, in batches of up to 25 subjects: one child and one connector call per system each (issue 16)', async () => {
+    // GIVEN 40 due subjects, spread over the 16 shards
+    for (let i = 0; i < 40; i++)
+      await api.holding(`user${i}`, { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    // WHEN every page is read with the defaults THEN one task found all 40, as one batch
+    const { batches, tasks } = await readAll('analytics');
+    expect([SWEEP_PAGE_SIZE, SWEEP_BATCH_SIZE]).toEqual([1000, 25]);
+    expect(tasks).toBe(1);
+    expect(batches.map((b) => b.length)).toEqual([25, 15]);
+    expect(new Set(batches.flat()).size).toBe(40);
+    // AND with pages of 25 and batches of 10: 25 = 10 + 10 + 5, then 15 = 10 + 5
+    const small = await readAll('analytics', { pageSize: 25, batchSize: 10 });
+    expect(small.batches.map((b) => b.length)).toEqual([10, 10, 5, 10, 5]);
   });
 
   it('skips empty shards within one task and ends without a cursor', async () => {

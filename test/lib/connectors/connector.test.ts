@@ -1,4 +1,10 @@
-import { outcomeOf, SubjectConnector, type Counts, type InvocationSubject } from '../../../lib/connectors/connector';
+import {
+  CONNECTOR_SUBJECTS_AT_ONCE,
+  outcomeOf,
+  SubjectConnector,
+  type Counts,
+  type InvocationSubject,
+} from '../../../lib/connectors/connector';
 import { ConnectorPermanentError, ConnectorTransientError, isTransient, toConnectorError } from '../../../lib/connectors/errors';
 import { parseInvocation } from '../../../lib/connectors/invocation';
 import { ERROR_NAMES } from '../../../lib/core/contract';
@@ -268,5 +274,54 @@ describe('a batch done in part (SubjectConnector)', () => {
     await expect(connector.run(data)).rejects.toThrow(/subjects\[0\]\.locator: expected customerId/);
     await expect(connector.run(data)).rejects.toThrow(ConnectorPermanentError);
     expect(connector.attempted).toEqual([]);
+  });
+});
+
+/** Deletes each subject after a delay that falls with its position, so that later subjects finish first. */
+class SlowConnector extends SubjectConnector<undefined> {
+  public readonly type = 'custom';
+  public inFlight = 0;
+  public mostInFlight = 0;
+
+  public constructor(private readonly failing: ReadonlySet<string> = new Set()) {
+    super('crm', undefined);
+  }
+
+  protected override async deleteRecord(s: InvocationSubject): Promise<Counts> {
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    const position = Number(s.subjectRef.replace('ref-user', ''));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, 40 - position)));
+    this.inFlight--;
+    if (this.failing.has(s.subjectRef)) throw awsError(position === 39 ? 'ThrottlingException' : 'AccessDeniedException', 400);
+    return { records: 1 };
+  }
+
+  protected override async changeFields(): Promise<Counts> {
+    throw new Error('not used');
+  }
+}
+
+describe('a large invocation (a sweep page) is done several subjects at a time (issue 16)', () => {
+  const forty = () => invocation(Array.from({ length: 40 }, (_, i) => subject({ subjectRef: `ref-user${i}`, subjectId: `user${i}` })));
+
+  test('at most CONNECTOR_SUBJECTS_AT_ONCE subjects in flight, outcomes in the invocation’s order', async () => {
+    // GIVEN 40 subjects, the later ones answering sooner
+    const connector = new SlowConnector();
+    // WHEN the invocation runs
+    const result = await connector.run(forty());
+    // THEN 16 were in flight at once, never more, and the outcomes are in the invocation's order
+    expect(connector.mostInFlight).toBe(CONNECTOR_SUBJECTS_AT_ONCE);
+    expect(CONNECTOR_SUBJECTS_AT_ONCE).toBe(16);
+    expect(result.subjects.map((s) => s.subjectRef)).toEqual(Array.from({ length: 40 }, (_, i) => `ref-user${i}`));
+  });
+
+  test('every subject fails: the error thrown is the first subject’s, though a later one failed sooner', async () => {
+    // GIVEN subjects 0 to 39 all fail, subject 39 (transient) well before subject 0 (permanent)
+    const refs = Array.from({ length: 40 }, (_, i) => `ref-user${i}`);
+    const connector = new SlowConnector(new Set(refs));
+    // WHEN it runs THEN subject 0's permanent error is thrown, not subject 39's transient one
+    const thrown = await connector.run(forty()).catch((e: Error) => e);
+    expect(thrown).toBeInstanceOf(ConnectorPermanentError);
   });
 });
