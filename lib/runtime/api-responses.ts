@@ -246,6 +246,15 @@ export const HoldAnswer = z.object({
 
 /** `POST /subjects/{subjectId}/holds/{holdId}/release` → 200 (holds.ts ReleaseAnswer). */
 export const ReleaseAnswer = HoldAnswer.extend({
+  unrestricted: z
+    .array(
+      z.object({
+        system: z.string(),
+        itemRef: z.string().optional().describe("an item record's: the HMAC of its ref"),
+        status: systemStatus.describe('what the connector answered to unrestrict (unrestricted, or nothing-found)'),
+      }),
+    )
+    .describe("each record asked to unrestrict the hold's mark; a record another hold or restriction still covers is not asked"),
   holdingsRescheduled: z.number().int().min(0).describe('active holdings the hold covered whose schedule was written again'),
 });
 

@@ -32,11 +32,11 @@ import {
   startErasureRequest,
   viewErasureRequest,
 } from './erasure-requests';
-import { listHolds, placeHold, releaseHold } from './holds';
+import { listHolds, placeHold } from './holds';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
 import { logger, metrics, tracer } from '../core/observability';
 import { issueReceipt } from './receipts';
-import { liftRestrictionRequest } from './restrictions';
+import { liftRestrictionRequest, releaseHold } from './restrictions';
 import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
 import type { Runtime } from './runtime';
 import {

@@ -3,7 +3,9 @@
  * optionally scoped to purposes, systems and items (the scope's keys combine with AND), and released later. While
  * it is in force, every holding it covers neither expires nor is erased: the sweep leaves it active and takes it
  * out of the due index (Ledger.reschedule), and an erasure request lists it in `retained` with the hold's reason
- * and id. Once released, each covered holding is due again at the later of its own expiry and the release.
+ * and id. Once released, each covered holding is due again at the later of its own expiry and the release, and the
+ * records the hold kept lose its restriction mark: the release route is restrictions.ts releaseHold (it calls the
+ * connectors' `unrestrict`, as a restriction's lift does).
  *
  * Storage: no table of its own. A hold is an item of the subject's partition in the events table (contract
  * EVENTS), sort key `hold#<holdId>`, so EventStore.list reads the subject's holds in the same Query as its events
@@ -26,7 +28,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
-import { EVENTS } from '../core/contract';
+import { EVENTS, type SystemStatus } from '../core/contract';
 import { isConditionFailure } from '../core/dynamodb-errors';
 import { checkWellFormed } from '../core/subject-ref';
 import { utcIso } from '../core/time';
@@ -101,6 +103,11 @@ export interface HoldAnswer {
 }
 
 export interface ReleaseAnswer extends HoldAnswer {
+  /**
+   * Each `unrestrict` the release sent (restrictions.ts releaseHold): its system, an item record's ref (its HMAC),
+   * and what the connector answered. A record another hold or a restriction still covers is not asked.
+   */
+  readonly unrestricted: readonly { readonly system: string; readonly itemRef?: string; readonly status: SystemStatus }[];
   /** Active holdings of the subject the hold covered whose due keys were written again. */
   readonly holdingsRescheduled: number;
 }
@@ -242,7 +249,7 @@ export class HoldStore {
 /** A hold id as the API takes it in a path: the UUID placeHold made. */
 const HOLD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function checkHoldId(holdId: string): string {
+export function checkHoldId(holdId: string): string {
   if (!HOLD_ID.test(holdId)) throw new HoldNotFoundError(holdId.slice(0, 64));
   return holdId;
 }
@@ -346,24 +353,6 @@ export async function rescheduleCovered(rt: Runtime, subjectRef: string, scope: 
   return rescheduled;
 }
 
-/**
- * `POST /subjects/{subjectId}/holds/{holdId}/release`: records the release, audits it, and writes the due keys of
- * every active holding the hold covered again (Ledger.reschedule, from the subject's events and holds as read after
- * the release: a holding another hold still covers stays out of the due index; the others are due at the later of
- * their own expiry and the release).
- */
-export async function releaseHold(rt: Runtime, subjectId: string, holdId: string): Promise<ReleaseAnswer> {
-  checkSubjectId(subjectId);
-  checkHoldId(holdId);
-  const subjectRef = await rt.refs.ref(subjectId);
-  const now = rt.now();
-  const item = await rt.holds.release(subjectRef, holdId, now);
-  await rt.audit.writeMany(await auditEntries(rt, subjectId, item, 'release', now));
-  const rescheduled = await rescheduleCovered(rt, subjectRef, item.scope);
-  const refs = item.sealedRefs ? await rt.sealer.unseal<string[]>(item.sealedRefs, holdContext(subjectRef, holdId)) : undefined;
-  return { ...answerOf(rt, item, refs), holdingsRescheduled: rescheduled };
-}
-
 /** `GET /subjects/{subjectId}/holds`: every hold of the subject, placed and released, oldest first. */
 export async function listHolds(rt: Runtime, subjectId: string): Promise<{ holds: HoldAnswer[] }> {
   checkSubjectId(subjectId);
@@ -382,7 +371,7 @@ export async function listHolds(rt: Runtime, subjectId: string): Promise<{ holds
   return { holds: answers.sort((a, b) => Temporal.Instant.compare(Temporal.Instant.from(a.placedAt), Temporal.Instant.from(b.placedAt))) };
 }
 
-function answerOf(rt: Runtime, item: HoldItem, refs: readonly string[] | undefined): HoldAnswer {
+export function answerOf(rt: Runtime, item: HoldItem, refs: readonly string[] | undefined): HoldAnswer {
   const tz = rt.policy.timezone;
   const scope = item.scope
     ? {
@@ -404,7 +393,7 @@ function answerOf(rt: Runtime, item: HoldItem, refs: readonly string[] | undefin
  * One audit record per system the hold covers: each system of the scope (or of the policy) where a purpose of the
  * scope (or any purpose) holds data, with those purposes. Ids and HMACs only.
  */
-async function auditEntries(
+export async function auditEntries(
   rt: Runtime,
   subjectId: string,
   item: HoldItem,

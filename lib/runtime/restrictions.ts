@@ -32,10 +32,24 @@ import { formatInstant } from '../retention/time';
 import { locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { ConflictError, HoldNotFoundError, RequestNotFoundError, RuntimeTransientError } from './errors';
 import type { EventList } from './event-store';
-import { type HoldItem, holdKey, liftIsDue, rescheduleCovered, RESTRICTION_HOLD_PREFIX, restrictionHoldId } from './holds';
+import {
+  answerOf,
+  auditEntries,
+  checkHoldId,
+  holdContext,
+  type HoldItem,
+  holdKey,
+  liftIsDue,
+  type ReleaseAnswer,
+  rescheduleCovered,
+  RESTRICTION_HOLD_PREFIX,
+  restrictionHoldId,
+  toHold,
+} from './holds';
 import { type HoldingRecord, recordKeyOf, toHolding } from './ledger';
 import { kindOf, type LiftRecord, type RequestItem } from './requests';
 import type { Runtime } from './runtime';
+import { checkSubjectId } from './subjects';
 
 /** The reason a keep-restriction's hold gives (told to the data subject in `retained`): the request. */
 export const restrictionReason = (requestId: string): string =>
@@ -129,6 +143,97 @@ export async function liftDueRestrictions(
   return rt.events.list(subjectRef);
 }
 
+/** One record's `unrestrict`: what the connector answered, and its audit record. */
+interface UnrestrictOutcome {
+  readonly system: string;
+  readonly itemRef?: string;
+  readonly status: SystemStatus;
+  readonly entry: AuditEntry;
+}
+
+/**
+ * Asks one record of the subject (its holdings `holdings`, located from every active holding of it in `active`) to
+ * `unrestrict` the mark `restriction.requestId`, and builds its audit record (not written: the caller writes them
+ * all before it records anything). A failure throws RuntimeTransientError (503) naming `failure` and the system, ids
+ * only (a connector's message may quote data).
+ */
+async function unrestrictRecord(
+  rt: Runtime,
+  subjectRef: string,
+  active: readonly HoldingRecord[],
+  holdings: readonly HoldingRecord[],
+  call: {
+    readonly restriction: { readonly requestId: string; readonly until?: string };
+    readonly operationId: string;
+    readonly audit:
+      { readonly kind: 'restriction-request'; readonly requestId: string } | { readonly kind: 'hold'; readonly holdId: string };
+    readonly failure: string;
+    readonly now: Temporal.Instant;
+  },
+): Promise<UnrestrictOutcome> {
+  const { policy } = rt;
+  const { system, itemRef } = holdings[0];
+  const key = recordKeyOf(system, itemRef);
+  const markId = call.restriction.requestId;
+  // The locator is the record's: every active holding of it, whatever purpose (as an erasure locates it).
+  const held = active.filter((h) => h.system === system && h.itemRef === itemRef);
+  const { subjectId, locator, identifiers, ref } = await locatorIn(rt, held);
+  if (subjectId === undefined || (itemRef !== undefined && ref === undefined)) {
+    logger.warn('record not unrestricted: no sealed locator in the ledger', { markId, system, record: key });
+    throw new RuntimeTransientError(`${call.failure} in system "${system}": the record is not located`);
+  }
+  const purposes = [...new Set(holdings.map((h) => h.purpose))];
+  let result;
+  try {
+    result = await rt.connectors.invoke({
+      system,
+      purposes,
+      subjects: [
+        {
+          subjectRef,
+          subjectId,
+          locator,
+          identifiers,
+          ...(ref === undefined ? {} : { ref }),
+          record: 'unrestrict',
+          removeFields: [],
+          anonymiseFields: [],
+          restriction: call.restriction,
+        },
+      ],
+      operationId: call.operationId,
+      policyHash: rt.policyHash,
+    });
+  } catch (error) {
+    logger.warn('unrestrict failed', { markId, system, record: key, error: errorName(error) });
+    // Ids and names only: a connector's message may quote data. Nothing is recorded: it can be asked again.
+    throw new RuntimeTransientError(`${call.failure} in system "${system}": ${errorName(error)}`, { cause: error });
+  }
+  const outcome = result.subjects.find((s) => s.subjectRef === subjectRef);
+  if (!outcome) {
+    const failed = result.failed?.find((f) => f.subjectRef === subjectRef);
+    throw new RuntimeTransientError(`${call.failure} in system "${system}": ${failed?.error ?? 'NoOutcome'}`);
+  }
+  const subject = await rt.refs.auditSubject(subjectId);
+  return {
+    system,
+    ...(itemRef === undefined ? {} : { itemRef }),
+    status: outcome.status,
+    entry: {
+      at: formatInstant(call.now, policy.timezone),
+      ...call.audit,
+      purposes,
+      system,
+      ...(ref === undefined ? {} : { item: await rt.refs.auditItem(subject, ref) }),
+      action: 'unrestrict',
+      outcome: outcome.status,
+      counts: outcome.counts ?? ZERO_COUNTS,
+      subject,
+      policyHash: rt.policyHash,
+    },
+  };
+}
+
 async function lift(
   rt: Runtime,
   subjectRef: string,
@@ -148,74 +253,19 @@ async function lift(
     const key = recordKeyOf(h.system, h.itemRef);
     records.set(key, [...(records.get(key) ?? []), h]);
   }
-  const outcomes: { system: string; itemRef?: string; status: SystemStatus; entry?: AuditEntry }[] = [];
-  for (const [key, holdings] of records) {
-    const { system, itemRef } = holdings[0];
-    // The locator is the record's: every active holding of it, whatever purpose (as an erasure locates it).
-    const held = active.filter((h) => h.system === system && h.itemRef === itemRef);
-    const { subjectId, locator, identifiers, ref } = await locatorIn(rt, held);
-    if (subjectId === undefined || (itemRef !== undefined && ref === undefined)) {
-      logger.warn('record not unrestricted: no sealed locator in the ledger', { requestId, system, record: key });
-      throw new RuntimeTransientError(`restriction "${requestId}" could not be lifted in system "${system}": the record is not located`);
-    }
-    const purposes = [...new Set(holdings.map((h) => h.purpose))];
-    let result;
-    try {
-      result = await rt.connectors.invoke({
-        system,
-        purposes,
-        subjects: [
-          {
-            subjectRef,
-            subjectId,
-            locator,
-            identifiers,
-            ...(ref === undefined ? {} : { ref }),
-            record: 'unrestrict',
-            removeFields: [],
-            anonymiseFields: [],
-            restriction: { requestId, ...(mark.until === undefined ? {} : { until: mark.until }) },
-          },
-        ],
+  const outcomes: UnrestrictOutcome[] = [];
+  for (const [key, holdings] of records)
+    outcomes.push(
+      await unrestrictRecord(rt, subjectRef, active, holdings, {
+        restriction: { requestId, ...(mark.until === undefined ? {} : { until: mark.until }) },
         operationId: `${requestId}:unrestrict:${key}`,
-        policyHash: rt.policyHash,
-      });
-    } catch (error) {
-      logger.warn('unrestrict failed', { requestId, system, record: key, error: errorName(error) });
-      // Ids and names only: a connector's message may quote data. Nothing is recorded: the lift can be asked again.
-      throw new RuntimeTransientError(`restriction "${requestId}" could not be lifted in system "${system}": ${errorName(error)}`, {
-        cause: error,
-      });
-    }
-    const outcome = result.subjects.find((s) => s.subjectRef === subjectRef);
-    if (!outcome) {
-      const failed = result.failed?.find((f) => f.subjectRef === subjectRef);
-      throw new RuntimeTransientError(
-        `restriction "${requestId}" could not be lifted in system "${system}": ${failed?.error ?? 'NoOutcome'}`,
-      );
-    }
-    const subject = await rt.refs.auditSubject(subjectId);
-    outcomes.push({
-      system,
-      ...(itemRef === undefined ? {} : { itemRef }),
-      status: outcome.status,
-      entry: {
-        at: formatInstant(now, policy.timezone),
-        kind: 'restriction-request',
-        requestId,
-        purposes,
-        system,
-        ...(ref === undefined ? {} : { item: await rt.refs.auditItem(subject, ref) }),
-        action: 'unrestrict',
-        outcome: outcome.status,
-        counts: outcome.counts ?? ZERO_COUNTS,
-        subject,
-        policyHash: rt.policyHash,
-      },
-    });
-  }
+        audit: { kind: 'restriction-request', requestId },
+        failure: `restriction "${requestId}" could not be lifted`,
+        now,
+      }),
+    );
   // Audited before the lift is recorded: a lift whose recording fails is done again (and audited again), never unaudited.
-  await rt.audit.writeMany(outcomes.flatMap((o) => (o.entry ? [o.entry] : [])));
+  await rt.audit.writeMany(outcomes.map((o) => o.entry));
   if (stored) {
     try {
       await rt.holds.release(subjectRef, item.holdId, now);
@@ -317,4 +367,71 @@ export async function restrictHeldRecords(
   }
   if (entries.length > 0) await rt.audit.writeMany(entries);
   return calls;
+}
+
+/** Whether a stored hold or restriction keeps its records restricted at `now` (not released, lifted or past until). */
+function inForce(item: HoldItem, now: Temporal.Instant): boolean {
+  const end = toHold(item).releasedAt;
+  return end === undefined || Temporal.Instant.compare(end, now) > 0;
+}
+
+/**
+ * `POST /subjects/{subjectId}/holds/{holdId}/release` (spec 2.3): the records the hold kept lose its mark, then the
+ * release is recorded, audited, and every active holding the hold covered is scheduled again (rescheduleCovered: a
+ * holding another hold still covers stays out of the due index; the others are due at the later of their own expiry
+ * and the release).
+ *
+ * Unrestricting: each record of the subject the hold covers, in the ledger's active holdings, gets `unrestrict` with
+ * the hold's id (the connector removes that mark only: a record the hold never marked is left as it is), unless
+ * another hold or a restriction still in force covers it: that record stays restricted, its mark left. So that such a
+ * mark does not outlive every hold, the release that frees a record also asks it to unrestrict the ids of the
+ * subject's holds released before that covered it. The calls come before anything is recorded, and are audited
+ * (kind hold, action unrestrict): a failing call answers 503 with nothing recorded, and the release can be sent again.
+ */
+export async function releaseHold(rt: Runtime, subjectId: string, holdId: string): Promise<ReleaseAnswer> {
+  checkSubjectId(subjectId);
+  checkHoldId(holdId);
+  const subjectRef = await rt.refs.ref(subjectId);
+  const now = rt.now();
+  const items = await rt.holds.list(subjectRef);
+  const item = items.find((i) => i.holdId === holdId);
+  if (!item) throw new HoldNotFoundError(holdId);
+  if (item.releasedAt !== undefined)
+    throw new ConflictError(`hold "${holdId}" was released already, at ${item.releasedAt}; a release is recorded once`);
+
+  const active = plannable(rt.policy, await rt.ledger.holdingsOf(subjectRef, { activeOnly: true }));
+  const others = items.filter((i) => i.holdId !== holdId);
+  const stillRestricting = others.filter((i) => inForce(i, now));
+  const releasedBefore = others.filter((i) => i.restriction === undefined && i.releasedAt !== undefined);
+  const records = new Map<string, HoldingRecord[]>();
+  for (const h of active.filter((h) => scopeCovers(item.scope, toHolding(h)))) {
+    const key = recordKeyOf(h.system, h.itemRef);
+    records.set(key, [...(records.get(key) ?? []), h]);
+  }
+  const covers = (hold: HoldItem, holdings: readonly HoldingRecord[]) => holdings.some((h) => scopeCovers(hold.scope, toHolding(h)));
+  const outcomes: UnrestrictOutcome[] = [];
+  for (const [key, holdings] of records) {
+    if (stillRestricting.some((other) => covers(other, holdings))) continue;
+    const marks = [holdId, ...releasedBefore.filter((other) => covers(other, holdings)).map((other) => other.holdId)];
+    for (const mark of marks)
+      outcomes.push(
+        await unrestrictRecord(rt, subjectRef, active, holdings, {
+          restriction: { requestId: mark },
+          operationId: `${holdId}:unrestrict:${mark}:${key}`,
+          audit: { kind: 'hold', holdId },
+          failure: `hold "${holdId}" could not be released`,
+          now,
+        }),
+      );
+  }
+  // Audited before the release is recorded: a release whose recording fails is sent again, never unaudited.
+  await rt.audit.writeMany(outcomes.map((o) => o.entry));
+
+  const released = await rt.holds.release(subjectRef, holdId, now);
+  await rt.audit.writeMany(await auditEntries(rt, subjectId, released, 'release', now));
+  const rescheduled = await rescheduleCovered(rt, subjectRef, released.scope);
+  const refs = released.sealedRefs ? await rt.sealer.unseal<string[]>(released.sealedRefs, holdContext(subjectRef, holdId)) : undefined;
+  const unrestricted = outcomes.map(({ system, itemRef, status }) => ({ system, ...(itemRef === undefined ? {} : { itemRef }), status }));
+  logger.info('hold released', { holdId, unrestricted: unrestricted.length, rescheduled });
+  return { ...answerOf(rt, released, refs), unrestricted, holdingsRescheduled: rescheduled };
 }

@@ -195,6 +195,93 @@ describe('the sweep', () => {
   });
 });
 
+describe('the release unrestricts (spec 2.3)', () => {
+  const unrestricts = () =>
+    world.connectors.invocations
+      .filter((i) => i.subjects[0].record === 'unrestrict')
+      .map((i) => [i.system, i.purposes, i.subjects[0].subjectId, i.subjects[0].restriction]);
+  const unrestricted =
+    (status = 'unrestricted') =>
+    (invocation: { system: string; subjects: readonly { subjectRef: string }[] }) => ({
+      system: invocation.system,
+      subjects: invocation.subjects.map((s) => ({ subjectRef: s.subjectRef, status, counts: { records: 1, fields: 0, objects: 0 } })),
+    });
+  const holdings = async () => {
+    for (const id of ['user1', 'user10'])
+      await api.holding(id, { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+  };
+
+  test("GIVEN user1's held analytics record WHEN the hold is released THEN its mark is removed (unrestrict with the hold's id), audited; user10 untouched", async () => {
+    world.connectors.on('crm', unrestricted() as never);
+    await holdings();
+    const holdId = (await place('user1', { reason: 'litigation', scope: { purposes: ['analytics'] } })).body.holdId as string;
+    const answer = await release('user1', holdId);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ holdId, unrestricted: [{ system: 'crm', status: 'unrestricted' }], holdingsRescheduled: 1 });
+    expect(unrestricts()).toEqual([['crm', ['analytics'], 'user1', { requestId: holdId }]]);
+    const subject = await world.rt.refs.auditSubject('user1');
+    expect(
+      auditRecords()
+        .filter((r) => r.action === 'unrestrict')
+        .map((r) => [r.kind, r.holdId, r.system, r.outcome, r.subject]),
+    ).toEqual([['hold', holdId, 'crm', 'unrestricted', subject]]);
+  });
+
+  test.each([
+    ['another active hold', { reason: 'court order' }],
+    ['a keep-restriction', { reason: 'restriction request r-1', restriction: { requestId: 'r-1', keep: true } }],
+  ])(
+    'GIVEN a record also covered by %s WHEN the hold is released THEN nothing is unrestricted: it stays restricted',
+    async (_what, other) => {
+      world.connectors.on('crm', unrestricted() as never);
+      await holdings();
+      const holdId = (await place('user1', { reason: 'litigation', scope: { purposes: ['analytics'] } })).body.holdId as string;
+      await world.rt.holds.place({
+        subjectRef: await world.rt.refs.ref('user1'),
+        eventKey: holdKey('h-other'),
+        holdId: 'h-other',
+        placedAt: '2025-01-01T00:00:00.000Z',
+        ...other,
+      });
+      const answer = await release('user1', holdId);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ unrestricted: [] });
+      expect(unrestricts()).toEqual([]);
+      expect(auditRecords().filter((r) => r.action === 'unrestrict')).toEqual([]);
+    },
+  );
+
+  test('GIVEN two holds on a record WHEN the second is released after the first THEN the first mark (left while the second held) goes too', async () => {
+    world.connectors.on('crm', unrestricted() as never);
+    await holdings();
+    const first = (await place('user1', { reason: 'litigation', scope: { purposes: ['analytics'] } })).body.holdId as string;
+    const second = (await place('user1', { reason: 'court order' })).body.holdId as string;
+    await release('user1', first);
+    expect(unrestricts()).toEqual([]);
+    await release('user1', second);
+    expect(unrestricts()).toEqual([
+      ['crm', ['analytics'], 'user1', { requestId: second }],
+      ['crm', ['analytics'], 'user1', { requestId: first }],
+    ]);
+  });
+
+  test('GIVEN a failing unrestrict WHEN the hold is released THEN 503 and nothing recorded; released again, it is done', async () => {
+    world.connectors.on('crm', () => Promise.reject(new Error('throttled')));
+    await holdings();
+    const holdId = (await place('user1', { reason: 'litigation', scope: { purposes: ['analytics'] } })).body.holdId as string;
+    const failed = await release('user1', holdId);
+    expect(failed.status).toBe(503);
+    expect((await list('user1')).body.holds).toEqual([expect.objectContaining({ holdId, releasedAt: null })]);
+    expect(auditRecords().filter((r) => r.action === 'unrestrict' || r.action === 'release')).toEqual([]);
+
+    world.connectors.on('crm', unrestricted() as never);
+    const again = await release('user1', holdId);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ unrestricted: [{ system: 'crm', status: 'unrestricted' }] });
+    expect(auditRecords().map((r) => r.action)).toEqual(expect.arrayContaining(['unrestrict', 'release']));
+  });
+});
+
 describe('an erasure request', () => {
   test.each([
     ['every holding', undefined, ['customer', 'marketing', 'analytics']],
