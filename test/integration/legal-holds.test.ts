@@ -102,7 +102,14 @@ test('a held holding survives a sweep and an erasure request, and is erased by t
   // WHEN the hold is released (today: before the holding's own expiry, which stays the later of the two)
   const released = await local.api('POST', `/subjects/${held.id}/holds/${holdId}/release`);
   expectStatus(released, 200, 'releasing the hold');
-  expect(released.body).toMatchObject({ holdId, holdingsRescheduled: 1, releasedAt: expect.any(String) });
+  expect(released.body).toMatchObject({
+    holdId,
+    unrestricted: [{ system: 'tickets', status: 'unrestricted' }],
+    holdingsRescheduled: 1,
+    releasedAt: expect.any(String),
+  });
+  // AND the hold's mark is gone from the SaaS record, the rest as seeded (spec 2.3: unrestrict at the release)
+  expect(local.receiver.records('tickets')[held.id]).toEqual(recordOf(held, 'tickets'));
   // AND a second release is refused
   expect((await local.api('POST', `/subjects/${held.id}/holds/${holdId}/release`)).status).toBe(409);
   // THEN the holding is due again, at its own expiry
@@ -114,11 +121,12 @@ test('a held holding survives a sweep and an erasure request, and is erased by t
   // THEN the held user's ticket data is erased now
   expect(local.receiver.records('tickets')[held.id]).toBeUndefined();
 
-  // AND the audit trail has the placing and the release (one record each: the hold covers one system), no reason text
+  // AND the audit trail has the placing, the unrestrict and the release (the hold covers one system), no reason text
   const holdRecords = await auditOf(local, { kind: 'hold' });
   const mine = holdRecords.filter((r) => r.holdId === holdId);
   expect(mine.map((r) => [r.system, r.action, r.outcome])).toEqual([
     ['tickets', 'hold', 'held'],
+    ['tickets', 'unrestrict', 'unrestricted'],
     ['tickets', 'release', 'released'],
   ]);
   expect(JSON.stringify(mine)).not.toMatch(/Tvist|it-hold-1|Hedda/);
