@@ -71,6 +71,38 @@ const RecordShape = z.object({
   hash: hex64,
 });
 
+/** What a field of an audit record is expected to be, by zod's name for the type. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  number: 'a whole number',
+  int: 'a whole number',
+  string: 'text',
+  array: 'a list',
+  object: 'an object',
+};
+
+/**
+ * Why a stored value is not an audit record, in the verifier's words and without quoting any value: a folder or
+ * bucket may hold other files, and what they hold must not reach the console.
+ */
+function whyNotARecord(issue: z.core.$ZodIssue, item: unknown): string {
+  if (issue.path.length === 0) return 'expected a JSON object with the fields of an audit record (seq, prevHash, hash, …)';
+  const field = issue.path.map(String).join('.');
+  let value: unknown = item;
+  for (const key of issue.path)
+    value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (value === undefined) return `the field ${field} is missing`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `the field ${field} is not ${EXPECTED[issue.expected] ?? issue.expected}`;
+    case 'invalid_value':
+      return `the field ${field} is none of ${issue.values.map(String).join(', ')}`;
+    case 'too_small':
+      return `the field ${field} is below ${String(issue.minimum)}`;
+    default:
+      return `the field ${field} is not valid: ${issue.message}`;
+  }
+}
+
 export async function verifyChain(source: AuditSource, options: VerifyOptions = {}): Promise<VerifyReport> {
   const names = (await source.names()).sort();
   let last: { seq: number; hash: string } | undefined;
@@ -91,12 +123,11 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
     for (const [i, item] of items.entries()) {
       const shape = RecordShape.safeParse(item);
       if (!shape.success) {
-        const issue = shape.error.issues[0];
-        const where = segment ? `[${i}].` : '';
+        const where = segment ? `[${i}]: ` : '';
         return report({
           kind: 'unreadable',
           name,
-          message: `${name} is not an audit record: ${where}${issue.path.join('.') || '(root)'}: ${issue.message}`,
+          message: `${name} is not an audit record: ${where}${whyNotARecord(shape.error.issues[0], item)}`,
         });
       }
     }

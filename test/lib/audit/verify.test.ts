@@ -143,6 +143,34 @@ describe('verifyChain', () => {
     expect(report.records).toBe(records);
   });
 
+  // A folder may hold files that are not audit records at all (issue 20: `--dir` on the wrong folder printed zod's
+  // wording). The message says what is wrong in our words and never quotes a value (a stray file may hold anything).
+  it.each([
+    { name: 'a JSON object of another kind', content: { seq: 5, note: 'a-secret-value' }, says: 'the field prevHash is missing' },
+    { name: 'a list of text', content: ['a-secret-value'], says: '[0]: expected a JSON object with the fields of an audit record' },
+    { name: 'a seq that is text', content: { ...entry(5), seq: 'a-secret-value' }, says: 'the field seq is not a whole number' },
+    {
+      name: 'an unknown kind',
+      content: { ...entry(5), seq: 5, prevHash: 'a'.repeat(64), kind: 'a-secret-value' },
+      says: 'the field kind is none of',
+    },
+    {
+      name: 'a hash that is not hex',
+      content: { ...entry(5), seq: 5, prevHash: 'a-secret-value' },
+      says: 'the field prevHash is not valid: expected 64 lowercase hex digits',
+    },
+  ])('says in its own words why $name is not an audit record', async ({ content, says }) => {
+    // GIVEN a chain of 4 records and, where the fifth should be, a file that is not an audit record
+    dir = chainDir(4);
+    writeFileSync(file(dir, 5), JSON.stringify(content));
+    // WHEN the chain is verified
+    const report = await verifyChain(directorySource(dir));
+    // THEN the file is unreadable, named, in our words and without its values
+    expect(report.break?.kind).toBe('unreadable');
+    expect(report.break?.message).toContain(says);
+    expect(report.break?.message).not.toMatch(/Invalid input|received|a-secret-value/);
+  });
+
   it('detects removed newest records against the head', async () => {
     dir = chainDir(5);
     unlinkSync(file(dir, 5));
