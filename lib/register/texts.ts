@@ -152,7 +152,7 @@ const EN: RegisterTexts = {
   calendarYear: 'Calendar year',
   fiscalYearSpan: (from, to) => `${from} to ${to}`,
   generated:
-    'The time limits and erasure rules above are read from the same policy file that Lethe enforces; this record changes when the policy does. The SHA-256 identifies the policy file this record was generated from.',
+    "The time limits and erasure rules above are read from the same policy file that Lethe enforces; this record changes when the policy does. The SHA-256 identifies the policy's content this record was generated from: it is computed over the validated policy, so comments and formatting do not change it, and it is not the SHA-256 of the file's bytes (lethe register --format json shows it for any file).",
   specialNote:
     'Special categories of personal data (Art. 9) are marked; their processing requires a condition of Art. 9(2) in addition to the legal basis shown.',
   unknownCountry: 'unknown country',
@@ -264,7 +264,7 @@ const SV: RegisterTexts = {
   calendarYear: 'Kalenderår',
   fiscalYearSpan: (from, to) => `${from}–${to}`,
   generated:
-    'Tidsfristerna och raderingsreglerna ovan läses ur samma policyfil som Lethe verkställer; förteckningen ändras när policyn ändras. Kontrollsumman (SHA-256) identifierar den policyfil som förteckningen är framställd ur.',
+    'Tidsfristerna och raderingsreglerna ovan läses ur samma policyfil som Lethe verkställer; förteckningen ändras när policyn ändras. Kontrollsumman (SHA-256) identifierar policyns innehåll som förteckningen är framställd ur: den beräknas över den validerade policyn, så kommentarer och formatering ändrar den inte, och den är inte SHA-256 av filens bytes (lethe register --format json visar den för en fil).',
   specialNote:
     'Känsliga personuppgifter (särskilda kategorier, art. 9) är markerade; för att behandla dem krävs, utöver den rättsliga grunden, ett undantag enligt art. 9.2.',
   descriptionsNote: 'Beskrivningar, händelser inom citattecken (”…”) och andra fritexter återges som de står i policyn, på policyns språk.',

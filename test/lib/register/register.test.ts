@@ -299,6 +299,20 @@ describe('buildRegister / renderRegister md: every item of Art. 30(1)(a)–(g)',
   });
 });
 
+describe("the register's note on its hash (issue 20, item 7)", () => {
+  // The hash is over the validated policy's content (docs/register.md), not the file's bytes: a DPO who runs
+  // sha256sum on the file gets another value, so the register must not say it identifies the file.
+  it.each([
+    { lang: 'en' as const, wrong: /identifies the policy file/, right: /policy's content/ },
+    { lang: 'sv' as const, wrong: /identifierar den policyfil/, right: /policyns innehåll/ },
+  ])("in $lang, says the hash identifies the policy's content, not its file", ({ lang, wrong, right }) => {
+    // GIVEN a register WHEN rendered THEN its note names the content and does not claim the file
+    const text = md(lang);
+    expect(text).not.toMatch(wrong);
+    expect(text).toMatch(right);
+  });
+});
+
 describe("recipients: the systems' processors and the deployment itself (Art. 30(1)(d))", () => {
   it.each([
     ['default', undefined, { name: 'Amazon Web Services EMEA SARL', systems: [], hostsLethe: true }],
