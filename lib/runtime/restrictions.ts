@@ -210,15 +210,20 @@ async function unrestrictRecord(
     throw new RuntimeTransientError(`${call.failure} in system "${system}": ${errorName(error)}`, { cause: error });
   }
   const outcome = result.subjects.find((s) => s.subjectRef === subjectRef);
-  if (!outcome) {
-    const failed = result.failed?.find((f) => f.subjectRef === subjectRef);
+  const failed = result.failed?.find((f) => f.subjectRef === subjectRef);
+  if (!outcome && (failed === undefined || failed.transient)) {
     throw new RuntimeTransientError(`${call.failure} in system "${system}": ${failed?.error ?? 'NoOutcome'}`);
   }
+  // A permanent failure (a connector that cannot unrestrict, e.g. an SDK connector without unrestrictRecord) fails
+  // every retry the same way: a 503 would make the hold or restriction impossible to end, and its data impossible to
+  // expire. The release or lift goes on, and this record is answered and audited `failed`, never `unrestricted`.
+  if (!outcome) logger.warn('record not unrestricted: permanent failure', { markId, system, record: key, error: failed?.error });
+  const status: SystemStatus = outcome?.status ?? 'failed';
   const subject = await rt.refs.auditSubject(subjectId);
   return {
     system,
     ...(itemRef === undefined ? {} : { itemRef }),
-    status: outcome.status,
+    status,
     entry: {
       at: formatInstant(call.now, policy.timezone),
       ...call.audit,
@@ -226,8 +231,8 @@ async function unrestrictRecord(
       system,
       ...(ref === undefined ? {} : { item: await rt.refs.auditItem(subject, ref) }),
       action: 'unrestrict',
-      outcome: outcome.status,
-      counts: outcome.counts ?? ZERO_COUNTS,
+      outcome: status,
+      counts: outcome?.counts ?? ZERO_COUNTS,
       subject,
       policyHash: rt.policyHash,
     },

@@ -282,6 +282,32 @@ describe('the release unrestricts (spec 2.3)', () => {
   });
 });
 
+describe('a connector that cannot unrestrict', () => {
+  // An SDK connector without unrestrictRecord answers every unrestrict with a permanent failure: a 503 would make the
+  // hold impossible to release (and the data impossible to expire). The release goes on and says the record failed.
+  test("GIVEN a permanent unrestrict failure WHEN the hold is released THEN 200, released, the record reported failed and audited so; user10's hold untouched", async () => {
+    world.connectors.on('crm', (invocation: { system: string; subjects: readonly { subjectRef: string }[] }) => ({
+      system: invocation.system,
+      subjects: [],
+      failed: invocation.subjects.map((s) => ({ subjectRef: s.subjectRef, error: 'ConnectorPermanentError', transient: false })),
+    }));
+    for (const id of ['user1', 'user10'])
+      await api.holding(id, { purpose: 'analytics', system: 'crm', collectedAt: '2024-06-01T00:00:00Z' });
+    const holdId = (await place('user1', { reason: 'litigation' })).body.holdId as string;
+    const other = (await place('user10', { reason: 'litigation' })).body.holdId as string;
+    const answer = await release('user1', holdId);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ holdId, unrestricted: [{ system: 'crm', status: 'failed' }] });
+    expect((await list('user1')).body.holds).toEqual([expect.objectContaining({ holdId, releasedAt: expect.any(String) })]);
+    expect((await list('user10')).body.holds).toEqual([expect.objectContaining({ holdId: other, releasedAt: null })]);
+    expect(
+      auditRecords()
+        .filter((r) => r.action === 'unrestrict')
+        .map((r) => [r.holdId, r.outcome]),
+    ).toEqual([[holdId, 'failed']]);
+  });
+});
+
 describe('an erasure request', () => {
   test.each([
     ['every holding', undefined, ['customer', 'marketing', 'analytics']],
