@@ -61,7 +61,7 @@ export function defineAuditScenarios(harness: () => Harness): void {
       const broken = captured();
       expect(await runAsync(['audit', 'verify', '--dir', copy], broken.io)).toBe(1);
       expect(broken.text()).toContain(`record ${victim.seq}`);
-      expect(await runAsync(['audit', 'verify'], captured().io)).toBe(1); // neither --bucket nor --dir: refused
+      expect(await runAsync(['audit', 'verify'], captured().io)).toBe(2); // neither --bucket nor --dir: a usage error (exit 2, since 84c73e1)
     });
 
     test('no audit record and no log line holds a seeded name or e-mail address', async () => {
