@@ -2,7 +2,9 @@
  * No personal data and no secret in logs, audit records or execution history (issue 7, item 5), after real
  * activity: the load run (1 250 subjects registered, 1 000 erased), then an erasure whose webhook fails twice and
  * is retried, with identifiers and a reason that hold personal data; requests the API refuses, carrying personal
- * data in the body and the path; and a sweep on a simulated clock that expires everyone else's holdings.
+ * data in the body and the path; a legal hold whose reason names the subject, placed and released; a restriction
+ * that keeps the data, completed and lifted; an access request whose export is downloaded (issue 14, item 7); and a
+ * sweep on a simulated clock that expires everyone else's holdings.
  *
  * Searched: (a) every function log line, in memory (local.logLines()) and in the log file, (b) every audit record,
  * (c) every Step Functions execution's input, output, error, cause and history events.
@@ -11,11 +13,18 @@
  * secret of the data directory: the API token, the HMAC secret and the webhook secret of secrets.json, the local
  * KMS key, in every encoding and by every 16-character window.
  *
+ * (d) The values of the access export (export.json, as downloaded) are searched for apart: they are in its
+ * `exports/<requestId>/` objects (found there) and nowhere else: no other exports object, log line, audit record,
+ * execution, nor item of Lethe's tables (requests, idempotency, audit chain, ledgers) as stored.
+ *
  * The search is proved able to fail first: values planted in copies of the real texts are found.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { paginateScan } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { Temporal } from '@js-temporal/polyfill';
 import { DEMO_SUBJECTS, type LocalLethe } from '../../../lib/local';
 import { type Finding, LeakScanner, type Needle, personalNeedles, secretBytes, secretNeedles } from '../support/leak-scanner';
@@ -41,6 +50,8 @@ export function defineLeakScenarios(current: () => LocalLethe): void {
     let scanner: LeakScanner;
     let secrets: Secret[];
     let corpus: Corpus;
+    /** The restriction and access requests of the holds-restrictions-access test, and the values of its export.json. */
+    const exported: { restrictionId?: string; requestId?: string; values: string[] } = { values: [] };
 
     beforeAll(() => {
       const local = current();
@@ -76,6 +87,69 @@ export function defineLeakScenarios(current: () => LocalLethe): void {
         if (part.length >= 5) needles.push(...personalNeedles(part, `name part ${part}`, { boundary: true }));
       }
       scanner = new LeakScanner(needles);
+    });
+
+    test('holds, restrictions and an access request: a hold whose reason names the subject, a kept restriction lifted, an export downloaded', async () => {
+      const local = current();
+      loadRun();
+      const verification = { method: 'bankid', verifiedAt: Temporal.Now.instant().toString() };
+      // WHEN a hold is placed with a reason that holds personal data (as a careless DPO would write it), then released
+      const held = BYSTANDERS[2];
+      const placed = await local.api('POST', `/subjects/${encodeURIComponent(held.id)}/holds`, {
+        body: { reason: `${held.name} (${held.email}, ${held.phone}) disputes an invoice` },
+        headers: { 'Idempotency-Key': randomUUID() },
+      });
+      expect(placed.status).toBe(201);
+      const { holdId } = placed.body as { holdId: string };
+      const released = await local.api('POST', `/subjects/${encodeURIComponent(held.id)}/holds/${holdId}/release`);
+      // THEN both succeed
+      expect(released.status).toBe(200);
+
+      // WHEN a restriction that keeps the data is requested, completes, and is lifted
+      const restricted = BYSTANDERS[3];
+      const restriction = await local.api('POST', '/restriction-requests', {
+        body: { subjectId: restricted.id, keep: true, verification },
+        headers: { 'Idempotency-Key': randomUUID() },
+      });
+      expect(restriction.status).toBe(202);
+      const restrictionId = (restriction.body as { requestId: string }).requestId;
+      exported.restrictionId = restrictionId;
+      const restrictionView = await settled(local, `/restriction-requests/${restrictionId}`);
+      // THEN it completes, every record restricted, and the lift unrestricts them
+      expect(restrictionView.status).toBe('completed');
+      expect((restrictionView.systems as { status: string }[]).map((s) => s.status)).toEqual(['restricted', 'restricted', 'restricted']);
+      const lift = await local.api('POST', `/restriction-requests/${restrictionId}/lift`);
+      expect(lift.status).toBe(200);
+      expect((lift.body as { unrestricted: { status: string }[] }).unrestricted.map((u) => u.status)).toEqual([
+        'unrestricted',
+        'unrestricted',
+        'unrestricted',
+      ]);
+
+      // WHEN a subject asks for access, and the export is downloaded from its link
+      const asking = BYSTANDERS[4];
+      const access = await local.api('POST', '/access-requests', {
+        body: { subjectId: asking.id, verification },
+        headers: { 'Idempotency-Key': randomUUID() },
+      });
+      expect(access.status).toBe(202);
+      exported.requestId = (access.body as { requestId: string }).requestId;
+      const accessView = await settled(local, `/access-requests/${exported.requestId}`);
+      expect(accessView.status).toBe('completed');
+      const download = await fetch((accessView.export as { json: { url: string } }).json.url);
+      expect(download.status).toBe(200);
+      const document = JSON.parse(await download.text()) as {
+        purposes: { records: { records?: { values: Record<string, unknown> }[] }[] }[];
+      };
+      exported.values = [
+        ...new Set(
+          document.purposes.flatMap((p) =>
+            p.records.flatMap((r) => (r.records ?? []).flatMap((x) => Object.values(x.values).filter((v) => typeof v === 'string'))),
+          ),
+        ),
+      ];
+      // THEN it holds the subject's values (the scan (d) is not vacuous)
+      expect(exported.values).toEqual(expect.arrayContaining([asking.name, asking.email, asking.phone, asking.address]));
     });
 
     test('more activity: a retried webhook, refused requests carrying personal data, a sweep that expires the rest', async () => {
@@ -234,6 +308,58 @@ export function defineLeakScenarios(current: () => LocalLethe): void {
             `${corpus.executions.length} executions with ${corpus.events} history events`,
         );
       });
+
+      test('(d) the access export’s values are nowhere but in its exports/<requestId>/ objects', async () => {
+        const local = current();
+        const { requestId, values } = exported;
+        // GIVEN the values of the export document downloaded above (the subject's name, e-mail, phone, address)
+        expect(requestId).toBeDefined();
+        expect(values.length).toBeGreaterThanOrEqual(4);
+        const inExport = new LeakScanner(values.flatMap((v, i) => personalNeedles(v, `export value ${i}`)));
+        // ...and every object of the exports bucket, its own request's apart from the others
+        const own = `exports/${requestId}/`;
+        const objects = await bucketObjects(local, local.names.exportsBucket);
+        const mine = objects.filter((o) => o.key.startsWith(own));
+        expect(mine.map((o) => o.key)).toEqual(expect.arrayContaining([`${own}export.json`, `${own}export.html`]));
+        // THEN its own objects hold them (the search finds what it looks for)...
+        const found = new Set(inExport.scan(mine.find((o) => o.key === `${own}export.json`)!.text, 'export.json').map((f) => f.label));
+        expect([...found].sort()).toEqual(values.map((_, i) => `export value ${i}`).sort());
+        // ...and no other object, log line, audit record, execution, nor Lethe's tables' items as stored
+        const tables = [
+          local.names.requestsTable,
+          local.names.idempotencyTable,
+          local.names.auditChainTable,
+          ...Object.values(local.names.ledgerTables),
+        ];
+        const items: string[] = [];
+        for (const table of tables) items.push(...(await tableItems(local, table)));
+        expect(items.length).toBeGreaterThan(0);
+        // (the restriction's and the access request's executions, audit records and log lines are in what is searched)
+        for (const id of [exported.restrictionId!, requestId!]) {
+          expect([id, corpus.executions.some((e) => e.includes(`"name":"${id}"`)), corpus.records.some((r) => r.includes(id))]).toEqual([
+            id,
+            true,
+            true,
+          ]);
+          expect(corpus.file.includes(id)).toBe(true);
+        }
+        expect(
+          summary(
+            inExport.scanAll(
+              objects.filter((o) => !o.key.startsWith(own)).map((o) => o.text),
+              'exports object',
+            ),
+          ),
+        ).toEqual([]);
+        expect(summary(inExport.scanAll(corpus.lines, 'logLines'))).toEqual([]);
+        expect(summary(inExport.scan(corpus.file.toString('utf8'), 'functions.log'))).toEqual([]);
+        expect(summary(inExport.scanAll(corpus.records, 'audit record'))).toEqual([]);
+        expect(summary(inExport.scanAll(corpus.executions, 'execution'))).toEqual([]);
+        expect(summary(inExport.scanAll(items, 'table item'))).toEqual([]);
+        console.log(
+          `leak scan (d): ${values.length} export values; ${objects.length} exports objects (${mine.length} its own), ${items.length} items of ${tables.length} tables`,
+        );
+      });
     });
   });
 }
@@ -262,6 +388,39 @@ function summary(findings: readonly Finding[]): string[] {
         .map((f) => `${f.where} …${f.context}…`)
         .join(' | ')}`,
   );
+}
+
+/** Polls a request's GET route until its workflow has ended; its body. */
+async function settled(local: LocalLethe, route: string): Promise<Record<string, unknown>> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const answer = await local.api('GET', route);
+    const body = answer.body as Record<string, unknown>;
+    if (answer.status === 200 && (body.status === 'completed' || body.status === 'failed')) return body;
+    if (Date.now() > until) throw new Error(`${route} did not end within 60 s: ${answer.status} ${JSON.stringify(body)}`);
+    await sleep(250);
+  }
+}
+
+/** Every object of a bucket, with its content as text. */
+async function bucketObjects(local: LocalLethe, bucket: string): Promise<{ key: string; text: string }[]> {
+  const objects: { key: string; text: string }[] = [];
+  for await (const page of paginateListObjectsV2({ client: local.clients.s3 }, { Bucket: bucket })) {
+    for (const { Key } of page.Contents ?? []) {
+      const got = await local.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      objects.push({ key: Key!, text: (await got.Body?.transformToString('utf8')) ?? '' });
+    }
+  }
+  return objects;
+}
+
+/** Every item of a table, as stored (its attribute values as JSON). */
+async function tableItems(local: LocalLethe, table: string): Promise<string[]> {
+  const items: string[] = [];
+  for await (const page of paginateScan({ client: local.clients.dynamodb }, { TableName: table })) {
+    for (const item of page.Items ?? []) items.push(JSON.stringify(item));
+  }
+  return items;
 }
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
