@@ -152,8 +152,13 @@ export const CONNECTOR_SUBJECTS_AT_ONCE = 16;
 
 /** A connector that acts subject by subject, `subjectsAtOnce` subjects at a time. */
 export abstract class SubjectConnector<C = unknown> extends Connector<C> {
-  /** Subjects of one invocation done at once: a type whose store must be called one at a time sets 1. */
-  protected readonly subjectsAtOnce: number = CONNECTOR_SUBJECTS_AT_ONCE;
+  /**
+   * Subjects of one invocation done at once. One by default: a type opts in (DynamoDB, whose calls are by key) only
+   * where subjects cannot meet in the store. S3's tag layout lists the whole bucket per subject, so one subject's
+   * delete raced another's listing (a permanent failure of a valid subject, found by the isolation property test);
+   * a user's SDK handlers were written for one subject at a time.
+   */
+  protected readonly subjectsAtOnce: number = 1;
 
   /** Deletes every record of the subject; counts what it deleted. */
   protected abstract deleteRecord(subject: InvocationSubject, context: ConnectorContext): Promise<Counts>;

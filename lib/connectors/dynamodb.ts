@@ -42,6 +42,7 @@ import { EXPORT_LIMITS, type ConnectorExport, type ConnectorExportRecord, type C
 import type { DynamoDbConnectorConfig } from './config';
 import { createDynamoDbDocumentClient } from './clients';
 import {
+  CONNECTOR_SUBJECTS_AT_ONCE,
   SubjectConnector,
   type ConnectorContext,
   type ConnectorOptions,
@@ -64,6 +65,9 @@ type Lookup = { readonly by: 'key'; readonly value: string } | { readonly by: 'i
 export const DEFAULT_RESTRICTED_ATTRIBUTE = 'lethe:restricted';
 
 export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig> {
+  /** Subjects of a sweep page at once (issue 16): every call is by the subject's own key, so they cannot meet. */
+  protected override readonly subjectsAtOnce = CONNECTOR_SUBJECTS_AT_ONCE;
+
   public readonly type = 'dynamodb';
   private readonly client: DynamoDBDocumentClient;
 

@@ -280,6 +280,7 @@ describe('a batch done in part (SubjectConnector)', () => {
 /** Deletes each subject after a delay that falls with its position, so that later subjects finish first. */
 class SlowConnector extends SubjectConnector<undefined> {
   public readonly type = 'custom';
+  protected override readonly subjectsAtOnce = CONNECTOR_SUBJECTS_AT_ONCE;
   public inFlight = 0;
   public mostInFlight = 0;
 
