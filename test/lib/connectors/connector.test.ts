@@ -280,7 +280,6 @@ describe('a batch done in part (SubjectConnector)', () => {
 /** Deletes each subject after a delay that falls with its position, so that later subjects finish first. */
 class SlowConnector extends SubjectConnector<undefined> {
   public readonly type = 'custom';
-  protected override readonly subjectsAtOnce = CONNECTOR_SUBJECTS_AT_ONCE;
   public inFlight = 0;
   public mostInFlight = 0;
 
@@ -303,12 +302,17 @@ class SlowConnector extends SubjectConnector<undefined> {
   }
 }
 
+/** A type that opts in to several subjects at a time, as the DynamoDB connector does. */
+class ConcurrentSlowConnector extends SlowConnector {
+  protected override readonly subjectsAtOnce = CONNECTOR_SUBJECTS_AT_ONCE;
+}
+
 describe('a large invocation (a sweep page) is done several subjects at a time (issue 16)', () => {
   const forty = () => invocation(Array.from({ length: 40 }, (_, i) => subject({ subjectRef: `ref-user${i}`, subjectId: `user${i}` })));
 
   test('at most CONNECTOR_SUBJECTS_AT_ONCE subjects in flight, outcomes in the invocation’s order', async () => {
     // GIVEN 40 subjects, the later ones answering sooner
-    const connector = new SlowConnector();
+    const connector = new ConcurrentSlowConnector();
     // WHEN the invocation runs
     const result = await connector.run(forty());
     // THEN 16 were in flight at once, never more, and the outcomes are in the invocation's order
@@ -317,10 +321,19 @@ describe('a large invocation (a sweep page) is done several subjects at a time (
     expect(result.subjects.map((s) => s.subjectRef)).toEqual(Array.from({ length: 40 }, (_, i) => `ref-user${i}`));
   });
 
+  test('a type that does not opt in (S3, the SDK) does one subject at a time, in order', async () => {
+    // GIVEN 40 subjects and a connector type with the default (S3's tag layout lists the bucket per subject: 4f6b687)
+    const connector = new SlowConnector();
+    // WHEN the invocation runs THEN never two subjects at once
+    const result = await connector.run(forty());
+    expect(connector.mostInFlight).toBe(1);
+    expect(result.subjects.map((s) => s.subjectRef)).toEqual(Array.from({ length: 40 }, (_, i) => `ref-user${i}`));
+  });
+
   test('every subject fails: the error thrown is the first subject’s, though a later one failed sooner', async () => {
     // GIVEN subjects 0 to 39 all fail, subject 39 (transient) well before subject 0 (permanent)
     const refs = Array.from({ length: 40 }, (_, i) => `ref-user${i}`);
-    const connector = new SlowConnector(new Set(refs));
+    const connector = new ConcurrentSlowConnector(new Set(refs));
     // WHEN it runs THEN subject 0's permanent error is thrown, not subject 39's transient one
     const thrown = await connector.run(forty()).catch((e: Error) => e);
     expect(thrown).toBeInstanceOf(ConnectorPermanentError);
