@@ -151,6 +151,27 @@ interface UnrestrictOutcome {
   readonly entry: AuditEntry;
 }
 
+/** One record's mark action, `restrict` or `unrestrict`, through the system's connector: nothing else changes in it. */
+function invokeMark(
+  rt: Runtime,
+  system: string,
+  purposes: readonly string[],
+  located: { subjectRef: string; subjectId: string; locator: Record<string, string>; identifiers: Record<string, string>; ref?: string },
+  record: 'restrict' | 'unrestrict',
+  call: { readonly restriction: { readonly requestId: string; readonly until?: string }; readonly operationId: string },
+) {
+  const { ref, ...subject } = located;
+  return rt.connectors.invoke({
+    system,
+    purposes: [...purposes],
+    subjects: [
+      { ...subject, ...(ref === undefined ? {} : { ref }), record, removeFields: [], anonymiseFields: [], restriction: call.restriction },
+    ],
+    operationId: call.operationId,
+    policyHash: rt.policyHash,
+  });
+}
+
 /**
  * Asks one record of the subject (its holdings `holdings`, located from every active holding of it in `active`) to
  * `unrestrict` the mark `restriction.requestId`, and builds its audit record (not written: the caller writes them
@@ -185,25 +206,7 @@ async function unrestrictRecord(
   const purposes = [...new Set(holdings.map((h) => h.purpose))];
   let result;
   try {
-    result = await rt.connectors.invoke({
-      system,
-      purposes,
-      subjects: [
-        {
-          subjectRef,
-          subjectId,
-          locator,
-          identifiers,
-          ...(ref === undefined ? {} : { ref }),
-          record: 'unrestrict',
-          removeFields: [],
-          anonymiseFields: [],
-          restriction: call.restriction,
-        },
-      ],
-      operationId: call.operationId,
-      policyHash: rt.policyHash,
-    });
+    result = await invokeMark(rt, system, purposes, { subjectRef, subjectId, locator, identifiers, ref }, 'unrestrict', call);
   } catch (error) {
     logger.warn('unrestrict failed', { markId, system, record: key, error: errorName(error) });
     // Ids and names only: a connector's message may quote data. Nothing is recorded: it can be asked again.
@@ -331,24 +334,9 @@ export async function restrictHeldRecords(
       const { subjectId, locator, identifiers, ref } = await locatorIn(rt, held);
       if (subjectId === undefined || (sp.ref !== undefined && ref === undefined)) throw new Error('NotLocated');
       calls++;
-      const answer = await rt.connectors.invoke({
-        system: sp.system,
-        purposes,
-        subjects: [
-          {
-            subjectRef,
-            subjectId,
-            locator,
-            identifiers,
-            ...(ref === undefined ? {} : { ref }),
-            record: 'restrict',
-            removeFields: [],
-            anonymiseFields: [],
-            restriction: { requestId: markId },
-          },
-        ],
+      const answer = await invokeMark(rt, sp.system, purposes, { subjectRef, subjectId, locator, identifiers, ref }, 'restrict', {
+        restriction: { requestId: markId },
         operationId: `${origin.kind === 'sweep' ? origin.sweepId : `ttl-${origin.id}`}:restrict:${recordKeyOf(sp.system, sp.ref)}:${subjectRef.slice(0, 16)}`,
-        policyHash: rt.policyHash,
       });
       const outcome = answer.subjects.find((s) => s.subjectRef === subjectRef);
       if (!outcome) throw new Error(answer.failed?.[0]?.error ?? 'NoOutcome');
