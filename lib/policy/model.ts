@@ -65,7 +65,16 @@ export interface SystemSpec {
   readonly config: Readonly<Record<string, unknown>>;
   /** In declaration order. */
   readonly fields: readonly FieldSpec[];
+  /** How long the system's longest backup is kept (ISO 8601 duration); absent: DEFAULT_BACKUP_RETENTION (backupRetentionOf). */
+  readonly backupRetention?: string;
 }
+
+/** DynamoDB's longest point-in-time recovery window: a system's backup retention when the policy does not say. */
+export const DEFAULT_BACKUP_RETENTION = 'P35D';
+
+/** A system's backup retention: what the policy declares, else DEFAULT_BACKUP_RETENTION. */
+export const backupRetentionOf = (system: Pick<SystemSpec, 'backupRetention'>): string =>
+  system.backupRetention ?? DEFAULT_BACKUP_RETENTION;
 
 export interface PurposeSpec {
   readonly id: string;
@@ -204,6 +213,7 @@ export function toPolicy(doc: PolicyDocumentOutput): Policy {
       processor: s.processor,
       config: s.config ?? {},
       fields: Object.entries(s.fields ?? {}).map(([name, f]) => ({ name, category: f.category, anonymise: f.anonymise })),
+      ...(s.backupRetention === undefined ? {} : { backupRetention: s.backupRetention }),
     };
   }
   const purposes = Object.create(null) as Record<string, PurposeSpec>;

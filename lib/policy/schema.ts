@@ -244,6 +244,12 @@ export const System = strict({
   fields: z
     .record(text('a field name'), FieldSpec, { error: 'expected fields: a map of field names to {category, anonymise?}' })
     .optional(),
+  backupRetention: Duration.optional().meta({
+    description:
+      'Extension: how long the longest backup of the system (a restore point, a snapshot, a point-in-time recovery window) ' +
+      'is kept. Lethe keeps a sealed tombstone of each erasure in the system for that long, to apply it again after a ' +
+      'restore (lethe replay). Defaults to P35D, the longest point-in-time recovery window of DynamoDB.',
+  }),
 }).meta({ id: 'System' });
 
 const LegalBasis = z.enum(LEGAL_BASES, { error: `expected legalBasis: ${LEGAL_BASES.join(' | ')}` });
