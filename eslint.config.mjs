@@ -1,6 +1,7 @@
 // ESLint 9 flat config (`npm run lint`; a gate in .ci/run). TypeScript (every file tsconfig.json covers: bin, lib,
-// lambdas, test) is linted with type information by typescript-eslint's strictTypeChecked and stylisticTypeChecked
-// presets; the few plain JavaScript files (CommonJS build scripts and tool configs) with ESLint's recommended rules.
+// lambdas, test; and the DPO console's, console/tsconfig.json) is linted with type information by typescript-eslint's
+// strictTypeChecked and stylisticTypeChecked presets; the few plain JavaScript files (CommonJS build scripts and tool
+// configs) with ESLint's recommended rules.
 // Every rule turned off or adjusted below says why in one line.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ export default defineConfig(
   },
   eslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx}'],
     extends: [tseslint.configs.strictTypeChecked, tseslint.configs.stylisticTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: root },

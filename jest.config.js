@@ -59,6 +59,8 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/|canonicalize/)'],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.lethe/'],
   setupFiles: ['<rootDir>/test/support/env.js'],
+  // Preact (the DPO console's front-end, console/) is ES modules only: test/support/esm-resolver.js gives Jest CommonJS copies.
+  resolver: '<rootDir>/test/support/esm-resolver.js',
 };
 
 /** @type {import('jest').Config} */
