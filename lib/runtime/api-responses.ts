@@ -261,7 +261,7 @@ export const ReleaseAnswer = HoldAnswer.extend({
 /** `GET /subjects/{subjectId}/holds` → 200. */
 export const HoldList = z.object({ holds: z.array(HoldAnswer).describe('in force and released, oldest first') });
 
-/** `GET /erasure-requests/{requestId}/receipt` → 200 (receipts.ts Receipt; docs/receipts.md). */
+/** `GET /{erasure,restriction,access}-requests/{requestId}/receipt` → 200 (receipts.ts Receipt; docs/receipts.md). */
 export const ReceiptAnswer = z
   .object({
     format: z.literal('lethe-receipt/1'),
@@ -272,6 +272,16 @@ export const ReceiptAnswer = z
     receivedAt: timestamp('when the request was received'),
     deadline: timestamp('its deadline'),
     completedAt: timestamp('when it completed'),
+    restriction: z
+      .object({
+        until: z
+          .string()
+          .nullable()
+          .describe('when the restriction is to be lifted (policy time zone); null: until the controller lifts it'),
+        keep: z.boolean().describe('the data is also kept (no expiry) until the restriction is lifted'),
+      })
+      .optional()
+      .describe("a restriction request's terms (only on a restriction request's receipt)"),
     systems: z.array(
       z.object({
         system: z.string(),
@@ -333,6 +343,58 @@ export const LiftAnswer = z
   })
   .describe('A lifted restriction (Art. 18(3))');
 
+/** `GET /requests` → 200 (request-list.ts RequestList): a page of requests, newest received first, no subject ids. */
+export const RequestListAnswer = z
+  .object({
+    requests: z.array(
+      z.object({
+        requestId: z.string(),
+        kind: z.enum(['erasure', 'restriction', 'access']),
+        status: requestStatus,
+        receivedAt: z.string().describe('when the request was received: UTC ISO 8601'),
+        deadline: z.string().describe('the deadline in force (the extended one, when extended): UTC ISO 8601'),
+        extension: z
+          .object({ reason: z.string(), extendedAt: z.string().describe('UTC ISO 8601') })
+          .optional()
+          .describe('Art. 12(3): the extension and its reason'),
+        systems: z
+          .record(z.string(), z.number().int().min(1))
+          .describe('records by status, e.g. {"erased": 3, "failed": 1}; {} until planned'),
+      }),
+    ),
+    cursor: z.string().optional().describe('present when there is a next page: send it as ?cursor= with the same filters'),
+  })
+  .describe('A page of data subject requests (GET /<kind>-requests/{requestId} has the details)');
+
+/** `GET /retention/calendar` → 200 (retention-stats.ts DueCalendar). */
+export const DueCalendarAnswer = z
+  .object({
+    from: z.string().describe("today (YYYY-MM-DD) in the policy's time zone: the first day counted"),
+    days: z.number().int().min(1).max(366),
+    timeZone: z.string(),
+    purposes: z
+      .record(z.string(), z.array(z.object({ date: z.string().describe('YYYY-MM-DD'), count: z.number().int().min(1) })))
+      .describe('every purpose of the policy: the days on which holdings expire, ascending (days without are left out)'),
+  })
+  .describe('Holdings expiring per purpose per day, from the due index');
+
+/** `GET /retention/holdings` → 200 (retention-stats.ts HoldingStates). */
+export const HoldingStatesAnswer = z
+  .object({
+    asOf: z.string().describe('UTC ISO 8601: when these counts were true'),
+    purposes: z.record(
+      z.string(),
+      z.object({
+        due: z.number().int().min(0).describe('expiry passed, not yet erased by a sweep'),
+        counting: z.number().int().min(0).describe('clock running, expiry in the future'),
+      }),
+    ),
+    notCounted: z
+      .array(z.enum(['waiting', 'held']))
+      .describe('states no index counts yet (docs/api.md): waiting for an event, kept by a legal hold or a keep-restriction'),
+  })
+  .describe('Holdings by state per purpose, from the due index (docs/api.md says what is counted)');
+
 /**
  * Every answer schema, by the name docs/openapi.json gives it (components.schemas), and the operation (routes.ts)
  * whose success it is. Keyed by operation name as text, not ApiOperation, so that a route added to routes.ts does
@@ -355,5 +417,10 @@ export const API_RESPONSE_SCHEMAS: Readonly<Record<string, { readonly name: stri
   extendAccessRequest: { name: 'ExtendAnswer', schema: ExtendAnswer },
   viewSubject: { name: 'SubjectView', schema: SubjectView },
   viewErasureReceipt: { name: 'Receipt', schema: ReceiptAnswer },
+  viewRestrictionReceipt: { name: 'Receipt', schema: ReceiptAnswer },
+  viewAccessReceipt: { name: 'Receipt', schema: ReceiptAnswer },
   liftRestrictionRequest: { name: 'LiftAnswer', schema: LiftAnswer },
+  listRequests: { name: 'RequestList', schema: RequestListAnswer },
+  viewDueCalendar: { name: 'DueCalendar', schema: DueCalendarAnswer },
+  viewHoldingStates: { name: 'HoldingStates', schema: HoldingStatesAnswer },
 };

@@ -181,3 +181,58 @@ export const API_BODY_SCHEMAS = {
   RestrictionRequest: RestrictionRequestBody,
   AccessRequest: AccessRequestBody,
 } as const;
+
+/**
+ * Query strings of the read-only routes (issue 18), by their names in API_QUERY_SCHEMAS. Shape only, as for the
+ * bodies: every value arrives as text, a number is checked by a pattern (and read with `Number` by the handler); an
+ * unknown parameter is refused, naming it. What only the runtime can check (a real instant, a cursor of this
+ * listing) it checks, with the parameter as the error's path.
+ */
+const wholeNumber = (what: string, pattern: RegExp, range: string) =>
+  z
+    .string({ error: `expected ${what}: a whole number from ${range}` })
+    .regex(pattern, { error: `expected ${what}: a whole number from ${range}` })
+    .describe(`A whole number from ${range}`);
+
+/** `GET /requests` (lib/runtime/request-list.ts). */
+export const RequestListQuery = z.strictObject({
+  kind: z
+    .enum(['erasure', 'restriction', 'access'], { error: 'expected kind: "erasure", "restriction" or "access"' })
+    .optional()
+    .describe('Only requests of this kind; default: every kind'),
+  status: z
+    .enum(['open', 'completed', 'failed', 'partial'], { error: 'expected status: "open", "completed", "failed" or "partial"' })
+    .optional()
+    .describe('open: received or running; or one final status (Lethe stores no partial status: it lists nothing); default: every status'),
+  dueBefore: timestamp('dueBefore')
+    .optional()
+    .describe('Only open requests whose deadline is at or before this instant (ISO 8601 with an offset)'),
+  limit: wholeNumber('limit', /^(100|[1-9][0-9]?)$/, '1 to 100')
+    .optional()
+    .describe('Page size, 1 to 100; default 25'),
+  cursor: z
+    .string({ error: 'expected cursor (text)' })
+    .min(1, { error: 'expected cursor, got an empty string' })
+    .max(4096, { error: 'expected cursor: the cursor of the previous page, as it was given' })
+    .optional()
+    .describe("The previous page's cursor, as given (opaque)"),
+});
+export type RequestListQuery = z.output<typeof RequestListQuery>;
+
+/** `GET /retention/calendar` (lib/runtime/retention-stats.ts). */
+export const DueCalendarQuery = z.strictObject({
+  days: wholeNumber('days', /^(36[0-6]|3[0-5][0-9]|[12][0-9]{2}|[1-9][0-9]?)$/, '1 to 366')
+    .optional()
+    .describe('Days counted from today (the policy time zone), 1 to 366; default 90'),
+});
+export type DueCalendarQuery = z.output<typeof DueCalendarQuery>;
+
+/** `GET /retention/holdings`: no parameters. */
+export const HoldingStatesQuery = z.strictObject({});
+
+/** Every query string schema, by the name a route gives it (routes.ts `query`). */
+export const API_QUERY_SCHEMAS = {
+  RequestListQuery,
+  DueCalendarQuery,
+  HoldingStatesQuery,
+} as const;

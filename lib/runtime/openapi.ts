@@ -12,7 +12,7 @@
  * and validates the document with an OpenAPI validator.
  */
 import { z } from 'zod';
-import { API_BODY_SCHEMAS, ErasureRequestBody } from './api-schemas';
+import { API_BODY_SCHEMAS, API_QUERY_SCHEMAS, ErasureRequestBody } from './api-schemas';
 import { API_RESPONSE_SCHEMAS, ErrorAnswer } from './api-responses';
 import { API_ROUTES, type ApiRoute, pathParametersOf } from './routes';
 
@@ -50,6 +50,8 @@ export const CONFLICTS: Readonly<Record<string, string>> = {
   releaseHold: 'the hold was released already',
   placeHold: 'the Idempotency-Key placed a hold with another reason or scope on this subject',
   viewErasureReceipt: 'the request is not completed yet (or completed before receipts were kept)',
+  viewRestrictionReceipt: 'the request is not completed yet (or completed before receipts were kept)',
+  viewAccessReceipt: 'the request is not completed yet (or completed before receipts were kept)',
 };
 
 /** Path parameters: their schema and meaning. A route with a parameter not here stops the generator, naming it. */
@@ -124,6 +126,11 @@ const OPERATION_SUMMARIES: Readonly<Record<string, string>> = {
   viewAccessRequest: 'An access request and its status',
   extendAccessRequest: "Extend an access request's deadline once (Art. 12(3))",
   viewErasureReceipt: 'The signed receipt of a completed erasure request (check it offline: lethe receipt verify)',
+  viewRestrictionReceipt: 'The signed receipt of a completed restriction request (check it offline: lethe receipt verify)',
+  viewAccessReceipt: 'The signed receipt of a completed access request (check it offline: lethe receipt verify)',
+  listRequests: 'Every data subject request, newest received first, a page at a time (no subject ids)',
+  viewDueCalendar: 'Holdings expiring per purpose per day, for the next days',
+  viewHoldingStates: 'Holdings per purpose by state (due, counting), from the due index',
 };
 
 /** An operation's tag: its path's first segment (erasure-requests, subjects, ...). */
@@ -134,7 +141,18 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'restriction-requests': 'Restriction requests (GDPR Art. 18)',
   'access-requests': 'Access requests (GDPR Art. 15)',
   subjects: 'What you hold about a subject: holdings, events, legal holds',
+  requests: 'Every data subject request, for the DPO console',
+  retention: 'What the retention ledger holds at a glance, for the DPO console',
 };
+
+/** The query parameters of a route with a query schema (api-schemas.ts API_QUERY_SCHEMAS), inline, in schema order. */
+function queryParameters(route: ApiRoute): Record<string, unknown>[] {
+  if (route.query === undefined) return [];
+  return Object.entries(API_QUERY_SCHEMAS[route.query].shape as Record<string, z.ZodType>).map(([name, schema]) => {
+    const { description, ...rest } = schemaObject(schema, 'input');
+    return { name, in: 'query', required: !schema.safeParse(undefined).success, ...(description ? { description } : {}), schema: rest };
+  });
+}
 
 function operationObject(route: ApiRoute): Record<string, unknown> {
   const hasBody = route.body !== undefined;
@@ -169,6 +187,7 @@ function operationObject(route: ApiRoute): Record<string, unknown> {
     tags: [tagOf(route)],
     parameters: [
       ...params.map((p) => ref('parameters', p)),
+      ...queryParameters(route),
       ...(idempotent ? [ref('parameters', IDEMPOTENCY_KEY_HEADER)] : []),
       ...(OPTIONALLY_IDEMPOTENT_OPERATIONS.includes(route.operation) ? [ref('parameters', OPTIONAL_IDEMPOTENCY_KEY)] : []),
     ],

@@ -8,7 +8,7 @@
  * Adding a route is one entry here and its handler in lib/runtime/api.ts (the compiler asks for the handler).
  * Every route uses the API's one authorizer (IAM/SigV4 unless the stack is given another).
  */
-import type { API_BODY_SCHEMAS } from './api-schemas';
+import type { API_BODY_SCHEMAS, API_QUERY_SCHEMAS } from './api-schemas';
 
 export interface ApiRoute {
   /** The handler's name for the route (lib/runtime/api.ts has one handler per operation). */
@@ -18,6 +18,8 @@ export interface ApiRoute {
   readonly path: `/${string}`;
   /** The request body's schema, by its model name in API_BODY_SCHEMAS; none for a route without a body. */
   readonly body?: keyof typeof API_BODY_SCHEMAS;
+  /** The query string's schema, by its name in API_QUERY_SCHEMAS; none for a route without query parameters. */
+  readonly query?: keyof typeof API_QUERY_SCHEMAS;
   /** The status of a successful answer. */
   readonly status: 200 | 201 | 202;
 }
@@ -51,6 +53,13 @@ export const API_ROUTES = [
   { operation: 'viewErasureReceipt', method: 'GET', path: '/erasure-requests/{requestId}/receipt', status: 200 },
   // Lifting a restriction (spec 2.4, lib/runtime/restrictions.ts).
   { operation: 'liftRestrictionRequest', method: 'POST', path: '/restriction-requests/{requestId}/lift', status: 200 },
+  // The DPO console's read-only views (issue 18; lib/runtime/request-list.ts, retention-stats.ts).
+  { operation: 'listRequests', method: 'GET', path: '/requests', query: 'RequestListQuery', status: 200 },
+  { operation: 'viewDueCalendar', method: 'GET', path: '/retention/calendar', query: 'DueCalendarQuery', status: 200 },
+  { operation: 'viewHoldingStates', method: 'GET', path: '/retention/holdings', query: 'HoldingStatesQuery', status: 200 },
+  // The receipts of restriction and access requests (issue 19, item 2; lib/runtime/receipts.ts).
+  { operation: 'viewRestrictionReceipt', method: 'GET', path: '/restriction-requests/{requestId}/receipt', status: 200 },
+  { operation: 'viewAccessReceipt', method: 'GET', path: '/access-requests/{requestId}/receipt', status: 200 },
 ] as const satisfies readonly ApiRoute[];
 
 export type ApiOperation = (typeof API_ROUTES)[number]['operation'];

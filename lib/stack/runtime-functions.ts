@@ -29,6 +29,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { StackConfigError } from './errors';
 import { FUNCTION_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS } from '../runtime/budgets';
+import { REQUEST_LIST_INDEX } from '../runtime/request-list';
 import { ENV, LEDGER, REQUESTS } from '../core/contract';
 import { acknowledgeNag, arnFinding } from './nag';
 import type { ConnectorFunctions } from './connector-functions';
@@ -166,8 +167,11 @@ export class RuntimeFunctions extends Construct {
     // api: erasure requests, holdings and subject events; Powertools idempotency for POST /erasure-requests
     ledgerAccess(this.api, 'read-write');
     grantTable(this.api.role, ledger.eventsTable, 'read-write', [], dataKey);
-    // GET /subjects/{subjectId} lists the subject's requests through the by-subject index (keys only)
-    grantTable(this.api.role, ledger.requestsTable, 'read-write', [REQUESTS.subjectIndex], dataKey);
+    // GET /subjects/{subjectId} lists the subject's requests through the by-subject index (keys only); GET /requests
+    // lists every request through the by-status index (request-list.ts)
+    grantTable(this.api.role, ledger.requestsTable, 'read-write', [REQUESTS.subjectIndex, REQUEST_LIST_INDEX.name], dataKey);
+    // GET /retention/calendar and /retention/holdings count holdings from each purpose's due index (retention-stats.ts)
+    for (const table of ledgerTables) grantIndexQuery(this.api.role, table, LEDGER.dueIndex, dataKey);
     grantTable(this.api.role, ledger.idempotencyTable, 'read-write', [], dataKey);
     seal(this.api, SEAL);
     hmac(this.api);

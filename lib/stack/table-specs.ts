@@ -3,7 +3,8 @@
  * The stack builds its DynamoDB tables from these specs, and local mode creates the same tables in DynamoDB
  * Local from them, so there is one list of tables, not two. No AWS or CDK imports here.
  */
-import { AUDIT_CHAIN, EVENTS, LEDGER, REQUESTS } from '../core/contract';
+import { AUDIT_CHAIN, EVENTS, LEDGER, REQUESTS, TOMBSTONES } from '../core/contract';
+import { REQUEST_LIST_INDEX } from '../runtime/request-list';
 
 export type AttributeType = 'S' | 'N';
 
@@ -75,7 +76,8 @@ export const EVENTS_TABLE: TableSpec = {
 /**
  * Erasure requests (pk requestId) with the sparse index of open requests by deadline (both ISO strings), and the
  * index of a subject's requests by receipt (GET /subjects/{subjectId}; keys only: the view reads each request from
- * the table); `ttl` is set when a request completes (lib/runtime/requests.ts).
+ * the table), and the index of every request by status and receipt (GET /requests); `ttl` is set when a request
+ * completes (lib/runtime/requests.ts).
  */
 export const REQUESTS_TABLE: TableSpec = {
   role: 'requests',
@@ -92,6 +94,14 @@ export const REQUESTS_TABLE: TableSpec = {
       partitionKey: { name: REQUESTS.subjectAttribute, type: 'S' },
       sortKey: { name: REQUESTS.receivedAtAttribute, type: 'S' },
       projection: { type: 'KEYS_ONLY' },
+    },
+    // GET /requests (lib/runtime/request-list.ts): every request by status, newest received first, with what a list
+    // item and its filters need (never the subject's HMAC or a sealed value).
+    {
+      name: REQUEST_LIST_INDEX.name,
+      partitionKey: { name: REQUEST_LIST_INDEX.partitionKey, type: 'S' },
+      sortKey: { name: REQUEST_LIST_INDEX.sortKey, type: 'S' },
+      projection: { type: 'INCLUDE', nonKeyAttributes: REQUEST_LIST_INDEX.nonKeyAttributes },
     },
   ],
   ttlAttribute: REQUESTS.ttlAttribute,
@@ -112,6 +122,20 @@ export const AUDIT_CHAIN_TABLE: TableSpec = {
   role: 'audit-chain',
   partitionKey: { name: AUDIT_CHAIN.partitionKey, type: 'S' },
   indexes: [],
+  stream: false,
+};
+
+/**
+ * Tombstones (lib/runtime/tombstones.ts; issue 19, item 3): pk the system id (or the keys partition), sk the
+ * tombstone's id (or a key's period); `expiration` is the TTL. Not in TABLE_SPECS: the stack and local mode create it
+ * with the replay workflow (lib/stack/replay-workflow.ts).
+ */
+export const TOMBSTONES_TABLE: Omit<TableSpec, 'role'> & { readonly role: 'tombstones' } = {
+  role: 'tombstones',
+  partitionKey: { name: TOMBSTONES.partitionKey, type: 'S' },
+  sortKey: { name: TOMBSTONES.sortKey, type: 'S' },
+  indexes: [],
+  ttlAttribute: TOMBSTONES.ttlAttribute,
   stream: false,
 };
 

@@ -16,6 +16,10 @@ export interface Call {
   readonly rawBody?: string;
   readonly headers?: Record<string, string>;
   readonly pathParameters?: Record<string, string>;
+  /** The query string, one value per name (as API Gateway gives it; `multiValueQueryStringParameters` follows). */
+  readonly queryStringParameters?: Record<string, string>;
+  /** Names given more than once: all their values (the single-value map then has the last). */
+  readonly multiValueQueryStringParameters?: Record<string, string[]>;
 }
 
 export function apiEvent(call: Call): APIGatewayProxyEvent {
@@ -28,8 +32,10 @@ export function apiEvent(call: Call): APIGatewayProxyEvent {
     body: call.rawBody ?? (call.body === undefined ? null : JSON.stringify(call.body)),
     isBase64Encoded: false,
     pathParameters: call.pathParameters ?? null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    queryStringParameters: call.queryStringParameters ?? null,
+    multiValueQueryStringParameters:
+      call.multiValueQueryStringParameters ??
+      (call.queryStringParameters ? Object.fromEntries(Object.entries(call.queryStringParameters).map(([k, v]) => [k, [v]])) : null),
     stageVariables: null,
     requestContext: {} as never,
   };

@@ -181,6 +181,20 @@ describe('the handler', () => {
       path: `/restriction-requests/${kindIds.restriction}/lift`,
       pathParameters: { requestId: kindIds.restriction },
     }),
+    listRequests: () => ({ method: 'GET', path: '/requests', queryStringParameters: { status: 'open', limit: '10' } }),
+    viewDueCalendar: () => ({ method: 'GET', path: '/retention/calendar', queryStringParameters: { days: '30' } }),
+    viewHoldingStates: () => ({ method: 'GET', path: '/retention/holdings' }),
+    // the restriction request, completed before its lift; the access request, completed just before
+    viewRestrictionReceipt: () => ({
+      method: 'GET',
+      path: `/restriction-requests/${kindIds.restriction}/receipt`,
+      pathParameters: { requestId: kindIds.restriction },
+    }),
+    viewAccessReceipt: () => ({
+      method: 'GET',
+      path: `/access-requests/${kindIds.access}/receipt`,
+      pathParameters: { requestId: kindIds.access },
+    }),
   };
 
   it("routes every route of the table to its operation, which answers with the table's status", async () => {
@@ -201,6 +215,7 @@ describe('the handler', () => {
         // WHEN the route is called as API Gateway would call it
         if (route.operation === 'viewErasureReceipt') await completeWorkflow(requestId);
         if (route.operation === 'liftRestrictionRequest') await completeWorkflow(kindIds.restriction);
+        if (route.operation === 'viewAccessReceipt') await completeWorkflow(kindIds.access);
         const call = calls[route.operation](requestId);
         expect(call.method).toBe(route.method);
         const answer = await api.call(call);
