@@ -49,6 +49,7 @@ export function chainRecord(entry: AuditEntry, seq: number, prevHash: string): A
     kind: entry.kind,
     ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
     ...(entry.sweepId === undefined ? {} : { sweepId: entry.sweepId }),
+    ...(entry.replayId === undefined ? {} : { replayId: entry.replayId }),
     ...(entry.holdId === undefined ? {} : { holdId: entry.holdId }),
     purposes: [...entry.purposes],
     system: entry.system,

@@ -47,7 +47,53 @@ export const ENV = {
   receiptKey: 'LETHE_RECEIPT_KEY',
   /** Local mode instead of receiptKey: the PEM file of the local receipt signing key (lib/core/receipt-signer.ts). */
   receiptKeyFile: 'LETHE_RECEIPT_KEY_FILE',
+  /** The tombstones table (lib/runtime/tombstones.ts; issue 19, item 3): what replay after a restore applies again. */
+  tombstonesTable: 'LETHE_TOMBSTONES_TABLE',
+  /** The KMS key that wraps the tombstones' per-period data keys (a key of their own, not the sealing key's family). */
+  tombstoneKey: 'LETHE_TOMBSTONE_KEY',
 } as const;
+
+/**
+ * Tombstones (lib/runtime/tombstones.ts): pk the system id, sk the tombstone's id (a hash of what erased the record and
+ * the record: written again, it is the same item); `atMs` (N) when it was erased; `expiration` (N, epoch seconds) the
+ * TTL, the erasure plus the system's backupRetention. The data keys of the periods are items of the same table under
+ * pk `keysPartition`, sk the period, removed when their period's last tombstone is past its window.
+ */
+export const TOMBSTONES = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiration',
+  keysPartition: '#keys',
+} as const;
+
+/** Replay state machine input (statemachines/replay.asl.json): apply a system's tombstones since a restore point again. */
+export interface ReplayExecutionInput {
+  readonly system: string;
+  /** The restore point: every tombstone from this instant on is applied again. An ISO instant with an offset. */
+  readonly since: string;
+  /** Optional end (an ISO instant): tombstones written after it are left. @default now */
+  readonly until?: string;
+}
+
+/** What a replay found again: counts only, the subjects as audit HMACs; no personal data. */
+export interface ReplayOutput {
+  readonly replayId: string;
+  readonly system: string;
+  readonly since: string;
+  /** Tombstones in the window. */
+  readonly tombstones: number;
+  /** Records found again (restored) and erased again. */
+  readonly foundAgain: number;
+  /** Records already gone (nothing-found). */
+  readonly nothingFound: number;
+  /** Tombstones whose period key is destroyed (past their window): they cannot be opened, so cannot be applied. */
+  readonly shredded: number;
+  /** Tombstones whose connector call failed (by error name). */
+  readonly failed: readonly { readonly subject: string; readonly error: string }[];
+  /** The subjects found again, as their audit HMACs (never the subject id). */
+  readonly subjectsFoundAgain: readonly string[];
+  readonly counts: ConnectorCounts;
+}
 
 /**
  * CloudWatch metrics that functions publish (Powertools Metrics: namespace from POWERTOOLS_METRICS_NAMESPACE,
@@ -195,6 +241,7 @@ export const ASL_SUBSTITUTIONS = {
   'erasure-finish': 'ErasureFinishFunctionArn',
   'sweep-read': 'SweepReadFunctionArn',
   'sweep-apply': 'SweepApplyFunctionArn',
+  replay: 'ReplayFunctionArn',
 } as const;
 export type AslSubstitution = (typeof ASL_SUBSTITUTIONS)[keyof typeof ASL_SUBSTITUTIONS];
 
@@ -470,9 +517,11 @@ export interface AuditRecord {
   readonly prevHash: string;
   readonly at: string;
   /** `hold`: a legal hold placed or released (spec 2.3; lib/runtime/holds.ts), one record per system it covers. */
-  readonly kind: 'erasure-request' | 'restriction-request' | 'sweep' | 'ttl' | 'hold' | 'access-request';
+  /** `replay`: a tombstone applied again after a restore (lib/runtime/replay.ts), with its run's `replayId`. */
+  readonly kind: 'erasure-request' | 'restriction-request' | 'sweep' | 'ttl' | 'hold' | 'access-request' | 'replay';
   readonly requestId?: string;
   readonly sweepId?: string;
+  readonly replayId?: string;
   /** With kind `hold`: the hold's id (its reason is the controller's text and is never audited). */
   readonly holdId?: string;
   readonly purposes: readonly string[];

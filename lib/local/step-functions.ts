@@ -83,8 +83,8 @@ export interface LocalStateMachineSpec {
 export interface LocalStepFunctionsOptions {
   readonly region: string;
   readonly stateMachines: readonly LocalStateMachineSpec[];
-  /** Substitution name → the local function that serves it. */
-  readonly taskFunctions: Readonly<Record<AslSubstitution, string>>;
+  /** Substitution name → the local function that serves it (a substitution without one: its Task fails as unknown). */
+  readonly taskFunctions: Readonly<Partial<Record<AslSubstitution, string>>>;
   /** Invokes a local function (functions.ts). */
   readonly invoke: (functionName: string, payload: string) => Promise<InvokeResult>;
   /** Pause before every retry, in ms, instead of the definition's backoff. @default the definition's */
@@ -108,6 +108,7 @@ export class LocalStepFunctions {
     const handlers: Partial<Record<AslSubstitution, LocalTaskHandler>> = {};
     for (const substitution of Object.values(ASL_SUBSTITUTIONS)) {
       const fn = options.taskFunctions[substitution];
+      if (fn === undefined) continue;
       handlers[substitution] = async (payload: JsonValue) => {
         const result = await options.invoke(fn, JSON.stringify(payload));
         if (result.ok) return JSON.parse(result.payload) as unknown;

@@ -45,6 +45,7 @@ import { holdingContext, requestContext } from './sealing';
 import { recordRequestHandled } from './subjects';
 import { exportFieldsOf, produceExport } from './exports';
 import { RESTRICTION_HOLD_PREFIX } from './holds';
+import { recordRequestTombstone } from './tombstones';
 
 export const ZERO_COUNTS: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
 
@@ -516,6 +517,7 @@ function systemOutput(record: string, entry: SystemEntry): ErasureSystemOutput {
 /** After a record's final status, once: the holdings that went are marked done in the ledger (never the retained ones). */
 async function finishHoldings(rt: Runtime, request: RequestItem, record: string, entry: SystemEntry): Promise<void> {
   if (!isFinal(entry.status) || entry.ledgerDone) return;
+  await recordRequestTombstone(rt, request, record, entry); // issue 19, item 3: replay after a restore
   const { requestId } = request;
   const now = rt.now();
   const system = systemOfEntry(record, entry);

@@ -55,6 +55,7 @@ import { type AppliedAction, type HoldingRecord, recordKeyOf, toHolding } from '
 import { errorName, logger } from '../core/observability';
 import { liftDueRestrictions, restrictHeldRecords } from './restrictions';
 import type { Runtime } from './runtime';
+import { recordExpiryTombstones } from './tombstones';
 import { CONNECTOR_TIMEOUT_SECONDS, QUARANTINE_AFTER_FAILED_SWEEPS, SWEEP_FINISH_RESERVE_MS } from './budgets';
 
 /** Subjects read, planned and finished at a time within a batch (DynamoDB calls in flight). */
@@ -284,6 +285,7 @@ export async function applyExpiry(
   // One audit segment for the whole batch (one S3 object, one chain claim), written after every outcome is
   // recorded on its holdings and before any holding is finished: a run that stops before it leaves them due
   // with their outcome, and the next run writes the records and finishes them.
+  await recordExpiryTombstones(rt, settled, finishedBy); // issue 19, item 3: replay after a restore
   await rt.audit.writeMany(settled.map((s) => s.entry));
   const finishing = settled.flatMap(({ work, outcome }) => work.going.map((g) => ({ g, outcome })));
   await mapLimit(finishing, SUBJECTS_AT_ONCE, async ({ g, outcome }) => {

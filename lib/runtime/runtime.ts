@@ -29,6 +29,7 @@ import { Ledger } from './ledger';
 import { tracer } from '../core/observability';
 import { RequestStore } from './requests';
 import { Sealer } from './sealing';
+import { TombstoneStore } from './tombstones';
 import { secretKeySource, SubjectRefs } from '../core/subject-ref';
 import { systemClock } from '../core/time';
 import { ErasureWorkflow, StepFunctionsErasureWorkflow } from './workflow';
@@ -54,6 +55,11 @@ export interface Runtime {
   readonly exports: ExportStore;
   /** Signs receipts (lib/runtime/receipts.ts): the KMS key ENV.receiptKey, or local mode's key file ENV.receiptKeyFile. */
   readonly receiptSigner: ReceiptSigner;
+  /**
+   * Tombstones for replay after a restore (lib/runtime/tombstones.ts): the table ENV.tombstonesTable, sealed under
+   * ENV.tombstoneKey (the sealing key when unset). Undefined when the deployment has no tombstones table.
+   */
+  readonly tombstones?: TombstoneStore;
   /** The low-level client (Powertools idempotency persists through it). */
   readonly dynamodb: DynamoDBClient;
   readonly documents: DynamoDBDocumentClient;
@@ -167,6 +173,14 @@ class EnvRuntime implements Runtime {
       return new Sealer(tracer.captureAWSv3Client(new KMSClient({})), this.required(ENV.sealingKey), {
         ...(table ? { periodKeys: new DynamoPeriodKeys(this.documents, table) } : {}),
       });
+    });
+  }
+  public get tombstones(): TombstoneStore | undefined {
+    return this.once('tombstones', () => {
+      const table = this.env[ENV.tombstonesTable];
+      if (!table) return undefined;
+      const key = this.env[ENV.tombstoneKey] ?? this.required(ENV.sealingKey);
+      return new TombstoneStore(this.documents, table, tracer.captureAWSv3Client(new KMSClient({})), key, this.policy);
     });
   }
   public get ledger(): Ledger {
