@@ -1,0 +1,190 @@
+/**
+ * The retention page: each purpose of the policy (`GET /console-api/policy?lang=`: its clock in words, legal basis,
+ * law, what it waits for, systems) with its holdings by state (`GET /api/retention/holdings`), and what falls due in
+ * the next 90 days (`GET /api/retention/calendar?days=90`) as a calendar grid and as a list.
+ */
+import type { ConsolePolicy, DueCalendar, HoldingStates } from '../../lib/console/contract';
+import { useGet, withQuery } from '../api';
+import { Load, TableWrap } from '../components';
+import { dateTime, day, plusDays, shortDay } from '../format';
+import { useLang } from '../i18n';
+
+export const CALENDAR_DAYS = 90;
+
+const COUNT_KEYS = { waiting: 'colWaiting', counting: 'colCounting', due: 'colDue', held: 'colHeld' } as const;
+
+export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly holdings?: HoldingStates }) {
+  const { t } = useLang();
+  return (
+    <TableWrap label={t('purposesCaption')}>
+      <table>
+        <caption>{t('purposesCaption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('colPurpose')}</th>
+            <th scope="col">{t('colClock')}</th>
+            <th scope="col">{t('colLegalBasis')}</th>
+            <th scope="col">{t('colLaw')}</th>
+            <th scope="col">{t('colWaitsFor')}</th>
+            <th scope="col">{t('systems')}</th>
+            {Object.values(COUNT_KEYS).map((key) => (
+              <th scope="col" class="number" key={key}>
+                {t(key)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.policy.purposes.map((p) => {
+            const counts = props.holdings?.purposes[p.id];
+            return (
+              <tr key={p.id}>
+                <th scope="row">
+                  {p.name}
+                  <br />
+                  <code class="muted">{p.id}</code>
+                </th>
+                <td>{p.clock}</td>
+                <td>{p.legalBasis}</td>
+                <td>{p.law ?? ''}</td>
+                <td>{p.waitsFor.length > 0 ? p.waitsFor.join(', ') : t('startsAtCollection')}</td>
+                <td>{p.systems.join(', ')}</td>
+                {(Object.keys(COUNT_KEYS) as (keyof typeof COUNT_KEYS)[]).map((state) => (
+                  <td class="number" key={state}>
+                    {counts ? counts[state] : '–'}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+/** Per day of the calendar, the holdings due, by purpose. */
+export function dueByDay(calendar: DueCalendar): Map<string, { readonly purpose: string; readonly count: number }[]> {
+  const days = new Map<string, { purpose: string; count: number }[]>();
+  for (const [purpose, entries] of Object.entries(calendar.purposes)) {
+    for (const { date, count } of entries) days.set(date, [...(days.get(date) ?? []), { purpose, count }]);
+  }
+  return days;
+}
+
+/** The calendar's weeks, Monday first: each a row of 7 days, null outside the calendar's days. */
+export function weeks(from: string, days: number): (string | null)[][] {
+  const weekday = (new Date(`${from}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday 0 ... Sunday 6
+  const cells: (string | null)[] = [...Array<null>(weekday).fill(null)];
+  for (let i = 0; i < days; i++) cells.push(plusDays(from, i));
+  while (cells.length % 7 !== 0) cells.push(null);
+  const rows: (string | null)[][] = [];
+  for (let i = 0; i < cells.length; i += 7) rows.push(cells.slice(i, i + 7));
+  return rows;
+}
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export function CalendarGrid(props: { readonly calendar: DueCalendar }) {
+  const { t, lang } = useLang();
+  const due = dueByDay(props.calendar);
+  return (
+    <TableWrap label={t('calendarGridCaption')}>
+      <table class="calendar">
+        <caption>{t('calendarGridCaption')}</caption>
+        <thead>
+          <tr>
+            {WEEKDAYS.map((key) => (
+              <th scope="col" key={key}>
+                {t(key)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {weeks(props.calendar.from, props.calendar.days).map((week) => (
+            <tr key={week.find((d) => d !== null)}>
+              {week.map((date, i) => {
+                if (date === null) return <td key={i} class="empty" />;
+                const total = (due.get(date) ?? []).reduce((sum, e) => sum + e.count, 0);
+                return (
+                  <td key={date} class={total > 0 ? 'due' : undefined}>
+                    <time class="day" dateTime={date}>
+                      {shortDay(date, lang)}
+                    </time>
+                    {total > 0 && <strong class="count">{t('dueOnDay', { count: total })}</strong>}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+/** The same days as a list: one row per day and purpose with something due. */
+export function CalendarList(props: { readonly calendar: DueCalendar; readonly names: Readonly<Record<string, string>> }) {
+  const { t, lang } = useLang();
+  const rows = [...dueByDay(props.calendar)].sort(([a], [b]) => a.localeCompare(b));
+  if (rows.length === 0) return <p class="message">{t('nothingDue')}</p>;
+  return (
+    <TableWrap label={t('calendarListCaption')}>
+      <table>
+        <caption>{t('calendarListCaption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('colDate')}</th>
+            <th scope="col">{t('colPurpose')}</th>
+            <th scope="col" class="number">
+              {t('colCount')}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.flatMap(([date, entries]) =>
+            entries.map((e) => (
+              <tr key={`${date}:${e.purpose}`}>
+                <td>{day(date, lang)}</td>
+                <td>{props.names[e.purpose] ?? e.purpose}</td>
+                <td class="number">{e.count}</td>
+              </tr>
+            )),
+          )}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+export function RetentionPage() {
+  const { t, lang } = useLang();
+  const policy = useGet<ConsolePolicy>(withQuery('/console-api/policy', { lang }));
+  const holdings = useGet<HoldingStates>('/api/retention/holdings');
+  const calendar = useGet<DueCalendar>(withQuery('/api/retention/calendar', { days: CALENDAR_DAYS }));
+  const names = policy.state === 'done' ? Object.fromEntries(policy.data.purposes.map((p) => [p.id, p.name])) : {};
+  return (
+    <>
+      <h1>{t('retentionTitle')}</h1>
+      <Load loaded={policy}>
+        {(data) => (
+          <>
+            <PurposesTable policy={data} holdings={holdings.state === 'done' ? holdings.data : undefined} />
+            <Load loaded={holdings}>{(counts) => <p class="muted">{t('countsAsOf', { at: dateTime(counts.asOf, lang) })}</p>}</Load>
+          </>
+        )}
+      </Load>
+      <h2>{t('calendarTitle', { days: CALENDAR_DAYS })}</h2>
+      <Load loaded={calendar}>
+        {(data) => (
+          <>
+            <p>{t('calendarHelp', { timeZone: data.timeZone })}</p>
+            <CalendarGrid calendar={data} />
+            <CalendarList calendar={data} names={names} />
+          </>
+        )}
+      </Load>
+    </>
+  );
+}
