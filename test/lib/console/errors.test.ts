@@ -2,7 +2,7 @@ import { LetheError } from '../../../lib/core/errors';
 import { ConsoleError, ConsoleRequestError } from '../../../lib/console/errors';
 
 describe('console errors', () => {
-  it.each([
+  it.each<[string, LetheError]>([
     ['ConsoleError', new ConsoleError('port 8790 on 127.0.0.1 is in use', { cause: new Error('EADDRINUSE') })],
     ['ConsoleRequestError', new ConsoleRequestError(400, 'invalid-input', 'lang: expected one of en, sv', { cause: 'x' })],
   ])('%s is a LetheError with its name and cause', (name, error) => {
