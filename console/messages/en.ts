@@ -115,6 +115,7 @@ export const en = {
   colDue: 'Due',
   colHeld: 'Held',
   startsAtCollection: 'starts at collection',
+  notCounted: 'not counted yet',
   calendarTitle: 'Due in the next {days} days',
   calendarHelp: 'Holdings whose expiry falls on each day (time zone {timeZone}).',
   calendarGridCaption: 'Calendar: holdings due per day',

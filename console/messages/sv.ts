@@ -114,6 +114,7 @@ export const sv: Messages = {
   colDue: 'Förfallna',
   colHeld: 'Spärrade',
   startsAtCollection: 'börjar vid insamlingen',
+  notCounted: 'räknas inte ännu',
   calendarTitle: 'Förfaller de närmaste {days} dagarna',
   calendarHelp: 'Lagrade uppgifter vars lagringstid löper ut varje dag (tidszon {timeZone}).',
   calendarGridCaption: 'Kalender: lagrade uppgifter som förfaller per dag',

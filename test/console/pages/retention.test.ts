@@ -47,6 +47,19 @@ describe('PurposesTable', () => {
       'Marketing marketing 2 years from collection consent starts at collection crm – – – –',
     ]);
   });
+
+  it('GIVEN counts without the states the API names in notCounted THEN those cells say so in words', () => {
+    const html = renderIn(
+      'en',
+      h(PurposesTable, {
+        policy,
+        holdings: { asOf: '2026-12-04T12:00:00Z', purposes: { bookkeeping: { due: 1, counting: 10 } }, notCounted: ['waiting', 'held'] },
+      }),
+    );
+    const rows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => textOf(m[1]));
+    expect(rows[1]).toMatch(/orders, invoices not counted yet 10 1 not counted yet$/);
+    expect(rows[2]).toMatch(/crm not counted yet – – not counted yet$/);
+  });
 });
 
 describe('weeks', () => {
