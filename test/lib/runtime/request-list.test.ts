@@ -110,7 +110,7 @@ describe('GET /requests', () => {
     expect(calls.every((c) => c.command === 'Query' && c.input.IndexName === REQUEST_LIST_INDEX.name)).toBe(true);
   });
 
-  it.each([
+  it.each<{ name: string; query: Record<string, string>; ids: string[] }>([
     { name: 'kind=erasure (an item without kind included)', query: { kind: 'erasure' }, ids: ['e-open', 'e-failed', 'legacy'] },
     { name: 'kind=access', query: { kind: 'access' }, ids: ['a-done', 'a-open'] },
     { name: 'status=open: received and running', query: { status: 'open' }, ids: ['e-open', 'r-open', 'a-open'] },

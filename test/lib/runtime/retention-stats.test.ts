@@ -131,7 +131,7 @@ describe('GET /retention/calendar', () => {
     expect((answer.body.purposes as Record<string, unknown>).bookkeeping).toEqual([{ date: '2026-03-01', count: 1 }]);
   });
 
-  it.each([
+  it.each<{ name: string; query: Record<string, string>; path: string }>([
     { name: 'days 0', query: { days: '0' }, path: 'days' },
     { name: 'days 367', query: { days: '367' }, path: 'days' },
     { name: 'days that is no number', query: { days: 'ninety' }, path: 'days' },
