@@ -32,7 +32,6 @@ export const en = {
   statusOpen: 'Open',
   statusCompleted: 'Completed',
   statusFailed: 'Failed',
-  statusPartial: 'Partial',
   dueThisWeek: 'Only open requests due within 7 days',
   applyFilters: 'Show',
   requestsCaption: 'Requests, newest received first',

@@ -31,7 +31,6 @@ export const sv: Messages = {
   statusOpen: 'Öppna',
   statusCompleted: 'Slutförda',
   statusFailed: 'Misslyckade',
-  statusPartial: 'Delvis slutförda',
   dueThisWeek: 'Endast öppna begäranden med tidsfrist inom 7 dagar',
   applyFilters: 'Visa',
   requestsCaption: 'Begäranden, senast mottagna först',

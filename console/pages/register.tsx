@@ -8,13 +8,13 @@ import { useGet, withQuery } from '../api';
 import { Load, TableWrap } from '../components';
 import { type Translate, useLang } from '../i18n';
 
-/** A two-column table of an item and its entry. */
+/** A two-column table of an item and its entry. Its caption repeats the heading above it: read out, not shown twice. */
 function ItemTable(props: { readonly caption: string; readonly rows: readonly (readonly [string, ComponentChildren])[] }) {
   const { t } = useLang();
   return (
     <TableWrap label={props.caption}>
       <table class="items">
-        <caption>{props.caption}</caption>
+        <caption class="visually-hidden">{props.caption}</caption>
         <thead>
           <tr>
             <th scope="col">{t('itemColumn')}</th>
@@ -66,7 +66,7 @@ export function SummaryTable(props: { readonly register: Register }) {
   return (
     <TableWrap label={t('summaryTable')}>
       <table>
-        <caption>{t('summaryTable')}</caption>
+        <caption class="visually-hidden">{t('summaryTable')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('number')}</th>

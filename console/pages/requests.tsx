@@ -29,7 +29,8 @@ export function listPath(filters: Filters, cursor: string | undefined, now: Date
   return withQuery('/api/requests', { ...query });
 }
 
-const STATUS_KEYS = { open: 'statusOpen', completed: 'statusCompleted', failed: 'statusFailed', partial: 'statusPartial' } as const;
+/** The statuses offered (`partial` is left out: Lethe stores no such status, so it would always list nothing). */
+const STATUS_KEYS = { open: 'statusOpen', completed: 'statusCompleted', failed: 'statusFailed' } as const;
 
 export function FilterForm(props: { readonly filters: Filters; readonly onApply: (filters: Filters) => void }) {
   const { t } = useLang();

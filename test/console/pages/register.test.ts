@@ -23,7 +23,7 @@ describe('RegisterView', () => {
     expect(text).toContain(register.controller.name);
     expect(text).toContain(register.policyHash);
     // The summary table: a row per activity and its header.
-    const summary = /<caption>(?:Summary|Översikt)<\/caption>.*?<\/table>/.exec(html)![0];
+    const summary = /<caption class="visually-hidden">(?:Summary|Översikt)<\/caption>.*?<\/table>/.exec(html)![0];
     expect(summary.match(/<tr>/g)).toHaveLength(register.activities.length + 1);
   });
 

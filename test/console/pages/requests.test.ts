@@ -113,6 +113,17 @@ describe('FilterForm', () => {
       /<label class="check"><input type="checkbox" name="dueThisWeek"[^>]*\/>Only open requests due within 7 days<\/label>/,
     );
     expect(html).toContain('<button type="submit">Show</button>');
+    // The statuses GET /requests lists (no "partial": Lethe stores no such status).
+    expect([...html.matchAll(/<option[^>]*>([^<]*)<\/option>/g)].map((m) => m[1])).toEqual([
+      'Any',
+      'Erasure',
+      'Restriction',
+      'Access',
+      'Any',
+      'Open',
+      'Completed',
+      'Failed',
+    ]);
   });
 
   it('GIVEN "due within 7 days" on THEN the status select is disabled (it is open)', () => {
