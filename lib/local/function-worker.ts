@@ -1,15 +1,22 @@
 /**
- * Inside one local function's worker thread: loads the function's entry file (its cold start), then runs each
- * invocation the host posts the way the Lambda Node.js runtime does: the event parsed from JSON, a Lambda
- * context, the handler's result serialised to JSON, and a thrown error reported as `{errorType, errorMessage}`
- * (`errorType` is the error's name). The worker's environment is the function's own (its `env`), set by the
- * host when it created the worker. Loaded through tsx (see functions.ts).
+ * Inside one local function's worker thread: evaluates the function's code, compiled by the host from its entry file
+ * (its cold start), then runs each invocation the host posts the way the Lambda Node.js runtime does: the event parsed
+ * from JSON, a Lambda context, the handler's result serialised to JSON, and a thrown error reported as
+ * `{errorType, errorMessage}` (`errorType` is the error's name). The worker's environment is the function's own (its
+ * `env`), set by the host when it created the worker. This file is compiled by the host too, and is the worker's
+ * script: nothing in the worker compiles TypeScript (see functions.ts).
  */
+import Module from 'node:module';
+import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 
 export interface FunctionWorkerData {
   readonly entry: string;
+  /** The entry compiled to one CommonJS module (its packages left to `require`), with an inline source map. */
+  readonly code: string;
+  /** The file name the code runs as (next to the entry: packages resolve from there; the source map maps back). */
+  readonly filename: string;
   readonly handlerName: string;
   readonly functionName: string;
   readonly functionArn: string;
@@ -57,14 +64,22 @@ function lambdaContext(data: FunctionWorkerData, requestId: string, deadlineMs: 
   };
 }
 
-/**
- * Stops the esbuild service tsx started in this worker to compile the entry's TypeScript: one process per worker,
- * which stayed for as long as the worker ran (17 in local mode). The entry is loaded; should the function require
- * TypeScript later, esbuild starts it again.
- */
-function stopCompiler(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  void (require('esbuild') as typeof import('esbuild')).stop();
+/** Node's own module loading, which `require` does for a file: the compiled code evaluated as a CommonJS module. */
+interface NodeModule {
+  filename: string;
+  paths: string[];
+  exports: unknown;
+  _compile(code: string, filename: string): void;
+}
+type NodeModuleClass = (new (id: string) => NodeModule) & { _nodeModulePaths(dir: string): string[] };
+
+function load(code: string, filename: string): Record<string, unknown> {
+  const ModuleClass = Module as unknown as NodeModuleClass;
+  const mod = new ModuleClass(filename);
+  mod.filename = filename;
+  mod.paths = ModuleClass._nodeModulePaths(path.dirname(filename));
+  mod._compile(code, filename);
+  return mod.exports as Record<string, unknown>;
 }
 
 function main(): void {
@@ -72,10 +87,11 @@ function main(): void {
   if (!port) throw new Error('function-worker.ts runs in a worker thread only');
   const data = workerData as FunctionWorkerData;
   const started = Date.now();
+  // Stack traces name the TypeScript sources, as on Lambda (NODE_OPTIONS=--enable-source-maps, lethe-function.ts).
+  process.setSourceMapsEnabled(true);
   let handler: Handler;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(data.entry) as Record<string, unknown>;
+    const mod = load(data.code, data.filename);
     const found = mod[data.handlerName];
     if (typeof found !== 'function') {
       port.postMessage({
@@ -90,7 +106,6 @@ function main(): void {
     port.postMessage({ type: 'init-error', ...describe(error) } satisfies FromWorker);
     return;
   }
-  stopCompiler();
   port.postMessage({ type: 'ready', initMs: Date.now() - started } satisfies FromWorker);
 
   port.on('message', (message: ToWorker) => {

@@ -1,8 +1,15 @@
 /**
  * The local "Lambda service": each function (a lambdas/*.ts entry, a connector function per system, the demo
  * function of a `lambda` system) runs in its own worker thread with ITS environment (`new Worker(..., {env})`),
- * loaded through tsx from the same source files the stack bundles. A worker starts on the function's first
- * invocation (its cold start, about a second: see docs/local-mode.md) or with `warm()`.
+ * from the same source files the stack bundles. A worker starts on the function's first invocation (its cold start:
+ * see docs/local-mode.md) or with `warm()`.
+ *
+ * The sources are compiled here, in the host's thread, by esbuild (as the stack's bundling does): each entry file
+ * once, whichever functions and workers run it, into one CommonJS module with an inline source map; the packages
+ * Node can require stay outside it (they load from node_modules, as they did through tsx), those that are ES modules
+ * only (middy) go in. The worker evaluates that code and compiles nothing. So one esbuild process runs, the host's,
+ * and `stop()` ends it. (Before, each worker compiled through tsx, whose esbuild ran its service process from a
+ * thread of the worker: when that thread ended, the process was left a zombie nobody reaped, one per worker started.)
  *
  * Differences from Lambda, on purpose:
  * - one worker per function serves concurrent invocations (Lambda would start more instances), so a
@@ -26,9 +33,12 @@
  * `onLog`, one line at a time.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Worker } from 'node:worker_threads';
+import * as esbuild from 'esbuild';
 import pLimit from 'p-limit';
 import { LocalModeError } from './errors';
 import type { FromWorker, FunctionWorkerData, ToWorker } from './function-worker';
@@ -76,13 +86,105 @@ export interface FunctionHostOptions {
 
 export const DEFAULT_CONCURRENCY_PER_FUNCTION = 4;
 
+/** The worker's script, compiled like a function's entry. */
 const WORKER_FILE = path.join(__dirname, 'function-worker.ts');
-/** The worker's first code: registers tsx (TypeScript, and middy's ESM) and runs function-worker.ts. */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-require(workerData.tsx);
-require(workerData.workerFile);
-`;
+
+/** An entry file compiled: the code and the file name it runs as (see function-worker.ts). */
+interface Compiled {
+  readonly code: string;
+  readonly filename: string;
+}
+
+/** Whether the package `name`, as found from `dir` the way Node finds it, is an ES module package ("type": "module"). */
+function isEsmPackage(name: string, dir: string, cache: Map<string, boolean>): boolean {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const manifest = path.join(at, 'node_modules', name, 'package.json');
+    const known = cache.get(manifest);
+    if (known !== undefined) return known;
+    if (existsSync(manifest)) {
+      const esm = (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type === 'module';
+      cache.set(manifest, esm);
+      return esm;
+    }
+    if (path.dirname(at) === at) return false; // not installed: left to require, which names it
+  }
+}
+
+/** Packages stay outside the compiled code, for `require` to load, unless they are ES modules, which it cannot. */
+function packagesOutside(): esbuild.Plugin {
+  const cache = new Map<string, boolean>();
+  return {
+    name: 'lethe-local-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const parts = args.path.replace(/^node:/, '').split('/');
+        const name = parts[0]?.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? '');
+        if (args.path.startsWith('node:') || builtinModules.includes(name)) return { external: true };
+        return isEsmPackage(name, args.resolveDir, cache) ? undefined : { external: true };
+      });
+    },
+  };
+}
+
+/** How Lambda names an init error, for a compile error: a module not found, or code it cannot parse. */
+function compileError(entry: string, error: unknown): InvokeResult {
+  const first = (error as Partial<esbuild.BuildFailure>).errors?.[0];
+  if (!first) return { ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: `${entry}: ${String(error)}` };
+  const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : `${entry}: `;
+  return {
+    ok: false,
+    errorType: first.text.startsWith('Could not resolve') ? 'Runtime.ImportModuleError' : 'Runtime.UserCodeSyntaxError',
+    errorMessage: `${where}${first.text}`,
+  };
+}
+
+/** How many hosts have compiled and not stopped: esbuild's service (one per process) stops when the last one does. */
+let compilingHosts = 0;
+
+/** Compiles each entry file once, in this thread; a compile that failed is tried again on the next request. */
+class FunctionCompiler {
+  private readonly compiled = new Map<string, Promise<Compiled>>();
+  private readonly plugin = packagesOutside();
+  private used = false;
+
+  public compile(entry: string): Promise<Compiled> {
+    const known = this.compiled.get(entry);
+    if (known) return known;
+    if (!this.used) {
+      this.used = true;
+      compilingHosts++;
+    }
+    const filename = `${entry}.js`;
+    const compiled = esbuild
+      .build({
+        entryPoints: [entry],
+        outfile: filename,
+        write: false,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: `node${process.versions.node}`,
+        // as lib/stack/lethe-function.ts bundles (for the packages that go in)
+        mainFields: ['module', 'main'],
+        sourcemap: 'inline',
+        sourcesContent: false,
+        logLevel: 'silent',
+        plugins: [this.plugin],
+      })
+      .then((result) => ({ code: result.outputFiles[0]?.text ?? '', filename }));
+    this.compiled.set(entry, compiled);
+    compiled.catch(() => this.compiled.delete(entry));
+    return compiled;
+  }
+
+  public async stop(): Promise<void> {
+    this.compiled.clear();
+    if (!this.used) return;
+    this.used = false;
+    if (--compilingHosts === 0) await esbuild.stop();
+  }
+}
 
 interface Pending {
   readonly resolve: (result: InvokeResult) => void;
@@ -104,10 +206,13 @@ class LocalFunction {
   /** The worker's places (see the top of this file): invocations beyond them wait in line, in order. */
   private readonly places: pLimit.Limit;
 
+  /** Counts the starts and stops: a start that a stop overtook while it compiled starts no worker. */
+  private generation = 0;
+
   public constructor(
     public readonly spec: LocalFunctionSpec,
     private readonly options: FunctionHostOptions,
-    private readonly tsx: string,
+    private readonly compiler: FunctionCompiler,
   ) {
     this.concurrency = options.concurrencyPerFunction ?? DEFAULT_CONCURRENCY_PER_FUNCTION;
     this.places = pLimit(this.concurrency);
@@ -116,16 +221,35 @@ class LocalFunction {
   /** Starts the worker if it is not running; resolves once the entry is loaded (or with its init error). */
   public start(): Promise<InvokeResult | undefined> {
     if (this.ready) return this.ready;
-    const data: FunctionWorkerData & { tsx: string; workerFile: string } = {
+    const generation = ++this.generation;
+    this.ready = (async () => {
+      let script: Compiled;
+      let entry: Compiled;
+      try {
+        [script, entry] = await Promise.all([this.compiler.compile(WORKER_FILE), this.compiler.compile(this.spec.entry)]);
+      } catch (error) {
+        return compileError(this.spec.entry, error);
+      }
+      if (generation !== this.generation) {
+        return { ok: false, errorType: 'Runtime.ExitError', errorMessage: 'the function was stopped' } satisfies InvokeResult;
+      }
+      return this.launch(script, entry);
+    })();
+    return this.ready;
+  }
+
+  /** Starts a worker running the compiled entry: its cold start. */
+  private launch(script: Compiled, entry: Compiled): Promise<InvokeResult | undefined> {
+    const data: FunctionWorkerData = {
       entry: this.spec.entry,
+      code: entry.code,
+      filename: entry.filename,
       handlerName: this.spec.handlerName ?? 'handler',
       functionName: this.spec.name,
       functionArn: this.spec.arn,
       memoryMb: this.spec.memoryMb ?? 512,
-      tsx: this.tsx,
-      workerFile: WORKER_FILE,
     };
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, env: { ...this.spec.env }, stdout: true, stderr: true });
+    const worker = new Worker(script.code, { eval: true, workerData: data, env: { ...this.spec.env }, stdout: true, stderr: true });
     this.worker = worker;
     this.coldStarts++;
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -133,7 +257,7 @@ class LocalFunction {
         .createInterface({ input: worker[stream], crlfDelay: Infinity })
         .on('line', (line) => this.options.onLog(this.spec.name, line, stream));
     }
-    this.ready = new Promise<InvokeResult | undefined>((resolve) => {
+    return new Promise<InvokeResult | undefined>((resolve) => {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           this.lastInitMs = message.initMs;
@@ -169,7 +293,6 @@ class LocalFunction {
       });
       worker.on('exit', (code) => onGone(`Runtime exited with error: exit status ${code}`));
     });
-    return this.ready;
   }
 
   public async invoke(payload: string): Promise<InvokeResult> {
@@ -217,6 +340,7 @@ class LocalFunction {
 
   public async stop(): Promise<void> {
     const worker = this.worker;
+    this.generation++;
     this.worker = undefined;
     this.ready = undefined;
     // The invocations running answer Runtime.ExitError; then those in line get their place, find no worker and answer
@@ -232,16 +356,14 @@ class LocalFunction {
 
 export class FunctionHost {
   private readonly functions = new Map<string, LocalFunction>();
-  private readonly tsx: string;
+  private readonly compiler = new FunctionCompiler();
   private stopped = false;
 
-  public constructor(private readonly options: FunctionHostOptions) {
-    this.tsx = require.resolve('tsx/cjs');
-  }
+  public constructor(private readonly options: FunctionHostOptions) {}
 
   public define(spec: LocalFunctionSpec): void {
     if (this.functions.has(spec.name)) throw new LocalModeError(`local function "${spec.name}" is defined twice`);
-    this.functions.set(spec.name, new LocalFunction(spec, this.options, this.tsx));
+    this.functions.set(spec.name, new LocalFunction(spec, this.options, this.compiler));
   }
 
   public has(name: string): boolean {
@@ -284,5 +406,6 @@ export class FunctionHost {
   public async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.functions.values()].map((f) => f.stop()));
+    await this.compiler.stop();
   }
 }

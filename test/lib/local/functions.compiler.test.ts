@@ -1,50 +1,71 @@
 /**
- * lib/local/functions.ts: each worker compiles its function's TypeScript through tsx, whose esbuild starts a service
- * process per worker thread. Local mode's 17 workers left 17 of them running for as long as local mode ran (18 with
- * `npm start`'s own, measured on a cold tsx cache). A worker stops its service once its entry is loaded.
+ * lib/local/functions.ts: the functions' TypeScript is compiled by esbuild in the host's thread, once per entry file,
+ * and each worker runs the compiled code. Before, each worker compiled through tsx, whose esbuild started a service
+ * process from a thread of the worker; the worker's stop of it (or its end) left that process a zombie nobody reaped,
+ * one per worker started (17 in local mode, more as workers were started again).
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FunctionHost } from '../../../lib/local/functions';
+import { FunctionLogService, FunctionsService } from '../../../lib/local/function-services';
+import { eventually } from '../../support/eventually';
 import { tempDir } from '../../support/temp-dir';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
-/** The `esbuild --service` processes this process started, directly or through its children. */
-function esbuildServices(): string[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+/** The esbuild processes in this process's tree, in any state (a zombie has state Z and keeps its name). */
+function esbuildProcesses(): string[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,comm=,args='], { encoding: 'utf8' })
     .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s*(.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map(([, pid, ppid, args]) => ({ pid, ppid, args }));
+    .map(([, pid, ppid, stat, comm, args]) => ({ pid, ppid, stat, comm, args }));
   const ours = new Set([String(process.pid)]);
   for (let grew = true; grew;) {
     grew = false;
     for (const row of rows) if (ours.has(row.ppid) && !ours.has(row.pid)) grew = Boolean(ours.add(row.pid));
   }
-  return rows.filter((row) => ours.has(row.pid) && /esbuild\S* --service/.test(row.args)).map((row) => row.args);
+  return rows.filter((row) => ours.has(row.pid) && row.comm.startsWith('esbuild')).map((row) => `${row.pid} ${row.stat} ${row.args}`);
 }
 
-test('GIVEN two functions whose TypeScript tsx has never compiled WHEN both are warm THEN no esbuild service is left running, and they still answer', async () => {
-  // GIVEN two entry files with new content (tsx caches what it compiled, by content: these miss the cache)
+test('GIVEN the function service with functions whose TypeScript was never compiled WHEN they are warm, invoked (one times out, one exits and starts again) and the service stops THEN at most one esbuild process ran, and none is left', async () => {
+  // GIVEN three functions: two of one new entry file (new content: no cache of any compiler has it), one of another
   const dir = tempDir('lethe-esbuild-');
-  const host = new FunctionHost({ onLog: () => undefined });
-  for (const name of ['first', 'second']) {
-    const entry = path.join(dir, `${name}.ts`);
-    writeFileSync(entry, `// ${randomUUID()}\nexport const handler = async (event: { n: number }): Promise<number> => event.n + 1;\n`);
-    host.define({ name, arn: `arn:aws:lambda:eu-north-1:000000000000:function:${name}`, entry, env: { PATH: process.env.PATH ?? '' } });
-  }
+  const functionLog = new FunctionLogService({ dataDir: dir, log: () => undefined, echo: false });
+  await functionLog.start();
+  const service = new FunctionsService({ functionLog });
+  await service.start();
+  const host = service.host;
+  const shared = path.join(dir, 'shared.ts');
+  writeFileSync(shared, `// ${randomUUID()}\nexport const handler = async (event: { n: number }): Promise<number> => event.n + 1;\n`);
+  const define = (name: string, entry: string, handlerName = 'handler', timeoutMs = 30_000) =>
+    host.define({ name, arn: `arn:aws:lambda:eu-north-1:000000000000:function:${name}`, entry, handlerName, timeoutMs, env: {} });
+  define('first', shared);
+  define('second', shared);
+  define('slow', path.join(FIXTURES, 'functions.ts'), 'slow', 300);
+  define('exit', path.join(FIXTURES, 'functions.ts'), 'exit');
+  const seen: string[][] = [];
   try {
-    // WHEN both workers are started
+    // WHEN all are warm and invoked: one times out, one ends its worker (twice: the second starts a new worker)
     await host.warm();
-    // THEN no esbuild service process is left (each would stay for as long as its worker runs)
-    expect(esbuildServices()).toEqual([]);
-    // AND the functions answer
+    seen.push(esbuildProcesses());
     await expect(host.invoke('first', '{"n":1}')).resolves.toEqual({ ok: true, payload: '2' });
     await expect(host.invoke('second', '{"n":41}')).resolves.toEqual({ ok: true, payload: '42' });
+    await expect(host.invoke('slow', '{}')).resolves.toMatchObject({ ok: false, errorType: 'Sandbox.Timedout' });
+    await expect(host.invoke('exit', '{}')).resolves.toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
+    await expect(host.invoke('exit', '{}')).resolves.toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
+    seen.push(esbuildProcesses());
   } finally {
-    await host.stop();
+    await service.stop();
+    await functionLog.stop();
   }
+  // THEN at most one esbuild process (the host's compiler) was there at any time, zombies counted
+  for (const processes of seen) expect(processes.length).toBeLessThanOrEqual(1);
+  expect(host.stats().find((s) => s.name === 'exit')).toMatchObject({ coldStarts: 2 });
+  // AND once the service stopped, none is left
+  await eventually('no esbuild process', () => (esbuildProcesses().length === 0 ? true : undefined), 5_000).catch(() => undefined);
+  expect(esbuildProcesses()).toEqual([]);
 });
