@@ -22,7 +22,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { API_BODY_SCHEMAS } from './api-schemas';
+import { API_BODY_SCHEMAS, API_QUERY_SCHEMAS } from './api-schemas';
 import { ENV } from '../core/contract';
 import {
   checkIdempotencyKey,
@@ -33,11 +33,15 @@ import {
   viewErasureRequest,
 } from './erasure-requests';
 import { listHolds, placeHold } from './holds';
+import { InputError } from '../core/errors';
 import { bodySizeLimit, httpErrorResponse, jsonResponse, MAX_BODY_BYTES } from './http';
 import { logger, metrics, tracer } from '../core/observability';
 import { issueReceipt } from './receipts';
+import { listRequests } from './request-list';
 import { liftRestrictionRequest, releaseHold } from './restrictions';
+import { dueCalendar, holdingStates } from './retention-stats';
 import { API_ROUTE, API_ROUTES, type ApiOperation } from './routes';
+import type { RequestKind } from './requests';
 import type { Runtime } from './runtime';
 import {
   extendAccessRequest,
@@ -109,6 +113,27 @@ export interface ApiOptions {
 }
 
 const param = (event: Event, name: string): string => event.pathParameters?.[name] ?? '';
+
+/**
+ * A route's query string, checked against its schema (api-schemas.ts API_QUERY_SCHEMAS): a parameter given twice or
+ * not known to the route is a 400 naming it, as is a value of the wrong shape.
+ */
+function parseQuery<K extends keyof typeof API_QUERY_SCHEMAS>(event: Event, name: K): ReturnType<(typeof API_QUERY_SCHEMAS)[K]['parse']> {
+  const schema = API_QUERY_SCHEMAS[name];
+  const query = event.queryStringParameters ?? {};
+  for (const [param, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    if ((values?.length ?? 0) > 1) throw new InputError(`give ${param} once (it was given ${values!.length} times)`, { path: param });
+  }
+  const known = Object.keys(schema.shape);
+  for (const param of Object.keys(query)) {
+    if (!known.includes(param)) {
+      throw new InputError(`unknown query parameter "${param}"; this route takes ${known.length ? known.join(', ') : 'none'}`, {
+        path: param,
+      });
+    }
+  }
+  return parseBody(schema, query, 'the query') as ReturnType<(typeof API_QUERY_SCHEMAS)[K]['parse']>;
+}
 
 /** A route whose body is JSON. */
 const withJsonBody = (fn: RouteHandler) => middy<Event, Result>().use(httpJsonBodyParser()).handler(fn);
@@ -207,6 +232,16 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
       return jsonResponse(API_ROUTE[operation].status, answer);
     });
 
+  // GET /{kind}-requests/{requestId}/receipt (lib/runtime/receipts.ts): the receipt stored at completion.
+  const receiptOf =
+    (kind: RequestKind, operation: 'viewErasureReceipt' | 'viewRestrictionReceipt' | 'viewAccessReceipt'): RouteHandler =>
+    async (event) => {
+      const receipt = await issueReceipt(rt, param(event, 'requestId'), kind);
+      metrics.addMetric('ReceiptsIssued', MetricUnit.Count, 1);
+      logger.info('receipt issued', { requestId: receipt.requestId, kind, keyId: receipt.signature.keyId });
+      return jsonResponse(API_ROUTE[operation].status, receipt);
+    };
+
   // One handler per operation of the route table; the table gives each its method, path and status.
   const handlers: Record<ApiOperation, RouteHandler> = {
     createErasureRequest: postErasureRequest,
@@ -261,11 +296,17 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
     viewAccessRequest: async (event) =>
       jsonResponse(API_ROUTE.viewAccessRequest.status, await viewAccessRequest(rt, param(event, 'requestId'))),
     extendAccessRequest: extendOf('extendAccessRequest', extendAccessRequest),
-    viewErasureReceipt: async (event) => {
-      const receipt = await issueReceipt(rt, param(event, 'requestId'));
-      metrics.addMetric('ReceiptsIssued', MetricUnit.Count, 1);
-      logger.info('receipt issued', { requestId: receipt.requestId, keyId: receipt.signature.keyId });
-      return jsonResponse(API_ROUTE.viewErasureReceipt.status, receipt);
+    viewErasureReceipt: receiptOf('erasure', 'viewErasureReceipt'),
+    listRequests: async (event) => {
+      const answer = await listRequests(rt, parseQuery(event, API_ROUTE.listRequests.query));
+      logger.info('requests listed', { requests: answer.requests.length, more: answer.cursor !== undefined });
+      return jsonResponse(API_ROUTE.listRequests.status, answer);
+    },
+    viewDueCalendar: async (event) =>
+      jsonResponse(API_ROUTE.viewDueCalendar.status, await dueCalendar(rt, parseQuery(event, API_ROUTE.viewDueCalendar.query))),
+    viewHoldingStates: async (event) => {
+      parseQuery(event, API_ROUTE.viewHoldingStates.query);
+      return jsonResponse(API_ROUTE.viewHoldingStates.status, await holdingStates(rt));
     },
     liftRestrictionRequest: async (event) => {
       const answer = await liftRestrictionRequest(rt, param(event, 'requestId'));
@@ -273,6 +314,8 @@ export function buildApiHandler(rt: Runtime, options: ApiOptions = {}): middy.Mi
       logger.info('restriction lifted', { requestId: answer.requestId, records: answer.unrestricted.length });
       return jsonResponse(API_ROUTE.liftRestrictionRequest.status, answer);
     },
+    viewRestrictionReceipt: receiptOf('restriction', 'viewRestrictionReceipt'),
+    viewAccessReceipt: receiptOf('access', 'viewAccessReceipt'),
   };
   const routes: Route<Event, Result>[] = API_ROUTES.map((route) => ({
     method: route.method,

@@ -634,9 +634,10 @@ export async function finishErasure(rt: Runtime, input: ErasureFinishInput): Pro
   }
   const status = failedSystems.length > 0 ? 'failed' : 'completed';
   // Art. 15: every record exported, the document (JSON and its page) is built from the parts, written, audited; the
-  // request completes at the same instant, which GET's links count their 7 days from (request.finishedAt).
+  // request completes at the same instant, which GET's links count their 7 days from (request.finishedAt). Once: a
+  // finish run again after completion (a redrive; the receipt's put failed) has no subject id left to produce it.
   const finishedAt = rt.now();
-  if (kindOf(request) === 'access' && status === 'completed') {
+  if (kindOf(request) === 'access' && status === 'completed' && request.status !== 'completed') {
     const subject = await rt.refs.auditSubject((await unsealRequest(rt, request)).subjectId);
     const published = await produceExport({
       store: rt.exports,

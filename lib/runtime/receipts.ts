@@ -12,8 +12,11 @@
  * canonical JSON of `{algorithm, keyId, digests}`. A verifier checks the signature over the digests, then each field
  * against its digest, so that an altered receipt is refused naming the field that no longer matches.
  *
- * The API builds and signs the receipt when it is asked for (GET /erasure-requests/{id}/receipt), from the request as
- * stored: the content is the same each time; the signature differs (ECDSA is randomised) and each verifies.
+ * Every kind of request has one (erasure, restriction: `restrict` per record, access: `export` per record). It is issued
+ * once, when the request completes (the erasure workflow's finish, lambdas/erasure-finish.ts: `issueAtCompletion`), and kept in the audit bucket
+ * (lib/runtime/receipt-store.ts), where it outlives the request's 90-day TTL and cannot be altered. GET
+ * /{erasure,restriction,access}-requests/{id}/receipt answers the stored receipt; for a request completed before
+ * receipts were stored, it builds and signs one from the request as stored, as long as the request is kept.
  */
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { Temporal } from '@js-temporal/polyfill';
@@ -25,7 +28,7 @@ import { keyIdOf, pemOfSpkiDer, RECEIPT_SIGNING_ALGORITHM, type ReceiptSigner, v
 import { formatInstant } from '../retention/time';
 import { auditedPurposesOf, ZERO_COUNTS } from './erasure';
 import { checkRequestId, requireOfKind } from './erasure-requests';
-import { ConflictError, RuntimeTransientError } from './errors';
+import { ConflictError, RequestNotFoundError, RuntimeTransientError } from './errors';
 import { kindOf, type RequestItem, type RequestKind } from './requests';
 import type { Runtime } from './runtime';
 
@@ -71,6 +74,11 @@ export interface ReceiptBody {
   readonly receivedAt: string;
   readonly deadline: string;
   readonly completedAt: string;
+  /**
+   * A restriction request's terms (Art. 18): when the restriction is to be lifted (policy time zone; null: until the
+   * controller lifts it) and whether the data is also kept until then. Absent for the other kinds.
+   */
+  readonly restriction?: { readonly until: string | null; readonly keep: boolean };
   readonly systems: readonly ReceiptSystem[];
   readonly retained: readonly ReceiptRetained[];
 }
@@ -140,6 +148,9 @@ export function receiptBodyOf(request: RequestItem, timezone: string): ReceiptBo
     receivedAt: show(request.receivedAt),
     deadline: show(request.deadline),
     completedAt: show(request.finishedAt),
+    ...(kind === 'restriction'
+      ? { restriction: { until: request.until === undefined ? null : show(request.until), keep: request.keep ?? false } }
+      : {}),
     systems: order.map((record) => {
       const entry = request.systems![record];
       return {
@@ -174,11 +185,36 @@ export async function signReceipt(body: ReceiptBody, signer: ReceiptSigner): Pro
   return { ...body, signature: { ...unsigned, value } };
 }
 
-/** GET /erasure-requests/{requestId}/receipt: the completed request's receipt, signed (404 unknown, 409 not completed). */
+/**
+ * GET /{kind}-requests/{requestId}/receipt: the receipt stored when the request completed, whether or not the request
+ * is still kept; for a request completed before receipts were stored, one built and signed from the request (404
+ * unknown or of another kind, 409 not completed).
+ */
 export async function issueReceipt(rt: Runtime, requestId: string, kind: RequestKind = 'erasure'): Promise<Receipt> {
   checkRequestId(requestId);
+  const stored = await rt.receipts.get(requestId);
+  if (stored !== undefined) {
+    // Ids do not cross kinds (as requireOfKind): another kind's receipt is not found under this kind's route.
+    if (stored.kind !== kind) throw new RequestNotFoundError(requestId, { kind });
+    return stored;
+  }
   const request = await requireOfKind(rt, requestId, kind);
   return signReceipt(receiptBodyOf(request, rt.policy.timezone), rt.receiptSigner);
+}
+
+/**
+ * At completion (lambdas/erasure-finish.ts, once finishErasure has completed the request): its receipt, signed and
+ * stored once. A receipt stored already (the finish run again) is kept and answered, never replaced: a request has
+ * one receipt. A request that is not completed (failed), or that completed before Lethe kept what a receipt names,
+ * gets none (undefined).
+ */
+export async function issueAtCompletion(rt: Runtime, requestId: string): Promise<Receipt | undefined> {
+  const stored = await rt.receipts.get(requestId);
+  if (stored !== undefined) return stored;
+  const request = await rt.requests.require(requestId);
+  if (request.status !== 'completed' || request.receiptBasis === undefined) return undefined;
+  const receipt = await signReceipt(receiptBodyOf(request, rt.policy.timezone), rt.receiptSigner);
+  return (await rt.receipts.putOnce(receipt)).receipt;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import { createS3Client, isLoopbackEndpoint } from '../connectors/clients';
 import { ExportStore, type Presigner } from './exports';
 import { LocalReceiptSigner, type ReceiptSigner } from '../core/receipt-signer';
 import { KmsReceiptSigner } from './receipts';
+import { ReceiptStore } from './receipt-store';
 import { RuntimeConfigError } from '../core/errors';
 import { type LoadedPolicy, loadPolicyData, loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/model';
@@ -55,6 +56,8 @@ export interface Runtime {
   readonly exports: ExportStore;
   /** Signs receipts (lib/runtime/receipts.ts): the KMS key ENV.receiptKey, or local mode's key file ENV.receiptKeyFile. */
   readonly receiptSigner: ReceiptSigner;
+  /** Receipts issued at completion, kept in the audit bucket under receipts/ (lib/runtime/receipt-store.ts). */
+  readonly receipts: ReceiptStore;
   /**
    * Tombstones for replay after a restore (lib/runtime/tombstones.ts): the table ENV.tombstonesTable, sealed under
    * ENV.tombstoneKey (the sealing key when unset). Undefined when the deployment has no tombstones table.
@@ -201,7 +204,25 @@ class EnvRuntime implements Runtime {
     return this.once('requests', () => new RequestStore(this.documents, this.required(ENV.requestsTable)));
   }
   public get audit(): AuditWriter {
-    return this.once('audit', () => {
+    return this.once(
+      'audit',
+      () =>
+        new AuditWriter(this.documents, this.s3, {
+          chainTable: this.required(ENV.auditChainTable),
+          bucket: this.required(ENV.auditBucket),
+          objectLock: this.auditObjectLock,
+        }),
+    );
+  }
+  public get receipts(): ReceiptStore {
+    return this.once(
+      'receipts',
+      () => new ReceiptStore({ client: this.s3, bucket: this.required(ENV.auditBucket), objectLock: this.auditObjectLock }),
+    );
+  }
+  /** Per-object retention of what is written to the audit bucket (records and receipts), when configured. */
+  private get auditObjectLock(): { mode: ObjectLockMode; retainDays: number } | undefined {
+    return this.once('auditObjectLock', () => {
       const mode = this.env[ENV.auditObjectLockMode];
       let objectLock: { mode: ObjectLockMode; retainDays: number } | undefined;
       if (mode) {
@@ -216,11 +237,7 @@ class EnvRuntime implements Runtime {
         }
         objectLock = { mode: mode as ObjectLockMode, retainDays: days };
       }
-      return new AuditWriter(this.documents, this.s3, {
-        chainTable: this.required(ENV.auditChainTable),
-        bucket: this.required(ENV.auditBucket),
-        objectLock,
-      });
+      return objectLock;
     });
   }
   public get connectors(): ConnectorClient {

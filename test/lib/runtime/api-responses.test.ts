@@ -77,6 +77,20 @@ const placeHold = (scope?: Record<string, string[]>): Promise<Answer> =>
 const holdIdOf = (answer: Answer): string => answer.body.holdId as string;
 const receiptOf = (requestId: string): Promise<Answer> =>
   api.call({ method: 'GET', path: `/erasure-requests/${requestId}/receipt`, pathParameters: { requestId } });
+const kindReceiptOf = (kind: 'restriction' | 'access', requestId: string): Promise<Answer> =>
+  api.call({ method: 'GET', path: `/${kind}-requests/${requestId}/receipt`, pathParameters: { requestId } });
+/** The newsletter connector answers `status` (an export: one record with its email), as a restrict or export would. */
+const newsletterAnswers = (status: 'restricted' | 'exported'): void => {
+  world.connectors.on('newsletter', (invocation) => ({
+    system: invocation.system,
+    subjects: invocation.subjects.map((s) => ({
+      subjectRef: s.subjectRef,
+      status,
+      counts: { records: 1, fields: status === 'exported' ? 1 : 0, objects: 0 },
+      ...(status === 'exported' ? { export: { records: [{ source: 'newsletter list', fields: { email: 'ada@example.com' } }] } } : {}),
+    })),
+  }));
+};
 const releaseHold = (holdId: string): Promise<Answer> =>
   api.call({ method: 'POST', path: `/subjects/${SUBJECT}/holds/${holdId}/release`, pathParameters: { subjectId: SUBJECT, holdId } });
 
@@ -186,6 +200,32 @@ const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
     expect(receipt.body.retained).toEqual([expect.objectContaining({ purpose: 'bookkeeping', until: null, waitingFor: ['invoiced'] })]);
     return [receipt];
   },
+  // the receipts of restriction requests, completed: one with until and keep, one without (until null)
+  viewRestrictionReceipt: async () => {
+    newsletterAnswers('restricted');
+    await api.holding(SUBJECT, { purpose: 'marketing', system: 'newsletter', collectedAt: AT });
+    const answers: Answer[] = [];
+    for (const body of [{ keep: true, until: '2025-06-01T00:00:00+02:00' }, {}]) {
+      const requestId = (await postKind('restriction', body)).body.requestId as string;
+      await runWorkflow(requestId);
+      answers.push(await kindReceiptOf('restriction', requestId));
+    }
+    expect(answers.map((a) => a.body.restriction)).toEqual([
+      { until: '2025-06-01T00:00:00+02:00', keep: true },
+      { until: null, keep: false },
+    ]);
+    return answers;
+  },
+  // the receipt of a completed access request: each record exported
+  viewAccessReceipt: async () => {
+    newsletterAnswers('exported');
+    await api.holding(SUBJECT, { purpose: 'marketing', system: 'newsletter', collectedAt: AT });
+    const requestId = (await postKind('access')).body.requestId as string;
+    await runWorkflow(requestId);
+    const receipt = await kindReceiptOf('access', requestId);
+    expect(receipt.body.systems).toEqual([expect.objectContaining({ system: 'newsletter', action: 'export', outcome: 'exported' })]);
+    return [receipt];
+  },
   // a restriction with keep and until over a newsletter record, completed, lifted; then GET shows the lift
   liftRestrictionRequest: async () => {
     await api.holding(SUBJECT, { purpose: 'marketing', system: 'newsletter', collectedAt: AT });
@@ -198,6 +238,44 @@ const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
     expect(RestrictionRequestView.safeParse(view.body).success).toBe(true);
     expect(view.body.lifted).toMatchObject({ by: 'api' });
     return [lifted];
+  },
+  // an empty list; a page with a cursor; every kind, one extended
+  listRequests: async () => {
+    const list = (query: Record<string, string> = {}) => api.call({ method: 'GET', path: '/requests', queryStringParameters: query });
+    const empty = await list();
+    const erasure = await postRequest();
+    await api.extend(erasure, { months: 1, reason: 'many systems' });
+    await postKind('restriction');
+    await postKind('access');
+    const page = await list({ limit: '1' });
+    expect(page.body.cursor).toEqual(expect.any(String));
+    return [empty, page, await list({ cursor: page.body.cursor as string, limit: '1' }), await list()];
+  },
+  // a calendar without holdings expiring in it, and one with (analytics keeps P1Y from collection)
+  viewDueCalendar: async () => {
+    await api.holding(SUBJECT, {
+      purpose: 'analytics',
+      system: 'crm',
+      collectedAt: '2025-02-20T12:00:00+01:00',
+      locator: { customerId: 'C-1' },
+    });
+    const calendar = (days: string) => api.call({ method: 'GET', path: '/retention/calendar', queryStringParameters: { days } });
+    const year = await calendar('366');
+    expect((year.body.purposes as Record<string, unknown>).analytics).toEqual([{ date: '2026-02-20', count: 1 }]);
+    return [await calendar('7'), year];
+  },
+  // a ledger with one holding counting and one due
+  viewHoldingStates: async () => {
+    await api.holding(SUBJECT, {
+      purpose: 'analytics',
+      system: 'crm',
+      collectedAt: '2025-02-20T12:00:00+01:00',
+      locator: { customerId: 'C-1' },
+    });
+    await api.holding('user10', { purpose: 'analytics', system: 'crm', collectedAt: AT, locator: { customerId: 'C-10' } });
+    const states = await api.call({ method: 'GET', path: '/retention/holdings' });
+    expect((states.body.purposes as Record<string, unknown>).analytics).toEqual({ due: 1, counting: 1 });
+    return [states];
   },
   // a hold without scope, and one with every key of a scope
   placeHold: async () => [await placeHold(), await placeHold({ purposes: ['customer'], systems: ['crm'], refs: ['O-1'] })],
@@ -256,6 +334,18 @@ describe('refused calls answer the error schema, with a status the document list
       name: 'the receipt of a request not completed',
       operation: 'viewErasureReceipt',
       send: async () => receiptOf(await postRequest()),
+      status: 409,
+    },
+    {
+      name: "an erasure request's id asked for on the access receipt route",
+      operation: 'viewAccessReceipt',
+      send: async () => kindReceiptOf('access', await postRequest()),
+      status: 404,
+    },
+    {
+      name: 'the receipt of a restriction request not completed',
+      operation: 'viewRestrictionReceipt',
+      send: async () => kindReceiptOf('restriction', (await postKind('restriction')).body.requestId as string),
       status: 409,
     },
     {

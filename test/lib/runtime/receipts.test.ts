@@ -6,7 +6,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ErasureSystemOutput } from '../../../lib/core/contract';
+import type { ConnectorSubjectOutcome, ErasureSystemOutput, RecordAction, SystemStatus } from '../../../lib/core/contract';
 import { RuntimeConfigError } from '../../../lib/core/errors';
 import { keyIdOf, LocalReceiptSigner, verifySignature } from '../../../lib/core/receipt-signer';
 import { makeHandler as makeFinish } from '../../../lambdas/erasure-finish';
@@ -25,7 +25,9 @@ import {
 import type { RequestItem } from '../../../lib/runtime/requests';
 import { signDigestP256 } from '../../support/ecdsa-digest';
 import { apiClient, verification, withIdempotencyKey } from '../../lambdas/helpers';
-import { AUDIT_BUCKET, createWorld, lambdaContext, type TestWorld } from './support/runtime';
+import { receiptKeyOf } from '../../../lib/runtime/receipt-store';
+import type { ConnectorBehaviour } from './support/aws';
+import { AUDIT_BUCKET, createWorld, lambdaContext, TABLES, type TestWorld } from './support/runtime';
 
 const AT = '2024-01-10T12:00:00+01:00';
 const context = lambdaContext('lethe-erasure') as never;
@@ -149,6 +151,138 @@ describe('GET /erasure-requests/{requestId}/receipt (on fakes)', () => {
     const answer = await receiptOf(requestId);
     expect(answer.status).toBe(status);
     expect(answer.body.error?.path ?? answer.body.error?.message).toBeDefined();
+  });
+});
+
+/** What each kind asks of a record, and what its connector answers (an access export: one record with its email). */
+const KINDS = [
+  { kind: 'erasure', body: {}, record: 'delete', outcome: 'erased' },
+  { kind: 'restriction', body: { until: '2025-09-01T00:00:00+02:00', keep: true }, record: 'restrict', outcome: 'restricted' },
+  { kind: 'access', body: {}, record: 'export', outcome: 'exported' },
+] as const satisfies readonly { kind: string; body: object; record: RecordAction; outcome: SystemStatus }[];
+
+const OUTCOME_OF: Partial<Record<RecordAction, ConnectorSubjectOutcome['status']>> = {
+  delete: 'erased',
+  restrict: 'restricted',
+  export: 'exported',
+};
+
+/** The newsletter connector: answers each subject as its record asks (delete, restrict, export). */
+const byRecord: ConnectorBehaviour = (invocation) => ({
+  system: invocation.system,
+  subjects: invocation.subjects.map((s) => ({
+    subjectRef: s.subjectRef,
+    status: OUTCOME_OF[s.record] ?? 'erased',
+    counts: { records: 1, fields: s.record === 'export' ? 1 : 0, objects: 0 },
+    ...(s.record === 'export' ? { export: { records: [{ source: 'newsletter list', fields: { email: 'ada@example.com' } }] } } : {}),
+  })),
+});
+
+describe.each(KINDS)('the receipt of a completed $kind request: issued at completion, kept in the audit bucket', (k) => {
+  let world: TestWorld;
+  let api: ReturnType<typeof apiClient>;
+  beforeEach(() => {
+    world = createWorld({ now: '2025-03-01T10:00:00Z' });
+    world.connectors.on('newsletter', byRecord);
+    api = apiClient(world);
+  });
+  afterEach(() => world.restore());
+
+  const route = (requestId: string, kind: string = k.kind) =>
+    api.call({ method: 'GET', path: `/${kind}-requests/${requestId}/receipt`, pathParameters: { requestId } });
+  const storedText = (requestId: string): string | undefined => world.s3.objects.get(`${AUDIT_BUCKET}/${receiptKeyOf(requestId)}`)?.body;
+
+  /** user1 subscribed to the newsletter (user10 too: a bystander), and a completed request of this kind for user1. */
+  async function completed(): Promise<string> {
+    for (const subjectId of ['user1', 'user10']) {
+      const held = await api.holding(subjectId, { purpose: 'marketing', system: 'newsletter', collectedAt: AT });
+      expect(held.status).toBe(201);
+    }
+    const posted = await api.call({
+      method: 'POST',
+      path: `/${k.kind}-requests`,
+      body: { subjectId: 'user1', verification, ...k.body },
+      headers: withIdempotencyKey(),
+    });
+    expect(posted.status).toBe(202);
+    const requestId = posted.body.requestId as string;
+    await runWorkflow(world, requestId);
+    return requestId;
+  }
+
+  it('is signed and stored once at completion under receipts/<id>.json: the kind, what was done per system, no personal data', async () => {
+    // GIVEN a request of this kind WHEN its workflow completes
+    const requestId = await completed();
+    // THEN the finish stored its receipt in the audit bucket, valid under the receipt key
+    const text = storedText(requestId);
+    expect(text).toBeDefined();
+    const stored = JSON.parse(text!) as Receipt;
+    expect(verifyReceipt(stored, publicPem(world))).toEqual({ valid: true, problems: [] });
+    expect(stored).toMatchObject({ requestId, kind: k.kind, systems: [{ system: 'newsletter', action: k.record, outcome: k.outcome }] });
+    expect(stored.restriction).toEqual(k.kind === 'restriction' ? { until: '2025-09-01T00:00:00+02:00', keep: true } : undefined);
+    expect(text).not.toMatch(/user1|ada@example\.com/);
+    // AND the one signature made is that receipt's
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(1);
+  });
+
+  it('GET answers the stored receipt, byte for byte the same each time, without signing again', async () => {
+    const requestId = await completed();
+    const stored = JSON.parse(storedText(requestId)!) as Receipt;
+    const [a, b] = [await route(requestId), await route(requestId)];
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body).toEqual(stored);
+    expect(b.body).toEqual(stored);
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(1);
+  });
+
+  it('is still answered (200) once the request item is gone (TTL), and the request is not', async () => {
+    const requestId = await completed();
+    const stored = JSON.parse(storedText(requestId)!) as Receipt;
+    // WHEN the request item expires
+    expect(world.ddb.remove(TABLES.requests, { requestId })).toBeDefined();
+    // THEN its receipt is still answered, and still verifies; the request itself is not found
+    const answer = await route(requestId);
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: stored });
+    expect(verifyReceipt(answer.body, publicPem(world)).valid).toBe(true);
+    const view = await api.call({ method: 'GET', path: `/${k.kind}-requests/${requestId}`, pathParameters: { requestId } });
+    expect(view.status).toBe(404);
+  });
+
+  it('a finish run again (a retry, a redrive) keeps the receipt stored first: no second put, no second signature', async () => {
+    const requestId = await completed();
+    const first = storedText(requestId);
+    const puts = world.s3.puts;
+    await expect(makeFinish(() => world.rt)({ requestId, results: [] }, context)).resolves.toMatchObject({ status: 'completed' });
+    expect(storedText(requestId)).toBe(first);
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(1);
+    expect(world.s3.puts).toBe(puts);
+  });
+
+  it('with one byte of the stored receipt changed, verification fails naming the entry', async () => {
+    const requestId = await completed();
+    const bytes = Buffer.from(storedText(requestId)!, 'utf8');
+    const at = bytes.indexOf(`"outcome": "${k.outcome}"`) + '"outcome": "'.length;
+    bytes[at] ^= 0x01;
+    const verdict = verifyReceipt(JSON.parse(bytes.toString('utf8')), publicPem(world));
+    expect(verdict).toEqual({ valid: false, problems: ['systems[0] (system newsletter): does not match what was signed'] });
+  });
+
+  it("is not found under another kind's route (ids do not cross kinds), even once the request item is gone", async () => {
+    const requestId = await completed();
+    world.ddb.remove(TABLES.requests, { requestId });
+    for (const other of KINDS.filter((o) => o.kind !== k.kind)) expect((await route(requestId, other.kind)).status).toBe(404);
+  });
+
+  it('for a request completed before receipts were stored, GET builds and signs one from the request, as before', async () => {
+    const requestId = await completed();
+    world.s3.objects.delete(`${AUDIT_BUCKET}/${receiptKeyOf(requestId)}`);
+    const answer = await route(requestId);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ requestId, kind: k.kind, systems: [{ action: k.record, outcome: k.outcome }] });
+    expect(verifyReceipt(answer.body, publicPem(world)).valid).toBe(true);
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(2);
+    // (GET does not store it: only the finish issues receipts)
+    expect(storedText(requestId)).toBeUndefined();
   });
 });
 

@@ -13,7 +13,7 @@ import {
   KMSClient,
   SignCommand,
 } from '@aws-sdk/client-kms';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -110,6 +110,12 @@ export class FakeS3 {
   public constructor() {
     this.mock.on(PutObjectCommand).callsFake(async (input) => {
       this.beforePut?.(String(input.Key));
+      // A conditional write (If-None-Match: *) of a key that exists is refused, as S3 does (412).
+      if (input.IfNoneMatch === '*' && this.objects.has(`${input.Bucket}/${input.Key}`)) {
+        throw Object.assign(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } }), {
+          message: 'At least one of the pre-conditions you specified did not hold',
+        });
+      }
       this.puts++;
       this.objects.set(`${input.Bucket}/${input.Key}`, {
         body: String(input.Body),
