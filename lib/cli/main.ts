@@ -24,6 +24,7 @@ import {
 import { computeExpiry, type Expiry } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
 import { addReceiptCommands } from './receipt';
+import { addConsoleCommand } from './console';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -293,6 +294,7 @@ export function buildProgram(io: Io): Command {
     });
 
   addReceiptCommands(program, io, EXIT.usage);
+  addConsoleCommand(program, io, EXIT.usage);
 
   program
     .command('demo')
