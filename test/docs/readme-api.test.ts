@@ -98,6 +98,8 @@ describe(`README.md, "${HEADING.slice(4)}"`, () => {
         if (route.operation === 'liftRestrictionRequest') await completeWorkflow(world, params.requestId);
         // ... and a receipt is issued once the erasure request completed
         if (route.operation === 'viewErasureReceipt') await completeWorkflow(world, params.requestId);
+        // ... and so is an access request's (a restriction's completed before its lift)
+        if (route.operation === 'viewAccessReceipt') await completeWorkflow(world, params.requestId);
         const answer = await api.call({
           method: curl.method,
           path,
