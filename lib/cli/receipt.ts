@@ -1,6 +1,7 @@
 /**
  * `lethe receipt verify <receipt.json> --public-key <pem>` and `lethe receipt public-key`: signed receipts (issue 19,
- * item 2; docs/receipts.md). Verifying is offline: the receipt and the public key, nothing else (no AWS, no Lethe).
+ * item 2; docs/receipts.md) of erasure, restriction and access requests alike. Verifying is offline: the receipt and
+ * the public key, nothing else (no AWS, no Lethe).
  *
  * Exit codes of `verify`: 0 valid; 1 invalid (or not a receipt), each problem naming the field that does not match;
  * 2 usage error (a missing argument, a file that cannot be read, a public key file that is not a P-256 PEM key).
@@ -37,7 +38,7 @@ export function addReceiptCommands(program: Command, io: Io, exitUsage: number):
     .description(
       'check a receipt offline with the public key: exit 0 valid, 1 invalid (naming each field that does not match what was signed), 2 usage error',
     )
-    .argument('<receipt.json>', 'the receipt, as GET /erasure-requests/{requestId}/receipt answered it')
+    .argument('<receipt.json>', 'the receipt, as GET /{erasure,restriction,access}-requests/{requestId}/receipt answered it')
     .requiredOption('--public-key <pem>', 'the public key, a PEM file (`lethe receipt public-key` prints it)')
     .action((file: string, opts: { publicKey: string }) => {
       const pem = readOrUsage(opts.publicKey, '--public-key', usage);

@@ -3,13 +3,20 @@
  * administrators in COMPLIANCE mode, can rewrite or delete what Lethe says it did. Versioned, SSE-KMS with the
  * customer-managed key, no public access, TLS only, server access logs to a separate locked-down bucket, and a
  * lifecycle rule that moves old records to a cheaper storage class.
+ *
+ * It also keeps the signed receipts of completed requests (lib/runtime/receipt-store.ts), under `receipts/`: written
+ * once each (the bucket policy refuses a put there without `If-None-Match: *`, so a receipt is never replaced by a
+ * newer version), kept under the same Object Lock retention as the records.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { RECEIPT_PREFIX } from '../runtime/receipt-store';
 import { StackConfigError } from './errors';
-import { acknowledgeNag } from './nag';
+import { grantKey } from './grants';
+import { acknowledgeNag, arnFinding } from './nag';
 
 export const OBJECT_LOCK_MODES = ['COMPLIANCE', 'GOVERNANCE'] as const;
 export type ObjectLockModeName = (typeof OBJECT_LOCK_MODES)[number];
@@ -51,10 +58,12 @@ export class AuditBucket extends Construct {
   public readonly accessLogsBucket: s3.Bucket;
   public readonly objectLockMode: ObjectLockModeName;
   public readonly retentionYears: number;
+  private readonly encryptionKey: kms.IKey;
 
   public constructor(scope: Construct, id: string, props: AuditBucketProps) {
     super(scope, id);
     this.objectLockMode = props.objectLockMode ?? 'COMPLIANCE';
+    this.encryptionKey = props.encryptionKey;
     if (!OBJECT_LOCK_MODES.includes(this.objectLockMode)) {
       throw new StackConfigError(`AuditBucket: objectLockMode must be COMPLIANCE or GOVERNANCE; got "${String(this.objectLockMode)}"`);
     }
@@ -126,5 +135,40 @@ export class AuditBucket extends Construct {
       objectLockEnabled: 'Enabled',
       rule: { defaultRetention: { mode: this.objectLockMode, years: this.retentionYears } },
     };
+    // A receipt is written once (lib/runtime/receipt-store.ts putOnce): no one may put one without If-None-Match: *,
+    // which S3 refuses (412) when the key exists, so a stored receipt never gets a newer version that GET would answer.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReceiptsAreWrittenOnce',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${RECEIPT_PREFIX}*`)],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+  }
+
+  /**
+   * What serves and issues receipts (the API, the erasure workflow's finish): s3:GetObject under `receipts/` only, and
+   * kms:Decrypt on the bucket's key. Writing them is the audit writers' s3:PutObject (runtime-functions.ts).
+   */
+  public grantReadReceipts(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects(`${RECEIPT_PREFIX}*`)],
+    });
+    grantKey(grantee, this.encryptionKey, ['kms:Decrypt']);
+    const principal = grantee.grantPrincipal;
+    if (principal instanceof iam.Role) {
+      acknowledgeNag(
+        principal,
+        'AwsSolutions-IAM5',
+        'Receipt keys are request ids, known at run time only; the grant is s3:GetObject on the receipts/ prefix of the audit bucket only.',
+        [arnFinding(this.bucket, `/${RECEIPT_PREFIX}*`)],
+      );
+    }
+    return grant;
   }
 }

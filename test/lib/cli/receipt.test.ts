@@ -80,6 +80,46 @@ describe('lethe receipt verify', () => {
     expect(stderr).toBe(`lethe: ${file}: invalid\n  ${problem}\n`);
   });
 
+  // The receipts of the other kinds (issue 19, item 2): the same verify, a one-byte change refused.
+  describe.each([
+    ['restriction', 'restrict', 'restricted', { restriction: { until: '2025-09-01T00:00:00+02:00', keep: true } }],
+    ['access', 'export', 'exported', {}],
+  ] as const)('a %s request’s receipt', (kind, action, outcome, extra) => {
+    let signed: Receipt;
+    beforeAll(async () => {
+      const { signature: _erasures, ...body } = receipt;
+      signed = await signReceipt(
+        {
+          ...body,
+          requestId: `r-${kind}`,
+          kind,
+          ...extra,
+          systems: [{ ...receipt.systems[0], system: 'newsletter', action, outcome }],
+        },
+        signer,
+      );
+    });
+
+    it('exits 0 as it was signed', async () => {
+      const { code, stdout } = await lethe('receipt', 'verify', write(`${kind}.json`, signed), '--public-key', pemFile);
+      expect({ code, stdout }).toEqual({ code: 0, stdout: expect.stringContaining(`valid (request r-${kind}, signed by`) });
+    });
+
+    it('exits 1 with one byte of the file changed (a letter of the action), naming the entry', async () => {
+      const text = JSON.stringify(signed, null, 2);
+      const at = text.indexOf(`"action": "${action}"`) + '"action": "'.length;
+      const bytes = Buffer.from(text, 'utf8');
+      bytes[at] ^= 0x01; // r -> s, e -> d: still a letter, still JSON
+      const file = write(`${kind}-altered.json`, bytes.toString('utf8'));
+      expect(bytes.toString('utf8')).not.toBe(text);
+      const { code, stderr } = await lethe('receipt', 'verify', file, '--public-key', pemFile);
+      expect(code).toBe(1);
+      expect(stderr).toBe(`lethe: ${file}: invalid
+  systems[0] (system newsletter): does not match what was signed
+`);
+    });
+  });
+
   it('exits 1 for a file that is not JSON', async () => {
     const file = write('broken.json', '{"requestId":');
     const { code, stderr } = await lethe('receipt', 'verify', file, '--public-key', pemFile);
