@@ -24,6 +24,7 @@ import {
 import { computeExpiry, type Expiry } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
 import { addReceiptCommands } from './receipt';
+import { addReplayCommand } from './replay';
 import { addConsoleCommand } from './console';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -309,6 +310,8 @@ export function buildProgram(io: Io): Command {
       const { runDemo } = require('../demo/scenario') as typeof import('../demo/scenario');
       await runDemo({ ...(opts.policy ? { policyFile: opts.policy } : {}), out: (line) => io.stdout(`${line}\n`) });
     });
+
+  addReplayCommand(program, io, EXIT.usage);
 
   return program;
 }

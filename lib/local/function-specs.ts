@@ -35,6 +35,7 @@ export const LOCAL_RUNTIME_ENTRIES = [
   { entry: 'sweep-apply', timeoutMs: FUNCTION_TIMEOUT_SECONDS['sweep-apply'] * 1000, memoryMb: 1024 },
   { entry: 'ledger-stream', timeoutMs: FUNCTION_TIMEOUT_SECONDS['ledger-stream'] * 1000, memoryMb: 512 },
   { entry: 'deadline-monitor', timeoutMs: FUNCTION_TIMEOUT_SECONDS['deadline-monitor'] * 1000, memoryMb: 512 },
+  { entry: 'replay', timeoutMs: FUNCTION_TIMEOUT_SECONDS.replay * 1000, memoryMb: 512 },
 ] as const;
 export type LocalRuntimeEntry = (typeof LOCAL_RUNTIME_ENTRIES)[number]['entry'];
 
@@ -162,6 +163,10 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
     [ENV.hmacSecret]: HMAC_SECRET_NAME,
     [ENV.sealingKey]: input.sealingKeyArn,
     [ENV.connectorFunctions]: JSON.stringify(connectorFunctions(input.policy, connectors)),
+    // Tombstones (issue 19, item 3): written by the erasure and sweep paths, applied again by replay. Locally the one
+    // KMS key wraps their data keys too, under their own encryption context (lethe:use tombstone).
+    [ENV.tombstonesTable]: names.tombstonesTable,
+    [ENV.tombstoneKey]: input.sealingKeyArn,
   };
   const specs: LocalFunctionSpec[] = [];
   for (const { entry, timeoutMs, memoryMb } of LOCAL_RUNTIME_ENTRIES) {

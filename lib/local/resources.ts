@@ -28,6 +28,9 @@ export interface LocalNames {
   readonly exportsBucket: string;
   readonly erasureStateMachineArn: string;
   readonly sweepStateMachineArn: string;
+  /** Tombstones for replay after a restore (lib/runtime/tombstones.ts) and the replay workflow. */
+  readonly tombstonesTable: string;
+  readonly replayStateMachineArn: string;
 }
 
 export const LOCAL_PREFIX = 'lethe-local';
@@ -37,7 +40,7 @@ export function localTableName(spec: TableSpec, purpose?: string): string {
   return spec.role === 'ledger' ? `${LOCAL_PREFIX}-ledger-${purpose}` : `${LOCAL_PREFIX}-${spec.role}`;
 }
 
-export function stateMachineArn(region: string, name: 'erasure' | 'sweep'): string {
+export function stateMachineArn(region: string, name: 'erasure' | 'sweep' | 'replay'): string {
   return `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${LOCAL_PREFIX}-${name}`;
 }
 
@@ -53,6 +56,8 @@ export function localNames(policy: Policy, region: string): LocalNames {
     exportsBucket: `${LOCAL_PREFIX}-exports`,
     erasureStateMachineArn: stateMachineArn(region, 'erasure'),
     sweepStateMachineArn: stateMachineArn(region, 'sweep'),
+    tombstonesTable: byRole('tombstones'),
+    replayStateMachineArn: stateMachineArn(region, 'replay'),
   };
 }
 

@@ -39,7 +39,7 @@ export type LocalTaskHandler = (payload: JsonValue) => unknown;
 /** One event of the execution's history, as aws-local-stepfunctions reports it. */
 export type AslEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-export const STATE_MACHINES = ['erasure', 'sweep'] as const;
+export const STATE_MACHINES = ['erasure', 'sweep', 'replay'] as const;
 export type StateMachineName = (typeof STATE_MACHINES)[number];
 
 /** Directory of the ASL files. */

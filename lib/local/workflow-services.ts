@@ -58,6 +58,7 @@ export class StepFunctionsService implements LocalService {
       stateMachines: [
         { name: 'erasure', arn: names.erasureStateMachineArn },
         { name: 'sweep', arn: names.sweepStateMachineArn },
+        { name: 'replay', arn: names.replayStateMachineArn },
       ],
       taskFunctions: {
         ErasurePlanFunctionArn: runtimeFunctionName('erasure-plan'),
@@ -65,6 +66,7 @@ export class StepFunctionsService implements LocalService {
         ErasureFinishFunctionArn: runtimeFunctionName('erasure-finish'),
         SweepReadFunctionArn: runtimeFunctionName('sweep-read'),
         SweepApplyFunctionArn: runtimeFunctionName('sweep-apply'),
+        ReplayFunctionArn: runtimeFunctionName('replay'),
       },
       invoke: (fn, payload) => functions.host.invoke(fn, payload),
       ...(retryIntervalMs === undefined ? {} : { retryIntervalMs }),
@@ -76,6 +78,10 @@ export class StepFunctionsService implements LocalService {
         : {}),
       onEnd(execution) {
         const erasure = execution.stateMachineArn === names.erasureStateMachineArn;
+        if (execution.stateMachineArn === names.replayStateMachineArn) {
+          log(`replay ${execution.name}: ${execution.status}${execution.error ? ` (${execution.error})` : ''}`);
+          return;
+        }
         // A sweep that succeeded speaks through its functions' lines; the rest is worth a line of its own.
         if (erasure || execution.status !== 'SUCCEEDED') {
           log(
@@ -109,6 +115,20 @@ export class StepFunctionsService implements LocalService {
       view = await this.machine.wait(next.executionArn);
     }
     return { purpose, ...view };
+  }
+
+  /**
+   * Runs the replay state machine for one system (issue 19, item 3: after a restore, every tombstone from `since` on
+   * applied again) and waits for it; its output is the replay's counts (ReplayOutput).
+   */
+  public async runReplay(system: string, since: string, until?: string): Promise<ExecutionView> {
+    const input = { system, since, ...(until === undefined ? {} : { until }) };
+    const { executionArn } = this.machine.start({
+      stateMachineArn: this.options.names.replayStateMachineArn,
+      name: randomUUID(),
+      input: JSON.stringify(input),
+    });
+    return this.machine.wait(executionArn);
   }
 
   /** Runs every purpose's sweep, one after the other. */

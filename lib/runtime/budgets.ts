@@ -36,6 +36,9 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   // Event source mapping of the ledger streams (at most 15 minutes).
   'ledger-stream': 6 * 60,
   'deadline-monitor': 30,
+  // Replay after a restore (lib/runtime/replay.ts): every tombstone of one system since the restore point, one
+  // connector call each, in one invocation (Lambda's longest).
+  replay: 15 * 60,
 } as const;
 
 /**

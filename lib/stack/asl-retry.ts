@@ -80,6 +80,7 @@ export const FUNCTION_TASK_RETRY = {
   'erasure-finish': 'function',
   'sweep-read': 'function',
   'sweep-apply': 'expressConnector',
+  replay: 'connector',
 } as const satisfies Partial<Record<keyof typeof FUNCTION_TIMEOUT_SECONDS, AslRetryKind>>;
 
 /** The Resource of the sweep's continuation Task. */

@@ -27,6 +27,7 @@ import { RuntimeFunctions } from './runtime-functions';
 import { SubjectEventsBus } from './subject-events-bus';
 import { SweepSchedules } from './sweep-schedules';
 import { SweepWorkflow } from './sweep-workflow';
+import { ReplayWorkflow } from './replay-workflow';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -125,6 +126,8 @@ export class LetheStack extends Stack {
   public readonly functions: RuntimeFunctions;
   public readonly erasure: ErasureWorkflow;
   public readonly sweep: SweepWorkflow;
+  /** Replay after a restore (issue 19, item 3): tombstones, their key, the replay workflow. */
+  public readonly replay: ReplayWorkflow;
   public readonly api: ErasureApi;
   public readonly bus: SubjectEventsBus;
   public readonly schedules: SweepSchedules;
@@ -223,6 +226,15 @@ export class LetheStack extends Stack {
       });
     }
     grantTable(fns.deadlineMonitor.role, this.ledger.requestsTable, 'read', [], dataKey);
+    // Tombstones (issue 19, item 3): written where an erasure or an expiry changes a record, applied again by replay.
+    this.replay = new ReplayWorkflow(this, 'Replay', {
+      statemachinesDir,
+      replayFunction: fns.replay,
+      writers: [fns.erasureSystem, fns.erasureFinish, fns.sweepApply, fns.ledgerStream],
+      dataKey,
+      logLevel: props.workflowLogLevel,
+      logRetention,
+    });
 
     this.api = new ErasureApi(this, 'Api', {
       handler: fns.api.function,
@@ -248,7 +260,7 @@ export class LetheStack extends Stack {
     for (const [system, fn] of this.connectors.functions) allFunctions[`connector ${system}`] = fn.function;
     this.operations = new Operations(this, 'Operations', {
       encryptionKey: dataKey,
-      stateMachines: { Erasure: this.erasure.stateMachine, Sweep: this.sweep.stateMachine },
+      stateMachines: { Erasure: this.erasure.stateMachine, Sweep: this.sweep.stateMachine, Replay: this.replay.stateMachine },
       deadLetterQueues: { Schedules: this.schedules.dlq, SubjectEvents: this.bus.dlq, LedgerStream: fns.ledgerStreamDlq },
       unattendedFunctions: {
         SubjectEvents: fns.subjectEvents.function,
@@ -281,5 +293,9 @@ export class LetheStack extends Stack {
     new CfnOutput(this, 'AlarmsTopicArn', { value: this.operations.topic.topicArn, description: 'Subscribe to receive alarms' });
     new CfnOutput(this, 'ErasureStateMachineArn', { value: this.erasure.stateMachine.stateMachineArn });
     new CfnOutput(this, 'SweepStateMachineArn', { value: this.sweep.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ReplayStateMachineArn', {
+      value: this.replay.stateMachine.stateMachineArn,
+      description: 'lethe replay --state-machine-arn: after a restore, apply the erasures since the restore point again',
+    });
   }
 }

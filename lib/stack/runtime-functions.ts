@@ -49,6 +49,7 @@ export const RUNTIME_ENTRIES = [
   'sweep-apply',
   'ledger-stream',
   'deadline-monitor',
+  'replay',
 ] as const;
 export type RuntimeEntry = (typeof RUNTIME_ENTRIES)[number];
 
@@ -91,6 +92,8 @@ export class RuntimeFunctions extends Construct {
   public readonly sweepApply: LetheFunction;
   public readonly ledgerStream: LetheFunction;
   public readonly deadlineMonitor: LetheFunction;
+  /** Replay after a restore (issue 19, item 3); its tombstones table and key: lib/stack/replay-workflow.ts. */
+  public readonly replay: LetheFunction;
   /** Stream batches `ledger-stream` could not process. */
   public readonly ledgerStreamDlq: DeadLetterQueue;
 
@@ -241,6 +244,13 @@ export class RuntimeFunctions extends Construct {
     grantTable(this.ledgerStream.role, ledger.requestsTable, 'read-write', [], dataKey);
     auditWrite(this.ledgerStream);
 
+    // replay (issue 19, item 3): a tombstone's subject is opened with the tombstone key (replay-workflow.ts grants it),
+    // sent to its system's connector, and audited with the subject's audit HMAC
+    this.replay = make('replay', "Lethe: after a restore, apply a system's tombstones since the restore point again");
+    hmac(this.replay);
+    grantInvoke(this.replay.role, props.connectors.invokableArns);
+    auditWrite(this.replay);
+
     this.ledgerStreamDlq = new DeadLetterQueue(this, 'LedgerStreamDlq', {
       encryptionKey: dataKey,
       purpose: 'ledger stream batches that ledger-stream failed to process',
@@ -323,6 +333,7 @@ export class RuntimeFunctions extends Construct {
       ['sweep-apply', this.sweepApply],
       ['ledger-stream', this.ledgerStream],
       ['deadline-monitor', this.deadlineMonitor],
+      ['replay', this.replay],
     ]);
   }
 }

@@ -23,7 +23,7 @@ export interface IndexSpec {
 
 export interface TableSpec {
   /** What the table is for; becomes part of the construct id and of the local table name. */
-  readonly role: 'ledger' | 'events' | 'requests' | 'idempotency' | 'audit-chain';
+  readonly role: 'ledger' | 'events' | 'requests' | 'idempotency' | 'audit-chain' | 'tombstones';
   readonly partitionKey: KeySpec;
   readonly sortKey?: KeySpec;
   readonly indexes: readonly IndexSpec[];
@@ -127,10 +127,10 @@ export const AUDIT_CHAIN_TABLE: TableSpec = {
 
 /**
  * Tombstones (lib/runtime/tombstones.ts; issue 19, item 3): pk the system id (or the keys partition), sk the
- * tombstone's id (or a key's period); `expiration` is the TTL. Not in TABLE_SPECS: the stack and local mode create it
- * with the replay workflow (lib/stack/replay-workflow.ts).
+ * tombstone's id (or a key's period); `expiration` is the TTL. The stack creates it with the replay workflow
+ * (lib/stack/replay-workflow.ts), with a point-in-time recovery window of one day (a restored key is refused anyway).
  */
-export const TOMBSTONES_TABLE: Omit<TableSpec, 'role'> & { readonly role: 'tombstones' } = {
+export const TOMBSTONES_TABLE: TableSpec = {
   role: 'tombstones',
   partitionKey: { name: TOMBSTONES.partitionKey, type: 'S' },
   sortKey: { name: TOMBSTONES.sortKey, type: 'S' },
@@ -140,4 +140,4 @@ export const TOMBSTONES_TABLE: Omit<TableSpec, 'role'> & { readonly role: 'tombs
 };
 
 /** Every table kind, in a fixed order. */
-export const TABLE_SPECS = [LEDGER_TABLE, EVENTS_TABLE, REQUESTS_TABLE, IDEMPOTENCY_TABLE, AUDIT_CHAIN_TABLE] as const;
+export const TABLE_SPECS = [LEDGER_TABLE, EVENTS_TABLE, REQUESTS_TABLE, IDEMPOTENCY_TABLE, AUDIT_CHAIN_TABLE, TOMBSTONES_TABLE] as const;

@@ -26,14 +26,20 @@ const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.TooManyRequestsException',
 ];
 
-/** Which substitutions each machine uses: together, all five. */
+/** Which substitutions each machine uses: together, all six. */
 const EXPECTED_SUBSTITUTIONS = {
   erasure: [ASL_SUBSTITUTIONS['erasure-plan'], ASL_SUBSTITUTIONS['erasure-system'], ASL_SUBSTITUTIONS['erasure-finish']],
   sweep: [ASL_SUBSTITUTIONS['sweep-read'], ASL_SUBSTITUTIONS['sweep-apply']],
+  replay: [ASL_SUBSTITUTIONS.replay],
 } as const;
 
 /** Tasks that call connectors, whose own transient error must be retried too. */
-const CONNECTOR_TASKS = new Set(["Run the system's connector", 'Apply expiry to a batch']);
+const CONNECTOR_TASKS = new Set([
+  "Run the system's connector",
+  'Apply expiry to a batch',
+  'Apply the tombstones again',
+  'Apply the tombstones up to the end again',
+]);
 /**
  * Tasks inside an Express child execution, whose 5 minutes hold every attempt: one retry of up to TimeoutSeconds
  * fits, not three (test/lib/stack/time-budgets.test.ts checks the sum; issue 15, item 10).
@@ -45,7 +51,7 @@ const CONTINUE_AS_NEW = 'Continue the sweep in a new execution';
 
 const machines = STATE_MACHINES.map((name) => [name] as const);
 
-test('statemachines/ holds exactly the two state machines', () => {
+test('statemachines/ holds exactly the three state machines', () => {
   // GIVEN the directory WHEN listed THEN it has one ASL file per known machine, no stray file.
   expect(readdirSync(STATE_MACHINE_DIR).sort()).toEqual(STATE_MACHINES.map((name) => `${name}.asl.json`).sort());
 });
@@ -64,7 +70,7 @@ describe.each(machines)('%s.asl.json', (name) => {
     expect(result.isValid).toBe(true);
   });
 
-  test('uses only the five definition substitutions, and the ones its Tasks need', () => {
+  test('uses only the six definition substitutions, and the ones its Tasks need', () => {
     const used = placeholdersOf(text);
     expect(used.filter((placeholder) => !Object.values<string>(ASL_SUBSTITUTIONS).includes(placeholder))).toEqual([]);
     expect([...new Set(used)].sort()).toEqual([...EXPECTED_SUBSTITUTIONS[name]].sort());

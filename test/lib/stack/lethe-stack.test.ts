@@ -55,6 +55,7 @@ const RUNTIME = [
   'sweep-apply',
   'ledger-stream',
   'deadline-monitor',
+  'replay',
 ];
 const CONNECTOR_SYSTEMS = {
   crm: 'dynamodb',
@@ -268,11 +269,12 @@ describe('state machines', () => {
     return found[0];
   };
 
-  it('builds the erasure and the sweep workflow as Standard state machines from the ASL files', () => {
-    expect(machines()).toHaveLength(2);
+  it('builds the erasure, the sweep and the replay workflow as Standard state machines from the ASL files', () => {
+    expect(machines()).toHaveLength(3);
     for (const [name, file] of [
       ['ErasurePlanFunctionArn', 'erasure.asl.json'],
       ['SweepReadFunctionArn', 'sweep.asl.json'],
+      ['ReplayFunctionArn', 'replay.asl.json'],
     ] as const) {
       const [, machine] = machineWith(name);
       expect(machine.Properties!.StateMachineType).toBe('STANDARD');
@@ -329,7 +331,7 @@ describe('state machines', () => {
 });
 
 describe('functions', () => {
-  it('runs every function (9 runtime + 7 connectors) on Node 22, ARM64, X-Ray active, with Powertools settings', () => {
+  it('runs every function (10 runtime + 7 connectors) on Node 22, ARM64, X-Ray active, with Powertools settings', () => {
     const functions = resourcesOfType(json, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(RUNTIME.length + Object.keys(CONNECTOR_SYSTEMS).length);
     for (const [, fn] of functions) {
@@ -503,12 +505,12 @@ describe('connectors: one function per system, each reaching only its own system
   });
 
   // the api since restriction lifts (POST /restriction-requests/{requestId}/lift unrestricts: lib/runtime/restrictions.ts)
-  it('lets only the api, erasure-system, sweep-apply and ledger-stream invoke connectors, and exactly the connectors', () => {
+  it('lets only the api, erasure-system, sweep-apply, ledger-stream and replay invoke connectors, and exactly the connectors', () => {
     const connectorIds = Object.keys(CONNECTOR_SYSTEMS).map(connector).sort();
     const invokers = RUNTIME.filter((entry) =>
       grantsOfFunction(json, functionOfService(json, `lethe-${entry}`)).some((st) => actionsOf(st).includes('lambda:InvokeFunction')),
     );
-    expect(invokers.sort()).toEqual(['api', 'erasure-system', 'ledger-stream', 'sweep-apply']);
+    expect(invokers.sort()).toEqual(['api', 'erasure-system', 'ledger-stream', 'replay', 'sweep-apply']);
     for (const entry of invokers) {
       const invoke = grantsOfFunction(json, functionOfService(json, `lethe-${entry}`)).filter((st) =>
         actionsOf(st).includes('lambda:InvokeFunction'),
@@ -521,6 +523,38 @@ describe('connectors: one function per system, each reaching only its own system
           .some((r) => r.endsWith(':*')),
       ).toBe(false);
     }
+  });
+});
+
+describe('replay after a restore (issue 19, item 3)', () => {
+  const tombstoneKey = () => resourcesOfType(json, 'AWS::KMS::Key').find(([id]) => id.startsWith('ReplayTombstoneKey'))![0];
+  const keyUsers = () =>
+    RUNTIME.filter((entry) =>
+      grantsOfFunction(json, functionOfService(json, `lethe-${entry}`)).some((st) => referencedIds(resourcesOf(st)).has(tombstoneKey())),
+    );
+
+  it('lets only the tombstone writers and replay use the tombstone key, and only under the tombstone encryption context', () => {
+    expect(keyUsers().sort()).toEqual(['erasure-finish', 'erasure-system', 'ledger-stream', 'replay', 'sweep-apply']);
+    for (const entry of keyUsers()) {
+      const grants = grantsOfFunction(json, functionOfService(json, `lethe-${entry}`)).filter((st) =>
+        referencedIds(resourcesOf(st)).has(tombstoneKey()),
+      );
+      for (const st of grants) {
+        expect(actionsOf(st).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+        expect(st.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:lethe:use': 'tombstone' } });
+      }
+    }
+  });
+
+  it('keeps the tombstones table with TTL on expiration and a one-day point-in-time recovery window', () => {
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 1 },
+    });
   });
 });
 
@@ -698,7 +732,8 @@ describe('region pinning', () => {
 
 describe('keys and operations', () => {
   it('uses customer-managed keys with rotation, and a generated HMAC secret encrypted with the data key', () => {
-    s.template.resourcePropertiesCountIs('AWS::KMS::Key', { EnableKeyRotation: true }, 2);
+    // The data key, the sealing key and the tombstone key (replay-workflow.ts; issue 19, item 3).
+    s.template.resourcePropertiesCountIs('AWS::KMS::Key', { EnableKeyRotation: true }, 3);
     s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       KmsKeyId: { 'Fn::GetAtt': [dataKeyId(), 'Arn'] },
       GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
