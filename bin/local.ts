@@ -5,6 +5,7 @@
  *   npm start -- --policy examples/smartsign.yaml
  *   PORT=9000 npm start                         another port (--port wins over PORT)
  *   npm start -- --hold-system accounting       keep erasure requests open until the system is released
+ *   npm start -- --console-port 9001            the DPO console on another port (default 8790)
  *
  * Errors a newcomer can run into (Java missing, the port in use, an invalid policy, a data directory that
  * cannot be written) are printed as one clear message, never a stack trace. Ctrl-C stops everything.
@@ -23,6 +24,7 @@ interface CliOptions {
   readonly sweepEvery: number | false;
   readonly quiet: boolean;
   readonly holdSystem: string[];
+  readonly consolePort?: number;
 }
 
 function wholeNumber(what: string, min: number, max: number) {
@@ -59,6 +61,7 @@ async function run(options: CliOptions): Promise<number> {
       persist: options.persist,
       seedDemo: options.seed,
       holdSystems: options.holdSystem,
+      ...(options.consolePort === undefined ? {} : { consolePort: options.consolePort }),
       sweepEveryMs: options.sweepEvery === false ? false : options.sweepEvery * 1000,
       log: print,
       echoFunctionLogs: !options.quiet,
@@ -111,6 +114,11 @@ const program = new Command()
     'hold an http system: its webhook answers 503 until released, so an erasure request stays open and can be extended (repeatable; docs/local-mode.md)',
     (id: string, ids: string[]) => [...ids, id],
     [] as string[],
+  )
+  .option(
+    '--console-port <port>',
+    'the DPO console on 127.0.0.1 (default: 8790; a free one when --port is 0; docs/console.md)',
+    wholeNumber('--console-port', 0, 65535),
   )
   .option('--quiet', 'do not echo the function log lines (they are in the log file)', false)
   .showHelpAfterError()

@@ -31,6 +31,8 @@ export interface BannerInput {
   readonly hold?: { readonly receiverUrl: string; readonly systems: readonly string[] };
   /** The audit bucket and the S3 endpoint it is on: the banner prints the `lethe audit verify` command for it. */
   readonly audit?: { readonly bucket: string; readonly s3Endpoint: string };
+  /** The DPO console's address (docs/console.md). */
+  readonly console?: string;
 }
 
 /** The command that verifies local mode's audit chain, exactly as a user types it. */
@@ -98,6 +100,7 @@ export function banner(input: BannerInput): string[] {
     `Lethe local mode is running (started in ${(input.startedInMs / 1000).toFixed(1)} s), on 127.0.0.1 only.`,
     '',
     `  policy      ${input.policyFile} (${input.controller}: ${input.purposes} purposes, ${Object.keys(input.systems).length} systems)`,
+    ...(input.console ? [`  console     ${input.console}   (the DPO console: open it in a browser)`] : []),
     `  API         ${input.apiUrl}`,
     `  token       ${input.token}   (also in ${input.tokenFile})`,
     `  data        ${input.dataDir}${input.persist ? ' (kept across restarts)' : ' (tables in memory; gone at stop)'}`,

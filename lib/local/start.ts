@@ -21,6 +21,8 @@ import type { Policy, SystemSpec } from '../policy/model';
 import { AUDIT_CHAIN, type AuditRecord, type RequestStatus } from '../core/contract';
 import { ApiGatewayService } from './api-gateway-service';
 import { ConsoleService } from './console-service';
+import { ConsoleServerService } from './console-server-service';
+import { DEFAULT_CONSOLE_PORT } from '../console/server';
 import { DataDirService, KeysService } from './data-dir-service';
 import { DEMO_SUBJECTS, type DemoSubject, type SeedReport, seedDemo } from './demo';
 import type { RestartOptions } from './dynamodb-local';
@@ -103,6 +105,13 @@ export interface LocalOptions {
    * endpoint through metering proxies on 127.0.0.1, and `usage()` answers. @default false
    */
   readonly meter?: boolean;
+  /**
+   * The DPO console's port on 127.0.0.1 (docs/console.md); 0 picks a free one; false: no console server.
+   * @default 8790, or a free port when `port` is 0 (tests run side by side)
+   */
+  readonly consolePort?: number | false;
+  /** The console server's lines (method, route template, status, ms). @default - `log` when echoFunctionLogs, else nothing */
+  readonly consoleLog?: (line: string) => void;
 }
 
 export interface ApiAnswer {
@@ -184,6 +193,8 @@ export interface LocalLethe {
   resetUsage(): void;
   /** Milliseconds from startLocal() to ready. */
   readonly startupMs: number;
+  /** The DPO console's address (docs/console.md); undefined when started with `consolePort: false`. */
+  readonly consoleUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -282,6 +293,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     ],
     log,
   );
+  const consolePort = options.consolePort ?? (port === 0 ? 0 : DEFAULT_CONSOLE_PORT);
+  const consoleServer = new ConsoleServerService({
+    port: consolePort,
+    dataDir,
+    policyFile,
+    policy: loaded,
+    keys,
+    apiUrl: () => api.url,
+    s3Endpoint: () => s3rver.endpoint,
+    auditBucket: names.auditBucket,
+    log: options.consoleLog ?? (options.echoFunctionLogs ? log : () => undefined),
+  });
   const consoleService = new ConsoleService({
     banner: options.banner ?? true,
     log,
@@ -318,6 +341,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         startedInMs,
         sweepEveryMs: options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS,
         audit: { bucket: names.auditBucket, s3Endpoint: s3rver.endpoint },
+        ...(consoleServer.url ? { console: consoleServer.url } : {}),
         hold: { receiverUrl: receiver.url, systems: receiver.held() },
         ...(seed
           ? {
@@ -382,6 +406,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       });
     }),
     scheduler,
+    consoleServer,
     consoleService,
     ...(options.warm === 'background' ? [new LocalStep('warm functions in the background', () => void functions.host.warm())] : []),
   ]);
@@ -472,6 +497,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     usage: () => meter?.snapshot(),
     resetUsage: () => meter?.reset(),
     startupMs: consoleService.startupMs,
+    ...(consoleServer.url ? { consoleUrl: consoleServer.url } : {}),
     stop: () => mode.stop(),
   };
 }

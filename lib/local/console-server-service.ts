@@ -1,0 +1,61 @@
+/**
+ * The DPO console (lib/console, docs/console.md) as a service of local mode: its server on 127.0.0.1, talking to this
+ * local mode's API and audit bucket, and the endpoints file (`<dataDir>/endpoints.json`) through which
+ * `lethe console` finds this local mode; removed at stop.
+ */
+import { removeLocalEndpoints, writeLocalEndpoints } from '../console/local-target';
+import { type ConsoleServer, startConsoleServer } from '../console/server';
+import { localTarget } from '../console/targets';
+import type { LoadedPolicy } from '../policy/load';
+import type { KeysService } from './data-dir-service';
+import type { LocalService } from './local-mode';
+
+export interface ConsoleServerServiceOptions {
+  /** On 127.0.0.1; 0 picks a free one; false: no console server (the endpoints file is still written). */
+  readonly port: number | false;
+  readonly dataDir: string;
+  readonly policyFile: string;
+  readonly policy: LoadedPolicy;
+  readonly keys: KeysService;
+  /** Read at start, once the API and s3rver are up. */
+  readonly apiUrl: () => string;
+  readonly s3Endpoint: () => string;
+  readonly auditBucket: string;
+  /** The console server's own lines (method, route template, status, ms). */
+  readonly log: (line: string) => void;
+}
+
+export class ConsoleServerService implements LocalService {
+  public readonly name = 'console server';
+  private server: ConsoleServer | undefined;
+
+  public constructor(private readonly options: ConsoleServerServiceOptions) {}
+
+  public async start(): Promise<void> {
+    const { port, dataDir, policyFile, policy, keys, auditBucket, log } = this.options;
+    const apiUrl = this.options.apiUrl();
+    const s3Endpoint = this.options.s3Endpoint();
+    if (port !== false) {
+      const target = localTarget({ apiUrl, token: () => keys.token, s3Endpoint, auditBucket });
+      this.server = await startConsoleServer({
+        port,
+        api: target.api,
+        policy,
+        audit: target.audit!,
+        log: (line) => log(`  [console] ${line}`),
+      });
+    }
+    writeLocalEndpoints(dataDir, { apiUrl, s3Endpoint, auditBucket, policyFile });
+  }
+
+  /** The console's address; undefined when it was not started. */
+  public get url(): string | undefined {
+    return this.server?.url;
+  }
+
+  public async stop(): Promise<void> {
+    removeLocalEndpoints(this.options.dataDir);
+    await this.server?.close();
+    this.server = undefined;
+  }
+}

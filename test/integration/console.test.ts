@@ -1,0 +1,170 @@
+/**
+ * The DPO console end to end in a real browser (issue 18): headless Chromium (Debian's `chromium`, driven by
+ * puppeteer-core) against local mode with the demo data, through the console server local mode starts. Each page is
+ * opened and acted on (a deadline extended, a subject looked up), what it shows is checked, a screenshot of each at
+ * 1280×800 is written to docs/console/<page>.png (docs/console.md shows them), and the console server's log is
+ * checked for subject ids and personal values.
+ *
+ * Needs Java 17+ (DynamoDB Local) and Chromium; without Chromium the suite is skipped, saying how to install it.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { DEMO_SUBJECTS, type LocalLethe, personalValuesOf, startLocal } from '../../lib/local';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SHOTS = path.join(ROOT, 'docs', 'console');
+const INSTALL = 'sudo apt-get install -y chromium';
+const CHROMIUM = [process.env.LETHE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (file): file is string => file !== undefined && file !== '' && existsSync(file),
+);
+if (!CHROMIUM) {
+  console.warn(`test/integration/console.test.ts skipped: no Chromium found (/usr/bin/chromium). Install it: ${INSTALL}`);
+}
+const describeWithChromium = CHROMIUM ? describe : describe.skip;
+
+jest.setTimeout(120_000);
+
+describeWithChromium('the DPO console in Chromium, against local mode with the demo data', () => {
+  let dataDir: string;
+  let local: LocalLethe;
+  let browser: Browser;
+  let page: Page;
+  const localLines: string[] = [];
+  const consoleLines: string[] = [];
+  let requestId: string;
+  const timings: Record<string, number> = {};
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(ROOT, 'dist', 'console', 'index.html')))
+      execFileSync(process.execPath, [path.join(ROOT, 'bin', 'build-console.js')]);
+    dataDir = mkdtempSync(path.join(tmpdir(), 'lethe-console-it-'));
+    const started = Date.now();
+    // The newsletter's webhook answers 503 until released, and Step Functions waits 10 minutes before a retry: an
+    // erasure request that reaches it stays open and running (the console offers to extend a running request).
+    local = await startLocal({
+      port: 0,
+      dataDir,
+      holdSystems: ['newsletter'],
+      sweepEveryMs: false,
+      deadlineMonitorEveryMs: false,
+      streamPollMs: 250,
+      retryIntervalMs: 600_000,
+      log: (line) => localLines.push(line),
+      consoleLog: (line) => consoleLines.push(line),
+    });
+    timings.localStartMs = Date.now() - started;
+    const subject = DEMO_SUBJECTS.find((s) => s.subjectId === 'customer-1')!;
+    const created = await local.api('POST', '/erasure-requests', {
+      body: {
+        subjectId: subject.subjectId,
+        verification: { method: 'e-mail link', verifiedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      },
+      headers: { 'Idempotency-Key': randomUUID() },
+    });
+    expect(created.status).toBe(202);
+    requestId = (created.body as { requestId: string }).requestId;
+    const running = async () => ((await local.api('GET', `/erasure-requests/${requestId}`)).body as { status?: string }).status;
+    for (let i = 0; i < 100 && (await running()) !== 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await running()).toBe('running');
+    const launched = Date.now();
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--lang=en-GB'] });
+    page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
+    timings.browserStartMs = Date.now() - launched;
+    mkdirSync(SHOTS, { recursive: true });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await local?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    console.log(`console e2e timings: ${JSON.stringify(timings)}`);
+  }, 60_000);
+
+  /** Opens a page of the console and waits until its text contains `text`. */
+  async function open(hash: string, text: string): Promise<string> {
+    const t0 = Date.now();
+    await page.goto(`${local.consoleUrl!}/${hash}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction((expected: string) => document.body.innerText.includes(expected), { timeout: 30_000 }, text);
+    timings[`${hash}Ms`] = Date.now() - t0;
+    return page.evaluate(() => document.body.innerText);
+  }
+
+  /** docs/console/<name>.png: the page from its top, at 1280×800. */
+  async function shot(name: string): Promise<void> {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`) as `${string}.png` });
+  }
+
+  it("local mode's banner prints the console's address, which serves the console", async () => {
+    expect(local.consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(localLines.join('\n')).toContain(`  console     ${local.consoleUrl}`);
+  });
+
+  it('Requests: the open request is listed, with its deadline', async () => {
+    const text = await open('#/requests', requestId);
+    expect(text).toContain('Requests');
+    await shot('requests');
+  });
+
+  it("A request: extending its deadline from the page, with a reason, changes the API's deadline", async () => {
+    const before = (await local.api('GET', `/erasure-requests/${requestId}`)).body as { deadline: string; extension?: unknown };
+    expect(before.extension).toBeUndefined();
+    await open(`#/requests/erasure/${requestId}`, 'Extend deadline');
+    await page.select('select[name="months"]', '2');
+    await page.type('textarea[name="reason"]', 'The request is complex: a system needs more time.');
+    await page.click('form button[type="submit"]');
+    await page.waitForFunction(() => document.body.innerText.includes('Deadline extended to'), { timeout: 30_000 });
+    const after = (await local.api('GET', `/erasure-requests/${requestId}`)).body as { deadline: string; extension?: { reason: string } };
+    expect(after.extension?.reason).toBe('The request is complex: a system needs more time.');
+    expect(Date.parse(after.deadline)).toBeGreaterThan(Date.parse(before.deadline));
+    await shot('request');
+  });
+
+  it('Retention: every purpose of the policy with its clock', async () => {
+    const text = await open('#/retention', 'Customer and partner relationships');
+    for (const purpose of ['Invoicing and bookkeeping', '6 months after the end of the customer or partner relationship'])
+      expect(text).toContain(purpose);
+    await shot('retention');
+  });
+
+  it('Register: the Art. 30 record of the policy', async () => {
+    const text = await open('#/register', 'Record of processing activities');
+    expect(text).toContain('DH Solutions AB');
+    await shot('register');
+  });
+
+  it('Proof: the audit chain, verified intact', async () => {
+    const text = await open('#/proof', 'Intact:');
+    const audit = await (await fetch(`${local.consoleUrl!}/console-api/audit`)).json();
+    expect(audit).toMatchObject({ intact: true });
+    expect(text).toContain(`Intact: ${(audit as { records: number }).records} records verified`);
+    await shot('proof');
+  });
+
+  it("Subject lookup: a subject's holdings, the id kept nowhere in the browser", async () => {
+    await open('#/subject', 'Subject lookup');
+    await page.type('input[name="subject"]', 'customer-10');
+    await page.click('form button[type="submit"]');
+    await page.waitForFunction(() => document.body.innerText.includes('Holdings'), { timeout: 30_000 });
+    const stored = await page.evaluate(() =>
+      [location.href, JSON.stringify(localStorage), JSON.stringify(sessionStorage), document.cookie].join(' '),
+    );
+    expect(stored).not.toContain('customer-10');
+    await shot('subject');
+  });
+
+  it("the console server's log: a line per call, and no subject id, personal value or request id in it", () => {
+    expect(consoleLines.length).toBeGreaterThan(6);
+    expect(consoleLines.some((l) => l.includes('POST /api/erasure-requests/{requestId}/extend 200'))).toBe(true);
+    expect(consoleLines.some((l) => l.includes('GET /api/subjects/{subjectId} 200'))).toBe(true);
+    const forbidden = [requestId, ...DEMO_SUBJECTS.flatMap((s) => [s.subjectId, ...personalValuesOf(s)])];
+    const leaks = consoleLines.filter((line) => forbidden.some((value) => line.includes(value)));
+    expect(leaks).toEqual([]);
+  });
+});
