@@ -102,14 +102,14 @@ module.exports = {
       severity: 'error',
       comment: 'A Lambda entry point wires the runtime or a connector; it never pulls in the CDK or local mode.',
       from: { path: '^lambdas/' },
-      to: { path: ['^lib/(stack|local|demo|bench|cli)/', '^bin/', '^node_modules/(aws-cdk-lib|constructs|cdk-nag)/'] },
+      to: { path: ['^lib/(stack|local|demo|bench|cli|console)/', '^bin/', '^node_modules/(aws-cdk-lib|constructs|cdk-nag)/'] },
     },
     {
       name: 'stack-not-to-tools',
       severity: 'error',
-      comment: 'The stack (CDK) deploys the runtime: it never imports local mode, the demo, the benchmark or the CLI.',
+      comment: 'The stack (CDK) deploys the runtime: it never imports local mode, the demo, the benchmark, the CLI or the console server.',
       from: { path: '^lib/stack/' },
-      to: { path: '^lib/(local|demo|bench|cli)/' },
+      to: { path: '^lib/(local|demo|bench|cli|console)/' },
     },
     {
       name: 'local-mode-without-cdk',
