@@ -27,6 +27,8 @@ const RUN_ELSEWHERE: readonly (readonly [RegExp, string])[] = [
   // a receipt needs a completed request (local mode), the stack's key a KMS key (aws-sdk-client-mock)
   [/^receipt public-key --key-id\b/, 'test/lib/cli/receipt.test.ts'],
   [/^receipt (public-key|verify)\b/, 'test/integration/receipt.test.ts'],
+  // the console serves until Ctrl-C, for a running local mode or a deployed API
+  [/^console\b/, 'test/lib/cli/console.test.ts'],
 ];
 
 interface Example {
