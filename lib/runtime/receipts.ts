@@ -12,11 +12,12 @@
  * canonical JSON of `{algorithm, keyId, digests}`. A verifier checks the signature over the digests, then each field
  * against its digest, so that an altered receipt is refused naming the field that no longer matches.
  *
- * Every kind of request has one (erasure, restriction: `restrict` per record, access: `export` per record). It is issued
- * once, when the request completes (the erasure workflow's finish, lambdas/erasure-finish.ts: `issueAtCompletion`), and kept in the audit bucket
- * (lib/runtime/receipt-store.ts), where it outlives the request's 90-day TTL and cannot be altered. GET
- * /{erasure,restriction,access}-requests/{id}/receipt answers the stored receipt; for a request completed before
- * receipts were stored, it builds and signs one from the request as stored, as long as the request is kept.
+ * Every kind of request has one (erasure, restriction: `restrict` per record, access: `export` per record). It is
+ * issued once, when the request completes (the erasure workflow's finish, lambdas/erasure-finish.ts:
+ * `issueAtCompletion`), and kept in the audit bucket (lib/runtime/receipt-store.ts), where it outlives the request's
+ * 90-day TTL and cannot be altered. GET /{erasure,restriction,access}-requests/{id}/receipt answers the stored receipt;
+ * for a request completed before receipts were stored (or one whose finish has not stored it yet), it issues and
+ * stores it from the request as stored.
  */
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { Temporal } from '@js-temporal/polyfill';
@@ -187,8 +188,10 @@ export async function signReceipt(body: ReceiptBody, signer: ReceiptSigner): Pro
 
 /**
  * GET /{kind}-requests/{requestId}/receipt: the receipt stored when the request completed, whether or not the request
- * is still kept; for a request completed before receipts were stored, one built and signed from the request (404
- * unknown or of another kind, 409 not completed).
+ * is still kept (404 unknown or of another kind, 409 not completed). None stored yet (the request completed a moment
+ * ago and its finish has not stored it yet, or it completed before receipts were stored): it is issued here, from the
+ * request as stored, the same content the finish signs, and stored once as the finish would (the first to store it
+ * wins; the other answers the stored one), so that every answer is the same receipt.
  */
 export async function issueReceipt(rt: Runtime, requestId: string, kind: RequestKind = 'erasure'): Promise<Receipt> {
   checkRequestId(requestId);
@@ -199,7 +202,8 @@ export async function issueReceipt(rt: Runtime, requestId: string, kind: Request
     return stored;
   }
   const request = await requireOfKind(rt, requestId, kind);
-  return signReceipt(receiptBodyOf(request, rt.policy.timezone), rt.receiptSigner);
+  const receipt = await signReceipt(receiptBodyOf(request, rt.policy.timezone), rt.receiptSigner);
+  return (await rt.receipts.putOnce(receipt)).receipt;
 }
 
 /**

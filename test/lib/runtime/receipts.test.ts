@@ -273,16 +273,22 @@ describe.each(KINDS)('the receipt of a completed $kind request: issued at comple
     for (const other of KINDS.filter((o) => o.kind !== k.kind)) expect((await route(requestId, other.kind)).status).toBe(404);
   });
 
-  it('for a request completed before receipts were stored, GET builds and signs one from the request, as before', async () => {
+  it('with none stored yet (completed before receipts were stored, or its finish not there yet), GET issues and stores it once', async () => {
     const requestId = await completed();
     world.s3.objects.delete(`${AUDIT_BUCKET}/${receiptKeyOf(requestId)}`);
-    const answer = await route(requestId);
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ requestId, kind: k.kind, systems: [{ action: k.record, outcome: k.outcome }] });
-    expect(verifyReceipt(answer.body, publicPem(world)).valid).toBe(true);
+    // WHEN it is asked for twice
+    const [a, b] = [await route(requestId), await route(requestId)];
+    // THEN the first signs it from the request and stores it; the second answers the stored one, the same bytes
+    expect(a.status).toBe(200);
+    expect(a.body).toMatchObject({ requestId, kind: k.kind, systems: [{ action: k.record, outcome: k.outcome }] });
+    expect(verifyReceipt(a.body, publicPem(world)).valid).toBe(true);
+    expect(JSON.parse(storedText(requestId)!)).toEqual(a.body);
+    expect(b.body).toEqual(a.body);
     expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(2);
-    // (GET does not store it: only the finish issues receipts)
-    expect(storedText(requestId)).toBeUndefined();
+    // AND a finish run after it keeps that one
+    await makeFinish(() => world.rt)({ requestId, results: [] }, context);
+    expect(JSON.parse(storedText(requestId)!)).toEqual(a.body);
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(2);
   });
 });
 
