@@ -2,7 +2,7 @@
  * lib/local/console.ts: the console line local mode echoes for a function's log line. (The banner and the other
  * log lines are tested in test/lib/local/demo.test.ts.)
  */
-import { formatLogLine } from '../../../lib/local/console';
+import { banner, type BannerInput, formatLogLine } from '../../../lib/local/console';
 
 describe('formatLogLine', () => {
   it.each([
@@ -24,5 +24,34 @@ describe('formatLogLine', () => {
     const echoed = formatLogLine('lethe-local-api', line);
     // THEN the console line names the code and the field
     expect(echoed).toBe(`  [api] INFO request refused ${shown}`);
+  });
+});
+
+describe("the banner's console line", () => {
+  const input: BannerInput = {
+    apiUrl: 'http://127.0.0.1:8787',
+    token: 'token-1',
+    tokenFile: '.lethe/token',
+    policyFile: 'examples/dh-solutions.yaml',
+    controller: 'DH Solutions AB',
+    purposes: 10,
+    systems: { crm: 'dynamodb connector' },
+    dataDir: '.lethe',
+    persist: false,
+    logFile: '.lethe/functions.log',
+    endpoints: {},
+    startedInMs: 26_000,
+    sweepEveryMs: 60_000,
+  };
+
+  it("names the DPO console's address right above the API's (issue 18)", () => {
+    const lines = banner({ ...input, console: 'http://127.0.0.1:8790' });
+    const at = lines.indexOf('  console     http://127.0.0.1:8790   (the DPO console: open it in a browser)');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe('  API         http://127.0.0.1:8787');
+  });
+
+  it('has no console line when no console runs', () => {
+    expect(banner(input).some((line) => line.startsWith('  console'))).toBe(false);
   });
 });
