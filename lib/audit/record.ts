@@ -60,6 +60,8 @@ export function chainRecord(entry: AuditEntry, seq: number, prevHash: string): A
     subject: entry.subject,
     policyHash: entry.policyHash,
     ...(entry.objectHash === undefined ? {} : { objectHash: entry.objectHash }),
+    // Issue 19, additive: absent where nothing was verified, so every record written before it hashes as it did.
+    ...(entry.verification === undefined ? {} : { verification: entry.verification }),
   };
   return { ...unhashed, hash: hashOfRecord(unhashed) };
 }

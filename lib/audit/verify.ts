@@ -69,6 +69,7 @@ const RecordShape = z.object({
   subject: z.string(),
   policyHash: z.string(),
   objectHash: hex64.optional(),
+  verification: z.enum(['verified', 'unverified', 'failed']).optional(),
   hash: hex64,
 });
 

@@ -23,6 +23,7 @@
  * - record `keep` with fields to remove (and perhaps to anonymise) → `fields-removed`; with fields to
  *   anonymise only → `fields-anonymised`.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Strategy } from '../policy/model';
 import {
   ENV,
@@ -39,7 +40,13 @@ import { anonymise, needsHmacKey, type Anonymised } from '../anonymise';
 import { errorName, logger } from '../core/observability';
 import { mapLimit } from '../core/concurrency';
 import type { KeySource } from '../core/subject-ref';
-import { ConnectorPermanentError, ConnectorTransientError, toConnectorError, type ConnectorError } from './errors';
+import {
+  ConnectorPermanentError,
+  ConnectorTransientError,
+  ConnectorVerificationError,
+  toConnectorError,
+  type ConnectorError,
+} from './errors';
 import {
   checkActionOutcomes,
   checkExports,
@@ -106,16 +113,88 @@ export abstract class Connector<C = unknown> {
       );
     }
     let processed: Processed;
+    const context = this.context(invocation);
     try {
-      processed = await this.process(invocation, this.context(invocation));
+      processed = await this.process(invocation, context);
     } catch (error) {
       throw toConnectorError(error, `${this.type} connector of system "${this.system}"`);
     }
-    const { subjects, failed = [] } = processed;
-    checkOutcomes(subjects, invocation.subjects, `${this.type} connector result`, failed);
-    checkActionOutcomes(subjects, invocation.subjects, `${this.type} connector result`);
-    checkExports(subjects, invocation.subjects, `${this.type} connector result`);
+    checkOutcomes(processed.subjects, invocation.subjects, `${this.type} connector result`, processed.failed);
+    checkActionOutcomes(processed.subjects, invocation.subjects, `${this.type} connector result`);
+    checkExports(processed.subjects, invocation.subjects, `${this.type} connector result`);
+    const { subjects, failed = [] } = await this.verified(invocation, processed, context);
     return { system: this.system, subjects, ...(failed.length > 0 ? { failed } : {}) };
+  }
+
+  /**
+   * Verification (contract VERIFICATIONS; issue 19): what of each given subject its action should have removed is still
+   * in the system, asked of the system after the action, in the same invocation (no round trip of the workflow's). One
+   * entry per subject it could ask about: the counts of what is still there (all 0: nothing), or the error that kept
+   * it from asking. A subject without an entry is `unverified`: by default a connector cannot verify. Called only
+   * with subjects whose action removes data (`needsVerification`) and that got an outcome.
+   */
+  protected verify(_subjects: readonly InvocationSubject[], _context: ConnectorContext): Promise<ReadonlyMap<string, Counts | Error>> {
+    return Promise.resolve(new Map());
+  }
+
+  /**
+   * The one place verification is applied (every connector type, the SDK's too): each outcome of a `delete`,
+   * `anonymise` or `keep` with fields gets `verification`, unless it carries one already (a user's function that
+   * verified itself, with the SDK); a subject found with data left fails with `ConnectorVerificationError`, and one
+   * whose verification could not be asked fails with that error (a transient one is retried: the action runs again,
+   * idempotently, then the verification). Such failures go in `failed`, never thrown, even for the only subject, so
+   * that the error's name reaches the workflow across the Lambda boundary.
+   */
+  private async verified(invocation: Invocation, processed: Processed, context: ConnectorContext): Promise<Processed> {
+    const bySubject = new Map(invocation.subjects.map((s) => [s.subjectRef, s]));
+    const asked = processed.subjects
+      .map((outcome) => bySubject.get(outcome.subjectRef)!)
+      .filter((subject, i) => needsVerification(subject) && processed.subjects[i].verification === undefined);
+    if (asked.length === 0) return processed;
+    let answers: ReadonlyMap<string, Counts | Error>;
+    try {
+      answers = await this.verify(asked, context);
+    } catch (error) {
+      const failure = toConnectorError(error, `${this.type} connector of system "${this.system}": verification`);
+      answers = new Map(asked.map((s) => [s.subjectRef, failure]));
+    }
+    const subjects: ConnectorSubjectOutcome[] = [];
+    const failed: ConnectorSubjectFailure[] = [...(processed.failed ?? [])];
+    for (const outcome of processed.subjects) {
+      const subject = bySubject.get(outcome.subjectRef)!;
+      if (!asked.includes(subject)) {
+        subjects.push(outcome);
+        continue;
+      }
+      const answer = answers.get(subject.subjectRef);
+      if (answer === undefined) {
+        subjects.push({ ...outcome, verification: 'unverified' });
+        continue;
+      }
+      const remaining = answer instanceof Error ? undefined : addCounts(answer);
+      if (remaining !== undefined && remaining.records + remaining.fields + remaining.objects === 0) {
+        subjects.push({ ...outcome, verification: 'verified' });
+        continue;
+      }
+      const error =
+        remaining === undefined
+          ? toConnectorError(answer, `${this.type} connector of system "${this.system}": verification`)
+          : new ConnectorVerificationError(
+              `${this.type} connector of system "${this.system}": after ${subject.record}, the system still holds ${remaining.records} record(s), ${remaining.fields} field(s), ${remaining.objects} object(s) of the subject`,
+            );
+      failed.push({ subjectRef: subject.subjectRef, error: error.name, transient: error instanceof ConnectorTransientError });
+      // Names and counts only: what was found is the subject's data.
+      logger.warn(
+        remaining === undefined ? 'verification could not be asked: the subject fails' : 'verification found data left: the subject fails',
+        {
+          system: this.system,
+          subjectRef: subject.subjectRef,
+          error: error.name,
+          ...(remaining === undefined ? { cause: errorName(answer) } : { remaining }),
+        },
+      );
+    }
+    return failed.length > 0 ? { subjects, failed: orderOf(invocation, failed) } : { subjects };
   }
 
   /** Does the work of one validated invocation: every subject once, an outcome in `subjects` or a failure in `failed`. */
@@ -194,6 +273,36 @@ export abstract class SubjectConnector<C = unknown> extends Connector<C> {
     _context: ConnectorContext,
   ): Promise<ConnectorExport> {
     return Promise.reject(new ConnectorPermanentError(`the ${this.type} connector does not implement record action "export"`));
+  }
+
+  /**
+   * Verification (issue 19): asks the system, after the action, what of the subject the action should have removed is
+   * still there (`Connector.verify`), with the same lookup as the action (never more: another subject's data is never
+   * counted; never less: the subject's own is never missed). `delete`: every record (object, version) the action would
+   * find now; a field action: `fieldsRemaining` in each record. Answers the counts of what is still there (all 0:
+   * nothing), or undefined when it cannot tell (`unverified`). By default the type cannot verify.
+   */
+  protected verifyRecord(_subject: InvocationSubject, _changes: FieldChanges, _context: ConnectorContext): Promise<Counts | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  protected override async verify(
+    subjects: readonly InvocationSubject[],
+    context: ConnectorContext,
+  ): Promise<ReadonlyMap<string, Counts | Error>> {
+    const answers = await mapLimit(subjects, this.subjectsAtOnce, async (subject): Promise<Counts | Error | undefined> => {
+      try {
+        return await this.verifyRecord(subject, { remove: subject.removeFields, anonymise: subject.anonymiseFields }, context);
+      } catch (error) {
+        return error instanceof Error ? error : toConnectorError(error, `${this.type} connector of system "${this.system}": verification`);
+      }
+    });
+    const map = new Map<string, Counts | Error>();
+    subjects.forEach((subject, i) => {
+      const answer = answers[i];
+      if (answer !== undefined) map.set(subject.subjectRef, answer);
+    });
+    return map;
   }
 
   /** Anonymises every record of the subject: by default, every personal field by its strategy. */
@@ -313,6 +422,48 @@ export function outcomeOf(
                   ? 'fields-removed'
                   : 'fields-anonymised';
   return { subjectRef: subject.subjectRef, status, counts: full };
+}
+
+/**
+ * Whether verification covers a subject's action: one that removes data (`delete`; `anonymise` or `keep` with fields to
+ * remove or anonymise: with none, the action changes nothing and there is nothing to verify).
+ */
+export function needsVerification(subject: {
+  readonly record: RecordAction;
+  readonly removeFields: readonly unknown[];
+  readonly anonymiseFields: readonly unknown[];
+}): boolean {
+  if (subject.record === 'delete') return true;
+  return (subject.record === 'anonymise' || subject.record === 'keep') && subject.removeFields.length + subject.anonymiseFields.length > 0;
+}
+
+/**
+ * Of one record (a table item, a JSON record), the fields that still hold what a field action should have changed: a
+ * field to remove (or whose strategy removes its value) that is there, or a field to anonymise whose value its strategy
+ * would change again. Every strategy leaves its own output as it is (an hmac's 64 hex digits, "[redacted]", a year),
+ * so a value it would change is one it never saw. `random` draws new text each time: its output cannot be told from
+ * the original, so such a field is not counted and `unknown` is set (the record cannot be verified).
+ * Never reads a value out: it answers counts only.
+ */
+export async function fieldsRemaining(
+  record: Readonly<Record<string, unknown>>,
+  changes: FieldChanges,
+  context: Pick<ConnectorContext, 'anonymise'>,
+): Promise<{ readonly fields: number; readonly unknown: boolean }> {
+  let fields = 0;
+  let unknown = false;
+  const removed = new Set(changes.remove.map((f) => f.name));
+  for (const name of removed) if (Object.hasOwn(record, name)) fields++;
+  for (const field of changes.anonymise) {
+    if (removed.has(field.name) || !Object.hasOwn(record, field.name)) continue;
+    if (field.anonymise?.strategy === 'random') {
+      unknown = true;
+      continue;
+    }
+    const again = await context.anonymise(field, record[field.name]);
+    if (again.remove || !isDeepStrictEqual(again.value, record[field.name])) fields++;
+  }
+  return { fields, unknown };
 }
 
 /** Adds counts up. */

@@ -182,6 +182,11 @@ export interface ConnectorDescriptor<T extends string = string, S extends z.ZodT
   /** Builds the connector for a system from its valid config. Loads the connector class (and its SDK) on first use. */
   readonly create: (system: string, config: z.output<S>, options: AnyConnectorOptions) => Connector;
   readonly runtime: ConnectorRuntime<z.output<S>>;
+  /**
+   * Whether the connector of a system with this config verifies its erasures (contract VERIFICATIONS): asks the system
+   * again after each action. `lethe validate --deploy` warns about a system that does not. @default never
+   */
+  readonly verifies?: (config: z.output<S>) => boolean;
   /** The statements of the system's connector function role: only what reaches its own system. @default none */
   readonly grants?: (config: z.output<S>, system: string) => readonly GrantSpec[];
   /** Local mode: the config the local connector function gets. @default the policy's */

@@ -32,6 +32,14 @@
  * exists, `source` naming the table and the item's key, `fields` the listed fields it has. Sets come out as lists,
  * binary values as base64. Items past EXPORT_LIMITS.maxBytes are left out and `truncated` is set.
  *
+ * Verification (issue 19, `verifyRecord`): after `delete`, `anonymise` or `keep` with fields, the subject's items are
+ * looked up again the same way (by key, or through the locator's index: the index is eventually consistent, so each
+ * item it lists is read again from the table with a strongly consistent GetItem, and an item the index still lists
+ * after its deletion is not counted), each read with a strongly consistent GetItem that projects the key attributes and
+ * the fields of the action only. `delete`: any item still there is counted; a field action: `fieldsRemaining`. The
+ * lookup is the action's, never wider: `user1` never counts `user10`'s item, and an item the index does not list yet
+ * (written within the index's propagation delay) is not seen.
+ *
  * Idempotent: a second run finds nothing to delete, no field left to remove, and anonymised values that the
  * strategies leave as they are (`random` excepted: it draws new text each time).
  */
@@ -43,6 +51,7 @@ import type { DynamoDbConnectorConfig } from './config';
 import { createDynamoDbDocumentClient } from './clients';
 import {
   CONNECTOR_SUBJECTS_AT_ONCE,
+  fieldsRemaining,
   SubjectConnector,
   type ConnectorContext,
   type ConnectorOptions,
@@ -221,6 +230,46 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
       records.push(record);
     }
     return { records };
+  }
+
+  protected override async verifyRecord(
+    subject: InvocationSubject,
+    changes: FieldChanges,
+    context: ConnectorContext,
+  ): Promise<Counts | undefined> {
+    const { tableName, keyAttribute, sortKeyAttribute } = this.config;
+    const deleting = subject.record === 'delete';
+    const fields = deleting ? [] : [...new Set([...changes.remove, ...changes.anonymise].map((f) => f.name))];
+    const projected = [...new Set([keyAttribute, ...(sortKeyAttribute ? [sortKeyAttribute] : []), ...fields])];
+    let records = 0;
+    let changed = 0;
+    let unknown = false;
+    for (const key of await this.keysOf(subject)) {
+      const { Item: item } = await this.send('GetItem', () =>
+        this.client.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: key,
+            ConsistentRead: true,
+            ProjectionExpression: projected.map((_, i) => `#v${i}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(projected.map((name, i) => [`#v${i}`, name])),
+          }),
+        ),
+      );
+      if (!item) continue;
+      if (deleting) {
+        records++;
+        continue;
+      }
+      const left = await fieldsRemaining(item, changes, context);
+      unknown ||= left.unknown;
+      if (left.fields > 0) {
+        records++;
+        changed += left.fields;
+      }
+    }
+    if (records === 0 && unknown) return undefined;
+    return { records, fields: changed };
   }
 
   private get restrictedAttribute(): string {

@@ -26,6 +26,18 @@ export class ConnectorPermanentError extends LetheError {
   }
 }
 
+/**
+ * Verification (contract VERIFICATIONS): the connector did its action, asked its system again, and found some of what
+ * should be gone still there. Permanent (retrying the same action would report success again); the message names the
+ * system and counts, never what was found.
+ */
+export class ConnectorVerificationError extends ConnectorPermanentError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = ERROR_NAMES.verification;
+  }
+}
+
 export type ConnectorError = ConnectorTransientError | ConnectorPermanentError;
 
 export function isConnectorError(error: unknown): error is ConnectorError {

@@ -13,14 +13,35 @@
  *   listed) and its size (EXPORT_LIMITS.maxBytes). The copy is never logged.
  * - The SaaS may answer a subject it could not do, while it did others, in `failed` (an error name, and whether
  *   to retry): validated and passed on. A failure of the whole call stays a failure of the whole call.
+ * - Verification (issue 19): with `config.verify`, the subjects whose action removes data are asked about again, in a
+ *   second signed call of the same invocation (`operation: "verify"`, Idempotency-Key `<operationId>:verify`): the SaaS
+ *   answers, per subject, what of it is still there (`remaining` counts; all 0: nothing). Without `config.verify`
+ *   nothing is asked and the outcomes are `unverified`.
  */
 import type { ConnectorSubjectFailure, ConnectorSubjectOutcome } from '../core/contract';
 import { secretKeySource, type KeySource } from '../core/subject-ref';
 import type { HttpConnectorConfig } from './config';
-import { Connector, type ConnectorOptions, type Invocation, type Processed } from './connector';
+import {
+  Connector,
+  type ConnectorContext,
+  type ConnectorOptions,
+  type Counts,
+  type Invocation,
+  type InvocationSubject,
+  type Processed,
+} from './connector';
 import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
 import { checkOutcomes, parseOrThrow } from './invocation';
-import { IDEMPOTENCY_HEADER, signWebhook, SIGNATURE_HEADER, WebhookResponseSchema, type WebhookRequest } from './webhook';
+import {
+  IDEMPOTENCY_HEADER,
+  signWebhook,
+  SIGNATURE_HEADER,
+  WebhookResponseSchema,
+  WebhookVerifyResponseSchema,
+  type WebhookRequest,
+  type WebhookSubject,
+  type WebhookVerifyRequest,
+} from './webhook';
 
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
@@ -51,19 +72,52 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
     const request: WebhookRequest = {
       system: invocation.system,
       operationId: invocation.operationId,
-      subjects: invocation.subjects.map((s) => ({
-        subjectRef: s.subjectRef,
-        subjectId: s.subjectId,
-        locator: s.locator,
-        identifiers: s.identifiers,
-        ...(s.ref !== undefined ? { ref: s.ref } : {}),
-        record: s.record,
-        removeFields: s.removeFields,
-        anonymiseFields: s.anonymiseFields,
-        ...(s.restriction ? { restriction: s.restriction } : {}),
-        ...(s.exportFields ? { exportFields: s.exportFields } : {}),
-      })),
+      subjects: invocation.subjects.map(webhookSubjectOf),
     };
+    const where = `http: POST to the webhook of system "${this.system}"`;
+    const answer = parseOrThrow(WebhookResponseSchema, await this.post(request, where), `${where}: the answer`);
+    const failures = answer.failed ?? [];
+    checkOutcomes(answer.subjects, invocation.subjects, `${where}: the answer`, failures);
+    // In the order of the invocation; a subject the SaaS answered as failed is passed on as such.
+    const byRef = new Map<string, ConnectorSubjectOutcome>(answer.subjects.map((s) => [s.subjectRef, s]));
+    const failedByRef = new Map<string, ConnectorSubjectFailure>(failures.map((f) => [f.subjectRef, f]));
+    const subjects = invocation.subjects.flatMap((s) => byRef.get(s.subjectRef) ?? []);
+    const failed = invocation.subjects.flatMap((s) => failedByRef.get(s.subjectRef) ?? []);
+    return failed.length > 0 ? { subjects, failed } : { subjects };
+  }
+
+  /**
+   * The verify operation (issue 19): with `config.verify`, one signed call for every subject asked about; the SaaS
+   * answers what of each is still there. A subject it answers in `failed` could not be asked about: it fails with that
+   * error. Without `config.verify`, nothing is asked (every subject `unverified`).
+   */
+  protected override async verify(
+    subjects: readonly InvocationSubject[],
+    context: ConnectorContext,
+  ): Promise<ReadonlyMap<string, Counts | Error>> {
+    if (this.config.verify !== true || subjects.length === 0) return new Map();
+    const request: WebhookVerifyRequest = {
+      operation: 'verify',
+      system: this.system,
+      operationId: `${context.operationId}:verify`,
+      subjects: subjects.map(webhookSubjectOf),
+    };
+    const where = `http: POST (verify) to the webhook of system "${this.system}"`;
+    const answer = parseOrThrow(WebhookVerifyResponseSchema, await this.post(request, where), `${where}: the answer`);
+    const failures = answer.failed ?? [];
+    checkOutcomes(answer.subjects, subjects, `${where}: the answer`, failures);
+    const answers = new Map<string, Counts | Error>(answer.subjects.map((s) => [s.subjectRef, s.remaining]));
+    for (const f of failures) {
+      // The SaaS's error name is kept (as a failed action's is); transient or not as it says.
+      const error = f.transient ? new ConnectorTransientError(`${where}: ${f.error}`) : new ConnectorPermanentError(`${where}: ${f.error}`);
+      error.name = f.error;
+      answers.set(f.subjectRef, error);
+    }
+    return answers;
+  }
+
+  /** One signed POST of `request`; answers the parsed JSON of a 2xx answer, or throws a connector error. */
+  private async post(request: WebhookRequest | WebhookVerifyRequest, where: string): Promise<unknown> {
     const body = JSON.stringify(request);
     let secret: string | Uint8Array;
     try {
@@ -73,7 +127,6 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
     }
     const signature = signWebhook(secret, body, Math.floor(this.now() / 1000));
     const timeoutSeconds = this.config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-    const where = `http: POST to the webhook of system "${this.system}"`;
 
     let status: number;
     let text: string;
@@ -84,7 +137,7 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
           'Content-Type': 'application/json',
           Accept: 'application/json',
           [SIGNATURE_HEADER]: signature,
-          [IDEMPOTENCY_HEADER]: invocation.operationId,
+          [IDEMPOTENCY_HEADER]: request.operationId,
         },
         body,
         redirect: 'manual',
@@ -101,20 +154,26 @@ export class HttpConnector extends Connector<HttpConnectorConfig> {
 
     if (status === 408 || status === 429 || status >= 500) throw new ConnectorTransientError(`${where} answered HTTP ${status}`);
     if (status < 200 || status >= 300) throw new ConnectorPermanentError(`${where} answered HTTP ${status}`);
-    let data: unknown;
     try {
-      data = JSON.parse(text);
+      return JSON.parse(text);
     } catch (error) {
       throw new ConnectorPermanentError(`${where}: the answer (HTTP ${status}) is not JSON`, { cause: error });
     }
-    const answer = parseOrThrow(WebhookResponseSchema, data, `${where}: the answer`);
-    const failures = answer.failed ?? [];
-    checkOutcomes(answer.subjects, invocation.subjects, `${where}: the answer`, failures);
-    // In the order of the invocation; a subject the SaaS answered as failed is passed on as such.
-    const byRef = new Map<string, ConnectorSubjectOutcome>(answer.subjects.map((s) => [s.subjectRef, s]));
-    const failedByRef = new Map<string, ConnectorSubjectFailure>(failures.map((f) => [f.subjectRef, f]));
-    const subjects = invocation.subjects.flatMap((s) => byRef.get(s.subjectRef) ?? []);
-    const failed = invocation.subjects.flatMap((s) => failedByRef.get(s.subjectRef) ?? []);
-    return failed.length > 0 ? { subjects, failed } : { subjects };
   }
+}
+
+/** A subject as the webhook receives it. */
+function webhookSubjectOf(s: InvocationSubject): WebhookSubject {
+  return {
+    subjectRef: s.subjectRef,
+    subjectId: s.subjectId,
+    locator: s.locator,
+    identifiers: s.identifiers,
+    ...(s.ref !== undefined ? { ref: s.ref } : {}),
+    record: s.record,
+    removeFields: s.removeFields,
+    anonymiseFields: s.anonymiseFields,
+    ...(s.restriction ? { restriction: s.restriction } : {}),
+    ...(s.exportFields ? { exportFields: s.exportFields } : {}),
+  };
 }

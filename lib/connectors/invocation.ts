@@ -18,7 +18,7 @@ import type {
   ConnectorSubjectOutcome,
   RecordAction,
 } from '../core/contract';
-import { EXPORT_LIMITS, RESTRICTION_ACTIONS } from '../core/contract';
+import { EXPORT_LIMITS, RESTRICTION_ACTIONS, VERIFICATIONS } from '../core/contract';
 import { ConnectorPermanentError } from './errors';
 import { parseOrThrow } from './parse';
 
@@ -171,6 +171,7 @@ export const ConnectorSubjectOutcomeSchema = z.object({
   status: z.enum(OUTCOME_STATUSES, { error: `expected status: ${OUTCOME_STATUSES.join(' | ')}` }),
   counts: ConnectorCountsSchema,
   export: ConnectorExportSchema.optional(),
+  verification: z.enum(VERIFICATIONS, { error: `expected verification: ${VERIFICATIONS.join(' | ')}` }).optional(),
 });
 
 /**
@@ -292,7 +293,7 @@ const ACTION_ONLY_STATUSES: readonly string[] = Object.values(ANSWER_OF);
  * fails here, clearly, instead of appearing to have restricted a record it did not mark.
  */
 export function checkActionOutcomes(
-  outcomes: readonly { readonly subjectRef: string; readonly status: string }[],
+  outcomes: readonly { readonly subjectRef: string; readonly status: string; readonly verification?: string }[],
   subjects: readonly { readonly subjectRef: string; readonly record: RecordAction }[],
   what: string,
 ): void {
@@ -309,6 +310,12 @@ export function checkActionOutcomes(
     if (expected === undefined && ACTION_ONLY_STATUSES.includes(outcome.status)) {
       throw new ConnectorPermanentError(
         `${what} is invalid: subject ${outcome.subjectRef} was asked to ${record} and the answer is "${outcome.status}"`,
+      );
+    }
+    // Verification covers the actions that remove data (VERIFICATIONS); a mark or a copy has nothing to verify.
+    if (expected !== undefined && outcome.verification !== undefined) {
+      throw new ConnectorPermanentError(
+        `${what} is invalid: subject ${outcome.subjectRef} was asked to ${record} and the answer carries verification, which only delete, anonymise and keep with fields have`,
       );
     }
   }

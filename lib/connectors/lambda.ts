@@ -13,7 +13,7 @@ import { ERROR_NAMES, type ConnectorInvocation, type ConnectorResult } from '../
 import type { LambdaConnectorConfig } from './config';
 import { createLambdaClient } from './clients';
 import { Connector, type ConnectorOptions, type Invocation, type Processed } from './connector';
-import { ConnectorPermanentError, ConnectorTransientError, toConnectorError } from './errors';
+import { ConnectorPermanentError, ConnectorTransientError, ConnectorVerificationError, toConnectorError } from './errors';
 import { parseResult } from './invocation';
 
 export interface LambdaConnectorOptions extends ConnectorOptions {
@@ -54,6 +54,9 @@ export async function invokeConnectorFunction(
   if (response.FunctionError) {
     const errorType = errorTypeOf(text) ?? response.FunctionError;
     const message = `${where} failed: ${errorType}`;
+    // A function that threw the verification error (rather than answering it in `failed`): the name is kept, so that the
+    // system is recorded as failing verification (issue 19).
+    if (errorType === ERROR_NAMES.verification) throw new ConnectorVerificationError(message);
     throw TRANSIENT_FUNCTION_ERRORS.includes(errorType) ? new ConnectorTransientError(message) : new ConnectorPermanentError(message);
   }
   let data: unknown;

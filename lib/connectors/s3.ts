@@ -38,6 +38,15 @@
  * PDF) are listed, `contentIncluded: false`: the document names them, it does not carry their bytes. Past
  * EXPORT_LIMITS.maxBytes, or past maxObjects, the rest is left out and `truncated` is set.
  *
+ * Verification (issue 19, `verifyRecord`): after `delete`, `anonymise` or `keep` with fields, the subject's objects are
+ * listed again as the action found them (ListObjectVersions under the prefix, every version and delete marker; the
+ * tag layout's tagged versions). `delete`: every key with a version or a delete marker of the subject left is counted
+ * (a delete marker holds no data, but its key may name the subject, and the action removes it). A field action: a key
+ * with any version or marker besides its current version is counted (old versions hold the old values), and each
+ * record of the current version is checked with `fieldsRemaining`. The prefix ends in "/" after each value, so
+ * `user1/` never counts `user10/`'s objects. In a store without versioning (s3rver in local mode) the listing is of
+ * the current objects, which are all such a store keeps.
+ *
  * A store without versioning APIs (s3rver in local mode answers ListObjectVersions with MethodNotAllowed) is
  * handled as unversioned: ListObjectsV2, and deletes by key.
  */
@@ -67,6 +76,7 @@ import type { S3ConnectorConfig } from './config';
 import { placeholders } from './descriptor';
 import { createS3Client } from './clients';
 import {
+  fieldsRemaining,
   SubjectConnector,
   type ConnectorContext,
   type ConnectorOptions,
@@ -180,6 +190,68 @@ export class S3Connector extends SubjectConnector<S3ConnectorConfig> {
     const targets = await this.targetsOf(subject);
     await this.deleteEntries(targets.flatMap((t) => t.entries));
     return { objects: targets.filter((t) => t.entries.some((e) => !e.deleteMarker)).length };
+  }
+
+  protected override async verifyRecord(
+    subject: InvocationSubject,
+    changes: FieldChanges,
+    context: ConnectorContext,
+  ): Promise<Counts | undefined> {
+    const targets = await this.targetsOf(subject);
+    if (subject.record === 'delete') return { objects: targets.filter((t) => t.entries.length > 0).length };
+    let objects = 0;
+    let records = 0;
+    let fields = 0;
+    let unknown = false;
+    for (const target of targets) {
+      const current = target.entries.find((e) => e.latest && !e.deleteMarker);
+      let left = target.entries.some((e) => e !== current);
+      if (current) {
+        const found = await this.remainingIn(target.key, current.versionId, changes, context);
+        if (found === undefined) unknown = true;
+        else if (found.fields > 0) {
+          left = true;
+          records += found.records;
+          fields += found.fields;
+        }
+      }
+      if (left) objects++;
+    }
+    if (objects === 0 && unknown) return undefined;
+    return { objects, records, fields };
+  }
+
+  /** Of the current version of one object: the records and fields a field action left (undefined: not JSON, cannot tell). */
+  private async remainingIn(
+    key: string,
+    versionId: string | undefined,
+    changes: FieldChanges,
+    context: ConnectorContext,
+  ): Promise<{ records: number; fields: number } | undefined> {
+    const source = await this.call('GetObject', () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) })),
+    );
+    const text = (await source.Body?.transformToString('utf-8')) ?? '';
+    if (text.trim() === '') return { records: 0, fields: 0 };
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    let records = 0;
+    let fields = 0;
+    let unknown = false;
+    for (const record of Array.isArray(document) ? document : [document]) {
+      if (!isPlainObject(record)) continue;
+      const left = await fieldsRemaining(record, changes, context);
+      unknown ||= left.unknown;
+      if (left.fields > 0) {
+        records++;
+        fields += left.fields;
+      }
+    }
+    return fields === 0 && unknown ? undefined : { records, fields };
   }
 
   protected override async restrictRecord(subject: InvocationSubject, restriction: ConnectorRestriction): Promise<Counts> {

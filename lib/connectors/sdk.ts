@@ -24,6 +24,17 @@
  * Counts of one subject: `records` and `objects` are what you found and changed, `fields` the fields changed.
  * When both `removeFields` and `anonymiseFields` run for a subject, their `fields` add up and `records` and
  * `objects` are the larger of the two (both usually touch the same record).
+ *
+ * Verification (issue 19): give `verifyRecord` and, after each `delete`, `anonymise` or `keep` with fields, in the same
+ * invocation, Lethe asks it what of the subject is still there: answer the counts (all zero: nothing is left, the
+ * outcome is `verified`; anything else fails the subject with `ConnectorVerificationError`, and the request is not
+ * completed). Without it the outcomes are `unverified`; declare `verify: true` in the system's config once you have it.
+ *
+ * ```ts
+ *   async verifyRecord(subject) {
+ *     return { records: (await db.findCustomer(subject.locator.customerId ?? subject.subjectId)) ? 1 : 0 };
+ *   },
+ * ```
  */
 import {
   ENV,
@@ -89,6 +100,16 @@ export interface ConnectorHandlers {
    * `export` fails the system with a permanent error naming it.
    */
   exportRecord?(subject: InvocationSubject, fields: readonly InvocationField[], context: ConnectorContext): Promise<ConnectorExport>;
+  /**
+   * Verification (issue 19): called after `delete`, `anonymise` and `keep` with fields (`subject.record` says which;
+   * `subject.removeFields`/`anonymiseFields` what should be gone), in the same invocation. Look the subject up again as
+   * the action did (never wider: another subject's data is not the subject's) and count what is still there: for a
+   * delete, every record left; for a field action, the records still holding a field to remove, or a field to anonymise
+   * with a value its strategy would still change (`context.anonymise(field, value)` gives the same value back for an
+   * anonymised one). All zero: `verified`. Anything left: the subject fails with `ConnectorVerificationError`. Without
+   * it: `unverified`.
+   */
+  verifyRecord?(subject: InvocationSubject, context: ConnectorContext): Promise<Counts>;
 }
 
 export interface DefineConnectorOptions extends ConnectorOptions {}
@@ -157,6 +178,14 @@ class DefinedConnector extends SubjectConnector<undefined> {
     if (!this.handlers.exportRecord)
       return Promise.reject(new ConnectorPermanentError('this connector does not implement exportRecord, and the invocation asks for it'));
     return this.handlers.exportRecord(subject, fields, context);
+  }
+
+  protected override async verifyRecord(
+    subject: ValidSubject,
+    _changes: ValidFieldChanges,
+    context: ConnectorContext,
+  ): Promise<Counts | undefined> {
+    return this.handlers.verifyRecord ? ((await this.handlers.verifyRecord(subject, context)) ?? {}) : undefined;
   }
 
   private need(name: 'removeFields' | 'anonymiseFields'): NonNullable<ConnectorHandlers[typeof name]> {

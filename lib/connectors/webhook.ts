@@ -7,6 +7,11 @@
  * - `Idempotency-Key: <operationId>` (the same for every retry of the same work)
  * Response: 2xx with a `WebhookResponse` body: one outcome per subject sent, or, for a subject the SaaS could not
  * do while it did others, a failure in `failed` (the error's name and whether it is worth retrying).
+ *
+ * Verify (issue 19, with the system's `config.verify`): after the action's call, a second signed call to the same URL,
+ * body `WebhookVerifyRequest` (`operation: "verify"`, the same subjects, Idempotency-Key `<operationId>:verify`), asks
+ * what of each subject the action should have removed is still there; the SaaS changes nothing and answers
+ * `WebhookVerifyResponse`: per subject `remaining` counts (all 0: nothing is left), or a failure in `failed`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -49,6 +54,14 @@ export interface WebhookRequest {
   readonly subjects: readonly WebhookSubject[];
 }
 
+/**
+ * The verify operation: the subjects as the action's call sent them (their `record` and fields say what should be
+ * gone). A receiver tells it from an action's call by `operation`, which an action's call does not have.
+ */
+export interface WebhookVerifyRequest extends WebhookRequest {
+  readonly operation: 'verify';
+}
+
 const count = z.int().min(0).default(0);
 
 /**
@@ -68,6 +81,24 @@ export const WebhookResponseSchema = z.object({
   failed: z.array(ConnectorSubjectFailureSchema).optional(),
 });
 export type WebhookResponse = z.input<typeof WebhookResponseSchema>;
+
+/**
+ * The SaaS's answer to a verify call: per subject what of it is still there, counts defaulting to 0 (`records`: records
+ * that should be gone, or that still hold a field that should be gone; `fields`: such fields; `objects`: files).
+ */
+export const WebhookVerifyResponseSchema = z.object({
+  subjects: z.array(
+    z.object({
+      subjectRef: z.string().min(1),
+      remaining: z.object(
+        { records: count, fields: count, objects: count },
+        { error: 'expected remaining: {records, fields, objects} (what of the subject is still there; all 0: nothing)' },
+      ),
+    }),
+  ),
+  failed: z.array(ConnectorSubjectFailureSchema).optional(),
+});
+export type WebhookVerifyResponse = z.input<typeof WebhookVerifyResponseSchema>;
 
 /** `t=<seconds>,v1=<hex>`: HMAC-SHA256 over `<seconds>.<body>` with the shared secret. */
 export function signWebhook(secret: string | Uint8Array, body: string, unixSeconds: number): string {

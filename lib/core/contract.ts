@@ -225,6 +225,11 @@ export const ERROR_NAMES = {
   notFound: 'RequestNotFoundError',
   /** Raised by the erasure state machine's "Erasure failed" state when a system failed permanently. */
   erasureFailed: 'ErasureFailed',
+  /**
+   * A connector did its action, then found, asking its system again, that some of what the action should have removed
+   * is still there (VERIFICATION): the subject fails (permanently), never reported erased.
+   */
+  verification: 'ConnectorVerificationError',
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -276,6 +281,8 @@ export interface ErasureSystemOutput {
   readonly record?: string;
   readonly status: SystemStatus;
   readonly counts?: ConnectorCounts;
+  /** Whether the connector verified its action (VERIFICATION); absent where nothing was to verify. */
+  readonly verification?: Verification;
   readonly error?: string;
 }
 
@@ -462,6 +469,16 @@ export interface ConnectorCounts {
   readonly objects: number;
 }
 
+/**
+ * Verification (issue 19): after an action that removes data (`delete`, `anonymise`, `keep` with fields to remove or
+ * anonymise), the connector asks its system, in the same invocation, whether anything of the subject (or the item) that
+ * should be gone is still there. `verified`: it asked and nothing is; `unverified`: the connector cannot ask (a webhook
+ * or function without the `verify` operation). Something still there is no outcome at all: the subject fails with
+ * `ERROR_NAMES.verification` (in the result's `failed`, never transient), so the request is not reported completed.
+ */
+export const VERIFICATIONS = ['verified', 'unverified'] as const;
+export type Verification = (typeof VERIFICATIONS)[number];
+
 export interface ConnectorSubjectOutcome {
   readonly subjectRef: string;
   /**
@@ -475,6 +492,11 @@ export interface ConnectorSubjectOutcome {
   readonly counts: ConnectorCounts;
   /** With status `exported` (which answers `export` only, counts 0 when nothing was found): the copy. */
   readonly export?: ConnectorExport;
+  /**
+   * With `delete`, `anonymise` and a `keep` with fields (VERIFICATIONS): whether the action was verified. Absent from
+   * an answer of a user's function or webhook: `unverified`. Never with `restrict`, `unrestrict` or `export`.
+   */
+  readonly verification?: Verification;
 }
 
 /**
@@ -540,6 +562,12 @@ export interface AuditRecord {
    * stored (its JSON), so that the document handed out can be matched to this record; never its content.
    */
   readonly objectHash?: string;
+  /**
+   * Whether the action was verified (VERIFICATIONS), or `failed`: something that should be gone was found still there
+   * (the outcome is then `failed`). Absent where nothing was to verify (retain, restrict, export, kept-shared, hold) and
+   * in records written before verification existed (their hash covers no such field).
+   */
+  readonly verification?: Verification | 'failed';
   /** SHA-256 over the canonical JSON of every field above. */
   readonly hash: string;
 }

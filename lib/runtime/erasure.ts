@@ -11,6 +11,7 @@
  */
 import { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
+import { needsVerification } from '../connectors/connector';
 import { ConnectorPermanentError, ConnectorTransientError } from '../connectors/errors';
 import { InputError } from '../core/errors';
 import { ConflictError } from './errors';
@@ -27,7 +28,9 @@ import type {
   ErasurePlanOutput,
   ErasureSystemOutput,
   SystemStatus,
+  Verification,
 } from '../core/contract';
+import { ERROR_NAMES } from '../core/contract';
 import { type HoldingRecord, recordKeyOf, type SealedHolding, toHolding } from './ledger';
 import { errorName, logger } from '../core/observability';
 import {
@@ -344,6 +347,7 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
   const subject = await unsealRequest(rt, request);
   let status: SystemStatus;
   let counts: ConnectorCounts;
+  let verification: Verification | undefined;
   if (!entry.invoke) {
     // Shared data protects every field: nothing changes in the system, and the outcome says so.
     status = 'kept-shared';
@@ -388,7 +392,14 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     // What went wrong, if anything: the connector threw, or answered the subject in `failed` (a user's function
     // or a SaaS may; the built-in connectors throw when their only subject fails). Both end the same way.
     let failure: { readonly name: string; readonly transient: boolean; readonly cause?: unknown } | undefined;
-    let outcome: { readonly status: SystemStatus; readonly counts: ConnectorCounts; readonly export?: ConnectorExport } | undefined;
+    let outcome:
+      | {
+          readonly status: SystemStatus;
+          readonly counts: ConnectorCounts;
+          readonly export?: ConnectorExport;
+          readonly verification?: Verification;
+        }
+      | undefined;
     try {
       const result = await rt.connectors.invoke({
         system,
@@ -433,12 +444,15 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
     const markedNothing = outcome.status === 'restricted' && outcome.counts.records + outcome.counts.fields + outcome.counts.objects === 0;
     status = markedNothing ? 'nothing-found' : outcome.status;
     counts = outcome.counts;
+    // Issue 19: the connector verified its action in the same invocation (a record it found data left in failed above,
+    // with ConnectorVerificationError); an answer without verification (a user's function or webhook) is unverified.
+    verification = needsVerification(connectorSubject) ? (outcome.verification ?? 'unverified') : undefined;
   }
   const fields =
     status === 'erased' || status === 'nothing-found' || status === 'kept-shared' ? [] : [...entry.removeFields, ...entry.anonymiseFields];
-  const done: SystemEntry = { ...entry, status, counts, fields, error: undefined };
-  await rt.requests.updateSystem(requestId, record, { status, counts, fields, error: undefined }, rt.now());
-  logger.info('system done', { requestId, system, record, status });
+  const done: SystemEntry = { ...entry, status, counts, fields, error: undefined, verification };
+  await rt.requests.updateSystem(requestId, record, { status, counts, fields, error: undefined, verification }, rt.now());
+  logger.info('system done', { requestId, system, record, status, ...(verification === undefined ? {} : { verification }) });
   // The audit record is written by the finish task, for every system at once (one segment): twenty systems
   // appending to the chain at the same moment would race for its numbers.
   await restrictRetained(rt, request, system, record, done);
@@ -510,8 +524,18 @@ function systemOutput(record: string, entry: SystemEntry): ErasureSystemOutput {
     ...(record === system ? {} : { record }),
     status: entry.status,
     counts: entry.counts ?? ZERO_COUNTS,
+    ...(entry.verification === undefined ? {} : { verification: entry.verification }),
     ...(entry.error ? { error: entry.error } : {}),
   };
+}
+
+/**
+ * What a record's audit record says of verification (issue 19): `verified`/`unverified` as the connector answered,
+ * `failed` when it found data left (the record failed with ConnectorVerificationError), else nothing.
+ */
+export function auditedVerificationOf(entry: Pick<SystemEntry, 'status' | 'error' | 'verification'>): Verification | 'failed' | undefined {
+  if (entry.status === 'failed') return entry.error === ERROR_NAMES.verification ? 'failed' : undefined;
+  return entry.verification;
 }
 
 /** After a record's final status, once: the holdings that went are marked done in the ledger (never the retained ones). */
@@ -577,8 +601,11 @@ function auditEntryOf(
     counts: entry.counts ?? ZERO_COUNTS,
     subject,
     policyHash: request.policyHash ?? rt.policyHash,
+    ...verificationField(auditedVerificationOf(entry)),
   };
 }
+
+const verificationField = (verification: Verification | 'failed' | undefined) => (verification === undefined ? {} : { verification });
 
 // ---------------------------------------------------------------------------------------------------------
 // Finish

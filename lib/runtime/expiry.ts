@@ -44,12 +44,13 @@
 import { createHash } from 'node:crypto';
 import type { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
+import { needsVerification } from '../connectors/connector';
 import { ConnectorPermanentError, isTransient } from '../connectors/errors';
 import { RuntimeTransientError } from './errors';
 import { mapLimit } from '../core/concurrency';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
-import type { ConnectorCounts, ConnectorSubject, SystemStatus } from '../core/contract';
+import type { ConnectorCounts, ConnectorSubject, SystemStatus, Verification } from '../core/contract';
 import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { type AppliedAction, type HoldingRecord, recordKeyOf, toHolding } from './ledger';
 import { errorName, logger } from '../core/observability';
@@ -258,7 +259,13 @@ export async function applyExpiry(
         continue;
       }
       if (!outcome.recorded) {
-        const applied: AppliedAction = { outcome: outcome.status, counts: outcome.counts, by: finishedBy, atMs: now.epochMilliseconds };
+        const applied: AppliedAction = {
+          outcome: outcome.status,
+          counts: outcome.counts,
+          ...(outcome.verification === undefined ? {} : { verification: outcome.verification }),
+          by: finishedBy,
+          atMs: now.epochMilliseconds,
+        };
         for (const g of work.going) if (!g.removed) recording.push(() => rt.ledger.recordApplied(g.holding, applied));
       }
       const subject = await rt.refs.auditSubject(outcome.subjectId);
@@ -275,6 +282,8 @@ export async function applyExpiry(
         counts: outcome.counts,
         subject,
         policyHash: rt.policyHash,
+        // Issue 19: whether the connector verified the expiry (a subject it found data left of failed above).
+        ...(outcome.verification === undefined ? {} : { verification: outcome.verification }),
       };
       settled.push({ work, outcome, entry });
     }
@@ -350,6 +359,8 @@ interface Outcome {
   readonly ref?: string;
   readonly status: SystemStatus;
   readonly counts: ConnectorCounts;
+  /** Whether the connector verified it (issue 19); absent where nothing was to verify. */
+  readonly verification?: Verification;
   /** Taken from the ledger: an earlier run called the connector and recorded this, then stopped. */
   readonly recorded?: boolean;
   /** An earlier connector call for these holdings, whose outcome was lost, may have changed the data. */
@@ -405,6 +416,7 @@ async function runSystem(
           ...item,
           status: recorded.outcome,
           counts: recorded.counts,
+          ...(recorded.verification === undefined ? {} : { verification: recorded.verification }),
           recorded: true,
           afterLostCall: afterLostCall(work, true),
         });
@@ -468,6 +480,7 @@ async function runSystem(
           ...(subject.ref === undefined ? {} : { ref: subject.ref }),
           status: outcome.status,
           counts: outcome.counts,
+          ...(needsVerification(subject) ? { verification: outcome.verification ?? 'unverified' } : {}),
           afterLostCall: afterLostCall(work, false),
         });
     }

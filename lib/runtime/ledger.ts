@@ -18,7 +18,7 @@ import type { Policy } from '../policy/model';
 import { afterReleases, coveringHold, type Holding, scopeCovers } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
-import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus } from '../core/contract';
+import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus, type Verification } from '../core/contract';
 import type { EventList } from './event-store';
 import { utcIso } from '../core/time';
 
@@ -95,6 +95,8 @@ export interface Quarantine {
 export interface AppliedAction {
   readonly outcome: SystemStatus;
   readonly counts: ConnectorCounts;
+  /** Whether the connector verified it (issue 19); absent where nothing was to verify, or recorded before. */
+  readonly verification?: Verification;
   /** `sweep:<id>` or `ttl:<id>`: the run that called the connector. */
   readonly by: string;
   readonly atMs: number;

@@ -36,7 +36,7 @@ import type { Runtime } from './runtime';
 /** The receipt format, its first field. */
 export const RECEIPT_FORMAT = 'lethe-receipt/1';
 
-/** Verification of erasure (issue 19, item 1) is not built yet: each entry says so. */
+/** Verification of erasure (issue 19, item 1; lib/runtime/erasure.ts): per record, or not-performed where none applies. */
 export type VerificationStatus = 'not-performed' | 'verified' | 'unverified';
 
 export interface ReceiptSystem {
@@ -162,7 +162,9 @@ export function receiptBodyOf(request: RequestItem, timezone: string): ReceiptBo
         purposes: [...auditedPurposesOf(entry)],
         counts: entry.counts ?? ZERO_COUNTS,
         ...(entry.fields?.length ? { fields: [...entry.fields] } : {}),
-        verification: 'not-performed' as const,
+        // Issue 19: as the connector answered (verified, or unverified: it cannot ask its system); not-performed where
+        // nothing was to verify (retained, restricted, exported, kept shared) or the record ran before verification.
+        verification: entry.verification ?? ('not-performed' as const),
         auditRecord: { seq: entry.auditRecord!.seq, hash: entry.auditRecord!.hash },
       };
     }),

@@ -19,6 +19,7 @@ import {
   type RequestStatus,
   SYSTEM_STATUS,
   type SystemStatus,
+  type Verification,
 } from '../core/contract';
 import { utcIso } from '../core/time';
 
@@ -56,6 +57,11 @@ export interface SystemEntry {
   readonly restrictedStatus?: SystemStatus;
   /** Record `export` (an access request): the fields the plan lists, with their categories (names only, no values). */
   readonly exportFields?: readonly ConnectorField[];
+  /**
+   * Whether the connector verified its action (contract VERIFICATIONS, issue 19); absent where nothing was to verify.
+   * A verification that found data left is no status here: the record failed, with error `ConnectorVerificationError`.
+   */
+  readonly verification?: Verification;
   readonly counts?: ConnectorCounts;
   /** Fields removed or anonymised, for the answer. */
   readonly fields?: readonly string[];

@@ -16,6 +16,11 @@ export const HttpConnectorConfig = z.strictObject({
   timeoutSeconds: z.number().int().min(1).max(60).optional(),
   /** Reserved concurrency of the connector, to protect the SaaS's rate limits. @default 5 */
   maxConcurrency: z.number().int().min(1).max(100).optional(),
+  /**
+   * The webhook answers the verify operation (lib/connectors/webhook.ts): after each erasure Lethe asks it what of the
+   * subject is still there. @default false: erasures in the system are recorded `unverified`
+   */
+  verify: z.boolean({ error: 'expected verify: true or false' }).optional(),
 });
 export type HttpConnectorConfig = z.output<typeof HttpConnectorConfig>;
 
@@ -45,8 +50,10 @@ export const http = defineConnectorType({
       ],
     },
   ],
-  // In local mode the webhook is the local receiver's, which checks the signatures with the system's secret.
-  localConfig: (config, local) => ({ ...config, url: local.webhookUrl }),
+  // In local mode the webhook is the local receiver's, which checks the signatures with the system's secret and
+  // answers the verify operation (lib/local/receiver.ts).
+  localConfig: (config, local) => ({ ...config, url: local.webhookUrl, verify: true }),
+  verifies: (config) => config.verify === true,
   webhookSecret: (config) => config.secretName,
   demo: {
     seed: async (ctx, subjects) => {

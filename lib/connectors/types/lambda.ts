@@ -6,6 +6,11 @@ import { configName, defineConnectorType, type DemoSubject, type DemoSystemConte
 export const LambdaConnectorConfig = z.strictObject({
   /** The user's own connector function: a name or an ARN. */
   functionName: configName('the function name or ARN'),
+  /**
+   * The function verifies its erasures (the SDK's `verifyRecord`) and answers `verification` with each outcome. Only
+   * a declaration, for `lethe validate --deploy`: what the function answers is what is recorded. @default false
+   */
+  verify: z.boolean({ error: 'expected verify: true or false' }).optional(),
 });
 export type LambdaConnectorConfig = z.output<typeof LambdaConnectorConfig>;
 
@@ -31,6 +36,7 @@ export const lambda = defineConnectorType({
     return new Class(system, config, options);
   },
   runtime: { kind: 'own-function', functionName: (config) => config.functionName },
+  verifies: (config) => config.verify === true,
   demo: {
     seed: async (ctx, subjects) => {
       const table = demoFunctionTable(ctx.config.functionName);

@@ -102,6 +102,8 @@ export const s3 = defineConnectorType({
     return new Class(system, config, options);
   },
   runtime: { kind: 'connector-function', entry: 'connectors/s3.ts' },
+  // Every erasure is checked by reading the store again (lib/connectors/s3.ts, verifyRecord).
+  verifies: () => true,
   grants: (config, system) => {
     const bucket = { service: 's3', region: '', account: '', resource: config.bucket };
     // The fixed part of the per-subject prefix (before its first placeholder): the connector can reach nothing outside

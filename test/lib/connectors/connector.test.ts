@@ -1,15 +1,18 @@
 import {
   CONNECTOR_SUBJECTS_AT_ONCE,
+  fieldsRemaining,
   outcomeOf,
   SubjectConnector,
+  type ConnectorContext,
   type Counts,
+  type FieldChanges,
   type InvocationSubject,
 } from '../../../lib/connectors/connector';
 import { ConnectorPermanentError, ConnectorTransientError, isTransient, toConnectorError } from '../../../lib/connectors/errors';
 import { parseInvocation } from '../../../lib/connectors/invocation';
 import { ERROR_NAMES } from '../../../lib/core/contract';
 import { captureOutput } from '../runtime/support/runtime';
-import { awsError, FIELDS, invocation, subject } from './fixtures';
+import { awsError, FIELDS, HMAC_KEY, invocation, subject } from './fixtures';
 
 describe('status of a subject from its action and counts', () => {
   // GIVEN the planned record action and fields, and what the connector counted THEN the status
@@ -174,7 +177,13 @@ class ToyConnector extends SubjectConnector<undefined> {
 }
 
 const three = () => invocation([1, 2, 3].map((n) => subject({ subjectRef: `ref-user${n}`, subjectId: `user${n}` })));
-const erased = (subjectRef: string) => ({ subjectRef, status: 'erased', counts: { records: 1, fields: 0, objects: 0 } });
+// The toy connector has no verifyRecord: its erasures are `unverified` (verification: see 'verified erasure' below).
+const erased = (subjectRef: string) => ({
+  subjectRef,
+  status: 'erased',
+  counts: { records: 1, fields: 0, objects: 0 },
+  verification: 'unverified',
+});
 
 describe('a batch done in part (SubjectConnector)', () => {
   // GIVEN a batch of 3 subjects whose second one's deletion throws THEN the first and third are done and reported,
@@ -337,5 +346,151 @@ describe('a large invocation (a sweep page) is done several subjects at a time (
     // WHEN it runs THEN subject 0's permanent error is thrown, not subject 39's transient one
     const thrown = await connector.run(forty()).catch((e: Error) => e);
     expect(thrown).toBeInstanceOf(ConnectorPermanentError);
+  });
+});
+
+/**
+ * A subject-by-subject connector over a toy store (subject id → record) whose actions can be made to lie: `lies` names
+ * the subject ids whose action reports success and changes nothing. Its verifyRecord reads the store honestly.
+ */
+class LyingConnector extends SubjectConnector<undefined> {
+  public readonly type = 'custom';
+  public readonly rows = new Map<string, Record<string, unknown>>([
+    ['user1', { name: 'Ada Lovelace', email: 'ada@example.com', phone: '+46701234567' }],
+    ['user10', { name: 'Alan Turing', email: 'alan@example.com', phone: '+46709999999' }],
+  ]);
+
+  public constructor(
+    private readonly lies: ReadonlySet<string> = new Set(),
+    private readonly verifyFails?: Error,
+  ) {
+    super('crm', undefined, { hmacKey: async () => HMAC_KEY });
+  }
+
+  protected override async deleteRecord(s: InvocationSubject): Promise<Counts> {
+    if (this.lies.has(s.subjectId)) return { records: 1 };
+    return { records: this.rows.delete(s.subjectId) ? 1 : 0 };
+  }
+
+  protected override async changeFields(s: InvocationSubject, changes: FieldChanges, context: ConnectorContext): Promise<Counts> {
+    const row = this.rows.get(s.subjectId);
+    if (!row) return {};
+    if (this.lies.has(s.subjectId)) return { records: 1, fields: changes.remove.length + changes.anonymise.length };
+    let fields = 0;
+    for (const f of changes.remove) if (Object.hasOwn(row, f.name) && delete row[f.name]) fields++;
+    for (const f of changes.anonymise) {
+      if (!Object.hasOwn(row, f.name)) continue;
+      const result = await context.anonymise(f, row[f.name]);
+      if (result.remove) delete row[f.name];
+      else row[f.name] = result.value;
+      fields++;
+    }
+    return { records: 1, fields };
+  }
+
+  protected override async verifyRecord(
+    s: InvocationSubject,
+    changes: FieldChanges,
+    context: ConnectorContext,
+  ): Promise<Counts | undefined> {
+    if (this.verifyFails !== undefined) throw this.verifyFails;
+    const row = this.rows.get(s.subjectId);
+    if (!row) return {};
+    if (s.record === 'delete') return { records: 1 };
+    const left = await fieldsRemaining(row, changes, context);
+    return left.fields === 0 && left.unknown ? undefined : { records: left.fields > 0 ? 1 : 0, fields: left.fields };
+  }
+}
+
+const user = (n: number, overrides: Partial<InvocationSubject> = {}) =>
+  subject({ subjectRef: `ref-user${n}`, subjectId: `user${n}`, ...overrides });
+
+describe('verified erasure (issue 19): the connector asks its system again after the action', () => {
+  test('a connector that reports success but leaves the data: the subject fails with ConnectorVerificationError', async () => {
+    // GIVEN a connector whose delete of user1 reports 1 record erased and deletes nothing
+    const connector = new LyingConnector(new Set(['user1']));
+    // WHEN user1 is erased
+    const { result, output } = await captureOutput(() => connector.run(invocation([user(1)])));
+    // THEN no outcome: user1 is in failed with the verification error (permanent), never reported erased, and not thrown
+    // (the name must reach the workflow across the Lambda boundary); the log names counts, never the data
+    expect(result).toEqual({
+      system: 'crm',
+      subjects: [],
+      failed: [{ subjectRef: 'ref-user1', error: 'ConnectorVerificationError', transient: false }],
+    });
+    expect(ERROR_NAMES.verification).toBe('ConnectorVerificationError');
+    expect(connector.rows.has('user1')).toBe(true);
+    expect(output).toContain('verification found data left');
+    expect(output).not.toMatch(/Ada|ada@example/);
+  });
+
+  test('an honest connector: erased and verified', async () => {
+    const connector = new LyingConnector();
+    const result = await connector.run(invocation([user(1)]));
+    expect(result.subjects).toEqual([{ ...erased('ref-user1'), verification: 'verified' }]);
+  });
+
+  test('user1 vs user10 in one batch: user10’s data never counts for user1, and user1’s own is never missed', async () => {
+    // GIVEN user10 stays in the store; the connector lies about user10 only
+    const honestForOne = new LyingConnector(new Set(['user10']));
+    // WHEN both are erased in one invocation
+    const result = await honestForOne.run(invocation([user(1), user(10)]));
+    // THEN user1 is verified though user10's record is still there; user10 fails
+    expect(result.subjects).toEqual([{ ...erased('ref-user1'), verification: 'verified' }]);
+    expect(result.failed).toEqual([{ subjectRef: 'ref-user10', error: 'ConnectorVerificationError', transient: false }]);
+    // AND the other way round: a lie about user1 is caught though user10 is gone
+    const lyingForOne = new LyingConnector(new Set(['user1']));
+    const again = await lyingForOne.run(invocation([user(10), user(1)]));
+    expect(again.subjects).toEqual([{ ...erased('ref-user10'), verification: 'verified' }]);
+    expect(again.failed).toEqual([{ subjectRef: 'ref-user1', error: 'ConnectorVerificationError', transient: false }]);
+  });
+
+  test.each([
+    ['keep, a field to remove left in place → failed', { record: 'keep', removeFields: [FIELDS.phone] }, true, 'failed'],
+    [
+      'anonymise, the original value left in place → failed',
+      { record: 'anonymise', anonymiseFields: [FIELDS.email, FIELDS.name] },
+      true,
+      'failed',
+    ],
+    ['keep, the field removed → verified', { record: 'keep', removeFields: [FIELDS.phone] }, false, 'verified'],
+    [
+      'anonymise, the values anonymised (each a fixed point of its strategy) → verified',
+      { record: 'anonymise', anonymiseFields: [FIELDS.email, FIELDS.name] },
+      false,
+      'verified',
+    ],
+    [
+      'keep, a random value (cannot be told from an original) → unverified',
+      { record: 'keep', anonymiseFields: [{ name: 'name', category: 'identity', anonymise: { strategy: 'random' } }] },
+      false,
+      'unverified',
+    ],
+  ] as const)('field action: %s', async (_what, overrides, lies, expected) => {
+    const connector = new LyingConnector(new Set(lies ? ['user1'] : []));
+    const result = await connector.run(invocation([user(1, overrides as unknown as Partial<InvocationSubject>)]));
+    if (expected === 'failed')
+      expect(result.failed).toEqual([{ subjectRef: 'ref-user1', error: 'ConnectorVerificationError', transient: false }]);
+    else expect(result.subjects[0].verification).toBe(expected);
+  });
+
+  test.each([
+    ['throttled', awsError('ThrottlingException', 400), 'ConnectorTransientError', true],
+    ['access denied', awsError('AccessDeniedException', 400), 'ConnectorPermanentError', false],
+  ])(
+    'the verification cannot be asked (%s): the subject fails with that error, transient or not',
+    async (_what, error, name, transient) => {
+      const connector = new LyingConnector(new Set(), error);
+      const result = await connector.run(invocation([user(1)]));
+      expect(result).toEqual({ system: 'crm', subjects: [], failed: [{ subjectRef: 'ref-user1', error: name, transient }] });
+    },
+  );
+
+  test('a connector type without verifyRecord: unverified; restrict, export and keep without fields carry no verification', async () => {
+    const toy = new ToyConnector();
+    expect((await toy.run(invocation([user(1)]))).subjects[0].verification).toBe('unverified');
+    const connector = new LyingConnector();
+    const kept = await connector.run(invocation([user(1, { record: 'keep' })]));
+    expect(kept.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 } });
   });
 });

@@ -20,7 +20,18 @@ const connector = (config: Partial<DynamoDbConnectorConfig> = {}) =>
     { client, hmacKey: async () => HMAC_KEY },
   );
 
-beforeEach(() => ddb.reset());
+beforeEach(() => {
+  ddb.reset();
+  // Verification reads each item again after the action (GetItem): by default the item is gone. A test whose action
+  // reads an item answers that read once (resolvesOnce), so that the verification's read finds what the action left.
+  ddb.on(GetCommand).resolves({});
+});
+
+/** GetItem answers these in turn, then `{}` (no item): the action's reads first, then the verification's. */
+const gets = (...answers: object[]): void => {
+  let n = 0;
+  ddb.on(GetCommand).callsFake(() => answers[n++] ?? {});
+};
 
 /** What a conditional write answers when its condition (here: the item exists) fails. */
 const notThere = () => new ConditionalCheckFailedException({ $metadata: {}, message: 'The conditional request failed' });
@@ -43,7 +54,7 @@ describe('delete', () => {
     ]);
     expect(result).toEqual({
       system: 'crm',
-      subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }],
+      subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'verified' }],
     });
   });
 
@@ -56,7 +67,12 @@ describe('delete', () => {
   test('a second run finds nothing: nothing-found, counts 0 (idempotent)', async () => {
     ddb.on(DeleteCommand).rejects(notThere()); // the condition attribute_exists failed: the item was not there
     const result = await connector().run(invocation([subject()]));
-    expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 } });
+    expect(result.subjects[0]).toEqual({
+      subjectRef: 'ref-user1',
+      status: 'nothing-found',
+      counts: { records: 0, fields: 0, objects: 0 },
+      verification: 'verified',
+    });
   });
 
   test('with a sort key: queries the exact partition, all pages, and deletes every item of it', async () => {
@@ -75,12 +91,13 @@ describe('delete', () => {
     const queries: Record<string, unknown>[] = [];
     ddb.on(QueryCommand).callsFake((input: Record<string, unknown>) => {
       queries.push(structuredClone(input));
-      return pages[queries.length - 1];
+      return pages[queries.length - 1] ?? { Items: [] };
     });
     ddb.on(DeleteCommand).resolves({ Attributes: { x: 1 } });
     const result = await connector({ sortKeyAttribute: 'orderId' }).run(invocation([subject()]));
 
-    expect(queries).toHaveLength(2);
+    // Two pages for the delete, and a third query: the verification's, which finds the partition empty.
+    expect(queries).toHaveLength(3);
     expect(queries[0]).toMatchObject({
       TableName: 'customers',
       ConsistentRead: true,
@@ -146,7 +163,7 @@ describe('field actions', () => {
   };
 
   test('keep: REMOVE and SET with placeholders only, conditional on the item existing → fields-removed', async () => {
-    ddb.on(GetCommand).resolves({ Item: item });
+    gets({ Item: item });
     ddb.on(UpdateCommand).resolves({});
     const result = await connector().run(
       invocation([
@@ -175,11 +192,12 @@ describe('field actions', () => {
       subjectRef: 'ref-user1',
       status: 'fields-removed',
       counts: { records: 1, fields: 4, objects: 0 },
+      verification: 'verified',
     });
   });
 
   test('keep with anonymised fields only → fields-anonymised', async () => {
-    ddb.on(GetCommand).resolves({ Item: item });
+    gets({ Item: item });
     ddb.on(UpdateCommand).resolves({});
     const result = await connector().run(invocation([subject({ record: 'keep', anonymiseFields: [FIELDS.ip] })]));
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
@@ -191,7 +209,7 @@ describe('field actions', () => {
   });
 
   test('anonymise the record → anonymised; a field removed and anonymised is removed (erasure wins)', async () => {
-    ddb.on(GetCommand).resolves({ Item: item });
+    gets({ Item: item });
     ddb.on(UpdateCommand).resolves({});
     const result = await connector().run(
       invocation([
@@ -206,7 +224,7 @@ describe('field actions', () => {
   });
 
   test('a second run finds the fields already gone or anonymised: no update, nothing-found (idempotent)', async () => {
-    ddb.on(GetCommand).resolves({ Item: { customerId: 'user1', email: hmac('ada@example.com'), birthDate: '1815', orders: 3 } });
+    gets({ Item: { customerId: 'user1', email: hmac('ada@example.com'), birthDate: '1815', orders: 3 } });
     const result = await connector().run(
       invocation([
         subject({ record: 'keep', removeFields: [FIELDS.phone, FIELDS.name], anonymiseFields: [FIELDS.email, FIELDS.birthDate] }),
@@ -232,14 +250,14 @@ describe('field actions', () => {
   });
 
   test('the item deleted between read and write: the conditional update fails, nothing-found', async () => {
-    ddb.on(GetCommand).resolves({ Item: item });
+    gets({ Item: item });
     ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ $metadata: {}, message: 'The conditional request failed' }));
     const result = await connector().run(invocation([subject({ record: 'keep', removeFields: [FIELDS.phone] })]));
     expect(result.subjects[0].status).toBe('nothing-found');
   });
 
   test('a value a strategy cannot handle is removed, not kept (mask-ip of a host name)', async () => {
-    ddb.on(GetCommand).resolves({ Item: { customerId: 'user1', ip: 'ada-laptop.local' } });
+    gets({ Item: { customerId: 'user1', ip: 'ada-laptop.local' } });
     ddb.on(UpdateCommand).resolves({});
     await connector().run(invocation([subject({ record: 'keep', anonymiseFields: [FIELDS.ip] })]));
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
@@ -251,7 +269,7 @@ describe('field actions', () => {
   test.each(['#a', ':v', 'a.b', 'SET x', 'REMOVE customerId', 'x = :s0', '#pk', 'a[0]', ' ', 'size(#pk)'])(
     'an expression-injection field name %j is only ever an attribute name',
     async (name) => {
-      ddb.on(GetCommand).resolves({ Item: { customerId: 'user1', [name]: ':s0 #pk' } });
+      gets({ Item: { customerId: 'user1', [name]: ':s0 #pk' } });
       ddb.on(UpdateCommand).resolves({});
       await connector().run(
         invocation([
@@ -332,7 +350,7 @@ describe('refusals and errors', () => {
   });
 
   test('hmac without a configured key is a permanent error', async () => {
-    ddb.on(GetCommand).resolves({ Item: { customerId: 'user1', email: 'ada@example.com' } });
+    gets({ Item: { customerId: 'user1', email: 'ada@example.com' } });
     const noKey = new DynamoDbConnector('crm', { tableName: 'customers', keyAttribute: 'customerId' }, { client });
     await expect(noKey.run(invocation([subject({ record: 'keep', anonymiseFields: [FIELDS.email] })]))).rejects.toThrow(
       /uses the hmac strategy, but no HMAC key is configured/,

@@ -171,7 +171,8 @@ describe('the connector', () => {
     const result = await handler(invocation([subject({ subjectId: 'user1' })], { system: 'queue' }), context);
     expect(result).toEqual({
       system: 'queue',
-      subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }],
+      // (the echo type has no verifyRecord: unverified)
+      subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'unverified' }],
     });
     expect([...ECHO_STORES.get('orders')!.keys()]).toEqual(['user10']);
   });

@@ -102,7 +102,8 @@ describe('the request', () => {
     });
     expect(result).toEqual({
       system: 'billing',
-      subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }],
+      // Without config.verify the SaaS is not asked again: unverified (the verify operation: below).
+      subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'unverified' }],
     });
   });
 
@@ -281,8 +282,8 @@ describe('classification of failures', () => {
     expect(result).toEqual({
       system: 'billing',
       subjects: [
-        { subjectRef: 'ref-user1', status: 'erased', counts: { records: 2, fields: 0, objects: 0 } },
-        { subjectRef: 'ref-user3', status: 'erased', counts: { records: 0, fields: 0, objects: 0 } },
+        { subjectRef: 'ref-user1', status: 'erased', counts: { records: 2, fields: 0, objects: 0 }, verification: 'unverified' },
+        { subjectRef: 'ref-user3', status: 'erased', counts: { records: 0, fields: 0, objects: 0 }, verification: 'unverified' },
       ],
       failed: [{ subjectRef: 'ref-user10', error: 'RateLimited', transient: true }],
     });
@@ -294,6 +295,7 @@ describe('classification of failures', () => {
       subjectRef: 'ref-user1',
       status: 'nothing-found',
       counts: { records: 0, fields: 0, objects: 0 },
+      verification: 'unverified',
     });
   });
 });
@@ -345,5 +347,75 @@ describe('record actions restrict and unrestrict (issue 14)', () => {
     await expect(connector().run(billing([subject({ record: 'restrict', restriction })]))).rejects.toThrow(
       /does not implement record action "restrict"/,
     );
+  });
+});
+
+describe('the verify operation (issue 19, config.verify)', () => {
+  /** A SaaS that answers the action with `erased` and the verify call with `remaining` per subject. */
+  const saas =
+    (remaining: Record<string, number>, verifyStatus = 200) =>
+    (request: Received, res: ServerResponse) => {
+      const payload = JSON.parse(request.body) as WebhookRequest & { operation?: string };
+      if (payload.operation !== 'verify') {
+        answerAll('erased')(request, res);
+        return;
+      }
+      if (verifyStatus !== 200) {
+        status(verifyStatus)(request, res);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ subjects: payload.subjects.map((s) => ({ subjectRef: s.subjectRef, remaining })) }));
+    };
+
+  test('after the action, a second signed call asks what is left: nothing → verified', async () => {
+    // GIVEN a SaaS that erases and then finds nothing left
+    respond = saas({ records: 0 });
+    // WHEN the subject is erased through a connector with config.verify
+    const result = await connector({ verify: true }).run(billing());
+    // THEN two calls: the action, then the verify operation with the same subject, its own Idempotency-Key, signed
+    expect(received).toHaveLength(2);
+    const verify = received[1];
+    expect(JSON.parse(verify.body)).toMatchObject({
+      operation: 'verify',
+      system: 'billing',
+      operationId: 'req-42:billing:verify',
+      subjects: [{ subjectRef: 'ref-user1', record: 'delete', locator: { customerId: 'C-1' } }],
+    });
+    expect(verify.headers['idempotency-key']).toBe('req-42:billing:verify');
+    expect(verifyWebhookSignature(SECRET, verify.body, verify.headers['x-lethe-signature'] as string, { nowSeconds: NOW_MS / 1000 })).toBe(
+      true,
+    );
+    expect(result.subjects).toEqual([
+      { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'verified' },
+    ]);
+  });
+
+  test('a SaaS that answers erased but still holds the record: the subject fails with ConnectorVerificationError', async () => {
+    respond = saas({ records: 1 });
+    const result = await connector({ verify: true }).run(billing());
+    expect(result).toEqual({
+      system: 'billing',
+      subjects: [],
+      failed: [{ subjectRef: 'ref-user1', error: 'ConnectorVerificationError', transient: false }],
+    });
+  });
+
+  test.each([
+    [503, 'ConnectorTransientError', true],
+    [400, 'ConnectorPermanentError', false],
+  ])('the verify call answers HTTP %s: the subject fails (%s), never verified', async (code, name, transient) => {
+    respond = saas({}, code);
+    const result = await connector({ verify: true }).run(billing());
+    expect(result).toEqual({ system: 'billing', subjects: [], failed: [{ subjectRef: 'ref-user1', error: name, transient }] });
+  });
+
+  test('restrict is never verified: one call, no verification on the outcome', async () => {
+    respond = answerAll('restricted');
+    const result = await connector({ verify: true }).run(
+      billing([subject({ locator: { customerId: 'C-1' }, record: 'restrict', restriction: { requestId: 'r-1' } })]),
+    );
+    expect(received).toHaveLength(1);
+    expect(result.subjects[0].verification).toBeUndefined();
   });
 });

@@ -27,7 +27,42 @@ test('invokes the function synchronously with the invocation, and returns its va
   expect(input.FunctionName).toBe('my-legacy-eraser');
   expect(input.InvocationType).toBe('RequestResponse');
   expect(JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8'))).toEqual(legacy());
-  expect(result).toEqual(answer);
+  // An answer without verification (a function that does not verify) is recorded unverified (issue 19).
+  expect(result).toEqual({ ...answer, subjects: answer.subjects.map((s) => ({ ...s, verification: 'unverified' })) });
+});
+
+test('verification (issue 19): the function’s own answer is kept; one that carries none is unverified', async () => {
+  // GIVEN a function (written with the SDK's verifyRecord) that verified user1, and says nothing of user10
+  const answer = {
+    system: 'legacy',
+    subjects: [
+      { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'verified' },
+      { subjectRef: 'ref-user10', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } },
+    ],
+  };
+  lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(answer) });
+  // WHEN the connector runs THEN user1 stays verified (never asked again) and user10 is unverified
+  const result = await connector().run(legacy());
+  expect(result.subjects.map((s) => s.verification)).toEqual(['verified', 'unverified']);
+});
+
+test.each([
+  [
+    'answered in failed',
+    { system: 'legacy', subjects: [], failed: [{ subjectRef: 'ref-user1', error: 'ConnectorVerificationError', transient: false }] },
+  ],
+  ['thrown by the function', undefined],
+])('a verification failure of the function (%s) reaches Lethe as ConnectorVerificationError', async (_what, answer) => {
+  lambda
+    .on(InvokeCommand)
+    .resolves(
+      answer
+        ? { StatusCode: 200, Payload: payload(answer) }
+        : { StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorType: 'ConnectorVerificationError', errorMessage: 'x' }) },
+    );
+  const run = connector().run(legacy([subject()]));
+  if (answer) expect((await run).failed).toEqual(answer.failed);
+  else await expect(run).rejects.toMatchObject({ name: 'ConnectorVerificationError' });
 });
 
 test('an item record reaches the function with its ref (spec 2.2); a main record without one', async () => {
@@ -60,8 +95,8 @@ test('a batch done in part: the subjects the function answers in failed are vali
     failed: [{ subjectRef: 'ref-user10', error: 'ThrottlingException', transient: true }],
   };
   lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(answer) });
-  // WHEN the connector runs THEN the result carries both
-  expect(await connector().run(legacy())).toEqual(answer);
+  // WHEN the connector runs THEN the result carries both (user1 unverified: the function says nothing of it)
+  expect(await connector().run(legacy())).toEqual({ ...answer, subjects: [{ ...answer.subjects[0], verification: 'unverified' }] });
 });
 
 test.each([

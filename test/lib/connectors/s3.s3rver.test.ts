@@ -70,7 +70,13 @@ test('prefix: field removal rewrites the JSON, erasure deletes the objects, user
 
   // WHEN the phone is removed THEN both of user1's objects are rewritten, user10's is not
   const removed = await connector.run(files(subject({ record: 'keep', removeFields: [FIELDS.phone] })));
-  expect(removed.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'fields-removed', counts: { records: 3, fields: 3, objects: 2 } });
+  // Verified (issue 19): listed again (s3rver keeps no versions: the current objects are all it stores) and read back.
+  expect(removed.subjects[0]).toEqual({
+    subjectRef: 'ref-user1',
+    status: 'fields-removed',
+    counts: { records: 3, fields: 3, objects: 2 },
+    verification: 'verified',
+  });
   expect(await read('prefixed', 'customers/user1/profile.json')).toEqual({ name: 'Ada Lovelace', plan: 'pro' });
   expect(await read('prefixed', 'customers/user1/orders/2024.json')).toEqual([
     { name: 'Ada Lovelace', plan: 'pro' },
@@ -81,7 +87,12 @@ test('prefix: field removal rewrites the JSON, erasure deletes the objects, user
 
   // WHEN user1 is erased THEN only user10's object is left
   const erased = await connector.run(files(subject()));
-  expect(erased.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'erased', counts: { records: 0, fields: 0, objects: 2 } });
+  expect(erased.subjects[0]).toEqual({
+    subjectRef: 'ref-user1',
+    status: 'erased',
+    counts: { records: 0, fields: 0, objects: 2 },
+    verification: 'verified',
+  });
   expect(await keys('prefixed')).toEqual(['customers/user10/profile.json']);
   expect((await connector.run(files(subject()))).subjects[0].status).toBe('nothing-found');
 });

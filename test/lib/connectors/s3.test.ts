@@ -28,6 +28,26 @@ const version = (Key: string, VersionId: string, IsLatest = true) => ({ Key, Ver
 /** A GetObject body as the SDK gives it. */
 const body = (text: string) => ({ transformToString: async () => text }) as never;
 const deleted = () => s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete?.Objects ?? []);
+/** Whether a DeleteObjects of this test deleted the version (or, unversioned, the key). */
+const gone = (key?: string, versionId?: string) =>
+  deleted().some((o) => o.Key === key && (o.VersionId === undefined || o.VersionId === versionId));
+/**
+ * ListObjectVersions answers `page` less what DeleteObjects deleted since, as S3 would: the verification after an
+ * action (issue 19) lists again and must see what the action left, not a static answer (tests of the verification
+ * itself: s3.verify.test.ts).
+ */
+const versions = (page: Omit<ListObjectVersionsCommandOutput, '$metadata'>) =>
+  s3.on(ListObjectVersionsCommand).callsFake(() => {
+    const listed = page as ListObjectVersionsCommandOutput;
+    return {
+      ...listed,
+      ...(listed.Versions ? { Versions: listed.Versions.filter((v) => !gone(v.Key, v.VersionId)) } : {}),
+      ...(listed.DeleteMarkers ? { DeleteMarkers: listed.DeleteMarkers.filter((m) => !gone(m.Key, m.VersionId)) } : {}),
+    };
+  });
+/** ListObjectsV2 (an unversioned store) answers `page` less the keys DeleteObjects deleted since. */
+const objects = (page: { Contents?: { Key?: string }[] }) =>
+  s3.on(ListObjectsV2Command).callsFake(() => ({ ...page, Contents: (page.Contents ?? []).filter((o) => !gone(o.Key)) }));
 
 beforeEach(() => s3.reset());
 
@@ -71,16 +91,14 @@ describe('the subject prefix', () => {
   });
 
   test('tab, line feed, NEL and the line separator survive XML: such a value is a prefix like any other', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({});
+    versions({});
     for (const id of ['user1\t', 'user1\n', 'user1\u0085', 'user1\u2028']) {
       await connector().run(files([subject({ subjectId: id })]));
     }
-    expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix)).toEqual([
-      'customers/user1\t/',
-      'customers/user1\n/',
-      'customers/user1\u0085/',
-      'customers/user1\u2028/',
-    ]);
+    // Each prefix twice: the delete's listing, then the verification's (issue 19).
+    expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix)).toEqual(
+      ['customers/user1\t/', 'customers/user1\n/', 'customers/user1\u0085/', 'customers/user1\u2028/'].flatMap((p) => [p, p]),
+    );
   });
 
   test("no subject's prefix is ever a prefix of another subject's (user1 vs user10, for any ids)", () => {
@@ -104,7 +122,7 @@ describe('the subject prefix', () => {
   });
 
   test('a prefix with special characters is sent to S3 exactly as filled', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({});
+    versions({});
     await connector({ prefix: 'c/{subjectId}/' }).run(files([subject({ subjectId: 'Åsa Öberg+test@x.se %20?#&=' })]));
     expect(s3.commandCalls(ListObjectVersionsCommand)[0].args[0].input.Prefix).toBe('c/Åsa Öberg+test@x.se %20?#&=/');
   });
@@ -117,18 +135,19 @@ describe('the subject prefix', () => {
   });
 
   test('one bad subject in a batch fails alone: the good one is done, nothing is listed under the bad one (issue 15, item 8)', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({});
+    versions({});
     const result = await connector().run(files([subject(), subject({ subjectRef: 'ref-bad', subjectId: 'x/..' })]));
     expect(result.failed).toEqual([{ subjectRef: 'ref-bad', error: 'ConnectorPermanentError', transient: false }]);
     expect(result.subjects.map((s) => s.subjectRef)).toEqual(['ref-user1']);
-    expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix)).toEqual(['customers/user1/']);
+    // (twice: the delete's listing and the verification's)
+    expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix)).toEqual(['customers/user1/', 'customers/user1/']);
   });
 });
 
 describe('delete: every version and delete marker', () => {
   test('user1 never touches user10: the prefix ends with "/", and keys outside it are ignored even if listed', async () => {
     // GIVEN a (misbehaving) listing that also returns user10's objects
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [version('customers/user1/a.json', 'v1'), version('customers/user10/b.json', 'v2')],
       DeleteMarkers: [{ Key: 'customers/user10/c.json', VersionId: 'm1', IsLatest: true }],
     });
@@ -136,7 +155,13 @@ describe('delete: every version and delete marker', () => {
     const result = await connector().run(files([subject()]));
     expect(s3.commandCalls(ListObjectVersionsCommand)[0].args[0].input).toEqual({ Bucket: 'data', Prefix: 'customers/user1/' });
     expect(deleted()).toEqual([{ Key: 'customers/user1/a.json', VersionId: 'v1' }]);
-    expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'erased', counts: { records: 0, fields: 0, objects: 1 } });
+    // (the verification lists user10's objects too, and does not count them: user1's are gone)
+    expect(result.subjects[0]).toEqual({
+      subjectRef: 'ref-user1',
+      status: 'erased',
+      counts: { records: 0, fields: 0, objects: 1 },
+      verification: 'verified',
+    });
   });
 
   test('all pages of versions, noncurrent versions and delete markers are deleted', async () => {
@@ -148,7 +173,8 @@ describe('delete: every version and delete marker', () => {
         Versions: [version('customers/user1/a.json', 'a1', false), version('customers/user1/a.json', 'a2', false)],
         DeleteMarkers: [{ Key: 'customers/user1/a.json', VersionId: 'dm-a', IsLatest: true }],
       })
-      .resolvesOnce({ Versions: [version('customers/user1/b.json', 'b1')] });
+      .resolvesOnce({ Versions: [version('customers/user1/b.json', 'b1')] })
+      .resolves({}); // the verification's listing: nothing left
     s3.on(DeleteObjectsCommand).resolves({});
     const result = await connector().run(files([subject()]));
 
@@ -156,6 +182,7 @@ describe('delete: every version and delete marker', () => {
     expect(listings).toEqual([
       { Bucket: 'data', Prefix: 'customers/user1/' },
       { Bucket: 'data', Prefix: 'customers/user1/', KeyMarker: 'customers/user1/a.json', VersionIdMarker: 'a2' },
+      { Bucket: 'data', Prefix: 'customers/user1/' },
     ]);
     expect(deleted()).toEqual(
       expect.arrayContaining([
@@ -172,7 +199,7 @@ describe('delete: every version and delete marker', () => {
 
   test('DeleteObjects gets at most 1000 objects per call', async () => {
     const many: Versions = Array.from({ length: 2500 }, (_, i) => version(`customers/user1/${i}.json`, `v${i}`));
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: many });
+    versions({ Versions: many });
     s3.on(DeleteObjectsCommand).resolves({});
     const result = await connector().run(files([subject()]));
     expect(s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects?.length)).toEqual([1000, 1000, 500]);
@@ -181,7 +208,7 @@ describe('delete: every version and delete marker', () => {
   });
 
   test('a second run finds nothing: nothing-found, no DeleteObjects', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({});
+    versions({});
     const result = await connector().run(files([subject()]));
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
     expect(result.subjects[0].status).toBe('nothing-found');
@@ -191,7 +218,7 @@ describe('delete: every version and delete marker', () => {
     ['AccessDenied', ConnectorPermanentError],
     ['SlowDown', ConnectorTransientError],
   ] as const)('a per-object %s error fails the call as %p, without naming keys', async (code, expected) => {
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/a.json', 'v1')] });
+    versions({ Versions: [version('customers/user1/a.json', 'v1')] });
     s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'customers/user1/a.json', VersionId: 'v1', Code: code, Message: 'no' }] });
     const error = await connector()
       .run(files([subject()]))
@@ -203,7 +230,7 @@ describe('delete: every version and delete marker', () => {
 
   test('a store without versioning (s3rver: MethodNotAllowed) is listed with ListObjectsV2 and deleted by key', async () => {
     s3.on(ListObjectVersionsCommand).rejects(awsError('MethodNotAllowed', 405));
-    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'customers/user1/a.json' }, { Key: 'customers/user1/b.json' }] });
+    objects({ Contents: [{ Key: 'customers/user1/a.json' }, { Key: 'customers/user1/b.json' }] });
     s3.on(DeleteObjectsCommand).resolves({});
     const result = await connector().run(files([subject()]));
     expect(s3.commandCalls(ListObjectsV2Command)[0].args[0].input).toEqual({ Bucket: 'data', Prefix: 'customers/user1/' });
@@ -215,11 +242,13 @@ describe('delete: every version and delete marker', () => {
     s3.on(ListObjectVersionsCommand).rejects(awsError('NotImplemented', 501));
     s3.on(ListObjectsV2Command)
       .resolvesOnce({ IsTruncated: true, NextContinuationToken: 'page-2', Contents: [{ Key: 'customers/user1/a.json' }] })
-      .resolvesOnce({ Contents: [{ Key: 'customers/user1/b.json' }] });
+      .resolvesOnce({ Contents: [{ Key: 'customers/user1/b.json' }] })
+      .resolves({}); // the verification's listing: nothing left
     s3.on(DeleteObjectsCommand).resolves({});
     await connector().run(files([subject()]));
-    // (the SDK paginator reuses its input object, so only the last call's token can be read back)
-    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
+    // (the SDK paginator reuses its input object, so only the last call's token can be read back; the third listing is
+    // the verification's)
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(3);
     expect(s3.commandCalls(ListObjectsV2Command)[1].args[0].input).toMatchObject({
       Bucket: 'data',
       Prefix: 'customers/user1/',
@@ -237,7 +266,7 @@ describe('delete: every version and delete marker', () => {
 
 describe('tagged objects', () => {
   test('only versions tagged with the subject are deleted; a key all of whose versions are the subject’s loses its markers too', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [
         version('exports/a.json', 'a1'),
         version('exports/shared.json', 's2'),
@@ -263,7 +292,7 @@ describe('tagged objects', () => {
   });
 
   test('the tag value comes from the locator when it names the tag key', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('x.json', 'v1')] });
+    versions({ Versions: [version('x.json', 'v1')] });
     s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'customer', Value: 'C-1' }] });
     s3.on(DeleteObjectsCommand).resolves({});
     await connector({ tagKey: 'customer' }).run(files([subject({ locator: { customer: 'C-1' } })]));
@@ -296,7 +325,7 @@ describe('tag values S3 could not store as they are', () => {
     await run.catch((error: Error) => expect(error.message).not.toContain(value));
     expect(s3.calls()).toHaveLength(0);
     // AND in a batch it fails alone, without naming the value: the other subject is done (issue 15, item 8)
-    s3.on(ListObjectVersionsCommand).resolves({});
+    versions({});
     const batch = await connector({ tagKey: 'subject' }).run(
       files([subject({ subjectRef: 'ok' }), subject({ subjectRef: 'bad', subjectId: value })]),
     );
@@ -320,7 +349,7 @@ describe('tag values S3 could not store as they are', () => {
     ['every allowed sign', 'a+b-c=d.e_f:g/h@i'],
     ['256 characters', 'x'.repeat(256)],
   ])('an S3-storable tag value (%s) is looked up', async (_what, value) => {
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('x.json', 'v1')] });
+    versions({ Versions: [version('x.json', 'v1')] });
     s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'subject', Value: value }] });
     s3.on(DeleteObjectsCommand).resolves({});
     const result = await connector({ tagKey: 'subject' }).run(files([subject({ subjectId: value })]));
@@ -332,7 +361,7 @@ describe('field actions on JSON objects', () => {
   const record = { name: 'Ada Lovelace', email: 'ada@example.com', phone: '+46701234567', plan: 'pro' };
 
   test('rewrites the current version like the original, then deletes every old version and marker', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [version('customers/user1/profile.json', 'v2'), version('customers/user1/profile.json', 'v1', false)],
       DeleteMarkers: [{ Key: 'customers/user1/profile.json', VersionId: 'dm', IsLatest: false }],
     });
@@ -374,11 +403,12 @@ describe('field actions on JSON objects', () => {
       subjectRef: 'ref-user1',
       status: 'fields-removed',
       counts: { records: 1, fields: 2, objects: 1 },
+      verification: 'verified',
     });
   });
 
   test('an array of records: each record is changed; anonymise → anonymised', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/orders.json', 'v1')] });
+    versions({ Versions: [version('customers/user1/orders.json', 'v1')] });
     s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify([record, { ...record, email: 'other@example.com' }, 'note'])) });
     s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
     s3.on(PutObjectCommand).resolves({ VersionId: 'v2' });
@@ -393,22 +423,31 @@ describe('field actions on JSON objects', () => {
     expect(written[1].email).not.toBe(written[0].email);
     expect(written[2]).toBe('note');
     expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.Tagging).toBeUndefined();
-    expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'anonymised', counts: { records: 2, fields: 4, objects: 1 } });
+    expect(result.subjects[0]).toEqual({
+      subjectRef: 'ref-user1',
+      status: 'anonymised',
+      counts: { records: 2, fields: 4, objects: 1 },
+      verification: 'verified',
+    });
   });
 
   test('an unversioned store: the rewritten object (version "null") is never deleted', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/p.json', 'null')] });
-    s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify(record)) });
+    versions({ Versions: [version('customers/user1/p.json', 'null')] });
+    // The object reads back as last written (the verification reads the rewritten object).
+    s3.on(GetObjectCommand).callsFake(() => ({
+      Body: body((s3.commandCalls(PutObjectCommand).at(-1)?.args[0].input.Body as string | undefined) ?? JSON.stringify(record)),
+    }));
     s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
     s3.on(PutObjectCommand).resolves({}); // no VersionId: unversioned
     const result = await connector().run(files([subject({ record: 'keep', removeFields: [FIELDS.phone] })]));
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
     expect(result.subjects[0].status).toBe('fields-removed');
+    expect(result.subjects[0].verification).toBe('verified');
   });
 
   test('already anonymised and no old versions: nothing written, nothing-found (idempotent)', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/p.json', 'v9')] });
+    versions({ Versions: [version('customers/user1/p.json', 'v9')] });
     s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ name: '[erased]', plan: 'pro' })) });
     const result = await connector().run(
       files([subject({ record: 'keep', removeFields: [FIELDS.phone], anonymiseFields: [FIELDS.name] })]),
@@ -419,7 +458,7 @@ describe('field actions on JSON objects', () => {
   });
 
   test('current data already clean but old versions remain (a crash last time): the old versions are deleted', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [version('customers/user1/p.json', 'v2'), version('customers/user1/p.json', 'v1', false)],
     });
     s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ plan: 'pro' })) });
@@ -431,7 +470,7 @@ describe('field actions on JSON objects', () => {
   });
 
   test('an object that is not JSON stops the subject before any write, without naming the key', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [version('customers/user1/a.json', 'v1'), version('customers/user1/photo.jpg', 'v1')],
     });
     s3.on(GetObjectCommand, { Key: 'customers/user1/a.json' }).resolves({ Body: body(JSON.stringify(record)) });
@@ -448,7 +487,7 @@ describe('field actions on JSON objects', () => {
   });
 
   test('a logically deleted object (current = delete marker): its old versions and markers are deleted', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [version('customers/user1/p.json', 'null', false)],
       DeleteMarkers: [{ Key: 'customers/user1/p.json', VersionId: 'dm', IsLatest: true }],
     });
@@ -492,7 +531,7 @@ describe('the S3 client', () => {
 describe('restrict and unrestrict (issue 14)', () => {
   test('restrict tags every data version of the subject (delete markers have no tags), keeping its other tags; nothing else is written', async () => {
     // GIVEN a key with two versions and a delete marker under user1's prefix
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [version('customers/user1/a.json', 'v2'), version('customers/user1/a.json', 'v1', false)],
       DeleteMarkers: [{ Key: 'customers/user1/a.json', VersionId: 'm1', IsLatest: false }],
     });
@@ -527,7 +566,7 @@ describe('restrict and unrestrict (issue 14)', () => {
   });
 
   test('a version marked already is not written again (idempotent), and the tag key is configurable', async () => {
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [version('customers/user1/a.json', 'v1')] });
+    versions({ Versions: [version('customers/user1/a.json', 'v1')] });
     s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'x-restricted', Value: 'req-1' }] });
     const result = await connector({ prefix: 'customers/{subjectId}/', restrictedTag: 'x-restricted' }).run(
       files([subject({ record: 'restrict', restriction: { requestId: 'req-1' } })]),
@@ -537,7 +576,7 @@ describe('restrict and unrestrict (issue 14)', () => {
   });
 
   test("unrestrict removes this request's tag only; another request's stays", async () => {
-    s3.on(ListObjectVersionsCommand).resolves({
+    versions({
       Versions: [version('customers/user1/a.json', 'v1'), version('customers/user1/b.json', 'v1')],
     });
     s3.on(GetObjectTaggingCommand, { Key: 'customers/user1/a.json' }).resolves({

@@ -42,8 +42,9 @@ test('a connector in a few lines: delete, statuses, and a second run that finds 
   expect(first).toEqual({
     system: 'crm',
     subjects: [
-      { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } },
-      { subjectRef: 'ref-x', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 } },
+      // (no verifyRecord: unverified; with one, below)
+      { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'unverified' },
+      { subjectRef: 'ref-x', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 }, verification: 'unverified' },
     ],
   });
   expect([...rows.keys()]).toEqual(['user10']);
@@ -56,7 +57,12 @@ test('keep with fields: remove and anonymise (with the HMAC key), counts combine
   const result = await handler(
     invocation([subject({ record: 'keep', removeFields: [FIELDS.phone], anonymiseFields: [FIELDS.email, FIELDS.name] })]),
   );
-  expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'fields-removed', counts: { records: 1, fields: 3, objects: 0 } });
+  expect(result.subjects[0]).toEqual({
+    subjectRef: 'ref-user1',
+    status: 'fields-removed',
+    counts: { records: 1, fields: 3, objects: 0 },
+    verification: 'unverified',
+  });
   expect(rows.get('user1')).toEqual({ name: '[erased]', email: createHmac('sha256', HMAC_KEY).update('ada@example.com').digest('hex') });
   expect(rows.get('user10')).toEqual({ name: 'Alan Turing', email: 'alan@example.com' });
 });
@@ -66,7 +72,59 @@ test('anonymise the record: by default removeFields then anonymiseFields → ano
   const result = await defineConnector(handlers)(
     invocation([subject({ record: 'anonymise', removeFields: [FIELDS.phone, FIELDS.email], anonymiseFields: [FIELDS.name] })]),
   );
-  expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'anonymised', counts: { records: 1, fields: 3, objects: 0 } });
+  expect(result.subjects[0]).toEqual({
+    subjectRef: 'ref-user1',
+    status: 'anonymised',
+    counts: { records: 1, fields: 3, objects: 0 },
+    verification: 'unverified',
+  });
+});
+
+describe('verifyRecord (issue 19): asked after the action, in the same invocation', () => {
+  /** The toy store's verifyRecord: what is left of the subject's row (a delete: the row; a field action: its fields). */
+  const withVerify = (rows: Map<string, Record<string, unknown>>, handlers: ConnectorHandlers): ConnectorHandlers => ({
+    ...handlers,
+    async verifyRecord(s, context) {
+      const row = rows.get(s.locator.customerId ?? s.subjectId);
+      if (!row) return {};
+      if (s.record === 'delete') return { records: 1 };
+      let fields = s.removeFields.filter((f) => f.name in row).length;
+      for (const f of s.anonymiseFields) {
+        if (!(f.name in row)) continue;
+        const again = await context.anonymise(f, row[f.name]);
+        if (again.remove || again.value !== row[f.name]) fields++;
+      }
+      return { records: fields > 0 ? 1 : 0, fields };
+    },
+  });
+
+  test('an honest delete: verified; user10’s row, still there, is not counted for user1', async () => {
+    const { rows, handlers } = store();
+    const result = await defineConnector(withVerify(rows, handlers))(invocation([subject()]));
+    expect(result.subjects).toEqual([
+      { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'verified' },
+    ]);
+    expect(rows.has('user10')).toBe(true);
+  });
+
+  test('a handler that reports success and deletes nothing: the subject fails with ConnectorVerificationError', async () => {
+    const { rows, handlers } = store();
+    const lying: ConnectorHandlers = { ...handlers, deleteRecord: async () => ({ records: 1 }) };
+    const result = await defineConnector(withVerify(rows, lying))(invocation([subject()]));
+    expect(result).toEqual({
+      system: 'crm',
+      subjects: [],
+      failed: [{ subjectRef: 'ref-user1', error: 'ConnectorVerificationError', transient: false }],
+    });
+  });
+
+  test('fields anonymised with the HMAC key: verified (each value is its strategy’s own output)', async () => {
+    const { rows, handlers } = store();
+    const result = await defineConnector(withVerify(rows, handlers), { hmacKey: async () => HMAC_KEY })(
+      invocation([subject({ record: 'keep', removeFields: [FIELDS.phone], anonymiseFields: [FIELDS.email, FIELDS.name] })]),
+    );
+    expect(result.subjects[0].verification).toBe('verified');
+  });
 });
 
 test('keep without any field to change does not call the connector at all', async () => {
