@@ -184,8 +184,10 @@ export function localFunctionSpecs(input: FunctionSpecInput): LocalFunctionSpec[
         // The API starts erasure executions; so does the deadline monitor, for one the API could not start.
         ...(entry === 'api' || entry === 'deadline-monitor' ? { [ENV.erasureStateMachineArn]: names.erasureStateMachineArn } : {}),
         ...(entry === 'deadline-monitor' ? { [ENV.deadlineWarningDays]: String(DEADLINE_WARNING_DAYS) } : {}),
-        // The API signs receipts with local mode's key in the data directory (lib/local/keys.ts), as it would with KMS.
-        ...(entry === 'api' ? { [ENV.receiptKeyFile]: path.join(input.dataDir, LOCAL_RECEIPT_KEY_FILE) } : {}),
+        // The erasure workflow's finish signs each completed request's receipt (the API one that has none stored yet) with local mode's key in the data directory (lib/local/keys.ts), as they would with KMS.
+        ...(entry === 'api' || entry === 'erasure-finish'
+          ? { [ENV.receiptKeyFile]: path.join(input.dataDir, LOCAL_RECEIPT_KEY_FILE) }
+          : {}),
       },
     });
   }

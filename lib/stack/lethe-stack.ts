@@ -193,10 +193,16 @@ export class LetheStack extends Stack {
       else this.exports.grantPublish(fn.role);
     }
 
-    // Receipts (issue 19, item 2): the API signs them when asked for (GET /erasure-requests/{id}/receipt), and only it.
+    // Receipts (issue 19, item 2): the erasure workflow's finish signs each completed request's receipt and stores it in
+    // the audit bucket (under receipts/, written once); the API answers it (GET /{kind}-requests/{id}/receipt), and
+    // issues and stores it itself only when none is stored yet (completed before receipts were stored, or asked for
+    // a moment before the finish stored it). Only these two use the key.
     this.receiptKey = new ReceiptKey(this, 'Receipts');
-    fns.api.function.addEnvironment(ENV.receiptKey, this.receiptKey.key.keyArn);
-    this.receiptKey.grantSign(fns.api.role);
+    for (const fn of [fns.api, fns.erasureFinish]) {
+      fn.function.addEnvironment(ENV.receiptKey, this.receiptKey.key.keyArn);
+      this.receiptKey.grantSign(fn.role);
+      this.audit.grantReadReceipts(fn.role);
+    }
 
     this.erasure = new ErasureWorkflow(this, 'Erasure', {
       statemachinesDir,

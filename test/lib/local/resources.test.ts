@@ -101,6 +101,12 @@ describe('functions', () => {
     );
   });
 
+  it("give the receipt key file (the data directory's) to the functions that sign receipts, the API and the erasure finish, only", () => {
+    const withKey = specs.filter((f) => f.env[ENV.receiptKeyFile] !== undefined).map((f) => f.name);
+    expect(withKey.sort()).toEqual([runtimeFunctionName('api'), runtimeFunctionName('erasure-finish')].sort());
+    expect(byName(runtimeFunctionName('erasure-finish')).env[ENV.receiptKeyFile]).toBe('/data/receipt-key.pem');
+  });
+
   it('run each function with the timeout the stack gives it, so that a local run times out where AWS would (issue 15, item 10)', () => {
     const timeouts = Object.fromEntries(RUNTIME_ENTRIES.map((entry) => [entry, byName(runtimeFunctionName(entry)).timeoutMs]));
     expect(timeouts).toEqual(Object.fromEntries(Object.entries(FUNCTION_TIMEOUT_SECONDS).map(([entry, s]) => [entry, s * 1000])));

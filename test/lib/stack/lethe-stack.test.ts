@@ -576,9 +576,14 @@ describe('erasure API', () => {
     const routes = methods().map(([, m]) => `${m.Properties!.HttpMethod} ${pathOf(m.Properties!.ResourceId)}`);
     expect(routes.sort()).toEqual([
       'GET /access-requests/{requestId}',
+      'GET /access-requests/{requestId}/receipt',
       'GET /erasure-requests/{requestId}',
       'GET /erasure-requests/{requestId}/receipt',
+      'GET /requests',
       'GET /restriction-requests/{requestId}',
+      'GET /restriction-requests/{requestId}/receipt',
+      'GET /retention/calendar',
+      'GET /retention/holdings',
       'GET /subjects/{subjectId}',
       'GET /subjects/{subjectId}/holds',
       'POST /access-requests',

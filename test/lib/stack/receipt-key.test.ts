@@ -1,6 +1,7 @@
 /**
  * lib/stack/receipt-key.ts: the receipt key is a KMS ECC_NIST_P256 SIGN_VERIFY key, kept on delete like the stack's
- * other keys, and only the API function may sign with it; in the whole stack with cdk-nag on (a finding fails synth).
+ * other keys, and only the API function and the erasure workflow's finish (which issues each completed request's
+ * receipt) may sign with it; in the whole stack with cdk-nag on (a finding fails synth).
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -77,20 +78,22 @@ describe('in the Lethe stack (cdk-nag on)', () => {
   const synth = synthLethe();
   const keyId = synth.stack.getLogicalId(synth.stack.receiptKey.key.node.defaultChild as never);
 
-  test('one receipt key; the api function knows it (LETHE_RECEIPT_KEY) and may sign with it', () => {
+  const SIGNERS = ['lethe-api', 'lethe-erasure-finish'];
+
+  test.each(SIGNERS)('one receipt key; %s knows it (LETHE_RECEIPT_KEY) and may sign with it', (service) => {
     const keys = resourcesOfType(synth.json, 'AWS::KMS::Key').filter(([, r]) => r.Properties?.KeySpec === 'ECC_NIST_P256');
     expect(keys.map(([id]) => id)).toEqual([keyId]);
-    const api = functionOfService(synth.json, 'lethe-api');
-    expect(synth.json.Resources[api].Properties?.Environment.Variables[ENV.receiptKey]).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    const fn = functionOfService(synth.json, service);
+    expect(synth.json.Resources[fn].Properties?.Environment.Variables[ENV.receiptKey]).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     // (the role's statements are merged by the stack's policy minimisation: the key's actions, in whatever order)
-    const onKey = statementsOfRole(synth.json, roleOfFunction(synth.json, api)).filter((s) => JSON.stringify(s.Resource).includes(keyId));
+    const onKey = statementsOfRole(synth.json, roleOfFunction(synth.json, fn)).filter((s) => JSON.stringify(s.Resource).includes(keyId));
     expect(onKey.flatMap(actionsOf).sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
     expect(onKey.every((s) => s.Effect === 'Allow')).toBe(true);
   });
 
   test('no other function may sign with it or knows it', () => {
     const others = resourcesOfType(synth.json, 'AWS::Lambda::Function').filter(
-      ([, r]) => r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== 'lethe-api',
+      ([, r]) => !SIGNERS.includes(r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME),
     );
     expect(others.length).toBeGreaterThan(5);
     for (const [id, fn] of others) {
