@@ -86,8 +86,10 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRES
 
 /** The network error's code under fetch's "fetch failed". */
 function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  // fetch refuses some ports outright ("bad port"), with a message and no code
+  return typeof cause?.message === 'string' ? cause.message : undefined;
 }
 
 async function send(

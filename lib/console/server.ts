@@ -20,7 +20,7 @@ import type { LoadedPolicy } from '../policy/load';
 import { buildRegister } from '../register/register';
 import { checkRequestId, consoleAudit } from './audit-view';
 import { ConsoleError, ConsoleRequestError } from './errors';
-import { type ApiForwarder, decideApiCall } from './forward';
+import { type ApiForwarder, decideApiCall, type ForwardAnswer } from './forward';
 import { consoleLang, consolePolicy } from './policy-view';
 
 /** The console's port when none is given (`lethe console --port`, `npm start -- --console-port`). */
@@ -122,6 +122,13 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** The answer to a request that failed: its own status for a refusal, 502 when what is behind is not there, else 500. */
+function errorAnswer(error: unknown): Answer {
+  if (error instanceof ConsoleRequestError) return problem(error.status, error.code, error.message);
+  if (error instanceof LetheError) return problem(502, 'unavailable', error.message);
+  return problem(500, 'internal', `the console server failed (${(error as Error).name}); please report it`);
 }
 
 /** Starts the console server on 127.0.0.1; a ConsoleError when the port is taken. */
@@ -243,12 +250,18 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     } else {
       req.resume();
     }
-    const answer = await options.api.forward({
-      method: method as 'GET' | 'POST',
-      path: apiPath,
-      query,
-      ...(body === undefined ? {} : { body, contentType: 'application/json' }),
-    });
+    let answer: ForwardAnswer;
+    try {
+      answer = await options.api.forward({
+        method: method as 'GET' | 'POST',
+        path: apiPath,
+        query,
+        ...(body === undefined ? {} : { body, contentType: 'application/json' }),
+      });
+    } catch (error) {
+      // Answered and logged under the route's template, whatever went wrong.
+      return { answer: errorAnswer(error), template };
+    }
     return {
       answer: { status: answer.status, body: answer.body, contentType: answer.contentType ?? 'application/octet-stream' },
       template,
@@ -289,13 +302,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const method = req.method ?? 'GET';
     void handle(req)
       .catch((error: unknown): { answer: Answer; template: string } => {
-        if (error instanceof ConsoleRequestError)
-          return { answer: problem(error.status, error.code, error.message), template: '(refused)' };
-        if (error instanceof LetheError) return { answer: problem(502, 'unavailable', error.message), template: '(unavailable)' };
-        return {
-          answer: problem(500, 'internal', `the console server failed (${(error as Error).name}); please report it`),
-          template: '(failed)',
-        };
+        return { answer: errorAnswer(error), template: '(failed)' };
       })
       .then(({ answer, template }) => {
         if (!res.headersSent) {

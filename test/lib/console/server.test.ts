@@ -256,6 +256,8 @@ describe('/api/*: the Lethe API, read-only but for extending a deadline', () => 
     failNext = error;
     const reply = await call(server, 'GET', '/api/requests');
     expect([reply.status, JSON.parse(reply.text).error.code]).toEqual([status, code]);
+    // logged under the route's template all the same
+    expect(logLines).toEqual([expect.stringMatching(new RegExp(`^GET /api/requests ${status} \\d+ ms$`))]);
   });
 });
 
