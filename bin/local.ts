@@ -11,6 +11,7 @@
  * cannot be written) are printed as one clear message, never a stack trace. Ctrl-C stops everything.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import type { LocalMode } from '../lib/local/local-mode';
 
 // Lambda runs Node.js 22; local mode may run on 20: the SDK's reminder is not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -49,12 +50,54 @@ function portFromEnv(): number | undefined {
 
 async function run(options: CliOptions): Promise<number> {
   const { startLocal, DEFAULT_PORT, stopOnSignals } = await import('../lib/local');
+  const { describeNotStopped } = await import('../lib/local/local-mode');
   const { LetheError } = await import('../lib/core/errors');
   const print = (line: string) => process.stdout.write(`${line}\n`);
   process.stdout.write('Starting Lethe local mode (DynamoDB Local, s3rver, the functions, the API)...\n');
-  let local: Awaited<ReturnType<typeof startLocal>>;
+
+  // Ctrl-C or SIGTERM stops every service, last started first, from the moment the start begins (a Ctrl-C while
+  // starting stops what started); each service's stop is bounded in time (local-mode.ts), and what did not stop is
+  // named. A second Ctrl-C (not the same one relayed by npm) exits at once, after removing the temporary directories.
+  type Mode = LocalMode;
+  let announce!: (mode: Mode | undefined) => void;
+  const known = new Promise<Mode | undefined>((resolve) => (announce = resolve));
+  let mode: Mode | undefined;
+  let signalled = false;
+  const stopped = stopOnSignals(
+    { stop: async () => (await known)?.stop() },
+    {
+      onStopping: () => {
+        signalled = true;
+        print('\nStopping (DynamoDB Local, s3rver, the functions, the API)...');
+      },
+      onForce: (signal) => {
+        const pending = mode?.cleanupNow() ?? [];
+        const what = pending.length > 0 ? `; not stopped: ${pending.join(', ')}` : '';
+        process.stderr.write(`\n${signal} again: exiting now (temporary directories removed${what}).\n`);
+        process.exit(130);
+      },
+    },
+  );
+  const finish = (report: Awaited<typeof stopped>): number => {
+    const problem = report ? describeNotStopped(report) : undefined;
+    if (problem) {
+      process.stderr.write(`${problem}\n`);
+      return 1;
+    }
+    print('Stopped.');
+    return 0;
+  };
+  const failed = (error: unknown): number => {
+    process.stderr.write(`stopping failed: ${(error as Error).message}\n`);
+    return 1;
+  };
+
   try {
-    local = await startLocal({
+    await startLocal({
+      onStarting: (m) => {
+        mode = m;
+        announce(m);
+      },
       ...(options.policy ? { policyFile: options.policy } : {}),
       port: options.port ?? portFromEnv() ?? DEFAULT_PORT,
       dataDir: options.dataDir,
@@ -71,6 +114,9 @@ async function run(options: CliOptions): Promise<number> {
       warm: true,
     });
   } catch (error) {
+    announce(undefined);
+    // Stopped while starting: the start's error is the stop's doing.
+    if (signalled) return stopped.then(finish, failed);
     if (error instanceof LetheError) {
       process.stderr.write(`\n${error.message}\n`);
       return 1;
@@ -78,25 +124,7 @@ async function run(options: CliOptions): Promise<number> {
     process.stderr.write(`\nLethe local mode could not start: ${(error as Error).name}: ${(error as Error).message}\n`);
     return 1;
   }
-
-  // Ctrl-C or SIGTERM stops every service, last started first; a second Ctrl-C (not the same one relayed by npm
-  // and tsx) exits at once.
-  return stopOnSignals(local, {
-    onStopping: () => print('\nStopping (DynamoDB Local, s3rver, the functions, the API)...'),
-    onForce: (signal) => {
-      process.stderr.write(`\n${signal} again: exiting now.\n`);
-      process.exit(130);
-    },
-  }).then(
-    () => {
-      print('Stopped.');
-      return 0;
-    },
-    (error: unknown) => {
-      process.stderr.write(`stopping failed: ${(error as Error).message}\n`);
-      return 1;
-    },
-  );
+  return stopped.then(finish, failed);
 }
 
 const program = new Command()

@@ -85,12 +85,23 @@ export interface S3rverServiceOptions {
 export class S3rverService implements LocalService {
   public readonly name = 's3rver';
   private running: { readonly server: S3rverInstance; readonly dir: string; readonly endpoint: string } | undefined;
+  /** The temporary directory (not with `persist`), removed by cleanup() or, at the latest, when the process exits. */
+  private temporary: string | undefined;
+  private readonly removeTemporary = (): void => {
+    if (this.temporary) rmSync(this.temporary, { recursive: true, force: true });
+    this.temporary = undefined;
+    process.off('exit', this.removeTemporary);
+  };
 
   public constructor(private readonly options: S3rverServiceOptions) {}
 
   public async start(): Promise<void> {
     const { dataDir, persist } = this.options;
     const dir = persist ? path.join(dataDir, 's3') : mkdtempSync(path.join(tmpdir(), 'lethe-s3-'));
+    if (!persist) {
+      this.temporary = dir;
+      process.once('exit', this.removeTemporary);
+    }
     try {
       mkdirSync(dir, { recursive: true });
       const S3rver = loadS3rver();
@@ -98,7 +109,7 @@ export class S3rverService implements LocalService {
       const address = await server.run();
       this.running = { server, dir, endpoint: `http://127.0.0.1:${address.port}` };
     } catch (error) {
-      if (!persist) rmSync(dir, { recursive: true, force: true });
+      this.removeTemporary();
       throw error;
     }
   }
@@ -108,9 +119,16 @@ export class S3rverService implements LocalService {
   }
 
   public async stop(): Promise<void> {
-    const { server, dir } = started(this.running, this.name);
-    await server.close();
-    if (!this.options.persist) rmSync(dir, { recursive: true, force: true });
+    try {
+      await started(this.running, this.name).server.close();
+    } finally {
+      this.removeTemporary();
+    }
+  }
+
+  /** The temporary directory goes even when the stop failed or did not end (LocalMode calls this after it). */
+  public cleanup(): void {
+    this.removeTemporary();
   }
 }
 

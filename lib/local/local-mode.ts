@@ -15,7 +15,21 @@ export interface LocalService {
   start(): Promise<void>;
   /** Stops it; called at most once, and only after its start resolved. */
   stop(): Promise<void>;
+  /**
+   * Removes what must not outlive the process (a temporary directory), synchronously: called once after its stop,
+   * whether that stop resolved, failed or did not end in time, and on an exit that does not wait for the stops (a
+   * second Ctrl-C). @default - nothing to remove
+   */
+  cleanup?(): void;
 }
+
+/** What `LocalMode.stop()` could not stop: each service whose stop failed or did not end in time, and why. */
+export interface StopReport {
+  readonly notStopped: readonly { readonly service: string; readonly reason: string }[];
+}
+
+/** How long one service's stop may take before the stop goes on without it. */
+export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 
 /** A stage of the start: one service, or several started side by side (the emulators). */
 export type LocalStage = LocalService | readonly LocalService[];
@@ -53,7 +67,9 @@ export function started<T>(value: T | undefined, service: string): T {
  * - A start that fails stops every service already started (those of its own stage too, once they are up), then
  *   rejects with the error of the failed start itself, its `cause` kept.
  * - `stop()` stops each started service once, even when called again or from several places (a signal, a test's
- *   afterAll); a service whose stop fails does not keep the others running.
+ *   afterAll); a service whose stop fails, or does not end within `stopTimeoutMs`, does not keep the others running:
+ *   it is named in the {@link StopReport} `stop()` resolves with, and its `cleanup` runs all the same.
+ * - `cleanupNow()` runs the cleanups not run yet, synchronously, for an exit that cannot wait for the stops.
  * - `stop()` during `start()` lets the stage under way finish, stops everything started, and `start()` rejects with
  *   a LocalModeError.
  */
@@ -63,11 +79,17 @@ export class LocalMode {
   private readonly running: LocalService[] = [];
   private starting: Promise<void> | undefined;
   private stopRequested = false;
-  private stopping: Promise<void> | undefined;
-  private draining: Promise<void> | undefined;
+  private stopping: Promise<StopReport> | undefined;
+  private draining: Promise<StopReport> | undefined;
+  /** The services started whose cleanup has not run. */
+  private readonly uncleaned = new Set<LocalService>();
+  /** The services whose stop has not ended (not begun, or under way). */
+  private readonly unstopped = new Set<LocalService>();
+  private readonly stopTimeoutMs: number;
 
-  public constructor(stages: readonly LocalStage[]) {
+  public constructor(stages: readonly LocalStage[], options: { readonly stopTimeoutMs?: number } = {}) {
     this.stages = stages.map((stage) => (isGroup(stage) ? stage : [stage]));
+    this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
   }
 
   /** The names of the services started so far, in the order they started. */
@@ -82,7 +104,7 @@ export class LocalMode {
     return this.starting;
   }
 
-  public stop(): Promise<void> {
+  public stop(): Promise<StopReport> {
     this.stopRequested = true;
     // While starting: the start sees the request after its current stage, and stops what it started.
     const drain = () => this.drain();
@@ -95,7 +117,11 @@ export class LocalMode {
       if (this.stopRequested) break;
       const results = await Promise.allSettled(stage.map((service) => service.start()));
       results.forEach((result, i) => {
-        if (result.status === 'fulfilled') this.running.push(stage[i]);
+        if (result.status === 'fulfilled') {
+          this.running.push(stage[i]);
+          this.uncleaned.add(stage[i]);
+          this.unstopped.add(stage[i]);
+        }
       });
       const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed) {
@@ -109,19 +135,53 @@ export class LocalMode {
     }
   }
 
-  /** Stops the started services, last first, once. */
-  private drain(): Promise<void> {
+  /**
+   * Runs the cleanups not run yet (synchronously: for an exit that does not wait) and answers the names of the
+   * services whose stop has not ended, last started first.
+   */
+  public cleanupNow(): string[] {
+    for (const service of [...this.uncleaned].reverse()) this.cleanup(service);
+    return [...this.unstopped].reverse().map((s) => s.name);
+  }
+
+  private cleanup(service: LocalService): void {
+    if (!this.uncleaned.delete(service)) return;
+    try {
+      service.cleanup?.();
+    } catch {
+      // the others' cleanups still run
+    }
+  }
+
+  /** Stops the started services, last first, once; each stop bounded by `stopTimeoutMs`. */
+  private drain(): Promise<StopReport> {
     this.draining ??= (async () => {
+      const notStopped: { service: string; reason: string }[] = [];
       for (let service = this.running.pop(); service; service = this.running.pop()) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.stopTimeoutMs)));
         try {
-          await service.stop();
-        } catch {
-          // keep stopping the rest
+          const outcome = await Promise.race([service.stop(), late]);
+          if (outcome === 'late') notStopped.push({ service: service.name, reason: `did not stop within ${this.stopTimeoutMs / 1000} s` });
+          else this.unstopped.delete(service);
+        } catch (error) {
+          this.unstopped.delete(service);
+          notStopped.push({ service: service.name, reason: error instanceof Error ? error.message : String(error) });
+        } finally {
+          clearTimeout(timer);
+          this.cleanup(service);
         }
       }
+      return { notStopped };
     })();
     return this.draining;
   }
+}
+
+/** One line naming what did not stop, or undefined when everything did. */
+export function describeNotStopped(report: StopReport): string | undefined {
+  if (report.notStopped.length === 0) return undefined;
+  return `Not stopped: ${report.notStopped.map((n) => `${n.service} (${n.reason})`).join('; ')}.`;
 }
 
 const isGroup = (stage: LocalStage): stage is readonly LocalService[] => Array.isArray(stage);
@@ -155,12 +215,12 @@ export interface StopOnSignalsOptions {
  * while stopping is ignored within `repeatWithinMs` of the first, and handed to `onForce` after that. The listeners
  * are removed when the stop has ended.
  */
-export function stopOnSignals(target: { stop(): Promise<void> }, options: StopOnSignalsOptions): Promise<void> {
+export function stopOnSignals<T>(target: { stop(): Promise<T> }, options: StopOnSignalsOptions): Promise<T> {
   const source = options.source ?? process;
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const now = options.now ?? Date.now;
   const repeatWithinMs = options.repeatWithinMs ?? 1500;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     let stoppingSince: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stoppingSince !== undefined) {

@@ -38,7 +38,7 @@ import { type FunctionLogEntry, FunctionLogService, FunctionsService } from './f
 import { connectorRegistry } from '../connectors/registry';
 import { connectorFunctionName, localFunctionSpecs, REPO_ROOT, runtimeFunctionName } from './function-specs';
 import type { FunctionStats, LocalFunctionSpec } from './functions';
-import { LocalMode, LocalStep } from './local-mode';
+import { LocalMode, LocalStep, type StopReport } from './local-mode';
 import { UsageMeter, type UsageSnapshot } from './meter';
 import type { LocalReceiver } from './receiver';
 import { ReceiverService } from './receiver-service';
@@ -89,6 +89,11 @@ export interface LocalOptions {
    * invocations are not cold starts. @default false: each worker starts on its function's first invocation
    */
   readonly warm?: boolean | 'background';
+  /**
+   * Told the local mode as soon as it exists, before it starts: its `stop()` works during the start too (a Ctrl-C
+   * while starting), and `cleanupNow()` for an exit that cannot wait (bin/local.ts). @default nothing
+   */
+  readonly onStarting?: (mode: LocalMode) => void;
   /** Receives the human-readable lines (banner, execution results, notices). @default nothing */
   readonly log?: (line: string) => void;
   /** Also pass a one-line summary of each function log line to `log`. @default false */
@@ -195,7 +200,8 @@ export interface LocalLethe {
   readonly startupMs: number;
   /** The DPO console's address (docs/console.md); undefined when started with `consolePort: false`. */
   readonly consoleUrl?: string;
-  stop(): Promise<void>;
+  /** Stops everything, once; resolves with what did not stop (local-mode.ts). */
+  stop(): Promise<StopReport>;
 }
 
 export interface RequestViewBody {
@@ -410,6 +416,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     consoleService,
     ...(options.warm === 'background' ? [new LocalStep('warm functions in the background', () => void functions.host.warm())] : []),
   ]);
+  options.onStarting?.(mode);
   await mode.start();
 
   const { dynamodb, documents, s3 } = resources.clients;

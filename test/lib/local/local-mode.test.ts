@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { LocalModeError } from '../../../lib/local/errors';
-import { LocalMode, type LocalService, LocalStep, started, stopOnSignals } from '../../../lib/local/local-mode';
+import { describeNotStopped, LocalMode, type LocalService, LocalStep, started, stopOnSignals } from '../../../lib/local/local-mode';
 
 /** A fake service that writes what happens to it into `events`. */
 function fake(
@@ -135,6 +135,61 @@ describe('LocalMode', () => {
     ['started after a stop', async (mode: LocalMode) => mode.stop().then(() => mode.start()), 'local mode was stopped; start a new one'],
   ])('refuses to be %s', async (_what, act, message) => {
     await expect(act(new LocalMode([fake([], 'a')]))).rejects.toThrow(new LocalModeError(message));
+  });
+
+  it('GIVEN a service whose stop hangs and one whose stop throws WHEN stopped THEN the stop ends in time, names both, and every cleanup ran', async () => {
+    // GIVEN three services with a cleanup each (a temporary directory): b's stop never ends, c's throws
+    const events: string[] = [];
+    const withCleanup = (service: LocalService, stop?: () => Promise<void>): LocalService => ({
+      name: service.name,
+      start: () => service.start(),
+      stop: stop ?? (() => service.stop()),
+      cleanup: () => events.push(`cleanup ${service.name}`),
+    });
+    const mode = new LocalMode(
+      [
+        withCleanup(fake(events, 'a')),
+        withCleanup(fake(events, 'b'), () => new Promise<void>(() => undefined)),
+        withCleanup(fake(events, 'c'), () => Promise.reject(new Error('port still bound'))),
+      ],
+      { stopTimeoutMs: 50 },
+    );
+    await mode.start();
+
+    // WHEN it is stopped
+    const report = await mode.stop();
+
+    // THEN the stop ended, naming b (in time) and c (its error); each cleanup ran once, the hanging one's too
+    expect(report.notStopped).toEqual([
+      { service: 'c', reason: 'port still bound' },
+      { service: 'b', reason: 'did not stop within 0.05 s' },
+    ]);
+    expect(describeNotStopped(report)).toBe('Not stopped: c (port still bound); b (did not stop within 0.05 s).');
+    expect(events.filter((e) => e.startsWith('cleanup'))).toEqual(['cleanup c', 'cleanup b', 'cleanup a']);
+    expect(mode.cleanupNow()).toEqual(['b']);
+    expect(events.filter((e) => e.startsWith('cleanup'))).toHaveLength(3);
+  });
+
+  it('GIVEN a stop under way WHEN cleanupNow() is called (a second Ctrl-C) THEN the cleanups not run yet run at once and the services not stopped are named', async () => {
+    const events: string[] = [];
+    let finish!: () => void;
+    const services: LocalService[] = ['a', 'b'].map((name) => ({
+      name,
+      start: () => Promise.resolve(),
+      stop: () => (name === 'b' ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve()),
+      cleanup: () => events.push(`cleanup ${name}`),
+    }));
+    const mode = new LocalMode(services);
+    await mode.start();
+    const stopping = mode.stop();
+    await new Promise((resolve) => setImmediate(resolve)); // b's stop is under way
+
+    expect(mode.cleanupNow()).toEqual(['b', 'a']);
+    expect(events).toEqual(['cleanup b', 'cleanup a']);
+
+    finish();
+    await expect(stopping).resolves.toEqual({ notStopped: [] });
+    expect(events).toEqual(['cleanup b', 'cleanup a']);
   });
 });
 
