@@ -145,13 +145,26 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   retention: 'What the retention ledger holds at a glance, for the DPO console',
 };
 
-/** The query parameters of a route with a query schema (api-schemas.ts API_QUERY_SCHEMAS), inline, in schema order. */
+/** A query parameter's name in components.parameters: `<query schema>.<parameter>`, e.g. `RequestListQuery.limit`. */
+const queryParameterName = (query: string, name: string): string => `${query}.${name}`;
+
+/** The query parameters of a route with a query schema (api-schemas.ts API_QUERY_SCHEMAS), in schema order. */
 function queryParameters(route: ApiRoute): Record<string, unknown>[] {
   if (route.query === undefined) return [];
-  return Object.entries(API_QUERY_SCHEMAS[route.query].shape as Record<string, z.ZodType>).map(([name, schema]) => {
-    const { description, ...rest } = schemaObject(schema, 'input');
-    return { name, in: 'query', required: !schema.safeParse(undefined).success, ...(description ? { description } : {}), schema: rest };
-  });
+  return Object.keys(API_QUERY_SCHEMAS[route.query].shape).map((name) => ref('parameters', queryParameterName(route.query!, name)));
+}
+
+/** The components of a query schema's parameters, by queryParameterName. */
+function queryParameterComponents(query: keyof typeof API_QUERY_SCHEMAS): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(API_QUERY_SCHEMAS[query].shape as Record<string, z.ZodType>).map(([name, schema]) => {
+      const { description, ...rest } = schemaObject(schema, 'input');
+      return [
+        queryParameterName(query, name),
+        { name, in: 'query', required: !schema.safeParse(undefined).success, ...(description ? { description } : {}), schema: rest },
+      ];
+    }),
+  );
 }
 
 function operationObject(route: ApiRoute): Record<string, unknown> {
@@ -220,6 +233,8 @@ export function openApiDocument(version: string, routes: readonly ApiRoute[] = A
     const { description, schema } = PATH_PARAMETERS[name];
     parameters[name] = { name, in: 'path', required: true, description, schema: schemaObject(schema, 'input') };
   }
+  for (const query of new Set(routes.flatMap((r) => (r.query ? [r.query] : []))))
+    Object.assign(parameters, queryParameterComponents(query));
   parameters[IDEMPOTENCY_KEY_HEADER] = {
     name: IDEMPOTENCY_KEY_HEADER,
     in: 'header',

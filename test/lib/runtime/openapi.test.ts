@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import Ajv2020 from 'ajv/dist/2020';
-import { API_BODY_SCHEMAS } from '../../../lib/runtime/api-schemas';
+import { API_BODY_SCHEMAS, API_QUERY_SCHEMAS } from '../../../lib/runtime/api-schemas';
 import { API_RESPONSE_SCHEMAS } from '../../../lib/runtime/api-responses';
 import {
   DEFAULT_STAGE,
@@ -27,7 +27,8 @@ const ROUTES = API_ROUTES as readonly ApiRoute[];
 
 interface Operation {
   operationId: string;
-  parameters: { $ref: string }[];
+  /** A shared parameter by reference, or a route's own query parameter inline. */
+  parameters: ({ $ref: string } | { name: string; in: string; required: boolean })[];
   requestBody?: { required: boolean; content: Record<string, { schema: { $ref: string } }> };
   responses: Record<string, { $ref?: string; content?: Record<string, { schema: Record<string, unknown> }> }>;
 }
@@ -93,11 +94,17 @@ describe('docs/openapi.json', () => {
     for (const route of ROUTES) {
       const op = d.paths[route.path][route.method.toLowerCase()];
       expect(op.operationId).toBe(route.operation);
-      const params = op.parameters.map((p) => d.components.parameters[p.$ref.split('/').pop()!]);
+      const params = op.parameters.map((p) => ('$ref' in p ? d.components.parameters[p.$ref.split('/').pop()!] : p));
       expect(params.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(pathParametersOf(route.path));
-      // Every parameter is required but the Idempotency-Key of an operation that takes one without requiring it (placeHold).
-      const optional = OPTIONALLY_IDEMPOTENT_OPERATIONS.includes(route.operation) ? ['Idempotency-Key'] : [];
-      expect(params.filter((p) => !p.required).map((p) => `${p.in}:${p.name}`)).toEqual(optional.map((name) => `header:${name}`));
+      // The query parameters are those of the route's query schema (api-schemas.ts API_QUERY_SCHEMAS), each optional.
+      const query = route.query ? Object.keys(API_QUERY_SCHEMAS[route.query].shape) : [];
+      expect(params.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(query);
+      // Every other parameter is required but the Idempotency-Key of an operation that takes one without requiring it (placeHold).
+      const optional = [
+        ...query.map((name) => `query:${name}`),
+        ...(OPTIONALLY_IDEMPOTENT_OPERATIONS.includes(route.operation) ? ['header:Idempotency-Key'] : []),
+      ];
+      expect(params.filter((p) => !p.required).map((p) => `${p.in}:${p.name}`)).toEqual(optional);
       expect(params.some((p) => p.in === 'header' && p.name === 'Idempotency-Key' && p.required)).toBe(
         IDEMPOTENT_OPERATIONS.includes(route.operation),
       );
