@@ -461,6 +461,35 @@ export async function eraseInSystem(rt: Runtime, requestId: string, system: stri
 }
 
 /**
+ * One record's mark action, `restrict` or `unrestrict`, through the system's connector: nothing else changes in it
+ * (the erasure's restrict of a retained record here; the sweep's restrict and the lift/release's unrestrict in
+ * restrictions.ts). `policyHash` defaults to the runtime's.
+ */
+export function invokeMark(
+  rt: Runtime,
+  system: string,
+  purposes: readonly string[],
+  located: { subjectRef: string; subjectId: string; locator: Record<string, string>; identifiers: Record<string, string>; ref?: string },
+  record: 'restrict' | 'unrestrict',
+  call: {
+    readonly restriction: { readonly requestId: string; readonly until?: string };
+    readonly operationId: string;
+    readonly policyHash?: string;
+  },
+) {
+  const { ref, ...subject } = located;
+  return rt.connectors.invoke({
+    system,
+    purposes: [...purposes],
+    subjects: [
+      { ...subject, ...(ref === undefined ? {} : { ref }), record, removeFields: [], anonymiseFields: [], restriction: call.restriction },
+    ],
+    operationId: call.operationId,
+    policyHash: call.policyHash ?? rt.policyHash,
+  });
+}
+
+/**
  * Spec 2.3, 2.4: a record kept with fields removed or anonymised still holds retained data, so it is restricted
  * too, by a second connector call after the first one's status is recorded (a re-run makes only this one). The
  * audit record of the record names its first action; this call is logged and recorded on the entry
@@ -479,25 +508,19 @@ async function restrictRetained(rt: Runtime, request: RequestItem, system: strin
   let status: SystemStatus | undefined;
   let failure: string | undefined;
   try {
-    const result = await rt.connectors.invoke({
+    const identified = entry.itemRef === undefined ? { ...subject.identifiers, ...identifiers } : identifiers;
+    const result = await invokeMark(
+      rt,
       system,
-      purposes: entry.retainedPurposes,
-      subjects: [
-        {
-          subjectRef: request.subjectRef,
-          subjectId: subject.subjectId,
-          locator,
-          identifiers: entry.itemRef === undefined ? { ...subject.identifiers, ...identifiers } : identifiers,
-          ...(ref === undefined ? {} : { ref }),
-          record: 'restrict',
-          removeFields: [],
-          anonymiseFields: [],
-          restriction: { requestId: entry.restrictionId },
-        },
-      ],
-      operationId: `${requestId}:${record}:restrict`,
-      policyHash: request.policyHash ?? rt.policyHash,
-    });
+      entry.retainedPurposes,
+      { subjectRef: request.subjectRef, subjectId: subject.subjectId, locator, identifiers: identified, ref },
+      'restrict',
+      {
+        restriction: { requestId: entry.restrictionId },
+        operationId: `${requestId}:${record}:restrict`,
+        policyHash: request.policyHash ?? rt.policyHash,
+      },
+    );
     const failed = result.failed?.find((f) => f.subjectRef === request.subjectRef);
     if (failed?.transient) throw new ConnectorTransientError(`system "${system}" failed to restrict: ${errorLabel(failed.error)}`);
     failure = failed ? errorLabel(failed.error) : undefined;

@@ -29,7 +29,7 @@ import { utcIso } from '../core/time';
 import type { SystemStatus } from '../core/contract';
 import { type Plan, scopeCovers } from '../planner/plan';
 import { formatInstant } from '../retention/time';
-import { locatorIn, plannable, ZERO_COUNTS } from './erasure';
+import { invokeMark, locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { ConflictError, HoldNotFoundError, RequestNotFoundError, RuntimeTransientError } from './errors';
 import type { EventList } from './event-store';
 import {
@@ -149,27 +149,6 @@ interface UnrestrictOutcome {
   readonly itemRef?: string;
   readonly status: SystemStatus;
   readonly entry: AuditEntry;
-}
-
-/** One record's mark action, `restrict` or `unrestrict`, through the system's connector: nothing else changes in it. */
-function invokeMark(
-  rt: Runtime,
-  system: string,
-  purposes: readonly string[],
-  located: { subjectRef: string; subjectId: string; locator: Record<string, string>; identifiers: Record<string, string>; ref?: string },
-  record: 'restrict' | 'unrestrict',
-  call: { readonly restriction: { readonly requestId: string; readonly until?: string }; readonly operationId: string },
-) {
-  const { ref, ...subject } = located;
-  return rt.connectors.invoke({
-    system,
-    purposes: [...purposes],
-    subjects: [
-      { ...subject, ...(ref === undefined ? {} : { ref }), record, removeFields: [], anonymiseFields: [], restriction: call.restriction },
-    ],
-    operationId: call.operationId,
-    policyHash: rt.policyHash,
-  });
 }
 
 /**
