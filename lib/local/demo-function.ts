@@ -1,13 +1,14 @@
 /**
- * The demo function local mode runs for a `lambda` system (whose real function is the controller's own): a
- * connector written with the connector SDK (`defineConnector`), as a controller would write one, over a local
- * store: a DynamoDB Local table (LETHE_DEMO_TABLE) with one item per subject, keyed `subjectId` (the locator's
- * `subjectId` when it names one); an item record (spec 2.2, the invocation's `ref`) is an item of its own, keyed
- * `<that>#item#<ref>`, so an item call never touches the subject's main record or another item. It answers every record
- * action, `export` included (a copy of the listed fields). It runs in its own worker like every local function and is
- * invoked by the system's `config.functionName`, so nothing leaves the machine.
+ * The demo function local mode runs for a `lambda` system (whose real function is the controller's own): a connector
+ * written with the connector SDK (`defineConnector`), as a controller would write one, over a local store: a DynamoDB
+ * Local table (LETHE_DEMO_TABLE) with one item per subject, keyed `subjectId` (the locator's `subjectId` when it names
+ * one); an item record (spec 2.2, the invocation's `ref`) is an item of its own, keyed `<that>#item#<ref>`, so an item
+ * call never touches the subject's main record or another item. It answers every record action, `export` included (a
+ * copy of the listed fields), and verifies its erasures (`verifyRecord`, issue 19). It runs in its own worker like
+ * every local function and is invoked by the system's `config.functionName`, so nothing leaves the machine.
  */
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
 import { createDynamoDbDocumentClient } from '../connectors/clients';
 import { type ConnectorContext, defineConnector, type InvocationField, type InvocationSubject } from '../connectors/sdk';
 
@@ -102,6 +103,21 @@ export const handler = defineConnector({
     if (mark?.requestId !== restriction.requestId) return { records: 0 };
     await change(subject, ['lethe:restricted'], {});
     return { records: 1 };
+  },
+  // Verification (issue 19): after delete, anonymise or keep with fields, the item is read again (strongly consistent):
+  // a delete leaves no item; a field action leaves no field to remove, and no field to anonymise whose strategy would
+  // still change it (each strategy but random leaves its own output as it is).
+  async verifyRecord(subject, context) {
+    const item = await itemOf(subject);
+    if (!item) return {};
+    if (subject.record === 'delete') return { records: 1 };
+    let fields = subject.removeFields.filter((f) => Object.hasOwn(item, f.name)).length;
+    for (const field of subject.anonymiseFields) {
+      if (!Object.hasOwn(item, field.name) || field.anonymise?.strategy === 'random') continue;
+      const again = await context.anonymise(field, item[field.name]);
+      if (again.remove || !isDeepStrictEqual(again.value, item[field.name])) fields++;
+    }
+    return { records: fields > 0 ? 1 : 0, fields };
   },
   // Export (spec 2.4, an access request): the listed fields the item has, and no other; nothing changes.
   async exportRecord(subject, fields) {

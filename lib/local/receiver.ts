@@ -18,7 +18,13 @@
  * its retry with the same Idempotency-Key gets the stored answer), with `lost: 'request'` it never does it and
  * answers 504 (a SaaS stuck behind its gateway); `failRandomly(system, {rate, seed, faults})` fails that share of calls
  * with faults drawn from `faults`, seeded (faults.ts: the n-th attempt of the same call always meets the same
- * fault, so a failure reproduces). `heal(system)` stops all three.
+ * fault, so a failure reproduces). `leaveData(system)` makes the SaaS answer `delete`, `anonymise` and `keep` as done
+ * while changing nothing (a SaaS that reports success but keeps the data, issue 19). `heal(system)` stops all four.
+ *
+ * Verify (issue 19; local mode's http systems have `verify: true`): a call with `operation: "verify"` is answered from
+ * the store as it is, per subject what of it is still there (`remaining`: the record after a delete; after a field
+ * action, each field to remove still there and each field to anonymise whose strategy would still change it). It is
+ * never cached under its key: each verify call reads the store.
  *
  * Holding a system (docs/local-mode.md, "Keeping a request open"): `hold(system)`, `--hold-system <id>` or
  * `POST <receiver>/systems/<id>/hold` makes the SaaS answer that system's webhook calls with 503 and a Retry-After,
@@ -30,6 +36,7 @@
  * Lethe's webhook contract has no "pending" answer, and this mode invents none.
  */
 import * as http from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededFaults } from './faults';
 import { listenOnLoopback } from './loopback';
@@ -104,6 +111,8 @@ export interface LocalReceiver {
   delay(system: string, options: DelayOptions): void;
   failRandomly(system: string, options: RandomFailOptions): void;
   heal(system: string): void;
+  /** Answers the system's actions as done and changes nothing (issue 19: verification must catch it), until heal(). */
+  leaveData(system: string): void;
   /** Answers the system's webhook calls with 503 (Retry-After) without doing the work, until release(). */
   hold(system: string): void;
   /** Ends the hold of a system; resolves when `onRelease` has run. */
@@ -147,6 +156,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
   const answered = new Map<string, { status: number; body: string }>();
   const calls: ReceivedCall[] = [];
   const held = new Set<string>();
+  const leaving = new Set<string>();
   const storeOf = (system: string) => {
     let store = stores.get(system);
     if (!store) {
@@ -254,6 +264,13 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
         reply(504, { error: 'injected timeout' }, { ...common, injected: { delayMs: fault.delayMs, lost: 'request' } });
         return;
       }
+      if ((request as { operation?: unknown } | undefined)?.operation === 'verify') {
+        // Read from the store as it is now, never from the cache: the question is what is left.
+        const store = storeOf(system);
+        const answered = subjects.map((s) => ({ subjectRef: s.subjectRef, remaining: remainingOf(store, s, secret) }));
+        reply(200, { subjects: answered }, common);
+        return;
+      }
       const late = fault ? { injected: { delayMs: fault.delayMs, lost: 'answer' as const } } : {};
       const cacheKey = key ? `${system}\u0000${key}` : undefined;
       const previous = cacheKey ? answered.get(cacheKey) : undefined;
@@ -262,7 +279,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
         answer = { ...previous, replayed: true };
       } else {
         const store = storeOf(system);
-        const outcomes = subjects.map((s) => applyToRecord(store, s, secret));
+        // A SaaS that keeps the data: it answers from a copy of its store, and the store stays as it was.
+        const working = leaving.has(system) ? new Map([...store].map(([k, v]) => [k, structuredClone(v)])) : store;
+        const outcomes = subjects.map((s) => applyToRecord(working, s, secret));
         answer = { status: 200, body: JSON.stringify({ subjects: outcomes }), replayed: false };
         if (cacheKey) answered.set(cacheKey, { status: 200, body: answer.body });
       }
@@ -325,7 +344,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<LocalRece
       }
       randomFaults.set(system, new SeededFaults({ rate: randomOptions.rate, seed: randomOptions.seed, faults }));
     },
+    leaveData(system) {
+      known(system);
+      leaving.add(system);
+    },
     heal(system) {
+      leaving.delete(system);
       failures.delete(system);
       delays.delete(system);
       randomFaults.delete(system);
@@ -367,6 +391,25 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
  */
 export function receiverRecordKey(subjectId: string, ref?: string): string {
   return ref === undefined ? subjectId : `${subjectId}#item#${ref}`;
+}
+
+/**
+ * The verify operation (issue 19): what of the subject a call's action should have removed is still in the store: the
+ * record after a delete; after a field action, each field to remove that is there, and each field to anonymise whose
+ * strategy would still change its value (every strategy but random leaves its own output as it is).
+ */
+export function remainingOf(store: Map<string, DemoRecord>, subject: WebhookSubject, hmacKey: string): ConnectorCounts {
+  const zero: ConnectorCounts = { records: 0, fields: 0, objects: 0 };
+  const record = store.get(receiverRecordKey(subject.subjectId, subject.ref));
+  if (!record) return zero;
+  if (subject.record === 'delete') return { ...zero, records: 1 };
+  let fields = subject.removeFields.filter((f) => Object.hasOwn(record, f.name)).length;
+  for (const field of subject.anonymiseFields) {
+    if (!Object.hasOwn(record, field.name) || field.anonymise?.strategy === 'random') continue;
+    const again = anonymise(record[field.name], field.anonymise as Strategy | undefined, { hmacKey });
+    if (again.remove || !isDeepStrictEqual(again.value, record[field.name])) fields++;
+  }
+  return { ...zero, records: fields > 0 ? 1 : 0, fields };
 }
 
 /** What a SaaS does with one subject of a webhook call, on its own records. */

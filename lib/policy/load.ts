@@ -9,7 +9,7 @@ import { PolicyValidationError } from './errors';
 import { type Policy, toPolicy } from './model';
 import { PolicyDocument } from './schema';
 import { type RawIssue, schemaIssues } from './schema-issues';
-import { connectorConfigIssues, semanticChecks } from './semantic-checks';
+import { connectorConfigIssues, semanticChecks, verificationWarnings } from './semantic-checks';
 import { capIssues, formatPath, MAX_REPORTED_ISSUES, parseSource, readSourceFile, type SourceDocument } from './source';
 
 export interface LoadedPolicy {
@@ -25,7 +25,10 @@ export interface LoadedPolicy {
 }
 
 export interface LoadOptions {
-  /** Treat connector config problems as errors, as deployment does. @default false */
+  /**
+   * Treat connector config problems as errors, as deployment does; warn about systems that cannot verify their
+   * erasures (issue 19). @default false
+   */
   readonly forDeployment?: boolean;
   /**
    * Most problems a `PolicyValidationError` lists, the first in document order; one more line says how many more
@@ -77,7 +80,13 @@ function validateParsed(source: SourceDocument, options: LoadOptions, maxIssues:
     ...(options.forDeployment ? config : []),
   ];
   if (raw.length > 0 || !parsed.success) throw new PolicyValidationError(toIssues(raw, source, maxIssues));
-  const warnings = toIssues([...semantic.filter((i) => i.warning), ...(options.forDeployment ? [] : config)], source, Infinity);
+  // Deploying: the systems whose erasures cannot be verified (issue 19) are listed too.
+  const unverified = options.forDeployment ? verificationWarnings(source.data) : [];
+  const warnings = toIssues(
+    [...semantic.filter((i) => i.warning), ...(options.forDeployment ? [] : config), ...unverified],
+    source,
+    Infinity,
+  );
   return { policy: toPolicy(parsed.data), hash: hashOf(parsed.data), file: source.file, warnings };
 }
 

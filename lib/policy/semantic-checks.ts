@@ -53,6 +53,34 @@ export function connectorConfigIssues(doc: unknown, connectors: ConnectorRegistr
   return issues;
 }
 
+/**
+ * Systems whose connector cannot verify its erasures (issue 19; the descriptor's `verifies`): `lethe validate --deploy`
+ * lists each as a warning (the policy stays valid), since their erasures are recorded `unverified`. A system whose config
+ * does not fit its type is left to `connectorConfigIssues`.
+ */
+export function verificationWarnings(doc: unknown, connectors: ConnectorRegistry = connectorRegistry): RawIssue[] {
+  const issues: RawIssue[] = [];
+  if (!isObj(doc) || !isObj(doc.systems)) return issues;
+  for (const [id, system] of Object.entries(doc.systems)) {
+    const descriptor = isObj(system) && isStr(system.connector) ? connectors.find(system.connector) : undefined;
+    if (!isObj(system) || !descriptor) continue;
+    const config = descriptor.configSchema.safeParse(system.config);
+    if (!config.success || descriptor.verifies?.(config.data) === true) continue;
+    issues.push({
+      path: ['systems', id],
+      warning: true,
+      message: `system "${id}" (${descriptor.type} connector) cannot verify its erasures: they are recorded "unverified"${
+        descriptor.type === 'http' || descriptor.type === 'lambda'
+          ? ' (once its ' +
+            (descriptor.type === 'http' ? 'webhook answers' : 'function implements') +
+            ' the verify operation, set config.verify: true; docs/connectors.md, "Verification")'
+          : ''
+      }`,
+    });
+  }
+  return issues;
+}
+
 export function semanticChecks(doc: unknown): RawIssue[] {
   const issues: RawIssue[] = [];
   if (!isObj(doc)) {

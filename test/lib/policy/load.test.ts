@@ -398,8 +398,30 @@ describe('connector configs', () => {
     ['http', { url: 'https://saas.example/erase', secretName: 'lethe/saas' }],
     ['http', { url: 'http://127.0.0.1:9000/erase', secretName: 'lethe/saas' }],
     ['lambda', { functionName: 'my-eraser' }],
+    ['http', { url: 'https://saas.example/erase', secretName: 'lethe/saas', verify: true }],
+    ['lambda', { functionName: 'my-eraser', verify: true }],
   ])('accepts a %s config that can be deployed', (connector, config) => {
-    expect(loadPolicyData(withConfig(connector, config), '<policy>', { forDeployment: true }).warnings).toEqual([]);
+    // (an http or lambda system without verify: true is warned about, below; nothing else)
+    const warnings = loadPolicyData(withConfig(connector, config), '<policy>', { forDeployment: true }).warnings;
+    expect(warnings.filter((w) => !/cannot verify its erasures/.test(w.message))).toEqual([]);
+  });
+
+  // Issue 19: deploying lists the systems whose erasures cannot be verified, as warnings (the policy stays valid).
+  it.each([
+    ['dynamodb', { tableName: 'customers', keyAttribute: 'customerId' }, false],
+    ['s3', { bucket: 'archive', tagKey: 'subject' }, false],
+    ['http', { url: 'https://saas.example/erase', secretName: 'lethe/saas' }, true],
+    ['http', { url: 'https://saas.example/erase', secretName: 'lethe/saas', verify: false }, true],
+    ['http', { url: 'https://saas.example/erase', secretName: 'lethe/saas', verify: true }, false],
+    ['lambda', { functionName: 'my-eraser' }, true],
+    ['lambda', { functionName: 'my-eraser', verify: true }, false],
+  ])('deploying a %s system with %j: warned that it cannot verify: %s', (connector, config, warned) => {
+    const deploy = loadPolicyData(withConfig(connector, config), '<policy>', { forDeployment: true }).warnings;
+    const verifying = deploy.filter((w) => /cannot verify its erasures: they are recorded "unverified"/.test(w.message));
+    expect(verifying).toHaveLength(warned ? 1 : 0);
+    // Validating without --deploy says nothing of it.
+    const validate = loadPolicyData(withConfig(connector, config)).warnings;
+    expect(validate.some((w) => /cannot verify/.test(w.message))).toBe(false);
   });
 });
 
