@@ -403,7 +403,7 @@ describe('connector configs', () => {
   ])('accepts a %s config that can be deployed', (connector, config) => {
     // (an http or lambda system without verify: true is warned about, below; nothing else)
     const warnings = loadPolicyData(withConfig(connector, config), '<policy>', { forDeployment: true }).warnings;
-    expect(warnings.filter((w) => !/cannot verify its erasures/.test(w.message))).toEqual([]);
+    expect(warnings.filter((w) => !w.message.includes('cannot verify its erasures'))).toEqual([]);
   });
 
   // Issue 19: deploying lists the systems whose erasures cannot be verified, as warnings (the policy stays valid).
@@ -417,11 +417,11 @@ describe('connector configs', () => {
     ['lambda', { functionName: 'my-eraser', verify: true }, false],
   ])('deploying a %s system with %j: warned that it cannot verify: %s', (connector, config, warned) => {
     const deploy = loadPolicyData(withConfig(connector, config), '<policy>', { forDeployment: true }).warnings;
-    const verifying = deploy.filter((w) => /cannot verify its erasures: they are recorded "unverified"/.test(w.message));
+    const verifying = deploy.filter((w) => w.message.includes('cannot verify its erasures: they are recorded "unverified"'));
     expect(verifying).toHaveLength(warned ? 1 : 0);
     // Validating without --deploy says nothing of it.
     const validate = loadPolicyData(withConfig(connector, config)).warnings;
-    expect(validate.some((w) => /cannot verify/.test(w.message))).toBe(false);
+    expect(validate.some((w) => w.message.includes('cannot verify'))).toBe(false);
   });
 });
 
