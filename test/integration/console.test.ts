@@ -98,7 +98,7 @@ describeWithChromium('the DPO console in Chromium, against local mode with the d
   /** docs/console/<name>.png: the page from its top, at 1280×800. */
   async function shot(name: string): Promise<void> {
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`) as `${string}.png` });
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   }
 
   it("local mode's banner prints the console's address, which serves the console", async () => {
