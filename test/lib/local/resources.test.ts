@@ -2,6 +2,7 @@
  * lib/local/resources.ts and function-specs.ts: one source of resources (the stack's table specs) and each
  * local function with the environment the stack gives it, pointed at the local endpoints.
  */
+import { REQUEST_LIST_INDEX } from '../../../lib/runtime/request-list';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadPolicyFile } from '../../../lib/policy/load';
@@ -196,8 +197,13 @@ describe('a table that exists already (a --persist data directory of an earlier 
   afterEach(() => ddb.restore());
 
   it.each([
-    ['without the by-subject index gets it, and nothing else', [REQUESTS.openIndex], [REQUESTS.subjectIndex]],
-    ['with every index of its spec is left as it is', [REQUESTS.openIndex, REQUESTS.subjectIndex], []],
+    [
+      'without the by-subject and by-status indexes gets them, and nothing else',
+      [REQUESTS.openIndex],
+      [REQUESTS.subjectIndex, REQUEST_LIST_INDEX.name],
+    ],
+    ['without the by-status index gets it, and nothing else', [REQUESTS.openIndex, REQUESTS.subjectIndex], [REQUEST_LIST_INDEX.name]],
+    ['with every index of its spec is left as it is', [REQUESTS.openIndex, REQUESTS.subjectIndex, REQUEST_LIST_INDEX.name], []],
   ])('%s', async (_what, present, expected) => {
     // GIVEN the requests table exists with the indexes `present`
     ddb
@@ -209,22 +215,32 @@ describe('a table that exists already (a --persist data directory of an earlier 
     // THEN exactly the missing ones, each created with its keys and projection as a new table would have them
     expect(added).toEqual(expected);
     const updates = ddb.commandCalls(UpdateTableCommand).map((c) => c.args[0].input);
+    const SPECS: Record<string, { readonly hash: string; readonly attributes: string[]; readonly projection: Record<string, unknown> }> = {
+      [REQUESTS.subjectIndex]: {
+        hash: REQUESTS.subjectAttribute,
+        attributes: [REQUESTS.subjectAttribute, REQUESTS.receivedAtAttribute],
+        projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      [REQUEST_LIST_INDEX.name]: {
+        hash: REQUEST_LIST_INDEX.partitionKey,
+        attributes: [REQUESTS.receivedAtAttribute, REQUEST_LIST_INDEX.partitionKey],
+        projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...REQUEST_LIST_INDEX.nonKeyAttributes] },
+      },
+    };
     expect(updates).toEqual(
       expected.map((name) => ({
         TableName: requests,
-        AttributeDefinitions: [
-          { AttributeName: REQUESTS.subjectAttribute, AttributeType: 'S' },
-          { AttributeName: REQUESTS.receivedAtAttribute, AttributeType: 'S' },
-        ],
+        // the index's key attributes, in the order the table's definitions have them
+        AttributeDefinitions: SPECS[name].attributes.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
         GlobalSecondaryIndexUpdates: [
           {
             Create: {
               IndexName: name,
               KeySchema: [
-                { AttributeName: REQUESTS.subjectAttribute, KeyType: 'HASH' },
+                { AttributeName: SPECS[name].hash, KeyType: 'HASH' },
                 { AttributeName: REQUESTS.receivedAtAttribute, KeyType: 'RANGE' },
               ],
-              Projection: { ProjectionType: 'KEYS_ONLY' },
+              Projection: SPECS[name].projection,
             },
           },
         ],
@@ -246,6 +262,7 @@ describe('a table that exists already (a --persist data directory of an earlier 
       expect.arrayContaining([
         [requests, REQUESTS.openIndex],
         [requests, REQUESTS.subjectIndex],
+        [requests, REQUEST_LIST_INDEX.name],
       ]),
     );
   });

@@ -2,6 +2,7 @@
  * The Lethe stack for examples/dh-solutions.yaml (10 purposes; dynamodb, s3 and http systems), synthesized once
  * with cdk-nag on (a finding would fail the synth), and asserted point by point against issue 3.
  */
+import { REQUEST_LIST_INDEX } from '../../../lib/runtime/request-list';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -164,6 +165,14 @@ describe('retention ledger', () => {
             { AttributeName: REQUESTS.receivedAtAttribute, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: REQUEST_LIST_INDEX.name,
+          KeySchema: [
+            { AttributeName: REQUEST_LIST_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: REQUESTS.receivedAtAttribute, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...REQUEST_LIST_INDEX.nonKeyAttributes] },
         },
       ],
     });
@@ -410,15 +419,18 @@ describe('functions', () => {
     ).toBe(true);
   });
 
-  it("lets the api query the requests table's by-subject index (GET /subjects/{subjectId}) and no other index", () => {
-    // GIVEN the api's grants WHEN the Query statements on indexes are read THEN the by-subject index is the only one
+  it("lets the api query the requests table's by-subject (GET /subjects/{subjectId}) and by-status (GET /requests) indexes and each purpose's due index (GET /retention/...), and no other index", () => {
+    // GIVEN the api's grants WHEN the Query statements on indexes are read THEN those are the only ones
     const indexes = grantsOfFunction(json, functionOfService(json, 'lethe-api'))
       .filter((st) => actionsOf(st).includes('dynamodb:Query'))
       .flatMap(resourcesOf)
       .map(flatten)
       .filter((r) => r.includes('/index/'));
-    expect(indexes).toHaveLength(1);
-    expect(indexes[0]).toMatch(new RegExp(`/index/${REQUESTS.subjectIndex}$`));
+    const named = (index: string) => indexes.filter((r) => r.endsWith(`/index/${index}`));
+    expect(named(REQUESTS.subjectIndex)).toHaveLength(1);
+    expect(named(REQUEST_LIST_INDEX.name)).toHaveLength(1);
+    expect(named(LEDGER.dueIndex)).toHaveLength(PURPOSES.length);
+    expect(indexes).toHaveLength(2 + PURPOSES.length);
   });
 
   it('lets sweep-read query the due index and nothing else', () => {
