@@ -7,30 +7,11 @@
  * Needs Java 17+ (DynamoDB Local), as local mode does.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  dynamoRecord,
-  eventually,
-  expectStatus,
-  type Harness,
-  hold,
-  isoDaysFromNow,
-  recordOf,
-  seed,
-  startHarness,
-  testUser,
-} from './support/harness';
+import { dynamoRecord, eventually, expectStatus, hold, isoDaysFromNow, recordOf, seed, useHarness, testUser } from './support/harness';
 
 jest.setTimeout(120_000);
 
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await harness?.stop();
-}, 60_000);
+const harness = useHarness();
 
 interface AccessView {
   status: string;
@@ -39,7 +20,7 @@ interface AccessView {
 }
 
 test('an access request exports the subject’s listed fields only, and GET links to the document', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN it-a1 and it-a10, each with an account record in profiles (DynamoDB)
   const a1 = testUser('it-a1', 'Alva Ek');
   const a10 = testUser('it-a10', 'Alvar Ek');

@@ -7,37 +7,28 @@
  * Needs Java 17+ (DynamoDB Local), as local mode does.
  */
 import {
-  type Harness,
   hold as registerHolding,
   isoDaysFromNow,
   type RequestView,
   requestErasure,
   seed,
-  startHarness,
+  useHarness,
   statusBySystem,
   testUser,
 } from './support/harness';
 
 jest.setTimeout(120_000);
 
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await harness?.stop();
-}, 60_000);
+const harness = useHarness();
 
 /** `curl -s -X POST <receiver>/systems/<system>/<action>`, as the docs show it. */
 async function receiverControl(action: 'hold' | 'release', system: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${harness!.local.receiver.url}/systems/${system}/${action}`, { method: 'POST' });
+  const response = await fetch(`${harness().local.receiver.url}/systems/${system}/${action}`, { method: 'POST' });
   return { status: response.status, body: await response.json() };
 }
 
 test('a held system keeps the request open: extend answers 200; after release the request completes', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN Greta on the newsletter (the mailer, an http system), and the mailer held
   const greta = testUser('it-greta', 'Greta Holm');
   await seed(local, greta, ['mailer']);
@@ -86,7 +77,7 @@ test('a system that is not an http system of the policy cannot be held', async (
 });
 
 test('without a hold, a request completes in seconds and extend answers 409 (why the hold exists)', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN Olle on the newsletter, nothing held
   const olle = testUser('it-olle', 'Olle Berg');
   await seed(local, olle, ['mailer']);

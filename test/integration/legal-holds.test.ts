@@ -10,31 +10,22 @@ import { Temporal } from '@js-temporal/polyfill';
 import {
   auditOf,
   expectStatus,
-  type Harness,
   hold as registerHolding,
   ledgerItems,
   recordOf,
   type RequestView,
   requestErasure,
   seed,
-  startHarness,
+  useHarness,
   testUser,
 } from './support/harness';
 
 jest.setTimeout(120_000);
 
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await harness?.stop();
-}, 60_000);
+const harness = useHarness();
 
 test('a held holding survives a sweep and an erasure request, and is erased by the first sweep after its release', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN two support-desk users whose tickets (support keeps data P2Y from collection) are due in 5 days
   const today = Temporal.Now.instant();
   const collected = today

@@ -17,26 +17,18 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../support/temp-dir';
-import { eventually, expectStatus, type Harness, hold, isoDaysFromNow, seed, startHarness, testUser } from './support/harness';
+import { eventually, expectStatus, hold, isoDaysFromNow, seed, useHarness, testUser } from './support/harness';
 
 jest.setTimeout(120_000);
 
 const ROOT = path.join(__dirname, '..', '..');
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await harness?.stop();
-}, 60_000);
+const harness = useHarness();
 
 const lethe = (...args: string[]) =>
   spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lethe.js'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env } });
 
 test('a completed erasure gets a receipt that lethe receipt verify accepts, and refuses altered, naming the field', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN it-s1 with an account record in profiles (DynamoDB)
   const user = testUser('it-s1', 'Siv Ek');
   await seed(local, user, ['profiles']);
@@ -93,7 +85,7 @@ test.each([
 ])(
   'a completed $kind request gets its receipt at completion, kept after the request item is gone, verified offline',
   async ({ kind, extra, action, outcome }) => {
-    const { local } = harness!;
+    const { local } = harness();
     // GIVEN a subject with an account record in profiles (DynamoDB)
     const user = testUser(`it-r-${kind}`, 'Rut Ek');
     await seed(local, user, ['profiles']);

@@ -17,30 +17,21 @@ import {
   expectStatus,
   FILES_BUCKET,
   fileKey,
-  type Harness,
   hold,
   isoDaysFromNow,
   rawSnapshot,
   recordOf,
   seed,
-  startHarness,
+  useHarness,
   testUser,
 } from './support/harness';
 
 jest.setTimeout(120_000);
 
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await harness?.stop();
-}, 60_000);
+const harness = useHarness();
 
 test('a restriction request marks only the subject’s records, changes nothing else, and completes', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN it-r1 and it-r10, each with an account record in profiles (DynamoDB) and files (S3)
   const r1 = testUser('it-r1', 'Rut Ek');
   const r10 = testUser('it-r10', 'Rune Ek');
@@ -95,13 +86,13 @@ test('a restriction request marks only the subject’s records, changes nothing 
 /** Waits for a request of the kind to end and returns its view. */
 const ended = (kind: 'restriction' | 'erasure', requestId: string) =>
   eventually(`the ${kind} request to end`, async () => {
-    const got = await harness!.local.api('GET', `/${kind}-requests/${requestId}`);
+    const got = await harness().local.api('GET', `/${kind}-requests/${requestId}`);
     const body = got.body as { status: string; systems: { system: string; status: string }[] } & Record<string, unknown>;
     return body.status === 'completed' || body.status === 'failed' ? body : undefined;
   });
 
 test('keep: true holds the data through a sweep past its expiry; the lift unrestricts it and the next sweep expires it', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN it-rk1 and it-rk10 with research data in surveys (DynamoDB), kept P2Y from collection: due in 5 days
   const collected = Temporal.Now.instant().toZonedDateTimeISO('UTC').subtract({ years: 2 }).add({ days: 5 }).toInstant().toString();
   const kept = testUser('it-rk1', 'Kajsa Ek');
@@ -172,7 +163,7 @@ test('keep: true holds the data through a sweep past its expiry; the lift unrest
 });
 
 test('an erasure that retains bookkeeping in files removes the account fields, then restricts the object', async () => {
-  const { local } = harness!;
+  const { local } = harness();
   // GIVEN it-rb1 with account and bookkeeping data in files (S3)
   const user = testUser('it-rb1', 'Berit Ek');
   await seed(local, user, ['files']);

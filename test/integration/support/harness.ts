@@ -103,6 +103,25 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
+/**
+ * One local Lethe for the calling test file: started before its tests (beforeAll, up to 180 s) and stopped after them
+ * (afterAll, up to 60 s). Call it at the top level of the file; the function it answers gives the harness in a test,
+ * or throws saying that local mode did not start (beforeAll's error says why).
+ */
+export function useHarness(): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness();
+  }, 180_000);
+  afterAll(async () => {
+    await harness?.stop();
+  }, 60_000);
+  return () => {
+    if (!harness) throw new Error('local mode did not start (see the error of beforeAll)');
+    return harness;
+  };
+}
+
 /** Puts a user's records into the given systems. */
 export async function seed(local: LocalLethe, user: TestUser, systems: readonly SystemId[]): Promise<void> {
   for (const system of systems) {
