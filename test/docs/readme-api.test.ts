@@ -21,6 +21,8 @@ interface CurlLine {
   readonly path: string;
   readonly body?: unknown;
   readonly idempotencyKey?: string;
+  /** The query string (`"$API/requests?limit=10"`), decoded. */
+  readonly query?: Record<string, string>;
 }
 
 function curlLines(text: string): CurlLine[] {
@@ -36,7 +38,10 @@ function curlLines(text: string): CurlLine[] {
       return {
         line,
         method: line.includes('-X POST') ? 'POST' : 'GET',
-        path: /\$API(\/\S*)/.exec(line)![1],
+        path: /\$API(\/[^\s"'?]*)/.exec(line)![1],
+        ...(/\$API\/[^\s"'?]*\?([^\s"']*)/.test(line)
+          ? { query: Object.fromEntries(new URLSearchParams(/\$API\/[^\s"'?]*\?([^\s"']*)/.exec(line)![1])) }
+          : {}),
         ...(body === undefined ? {} : { body: JSON.parse(body) as unknown }),
         ...(key === undefined ? {} : { idempotencyKey: key }),
       };
@@ -104,6 +109,7 @@ describe(`README.md, "${HEADING.slice(4)}"`, () => {
           method: curl.method,
           path,
           pathParameters: params,
+          ...(curl.query ? { queryStringParameters: curl.query } : {}),
           ...(curl.body === undefined ? {} : { body: curl.body }),
           headers: curl.idempotencyKey ? { 'Idempotency-Key': curl.idempotencyKey } : {},
         });
