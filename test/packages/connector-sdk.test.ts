@@ -237,7 +237,9 @@ describe('@lethe/connector-sdk, packed and installed in a project of its own', (
       expect(s.keep).toEqual({
         result: {
           system: 'crm',
-          subjects: [{ subjectRef: 'ref-1', status: 'fields-removed', counts: { records: 1, fields: 2, objects: 0 } }],
+          subjects: [
+            { subjectRef: 'ref-1', status: 'fields-removed', counts: { records: 1, fields: 2, objects: 0 }, verification: 'unverified' },
+          ],
         },
       });
       expect(s.afterKeep).toEqual({
@@ -247,13 +249,18 @@ describe('@lethe/connector-sdk, packed and installed in a project of its own', (
       });
       // AND an erased contact is gone, C-20 (whose id starts like C-2's) is not; a second run finds nothing
       expect(s.erase).toEqual({
-        result: { system: 'crm', subjects: [{ subjectRef: 'ref-2', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }] },
+        result: {
+          system: 'crm',
+          subjects: [{ subjectRef: 'ref-2', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'unverified' }],
+        },
       });
       expect(Object.keys(s.afterErase).sort()).toEqual(['C-1', 'C-20']);
       expect(s.eraseAgain).toEqual({
         result: {
           system: 'crm',
-          subjects: [{ subjectRef: 'ref-2', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 } }],
+          subjects: [
+            { subjectRef: 'ref-2', status: 'nothing-found', counts: { records: 0, fields: 0, objects: 0 }, verification: 'unverified' },
+          ],
         },
       });
       // AND an invocation that breaks the contract is refused, naming the path, and nothing is done
@@ -266,7 +273,12 @@ describe('@lethe/connector-sdk, packed and installed in a project of its own', (
       expect(s.afterRefused).toEqual(s.afterErase);
       // AND an anonymised record keeps what is not personal: its name removed, its email redacted
       expect(s.anonymise).toEqual({
-        result: { system: 'crm', subjects: [{ subjectRef: 'ref-4', status: 'anonymised', counts: { records: 1, fields: 2, objects: 0 } }] },
+        result: {
+          system: 'crm',
+          subjects: [
+            { subjectRef: 'ref-4', status: 'anonymised', counts: { records: 1, fields: 2, objects: 0 }, verification: 'unverified' },
+          ],
+        },
       });
       expect(s.afterAnonymise).toEqual({ email: '[redacted]', plan: 'pro' });
     }
