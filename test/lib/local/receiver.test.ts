@@ -14,10 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.close());
 
-const connector = (secret = SECRET) =>
+const connector = (secret = SECRET, verify = false) =>
   new HttpConnector(
     'newsletter',
-    { url: receiver.urlOf('newsletter'), secretName: 'lethe/newsletter-webhook' },
+    // verify: the receiver answers the verify operation, as local mode configures it (issue 19); tested at the end
+    { url: receiver.urlOf('newsletter'), secretName: 'lethe/newsletter-webhook', verify },
     { signingKey: async () => secret },
   );
 
@@ -44,7 +45,9 @@ test('a signed call erases the subject, and only that subject (user1 vs user10)'
   receiver.put('newsletter', 'user1', { name: 'Ada', email: 'ada@example.se' });
   receiver.put('newsletter', 'user10', { name: 'Bo', email: 'bo@example.se' });
   const result = await connector().run(invocation('user1', 'op-1'));
-  expect(result.subjects).toEqual([{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 } }]);
+  expect(result.subjects).toEqual([
+    { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'unverified' },
+  ]);
   expect(Object.keys(receiver.records('newsletter'))).toEqual(['user10']);
   expect(receiver.received('newsletter').at(-1)).toMatchObject({
     signatureValid: true,
@@ -273,4 +276,25 @@ describe('applyToRecord', () => {
     expect(store.get('s')).toEqual({ name: 'A', phone: '1' });
     expect(applyToRecord(new Map(), marking('restrict', 'q1'), 'k')).toMatchObject({ status: 'restricted', counts: { records: 0 } });
   });
+});
+
+test('verify (issue 19): a receiver told to leaveData answers erased and keeps the record; the verify call finds it', async () => {
+  receiver.put('newsletter', 'user1', { name: 'Ada', email: 'ada@example.se' });
+  receiver.leaveData('newsletter');
+  try {
+    const result = await connector(SECRET, true).run(invocation('user1', 'op-leave'));
+    expect(result).toEqual({
+      system: 'newsletter',
+      subjects: [],
+      failed: [{ subjectRef: 'ref-user1', error: 'ConnectorVerificationError', transient: false }],
+    });
+    expect(receiver.records('newsletter').user1).toBeDefined();
+  } finally {
+    receiver.heal('newsletter');
+  }
+  // Healed: the erasure is done, and the verify call (never answered from the cache) finds nothing → verified
+  const healed = await connector(SECRET, true).run(invocation('user1', 'op-healed'));
+  expect(healed.subjects).toEqual([
+    { subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'verified' },
+  ]);
 });
