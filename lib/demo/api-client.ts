@@ -16,6 +16,7 @@ import type {
 import type { EventAnswer, HoldingAnswer, ReceivedAnswer } from '../runtime';
 import type { HoldAnswer, ReleaseAnswer } from '../runtime/holds';
 import type { LiftAnswer } from '../runtime/restrictions';
+import type { Receipt } from '../runtime/receipts';
 import type { SubjectView } from '../runtime/subject-view';
 
 export interface ApiErrorBody {
@@ -76,6 +77,11 @@ export class ApiClient {
 
   public requestAccess(body: AccessRequestBody, idempotencyKey: string): Promise<ReceivedAnswer> {
     return this.expect(202, 'POST', '/access-requests', body, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  /** `GET /erasure-requests/{requestId}/receipt`: the request's signed receipt (issue 19, item 2). */
+  public erasureReceipt(requestId: string): Promise<Receipt> {
+    return this.expect(200, 'GET', `/erasure-requests/${encodeURIComponent(requestId)}/receipt`);
   }
 
   /** `GET /{kind}-requests/{requestId}` (erasure, restriction, access). */

@@ -23,6 +23,7 @@ import type { Policy, SystemSpec } from '../policy/model';
 import type { AuditRecord } from '../core/contract';
 import type { HoldingAnswer } from '../runtime';
 import { ApiClient } from './api-client';
+import { copyTables, type ReplayReport, replayStep } from './replay';
 import { DEMO_RIGHTS, type RightsReport, rightsSteps } from './rights';
 import { describeChange, type DemoStep, expiryWords, sameData, Script, seconds } from './script';
 import { putSubjectData, readSubjectData, type SubjectData, type SystemData } from './systems';
@@ -69,6 +70,8 @@ export interface DemoReport {
   readonly auditRecords: number;
   /** The rights steps: hold and release, restriction, access export, item erasure (rights.ts). */
   readonly rights: RightsReport;
+  /** The restore-and-replay step (replay.ts), when a DynamoDB system had her data erased. */
+  readonly replay?: ReplayReport;
 }
 
 interface RequestView {
@@ -229,6 +232,9 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
     );
   }
 
+  // A copy of the DynamoDB tables before the erasure (a backup, for the restore-and-replay step): the users' tables only.
+  const copies = await copyTables(local, systems);
+
   const received = await script.step('Send her erasure request (GDPR Art. 17)', async (say) => {
     const answer = await api.requestErasure(
       { subjectId: subject.subjectId, verification: { method: 'e-mail confirmation (demo)', verifiedAt: ago(0) } },
@@ -288,6 +294,9 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
     }
   });
 
+  // A restore brings her back; the replay (issue 19, item 3) erases her again.
+  const replay = await replayStep(local, script, api, { copies, statusOf, requestId: received.requestId, subject, afterErasure: after });
+
   const sweep = await sweepStep(local, script, api, view, after);
 
   // The other rights (issue 14): legal hold and release, restriction, access export, an item erasure.
@@ -344,6 +353,7 @@ async function scenario(local: LocalLethe, script: Script, started: number): Pro
     ...(sweep ? { sweep: { purpose: sweep.purpose, now: sweep.now, itemsRead: sweep.itemsRead, status: sweep.status } } : {}),
     auditRecords: audit.length,
     rights,
+    ...(replay ? { replay } : {}),
   };
 }
 

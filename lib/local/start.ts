@@ -163,6 +163,11 @@ export interface LocalLethe {
   /** Runs every purpose's sweep, one after the other. */
   runAllSweeps(now?: string | Date | Temporal.Instant): Promise<SweepResult[]>;
   /**
+   * Runs the replay state machine for one system (issue 19, item 3: its tombstones from `since` on applied again, after
+   * a restore) and waits for it; the execution's output is the replay's counts (ReplayOutput).
+   */
+  runReplay(system: string, since: string, until?: string): Promise<ExecutionView>;
+  /**
    * Invokes a local function by name (function-specs.ts: runtimeFunctionName, connectorFunctionName) with a JSON
    * payload, as Lambda would; its answer. A function error is thrown as a LocalModeError naming its type.
    */
@@ -438,6 +443,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     api: callApi,
     runSweep: (purpose, now) => stepFunctions.runSweep(purpose, now),
     runAllSweeps: (now) => stepFunctions.runAllSweeps(now),
+    runReplay: (system, since, until) => stepFunctions.runReplay(system, since, until),
     runDeadlineMonitor: deadlineMonitor,
     async invoke(functionName, payload) {
       if (!functions.host.has(functionName)) throw new LocalModeError(`no local function is named "${functionName}"`);

@@ -41,9 +41,13 @@ export function defineDemoScenarios(harness: () => Harness): void {
       expect(local.receiver.records('billing')[DEMO_ERASED.subjectId]).toBeUndefined();
       expect(report.auditRecords).toBeGreaterThan(0);
       // The output is numbered steps, each with its time
-      expect(report.steps.map((s) => s.title)).toHaveLength(16);
-      expect(lines.filter((l) => /^ ?\d\. |^\d\d\. /.test(l))).toHaveLength(16);
-      expect(lines.filter((l) => /^ {4}done in \d+\.\d+ s$/.test(l))).toHaveLength(16);
+      expect(report.steps.map((s) => s.title)).toHaveLength(17);
+      expect(lines.filter((l) => /^ ?\d\. |^\d\d\. /.test(l))).toHaveLength(17);
+      expect(lines.filter((l) => /^ {4}done in \d+\.\d+ s$/.test(l))).toHaveLength(17);
+      // the restore-and-replay step (issue 19, item 4): profiles restored, her record found again and erased again
+      // (and any other profiles record erased or expired since the copy; the step checks that hers is among them)
+      expect(report.replay).toMatchObject({ system: 'profiles', output: { system: 'profiles', failed: [] } });
+      expect(report.replay!.output.foundAgain).toBeGreaterThanOrEqual(1);
       expect(lines.join('\n')).toContain('chain intact');
 
       // AND the rights steps (issue 14, item 6) did what they say, as the tables and the API show it themselves:
