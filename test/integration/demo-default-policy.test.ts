@@ -55,7 +55,7 @@ test('runs end to end on the default policy', async () => {
   expect(lines).toContainEqual('    crm: her record gone again (0 record(s) of hers, as after the erasure)');
   expect(lines).toContainEqual(expect.stringMatching(/^ {4}receipt: crm delete erased, verification "/));
   // and the step prints no personal value of hers (counts, field names, HMACs)
-  const start = lines.findIndex((l) => / A restore of crm from a copy taken before her erasure/.test(l));
+  const start = lines.findIndex((l) => l.includes(' A restore of crm from a copy taken before her erasure'));
   const step = lines.slice(start, start + lines.slice(start).findIndex((l) => /^ {4}done in /.test(l)));
   expect(step.length).toBeGreaterThan(5);
   for (const value of [DEMO_ERASED.name, DEMO_ERASED.email, DEMO_ERASED.phone, DEMO_ERASED.key])
