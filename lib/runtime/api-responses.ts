@@ -10,7 +10,7 @@
  * to the test.
  */
 import { z } from 'zod';
-import { HOLDING_STATUS, REQUEST_STATUS, SYSTEM_STATUS } from '../core/contract';
+import { HOLDING_STATUS, REQUEST_STATUS, SYSTEM_STATUS, VERIFICATIONS } from '../core/contract';
 
 const timestamp = (what: string) => z.string().describe(`${what}: ISO 8601 with the policy time zone's offset`);
 const requestStatus = z.enum(REQUEST_STATUS).describe('received | running | completed | failed');
@@ -77,6 +77,12 @@ export const RequestView = z
         status: systemStatus,
         fields: texts.optional().describe('fields removed or anonymised where the record was kept for another purpose'),
         error: z.string().optional().describe("the error's name, when the system failed"),
+        verification: z
+          .enum(VERIFICATIONS)
+          .optional()
+          .describe(
+            'delete, anonymise or field removal: verified (the system was asked afterwards and holds nothing of it) or unverified (the connector cannot ask); data found left fails the system with ConnectorVerificationError',
+          ),
       }),
     ),
     retained: z.array(RetainedEntry).describe('what a legal obligation keeps, why, and until when (Art. 18)'),

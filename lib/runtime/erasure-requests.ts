@@ -10,7 +10,7 @@ import { ConflictError, RequestNotFoundError } from './errors';
 import { requestDeadline } from '../planner/plan';
 import { formatInstant, parseInstant } from '../retention/time';
 import type { ErasureRequestBody, ExtendRequestBody } from './api-schemas';
-import { REQUESTS, type RequestStatus, type SystemStatus } from '../core/contract';
+import { REQUESTS, type RequestStatus, type SystemStatus, type Verification } from '../core/contract';
 import { type Extension, kindOf, type RequestItem, type RequestKind, type RetainedEntry } from './requests';
 import { errorName, logger } from '../core/observability';
 import type { Runtime } from './runtime';
@@ -44,6 +44,8 @@ export interface RequestView {
     readonly status: SystemStatus;
     readonly fields?: readonly string[];
     readonly error?: string;
+    /** Issue 19: whether the connector verified its delete, anonymise or field removal (absent for other actions). */
+    readonly verification?: Verification;
   }[];
   readonly retained: readonly RetainedEntry[];
 }
@@ -245,6 +247,7 @@ export async function viewErasureRequest(rt: Runtime, requestId: string, kind: R
           status: entry.status,
           ...(entry.fields?.length ? { fields: entry.fields } : {}),
           ...(entry.error ? { error: entry.error } : {}),
+          ...(entry.verification ? { verification: entry.verification } : {}),
         },
       ];
     }),

@@ -178,6 +178,36 @@ describe('receiving, viewing and extending a request', () => {
     expect(view.status).toBe('completed');
   });
 
+  it.each([
+    ['verified', { status: 'erased', verification: 'verified' }, { status: 'erased', verification: 'verified' }],
+    ['unverified', { status: 'anonymised', verification: 'unverified' }, { status: 'anonymised', verification: 'unverified' }],
+    ['nothing to verify (a restrict)', { status: 'restricted' }, { status: 'restricted' }],
+    [
+      'found data left',
+      { status: 'failed', error: 'ConnectorVerificationError' },
+      { status: 'failed', error: 'ConnectorVerificationError' },
+    ],
+  ] as const)('shows per system whether its action was verified: %s (issue 19)', async (_case, patch, shown) => {
+    // GIVEN a request whose plan has one system, and the connector's outcome recorded
+    const { requestId } = await receiveErasureRequest(world.rt, body(), 'key-v');
+    const entry = {
+      status: 'pending',
+      action: 'delete',
+      record: 'delete',
+      removeFields: [],
+      anonymiseFields: [],
+      going: {},
+      retainedPurposes: [],
+      invoke: true,
+    } as const;
+    await world.rt.requests.storePlan(requestId, { systems: { crm: entry }, systemOrder: ['crm'], retained: [] }, world.clock.now);
+    await world.rt.requests.updateSystem(requestId, 'crm', patch, world.clock.now);
+    // WHEN it is viewed
+    const view = await viewErasureRequest(world.rt, requestId);
+    // THEN the system shows the outcome and its verification as recorded, and nothing else
+    expect(view.systems).toEqual([{ system: 'crm', ...shown }]);
+  });
+
   it('extends a request once, from its original deadline, in the policy calendar', async () => {
     // GIVEN a request received on 1 March
     const { requestId } = await receiveErasureRequest(world.rt, body(), 'key-1');
