@@ -247,9 +247,12 @@ describe('connectors that time out, throttle or fail at random: every erasure re
     // WHEN each subject asks for erasure, all at once
     const results = await eraseAll(e, ids);
 
-    // THEN every request completed right (an outcome lost with a call that did its work is allowed, and counted);
-    // bystanders untouched
-    const lost = await expectErasedCorrectly(e, results, { allowLostOutcomes: true });
+    // THEN every request completed right (an outcome lost with a call that did its work is allowed, and counted; so
+    // is a system that ran out of retries and was made good by the finish's one more run: with verification (issue
+    // 19) an http system is called twice per attempt, the action and its verify, so an attempt fails about half the
+    // time at this rate, and seven attempts in a row can); bystanders untouched
+    const retried: string[] = [];
+    const lost = await expectErasedCorrectly(e, results, { allowLostOutcomes: true, retried });
     expect(await snapshots(e, bystanders)).toEqual(untouched);
     const after = counters(e);
     const faults = faultsBetween(e, before, after);
@@ -265,6 +268,7 @@ describe('connectors that time out, throttle or fail at random: every erasure re
       faults,
       faultShare: Number((total(faults) / calls).toFixed(3)),
       outcomesLost: lost.length,
+      systemsRunOutOfRetries: retried.length,
       stepFunctionsRetries: after.erasureSystemInvocations - before.erasureSystemInvocations - ids.length * SYSTEMS.length,
       itemsLost: 0,
       ms: Date.now() - started,
