@@ -80,6 +80,13 @@ function expectNoPersonalData(): void {
 test('runs the connector from its environment: HMAC key from Secrets Manager (cached), logs by subjectRef, metrics', async () => {
   const handler = createConnectorHandler('dynamodb', { env: ENVIRONMENT });
   ddb.on(GetCommand).resolves({ Item: { ...PERSONAL } });
+  // The verification's read (issue 19) finds the item as the update left it: fields removed, the others anonymised.
+  const updated = {
+    customerId: PERSONAL.customerId,
+    email: createHmac('sha256', SECRET_KEY).update(PERSONAL.email).digest('hex'),
+    birthDate: '1815',
+  };
+  ddb.on(GetCommand, { ExpressionAttributeNames: { '#v0': 'customerId' } }).resolves({ Item: updated });
   ddb.on(UpdateCommand).resolves({});
 
   const result = await handler(invocation([ada]), context);
@@ -87,7 +94,9 @@ test('runs the connector from its environment: HMAC key from Secrets Manager (ca
 
   expect(result).toEqual({
     system: 'crm',
-    subjects: [{ subjectRef: 'ref-user1', status: 'fields-removed', counts: { records: 1, fields: 4, objects: 0 } }],
+    subjects: [
+      { subjectRef: 'ref-user1', status: 'fields-removed', counts: { records: 1, fields: 4, objects: 0 }, verification: 'verified' },
+    ],
   });
   const update = ddb.commandCalls(UpdateCommand)[0].args[0].input;
   expect(update.Key).toEqual({ customerId: PERSONAL.customerId });
@@ -178,6 +187,7 @@ test('the entry file reads the process environment', async () => {
   try {
     const { handler } = await import('../../../lambdas/connectors/dynamodb');
     ddb.on(DeleteCommand).resolves({ Attributes: { customerId: 'user1' } });
+    ddb.on(GetCommand).resolves({}); // the verification's read: nothing left
     const result = await handler(invocation([subject()]), context);
     expect(result.subjects[0].status).toBe('erased');
     expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toMatchObject({ TableName: 'customers', Key: { customerId: 'user1' } });

@@ -21,17 +21,25 @@ test('erases every version under the subject prefix and logs only refs and count
   const output: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => output.push(String(chunk)) > 0);
   try {
-    s3.on(ListObjectVersionsCommand).resolves({
-      Versions: [{ Key: 'customers/C-ADA-77/cv.pdf', VersionId: 'v1', IsLatest: true }],
-      DeleteMarkers: [{ Key: 'customers/C-ADA-77/old.pdf', VersionId: 'dm1', IsLatest: true }],
-    });
+    // The listing finds two versions; the verification's listing after the delete (issue 19) finds none.
+    s3.on(ListObjectVersionsCommand)
+      .resolvesOnce({
+        Versions: [{ Key: 'customers/C-ADA-77/cv.pdf', VersionId: 'v1', IsLatest: true }],
+        DeleteMarkers: [{ Key: 'customers/C-ADA-77/old.pdf', VersionId: 'dm1', IsLatest: true }],
+      })
+      .resolves({});
     s3.on(DeleteObjectsCommand).resolves({});
     const handler = createConnectorHandler('s3', { env });
     const result = await handler(
       invocation([subject({ subjectId: 'ada-lovelace-1815', locator: { customerId: 'C-ADA-77' } })], { system: 'files' }),
       context,
     );
-    expect(result.subjects[0]).toEqual({ subjectRef: 'ref-user1', status: 'erased', counts: { records: 0, fields: 0, objects: 1 } });
+    expect(result.subjects[0]).toEqual({
+      subjectRef: 'ref-user1',
+      status: 'erased',
+      counts: { records: 0, fields: 0, objects: 1 },
+      verification: 'verified',
+    });
     expect(s3.commandCalls(ListObjectVersionsCommand)[0].args[0].input).toEqual({ Bucket: 'uploads', Prefix: 'customers/C-ADA-77/' });
     expect(s3.commandCalls(DeleteObjectsCommand)[0].args[0].input.Delete?.Objects).toHaveLength(2);
   } finally {
