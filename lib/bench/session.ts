@@ -14,7 +14,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { connectorFunctionName, runtimeFunctionName, startLocal, type LocalLethe } from '../local';
 import { localSubjectRefs } from '../local/keys';
-import type { LoopbackServer } from '../local/loopback';
+import type { LoopbackServer } from '../core/loopback';
 import { startMeteringProxy, UsageMeter } from '../local/meter';
 import { mapLimit } from '../core/concurrency';
 import { LEDGER, type ConnectorInvocation, type ConnectorResult, type SweepReadOutput } from '../core/contract';

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { Temporal } from '@js-temporal/polyfill';
 import type { AuditSource } from '../audit/verify';
 import { LetheError } from '../core/errors';
+import { listenOnLoopback, type LoopbackServer } from '../core/loopback';
 import type { LoadedPolicy } from '../policy/load';
 import { buildRegister } from '../register/register';
 import { checkRequestId, consoleAudit } from './audit-view';
@@ -45,12 +46,8 @@ export interface ConsoleServerOptions {
   readonly now?: () => Date;
 }
 
-export interface ConsoleServer {
-  /** `http://127.0.0.1:<port>` */
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+/** The console's server: `http://127.0.0.1:<port>`, as every server Lethe runs here (lib/core/loopback.ts). */
+export type ConsoleServer = LoopbackServer;
 
 /** `dist/console/` of the nearest directory above this file with a package.json (the sources and the CLI bundle alike). */
 export function defaultStaticDir(from: string = __dirname): string {
@@ -322,29 +319,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const port = options.port ?? DEFAULT_CONSOLE_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConsoleError(`the console's port must be a whole number from 0 to 65535, got ${port}`);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new ConsoleError(
-              `port ${port} on 127.0.0.1 is in use: stop what uses it, or give the console another port (--port, or --console-port for npm start)`,
-              { cause: error },
-            )
-          : error,
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const bound = (server.address() as { port: number }).port;
+  const listening = await listenOnLoopback(server, port, (error) =>
+    error.code === 'EADDRINUSE'
+      ? new ConsoleError(
+          `port ${port} on 127.0.0.1 is in use: stop what uses it, or give the console another port (--port, or --console-port for npm start)`,
+          { cause: error },
+        )
+      : error,
+  );
+  const bound = listening.port;
   allowedHosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`]);
   allowedOrigins = new Set([`http://127.0.0.1:${bound}`, `http://localhost:${bound}`]);
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    port: bound,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listening;
 }

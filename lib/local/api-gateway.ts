@@ -19,7 +19,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import httpRouterHandler from '@middy/http-router';
-import { listenOnLoopback } from './loopback';
+import { listenOnLoopback } from '../core/loopback';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { LocalModeError } from './errors';
 import type { InvokeResult } from './functions';

@@ -13,7 +13,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import { listenOnLoopback } from './loopback';
+import { listenOnLoopback } from '../core/loopback';
 import type { InvokeResult } from './functions';
 import { KmsInvalidCiphertext, LOCAL_ACCOUNT, type LocalKmsKey, type LocalSecrets } from './keys';
 import { type LocalStepFunctions, StepFunctionsError } from './step-functions';

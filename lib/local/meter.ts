@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { crc32 } from 'node:zlib';
-import { listenOnLoopback, type LoopbackServer } from './loopback';
+import { listenOnLoopback, type LoopbackServer } from '../core/loopback';
 
 /** What the meter has counted since it started (or since `reset`). */
 export interface UsageSnapshot {

@@ -39,7 +39,7 @@ import * as http from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededFaults } from './faults';
-import { listenOnLoopback } from './loopback';
+import { listenOnLoopback } from '../core/loopback';
 import { anonymise } from '../anonymise';
 import { LocalModeError } from './errors';
 import type { Strategy } from '../policy/model';

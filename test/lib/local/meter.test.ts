@@ -16,7 +16,7 @@ import {
   UsageMeter,
 } from '../../../lib/local/meter';
 import { readStateMachine } from '../../../lib/local/run-asl';
-import { listenOnLoopback } from '../../../lib/local/loopback';
+import { listenOnLoopback } from '../../../lib/core/loopback';
 
 jest.setTimeout(30_000);
 

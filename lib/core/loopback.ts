@@ -1,5 +1,6 @@
 /**
- * Every server of local mode listens on 127.0.0.1 only, the same way: this is that way.
+ * Every server Lethe runs on this machine (local mode's, the DPO console's) listens on 127.0.0.1 only, the same way:
+ * this is that way.
  */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
