@@ -15,8 +15,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { RECEIPT_PREFIX } from '../runtime/receipt-store';
 import { StackConfigError } from './errors';
-import { grantKey } from './grants';
-import { acknowledgeNag, arnFinding } from './nag';
+import { grantPrefixRead } from './grants';
+import { acknowledgeNag } from './nag';
 
 export const OBJECT_LOCK_MODES = ['COMPLIANCE', 'GOVERNANCE'] as const;
 export type ObjectLockModeName = (typeof OBJECT_LOCK_MODES)[number];
@@ -154,21 +154,12 @@ export class AuditBucket extends Construct {
    * kms:Decrypt on the bucket's key. Writing them is the audit writers' s3:PutObject (runtime-functions.ts).
    */
   public grantReadReceipts(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
+    return grantPrefixRead(
       grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.bucket.arnForObjects(`${RECEIPT_PREFIX}*`)],
-    });
-    grantKey(grantee, this.encryptionKey, ['kms:Decrypt']);
-    const principal = grantee.grantPrincipal;
-    if (principal instanceof iam.Role) {
-      acknowledgeNag(
-        principal,
-        'AwsSolutions-IAM5',
-        'Receipt keys are request ids, known at run time only; the grant is s3:GetObject on the receipts/ prefix of the audit bucket only.',
-        [arnFinding(this.bucket, `/${RECEIPT_PREFIX}*`)],
-      );
-    }
-    return grant;
+      this.bucket,
+      this.encryptionKey,
+      RECEIPT_PREFIX,
+      'Receipt keys are request ids, known at run time only; the grant is s3:GetObject on the receipts/ prefix of the audit bucket only.',
+    );
   }
 }

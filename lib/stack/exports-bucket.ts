@@ -12,7 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { StackConfigError } from './errors';
-import { grantKey } from './grants';
+import { grantKey, grantPrefixRead } from './grants';
 import { acknowledgeNag, arnFinding } from './nag';
 
 /** Where exports are written under the bucket: `exports/<requestId>/…` (lib/runtime/exports.ts). */
@@ -121,22 +121,13 @@ export class ExportsBucket extends Construct {
    * (a presigned GET is authorised as its signer) and the key's Decrypt; it writes nothing.
    */
   public grantLinks(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
+    return grantPrefixRead(
       grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.bucket.arnForObjects(`${EXPORTS_PREFIX}*`)],
-    });
-    grantKey(grantee, this.encryptionKey, ['kms:Decrypt']);
-    const principal = grantee.grantPrincipal;
-    if (principal instanceof iam.Role) {
-      acknowledgeNag(
-        principal,
-        'AwsSolutions-IAM5',
-        'Export object keys are generated at run time (one per access request); the grant is s3:GetObject on the exports/ prefix of the exports bucket only, to sign the links.',
-        [arnFinding(this.bucket, `/${EXPORTS_PREFIX}*`)],
-      );
-    }
-    return grant;
+      this.bucket,
+      this.encryptionKey,
+      EXPORTS_PREFIX,
+      'Export object keys are generated at run time (one per access request); the grant is s3:GetObject on the exports/ prefix of the exports bucket only, to sign the links.',
+    );
   }
 
   private validateExpirationDays(days: number): void {

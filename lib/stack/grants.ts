@@ -5,6 +5,8 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { acknowledgeNag, arnFinding } from './nag';
 
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'] as const;
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
@@ -49,4 +51,17 @@ export function grantKey(grantee: iam.IGrantable, key: kms.IKey, actions: readon
 export function grantInvoke(grantee: iam.IGrantable, functionArns: readonly string[]): void {
   if (functionArns.length === 0) return;
   iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [...functionArns] });
+}
+
+/**
+ * s3:GetObject under one prefix of a bucket, and kms:Decrypt on its key; it writes nothing. The objects under the
+ * prefix are named at run time only, so the prefix's wildcard is acknowledged to cdk-nag (AwsSolutions-IAM5) with
+ * `reason`, for that ARN alone.
+ */
+export function grantPrefixRead(grantee: iam.IGrantable, bucket: s3.IBucket, key: kms.IKey, prefix: string, reason: string): iam.Grant {
+  const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [bucket.arnForObjects(`${prefix}*`)] });
+  grantKey(grantee, key, ['kms:Decrypt']);
+  const principal = grantee.grantPrincipal;
+  if (principal instanceof iam.Role) acknowledgeNag(principal, 'AwsSolutions-IAM5', reason, [arnFinding(bucket, `/${prefix}*`)]);
+  return grant;
 }
