@@ -208,17 +208,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     const records: ConnectorExportRecord[] = [];
     let bytes = 0;
     for (const key of await this.keysOf(subject)) {
-      const { Item: item } = await this.send('GetItem', () =>
-        this.client.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: key,
-            ConsistentRead: true,
-            ProjectionExpression: projected.map((_, i) => `#p${i}`).join(', '),
-            ExpressionAttributeNames: Object.fromEntries(projected.map((name, i) => [`#p${i}`, name])),
-          }),
-        ),
-      );
+      const { Item: item } = await this.readItem(key, projected);
       if (!item) continue;
       const record: ConnectorExportRecord = {
         source: `table ${tableName}, ${keyNames.map((name) => `${name} ${String(plainValue(item[name]))}`).join(', ')}`,
@@ -237,7 +227,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     changes: FieldChanges,
     context: ConnectorContext,
   ): Promise<Counts | undefined> {
-    const { tableName, keyAttribute, sortKeyAttribute } = this.config;
+    const { keyAttribute, sortKeyAttribute } = this.config;
     const deleting = subject.record === 'delete';
     const fields = deleting ? [] : [...new Set([...changes.remove, ...changes.anonymise].map((f) => f.name))];
     const projected = [...new Set([keyAttribute, ...(sortKeyAttribute ? [sortKeyAttribute] : []), ...fields])];
@@ -245,17 +235,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     let changed = 0;
     let unknown = false;
     for (const key of await this.keysOf(subject)) {
-      const { Item: item } = await this.send('GetItem', () =>
-        this.client.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: key,
-            ConsistentRead: true,
-            ProjectionExpression: projected.map((_, i) => `#v${i}`).join(', '),
-            ExpressionAttributeNames: Object.fromEntries(projected.map((name, i) => [`#v${i}`, name])),
-          }),
-        ),
-      );
+      const { Item: item } = await this.readItem(key, projected);
       if (!item) continue;
       if (deleting) {
         records++;
@@ -270,6 +250,25 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     }
     if (records === 0 && unknown) return undefined;
     return { records, fields: changed };
+  }
+
+  /**
+   * One item by its key, strongly consistent, with only the attributes `names` (never another attribute: what is not
+   * needed is not unmarshalled); `Item` undefined when it is gone. The export, the field actions and the verification
+   * read items this way.
+   */
+  private readItem(key: Key, names: readonly string[]): Promise<{ readonly Item?: Record<string, unknown> }> {
+    return this.send('GetItem', () =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.config.tableName,
+          Key: key,
+          ConsistentRead: true,
+          ProjectionExpression: names.map((_, i) => `#p${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#p${i}`, name])),
+        }),
+      ),
+    );
   }
 
   private get restrictedAttribute(): string {
@@ -311,17 +310,7 @@ export class DynamoDbConnector extends SubjectConnector<DynamoDbConnectorConfig>
     // Only the fields to change are read: another attribute is never unmarshalled (see deleteRecord).
     const fields = [...new Set([...changes.remove, ...changes.anonymise].map((f) => f.name))];
     if (fields.length === 0) return 0;
-    const { Item: item } = await this.send('GetItem', () =>
-      this.client.send(
-        new GetCommand({
-          TableName: this.config.tableName,
-          Key: key,
-          ConsistentRead: true,
-          ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(fields.map((name, i) => [`#f${i}`, name])),
-        }),
-      ),
-    );
+    const { Item: item } = await this.readItem(key, fields);
     if (!item) return 0;
 
     const removed = changes.remove.map((f) => f.name).filter((name) => Object.hasOwn(item, name));

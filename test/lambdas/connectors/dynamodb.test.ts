@@ -86,7 +86,7 @@ test('runs the connector from its environment: HMAC key from Secrets Manager (ca
     email: createHmac('sha256', SECRET_KEY).update(PERSONAL.email).digest('hex'),
     birthDate: '1815',
   };
-  ddb.on(GetCommand, { ExpressionAttributeNames: { '#v0': 'customerId' } }).resolves({ Item: updated });
+  ddb.on(GetCommand, { ExpressionAttributeNames: { '#p0': 'customerId' } }).resolves({ Item: updated });
   ddb.on(UpdateCommand).resolves({});
 
   const result = await handler(invocation([ada]), context);

@@ -175,8 +175,8 @@ describe('field actions', () => {
       Key: { customerId: 'user1' },
       ConsistentRead: true,
       // only the fields to change are read
-      ProjectionExpression: '#f0, #f1, #f2, #f3',
-      ExpressionAttributeNames: { '#f0': 'phone', '#f1': 'name', '#f2': 'email', '#f3': 'birthDate' },
+      ProjectionExpression: '#p0, #p1, #p2, #p3',
+      ExpressionAttributeNames: { '#p0': 'phone', '#p1': 'name', '#p2': 'email', '#p3': 'birthDate' },
     });
     expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
       {

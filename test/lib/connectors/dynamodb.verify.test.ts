@@ -50,8 +50,8 @@ describe('by key', () => {
         TableName: 'customers',
         Key: { customerId: 'user1' },
         ConsistentRead: true,
-        ProjectionExpression: '#v0',
-        ExpressionAttributeNames: { '#v0': 'customerId' },
+        ProjectionExpression: '#p0',
+        ExpressionAttributeNames: { '#p0': 'customerId' },
       },
     ]);
   });
