@@ -27,11 +27,12 @@ export function defineAuditScenarios(harness: () => Harness): void {
 
     test('the audit chain of everything above verifies against its head, and a tampered copy does not', async () => {
       const { local } = harness();
-      // GIVEN the records the scenarios wrote (erasures, sweeps, TTL; the demo's hold, restriction and access requests)
+      // GIVEN the records the scenarios wrote (erasures, sweeps, TTL; the demo's hold, restriction and access requests,
+      // and its replay after a restore)
       const records = await local.auditRecords();
       expect(records.length).toBeGreaterThanOrEqual(20);
       expect(new Set(records.map((r) => r.kind))).toEqual(
-        new Set(['erasure-request', 'sweep', 'ttl', 'hold', 'restriction-request', 'access-request']),
+        new Set(['erasure-request', 'sweep', 'ttl', 'hold', 'restriction-request', 'access-request', 'replay']),
       );
 
       // WHEN the chain in the bucket is verified (lib/audit, with the head from the chain table)

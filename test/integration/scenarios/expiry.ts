@@ -45,8 +45,17 @@ export function defineExpiryScenarios(harness: () => Harness): void {
       const records = local.receiver.records('tickets');
       for (const user of due) expect(records[user.id]).toBeUndefined();
       for (const user of notDue) expect(records[user.id]).toEqual(recordOf(user, 'tickets'));
-      // The SaaS was asked (one call per page of the due index: here one per subject) to delete exactly the due users
-      const calls = local.receiver.received('tickets').slice(callsBefore);
+      // The SaaS was asked (one call per page of the due index: here one per subject) to delete exactly the due users,
+      // and then (verified erasure, issue 19) what of each is left: the same subjects, in calls of operation verify
+      const all = local.receiver.received('tickets').slice(callsBefore);
+      const verifying = all.filter((c) => (c.request as { operation?: unknown } | undefined)?.operation === 'verify');
+      const calls = all.filter((c) => !verifying.includes(c));
+      expect(
+        verifying
+          .flatMap((c) => c.request?.subjects ?? [])
+          .map((s) => s.subjectId)
+          .sort(),
+      ).toEqual(due.map((u) => u.id).sort());
       const asked = calls.flatMap((c) => c.request?.subjects ?? []);
       expect(asked.map((s) => s.subjectId).sort()).toEqual(due.map((u) => u.id).sort());
       expect(asked.every((s) => s.record === 'delete')).toBe(true);

@@ -61,7 +61,7 @@ export function defineFailureScenarios(harness: () => Harness): void {
       expect(failed.systems).toEqual(
         expect.arrayContaining([
           { system: 'mailer', status: 'failed', error: 'ConnectorPermanentError' },
-          { system: 'profiles', status: 'erased' },
+          { system: 'profiles', status: 'erased', verification: 'verified' },
         ]),
       );
       // (the state machine runs a failed system once more, without a Catch, so that a redrive resumes there:
