@@ -141,8 +141,8 @@ export abstract class Connector<C = unknown> {
    * The one place verification is applied (every connector type, the SDK's too): each outcome of a `delete`,
    * `anonymise` or `keep` with fields gets `verification`, unless it carries one already (a user's function that
    * verified itself, with the SDK); a subject found with data left fails with `ConnectorVerificationError`, and one
-   * whose verification could not be asked fails with that error (a transient one is retried: the action runs again,
-   * idempotently, then the verification). Such failures go in `failed`, never thrown, even for the only subject, so
+   * whose verification could not be asked for a permanent reason (access denied, a bad answer) fails with that error;
+   * one that failed for a moment (throttled, a time-out) keeps the action's outcome, `unverified`. Such failures go in `failed`, never thrown, even for the only subject, so
    * that the error's name reaches the workflow across the Lambda boundary.
    */
   private async verified(invocation: Invocation, processed: Processed, context: ConnectorContext): Promise<Processed> {
@@ -174,6 +174,18 @@ export abstract class Connector<C = unknown> {
       const remaining = answer instanceof Error ? undefined : addCounts(answer);
       if (remaining !== undefined && remaining.records + remaining.fields + remaining.objects === 0) {
         subjects.push({ ...outcome, verification: 'verified' });
+        continue;
+      }
+      if (remaining === undefined && toConnectorError(answer, 'verification') instanceof ConnectorTransientError) {
+        // The action's outcome stands: it was done. Running it again for a verification that failed for a moment would
+        // meet what it already did (nothing-found, with a new idempotency key) and hide what it did; so the record is
+        // unverified, said here, and the next action of the subject is verified as usual.
+        subjects.push({ ...outcome, verification: 'unverified' });
+        logger.warn('verification could not be asked (a transient failure): unverified', {
+          system: this.system,
+          subjectRef: subject.subjectRef,
+          cause: errorName(answer),
+        });
         continue;
       }
       const error =

@@ -401,13 +401,23 @@ describe('the verify operation (issue 19, config.verify)', () => {
     });
   });
 
-  test.each([
-    [503, 'ConnectorTransientError', true],
-    [400, 'ConnectorPermanentError', false],
-  ])('the verify call answers HTTP %s: the subject fails (%s), never verified', async (code, name, transient) => {
-    respond = saas({}, code);
+  test('the verify call answers HTTP 400: the subject fails (ConnectorPermanentError), never verified', async () => {
+    respond = saas({}, 400);
     const result = await connector({ verify: true }).run(billing());
-    expect(result).toEqual({ system: 'billing', subjects: [], failed: [{ subjectRef: 'ref-user1', error: name, transient }] });
+    expect(result).toEqual({
+      system: 'billing',
+      subjects: [],
+      failed: [{ subjectRef: 'ref-user1', error: 'ConnectorPermanentError', transient: false }],
+    });
+  });
+
+  test('the verify call answers HTTP 503: the erasure stands, unverified (not run again: it would find nothing)', async () => {
+    respond = saas({}, 503);
+    const result = await connector({ verify: true }).run(billing());
+    expect(result).toEqual({
+      system: 'billing',
+      subjects: [{ subjectRef: 'ref-user1', status: 'erased', counts: { records: 1, fields: 0, objects: 0 }, verification: 'unverified' }],
+    });
   });
 
   test('restrict is never verified: one call, no verification on the outcome', async () => {
