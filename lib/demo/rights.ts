@@ -67,13 +67,6 @@ const iso = (instant: Temporal.Instant) => instant.toString({ smallestUnit: 'sec
 export const zoned = (instant: Temporal.Instant, timeZone: string): string =>
   instant.toZonedDateTimeISO(timeZone).toString({ smallestUnit: 'second', timeZoneName: 'never' });
 
-/** Waits until the clock is in a later whole second than `instant` (at most a second). */
-async function untilSecondAfter(instant: Temporal.Instant): Promise<void> {
-  const next = (Math.floor(instant.epochMilliseconds / 1000) + 1) * 1000;
-  const wait = next - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-}
-
 /** What the rights steps act on, from the policy alone. */
 export interface RightsPlan {
   /** The access request's scope: non-item purposes whose systems all export locally. Empty: no access step. */
@@ -349,9 +342,6 @@ export async function rightsSteps(
 
   // Restriction (Art. 18): the mark on each record of one purpose.
   const restricted = chooseRestriction(policy, hold?.purpose);
-  // When each item waits for its request's handling, the item step erases the restriction's document and keeps the
-  // access request's: the two must be handled in different seconds, the API's precision.
-  let restrictionHandledBy: Temporal.Instant | undefined;
   if (!restricted) {
     script.say('    (no purpose of this policy can be restricted apart from the held one: no restriction to show)');
   } else {
@@ -366,7 +356,6 @@ export async function rightsSteps(
       requestIds.push(received.requestId);
       say(`POST /restriction-requests: 202, request ${received.requestId}, deadline ${received.deadline}`);
       const view = await api.waitForRequest<SubjectRequestAnswer>('restriction', received.requestId);
-      restrictionHandledBy = Temporal.Now.instant();
       say(`GET /restriction-requests/${received.requestId}: ${view.status}`);
       if (view.status !== 'completed') {
         const failed = view.systems.filter((s) => s.status === 'failed').map((s) => `${s.system} (${s.error ?? 'failed'})`);
@@ -425,7 +414,6 @@ export async function rightsSteps(
       `Access request (GDPR Art. 15) for ${plan.access.join(', ')}: the export, opened from its URL`,
       async (say) => {
         const put = await read(systems);
-        if (plan.item?.byRequest && restrictionHandledBy) await untilSecondAfter(restrictionHandledBy);
         const received = await api.requestAccess(
           { subjectId: id, scope: [...plan.access], lang: 'en', verification: verification() },
           `demo-${randomUUID()}`,
@@ -511,16 +499,16 @@ export async function rightsSteps(
           say(`POST /subjects/${id}/events {"type": "${type}", "ref": "${refs[0]}"}: ${refs[0]} expires ${first ?? 'still not'}`);
           if (!first) throw new DemoError(`the ${type} event of item ${refs[0]} gave it no expiry`);
         }
-        // The API shows expiries to the second; the ledger keeps them to the millisecond. The last millisecond of the
-        // first item's second is past its expiry, and before the second item's whenever the two differ in the second.
-        const sweepAt = Temporal.Instant.from(first).add({ milliseconds: 999 });
+        // The sweep runs at the first item's expiry exactly (the API shows it to the millisecond, as the ledger keeps it:
+        // due is expiry <= now), so the second goes only if it expires at that same millisecond.
+        const sweepAt = Temporal.Instant.from(first);
         const now = sweepAt.toZonedDateTimeISO(policy.timezone).toString({ smallestUnit: 'millisecond', timeZoneName: 'never' });
         const secondView = (await api.viewSubject(id)).holdings.find(
           (h) => h.purpose === purpose && h.ref === refs[1] && h.status === 'active',
         );
         const second = secondView?.expiresAt ?? null;
         if (second && Temporal.Instant.compare(Temporal.Instant.from(second), sweepAt) <= 0)
-          throw new DemoError(`items ${refs[0]} and ${refs[1]} expire within the same second: one cannot go without the other`);
+          throw new DemoError(`items ${refs[0]} and ${refs[1]} expire at the same millisecond: one cannot go without the other`);
         const before = await read([system], items[0]);
         const beforeOther = await read([system], items[1]);
         const beforeMain = await read(systems);
