@@ -92,7 +92,8 @@ export class ReplayWorkflow extends Construct {
       encryptionKey: props.dataKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: recoveryDays },
       deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      // As every table of the stack (tableFromSpec): deletion protection is on, so a rollback could not delete it anyway.
+      removalPolicy: RemovalPolicy.RETAIN,
       timeToLiveAttribute: TOMBSTONES_TABLE.ttlAttribute,
     });
 

@@ -151,9 +151,10 @@ describe('bin/lethe.js: the commands that run from the sources', () => {
 });
 
 describe('the install builds the bundle', () => {
-  it('`npm ci` in .ci/run runs the scripts, and `prepare` (which npm ci runs for the root package) builds the CLI', () => {
+  it('`npm ci` in .ci/run runs the scripts, and `prepare` (which npm ci runs for the root package) builds the CLI, then the console', () => {
     const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.prepare).toBe('node bin/build-cli.js');
+    expect(scripts.prepare).toBe('node bin/build-cli.js && node bin/build-console.js');
+    expect(scripts['build:console']).toBe('node bin/build-console.js');
     expect(scripts['build:cli']).toBe('node bin/build-cli.js');
     const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
     const install = ci.split('\n').find((line) => /\bnpm ci\b/.test(line));

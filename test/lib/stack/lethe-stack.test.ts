@@ -180,16 +180,18 @@ describe('retention ledger', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
     });
-    // 7 ledger + events + requests + idempotency + audit chain, all encrypted, recoverable and protected
+    // 7 ledger + events + requests + idempotency + audit chain + tombstones (issue 19), all encrypted, recoverable and
+    // protected
     s.template.resourcePropertiesCountIs(
       'AWS::DynamoDB::Table',
       {
         SSESpecification: Match.objectLike({ SSEType: 'KMS' }),
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        PointInTimeRecoverySpecification: Match.objectLike({ PointInTimeRecoveryEnabled: true }),
         DeletionProtectionEnabled: true,
       },
-      PURPOSES.length + 4,
+      PURPOSES.length + 5,
     );
+    s.template.resourceCountIs('AWS::DynamoDB::Table', PURPOSES.length + 5);
   });
 
   it('replicates nothing: no global tables, no replicas, no bucket replication', () => {

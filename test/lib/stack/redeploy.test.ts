@@ -32,10 +32,10 @@ describe('a redeploy after a failed create or a destroy', () => {
 
   it('names the state machines’ log groups under /aws/vendedlogs/ with the stack id', () => {
     const groups = Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup' && r.Properties?.LogGroupName);
-    expect(groups).toHaveLength(2);
+    expect(groups).toHaveLength(3);
     for (const [, group] of groups) {
       const [, parts] = group.Properties!.LogGroupName['Fn::Join'] as [string, unknown[]];
-      expect(parts[0]).toMatch(/^\/aws\/vendedlogs\/states\/Lethe-(Erasure|Sweep)-Workflow-[0-9A-F]{8}-$/);
+      expect(parts[0]).toMatch(/^\/aws\/vendedlogs\/states\/Lethe-(Erasure|Sweep|Replay)-Workflow-[0-9A-F]{8}-$/);
       expect(parts[1]).toEqual({ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] });
     }
   });
