@@ -23,6 +23,8 @@
  *   - The connector functions are not invoked: they reach the controller's own tables, buckets and SaaS webhooks,
  *     which are not part of the stack.
  *   - X-Ray: AWS_XRAY_CONTEXT_MISSING=IGNORE_ERROR, as there is no Lambda trace context outside Lambda.
+ *   - The receipt key: moto's CloudFormation drops a KMS key's KeySpec and KeyUsage, so one of the right spec is made
+ *     through moto's KMS API and given to the functions that sign receipts (below).
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -67,6 +69,32 @@ for (const fn of Object.values(functions)) {
 }
 process.on('exit', () => rmSync(lone, { recursive: true, force: true }));
 const byService = new Map(Object.values(functions).map((f) => [f.environment.POWERTOOLS_SERVICE_NAME, f]));
+// moto's CloudFormation creates AWS::KMS::Key without its KeySpec and KeyUsage, so the receipt key (ECC_NIST_P256,
+// SIGN_VERIFY; lib/stack/receipt-key.ts, checked by the template test) comes out a symmetric key that erasure-finish
+// rightly refuses. A key of that spec is made through moto's KMS API (which models it) and given to the functions
+// that sign receipts, in place of the template's.
+const receiptSigners = Object.values(functions).filter((f) => f.environment.LETHE_RECEIPT_KEY !== undefined);
+if (receiptSigners.length > 0) {
+  const made = spawnSync(
+    'python3',
+    [
+      '-c',
+      'import boto3,sys; print(boto3.client("kms", endpoint_url=sys.argv[1], region_name=sys.argv[2], aws_access_key_id="testing", aws_secret_access_key="testing").create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Description="lethe receipts (moto)")["KeyMetadata"]["Arn"])',
+      endpoint,
+      region,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  const arn = (made.stdout || '').trim();
+  if (made.status !== 0 || !arn.startsWith('arn:')) {
+    console.log(`FAIL the receipt key could not be made in moto: ${(made.stderr || made.stdout || '').trim().slice(-300)}`);
+    process.exit(1);
+  }
+  for (const fn of receiptSigners) fn.environment.LETHE_RECEIPT_KEY = arn;
+  console.log(
+    `moto: receipt key made through the KMS API (ECC_NIST_P256, SIGN_VERIFY) for ${receiptSigners.map((f) => f.name).join(', ')}`,
+  );
+}
 const failures = [];
 const check = (ok, line) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${line}`);

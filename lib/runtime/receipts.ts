@@ -337,7 +337,11 @@ export class KmsReceiptSigner implements ReceiptSigner {
   }
 
   private async fetchPublicKey(): Promise<string> {
-    const { PublicKey, KeySpec, KeyUsage } = await this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId }));
+    const answer = await this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId }));
+    const { PublicKey, KeyUsage } = answer;
+    // KeySpec, or the same value under its deprecated name, which KMS still answers (and moto only, in CI).
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- read only as the fallback named above
+    const KeySpec = answer.KeySpec ?? answer.CustomerMasterKeySpec;
     if (KeySpec !== 'ECC_NIST_P256' || KeyUsage !== 'SIGN_VERIFY' || !PublicKey) {
       throw new RuntimeConfigError(
         `the receipt key is not an ECC_NIST_P256 SIGN_VERIFY key (KeySpec ${KeySpec ?? 'none'}, KeyUsage ${KeyUsage ?? 'none'})`,

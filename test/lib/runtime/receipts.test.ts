@@ -468,6 +468,19 @@ describe('KmsReceiptSigner', () => {
     expect(kms.commandCalls(GetPublicKeyCommand)).toHaveLength(1);
   });
 
+  it.each([
+    ['the spec under its deprecated name only (as moto answers)', { CustomerMasterKeySpec: 'ECC_NIST_P256' as const }, true],
+    ['another spec under the deprecated name', { CustomerMasterKeySpec: 'RSA_2048' as const }, false],
+    ['no spec at all', {}, false],
+  ])('reads the key spec from KeySpec or its deprecated name: %s', async (_case, spec, accepted) => {
+    kms
+      .on(GetPublicKeyCommand)
+      .resolves({ ...spec, KeyUsage: 'SIGN_VERIFY', PublicKey: keys.publicKey.export({ type: 'spki', format: 'der' }) });
+    const signer = new KmsReceiptSigner(new KMSClient({ region: 'eu-north-1' }), 'k');
+    if (accepted) await expect(signer.publicKeyPem()).resolves.toBe(keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    else await expect(signer.publicKeyPem()).rejects.toThrow(RuntimeConfigError);
+  });
+
   it('fails if the key is not an ECC_NIST_P256 signing key', async () => {
     kms.on(GetPublicKeyCommand).resolves({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', PublicKey: new Uint8Array([1]) });
     const signer = new KmsReceiptSigner(new KMSClient({ region: 'eu-north-1' }), 'k');
