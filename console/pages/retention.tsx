@@ -11,18 +11,22 @@ import { useLang } from '../i18n';
 
 export const CALENDAR_DAYS = 90;
 
-const COUNT_KEYS = { waiting: 'colWaiting', counting: 'colCounting', due: 'colDue', held: 'colHeld' } as const;
+type Counts = HoldingStates['purposes'][string];
 
 /**
- * `GET /api/retention/holdings` as the API answers it: a state no index counts yet is left out of each purpose's
- * counts and named in `notCounted` (docs/api.md).
+ * The count columns, each with its heading and the count it shows: the contract's states, and one column that adds up
+ * what needs an operator (quarantined, nothing found), since a DPO asks only whether anything does.
  */
-export type HoldingCountsAnswer = Omit<HoldingStates, 'purposes'> & {
-  readonly purposes: Readonly<Record<string, Partial<HoldingStates['purposes'][string]>>>;
-  readonly notCounted?: readonly string[];
-};
+const COUNT_COLUMNS = [
+  { key: 'colWaiting', count: (c: Counts) => c.waiting },
+  { key: 'colCounting', count: (c: Counts) => c.counting },
+  { key: 'colDue', count: (c: Counts) => c.due },
+  { key: 'colHeld', count: (c: Counts) => c.held },
+  { key: 'colIndefinite', count: (c: Counts) => c.indefinite },
+  { key: 'colAttention', count: (c: Counts) => c.quarantined + c.nothingFound },
+] as const;
 
-export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly holdings?: HoldingCountsAnswer }) {
+export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly holdings?: HoldingStates }) {
   const { t } = useLang();
   return (
     <TableWrap label={t('purposesCaption')}>
@@ -36,7 +40,7 @@ export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly 
             <th scope="col">{t('colLaw')}</th>
             <th scope="col">{t('colWaitsFor')}</th>
             <th scope="col">{t('systems')}</th>
-            {Object.values(COUNT_KEYS).map((key) => (
+            {COUNT_COLUMNS.map(({ key }) => (
               <th scope="col" class="number" key={key}>
                 {t(key)}
               </th>
@@ -58,9 +62,9 @@ export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly 
                 <td>{p.law ?? ''}</td>
                 <td>{p.waitsFor.length > 0 ? p.waitsFor.join(', ') : t('startsAtCollection')}</td>
                 <td>{p.systems.join(', ')}</td>
-                {(Object.keys(COUNT_KEYS) as (keyof typeof COUNT_KEYS)[]).map((state) => (
-                  <td class="number" key={state}>
-                    {counts?.[state] ?? (props.holdings?.notCounted?.includes(state) ? t('notCounted') : '–')}
+                {COUNT_COLUMNS.map(({ key, count }) => (
+                  <td class="number" key={key}>
+                    {counts ? count(counts) : '–'}
                   </td>
                 ))}
               </tr>
@@ -170,7 +174,7 @@ export function CalendarList(props: { readonly calendar: DueCalendar; readonly n
 export function RetentionPage() {
   const { t, lang } = useLang();
   const policy = useGet<ConsolePolicy>(withQuery('/console-api/policy', { lang }));
-  const holdings = useGet<HoldingCountsAnswer>('/api/retention/holdings');
+  const holdings = useGet<HoldingStates>('/api/retention/holdings');
   const calendar = useGet<DueCalendar>(withQuery('/api/retention/calendar', { days: CALENDAR_DAYS }));
   const names = policy.state === 'done' ? Object.fromEntries(policy.data.purposes.map((p) => [p.id, p.name])) : {};
   return (

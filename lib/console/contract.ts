@@ -67,6 +67,12 @@ export interface HoldingCounts {
   readonly due: number;
   /** Kept by a legal hold or a restriction with keep. */
   readonly held: number;
+  /** Kept indefinitely by its purpose's rule. */
+  readonly indefinite: number;
+  /** Out of the sweep after failing too many sweeps: an operator looks (docs/reliability.md). */
+  readonly quarantined: number;
+  /** Its expiry found none of its data: out of the sweep until it is registered again with what finds it. */
+  readonly nothingFound: number;
 }
 
 /** `GET /api/retention/holdings`: per purpose, holdings by state; how they are counted is in docs/api.md. */

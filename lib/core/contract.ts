@@ -134,12 +134,34 @@ export const LEDGER = {
   dueAtAttribute: 'dueAt',
   /** Number of due-index partitions; the sweep reads each. */
   dueShards: 16,
+  /**
+   * Sparse GSI, KEYS_ONLY plus `dueAt` and `expiresAt`: the active holdings that have no expiry to wait for in the due
+   * index, by why (PARKED_STATE). `parkedShard` (S): `<state>#<shard>`, the shard as in the due index ("waiting#07").
+   * Only the API's counts (GET /retention/holdings) read it; the sweep never does. Written with the due keys, by the
+   * same writes (lib/runtime/ledger.ts), so a holding is in it exactly while it is parked.
+   */
+  parkedIndex: 'parked',
+  parkedShardAttribute: 'parkedShard',
   ttlAttribute: 'ttl',
   /** TTL backstop on an active holding: this long after its expiry DynamoDB may delete it (the stream then erases it). */
   activeTtlGraceSeconds: 3 * 24 * 3600,
   /** A finished holding's ledger item is kept this long for the record, then TTL removes it. */
   doneTtlSeconds: 30 * 24 * 3600,
 } as const;
+
+/**
+ * Why an active holding is out of the due index (LEDGER.parkedIndex): its clock waits for an event (`waiting`), a
+ * legal hold or a restriction with keep keeps it (`held`), its rule keeps it indefinitely (`indefinite`), it failed
+ * too many sweeps (`quarantined`), or its expiry found nothing of its data (`nothing-found`).
+ */
+export const PARKED_STATE = {
+  waiting: 'waiting',
+  held: 'held',
+  indefinite: 'indefinite',
+  quarantined: 'quarantined',
+  nothingFound: 'nothing-found',
+} as const;
+export type ParkedState = (typeof PARKED_STATE)[keyof typeof PARKED_STATE];
 
 export const HOLDING_STATUS = { active: 'active', done: 'done' } as const;
 export type HoldingStatus = (typeof HOLDING_STATUS)[keyof typeof HOLDING_STATUS];

@@ -391,15 +391,17 @@ export const HoldingStatesAnswer = z
     purposes: z.record(
       z.string(),
       z.object({
-        due: z.number().int().min(0).describe('expiry passed, not yet erased by a sweep'),
+        waiting: z.number().int().min(0).describe('its clock waits for an event: no expiry yet'),
         counting: z.number().int().min(0).describe('clock running, expiry in the future'),
+        due: z.number().int().min(0).describe('expiry passed, not yet erased by a sweep'),
+        held: z.number().int().min(0).describe('kept by a legal hold or a restriction with keep'),
+        indefinite: z.number().int().min(0).describe('its rule keeps it indefinitely'),
+        quarantined: z.number().int().min(0).describe('out of the sweep after failing too many sweeps'),
+        nothingFound: z.number().int().min(0).describe('its expiry found none of its data; out of the sweep until registered again'),
       }),
     ),
-    notCounted: z
-      .array(z.enum(['waiting', 'held']))
-      .describe('states no index counts yet (docs/api.md): waiting for an event, kept by a legal hold or a keep-restriction'),
   })
-  .describe('Holdings by state per purpose, from the due index (docs/api.md says what is counted)');
+  .describe('Active holdings by state per purpose, from the due and parked indexes (docs/api.md says how they are counted)');
 
 /**
  * Every answer schema, by the name docs/openapi.json gives it (components.schemas), and the operation (routes.ts)

@@ -18,7 +18,16 @@ import type { Policy } from '../policy/model';
 import { afterReleases, coveringHold, type Holding, scopeCovers } from '../planner/plan';
 import { computeExpiry, type Expiry, type SubjectEvent } from '../retention/expiry';
 import { formatInstant } from '../retention/time';
-import { type ConnectorCounts, HOLDING_STATUS, type HoldingStatus, LEDGER, type SystemStatus, type Verification } from '../core/contract';
+import {
+  type ConnectorCounts,
+  HOLDING_STATUS,
+  type HoldingStatus,
+  LEDGER,
+  PARKED_STATE,
+  type ParkedState,
+  type SystemStatus,
+  type Verification,
+} from '../core/contract';
 import type { EventList } from './event-store';
 import { utcIso } from '../core/time';
 
@@ -41,6 +50,8 @@ export interface HoldingRecord {
   readonly dueShard?: string;
   readonly dueAt?: number;
   readonly ttl?: number;
+  /** While active and out of the due index for a reason (contract PARKED_STATE): `<state>#<shard>` (parkedShardOf). */
+  readonly parkedShard?: string;
   /** When done: what happened to the data. */
   readonly outcome?: SystemStatus;
   readonly finishedAt?: string;
@@ -133,6 +144,25 @@ export function dueShardOf(subjectRef: string): string {
 }
 
 export const shardName = (shard: number): string => String(shard).padStart(2, '0');
+
+/** The parked-index partition of a subject's holding in `state`: the state, then the subject's due shard. */
+export const parkedShardOf = (state: ParkedState, subjectRef: string): string => parkedShardName(state, dueShardOf(subjectRef));
+
+/** The parked-index partition of `state` in a shard (a number, or its two-digit name). */
+export const parkedShardName = (state: ParkedState, shard: number | string): string =>
+  `${state}#${typeof shard === 'number' ? shardName(shard) : shard}`;
+
+/** What a write of a holding's expiry sets: the expiry, the due keys and TTL, or why it is parked (all optional). */
+type Schedule = Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl' | 'parkedShard'>;
+
+/** The attributes a Schedule writes, each set when present and removed when absent (reschedule). */
+const SCHEDULE_ATTRIBUTES = [
+  'expiresAt',
+  LEDGER.dueShardAttribute,
+  LEDGER.dueAtAttribute,
+  LEDGER.ttlAttribute,
+  LEDGER.parkedShardAttribute,
+] as const;
 
 /** The planner's view of a stored holding (an item's `ref` is its HMAC: events carry the same, event-store.ts). */
 export function toHolding(record: HoldingRecord): Holding {
@@ -306,7 +336,7 @@ export class Ledger {
     const values: Record<string, unknown> = { ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs, ':seq': events.seq };
     const set: string[] = ['#eventsSeq = :seq'];
     const remove: string[] = [];
-    for (const attribute of ['expiresAt', LEDGER.dueShardAttribute, LEDGER.dueAtAttribute, LEDGER.ttlAttribute] as const) {
+    for (const attribute of SCHEDULE_ATTRIBUTES) {
       names[`#${attribute}`] = attribute;
       const value = schedule[attribute];
       if (value === undefined) remove.push(`#${attribute}`);
@@ -355,7 +385,7 @@ export class Ledger {
           Key: keyOf(holding),
           UpdateExpression:
             'SET #status = :done, #outcome = :outcome, #finishedAt = :at, #finishedAtMs = :atMs, #finishedBy = :by, #ttl = :ttl ' +
-            'REMOVE #dueShard, #dueAt, #sealed, #applied',
+            'REMOVE #dueShard, #dueAt, #parkedShard, #sealed, #applied',
           ConditionExpression: '#status = :active AND #collectedAtMs = :c',
           ExpressionAttributeNames: {
             ...NAMES,
@@ -366,6 +396,7 @@ export class Ledger {
             '#ttl': LEDGER.ttlAttribute,
             '#dueShard': LEDGER.dueShardAttribute,
             '#dueAt': LEDGER.dueAtAttribute,
+            '#parkedShard': LEDGER.parkedShardAttribute,
             '#sealed': 'sealed',
             '#applied': 'applied',
           },
@@ -455,12 +486,14 @@ export class Ledger {
       };
       Object.assign(names, {
         '#quarantined': 'quarantined',
+        '#parkedShard': LEDGER.parkedShardAttribute,
         '#dueShard': LEDGER.dueShardAttribute,
         '#dueAt': LEDGER.dueAtAttribute,
         '#ttl': LEDGER.ttlAttribute,
       });
       values[':quarantined'] = record;
-      update += ', #quarantined = :quarantined REMOVE #dueShard, #dueAt, #ttl';
+      values[':parked'] = parkedShardOf(PARKED_STATE.quarantined, holding.subjectRef);
+      update += ', #quarantined = :quarantined, #parkedShard = :parked REMOVE #dueShard, #dueAt, #ttl';
     }
     try {
       await this.ddb.send(
@@ -524,17 +557,23 @@ export class Ledger {
         new UpdateCommand({
           TableName: this.tableOf(holding.purpose),
           Key: keyOf(holding),
-          UpdateExpression: 'SET #nothingFound = :flag REMOVE #dueShard, #dueAt, #ttl, #applied',
+          UpdateExpression: 'SET #nothingFound = :flag, #parkedShard = :parked REMOVE #dueShard, #dueAt, #ttl, #applied',
           ConditionExpression: '#status = :active AND #collectedAtMs = :c',
           ExpressionAttributeNames: {
             ...NAMES,
             '#nothingFound': 'nothingFound',
+            '#parkedShard': LEDGER.parkedShardAttribute,
             '#dueShard': LEDGER.dueShardAttribute,
             '#dueAt': LEDGER.dueAtAttribute,
             '#ttl': LEDGER.ttlAttribute,
             '#applied': 'applied',
           },
-          ExpressionAttributeValues: { ':flag': flag, ':active': HOLDING_STATUS.active, ':c': holding.collectedAtMs },
+          ExpressionAttributeValues: {
+            ':flag': flag,
+            ':parked': parkedShardOf(PARKED_STATE.nothingFound, holding.subjectRef),
+            ':active': HOLDING_STATUS.active,
+            ':c': holding.collectedAtMs,
+          },
         }),
       );
       return true;
@@ -560,7 +599,7 @@ export class Ledger {
     const nowSeconds = Math.floor(now.epochMilliseconds / 1000);
     let item: HoldingRecord;
     if (result.done) {
-      const { dueShard: _s, dueAt: _d, sealed: _l, ...rest } = removed;
+      const { dueShard: _s, dueAt: _d, sealed: _l, parkedShard: _p, ...rest } = removed;
       item = {
         ...rest,
         status: HOLDING_STATUS.done,
@@ -572,7 +611,11 @@ export class Ledger {
       };
     } else if (result.nothingFound) {
       const { dueShard: _s, dueAt: _d, ttl: _t, applied: _a, ...rest } = removed;
-      item = { ...rest, nothingFound: { by: result.nothingFound.by, at: utcIso(now), atMs: now.epochMilliseconds } };
+      item = {
+        ...rest,
+        nothingFound: { by: result.nothingFound.by, at: utcIso(now), atMs: now.epochMilliseconds },
+        parkedShard: parkedShardOf(PARKED_STATE.nothingFound, removed.subjectRef),
+      };
     } else {
       item = { ...removed, ttl: nowSeconds + LEDGER.activeTtlGraceSeconds };
     }
@@ -629,7 +672,7 @@ export class Ledger {
     holding: Pick<HoldingRecord, 'subjectRef' | 'system' | 'itemRef' | 'purpose'>,
     collectedAt: Temporal.Instant,
     events: EventList,
-  ): { expiry: Expiry; schedule: Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> } {
+  ): { expiry: Expiry; schedule: Schedule } {
     const own = this.expiryOf(holding.purpose, collectedAt, events, holding.itemRef);
     const holds = events.holds;
     const planned: Holding = {
@@ -641,7 +684,10 @@ export class Ledger {
     if (holds.length === 0)
       return { expiry: own, schedule: this.liftsFirst(this.schedule(own, holding.subjectRef), planned, holding.subjectRef, events) };
     if (coveringHold(holds, planned, HOLDS_AS_STORED)) {
-      const kept = own.expiresAt ? { expiresAt: formatInstant(own.expiresAt, this.policy.timezone) } : {};
+      const kept: Schedule = {
+        ...(own.expiresAt ? { expiresAt: formatInstant(own.expiresAt, this.policy.timezone) } : {}),
+        parkedShard: parkedShardOf(PARKED_STATE.held, holding.subjectRef),
+      };
       return { expiry: own, schedule: this.liftsFirst(kept, planned, holding.subjectRef, events) };
     }
     const expiry = afterReleases(this.policy, own, holds, planned, HOLDS_AS_STORED);
@@ -654,12 +700,7 @@ export class Ledger {
    * restriction (expiry.ts) and schedules it again. The due index stays the only way work is found. The TTL backstop
    * stays the expiry's.
    */
-  private liftsFirst(
-    schedule: Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'>,
-    planned: Holding,
-    subjectRef: string,
-    events: EventList,
-  ): Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> {
+  private liftsFirst(schedule: Schedule, planned: Holding, subjectRef: string, events: EventList): Schedule {
     const lifts = (events.restrictions ?? [])
       .filter((r) => r.restriction?.until !== undefined && r.releasedAt === undefined && scopeCovers(r.scope, planned))
       .map((r) => Temporal.Instant.from(r.restriction!.until!).epochMilliseconds);
@@ -669,9 +710,10 @@ export class Ledger {
     return { ...schedule, dueShard: dueShardOf(subjectRef), dueAt: liftAt };
   }
 
-  /** Due keys and TTL for an expiry: none while it is unknown or never. */
-  private schedule(expiry: Expiry, subjectRef: string): Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl'> {
-    if (!expiry.expiresAt) return {};
+  /** Due keys and TTL for an expiry; while it is unknown or never, why it is parked (waiting or indefinite). */
+  private schedule(expiry: Expiry, subjectRef: string): Schedule {
+    if (!expiry.expiresAt)
+      return { parkedShard: parkedShardOf(expiry.indefinite ? PARKED_STATE.indefinite : PARKED_STATE.waiting, subjectRef) };
     const dueAt = expiry.expiresAt.epochMilliseconds;
     return {
       expiresAt: formatInstant(expiry.expiresAt, this.policy.timezone),

@@ -130,7 +130,8 @@ const OPERATION_SUMMARIES: Readonly<Record<string, string>> = {
   viewAccessReceipt: 'The signed receipt of a completed access request (check it offline: lethe receipt verify)',
   listRequests: 'Every data subject request, newest received first, a page at a time (no subject ids)',
   viewDueCalendar: 'Holdings expiring per purpose per day, for the next days',
-  viewHoldingStates: 'Holdings per purpose by state (due, counting), from the due index',
+  viewHoldingStates:
+    'Active holdings per purpose by state (waiting, counting, due, held, indefinite, quarantined, nothing found), from two sparse indexes',
 };
 
 /** An operation's tag: its path's first segment (erasure-requests, subjects, ...). */

@@ -4,22 +4,24 @@
  * per shard with the SDK's paginator, never a scan:
  * - `GET /retention/calendar?days=90`: per purpose, the holdings that expire on each day (policy time zone) from
  *   now to the end of the last day;
- * - `GET /retention/holdings`: per purpose, the holdings whose expiry has passed and that the sweep has not erased
- *   yet (`due`), and those whose clock runs (`counting`).
+ * - `GET /retention/holdings`: per purpose, the active holdings by state: whose expiry has passed and that the sweep
+ *   has not erased yet (`due`), whose clock runs (`counting`), and those parked out of the due index (contract
+ *   PARKED_STATE: `waiting`, `held`, `indefinite`, `quarantined`, `nothingFound`), counted from each purpose's parked
+ *   index (pk `parkedShard` = `<state>#<shard>`), again one Query per partition, never a scan.
  *
  * A holding is in the due index when it has a due time: its expiry, or earlier, the `until` of a restriction that
  * covers it (the sweep then lifts the restriction and schedules it again: ledger.ts liftsFirst). So each holding is
  * counted by its expiry (`expiresAt`, which the index projects), never by a lift's due time: a holding due for a lift
- * only is not expiring then. Holdings waiting for an event, kept indefinitely or under a legal hold have no due time,
- * and are not in the index: no count here says anything about them (docs/api.md says what is and is not counted).
+ * only is not expiring then. A held holding has no due time of its own, but can be due for a lift: it is then in both
+ * indexes, and is counted once, as held (its parked entry projects `dueAt` and `expiresAt` to tell).
  */
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { LEDGER } from '../core/contract';
+import { LEDGER, PARKED_STATE, type ParkedState } from '../core/contract';
 import { mapLimit } from '../core/concurrency';
 import { utcIso } from '../core/time';
 import type { DueCalendarQuery } from './api-schemas';
-import { shardName } from './ledger';
+import { parkedShardName, shardName } from './ledger';
 import type { Runtime } from './runtime';
 
 export const DEFAULT_CALENDAR_DAYS = 90;
@@ -37,20 +39,38 @@ export interface DueCalendar {
   readonly purposes: Readonly<Record<string, readonly { readonly date: string; readonly count: number }[]>>;
 }
 
-export interface DueCounts {
-  /** Expiry passed, not yet erased by a sweep (the sweep's next run picks them). */
-  readonly due: number;
+/** A purpose's active holdings by state: each active holding is in exactly one. */
+export interface HoldingCounts {
+  /** Its clock waits for an event: no expiry yet. */
+  readonly waiting: number;
   /** Clock running: expiry in the future. */
   readonly counting: number;
+  /** Expiry passed, not yet erased by a sweep (the sweep's next run picks them). */
+  readonly due: number;
+  /** Kept by a legal hold or a restriction with keep. */
+  readonly held: number;
+  /** Its rule keeps it indefinitely. */
+  readonly indefinite: number;
+  /** Out of the sweep after failing too many sweeps (an operator looks). */
+  readonly quarantined: number;
+  /** Its expiry found none of its data (an operator registers it again with what finds it). */
+  readonly nothingFound: number;
 }
 
 export interface HoldingStates {
   /** UTC ISO: the instant the counts are for. */
   readonly asOf: string;
-  readonly purposes: Readonly<Record<string, DueCounts>>;
-  /** The states of the console's contract that no index counts yet (docs/api.md): never reported as numbers. */
-  readonly notCounted: readonly ('waiting' | 'held')[];
+  readonly purposes: Readonly<Record<string, HoldingCounts>>;
 }
+
+/** The answer's key of each parked state. */
+const PARKED_KEY = {
+  [PARKED_STATE.waiting]: 'waiting',
+  [PARKED_STATE.held]: 'held',
+  [PARKED_STATE.indefinite]: 'indefinite',
+  [PARKED_STATE.quarantined]: 'quarantined',
+  [PARKED_STATE.nothingFound]: 'nothingFound',
+} as const satisfies Record<ParkedState, keyof HoldingCounts>;
 
 interface DueEntry {
   readonly dueAt: number;
@@ -117,14 +137,21 @@ export async function dueCalendar(rt: Runtime, query: DueCalendarQuery): Promise
   const purposes: Record<string, { date: string; count: number }[]> = {};
   for (const purpose of Object.keys(rt.policy.purposes)) {
     const entries = await dueEntries(rt, purpose, { fromMs: now.epochMilliseconds, toMs: end.epochMilliseconds - 1 });
+    // A held holding due for a restriction's lift is in the due index, but it does not expire while held.
+    const held = await heldInDueIndex(rt, purpose);
     const perDay = new Map<string, number>();
-    for (const entry of entries) {
+    for (const entry of [...entries, ...held.map((h) => ({ ...h, held: true }))]) {
       const expiry = expiryOf(entry);
       if (expiry === undefined || Temporal.Instant.compare(expiry, now) < 0 || Temporal.Instant.compare(expiry, end) >= 0) continue;
+      if (entry.dueAt < now.epochMilliseconds || entry.dueAt >= end.epochMilliseconds) continue;
+      const sign = 'held' in entry ? -1 : 1;
       const date = expiry.toZonedDateTimeISO(timeZone).toPlainDate().toString();
-      perDay.set(date, (perDay.get(date) ?? 0) + 1);
+      perDay.set(date, (perDay.get(date) ?? 0) + sign);
     }
-    purposes[purpose] = [...perDay.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([date, count]) => ({ date, count }));
+    purposes[purpose] = [...perDay.entries()]
+      .filter(([, count]) => count > 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([date, count]) => ({ date, count }));
   }
   return { from: today.toString(), days, timeZone, purposes };
 }
@@ -158,23 +185,105 @@ async function countExpiringAfter(rt: Runtime, purpose: string, afterMs: number)
 }
 
 /**
- * `GET /retention/holdings`: per purpose, `due` and `counting` (DueCounts), each holding counted by its expiry: the
- * entries due now or earlier are read (few: the sweep erases them) and sorted by their expiry; those due later are
- * counted. Waiting and held holdings are not in the due index: `notCounted` names them.
+ * How many holdings of `purpose` are parked in `state`: a COUNT Query per shard of the parked index.
+ */
+async function countParked(rt: Runtime, purpose: string, state: ParkedState): Promise<number> {
+  const table = rt.ledger.tableOf(purpose);
+  const counts = await mapLimit(
+    Array.from({ length: LEDGER.dueShards }, (_, shard) => shard),
+    QUERY_CONCURRENCY,
+    async (shard) => {
+      const pages = paginateQuery(
+        { client: rt.documents },
+        {
+          TableName: table,
+          IndexName: LEDGER.parkedIndex,
+          KeyConditionExpression: '#parked = :parked',
+          Select: 'COUNT',
+          ExpressionAttributeNames: { '#parked': LEDGER.parkedShardAttribute },
+          ExpressionAttributeValues: { ':parked': parkedShardName(state, shard) },
+        },
+      );
+      let count = 0;
+      for await (const page of pages) count += page.Count ?? 0;
+      return count;
+    },
+  );
+  return counts.reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * The held holdings of `purpose` that are in the due index too (due for a restriction's lift), with their due time
+ * and expiry, read from the held partitions of the parked index (holds are few: one Query per shard).
+ */
+async function heldInDueIndex(rt: Runtime, purpose: string): Promise<DueEntry[]> {
+  const table = rt.ledger.tableOf(purpose);
+  const perShard = await mapLimit(
+    Array.from({ length: LEDGER.dueShards }, (_, shard) => shard),
+    QUERY_CONCURRENCY,
+    async (shard) => {
+      const pages = paginateQuery(
+        { client: rt.documents },
+        {
+          TableName: table,
+          IndexName: LEDGER.parkedIndex,
+          KeyConditionExpression: '#parked = :parked',
+          FilterExpression: 'attribute_exists(#dueAt)',
+          ProjectionExpression: '#dueAt, #expiresAt',
+          ExpressionAttributeNames: { '#parked': LEDGER.parkedShardAttribute, '#dueAt': LEDGER.dueAtAttribute, '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':parked': parkedShardName(PARKED_STATE.held, shard) },
+        },
+      );
+      const entries: DueEntry[] = [];
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          entries.push({
+            dueAt: Number(item[LEDGER.dueAtAttribute]),
+            ...(typeof item.expiresAt === 'string' ? { expiresAt: item.expiresAt } : {}),
+          });
+        }
+      }
+      return entries;
+    },
+  );
+  return perShard.flat();
+}
+
+/**
+ * `GET /retention/holdings`: per purpose, every active holding by its state (HoldingCounts). `due` and `counting`
+ * come from the due index, each holding by its expiry: the entries due now or earlier are read (few: the sweep erases
+ * them) and sorted by their expiry; those due later are counted. The parked states are counted from the parked index.
+ * A held holding due for a lift is in both: it is counted as held only (heldInDueIndex). The counts are read one
+ * Query after another, not in one transaction: a holding that changes state meanwhile may be counted in neither or
+ * in two states, never more than that.
  */
 export async function holdingStates(rt: Runtime): Promise<HoldingStates> {
   const now = rt.now();
-  const purposes: Record<string, DueCounts> = {};
+  const purposes: Record<string, HoldingCounts> = {};
   for (const purpose of Object.keys(rt.policy.purposes)) {
     let due = 0;
     let counting = await countExpiringAfter(rt, purpose, now.epochMilliseconds);
-    for (const entry of await dueEntries(rt, purpose, { toMs: now.epochMilliseconds })) {
+    const classify = (entry: DueEntry, sign: 1 | -1): void => {
       const expiry = expiryOf(entry);
-      if (expiry === undefined) continue;
-      if (Temporal.Instant.compare(expiry, now) <= 0) due++;
-      else counting++;
-    }
-    purposes[purpose] = { due, counting };
+      if (expiry === undefined) return;
+      // An entry due after now with an expiry is counting (countExpiringAfter); one due by now, by its expiry.
+      if (entry.dueAt > now.epochMilliseconds || Temporal.Instant.compare(expiry, now) > 0) counting += sign;
+      else due += sign;
+    };
+    for (const entry of await dueEntries(rt, purpose, { toMs: now.epochMilliseconds })) classify(entry, 1);
+    for (const entry of await heldInDueIndex(rt, purpose)) classify(entry, -1);
+    const parked = Object.fromEntries(
+      await mapLimit(Object.values(PARKED_STATE), 1, async (state) => [PARKED_KEY[state], await countParked(rt, purpose, state)] as const),
+    ) as Record<(typeof PARKED_KEY)[ParkedState], number>;
+    purposes[purpose] = {
+      waiting: parked.waiting,
+      counting: Math.max(0, counting),
+      due: Math.max(0, due),
+      held: parked.held,
+      indefinite: parked.indefinite,
+      quarantined: parked.quarantined,
+      nothingFound: parked.nothingFound,
+    };
   }
-  return { asOf: utcIso(now), purposes, notCounted: ['waiting', 'held'] };
+  return { asOf: utcIso(now), purposes };
 }

@@ -173,8 +173,12 @@ export class RuntimeFunctions extends Construct {
     // GET /subjects/{subjectId} lists the subject's requests through the by-subject index (keys only); GET /requests
     // lists every request through the by-status index (request-list.ts)
     grantTable(this.api.role, ledger.requestsTable, 'read-write', [REQUESTS.subjectIndex, REQUEST_LIST_INDEX.name], dataKey);
-    // GET /retention/calendar and /retention/holdings count holdings from each purpose's due index (retention-stats.ts)
-    for (const table of ledgerTables) grantIndexQuery(this.api.role, table, LEDGER.dueIndex, dataKey);
+    // GET /retention/calendar and /retention/holdings count holdings from each purpose's due and parked indexes
+    // (retention-stats.ts)
+    for (const table of ledgerTables) {
+      grantIndexQuery(this.api.role, table, LEDGER.dueIndex, dataKey);
+      grantIndexQuery(this.api.role, table, LEDGER.parkedIndex, dataKey);
+    }
     grantTable(this.api.role, ledger.idempotencyTable, 'read-write', [], dataKey);
     seal(this.api, SEAL);
     hmac(this.api);

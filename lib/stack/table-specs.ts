@@ -41,8 +41,16 @@ export interface TableSpec {
 export const DUE_INDEX_ATTRIBUTES = ['collectedAt', 'expiresAt'] as const;
 
 /**
+ * Non-key attributes projected into the parked index: a held holding can also be due for a restriction's lift, and
+ * is then in the due index too; the counts read these to count it once (lib/runtime/retention-stats.ts).
+ */
+export const PARKED_INDEX_ATTRIBUTES = [LEDGER.dueAtAttribute, 'expiresAt'] as const;
+
+/**
  * One ledger table per purpose: pk subjectRef, sk system. The sparse `due` index (pk dueShard, sk dueAt as epoch
- * seconds) holds only the active holdings with a known expiry, so the sweep queries what is due and never scans.
+ * milliseconds) holds only the active holdings with a known expiry, so the sweep queries what is due and never scans.
+ * The sparse `parked` index (pk parkedShard, no sort key) holds the other active holdings, by why they wait (contract
+ * PARKED_STATE), so that GET /retention/holdings counts every state without a scan.
  */
 export const LEDGER_TABLE: TableSpec = {
   role: 'ledger',
@@ -54,6 +62,11 @@ export const LEDGER_TABLE: TableSpec = {
       partitionKey: { name: LEDGER.dueShardAttribute, type: 'S' },
       sortKey: { name: LEDGER.dueAtAttribute, type: 'N' },
       projection: { type: 'INCLUDE', nonKeyAttributes: DUE_INDEX_ATTRIBUTES },
+    },
+    {
+      name: LEDGER.parkedIndex,
+      partitionKey: { name: LEDGER.parkedShardAttribute, type: 'S' },
+      projection: { type: 'INCLUDE', nonKeyAttributes: PARKED_INDEX_ATTRIBUTES },
     },
   ],
   ttlAttribute: LEDGER.ttlAttribute,

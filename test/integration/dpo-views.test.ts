@@ -5,7 +5,7 @@
  * Needs Java 17+ (DynamoDB Local), as local mode does.
  */
 import { Temporal } from '@js-temporal/polyfill';
-import type { DueCalendar, RequestList } from '../../lib/console/contract';
+import type { DueCalendar, HoldingStates, RequestList } from '../../lib/console/contract';
 import { type Harness, hold, requestErasure, startHarness, testUser } from './support/harness';
 
 jest.setTimeout(120_000);
@@ -32,22 +32,28 @@ function collectedFor(offsetDays: number): { collectedAt: string; expiry: Tempor
 describe('the DPO console routes through local mode', () => {
   const due = testUser('dpo-user1', 'Ada Due');
   const soon = testUser('dpo-user10', 'Bo Soon');
+  const waits = testUser('dpo-user5', 'Fa Waits');
+  const kept = testUser('dpo-user6', 'Gu Kept');
   const erased = [testUser('dpo-user2', 'Cy Erased'), testUser('dpo-user3', 'Di Erased'), testUser('dpo-user4', 'Ed Erased')];
   let requestIds: string[] = [];
-  /** Research's counts before this test's holdings (local mode may hold demo data already). */
-  let before: { due: number; counting: number } = { due: 0, counting: 0 };
+  /** The counts before this test's holdings (local mode may hold demo data already). */
+  let before: HoldingStates['purposes'] = {};
   /** Research's calendar of the week before them. */
   let calendarBefore: DueCalendar['purposes'][string] = [];
-  const researchCounts = async () =>
-    ((await local().api('GET', '/retention/holdings')).body as { purposes: Record<string, { due: number; counting: number }> }).purposes
-      .research;
+  const counts = async () => ((await local().api('GET', '/retention/holdings')).body as HoldingStates).purposes;
 
   beforeAll(async () => {
-    before = await researchCounts();
+    before = await counts();
     calendarBefore = ((await local().api('GET', '/retention/calendar?days=7')).body as DueCalendar).purposes.research;
     // GIVEN research holdings (P2Y from collection): one expired a day ago, one expiring in three days
     await hold(local(), due, 'research', 'surveys', collectedFor(-1).collectedAt);
     await hold(local(), soon, 'research', 'surveys', collectedFor(3).collectedAt);
+    // AND an account holding, whose clock waits for account-closed
+    await hold(local(), waits, 'account', 'profiles', collectedFor(0).collectedAt);
+    // AND a research holding expired a day ago, kept by a legal hold placed on its subject
+    await hold(local(), kept, 'research', 'surveys', collectedFor(-1).collectedAt);
+    const placed = await local().api('POST', `/subjects/${kept.id}/holds`, { body: { reason: 'litigation hold 2026-12' } });
+    expect(placed.status).toBe(201);
     // AND three erasure requests, one after another, each handled to the end
     requestIds = [];
     for (const user of erased) {
@@ -70,7 +76,8 @@ describe('the DPO console routes through local mode', () => {
     expect(page2.cursor).toBeUndefined();
     // AND no subject's id, name or e-mail is in either answer
     const text = JSON.stringify([first.body, second.body]);
-    for (const user of [...erased, due, soon]) for (const value of [user.id, user.name, user.email]) expect(text).not.toContain(value);
+    for (const user of [...erased, due, soon, waits, kept])
+      for (const value of [user.id, user.name, user.email]) expect(text).not.toContain(value);
     // AND the filters answer: nothing open is due (all completed), nothing of another kind
     expect(((await local().api('GET', '/requests?status=open&dueBefore=2099-01-01T00:00:00Z')).body as RequestList).requests).toEqual([]);
     expect(((await local().api('GET', '/requests?kind=access')).body as RequestList).requests).toEqual([]);
@@ -91,14 +98,21 @@ describe('the DPO console routes through local mode', () => {
     );
   });
 
-  it('GET /retention/holdings counts the two holdings: one more due, one more counting in research', async () => {
+  it('GET /retention/holdings counts each holding in its state: due, counting and held in research, waiting in account', async () => {
     const answer = await local().api('GET', '/retention/holdings');
     expect(answer.status).toBe(200);
-    expect((answer.body as { purposes: Record<string, unknown> }).purposes.research).toEqual({
-      due: before.due + 1,
-      counting: before.counting + 1,
+    const after = (answer.body as HoldingStates).purposes;
+    // THEN research: one more due, one more counting, one more held (expired, but kept: not due); account: one more waiting
+    expect(after.research).toEqual({
+      ...before.research,
+      due: before.research.due + 1,
+      counting: before.research.counting + 1,
+      held: before.research.held + 1,
     });
-    expect((answer.body as { notCounted: string[] }).notCounted).toEqual(['waiting', 'held']);
+    expect(after.account).toEqual({ ...before.account, waiting: before.account.waiting + 1 });
+    // AND every other purpose as before
+    for (const purpose of Object.keys(before).filter((p) => p !== 'research' && p !== 'account'))
+      expect(after[purpose]).toEqual(before[purpose]);
   });
 
   it.each([

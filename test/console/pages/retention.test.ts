@@ -34,31 +34,25 @@ const policy: ConsolePolicy = {
 
 const holdings: HoldingStates = {
   asOf: '2026-12-04T12:00:00Z',
-  purposes: { bookkeeping: { waiting: 4, counting: 10, due: 1, held: 2 } },
+  purposes: { bookkeeping: { waiting: 4, counting: 10, due: 1, held: 2, indefinite: 0, quarantined: 1, nothingFound: 2 } },
 };
 
 describe('PurposesTable', () => {
   it('GIVEN the policy and the counts THEN a row per purpose: clock, basis, law, waits-for, systems, counts by state', () => {
     const html = renderIn('en', h(PurposesTable, { policy, holdings }));
     const rows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => textOf(m[1]));
+    // THEN quarantined and nothing-found add up under "Needs attention" (1 + 2); a purpose without counts shows dashes
     expect(rows).toEqual([
-      'Purpose Clock Legal basis Law or contract Waits for Systems Waiting Counting Due Held',
-      'Bookkeeping bookkeeping 7 years after the end of the fiscal year of the last order legal obligation Bokföringslagen 7 kap. 2 § order-completed orders, invoices 4 10 1 2',
-      'Marketing marketing 2 years from collection consent starts at collection crm – – – –',
+      'Purpose Clock Legal basis Law or contract Waits for Systems Waiting Counting Due Held Indefinite Needs attention',
+      'Bookkeeping bookkeeping 7 years after the end of the fiscal year of the last order legal obligation Bokföringslagen 7 kap. 2 § order-completed orders, invoices 4 10 1 2 0 3',
+      'Marketing marketing 2 years from collection consent starts at collection crm – – – – – –',
     ]);
   });
 
-  it('GIVEN counts without the states the API names in notCounted THEN those cells say so in words', () => {
-    const html = renderIn(
-      'en',
-      h(PurposesTable, {
-        policy,
-        holdings: { asOf: '2026-12-04T12:00:00Z', purposes: { bookkeeping: { due: 1, counting: 10 } }, notCounted: ['waiting', 'held'] },
-      }),
-    );
-    const rows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => textOf(m[1]));
-    expect(rows[1]).toMatch(/orders, invoices not counted yet 10 1 not counted yet$/);
-    expect(rows[2]).toMatch(/crm not counted yet – – not counted yet$/);
+  it('GIVEN Swedish THEN the count headings are Swedish', () => {
+    const html = renderIn('sv', h(PurposesTable, { policy, holdings }));
+    const header = textOf([...html.matchAll(/<tr>(.*?)<\/tr>/g)][0][1]);
+    expect(header).toMatch(/Väntar Räknar Förfallna Spärrade Tills vidare Kräver åtgärd$/);
   });
 });
 

@@ -41,7 +41,7 @@ describe('tables', () => {
     expect(tables.filter((t) => t.spec !== LEDGER_TABLE).map((t) => t.spec)).toEqual(TABLE_SPECS.filter((s) => s !== LEDGER_TABLE));
   });
 
-  it('create the ledger table with its keys, the sparse due index (INCLUDE projection) and a NEW_AND_OLD_IMAGES stream', () => {
+  it('create the ledger table with its keys, the sparse due and parked indexes (INCLUDE projections) and a NEW_AND_OLD_IMAGES stream', () => {
     expect(createTableInput(LEDGER_TABLE, 'lethe-local-ledger-x')).toEqual({
       TableName: 'lethe-local-ledger-x',
       BillingMode: 'PAY_PER_REQUEST',
@@ -50,6 +50,7 @@ describe('tables', () => {
         { AttributeName: 'system', AttributeType: 'S' },
         { AttributeName: 'dueShard', AttributeType: 'S' },
         { AttributeName: 'dueAt', AttributeType: 'N' },
+        { AttributeName: 'parkedShard', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'subjectRef', KeyType: 'HASH' },
@@ -63,6 +64,11 @@ describe('tables', () => {
             { AttributeName: 'dueAt', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['collectedAt', 'expiresAt'] },
+        },
+        {
+          IndexName: 'parked',
+          KeySchema: [{ AttributeName: 'parkedShard', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['dueAt', 'expiresAt'] },
         },
       ],
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },

@@ -274,7 +274,15 @@ const SCENARIOS: Readonly<Record<string, () => Promise<Answer[]>>> = {
     });
     await api.holding('user10', { purpose: 'analytics', system: 'crm', collectedAt: AT, locator: { customerId: 'C-10' } });
     const states = await api.call({ method: 'GET', path: '/retention/holdings' });
-    expect((states.body.purposes as Record<string, unknown>).analytics).toEqual({ due: 1, counting: 1 });
+    expect((states.body.purposes as Record<string, unknown>).analytics).toEqual({
+      waiting: 0,
+      counting: 1,
+      due: 1,
+      held: 0,
+      indefinite: 0,
+      quarantined: 0,
+      nothingFound: 0,
+    });
     return [states];
   },
   // a hold without scope, and one with every key of a scope

@@ -6,7 +6,7 @@
 import { Temporal } from '@js-temporal/polyfill';
 import { createHmac } from 'node:crypto';
 import { eventList } from '../../../lib/runtime/event-store';
-import { dueShardOf } from '../../../lib/runtime/ledger';
+import { dueShardOf, fromStored } from '../../../lib/runtime/ledger';
 import { LEDGER } from '../../../lib/core/contract';
 import { createWorld, ledgerTable, type TestWorld } from './support/runtime';
 
@@ -91,6 +91,39 @@ it('never replaces an expiry computed from a later read of the events with one f
   const item = () => world.ddb.item(ledgerTable('customer'), { subjectRef: 'ref-1', system: 'crm' })!;
   expect(item()).toMatchObject({ eventsSeq: 2, expiresAt: '2025-05-10T09:00:00+02:00' });
   expect((await world.rt.ledger.reschedule(record, eventList([closed], 2))).updated).toBe(true);
+});
+
+describe('the parked index key (parkedShard), written with the due keys', () => {
+  const item = () => world.ddb.item(ledgerTable('customer'), { subjectRef: 'ref-1', system: 'crm' })!;
+  const holding = { subjectRef: 'ref-1', purpose: 'customer', system: 'crm', collectedAt: at('2025-01-01T00:00:00Z'), sealed: 's' };
+
+  it('is waiting while the clock waits for an event, and goes when the event schedules it', async () => {
+    // GIVEN a customer holding (waiting for account-closed)
+    await world.rt.ledger.register(holding, eventList([], 0), world.clock.now);
+    // THEN it is parked as waiting, in its subject's shard, and out of the due index
+    expect(item()).toMatchObject({ parkedShard: `waiting#${dueShardOf('ref-1')}` });
+    expect(item()).not.toHaveProperty('dueAt');
+    // WHEN the event comes THEN it is due, and no longer parked
+    await world.rt.ledger.reschedule(item() as never, eventList([{ type: 'account-closed', at: at('2025-02-10T08:00:00Z') }], 1));
+    expect(item()).toHaveProperty('dueAt');
+    expect(item()).not.toHaveProperty('parkedShard');
+  });
+
+  it.each([
+    { name: 'nothing found', result: { done: false, nothingFound: { by: 'ttl:t1' } } as const, parked: 'nothing-found' },
+    { name: 'done', result: { done: true, outcome: 'erased', finishedBy: 'ttl:t1' } as const, parked: undefined },
+    { name: 'failed (put back due)', result: { done: false } as const, parked: undefined },
+  ])('a holding TTL removed and put back as $name is parked as $parked', async ({ result, parked }) => {
+    // GIVEN a due holding that TTL removed
+    await world.rt.ledger.register(holding, eventList([{ type: 'account-closed', at: at('2025-02-10T08:00:00Z') }], 1), world.clock.now);
+    const removed = fromStored(item(), 'customer');
+    world.ddb.remove(ledgerTable('customer'), { subjectRef: 'ref-1', system: 'crm' });
+    // WHEN it is put back
+    expect(await world.rt.ledger.putBack(removed, result, world.clock.now)).toBe(true);
+    // THEN parked as the outcome says, and never both parked and due
+    expect(item().parkedShard).toBe(parked === undefined ? undefined : `${parked}#${dueShardOf('ref-1')}`);
+    expect(item().parkedShard !== undefined && item().dueAt !== undefined).toBe(false);
+  });
 });
 
 describe('dueShardOf', () => {

@@ -14,7 +14,7 @@ import { ENV, LEDGER, METRICS, REQUESTS } from '../../../lib/core/contract';
 import { aslPlaceholders } from '../../../lib/stack/asl-state-machine';
 import { S3_CONNECTOR_BUCKET_ACTIONS, S3_CONNECTOR_OBJECT_ACTIONS } from '../../../lib/stack/connector-functions';
 import { REGION_PINNING_POLICY_NAME } from '../../../lib/stack/region-pinning';
-import { DUE_INDEX_ATTRIBUTES } from '../../../lib/stack/table-specs';
+import { DUE_INDEX_ATTRIBUTES, PARKED_INDEX_ATTRIBUTES } from '../../../lib/stack/table-specs';
 import {
   actionsOf,
   type CfnTemplate,
@@ -89,8 +89,9 @@ const ledgerTables = () =>
   );
 
 describe('retention ledger', () => {
-  it('has one table per purpose, keyed subjectRef/system, with the sparse due index', () => {
-    // THEN one ledger table per purpose, each with the due GSI (dueShard S, dueAt N) projecting what operators read
+  it('has one table per purpose, keyed subjectRef/system, with the sparse due and parked indexes', () => {
+    // THEN one ledger table per purpose, each with the due GSI (dueShard S, dueAt N) projecting what operators read,
+    // and the parked GSI (parkedShard S, no sort key) projecting what GET /retention/holdings reads
     expect(ledgerTables()).toHaveLength(PURPOSES.length);
     s.template.resourcePropertiesCountIs(
       'AWS::DynamoDB::Table',
@@ -108,10 +109,16 @@ describe('retention ledger', () => {
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] },
           },
+          {
+            IndexName: LEDGER.parkedIndex,
+            KeySchema: [{ AttributeName: LEDGER.parkedShardAttribute, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...PARKED_INDEX_ATTRIBUTES] },
+          },
         ],
         AttributeDefinitions: Match.arrayWith([
           { AttributeName: LEDGER.dueShardAttribute, AttributeType: 'S' },
           { AttributeName: LEDGER.dueAtAttribute, AttributeType: 'N' },
+          { AttributeName: LEDGER.parkedShardAttribute, AttributeType: 'S' },
         ]),
       },
       PURPOSES.length,
@@ -421,7 +428,7 @@ describe('functions', () => {
     ).toBe(true);
   });
 
-  it("lets the api query the requests table's by-subject (GET /subjects/{subjectId}) and by-status (GET /requests) indexes and each purpose's due index (GET /retention/...), and no other index", () => {
+  it("lets the api query the requests table's by-subject (GET /subjects/{subjectId}) and by-status (GET /requests) indexes and each purpose's due and parked indexes (GET /retention/...), and no other index", () => {
     // GIVEN the api's grants WHEN the Query statements on indexes are read THEN those are the only ones
     const indexes = grantsOfFunction(json, functionOfService(json, 'lethe-api'))
       .filter((st) => actionsOf(st).includes('dynamodb:Query'))
@@ -432,7 +439,8 @@ describe('functions', () => {
     expect(named(REQUESTS.subjectIndex)).toHaveLength(1);
     expect(named(REQUEST_LIST_INDEX.name)).toHaveLength(1);
     expect(named(LEDGER.dueIndex)).toHaveLength(PURPOSES.length);
-    expect(indexes).toHaveLength(2 + PURPOSES.length);
+    expect(named(LEDGER.parkedIndex)).toHaveLength(PURPOSES.length);
+    expect(indexes).toHaveLength(2 + 2 * PURPOSES.length);
   });
 
   it('lets sweep-read query the due index and nothing else', () => {
