@@ -107,7 +107,7 @@ export const en = {
   countsAsOf: 'Counts as of {at}.',
   colClock: 'Clock',
   colLegalBasis: 'Legal basis',
-  colLaw: 'Law or contract',
+  colLegalBasisLaw: 'Legal basis and law',
   colWaitsFor: 'Waits for',
   colWaiting: 'Waiting',
   colCounting: 'Counting',

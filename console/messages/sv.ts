@@ -106,7 +106,7 @@ export const sv: Messages = {
   countsAsOf: 'Antal per {at}.',
   colClock: 'Lagringstid',
   colLegalBasis: 'Rättslig grund',
-  colLaw: 'Lag eller avtal',
+  colLegalBasisLaw: 'Rättslig grund och lag',
   colWaitsFor: 'Väntar på',
   colWaiting: 'Väntar',
   colCounting: 'Räknar',

@@ -36,8 +36,7 @@ export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly 
           <tr>
             <th scope="col">{t('colPurpose')}</th>
             <th scope="col">{t('colClock')}</th>
-            <th scope="col">{t('colLegalBasis')}</th>
-            <th scope="col">{t('colLaw')}</th>
+            <th scope="col">{t('colLegalBasisLaw')}</th>
             <th scope="col">{t('colWaitsFor')}</th>
             <th scope="col">{t('systems')}</th>
             {COUNT_COLUMNS.map(({ key }) => (
@@ -58,8 +57,15 @@ export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly 
                   <code class="muted">{p.id}</code>
                 </th>
                 <td>{p.clock}</td>
-                <td>{p.legalBasis}</td>
-                <td>{p.law ?? ''}</td>
+                <td>
+                  {p.legalBasis}
+                  {p.law ? (
+                    <>
+                      <br />
+                      <span class="muted">{p.law}</span>
+                    </>
+                  ) : null}
+                </td>
                 <td>{p.waitsFor.length > 0 ? p.waitsFor.join(', ') : t('startsAtCollection')}</td>
                 <td>{p.systems.join(', ')}</td>
                 {COUNT_COLUMNS.map(({ key, count }) => (

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { DEMO_SUBJECTS, type LocalLethe, personalValuesOf, startLocal } from '../../lib/local';
+import type { HoldingStates } from '../../lib/console/contract';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SHOTS = path.join(ROOT, 'docs', 'console');
@@ -126,10 +127,29 @@ describeWithChromium('the DPO console in Chromium, against local mode with the d
     await shot('request');
   });
 
-  it('Retention: every purpose of the policy with its clock', async () => {
+  it('Retention: every purpose of the policy with its clock, and its holdings by state as the API counts them', async () => {
     const text = await open('#/retention', 'Customer and partner relationships');
     for (const purpose of ['Invoicing and bookkeeping', '6 months after the end of the customer or partner relationship'])
       expect(text).toContain(purpose);
+    // THEN each purpose's row shows the API's counts: waiting, counting, due, held, indefinite, needs attention
+    const states = (await local.api('GET', '/retention/holdings')).body as HoldingStates;
+    const expected = Object.fromEntries(
+      Object.entries(states.purposes).map(([purpose, c]) => [
+        purpose,
+        [c.waiting, c.counting, c.due, c.held, c.indefinite, c.quarantined + c.nothingFound].map(String),
+      ]),
+    );
+    expect(Object.values(expected).some((counts) => counts.some((n) => n !== '0'))).toBe(true);
+    const shown = async () =>
+      page.$$eval('tbody tr', (rows) =>
+        Object.fromEntries(
+          rows
+            .filter((row) => row.querySelector('th code'))
+            .map((row) => [row.querySelector('th code')!.textContent, [...row.querySelectorAll('td.number')].map((td) => td.textContent)]),
+        ),
+      );
+    await page.waitForFunction(() => [...document.querySelectorAll('td.number')].some((td) => td.textContent !== '–'), { timeout: 30_000 });
+    expect(await shown()).toEqual(expected);
     await shot('retention');
   });
 

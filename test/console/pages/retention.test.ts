@@ -43,7 +43,7 @@ describe('PurposesTable', () => {
     const rows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => textOf(m[1]));
     // THEN quarantined and nothing-found add up under "Needs attention" (1 + 2); a purpose without counts shows dashes
     expect(rows).toEqual([
-      'Purpose Clock Legal basis Law or contract Waits for Systems Waiting Counting Due Held Indefinite Needs attention',
+      'Purpose Clock Legal basis and law Waits for Systems Waiting Counting Due Held Indefinite Needs attention',
       'Bookkeeping bookkeeping 7 years after the end of the fiscal year of the last order legal obligation Bokföringslagen 7 kap. 2 § order-completed orders, invoices 4 10 1 2 0 3',
       'Marketing marketing 2 years from collection consent starts at collection crm – – – – – –',
     ]);
