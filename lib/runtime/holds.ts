@@ -30,6 +30,7 @@ import { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
 import { EVENTS, type SystemStatus } from '../core/contract';
 import { isConditionFailure } from '../core/dynamodb-errors';
+import { InputError } from '../core/errors';
 import { checkWellFormed } from '../core/subject-ref';
 import { utcIso } from '../core/time';
 import { type Hold, type Scope, scopeCovers } from '../planner/plan';
@@ -248,9 +249,13 @@ export class HoldStore {
 
 /** A hold id as the API takes it in a path: the UUID placeHold made. */
 const HOLD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** What could be an id at all (as a request id): anything else is a 400 naming holdId, not a hold that is not there. */
+const ID_TEXT = /^[A-Za-z0-9-]{1,80}$/;
 
 export function checkHoldId(holdId: string): string {
-  if (!HOLD_ID.test(holdId)) throw new HoldNotFoundError(holdId.slice(0, 64));
+  if (!ID_TEXT.test(holdId)) throw new InputError('expected a hold id (letters, digits and -, at most 80 characters)', { path: 'holdId' });
+  // An id of another shape (a keep-restriction's `restriction-<requestId>`, released by its lift only) is no hold's
+  if (!HOLD_ID.test(holdId)) throw new HoldNotFoundError(holdId);
   return holdId;
 }
 

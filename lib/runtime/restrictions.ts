@@ -30,6 +30,7 @@ import type { SystemStatus } from '../core/contract';
 import { type Plan, scopeCovers } from '../planner/plan';
 import { formatInstant } from '../retention/time';
 import { invokeMark, locatorIn, plannable, ZERO_COUNTS } from './erasure';
+import { checkRequestId } from './erasure-requests';
 import { ConflictError, HoldNotFoundError, RequestNotFoundError, RuntimeTransientError } from './errors';
 import type { EventList } from './event-store';
 import {
@@ -101,10 +102,11 @@ export interface LiftAnswer {
   readonly holdingsRescheduled: number;
 }
 
-/** `POST /restriction-requests/{requestId}/lift`: 404 unknown, 409 not completed or lifted already. */
+/** `POST /restriction-requests/{requestId}/lift`: 400 an id that cannot be one, 404 unknown, 409 not completed or lifted already. */
 export async function liftRestrictionRequest(rt: Runtime, requestId: string): Promise<LiftAnswer> {
+  checkRequestId(requestId);
   const request = await rt.requests.get(requestId);
-  if (!request || kindOf(request) !== 'restriction') throw new RequestNotFoundError(requestId.slice(0, 64));
+  if (!request || kindOf(request) !== 'restriction') throw new RequestNotFoundError(requestId, { kind: 'restriction' });
   if (request.status !== 'completed') {
     throw new ConflictError(`restriction request "${requestId}" is ${request.status}; it can be lifted once it is completed`);
   }

@@ -98,10 +98,23 @@ describe('placing, listing and releasing', () => {
   test.each([
     ['an id no hold has', () => '00000000-0000-4000-8000-000000000000'],
     ['an id that is no hold id at all', () => 'not-a-hold'],
+    ["a keep-restriction's id (released by its lift only)", () => 'restriction-00000000-0000-4000-8000-000000000000'],
   ])('GIVEN %s WHEN it is released THEN 404 with path holdId', async (_what, id) => {
     const answer = await release('user1', id());
     expect(answer.status).toBe(404);
     expect(answer.body.error).toMatchObject({ code: 'not-found', path: 'holdId' });
+  });
+
+  // Issue 14, item 7: an id that cannot be an id (as a request id: letters, digits and -, at most 80) is a 400
+  test.each([
+    ['spaces', 'not a hold'],
+    ['a dot', 'a.b'],
+    ['3000 characters', 'h'.repeat(3000)],
+    ['a NUL', 'a\u0000b'],
+  ])('GIVEN a hold id with %s WHEN it is released THEN 400 with path holdId', async (_what, id) => {
+    const answer = await release('user1', id);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'invalid-input', path: 'holdId', message: expect.stringContaining('hold id') });
   });
 
   test("GIVEN user1's hold WHEN it is released as user10's THEN 404: a hold is its subject's only", async () => {

@@ -185,9 +185,17 @@ describe('POST /restriction-requests/{requestId}/lift', () => {
     ['an unknown id', 404, () => '00000000-0000-4000-8000-000000000000'],
     ['an erasure request', 404, async () => (await api.postRequest({ subjectId: 'user1', verification })).body.requestId as string],
     ['a restriction not completed yet', 409, async () => (await restrict({ subjectId: 'user1' })).body.requestId as string],
+    // Issue 14, item 7: an id that cannot be one is a 400 naming it, as on every other route of a request (it was a
+    // 404 here; local mode answered an id of 3000 characters 500: unchecked, it went to the requests table's GetItem)
+    ['an id that cannot be one', 400, () => 'not an id'],
+    ['an id of 3000 characters', 400, () => 'r'.repeat(3000)],
   ])('GIVEN %s THEN %d, and no connector is called', async (_what, status, id) => {
     const answer = await lift(await id());
     expect(answer.status).toBe(status);
+    if (status === 400) expect(answer.body.error).toMatchObject({ code: 'invalid-input', path: 'requestId' });
+    // An erasure request's id is no restriction request's: the message names the kind asked for (it said "no erasure request")
+    if (status === 404)
+      expect(answer.body.error).toMatchObject({ path: 'requestId', message: expect.stringContaining('no restriction request') });
     expect(world.connectors.invocations).toEqual([]);
   });
 
