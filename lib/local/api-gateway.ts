@@ -110,16 +110,19 @@ export interface ProxyRequest {
 /** The REST API proxy event API Gateway would send for this request and route. */
 export function toProxyEvent(request: ProxyRequest, route: Extract<RouteMatch, { kind: 'route' }>, now = new Date()): APIGatewayProxyEvent {
   const url = new URL(request.url, 'http://local');
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Maps without a prototype: a header or query parameter named `toString` or `__proto__` is a name like any other
+  // (`map.toString ??= []` would find Object.prototype's, and `map.__proto__ = v` would set none).
+  const record = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+  const headers = record<string>();
+  const multiValueHeaders = record<string[]>();
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i];
     if (name.toLowerCase() === 'authorization') continue;
     headers[name] = request.rawHeaders[i + 1];
     (multiValueHeaders[name] ??= []).push(request.rawHeaders[i + 1]);
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query = record<string>();
+  const multiQuery = record<string[]>();
   for (const [k, v] of url.searchParams) {
     query[k] = v;
     (multiQuery[k] ??= []).push(v);

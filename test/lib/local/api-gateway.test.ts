@@ -124,6 +124,33 @@ test('the proxy event is what API Gateway sends: raw path, decoded parameters, h
   expect(Object.keys(event.headers).map((h) => h.toLowerCase())).not.toContain('authorization');
 });
 
+// Issue 14, item 7: the API-inputs property found `GET /erasure-requests/<id>?toString=` answered 500 by the local
+// gateway (`multiQuery['toString'] ??= []` found Object.prototype.toString, whose push is no function).
+test.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])(
+  'a query parameter and a header named %p are passed on as any other name',
+  (name) => {
+    const route = matchRoute('GET', '/requests');
+    if (route.kind !== 'route') throw new Error('no route');
+    const event = toProxyEvent(
+      {
+        method: 'GET',
+        url: `/requests?${name}=1&${name}=2`,
+        rawHeaders: [name, 'a'],
+        body: null,
+        sourceIp: '127.0.0.1',
+        host: '127.0.0.1:8787',
+      },
+      route,
+    );
+    // (as the function receives it: JSON, own properties only)
+    const received = JSON.parse(JSON.stringify(event)) as typeof event;
+    expect(Object.entries(received.queryStringParameters ?? {})).toEqual([[name, '2']]);
+    expect(Object.entries(received.multiValueQueryStringParameters ?? {})).toEqual([[name, ['1', '2']]]);
+    expect(Object.entries(received.headers)).toEqual([[name, 'a']]);
+    expect(Object.entries(received.multiValueHeaders)).toEqual([[name, ['a']]]);
+  },
+);
+
 test.each([
   ['Bearer secret-token', true],
   ['bearer secret-token', true],
