@@ -174,6 +174,10 @@ export const en = {
   chainIntact: 'Intact: {records} records verified, the chain unbroken.',
   chainBroken: 'Broken at record {seq}: {kind}. {message}',
   checkedAt: 'Checked at {at}.',
+  headChecked: 'The end of the chain was checked against the head recorded in the audit-chain table, at record {seq}.',
+  headNoTable:
+    'The end of the chain was not checked: records removed from its end would not show. Give --audit-chain-table <name> to lethe console.',
+  headNoneRecorded: 'The end of the chain was not checked: the audit-chain table records no head yet (no record written).',
   requestRecordsTitle: 'A request’s audit records',
   requestIdLabel: 'Request id',
   showRecords: 'Show records',

@@ -173,6 +173,10 @@ export const sv: Messages = {
   chainIntact: 'Obruten: {records} poster kontrollerade, kedjan är hel.',
   chainBroken: 'Bruten vid post {seq}: {kind}. {message}',
   checkedAt: 'Kontrollerad {at}.',
+  headChecked: 'Kedjans slut kontrollerades mot huvudet som är registrerat i granskningskedjans tabell, vid post {seq}.',
+  headNoTable:
+    'Kedjans slut kontrollerades inte: poster borttagna från slutet skulle inte synas. Ange --audit-chain-table <namn> till lethe console.',
+  headNoneRecorded: 'Kedjans slut kontrollerades inte: granskningskedjans tabell har inget huvud ännu (ingen post skriven).',
   requestRecordsTitle: 'En begärans granskningsposter',
   requestIdLabel: 'Begärans id',
   showRecords: 'Visa poster',

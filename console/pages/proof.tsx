@@ -22,6 +22,11 @@ export function ChainStatus(props: { readonly audit: ConsoleAudit }) {
             : t('chainBroken', { seq: audit.break.seq, kind: audit.break.kind, message: audit.break.message })}
         </strong>
       </p>
+      <p>
+        {audit.head
+          ? t('headChecked', { seq: audit.head.seq })
+          : t(audit.headUnchecked === 'no-head-recorded' ? 'headNoneRecorded' : 'headNoTable')}
+      </p>
       <p>{t('checkedAt', { at: dateTime(audit.checkedAt, lang) })}</p>
     </div>
   );

@@ -1,5 +1,6 @@
 export { canonicalJson, hashOfRecord, sha256Hex } from './canonical';
 export { AuditChainError } from './errors';
+export { type ChainHead, readChainHead } from './head';
 export {
   AUDIT_PREFIX,
   type AuditEntry,

@@ -47,6 +47,13 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** The head recorded elsewhere (the audit-chain table): the chain must end exactly there. */
   readonly expectedHead?: { readonly seq: number; readonly hash?: string };
+  /**
+   * The head read from the audit-chain table before the records were listed, on a chain that may be written to
+   * meanwhile: the chain must reach it (fewer records: `truncated`) and its record there must have the head's hash;
+   * records past it are not a break (written since, or their writer has not moved the head yet: writer.ts moves it
+   * after storing). The writer never moves the head past a record not stored, so a chain short of it lost records.
+   */
+  readonly reachesHead?: { readonly seq: number; readonly hash?: string };
 }
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected 64 lowercase hex digits' });
@@ -109,6 +116,8 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
   const names = (await source.names()).sort();
   let last: { seq: number; hash: string } | undefined;
   let records = 0;
+  const floor = options.reachesHead;
+  let atFloor: string | undefined;
   const report = (brk: ChainBreak): VerifyReport => ({ records, ...(last ? { last } : {}), break: brk });
 
   for (const name of names) {
@@ -184,6 +193,7 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
         });
       }
       last = { seq: record.seq, hash: record.hash };
+      if (record.seq === floor?.seq) atFloor = record.hash;
       records++;
     }
   }
@@ -207,6 +217,23 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
       name: `${AUDIT_PREFIX}${auditFileName(last.seq)}`,
       seq: last.seq,
       message: `record ${last.seq} does not match the head's hash`,
+    });
+  }
+  if (floor && (last?.seq ?? 0) < floor.seq) {
+    const have = last?.seq ?? 0;
+    return report({
+      kind: 'truncated',
+      name: `${AUDIT_PREFIX}${auditFileName(Math.max(floor.seq, 1))}`,
+      seq: floor.seq,
+      message: `the chain ends at record ${have}, but the head says ${floor.seq}: the newest records were removed`,
+    });
+  }
+  if (floor?.hash && atFloor !== undefined && atFloor !== floor.hash) {
+    return report({
+      kind: 'edited',
+      name: `${AUDIT_PREFIX}${auditFileName(floor.seq)}`,
+      seq: floor.seq,
+      message: `record ${floor.seq} does not match the head's hash`,
     });
   }
   return { records, ...(last ? { last } : {}) };

@@ -24,6 +24,7 @@ interface Opts {
   readonly profile?: string;
   readonly region?: string;
   readonly auditBucket?: string;
+  readonly auditChainTable?: string;
 }
 
 function portNumber(text: string): number {
@@ -63,6 +64,11 @@ export function addConsoleCommand(program: Command, io: Io, exitUsage: number, o
     .option('--profile <profile>', 'with --api-url: the AWS profile to sign with (default: the standard chain, AWS_PROFILE)')
     .option('--region <region>', "with --api-url: the API's region (default: the one in its URL)")
     .option('--audit-bucket <name>', "the audit bucket to verify (default: local mode's; with --api-url, none unless given)")
+    .option(
+      '--audit-chain-table <name>',
+      "the audit-chain table, whose head the chain's end is checked against (removed newest records show only so; default: " +
+        "local mode's; with --api-url, none unless given: the stack's AuditChainTableName output)",
+    )
     .action(async (opts: Opts) => {
       const deployed = opts.apiUrl !== undefined;
       if (deployed && opts.dataDir !== undefined) usage('--data-dir is for local mode: give either --api-url or --data-dir');
@@ -87,6 +93,7 @@ export function addConsoleCommand(program: Command, io: Io, exitUsage: number, o
           ...(opts.region ? { region: opts.region } : {}),
           ...(opts.profile ? { profile: opts.profile } : {}),
           ...(opts.auditBucket ? { auditBucket: opts.auditBucket } : {}),
+          ...(opts.auditChainTable ? { auditChainTable: opts.auditChainTable } : {}),
         });
       } else {
         const dataDir = path.resolve(opts.dataDir ?? '.lethe');
@@ -97,6 +104,10 @@ export function addConsoleCommand(program: Command, io: Io, exitUsage: number, o
           token: () => local.readLocalToken(dataDir),
           s3Endpoint: endpoints.s3Endpoint,
           auditBucket: opts.auditBucket ?? endpoints.auditBucket,
+          ...(endpoints.dynamodbEndpoint ? { dynamodbEndpoint: endpoints.dynamodbEndpoint } : {}),
+          ...((opts.auditChainTable ?? endpoints.auditChainTable)
+            ? { auditChainTable: opts.auditChainTable ?? endpoints.auditChainTable }
+            : {}),
         });
       }
       const policy = loadPolicyFile(policyFile);
@@ -105,6 +116,7 @@ export function addConsoleCommand(program: Command, io: Io, exitUsage: number, o
         api: target.api,
         policy,
         ...(target.audit ? { audit: target.audit } : {}),
+        ...(target.auditHead ? { auditHead: target.auditHead } : {}),
         log: (line) => io.stdout(`  ${line}\n`),
       });
       io.stdout(

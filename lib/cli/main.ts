@@ -167,6 +167,37 @@ export function auditReadProblem(error: unknown, where: string, endpoint: string
   return undefined;
 }
 
+/** DynamoDB's answers for credentials it does not accept. */
+const DYNAMODB_REFUSED_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException']);
+
+/**
+ * Why `audit verify --chain-table` could not read the head, in words, when the cause is the reader's setup (no such
+ * table, refused credentials, access denied, DynamoDB unreachable, no region): bad input, exit 1. Undefined for
+ * anything else.
+ */
+export function chainTableProblem(error: unknown, table: string, endpoint: string | undefined): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { name, message, code, $metadata } = error as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const where = `the audit-chain table ${table}`;
+  if (name === 'ResourceNotFoundException') return `${where}: no such table`;
+  if (name === 'AuditChainError' && typeof message === 'string') return message;
+  if (typeof name === 'string' && (REFUSED_CREDENTIALS.has(name) || DYNAMODB_REFUSED_CREDENTIALS.has(name)))
+    return `${where}: the credentials were refused (${name}); check AWS_PROFILE or AWS_ACCESS_KEY_ID`;
+  if (name === 'AccessDeniedException' || $metadata?.httpStatusCode === 403)
+    return `${where}: access denied; the credentials need dynamodb:GetItem on it (and kms:Decrypt on its key)`;
+  if (typeof code === 'string' && UNREACHABLE.has(code)) {
+    return `${where}: cannot reach ${endpoint ?? 'DynamoDB'} (${code}); is local mode running? Its banner prints the DynamoDB address`;
+  }
+  if (message === 'Region is missing')
+    return 'no AWS region: set AWS_REGION (or AWS_PROFILE with a region), or give --dynamodb-endpoint-url';
+  return undefined;
+}
+
 export function buildProgram(io: Io): Command {
   const program = new Command('lethe')
     .description('Policy-as-code retention and erasure: check a policy, compute expiries, plan erasures, print the Art. 30 register.')
@@ -273,25 +304,53 @@ export function buildProgram(io: Io): Command {
         "default to s3rver's (eu-north-1, keys S3RVER/S3RVER); any other endpoint uses the AWS SDK's standard chain",
     )
     .option('--dir <path>', 'a directory of records instead (its audit/ folder when it has one)')
-    .action(async (opts: { bucket?: string; endpointUrl?: string; dir?: string }) => {
+    .option(
+      '--chain-table <name>',
+      "with --bucket: the audit-chain table (the stack's output AuditChainTableName; local mode's lethe-local-audit-chain); " +
+        'the chain must reach the head recorded there, so removed newest records break it (truncated)',
+    )
+    .option(
+      '--dynamodb-endpoint-url <url>',
+      "a DynamoDB endpoint for --chain-table: local mode's DynamoDB Local, as its banner prints it (on a loopback endpoint " +
+        "the region and credentials default as for --endpoint-url); without it, the AWS SDK's standard chain",
+    )
+    .action(async (opts: { bucket?: string; endpointUrl?: string; dir?: string; chainTable?: string; dynamodbEndpointUrl?: string }) => {
       if (!opts.bucket === !opts.dir) usage('give either --bucket <name> or --dir <path>');
       if (opts.endpointUrl && !opts.bucket) usage('--endpoint-url goes with --bucket');
-      if (opts.endpointUrl !== undefined && !isHttpUrl(opts.endpointUrl)) {
-        usage(`--endpoint-url: expected an http or https URL such as http://127.0.0.1:4569; got "${opts.endpointUrl}"`);
+      if (opts.chainTable !== undefined && !opts.bucket)
+        usage('--chain-table goes with --bucket: a copy in a directory may be older than the head');
+      if (opts.dynamodbEndpointUrl !== undefined && opts.chainTable === undefined) usage('--dynamodb-endpoint-url goes with --chain-table');
+      for (const [option, url, example] of [
+        ['--endpoint-url', opts.endpointUrl, 'http://127.0.0.1:4569'],
+        ['--dynamodb-endpoint-url', opts.dynamodbEndpointUrl, 'http://127.0.0.1:8000'],
+      ] as const) {
+        if (url !== undefined && !isHttpUrl(url)) usage(`${option}: expected an http or https URL such as ${example}; got "${url}"`);
       }
       // Loaded here (the AWS SDK is not needed by the other commands), with `require`: the binary runs through
       // tsx's CommonJS hook, which a dynamic import() bypasses.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { directorySource, formatReport, s3Source, verifyChain } = require('../audit') as typeof import('../audit');
+      const { directorySource, formatReport, readChainHead, s3Source, verifyChain } = require('../audit') as typeof import('../audit');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { createS3Client } = require('../connectors/clients') as typeof import('../connectors/clients');
+      const { createDynamoDbClient, createS3Client } = require('../connectors/clients') as typeof import('../connectors/clients');
+      // The head first: the writer moves it only after storing, so every record up to it is listed after it.
+      let head: import('../audit').ChainHead | undefined;
+      if (opts.chainTable !== undefined) {
+        const table = opts.chainTable;
+        const dynamodb = createDynamoDbClient(opts.dynamodbEndpointUrl ? { endpoint: opts.dynamodbEndpointUrl } : {});
+        head = await readChainHead(dynamodb, table).catch((error: unknown) => {
+          const problem = chainTableProblem(error, table, opts.dynamodbEndpointUrl);
+          throw problem === undefined ? error : new LetheError(problem, { cause: error });
+        });
+        if (head === undefined)
+          io.stderr(`warning: ${table} records no head (no audit record written yet): the chain's end is not checked\n`);
+      }
       const source = opts.dir ? directorySource(opts.dir) : s3Source(createS3Client({ endpoint: opts.endpointUrl }), opts.bucket!);
-      const result = await verifyChain(source).catch((error: unknown) => {
+      const result = await verifyChain(source, head ? { reachesHead: head } : {}).catch((error: unknown) => {
         const problem = auditReadProblem(error, source.description, opts.endpointUrl);
         throw problem === undefined ? error : new LetheError(problem, { cause: error });
       });
       if (result.break) throw new LetheError(formatReport(source, result));
-      io.stdout(`${formatReport(source, result)}\n`);
+      io.stdout(`${formatReport(source, result)}${head ? `, reaches the head in ${opts.chainTable} (record ${head.seq})` : ''}\n`);
     });
 
   addReceiptCommands(program, io, EXIT.usage);

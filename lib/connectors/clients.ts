@@ -58,16 +58,40 @@ function s3Endpoint(options: ClientOptions): string | undefined {
  */
 export function createS3Client(options: ClientOptions = {}): S3Client {
   const endpoint = s3Endpoint(options);
-  const local = endpoint !== undefined && isLoopbackEndpoint(endpoint);
-  const region = options.region ?? (local && !nonEmpty('AWS_REGION') && !nonEmpty('AWS_DEFAULT_REGION') ? LOCAL_S3.region : undefined);
-  const credentials =
-    local && !nonEmpty('AWS_ACCESS_KEY_ID') && !nonEmpty('AWS_PROFILE') ? { credentials: { ...LOCAL_S3.credentials } } : {};
+  const { region, credentials } = loopbackDefaults(endpoint, options.region);
   return new S3Client({
     ...(region ? { region } : {}),
     ...credentials,
     ...(endpoint
       ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
       : {}),
+  });
+}
+
+/**
+ * On a loopback endpoint, a region and credentials not set in the environment (`AWS_REGION`/`AWS_DEFAULT_REGION`,
+ * `AWS_ACCESS_KEY_ID`/`AWS_PROFILE`): `LOCAL_S3`'s, which s3rver and DynamoDB Local (any keys) both take.
+ */
+function loopbackDefaults(endpoint: string | undefined, region: string | undefined) {
+  const local = endpoint !== undefined && isLoopbackEndpoint(endpoint);
+  return {
+    region: region ?? (local && !nonEmpty('AWS_REGION') && !nonEmpty('AWS_DEFAULT_REGION') ? LOCAL_S3.region : undefined),
+    credentials: local && !nonEmpty('AWS_ACCESS_KEY_ID') && !nonEmpty('AWS_PROFILE') ? { credentials: { ...LOCAL_S3.credentials } } : {},
+  };
+}
+
+/**
+ * A DynamoDB client (`lethe audit verify --chain-table`). On a loopback endpoint (DynamoDB Local, from the options or
+ * `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`), a region and credentials not set in the environment default to
+ * `LOCAL_S3`'s, as for S3; elsewhere the SDK's standard chain.
+ */
+export function createDynamoDbClient(options: ClientOptions = {}): DynamoDBClient {
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL ?? undefined;
+  const { region, credentials } = loopbackDefaults(endpoint, options.region);
+  return new DynamoDBClient({
+    ...(region ? { region } : {}),
+    ...credentials,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   });
 }
 

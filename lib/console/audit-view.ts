@@ -1,13 +1,23 @@
 /**
  * `GET /console-api/audit[?requestId=]`: the audit chain verified now (lib/audit `verifyChain`, one read of every
  * object), and with `requestId` that request's records from the same read: ids and HMACs only (an audit record holds
- * nothing else: lib/audit/record.ts), oldest first.
+ * nothing else: lib/audit/record.ts), oldest first. With the audit-chain table, the end of the chain is checked against
+ * the head the writer recorded there (read first, so records written meanwhile are past it, not a break): the only
+ * way to see that the newest records were removed.
  */
+import type { ChainHead } from '../audit/head';
 import { recordsOf } from '../audit/record';
 import { type AuditSource, verifyChain } from '../audit/verify';
 import type { AuditRecord } from '../core/contract';
 import type { ConsoleAudit } from './contract';
 import { ConsoleRequestError } from './errors';
+
+/** Reads the chain's head from the audit-chain table (lib/audit `readChainHead`). */
+export interface AuditHeadReader {
+  /** The table's name, for messages. */
+  readonly table: string;
+  read(): Promise<ChainHead | undefined>;
+}
 
 /** Request ids as the API gives them (UUIDs); checked so that nothing else is ever matched or echoed. */
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -30,8 +40,23 @@ function breakMessage(kind: string, name: string, message: string): string {
 
 export async function consoleAudit(
   source: AuditSource,
-  options: { readonly requestId?: string; readonly now: Date },
+  options: { readonly requestId?: string; readonly now: Date; readonly head?: AuditHeadReader },
 ): Promise<ConsoleAudit> {
+  // The head before the records: the writer moves it only after storing, so every record up to it is listed below.
+  let head: ChainHead | undefined;
+  if (options.head) {
+    try {
+      head = await options.head.read();
+    } catch (error) {
+      const name = (error as { name?: unknown }).name;
+      throw new ConsoleRequestError(
+        502,
+        'audit-head-unreadable',
+        `the audit-chain table ${options.head.table} cannot be read (${typeof name === 'string' ? name : 'error'}): the credentials need dynamodb:GetItem on it`,
+        { cause: error },
+      );
+    }
+  }
   // One read: what the verifier reads is kept, and the request's records are taken from it.
   const texts: string[] = [];
   const reading: AuditSource = {
@@ -43,11 +68,13 @@ export async function consoleAudit(
       return text;
     },
   };
-  const report = await verifyChain(reading);
+  const report = await verifyChain(reading, head ? { reachesHead: head } : {});
   const result: ConsoleAudit = {
     checkedAt: options.now.toISOString(),
     intact: report.break === undefined,
     records: report.records,
+    head: head ? { seq: head.seq } : null,
+    ...(head ? {} : { headUnchecked: options.head ? 'no-head-recorded' : 'no-chain-table' }),
     ...(report.break
       ? {
           break: {

@@ -110,6 +110,13 @@ export interface ConsoleAudit {
   readonly checkedAt: string;
   readonly intact: boolean;
   readonly records: number;
+  /**
+   * The head recorded in the audit-chain table that the end of the chain was checked against (a chain short of it
+   * breaks as `truncated`: its newest records were removed), or null when the end was not checked; `headUnchecked`
+   * then says why: the console was given no audit-chain table, or the table records no head yet (nothing written).
+   */
+  readonly head: { readonly seq: number } | null;
+  readonly headUnchecked?: 'no-chain-table' | 'no-head-recorded';
   /** When broken: the kind (lib/audit/verify.ts BreakKind), the sequence number and a message without personal data. */
   readonly break?: { readonly kind: string; readonly seq: number; readonly message: string };
   /** With `?requestId=`: that request's records, ids and HMACs only, oldest first. */

@@ -1,7 +1,8 @@
 /**
  * How `lethe console` finds a running local mode from its data directory (default `.lethe`): local mode writes
  * `<dataDir>/token` (its API token, each start; lib/local/data-dir-service.ts) and, once it is up,
- * `<dataDir>/endpoints.json` (its API URL, S3 endpoint, audit bucket and policy file), removed again when it stops.
+ * `<dataDir>/endpoints.json` (its API URL, S3 endpoint, audit bucket and policy file; DynamoDB endpoint and audit-chain
+ * table), removed again when it stops.
  * Written here and read here, so that the two sides agree; local mode calls {@link writeLocalEndpoints}.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,9 @@ const LocalEndpointsShape = z.object({
   s3Endpoint: z.url(),
   auditBucket: z.string().min(1),
   policyFile: z.string().min(1),
+  /** DynamoDB Local's endpoint and the audit-chain table, for the proof page's head check (absent from an older local mode's file). */
+  dynamodbEndpoint: z.url().optional(),
+  auditChainTable: z.string().min(1).optional(),
 });
 
 /** What a running local mode says about itself. */

@@ -19,7 +19,7 @@ import { LetheError } from '../core/errors';
 import { listenOnLoopback, type LoopbackServer } from '../core/loopback';
 import type { LoadedPolicy } from '../policy/load';
 import { buildRegister } from '../register/register';
-import { checkRequestId, consoleAudit } from './audit-view';
+import { type AuditHeadReader, checkRequestId, consoleAudit } from './audit-view';
 import { ConsoleError, ConsoleRequestError } from './errors';
 import { type ApiForwarder, decideApiCall, type ForwardAnswer } from './forward';
 import { consoleLang, consolePolicy } from './policy-view';
@@ -38,6 +38,8 @@ export interface ConsoleServerOptions {
   readonly policy: LoadedPolicy;
   /** The audit records; undefined: `/console-api/audit` answers 404 saying how to give the bucket. @default - none */
   readonly audit?: () => AuditSource;
+  /** The audit-chain table's head, to check the chain's end against; undefined: the proof page says it was not checked. @default - none */
+  readonly auditHead?: AuditHeadReader;
   /** The built front-end. @default - `dist/console/` of the repository this file is in */
   readonly staticDir?: string;
   /** Receives one line per request (method, route template, status, ms). @default - nothing */
@@ -193,7 +195,14 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
           );
         }
         try {
-          return json(200, await consoleAudit(options.audit(), { ...(requestId === undefined ? {} : { requestId }), now: now() }));
+          return json(
+            200,
+            await consoleAudit(options.audit(), {
+              ...(requestId === undefined ? {} : { requestId }),
+              now: now(),
+              ...(options.auditHead ? { head: options.auditHead } : {}),
+            }),
+          );
         } catch (error) {
           if (error instanceof ConsoleRequestError) throw error;
           const name = (error as { name?: unknown }).name;

@@ -4,10 +4,13 @@
  * - a deployed stack: its API signed with SigV4, and its audit bucket in S3, both with the user's credentials (the
  *   AWS SDK's standard chain, `--profile` when given).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { readChainHead } from '../audit/head';
 import { type AuditSource, s3Source } from '../audit/verify';
 import { LOCAL_S3 } from '../connectors/clients';
+import type { AuditHeadReader } from './audit-view';
 import { ConsoleError } from './errors';
 import { type ApiForwarder, localForwarder, parseApiUrl, regionOfApiUrl, sigV4Forwarder } from './forward';
 
@@ -15,6 +18,8 @@ export interface ConsoleTarget {
   readonly api: ApiForwarder;
   /** Undefined when no audit bucket is known. */
   readonly audit?: () => AuditSource;
+  /** The audit-chain table's head; undefined when no table is known (the proof page says the chain's end was not checked). */
+  readonly auditHead?: AuditHeadReader;
   /** One line for the start message: where the API and the audit records are. */
   readonly description: string;
 }
@@ -24,11 +29,24 @@ export interface LocalTargetOptions {
   readonly token: () => string;
   readonly s3Endpoint: string;
   readonly auditBucket: string;
+  /** DynamoDB Local's endpoint and the audit-chain table there; both, or no head is read. @default - none */
+  readonly dynamodbEndpoint?: string;
+  readonly auditChainTable?: string;
 }
 
-/** Local mode: its API with its token, its audit bucket in its s3rver. */
+/** Reads the head of `table` with a client made on the first read. */
+function headReader(table: string, client: () => DynamoDBClient): AuditHeadReader {
+  let dynamodb: DynamoDBClient | undefined;
+  return {
+    table,
+    read: () => readChainHead((dynamodb ??= client()), table),
+  };
+}
+
+/** Local mode: its API with its token, its audit bucket in its s3rver, its audit-chain table in DynamoDB Local. */
 export function localTarget(options: LocalTargetOptions): ConsoleTarget {
   let s3: S3Client | undefined;
+  const { dynamodbEndpoint, auditChainTable } = options;
   return {
     api: localForwarder({ apiUrl: options.apiUrl, token: options.token }),
     audit: () => {
@@ -42,7 +60,18 @@ export function localTarget(options: LocalTargetOptions): ConsoleTarget {
       });
       return s3Source(s3, options.auditBucket);
     },
-    description: `local mode's API ${options.apiUrl}, audit s3://${options.auditBucket} on ${options.s3Endpoint}`,
+    ...(dynamodbEndpoint && auditChainTable
+      ? {
+          auditHead: headReader(
+            auditChainTable,
+            // DynamoDB Local takes any keys: local mode's own clients use s3rver's (lib/local/emulator-services.ts).
+            () => new DynamoDBClient({ region: LOCAL_S3.region, credentials: { ...LOCAL_S3.credentials }, endpoint: dynamodbEndpoint }),
+          ),
+        }
+      : {}),
+    description:
+      `local mode's API ${options.apiUrl}, audit s3://${options.auditBucket} on ${options.s3Endpoint}` +
+      (dynamodbEndpoint && auditChainTable ? `, head in ${auditChainTable} on ${dynamodbEndpoint}` : ', no audit-chain table'),
   };
 }
 
@@ -54,6 +83,8 @@ export interface DeployedTargetOptions {
   readonly profile?: string;
   /** @default - none: the audit page says how to give it */
   readonly auditBucket?: string;
+  /** The audit-chain table, whose head the chain's end is checked against. @default - none: the proof page says the end was not checked */
+  readonly auditChainTable?: string;
   /** @default - fromNodeProviderChain({ profile }) */
   readonly credentials?: ReturnType<typeof fromNodeProviderChain>;
 }
@@ -70,6 +101,7 @@ export function deployedTarget(options: DeployedTargetOptions): ConsoleTarget {
   const credentials = options.credentials ?? fromNodeProviderChain(options.profile ? { profile: options.profile } : {});
   let s3: S3Client | undefined;
   const bucket = options.auditBucket;
+  const table = options.auditChainTable;
   return {
     api: sigV4Forwarder({ apiUrl: url.href, region, credentials }),
     ...(bucket
@@ -80,6 +112,10 @@ export function deployedTarget(options: DeployedTargetOptions): ConsoleTarget {
           },
         }
       : {}),
-    description: `${url.href} in ${region} (SigV4${options.profile ? `, profile ${options.profile}` : ''})${bucket ? `, audit s3://${bucket}` : ', no audit bucket (--audit-bucket)'}`,
+    ...(table ? { auditHead: headReader(table, () => new DynamoDBClient({ region, credentials })) } : {}),
+    description:
+      `${url.href} in ${region} (SigV4${options.profile ? `, profile ${options.profile}` : ''})` +
+      (bucket ? `, audit s3://${bucket}` : ', no audit bucket (--audit-bucket)') +
+      (table ? `, head in ${table}` : ', no audit-chain table (--audit-chain-table)'),
   };
 }

@@ -21,6 +21,9 @@ export interface ConsoleServerServiceOptions {
   readonly apiUrl: () => string;
   readonly s3Endpoint: () => string;
   readonly auditBucket: string;
+  /** DynamoDB Local's endpoint (read at start) and the audit-chain table: the proof page checks the chain's end against its head. */
+  readonly dynamodbEndpoint: () => string;
+  readonly auditChainTable: string;
   /** The console server's own lines (method, route template, status, ms). */
   readonly log: (line: string) => void;
 }
@@ -32,20 +35,22 @@ export class ConsoleServerService implements LocalService {
   public constructor(private readonly options: ConsoleServerServiceOptions) {}
 
   public async start(): Promise<void> {
-    const { port, dataDir, policyFile, policy, keys, auditBucket, log } = this.options;
+    const { port, dataDir, policyFile, policy, keys, auditBucket, auditChainTable, log } = this.options;
     const apiUrl = this.options.apiUrl();
     const s3Endpoint = this.options.s3Endpoint();
+    const dynamodbEndpoint = this.options.dynamodbEndpoint();
     if (port !== false) {
-      const target = localTarget({ apiUrl, token: () => keys.token, s3Endpoint, auditBucket });
+      const target = localTarget({ apiUrl, token: () => keys.token, s3Endpoint, auditBucket, dynamodbEndpoint, auditChainTable });
       this.server = await startConsoleServer({
         port,
         api: target.api,
         policy,
         audit: target.audit!,
+        ...(target.auditHead ? { auditHead: target.auditHead } : {}),
         log: (line) => log(`  [console] ${line}`),
       });
     }
-    writeLocalEndpoints(dataDir, { apiUrl, s3Endpoint, auditBucket, policyFile });
+    writeLocalEndpoints(dataDir, { apiUrl, s3Endpoint, auditBucket, policyFile, dynamodbEndpoint, auditChainTable });
   }
 
   /** The console's address; undefined when it was not started. */

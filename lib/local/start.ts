@@ -10,15 +10,15 @@
  * in the reverse order, once.
  */
 import * as path from 'node:path';
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
-import { recordsOf, s3Source, verifyChain, type VerifyReport } from '../audit';
+import { readChainHead, recordsOf, s3Source, verifyChain, type VerifyReport } from '../audit';
 import { LocalModeError } from './errors';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy, SystemSpec } from '../policy/model';
-import { AUDIT_CHAIN, type AuditRecord, type RequestStatus } from '../core/contract';
+import type { AuditRecord, RequestStatus } from '../core/contract';
 import { ApiGatewayService } from './api-gateway-service';
 import { ConsoleService } from './console-service';
 import { ConsoleServerService } from './console-server-service';
@@ -314,6 +314,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
     apiUrl: () => api.url,
     s3Endpoint: () => s3rver.endpoint,
     auditBucket: names.auditBucket,
+    dynamodbEndpoint: () => dynamo.endpoint,
+    auditChainTable: names.auditChainTable,
     log: options.consoleLog ?? (options.echoFunctionLogs ? log : () => undefined),
   });
   const consoleService = new ConsoleService({
@@ -489,14 +491,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
       return records;
     },
     async verifyAudit() {
-      const { Item } = await dynamodb.send(
-        new GetItemCommand({
-          TableName: names.auditChainTable,
-          Key: { [AUDIT_CHAIN.partitionKey]: { S: AUDIT_CHAIN.headId } },
-          ConsistentRead: true,
-        }),
-      );
-      const head = Item?.seq?.N ? { seq: Number(Item.seq.N), ...(Item.hash?.S ? { hash: Item.hash.S } : {}) } : undefined;
+      const head = await readChainHead(dynamodb, names.auditChainTable);
       return verifyChain(s3Source(s3, names.auditBucket), head ? { expectedHead: head } : {});
     },
     logFile: functionLog.file,

@@ -288,6 +288,10 @@ export class LetheStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Erasure API base URL (SigV4)' });
     new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName, description: 'Bus for holdings and subject events' });
     new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'Object Lock audit records' });
+    new CfnOutput(this, 'AuditChainTableName', {
+      value: this.ledger.auditChainTable.tableName,
+      description: "The audit chain's head: lethe audit verify --chain-table, lethe console --audit-chain-table",
+    });
     new CfnOutput(this, 'ExportsBucketName', {
       value: this.exports.bucket.bucketName,
       description: 'Access exports, deleted after 30 days',

@@ -6,9 +6,9 @@ import { renderIn, textOf } from '../render';
 describe('ChainStatus', () => {
   it.each([
     [
-      { checkedAt: '2026-12-04T12:00:00Z', intact: true, records: 120 },
+      { checkedAt: '2026-12-04T12:00:00Z', intact: true, records: 120, head: { seq: 120 } },
       'en',
-      /^Intact: 120 records verified, the chain unbroken\. Checked at 4 Dec 2026/,
+      /^Intact: 120 records verified, the chain unbroken\. The end of the chain was checked against the head recorded in the audit-chain table, at record 120\. Checked at 4 Dec 2026/,
       'verdict intact',
     ],
     [
@@ -16,13 +16,44 @@ describe('ChainStatus', () => {
         checkedAt: '2026-12-04T12:00:00Z',
         intact: false,
         records: 120,
+        head: null,
+        headUnchecked: 'no-chain-table',
         break: { kind: 'hash-mismatch', seq: 42, message: 'record 42 was changed' },
       },
       'en',
-      /^Broken at record 42: hash-mismatch\. record 42 was changed Checked at/,
+      /^Broken at record 42: hash-mismatch\. record 42 was changed The end of the chain was not checked: records removed from its end would not show\. Give --audit-chain-table <name> to lethe console\. Checked at/,
       'verdict broken',
     ],
-    [{ checkedAt: '2026-12-04T12:00:00Z', intact: true, records: 3 }, 'sv', /^Obruten: 3 poster kontrollerade/, 'verdict intact'],
+    [
+      {
+        checkedAt: '2026-12-04T12:00:00Z',
+        intact: false,
+        records: 118,
+        head: { seq: 120 },
+        break: { kind: 'truncated', seq: 120, message: 'the chain ends at record 118, but the head says 120' },
+      },
+      'en',
+      /^Broken at record 120: truncated\. the chain ends at record 118, but the head says 120 The end of the chain was checked against the head recorded in the audit-chain table, at record 120\./,
+      'verdict broken',
+    ],
+    [
+      { checkedAt: '2026-12-04T12:00:00Z', intact: true, records: 0, head: null, headUnchecked: 'no-head-recorded' },
+      'en',
+      /^Intact: 0 records verified, the chain unbroken\. The end of the chain was not checked: the audit-chain table records no head yet \(no record written\)\./,
+      'verdict intact',
+    ],
+    [
+      { checkedAt: '2026-12-04T12:00:00Z', intact: true, records: 3, head: { seq: 3 } },
+      'sv',
+      /^Obruten: 3 poster kontrollerade, kedjan är hel\. Kedjans slut kontrollerades mot huvudet som är registrerat i granskningskedjans tabell, vid post 3\./,
+      'verdict intact',
+    ],
+    [
+      { checkedAt: '2026-12-04T12:00:00Z', intact: true, records: 3, head: null, headUnchecked: 'no-chain-table' },
+      'sv',
+      /^Obruten: 3 poster kontrollerade, kedjan är hel\. Kedjans slut kontrollerades inte: .*--audit-chain-table <namn>/,
+      'verdict intact',
+    ],
   ] as const)('GIVEN %j in %s THEN %s', (audit, lang, text, cls) => {
     const html = renderIn(lang, h(ChainStatus, { audit }));
     expect(textOf(html)).toMatch(text);

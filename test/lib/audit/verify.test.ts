@@ -1,6 +1,7 @@
 /**
  * lib/audit/verify.ts: the verifier of the audit chain reports the first break: a removed record, an edited one, one
- * replaced with a re-hashed forgery. Also `lethe audit verify` (--dir and --bucket) and its exit codes. (The writer is
+ * replaced with a re-hashed forgery; with the head, removed newest records. Also `lethe audit verify` (--dir, --bucket,
+ * --chain-table) and its exit codes. (The writer is
  * tested in writer.test.ts, canonical JSON in canonical.test.ts.)
  */
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -18,6 +19,8 @@ import {
   verifyChain,
   type AuditEntry,
 } from '../../../lib/audit';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { runAsync } from '../../../lib/cli/main';
 import { FakeS3 } from '../runtime/support/aws';
 
@@ -178,6 +181,35 @@ describe('verifyChain', () => {
     const report = await verifyChain(directorySource(dir), { expectedHead: { seq: 5 } });
     expect(report.break?.kind).toBe('truncated');
   });
+
+  describe('reachesHead: the head read before the records, on a chain written to meanwhile', () => {
+    const hashOf = (d: string, seq: number) => (JSON.parse(readFileSync(file(d, seq), 'utf8')) as { hash: string }).hash;
+    it.each([
+      { name: 'the chain ends at the head', records: 5, head: 5, kind: undefined },
+      { name: 'records written past the head (not a break)', records: 5, head: 3, kind: undefined },
+      { name: 'the newest records removed, short of the head', records: 3, head: 5, kind: 'truncated' },
+      { name: 'every record removed', records: 0, head: 2, kind: 'truncated' },
+    ])('GIVEN $name THEN $kind', async ({ records, head, kind }) => {
+      dir = chainDir(Math.max(records, 1));
+      if (records === 0) unlinkSync(file(dir, 1));
+      const report = await verifyChain(directorySource(dir), { reachesHead: { seq: head } });
+      expect(report.break?.kind).toBe(kind);
+      expect(report.records).toBe(records);
+      if (kind) {
+        expect(report.break).toMatchObject({ seq: head, name: `audit/${String(head).padStart(12, '0')}.json` });
+        expect(report.break?.message).toBe(
+          `the chain ends at record ${records}, but the head says ${head}: the newest records were removed`,
+        );
+      }
+    });
+
+    it("GIVEN the head's hash THEN the record at the head must have it, wherever the chain ends", async () => {
+      dir = chainDir(5);
+      expect((await verifyChain(directorySource(dir), { reachesHead: { seq: 3, hash: hashOf(dir, 3) } })).break).toBeUndefined();
+      const report = await verifyChain(directorySource(dir), { reachesHead: { seq: 3, hash: 'f'.repeat(64) } });
+      expect(report.break).toMatchObject({ kind: 'edited', seq: 3, message: "record 3 does not match the head's hash" });
+    });
+  });
 });
 
 describe('verifyChain over segments', () => {
@@ -322,6 +354,71 @@ describe('lethe audit verify', () => {
     } finally {
       s3.mock.restore();
     }
+  });
+
+  describe('--chain-table: the chain must reach the head recorded there', () => {
+    // Made when these tests start, not when the file loads: 'reads a bucket' mocks S3 on its own before.
+    let s3: FakeS3;
+    let ddb: AwsClientStub<DynamoDBClient>;
+    beforeAll(() => {
+      s3 = new FakeS3();
+      ddb = mockClient(DynamoDBClient);
+    });
+    afterEach(() => ddb.reset());
+    afterAll(() => {
+      s3.mock.restore();
+      ddb.restore();
+    });
+    /** Records 1..n in bucket b, and the head at `head` (none: no head item). */
+    function given(n: number, head?: number) {
+      s3.objects.clear();
+      let prev = GENESIS_HASH;
+      for (let seq = 1; seq <= n; seq++) {
+        const record = chainRecord(entry(seq), seq, prev);
+        s3.objects.set(`b/${auditObjectKey(seq)}`, { body: serialiseRecord(record) });
+        prev = record.hash;
+      }
+      ddb.on(GetItemCommand).resolves(head === undefined ? {} : { Item: { id: { S: 'head' }, seq: { N: String(head) } } });
+    }
+    const verify = (...more: string[]) =>
+      lethe('audit', 'verify', '--bucket', 'b', '--endpoint-url', 'http://127.0.0.1:4569', '--chain-table', 'chain', ...more);
+
+    it('GIVEN the chain reaches the head THEN exit 0, saying so, the head read from the named table on the given endpoint', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+      given(3, 3);
+      const ok = await verify('--dynamodb-endpoint-url', 'http://127.0.0.1:8000');
+      expect(ok).toMatchObject({ code: 0, stderr: '' });
+      expect(ok.stdout).toMatch(/ok, 3 records, chain intact \(last 000000000003\.json\), reaches the head in chain \(record 3\)\n$/);
+      expect(ddb.commandCalls(GetItemCommand)[0].args[0].input).toMatchObject({ TableName: 'chain', ConsistentRead: true });
+      expect(await ddb.commandCalls(GetItemCommand)[0].thisValue.config.endpoint?.()).toMatchObject({ hostname: '127.0.0.1', port: 8000 });
+    });
+
+    it('GIVEN the newest records removed (the chain alone is consistent) THEN exit 1, truncated', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+      given(3, 5);
+      expect((await lethe('audit', 'verify', '--bucket', 'b', '--endpoint-url', 'http://127.0.0.1:4569')).code).toBe(0);
+      const broken = await verify();
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toMatch(/chain broken \(truncated\): the chain ends at record 3, but the head says 5/);
+    });
+
+    it('GIVEN no head recorded THEN the chain alone is checked, with a warning that its end was not', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+      given(2);
+      const result = await verify();
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("warning: chain records no head (no audit record written yet): the chain's end is not checked\n");
+      expect(result.stdout).not.toMatch(/head/);
+    });
+
+    it('GIVEN no such table THEN exit 1 naming it', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lethe-audit-'));
+      given(2);
+      ddb.on(GetItemCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+      const result = await verify();
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/the audit-chain table chain: no such table/);
+    });
   });
 
   it('needs exactly one of --bucket and --dir: a usage error (2), never 1, which is a broken chain', async () => {

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { auditReadProblem, run, runAsync } from '../../../lib/cli/main';
+import { auditReadProblem, chainTableProblem, run, runAsync } from '../../../lib/cli/main';
 import { basePolicyDoc, yamlOf } from '../../helpers/policy';
 import { tempDir } from '../../support/temp-dir';
 
@@ -611,6 +611,21 @@ describe('what a new user meets first (issue 20, item 6)', () => {
       ['--bucket', 'b', '--endpoint-url', 'not-a-url'],
       /^error: --endpoint-url: expected an http or https URL such as http:\/\/127\.0\.0\.1:4569; got "not-a-url"\n/,
     ],
+    [
+      '--chain-table with --dir',
+      ['--dir', '.', '--chain-table', 'chain'],
+      /^error: --chain-table goes with --bucket: a copy in a directory may be older than the head\n/,
+    ],
+    [
+      '--dynamodb-endpoint-url without --chain-table',
+      ['--bucket', 'b', '--dynamodb-endpoint-url', 'http://127.0.0.1:8000'],
+      /^error: --dynamodb-endpoint-url goes with --chain-table\n/,
+    ],
+    [
+      'a --dynamodb-endpoint-url that is not a URL',
+      ['--bucket', 'b', '--chain-table', 'chain', '--dynamodb-endpoint-url', '127.0.0.1:8000'],
+      /^error: --dynamodb-endpoint-url: expected an http or https URL such as http:\/\/127\.0\.0\.1:8000; got "127\.0\.0\.1:8000"\n/,
+    ],
   ])('audit verify with %s is a usage error (exit 2, never 1: that is a broken chain)', async (_what, args, message) => {
     let stderr = '';
     const code = await runAsync(['audit', 'verify', ...args], { stdout: () => undefined, stderr: (t) => (stderr += t) });
@@ -634,6 +649,26 @@ describe('what a new user meets first (issue 20, item 6)', () => {
     ['no region', new Error('Region is missing'), /^no AWS region: set AWS_REGION/],
   ])('audit verify: %s is told as such (exit 1), not as an internal error', (_what, error, message) => {
     expect(auditReadProblem(error, 's3://b/audit/', 'http://127.0.0.1:1')).toMatch(message);
+  });
+
+  it.each([
+    ['no such table', awsError('ResourceNotFoundException', 400), 'the audit-chain table chain: no such table'],
+    ['a wrong key', awsError('UnrecognizedClientException', 400), /^the audit-chain table chain: the credentials were refused/],
+    ['access denied', awsError('AccessDeniedException', 400), /^the audit-chain table chain: access denied; .*dynamodb:GetItem/],
+    [
+      'an endpoint nobody listens on',
+      refused,
+      /^the audit-chain table chain: cannot reach http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); is local mode running\?/,
+    ],
+    ['not an audit-chain table', awsError('AuditChainError'), 'from the SDK'],
+    ['no region', new Error('Region is missing'), /^no AWS region: .*--dynamodb-endpoint-url$/],
+  ])('audit verify --chain-table: %s is told as such (exit 1)', (_what, error, message) => {
+    expect(chainTableProblem(error, 'chain', 'http://127.0.0.1:1')).toMatch(message);
+  });
+
+  it('audit verify --chain-table: an error that is not the setup stays an internal error', () => {
+    expect(chainTableProblem(new TypeError('x is undefined'), 'chain', undefined)).toBeUndefined();
+    expect(chainTableProblem(awsError('InternalServerError', 500), 'chain', undefined)).toBeUndefined();
   });
 
   it('audit verify: an error that is not the setup stays an internal error', () => {

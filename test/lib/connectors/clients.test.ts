@@ -8,7 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { createDynamoDbDocumentClient, createLambdaClient, createS3Client, type ClientOptions } from '../../../lib/connectors/clients';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  createDynamoDbClient,
+  createDynamoDbDocumentClient,
+  createLambdaClient,
+  createS3Client,
+  type ClientOptions,
+} from '../../../lib/connectors/clients';
 
 interface Server {
   readonly url: string;
@@ -88,5 +95,31 @@ describe('the endpoint each client uses', () => {
     const other = reached === 'a' ? b : a;
     expect(servers[reached].hits).toHaveLength(1);
     expect(other.hits).toEqual([]);
+  });
+
+  it.each(cases)('DYNAMODB, the plain client (audit verify --chain-table): $name', async ({ env, option, reached }) => {
+    const servers = { a, b };
+    for (const [k, which] of Object.entries(env('DYNAMODB'))) process.env[k] = servers[which].url;
+    const client = createDynamoDbClient(option ? { endpoint: servers[option].url } : {});
+    await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'k' } } })).catch(() => undefined);
+    expect(servers[reached].hits).toHaveLength(1);
+    expect((reached === 'a' ? b : a).hits).toEqual([]);
+  });
+
+  it.each([
+    { name: 'on a loopback endpoint with nothing set: DynamoDB Local takes the local keys', set: {}, region: 'eu-north-1', key: 'S3RVER' },
+    { name: 'with AWS_REGION and keys set: those', set: { AWS_REGION: 'eu-west-1' }, region: 'eu-west-1', key: 'test' },
+  ])('DYNAMODB, the plain client: region and keys $name', async ({ set, region, key }) => {
+    // AWS_DEFAULT_REGION and AWS_PROFILE are put back here (afterEach puts back the others).
+    const more = { AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_PROFILE: process.env.AWS_PROFILE };
+    try {
+      for (const k of [...Object.keys(CREDENTIALS), ...Object.keys(more)]) delete process.env[k];
+      if (Object.keys(set).length > 0) Object.assign(process.env, CREDENTIALS, set);
+      const client = createDynamoDbClient({ endpoint: a.url });
+      expect(await client.config.region()).toBe(region);
+      expect((await client.config.credentials()).accessKeyId).toBe(key);
+    } finally {
+      for (const [k, v] of Object.entries(more)) if (v !== undefined) process.env[k] = v;
+    }
   });
 });

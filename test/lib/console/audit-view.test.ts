@@ -10,7 +10,8 @@ import {
   serialiseRecord,
   serialiseRecords,
 } from '../../../lib/audit';
-import { checkRequestId, consoleAudit } from '../../../lib/console/audit-view';
+import type { ChainHead } from '../../../lib/audit/head';
+import { type AuditHeadReader, checkRequestId, consoleAudit } from '../../../lib/console/audit-view';
 import type { AuditRecord } from '../../../lib/core/contract';
 
 const subjectRef = (n: number) => String(n).repeat(64).slice(0, 64);
@@ -51,7 +52,13 @@ const now = new Date('2026-12-04T18:00:00Z');
 
 describe('the audit chain as the console shows it', () => {
   it('an intact chain: when it was checked, intact, how many records; no request records unless asked', async () => {
-    expect(await consoleAudit(directorySource(dir), { now })).toEqual({ checkedAt: '2026-12-04T18:00:00.000Z', intact: true, records: 6 });
+    expect(await consoleAudit(directorySource(dir), { now })).toEqual({
+      checkedAt: '2026-12-04T18:00:00.000Z',
+      intact: true,
+      records: 6,
+      head: null,
+      headUnchecked: 'no-chain-table',
+    });
   });
 
   it("with a requestId: exactly that request's records (not r-10's), oldest first, ids and HMACs only", async () => {
@@ -90,6 +97,74 @@ describe('the audit chain as the console shows it', () => {
       message: '000000000003.json is not a readable audit record (lethe audit verify says why)',
     });
     expect(JSON.stringify(shown)).not.toMatch(/Astrid|example\.se/);
+  });
+});
+
+describe("the chain's end, checked against the head in the audit-chain table", () => {
+  const head = (value: ChainHead | undefined | Error, order: string[] = []): AuditHeadReader => ({
+    table: 'chain',
+    async read() {
+      order.push('head');
+      if (value instanceof Error) throw value;
+      return value;
+    },
+  });
+
+  it.each([
+    { name: 'the chain ends at the head', at: 6, hash: () => records[5].hash, intact: true, brk: undefined },
+    {
+      name: 'records written since the head was read (past it: not a break)',
+      at: 4,
+      hash: () => records[3].hash,
+      intact: true,
+      brk: undefined,
+    },
+    {
+      name: 'the head ahead of the records (the newest removed)',
+      at: 8,
+      hash: () => 'e'.repeat(64),
+      intact: false,
+      brk: { kind: 'truncated', seq: 8, message: 'the chain ends at record 6, but the head says 8: the newest records were removed' },
+    },
+    {
+      name: "a record at the head that is not the head's",
+      at: 5,
+      hash: () => 'e'.repeat(64),
+      intact: false,
+      brk: { kind: 'edited', seq: 5, message: "record 5 does not match the head's hash" },
+    },
+  ])('GIVEN $name THEN intact: $intact, and the head it was checked against', async ({ at, hash, intact, brk }) => {
+    const shown = await consoleAudit(directorySource(dir), { now, head: head({ seq: at, hash: hash() }) });
+    expect(shown).toEqual({ checkedAt: '2026-12-04T18:00:00.000Z', intact, records: 6, head: { seq: at }, ...(brk ? { break: brk } : {}) });
+  });
+
+  it('GIVEN the newest records removed THEN broken (truncated), where the chain alone looks intact', async () => {
+    rmSync(join(dir, auditFileName(4, 6)));
+    expect((await consoleAudit(directorySource(dir), { now })).intact).toBe(true);
+    const shown = await consoleAudit(directorySource(dir), { now, head: head({ seq: 6, hash: records[5].hash }) });
+    expect(shown).toMatchObject({ intact: false, records: 3, head: { seq: 6 }, break: { kind: 'truncated', seq: 6 } });
+  });
+
+  it('GIVEN a table with no head yet THEN the end is not checked, and it says why', async () => {
+    const shown = await consoleAudit(directorySource(dir), { now, head: head(undefined) });
+    expect(shown).toMatchObject({ intact: true, records: 6, head: null, headUnchecked: 'no-head-recorded' });
+  });
+
+  it('reads the head before the records (the writer moves it only after storing)', async () => {
+    const order: string[] = [];
+    const source = directorySource(dir);
+    const listing = { ...source, names: () => (order.push('records'), source.names()) };
+    await consoleAudit(listing, { now, head: head({ seq: 6 }, order) });
+    expect(order).toEqual(['head', 'records']);
+  });
+
+  it('GIVEN the table cannot be read THEN a 502 naming the table and the permission, not the error text', async () => {
+    const denied = Object.assign(new Error('User arn:aws:iam::1:user/astrid is not authorized'), { name: 'AccessDeniedException' });
+    const answer = consoleAudit(directorySource(dir), { now, head: head(denied) });
+    await expect(answer).rejects.toMatchObject({
+      status: 502,
+      message: 'the audit-chain table chain cannot be read (AccessDeniedException): the credentials need dynamodb:GetItem on it',
+    });
   });
 });
 

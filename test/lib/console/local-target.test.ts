@@ -35,8 +35,23 @@ describe('the endpoints file of a running local mode', () => {
     expect(() => readLocalEndpoints(dir)).toThrow(/no local mode is running with the data directory .*npm start.*--api-url/);
   });
 
+  it("with DynamoDB Local's endpoint and the audit-chain table: read back with them", () => {
+    const more = { ...ENDPOINTS, dynamodbEndpoint: 'http://127.0.0.1:40124', auditChainTable: 'lethe-local-audit-chain' };
+    writeLocalEndpoints(dir, more);
+    expect(readLocalEndpoints(dir)).toEqual(more);
+  });
+
+  it('written by an older local mode, without them: still read (the proof page then says the end was not checked)', () => {
+    writeFileSync(endpointsFile(dir), JSON.stringify(ENDPOINTS));
+    const read = readLocalEndpoints(dir);
+    expect(read).toEqual(ENDPOINTS);
+    expect(read.dynamodbEndpoint).toBeUndefined();
+  });
+
   it.each([
     ['not JSON', '{', /is not JSON: restart local mode/],
+    ['with a dynamodbEndpoint that is no URL', JSON.stringify({ ...ENDPOINTS, dynamodbEndpoint: 'localhost' }), /dynamodbEndpoint: /],
+    ['with an empty auditChainTable', JSON.stringify({ ...ENDPOINTS, auditChainTable: '' }), /auditChainTable: /],
     ['without apiUrl', JSON.stringify({ ...ENDPOINTS, apiUrl: undefined }), /apiUrl: .*restart local mode/],
     ['with an apiUrl that is no URL', JSON.stringify({ ...ENDPOINTS, apiUrl: 'here' }), /apiUrl: /],
   ])('a file %s is a ConsoleError naming what is wrong', (_what, text, message) => {

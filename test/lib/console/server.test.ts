@@ -281,6 +281,8 @@ describe('/console-api/*', () => {
       checkedAt: '2026-12-04T18:00:00.000Z',
       intact: true,
       records: 1,
+      head: null,
+      headUnchecked: 'no-chain-table',
     });
     const one = JSON.parse((await call(server, 'GET', '/console-api/audit?requestId=r-1')).text);
     expect(one.requestRecords).toEqual([expect.objectContaining({ seq: 1, system: 'support-desk', subjectRef: 'c'.repeat(64) })]);
@@ -310,6 +312,27 @@ describe('/console-api/*', () => {
       ]);
     } finally {
       await bare.close();
+    }
+  });
+
+  it.each([
+    ['at the last record: intact', 1, true],
+    ['ahead of the records (the newest removed): broken, truncated', 2, false],
+  ])("audit with the audit-chain table's head %s", async (_what, seq, intact) => {
+    const withHead = await startConsoleServer({
+      port: 0,
+      api,
+      policy,
+      staticDir,
+      audit: () => directorySource(auditDir),
+      auditHead: { table: 'chain', read: async () => ({ seq }) },
+    });
+    try {
+      const answer = JSON.parse((await call(withHead, 'GET', '/console-api/audit')).text);
+      expect(answer).toMatchObject({ intact, head: { seq } });
+      expect(answer.break?.kind).toBe(intact ? undefined : 'truncated');
+    } finally {
+      await withHead.close();
     }
   });
 

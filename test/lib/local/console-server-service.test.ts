@@ -40,6 +40,8 @@ async function service(port: number | false, log: (line: string) => void = () =>
     apiUrl: () => apiUrl,
     s3Endpoint: () => 'http://127.0.0.1:4569',
     auditBucket: 'lethe-local-audit',
+    dynamodbEndpoint: () => 'http://127.0.0.1:8000',
+    auditChainTable: 'lethe-local-audit-chain',
     log,
   });
   return { s, keys };
@@ -58,6 +60,8 @@ describe("local mode's console server", () => {
         s3Endpoint: 'http://127.0.0.1:4569',
         auditBucket: 'lethe-local-audit',
         policyFile: POLICY_FILE,
+        dynamodbEndpoint: 'http://127.0.0.1:8000',
+        auditChainTable: 'lethe-local-audit-chain',
       });
       expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${s.url!}/api/requests`)).status).toBe(200);
