@@ -3,6 +3,7 @@
  * machines, the ledger streams poller (the event source mapping of ledger-stream), and the scheduler (the stack's
  * schedules: the sweeps, the deadline monitor, and the streams' polling).
  */
+import { LedgerTtlAssist } from './ttl-assist';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Temporal } from '@js-temporal/polyfill';
@@ -161,10 +162,14 @@ export interface StreamsServiceOptions {
   readonly log: (line: string) => void;
 }
 
-/** Reads the ledger streams and hands the removals to ledger-stream (streams.ts), when `poll()` is called. */
+/**
+ * Reads the ledger streams and hands the removals to ledger-stream (streams.ts), when `poll()` is called; first, at
+ * most every 5 s, expires what DynamoDB Local's TTL keeps (ttl-assist.ts).
+ */
 export class StreamsService implements LocalService {
   public readonly name = 'ledger streams';
   private poller: LedgerStreamPoller | undefined;
+  private ttlAssist: LedgerTtlAssist | undefined;
 
   public constructor(private readonly options: StreamsServiceOptions) {}
 
@@ -178,9 +183,11 @@ export class StreamsService implements LocalService {
       region,
       log,
     });
+    this.ttlAssist = new LedgerTtlAssist({ documents: resources.clients.documents, tables: Object.values(names.ledgerTables) });
   }
 
-  public poll(): Promise<StreamPollReport> {
+  public async poll(): Promise<StreamPollReport> {
+    await started(this.ttlAssist, this.name).run();
     return started(this.poller, this.name).poll();
   }
 
