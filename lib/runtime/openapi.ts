@@ -52,6 +52,7 @@ export const CONFLICTS: Readonly<Record<string, string>> = {
   viewErasureReceipt: 'the request is not completed yet (or completed before receipts were kept)',
   viewRestrictionReceipt: 'the request is not completed yet (or completed before receipts were kept)',
   viewAccessReceipt: 'the request is not completed yet (or completed before receipts were kept)',
+  liftRestrictionRequest: 'the restriction request is not completed yet, or it was lifted already',
 };
 
 /** Path parameters: their schema and meaning. A route with a parameter not here stops the generator, naming it. */
