@@ -22,6 +22,8 @@ const OWN_POLICY = 'examples/dh-solutions.yaml';
 /** Commands run by another test, by their first words: the test that runs them. */
 const RUN_ELSEWHERE: readonly (readonly [RegExp, string])[] = [
   [/^demo\b/, 'test/integration/demo-default-policy.test.ts'],
+  // with the audit-chain table: needs DynamoDB Local with local mode's table, as the console's browser test starts it
+  [/^audit verify --bucket .*--chain-table\b/, 'test/integration/console.test.ts'],
   [/^audit verify --bucket\b/, 'test/integration/audit-verify-local.test.ts'],
   [/^(expiry|plan) .*(holding|subject)\.json/, 'test/docs/readme.test.ts'],
   // a receipt needs a completed request (local mode), the stack's key a KMS key (aws-sdk-client-mock)

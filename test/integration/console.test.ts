@@ -13,6 +13,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { type AuditEntry, AuditWriter, auditObjectKey } from '../../lib/audit';
+import { runAsync } from '../../lib/cli/main';
 import { DEMO_SUBJECTS, type LocalLethe, personalValuesOf, startLocal } from '../../lib/local';
 import type { HoldingStates } from '../../lib/console/contract';
 
@@ -159,12 +162,72 @@ describeWithChromium('the DPO console in Chromium, against local mode with the d
     await shot('register');
   });
 
-  it('Proof: the audit chain, verified intact', async () => {
+  it("Proof: the audit chain, verified intact, its end checked against the audit-chain table's head; the newest record removed: truncated", async () => {
+    interface Answer {
+      intact: boolean;
+      records: number;
+      head: { seq: number } | null;
+      break?: { kind: string; seq: number };
+    }
+    const audit = async () => (await (await fetch(`${local.consoleUrl!}/console-api/audit`)).json()) as Answer;
+    // Two records, written as the functions write them (ids and HMACs only), so that the chain has an end to check
+    // however far the request got (its records may be written yet or not).
+    const writer = new AuditWriter(local.clients.documents, local.clients.s3, {
+      chainTable: 'lethe-local-audit-chain',
+      bucket: 'lethe-local-audit',
+    });
+    const entry = (n: number): AuditEntry => ({
+      at: new Date().toISOString(),
+      kind: 'sweep',
+      sweepId: `console-it-${n}`,
+      purposes: ['customer-relationship'],
+      system: 'crm',
+      action: 'delete',
+      outcome: 'nothing-found',
+      counts: { records: 0, fields: 0, objects: 0 },
+      subject: 'f'.repeat(64),
+      policyHash: 'a'.repeat(64),
+    });
+    await writer.write(entry(1));
+    const last = await writer.write(entry(2));
     const text = await open('#/proof', 'Intact:');
-    const audit = await (await fetch(`${local.consoleUrl!}/console-api/audit`)).json();
-    expect(audit).toMatchObject({ intact: true });
-    expect(text).toContain(`Intact: ${(audit as { records: number }).records} records verified`);
+    const intact = await audit();
+    // The request may write records meanwhile: the head read first may be behind them, never ahead.
+    expect(intact).toMatchObject({ intact: true, head: { seq: expect.any(Number) } });
+    expect(intact.head!.seq).toBeGreaterThanOrEqual(last.seq);
+    expect(intact.head!.seq).toBeLessThanOrEqual(intact.records);
+    expect(text).toContain(`Intact: ${intact.records} records verified`);
+    expect(text).toMatch(/The end of the chain was checked against the head recorded in the audit-chain table, at record \d+\./);
     await shot('proof');
+    // WHEN the newest record's object is removed THEN the chain is broken, truncated (the chain alone would look intact)
+    const key = auditObjectKey(intact.head!.seq);
+    const stored = await local.clients.s3.send(new GetObjectCommand({ Bucket: 'lethe-local-audit', Key: key }));
+    const body = await stored.Body!.transformToString('utf8');
+    await local.clients.s3.send(new DeleteObjectCommand({ Bucket: 'lethe-local-audit', Key: key }));
+    try {
+      expect(await audit()).toMatchObject({ intact: false, break: { kind: 'truncated', seq: intact.head!.seq } });
+      // The page is at #/proof already: reloaded, it asks again.
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.waitForFunction(() => document.body.innerText.includes('Broken at'), { timeout: 30_000 });
+      expect(await page.evaluate(() => document.body.innerText)).toMatch(/Broken at record \d+: truncated\./);
+    } finally {
+      await local.clients.s3.send(new PutObjectCommand({ Bucket: 'lethe-local-audit', Key: key, Body: body }));
+    }
+    expect((await audit()).intact).toBe(true);
+  });
+
+  it('lethe audit verify --chain-table, as docs/local-mode.md gives it: the chain reaches the head', async () => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runAsync(
+      [
+        ...['audit', 'verify', '--bucket', 'lethe-local-audit', '--endpoint-url', local.endpoints.s3],
+        ...['--chain-table', 'lethe-local-audit-chain', '--dynamodb-endpoint-url', local.endpoints.dynamodb],
+      ],
+      { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/chain intact .*, reaches the head in lethe-local-audit-chain \(record \d+\)\n$/);
   });
 
   it("Subject lookup: a subject's holdings, the id kept nowhere in the browser", async () => {
