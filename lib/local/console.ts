@@ -30,14 +30,23 @@ export interface BannerInput {
   /** Held http systems and the receiver they are on: the banner prints how to extend a request and release them. */
   readonly hold?: { readonly receiverUrl: string; readonly systems: readonly string[] };
   /** The audit bucket and the S3 endpoint it is on: the banner prints the `lethe audit verify` command for it. */
-  readonly audit?: { readonly bucket: string; readonly s3Endpoint: string };
+  readonly audit?: AuditVerifyTarget;
   /** The DPO console's address (docs/console.md). */
   readonly console?: string;
 }
 
+/** Where local mode's audit chain is: its bucket on s3rver and, to check the chain's end, the audit-chain table's head. */
+export interface AuditVerifyTarget {
+  readonly bucket: string;
+  readonly s3Endpoint: string;
+  /** The audit-chain table in DynamoDB Local, on `dynamodbEndpoint`. @default - none: the chain alone is checked */
+  readonly chain?: { readonly table: string; readonly dynamodbEndpoint: string };
+}
+
 /** The command that verifies local mode's audit chain, exactly as a user types it. */
-export function auditVerifyCommand(audit: { readonly bucket: string; readonly s3Endpoint: string }): string {
-  return `npx lethe audit verify --bucket ${audit.bucket} --endpoint-url ${audit.s3Endpoint}`;
+export function auditVerifyCommand(audit: AuditVerifyTarget): string {
+  const chain = audit.chain ? ` --chain-table ${audit.chain.table} --dynamodb-endpoint-url ${audit.chain.dynamodbEndpoint}` : '';
+  return `npx lethe audit verify --bucket ${audit.bucket} --endpoint-url ${audit.s3Endpoint}${chain}`;
 }
 
 const shell = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -125,7 +134,7 @@ export function banner(input: BannerInput): string[] {
   if (input.hold && input.hold.systems.length > 0) lines.push(...holdLines({ ...input, hold: input.hold }));
   if (input.audit) {
     lines.push(
-      `# Verify the audit trail's hash chain (bucket ${input.audit.bucket}; exit 0 intact, 1 broken):`,
+      `# Verify the audit trail's hash chain (bucket ${input.audit.bucket}${input.audit.chain ? `, its end against the head in ${input.audit.chain.table}` : ''}; exit 0 intact, 1 broken):`,
       auditVerifyCommand(input.audit),
     );
   }

@@ -353,7 +353,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalLethe
         },
         startedInMs,
         sweepEveryMs: options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS,
-        audit: { bucket: names.auditBucket, s3Endpoint: s3rver.endpoint },
+        audit: {
+          bucket: names.auditBucket,
+          s3Endpoint: s3rver.endpoint,
+          chain: { table: names.auditChainTable, dynamodbEndpoint: dynamo.endpoint },
+        },
         ...(consoleServer.url ? { console: consoleServer.url } : {}),
         hold: { receiverUrl: receiver.url, systems: receiver.held() },
         ...(seed

@@ -216,16 +216,14 @@ describeWithChromium('the DPO console in Chromium, against local mode with the d
     expect((await audit()).intact).toBe(true);
   });
 
-  it('lethe audit verify --chain-table, as docs/local-mode.md gives it: the chain reaches the head', async () => {
+  it("lethe audit verify --chain-table, as local mode's banner prints it and docs/local-mode.md gives it: the chain reaches the head", async () => {
+    const printed = localLines.flatMap((l) => l.split('\n')).find((l) => l.startsWith('npx lethe audit verify '));
+    expect(printed).toBe(
+      `npx lethe audit verify --bucket lethe-local-audit --endpoint-url ${local.endpoints.s3} --chain-table lethe-local-audit-chain --dynamodb-endpoint-url ${local.endpoints.dynamodb}`,
+    );
     let stdout = '';
     let stderr = '';
-    const code = await runAsync(
-      [
-        ...['audit', 'verify', '--bucket', 'lethe-local-audit', '--endpoint-url', local.endpoints.s3],
-        ...['--chain-table', 'lethe-local-audit-chain', '--dynamodb-endpoint-url', local.endpoints.dynamodb],
-      ],
-      { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
-    );
+    const code = await runAsync(printed!.split(' ').slice(2), { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/chain intact .*, reaches the head in lethe-local-audit-chain \(record \d+\)\n$/);
   });

@@ -2,7 +2,7 @@
  * lib/local/console.ts: the console line local mode echoes for a function's log line. (The banner and the other
  * log lines are tested in test/lib/local/demo.test.ts.)
  */
-import { banner, type BannerInput, formatLogLine } from '../../../lib/local/console';
+import { auditVerifyCommand, banner, type BannerInput, formatLogLine } from '../../../lib/local/console';
 
 describe('formatLogLine', () => {
   it.each([
@@ -53,5 +53,26 @@ describe("the banner's console line", () => {
 
   it('has no console line when no console runs', () => {
     expect(banner(input).some((line) => line.startsWith('  console'))).toBe(false);
+  });
+});
+
+describe("the banner's audit verify command", () => {
+  it.each([
+    [
+      'the bucket alone',
+      { bucket: 'lethe-local-audit', s3Endpoint: 'http://127.0.0.1:4569' },
+      'npx lethe audit verify --bucket lethe-local-audit --endpoint-url http://127.0.0.1:4569',
+    ],
+    [
+      'with the audit-chain table (its end checked against the head)',
+      {
+        bucket: 'lethe-local-audit',
+        s3Endpoint: 'http://127.0.0.1:4569',
+        chain: { table: 'lethe-local-audit-chain', dynamodbEndpoint: 'http://127.0.0.1:8000' },
+      },
+      'npx lethe audit verify --bucket lethe-local-audit --endpoint-url http://127.0.0.1:4569 --chain-table lethe-local-audit-chain --dynamodb-endpoint-url http://127.0.0.1:8000',
+    ],
+  ])('GIVEN %s THEN the command as a user types it', (_what, audit, command) => {
+    expect(auditVerifyCommand(audit)).toBe(command);
   });
 });
