@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { GLOBAL_SERVICE_ACTIONS } from '../../../lib/policy/regions';
 import { API_BODY_SCHEMAS } from '../../../lib/runtime/api-schemas';
 import { API_ROUTES } from '../../../lib/runtime/routes';
-import { ENV, LEDGER, METRICS, REQUESTS } from '../../../lib/core/contract';
+import { AUDIT_CHAIN, ENV, LEDGER, METRICS, REQUESTS } from '../../../lib/core/contract';
 import { aslPlaceholders } from '../../../lib/stack/asl-state-machine';
 import { S3_CONNECTOR_BUCKET_ACTIONS, S3_CONNECTOR_OBJECT_ACTIONS } from '../../../lib/stack/connector-functions';
 import { REGION_PINNING_POLICY_NAME } from '../../../lib/stack/region-pinning';
@@ -843,5 +843,18 @@ describe('keys and operations', () => {
 
   it('has a CloudWatch dashboard', () => {
     s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('outputs', () => {
+  it('name the audit-chain table, for lethe audit verify --chain-table and lethe console --audit-chain-table', () => {
+    // THEN the output is the table's name (a Ref to it), the table keyed by the audit chain's id
+    const outputs = s.template.findOutputs('AuditChainTableName');
+    const ref = (outputs.AuditChainTableName?.Value as { Ref?: string } | undefined)?.Ref;
+    expect(ref).toMatch(/AuditChain/);
+    expect(json.Resources[ref!]).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { KeySchema: [{ AttributeName: AUDIT_CHAIN.partitionKey, KeyType: 'HASH' }] },
+    });
   });
 });
