@@ -100,4 +100,44 @@ describe('lethe console with local mode', () => {
     expect(text).not.toContain('status=open');
     expect(text.endsWith('Stopped.\n')).toBe(true);
   });
+
+  it.each([
+    ['local mode that wrote its audit-chain table', [], true, ', head in lethe-local-audit-chain on http://127.0.0.1:2'],
+    ['local mode, --audit-chain-table naming another', ['--audit-chain-table', 'other'], true, ', head in other on http://127.0.0.1:2'],
+    ['an older local mode (no table in its file)', [], false, ', no audit-chain table'],
+    [
+      'a deployed stack with --audit-chain-table',
+      [
+        '--api-url',
+        'https://a1.execute-api.eu-north-1.amazonaws.com/prod',
+        '--policy',
+        POLICY,
+        '--audit-bucket',
+        'b',
+        '--audit-chain-table',
+        'T',
+      ],
+      false,
+      ', audit s3://b, head in T',
+    ],
+  ])('%s: the start message says where the head is read', async (_what, args, withTable, said) => {
+    writeLocalEndpoints(dir, {
+      apiUrl: `http://127.0.0.1:${(api.address() as { port: number }).port}`,
+      s3Endpoint: 'http://127.0.0.1:1',
+      auditBucket: 'lethe-local-audit',
+      policyFile: POLICY,
+      ...(withTable ? { dynamodbEndpoint: 'http://127.0.0.1:2', auditChainTable: 'lethe-local-audit-chain' } : {}),
+    });
+    writeFileSync(tokenFile(dir), 'local-token\n');
+    let listening!: (url: string) => void;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    const { io, out } = capture();
+    const program = new Command('lethe').exitOverride();
+    addConsoleCommand(program, io, 2, { waitForStop: () => url.then(() => undefined), onListening: (u) => listening(u) });
+    const local = args.includes('--api-url') ? [] : ['--data-dir', dir];
+    await program.parseAsync(['console', ...local, '--port', '0', ...args], { from: 'user' });
+    const apiLine = out.join('').split('\n')[1];
+    expect(apiLine.startsWith('  API ')).toBe(true);
+    expect(apiLine.endsWith(said)).toBe(true);
+  });
 });
