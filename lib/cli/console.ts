@@ -98,6 +98,13 @@ export function addConsoleCommand(program: Command, io: Io, exitUsage: number, o
       } else {
         const dataDir = path.resolve(opts.dataDir ?? '.lethe');
         const endpoints = local.readLocalEndpoints(dataDir);
+        if (opts.auditChainTable !== undefined && endpoints.dynamodbEndpoint === undefined) {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { ConsoleError } = require('../console/errors') as typeof import('../console/errors');
+          throw new ConsoleError(
+            `--audit-chain-table: ${local.endpointsFile(dataDir)} names no DynamoDB endpoint (local mode older than the option): restart local mode (npm start)`,
+          );
+        }
         policyFile = opts.policy ?? endpoints.policyFile;
         target = targets.localTarget({
           apiUrl: endpoints.apiUrl,

@@ -42,6 +42,13 @@ describe('lethe console: what cannot work exits 1 with the reason', () => {
     expect(err.join('')).toMatch(/no local mode is running with the data directory .*start it with npm start/);
   });
 
+  it('--audit-chain-table for a local mode whose endpoints file names no DynamoDB endpoint: says to restart it', async () => {
+    writeLocalEndpoints(dir, { apiUrl: 'http://127.0.0.1:1', s3Endpoint: 'http://127.0.0.1:1', auditBucket: 'a', policyFile: POLICY });
+    const { io, err } = capture();
+    expect(await runAsync(['console', '--data-dir', dir, '--port', '0', '--audit-chain-table', 't'], io)).toBe(1);
+    expect(err.join('')).toMatch(/--audit-chain-table: .*endpoints\.json names no DynamoDB endpoint .*restart local mode/);
+  });
+
   it('a deployed API without a region in its URL: asks for --region', async () => {
     const { io, err } = capture();
     expect(await runAsync(['console', '--api-url', 'https://api.example.se/prod', '--policy', POLICY, '--port', '0'], io)).toBe(1);
