@@ -136,12 +136,15 @@ export const LEDGER = {
   dueShards: 16,
   /**
    * Sparse GSI, KEYS_ONLY plus `dueAt` and `expiresAt`: the active holdings that have no expiry to wait for in the due
-   * index, by why (PARKED_STATE). `parkedShard` (S): `<state>#<shard>`, the shard as in the due index ("waiting#07").
+   * index, by why (PARKED_STATE). `parkedShard` (S): `<state>#<shard>`, the shard a stable hash of subjectRef modulo
+   * `parkedShards`, two digits ("waiting#03"): fewer than the due index's, since holdings are parked and unparked far
+   * less often than they expire, and a count reads every partition.
    * Only the API's counts (GET /retention/holdings) read it; the sweep never does. Written with the due keys, by the
    * same writes (lib/runtime/ledger.ts), so a holding is in it exactly while it is parked.
    */
   parkedIndex: 'parked',
   parkedShardAttribute: 'parkedShard',
+  parkedShards: 4,
   ttlAttribute: 'ttl',
   /** TTL backstop on an active holding: this long after its expiry DynamoDB may delete it (the stream then erases it). */
   activeTtlGraceSeconds: 3 * 24 * 3600,

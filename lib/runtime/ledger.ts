@@ -139,14 +139,18 @@ export interface DuePage {
 
 /** The due-index partition of a subject: a stable hash of its ref, modulo the shard count, two digits. */
 export function dueShardOf(subjectRef: string): string {
-  const n = createHash('sha256').update(subjectRef, 'utf8').digest().readUInt32BE(0) % LEDGER.dueShards;
+  const n = subjectHash(subjectRef) % LEDGER.dueShards;
   return String(n).padStart(2, '0');
 }
 
 export const shardName = (shard: number): string => String(shard).padStart(2, '0');
 
-/** The parked-index partition of a subject's holding in `state`: the state, then the subject's due shard. */
-export const parkedShardOf = (state: ParkedState, subjectRef: string): string => parkedShardName(state, dueShardOf(subjectRef));
+/** A stable 32-bit hash of a subject's ref: its shard in either index. */
+const subjectHash = (subjectRef: string): number => createHash('sha256').update(subjectRef, 'utf8').digest().readUInt32BE(0);
+
+/** The parked-index partition of a subject's holding in `state`: the state, then the subject's parked shard. */
+export const parkedShardOf = (state: ParkedState, subjectRef: string): string =>
+  parkedShardName(state, subjectHash(subjectRef) % LEDGER.parkedShards);
 
 /** The parked-index partition of `state` in a shard (a number, or its two-digit name). */
 export const parkedShardName = (state: ParkedState, shard: number | string): string =>

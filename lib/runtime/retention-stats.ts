@@ -27,8 +27,10 @@ import type { Runtime } from './runtime';
 export const DEFAULT_CALENDAR_DAYS = 90;
 export const MAX_CALENDAR_DAYS = 366;
 
-/** Due-index Queries in flight at once (every shard of every purpose is one). */
+/** Index Queries in flight at once for one purpose and one kind of count (each shard is one). */
 const QUERY_CONCURRENCY = 16;
+/** Purposes counted at once by GET /retention/holdings (each runs its counts side by side). */
+const PURPOSE_CONCURRENCY = 4;
 
 export interface DueCalendar {
   /** Today (YYYY-MM-DD) in the policy's time zone: the first day counted. */
@@ -190,7 +192,7 @@ async function countExpiringAfter(rt: Runtime, purpose: string, afterMs: number)
 async function countParked(rt: Runtime, purpose: string, state: ParkedState): Promise<number> {
   const table = rt.ledger.tableOf(purpose);
   const counts = await mapLimit(
-    Array.from({ length: LEDGER.dueShards }, (_, shard) => shard),
+    Array.from({ length: LEDGER.parkedShards }, (_, shard) => shard),
     QUERY_CONCURRENCY,
     async (shard) => {
       const pages = paginateQuery(
@@ -219,7 +221,7 @@ async function countParked(rt: Runtime, purpose: string, state: ParkedState): Pr
 async function heldInDueIndex(rt: Runtime, purpose: string): Promise<DueEntry[]> {
   const table = rt.ledger.tableOf(purpose);
   const perShard = await mapLimit(
-    Array.from({ length: LEDGER.dueShards }, (_, shard) => shard),
+    Array.from({ length: LEDGER.parkedShards }, (_, shard) => shard),
     QUERY_CONCURRENCY,
     async (shard) => {
       const pages = paginateQuery(
@@ -259,10 +261,16 @@ async function heldInDueIndex(rt: Runtime, purpose: string): Promise<DueEntry[]>
  */
 export async function holdingStates(rt: Runtime): Promise<HoldingStates> {
   const now = rt.now();
-  const purposes: Record<string, HoldingCounts> = {};
-  for (const purpose of Object.keys(rt.policy.purposes)) {
+  const ids = Object.keys(rt.policy.purposes);
+  const counted = await mapLimit(ids, PURPOSE_CONCURRENCY, async (purpose): Promise<HoldingCounts> => {
+    const [dueLater, dueByNow, heldDue, parkedCounts] = await Promise.all([
+      countExpiringAfter(rt, purpose, now.epochMilliseconds),
+      dueEntries(rt, purpose, { toMs: now.epochMilliseconds }),
+      heldInDueIndex(rt, purpose),
+      mapLimit(Object.values(PARKED_STATE), 1, async (state) => [PARKED_KEY[state], await countParked(rt, purpose, state)] as const),
+    ]);
     let due = 0;
-    let counting = await countExpiringAfter(rt, purpose, now.epochMilliseconds);
+    let counting = dueLater;
     const classify = (entry: DueEntry, sign: 1 | -1): void => {
       const expiry = expiryOf(entry);
       if (expiry === undefined) return;
@@ -270,12 +278,10 @@ export async function holdingStates(rt: Runtime): Promise<HoldingStates> {
       if (entry.dueAt > now.epochMilliseconds || Temporal.Instant.compare(expiry, now) > 0) counting += sign;
       else due += sign;
     };
-    for (const entry of await dueEntries(rt, purpose, { toMs: now.epochMilliseconds })) classify(entry, 1);
-    for (const entry of await heldInDueIndex(rt, purpose)) classify(entry, -1);
-    const parked = Object.fromEntries(
-      await mapLimit(Object.values(PARKED_STATE), 1, async (state) => [PARKED_KEY[state], await countParked(rt, purpose, state)] as const),
-    ) as Record<(typeof PARKED_KEY)[ParkedState], number>;
-    purposes[purpose] = {
+    for (const entry of dueByNow) classify(entry, 1);
+    for (const entry of heldDue) classify(entry, -1);
+    const parked = Object.fromEntries(parkedCounts) as Record<(typeof PARKED_KEY)[ParkedState], number>;
+    return {
       waiting: parked.waiting,
       counting: Math.max(0, counting),
       due: Math.max(0, due),
@@ -284,6 +290,6 @@ export async function holdingStates(rt: Runtime): Promise<HoldingStates> {
       quarantined: parked.quarantined,
       nothingFound: parked.nothingFound,
     };
-  }
-  return { asOf: utcIso(now), purposes };
+  });
+  return { asOf: utcIso(now), purposes: Object.fromEntries(ids.map((purpose, i) => [purpose, counted[i]])) };
 }

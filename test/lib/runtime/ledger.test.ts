@@ -6,7 +6,7 @@
 import { Temporal } from '@js-temporal/polyfill';
 import { createHmac } from 'node:crypto';
 import { eventList } from '../../../lib/runtime/event-store';
-import { dueShardOf, fromStored } from '../../../lib/runtime/ledger';
+import { dueShardOf, fromStored, parkedShardOf } from '../../../lib/runtime/ledger';
 import { LEDGER } from '../../../lib/core/contract';
 import { createWorld, ledgerTable, type TestWorld } from './support/runtime';
 
@@ -101,7 +101,8 @@ describe('the parked index key (parkedShard), written with the due keys', () => 
     // GIVEN a customer holding (waiting for account-closed)
     await world.rt.ledger.register(holding, eventList([], 0), world.clock.now);
     // THEN it is parked as waiting, in its subject's shard, and out of the due index
-    expect(item()).toMatchObject({ parkedShard: `waiting#${dueShardOf('ref-1')}` });
+    expect(item()).toMatchObject({ parkedShard: parkedShardOf('waiting', 'ref-1') });
+    expect(parkedShardOf('waiting', 'ref-1')).toMatch(/^waiting#0[0-3]$/);
     expect(item()).not.toHaveProperty('dueAt');
     // WHEN the event comes THEN it is due, and no longer parked
     await world.rt.ledger.reschedule(item() as never, eventList([{ type: 'account-closed', at: at('2025-02-10T08:00:00Z') }], 1));
@@ -110,7 +111,7 @@ describe('the parked index key (parkedShard), written with the due keys', () => 
   });
 
   it.each([
-    { name: 'nothing found', result: { done: false, nothingFound: { by: 'ttl:t1' } } as const, parked: 'nothing-found' },
+    { name: 'nothing found', result: { done: false, nothingFound: { by: 'ttl:t1' } } as const, parked: 'nothing-found' as const },
     { name: 'done', result: { done: true, outcome: 'erased', finishedBy: 'ttl:t1' } as const, parked: undefined },
     { name: 'failed (put back due)', result: { done: false } as const, parked: undefined },
   ])('a holding TTL removed and put back as $name is parked as $parked', async ({ result, parked }) => {
@@ -121,7 +122,7 @@ describe('the parked index key (parkedShard), written with the due keys', () => 
     // WHEN it is put back
     expect(await world.rt.ledger.putBack(removed, result, world.clock.now)).toBe(true);
     // THEN parked as the outcome says, and never both parked and due
-    expect(item().parkedShard).toBe(parked === undefined ? undefined : `${parked}#${dueShardOf('ref-1')}`);
+    expect(item().parkedShard).toBe(parked === undefined ? undefined : parkedShardOf(parked, 'ref-1'));
     expect(item().parkedShard !== undefined && item().dueAt !== undefined).toBe(false);
   });
 });

@@ -136,7 +136,7 @@ describe('GET /retention/calendar', () => {
     const parked = ledgerCalls.filter((c) => c.input.IndexName === LEDGER.parkedIndex);
     expect(due.length + parked.length).toBe(ledgerCalls.length);
     expect(new Set(due.map(partition)).size).toBe(64);
-    expect(new Set(parked.map(partition)).size).toBe(64);
+    expect(new Set(parked.map(partition)).size).toBe(4 * LEDGER.parkedShards);
     expect(parked.every((c) => partition(c).includes(' held#'))).toBe(true);
   });
 
@@ -207,7 +207,7 @@ describe('GET /retention/holdings', () => {
     ).toBe(true);
     expect(ledgerCalls.filter((c) => c.input.Select === 'COUNT' && c.input.IndexName === LEDGER.dueIndex)).toHaveLength(64);
     expect(ledgerCalls.filter((c) => c.input.Select === 'COUNT' && c.input.IndexName === LEDGER.parkedIndex)).toHaveLength(
-      64 * Object.keys(PARKED_STATE).length,
+      4 * LEDGER.parkedShards * Object.keys(PARKED_STATE).length,
     );
   });
 
