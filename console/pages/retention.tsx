@@ -1,13 +1,13 @@
 /**
- * The retention page: each purpose of the policy (`GET /console-api/policy?lang=`: its clock in words, legal basis,
+ * The retention page: each purpose of the policy (`GET /console-api/policy?lang=`: its clock in words and as a picture, legal basis,
  * law, what it waits for, systems) with its holdings by state (`GET /api/retention/holdings`), and what falls due in
  * the next 90 days (`GET /api/retention/calendar?days=90`) as a calendar grid and as a list.
  */
-import type { ConsolePolicy, DueCalendar, HoldingStates } from '../../lib/console/contract';
+import type { ConsolePolicy, DueCalendar, DurationParts, HoldingStates } from '../../lib/console/contract';
 import { useGet, withQuery } from '../api';
 import { Load, TableWrap } from '../components';
 import { dateTime, day, plusDays, shortDay } from '../format';
-import { useLang } from '../i18n';
+import { type Lang, useLang } from '../i18n';
 
 export const CALENDAR_DAYS = 90;
 
@@ -26,6 +26,47 @@ const COUNT_COLUMNS = [
   { key: 'colAttention', count: (c: Counts) => c.quarantined + c.nothingFound },
 ] as const;
 
+type ConsolePurpose = ConsolePolicy['purposes'][number];
+
+const DURATION_UNITS = [
+  ['years', 'year'],
+  ['months', 'month'],
+  ['weeks', 'week'],
+  ['days', 'day'],
+  ['hours', 'hour'],
+] as const;
+
+/** A duration's parts in words, in the language: "1 year and 6 months", "1 år och 6 månader" (Intl, no word lists). */
+export function durationWords(parts: DurationParts, lang: Lang): string {
+  const words = DURATION_UNITS.filter(([key]) => parts[key] !== undefined).map(([key, unit]) =>
+    new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' }).format(parts[key]!),
+  );
+  return new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(words);
+}
+
+/**
+ * A purpose's clock as a picture: collection, then what it waits for (dashed), then how long it keeps (solid), then
+ * what happens at the end. The words beside it say the same, so screen readers read those (the picture is hidden).
+ */
+export function ClockPicture(props: { readonly purpose: ConsolePurpose }) {
+  const { lang, t } = useLang();
+  const p = props.purpose;
+  return (
+    <div class="clock-picture" aria-hidden="true">
+      <span class="clock-node">{t('clockCollected')}</span>
+      {p.waitsFor.length > 0 ? <span class="clock-wait">{t('clockWaitsFor', { events: p.waitsFor.join(', ') })}</span> : null}
+      {p.indefinite ? (
+        <span class="clock-run clock-open">{t('clockIndefinite')}</span>
+      ) : (
+        <>
+          {p.keep ? <span class="clock-run">{durationWords(p.keep, lang)}</span> : null}
+          <span class="clock-node clock-end">{t(p.onExpiry === 'anonymise' ? 'clockAnonymised' : 'clockErased')}</span>
+        </>
+      )}
+    </div>
+  );
+}
+
 export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly holdings?: HoldingStates }) {
   const { t } = useLang();
   return (
@@ -37,7 +78,6 @@ export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly 
             <th scope="col">{t('colPurpose')}</th>
             <th scope="col">{t('colClock')}</th>
             <th scope="col">{t('colLegalBasisLaw')}</th>
-            <th scope="col">{t('colWaitsFor')}</th>
             <th scope="col">{t('systems')}</th>
             {COUNT_COLUMNS.map(({ key }) => (
               <th scope="col" class="number" key={key}>
@@ -56,7 +96,10 @@ export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly 
                   <br />
                   <code class="muted">{p.id}</code>
                 </th>
-                <td>{p.clock}</td>
+                <td>
+                  {p.clock}
+                  <ClockPicture purpose={p} />
+                </td>
                 <td>
                   {p.legalBasis}
                   {p.law ? (
@@ -66,7 +109,6 @@ export function PurposesTable(props: { readonly policy: ConsolePolicy; readonly 
                     </>
                   ) : null}
                 </td>
-                <td>{p.waitsFor.length > 0 ? p.waitsFor.join(', ') : t('startsAtCollection')}</td>
                 <td>{p.systems.join(', ')}</td>
                 {COUNT_COLUMNS.map(({ key, count }) => (
                   <td class="number" key={key}>

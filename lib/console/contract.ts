@@ -82,6 +82,15 @@ export interface HoldingStates {
   readonly purposes: Readonly<Record<string, HoldingCounts>>;
 }
 
+/** An ISO 8601 duration's parts (P1Y6M: years 1, months 6). */
+export interface DurationParts {
+  readonly years?: number;
+  readonly months?: number;
+  readonly weeks?: number;
+  readonly days?: number;
+  readonly hours?: number;
+}
+
 /** `GET /console-api/policy`: the policy as the console shows it (from the policy file the server was given). */
 export interface ConsolePolicy {
   readonly controller: string;
@@ -100,6 +109,12 @@ export interface ConsolePolicy {
     readonly waitsFor: readonly string[];
     /** ISO 8601 duration, or null when kept indefinitely or until an event only. */
     readonly duration: string | null;
+    /** `duration` in its parts, for the picture of the clock (only the parts it has); absent when `duration` is null. */
+    readonly keep?: DurationParts;
+    /** True when the purpose keeps its data indefinitely (its default rule). */
+    readonly indefinite: boolean;
+    /** What happens to the data when the clock ends. */
+    readonly onExpiry: 'erase' | 'anonymise';
     readonly systems: readonly string[];
   }[];
 }

@@ -7,8 +7,13 @@ import type { Anchor, Policy, Retention } from '../policy/model';
 import { COLLECTED } from '../policy/schema';
 import { buildRegister, REGISTER_LANGS, type RegisterLang } from '../register/register';
 import { isZero } from '../retention/durations';
-import type { ConsolePolicy } from './contract';
+import { Temporal } from '@js-temporal/polyfill';
+import type { ConsolePolicy, DurationParts } from './contract';
 import { ConsoleRequestError } from './errors';
+
+/** `duration`, and its parts when there is one. */
+const durationFields = (duration: string | null): { duration: string | null; keep?: DurationParts } =>
+  duration === null ? { duration } : { duration, keep: durationParts(duration) };
 
 /** The language asked for with `?lang=`: en (the default) or sv; anything else is a 400 naming the choices. */
 export function consoleLang(value: string | null): RegisterLang {
@@ -50,6 +55,13 @@ export function defaultDuration(retention: Retention): string | null {
   return rule.keep;
 }
 
+/** A duration's parts that are not zero, from its ISO 8601 text (Temporal parses it). */
+export function durationParts(duration: string): DurationParts {
+  const d = Temporal.Duration.from(duration);
+  const parts: Record<string, number> = { years: d.years, months: d.months, weeks: d.weeks, days: d.days, hours: d.hours };
+  return Object.fromEntries(Object.entries(parts).filter(([, n]) => n !== 0));
+}
+
 export function consolePolicy(policy: Policy, policyHash: string, lang: RegisterLang): ConsolePolicy {
   const register = buildRegister(policy, policyHash, { lang });
   return {
@@ -66,7 +78,9 @@ export function consolePolicy(policy: Policy, policyHash: string, lang: Register
         per: purpose.per,
         clock: activity.retention,
         waitsFor: waitsFor(purpose.retention),
-        duration: defaultDuration(purpose.retention),
+        ...durationFields(defaultDuration(purpose.retention)),
+        indefinite: purpose.retention.cases.at(-1)?.rule.kind === 'indefinite',
+        onExpiry: purpose.onExpiry,
         systems: [...purpose.systems],
       };
     }),

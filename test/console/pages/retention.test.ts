@@ -1,7 +1,7 @@
 /** console/pages/retention.tsx: purposes with their counts, and the 90-day calendar as a grid and as a list. */
 import { h } from 'preact';
 import type { ConsolePolicy, DueCalendar, HoldingStates } from '../../../lib/console/contract';
-import { CalendarGrid, CalendarList, dueByDay, PurposesTable, weeks } from '../../../console/pages/retention';
+import { CalendarGrid, CalendarList, ClockPicture, dueByDay, durationWords, PurposesTable, weeks } from '../../../console/pages/retention';
 import { renderIn, textOf } from '../render';
 
 const policy: ConsolePolicy = {
@@ -18,6 +18,9 @@ const policy: ConsolePolicy = {
       clock: '7 years after the end of the fiscal year of the last order',
       waitsFor: ['order-completed'],
       duration: 'P7Y',
+      keep: { years: 7 },
+      indefinite: false,
+      onExpiry: 'erase',
       systems: ['orders', 'invoices'],
     },
     {
@@ -27,6 +30,9 @@ const policy: ConsolePolicy = {
       clock: '2 years from collection',
       waitsFor: [],
       duration: 'P2Y',
+      keep: { years: 2 },
+      indefinite: false,
+      onExpiry: 'anonymise',
       systems: ['crm'],
     },
   ],
@@ -43,9 +49,9 @@ describe('PurposesTable', () => {
     const rows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => textOf(m[1]));
     // THEN quarantined and nothing-found add up under "Needs attention" (1 + 2); a purpose without counts shows dashes
     expect(rows).toEqual([
-      'Purpose Clock Legal basis and law Waits for Systems Waiting Counting Due Held Indefinite Needs attention',
-      'Bookkeeping bookkeeping 7 years after the end of the fiscal year of the last order legal obligation Bokföringslagen 7 kap. 2 § order-completed orders, invoices 4 10 1 2 0 3',
-      'Marketing marketing 2 years from collection consent starts at collection crm – – – – – –',
+      'Purpose Clock Legal basis and law Systems Waiting Counting Due Held Indefinite Needs attention',
+      'Bookkeeping bookkeeping 7 years after the end of the fiscal year of the last order collected waits for order-completed 7 years erased legal obligation Bokföringslagen 7 kap. 2 § orders, invoices 4 10 1 2 0 3',
+      'Marketing marketing 2 years from collection collected 2 years anonymised consent crm – – – – – –',
     ]);
   });
 
@@ -53,6 +59,46 @@ describe('PurposesTable', () => {
     const html = renderIn('sv', h(PurposesTable, { policy, holdings }));
     const header = textOf([...html.matchAll(/<tr>(.*?)<\/tr>/g)][0][1]);
     expect(header).toMatch(/Väntar Räknar Förfallna Spärrade Tills vidare Kräver åtgärd$/);
+  });
+});
+
+describe('ClockPicture', () => {
+  const base = policy.purposes[0];
+  it.each<{ name: string; purpose: Partial<ConsolePolicy['purposes'][number]>; lang: 'en' | 'sv'; text: string }>([
+    { name: 'waits, then counts, then erases', purpose: {}, lang: 'en', text: 'collected waits for order-completed 7 years erased' },
+    {
+      name: 'starts at collection, two parts, anonymises (sv)',
+      purpose: { waitsFor: [], keep: { years: 1, months: 6 }, onExpiry: 'anonymise' },
+      lang: 'sv',
+      text: 'insamlad 1 år och 6 månader anonymiseras',
+    },
+    {
+      name: 'until an event only',
+      purpose: { waitsFor: ['unsubscribed'], duration: null, keep: undefined },
+      lang: 'en',
+      text: 'collected waits for unsubscribed erased',
+    },
+    {
+      name: 'indefinite',
+      purpose: { waitsFor: [], duration: null, keep: undefined, indefinite: true },
+      lang: 'en',
+      text: 'collected kept indefinitely',
+    },
+  ])('GIVEN a clock that $name THEN the picture reads "$text", hidden from screen readers', ({ purpose, lang, text }) => {
+    const html = renderIn(lang, h(ClockPicture, { purpose: { ...base, ...purpose } }));
+    expect(textOf(html)).toBe(text);
+    expect(html).toMatch(/^<div class="clock-picture" aria-hidden="true">/);
+  });
+});
+
+describe('durationWords', () => {
+  it.each([
+    { parts: { years: 7 }, lang: 'en', words: '7 years' },
+    { parts: { months: 6 }, lang: 'sv', words: '6 månader' },
+    { parts: { years: 1, months: 6, days: 3 }, lang: 'en', words: '1 year, 6 months, and 3 days' },
+    { parts: { days: 90 }, lang: 'sv', words: '90 dygn' },
+  ] as const)('$parts in $lang is "$words"', ({ parts, lang, words }) => {
+    expect(durationWords(parts, lang)).toBe(words);
   });
 });
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { consoleLang, consolePolicy, defaultDuration, waitsFor } from '../../../lib/console/policy-view';
+import { consoleLang, consolePolicy, defaultDuration, durationParts, waitsFor } from '../../../lib/console/policy-view';
 import { ConsoleRequestError } from '../../../lib/console/errors';
 import { loadPolicyFile } from '../../../lib/policy/load';
 import { buildRegister } from '../../../lib/register/register';
@@ -24,6 +24,9 @@ describe('the policy as the console shows it', () => {
       clock: '6 months after the end of the customer or partner relationship',
       waitsFor: ['relationship-ended'],
       duration: 'P6M',
+      keep: { months: 6 },
+      indefinite: false,
+      onExpiry: 'erase',
       systems: ['crm'],
     });
     // the law, where the policy names one; a clock per item
@@ -35,8 +38,9 @@ describe('the policy as the console shows it', () => {
     });
     // until an event only: no duration; the earliest of two events: both waited for
     expect(byId['marketing-email']).toMatchObject({ waitsFor: ['unsubscribed', 'relationship-ended'], duration: null });
+    expect(byId['marketing-email']).not.toHaveProperty('keep');
     // from collection: waits for nothing
-    expect(byId['infrastructure-logs']).toMatchObject({ waitsFor: [], duration: 'P90D' });
+    expect(byId['infrastructure-logs']).toMatchObject({ waitsFor: [], duration: 'P90D', keep: { days: 90 } });
   });
 
   it('words the clock and the legal basis as the register does, in Swedish when asked', () => {
@@ -50,6 +54,18 @@ describe('the policy as the console shows it', () => {
     const indefinite = Object.values(digmi.policy.purposes).filter((p) => p.retention.cases.at(-1)?.rule.kind === 'indefinite');
     expect(indefinite.length).toBeGreaterThan(0);
     for (const p of indefinite) expect(defaultDuration(p.retention)).toBeNull();
+    // AND the console says so, without keep
+    const shown = consolePolicy(digmi.policy, digmi.hash, 'en').purposes.filter((p) => indefinite.some((i) => i.id === p.id));
+    expect(shown.map((p) => [p.indefinite, p.duration, 'keep' in p])).toEqual(indefinite.map(() => [true, null, false]));
+  });
+
+  it.each([
+    { duration: 'P7Y', parts: { years: 7 } },
+    { duration: 'P1Y6M', parts: { years: 1, months: 6 } },
+    { duration: 'P2W', parts: { weeks: 2 } },
+    { duration: 'PT36H', parts: { hours: 36 } },
+  ])('durationParts($duration) is $parts', ({ duration, parts }) => {
+    expect(durationParts(duration)).toEqual(parts);
   });
 
   it('waitsFor names each event once, and never collection', () => {
