@@ -15,7 +15,7 @@
  * only is not expiring then. A held holding has no due time of its own, but can be due for a lift: it is then in both
  * indexes, and is counted once, as held (its parked entry projects `dueAt` and `expiresAt` to tell).
  */
-import { paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from '@js-temporal/polyfill';
 import { LEDGER, PARKED_STATE, type ParkedState } from '../core/contract';
 import { mapLimit } from '../core/concurrency';
@@ -80,46 +80,81 @@ interface DueEntry {
   readonly expiresAt?: string;
 }
 
+/** One Query of a ledger index: its index, key condition, names and values; a filter or a projection may be added. */
+type PartitionQuery = Pick<
+  QueryCommandInput,
+  'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+> &
+  Partial<Pick<QueryCommandInput, 'FilterExpression'>>;
+
+/** The names of a due or parked index's partitions, `shards` of them (each partition is one Query). */
+const partitions = (shards: number, name: (shard: number) => string): string[] => Array.from({ length: shards }, (_, shard) => name(shard));
+
+/** Runs one paginated Query per partition of `purpose`'s ledger, QUERY_CONCURRENCY at a time, and sums their pages. */
+async function queryPartitions<R>(
+  rt: Runtime,
+  purpose: string,
+  queries: readonly PartitionQuery[],
+  fold: {
+    readonly select?: 'COUNT';
+    readonly project?: string;
+    readonly start: () => R;
+    readonly add: (sum: R, page: QueryCommandOutput) => R;
+  },
+): Promise<R[]> {
+  const table = rt.ledger.tableOf(purpose);
+  return mapLimit(queries, QUERY_CONCURRENCY, async (query) => {
+    const pages = paginateQuery(
+      { client: rt.documents },
+      {
+        TableName: table,
+        ...query,
+        ...(fold.select ? { Select: fold.select } : {}),
+        ...(fold.project ? { ProjectionExpression: fold.project } : {}),
+      },
+    );
+    let sum = fold.start();
+    for await (const page of pages) sum = fold.add(sum, page);
+    return sum;
+  });
+}
+
+/** Each entry read, projected to `dueAt` and `expiresAt` (the names `#dueAt`, `#expiresAt` must be in the query). */
+const ENTRIES = {
+  project: '#dueAt, #expiresAt',
+  start: (): DueEntry[] => [],
+  add: (entries: DueEntry[], page: QueryCommandOutput): DueEntry[] => {
+    for (const item of page.Items ?? []) {
+      entries.push({
+        dueAt: Number(item[LEDGER.dueAtAttribute]),
+        ...(typeof item.expiresAt === 'string' ? { expiresAt: item.expiresAt } : {}),
+      });
+    }
+    return entries;
+  },
+} as const;
+
+/** How many entries matched (read by DynamoDB, none returned). */
+const COUNT = { select: 'COUNT', start: () => 0, add: (count: number, page: QueryCommandOutput) => count + (page.Count ?? 0) } as const;
+
+const DUE_NAMES = { '#shard': LEDGER.dueShardAttribute, '#dueAt': LEDGER.dueAtAttribute, '#expiresAt': 'expiresAt' } as const;
+
 /**
  * Every due-index entry of `purpose` with `dueAt` in [fromMs, toMs] (or at most toMs without fromMs), projected
  * to `dueAt` and `expiresAt`: one paginated Query per shard.
  */
 async function dueEntries(rt: Runtime, purpose: string, range: { fromMs?: number; toMs: number }): Promise<DueEntry[]> {
-  const table = rt.ledger.tableOf(purpose);
-  const shards = Array.from({ length: LEDGER.dueShards }, (_, shard) => shardName(shard));
-  const values: Record<string, unknown> = {};
-  let condition = '#shard = :shard';
-  if (range.fromMs !== undefined) {
-    condition += ' AND #dueAt BETWEEN :from AND :to';
-    Object.assign(values, { ':from': range.fromMs, ':to': range.toMs });
-  } else {
-    condition += ' AND #dueAt <= :to';
-    values[':to'] = range.toMs;
-  }
-  const perShard = await mapLimit(shards, QUERY_CONCURRENCY, async (shard) => {
-    const pages = paginateQuery(
-      { client: rt.documents },
-      {
-        TableName: table,
-        IndexName: LEDGER.dueIndex,
-        KeyConditionExpression: condition,
-        ProjectionExpression: '#dueAt, #expiresAt',
-        ExpressionAttributeNames: { '#shard': LEDGER.dueShardAttribute, '#dueAt': LEDGER.dueAtAttribute, '#expiresAt': 'expiresAt' },
-        ExpressionAttributeValues: { ...values, ':shard': shard },
-      },
-    );
-    const entries: DueEntry[] = [];
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        entries.push({
-          dueAt: Number(item[LEDGER.dueAtAttribute]),
-          ...(typeof item.expiresAt === 'string' ? { expiresAt: item.expiresAt } : {}),
-        });
-      }
-    }
-    return entries;
-  });
-  return perShard.flat();
+  const [condition, values] =
+    range.fromMs === undefined
+      ? ['#shard = :shard AND #dueAt <= :to', { ':to': range.toMs }]
+      : ['#shard = :shard AND #dueAt BETWEEN :from AND :to', { ':from': range.fromMs, ':to': range.toMs }];
+  const queries = partitions(LEDGER.dueShards, shardName).map((shard) => ({
+    IndexName: LEDGER.dueIndex,
+    KeyConditionExpression: condition,
+    ExpressionAttributeNames: DUE_NAMES,
+    ExpressionAttributeValues: { ...values, ':shard': shard },
+  }));
+  return (await queryPartitions(rt, purpose, queries, ENTRIES)).flat();
 }
 
 /** A holding's expiry as an instant, or undefined when it has none (due for a restriction's lift only). */
@@ -164,54 +199,30 @@ export async function dueCalendar(rt: Runtime, query: DueCalendarQuery): Promise
  * due time comes before the expiry), so each of them is counting when `afterMs` is now.
  */
 async function countExpiringAfter(rt: Runtime, purpose: string, afterMs: number): Promise<number> {
-  const table = rt.ledger.tableOf(purpose);
-  const shards = Array.from({ length: LEDGER.dueShards }, (_, shard) => shardName(shard));
-  const counts = await mapLimit(shards, QUERY_CONCURRENCY, async (shard) => {
-    const pages = paginateQuery(
-      { client: rt.documents },
-      {
-        TableName: table,
-        IndexName: LEDGER.dueIndex,
-        KeyConditionExpression: '#shard = :shard AND #dueAt > :after',
-        FilterExpression: 'attribute_exists(#expiresAt)',
-        Select: 'COUNT',
-        ExpressionAttributeNames: { '#shard': LEDGER.dueShardAttribute, '#dueAt': LEDGER.dueAtAttribute, '#expiresAt': 'expiresAt' },
-        ExpressionAttributeValues: { ':shard': shard, ':after': afterMs },
-      },
-    );
-    let count = 0;
-    for await (const page of pages) count += page.Count ?? 0;
-    return count;
-  });
-  return counts.reduce((sum, n) => sum + n, 0);
+  const queries = partitions(LEDGER.dueShards, shardName).map((shard) => ({
+    IndexName: LEDGER.dueIndex,
+    KeyConditionExpression: '#shard = :shard AND #dueAt > :after',
+    FilterExpression: 'attribute_exists(#expiresAt)',
+    ExpressionAttributeNames: DUE_NAMES,
+    ExpressionAttributeValues: { ':shard': shard, ':after': afterMs },
+  }));
+  return sum(await queryPartitions(rt, purpose, queries, COUNT));
 }
+
+/** The Queries of the parked index's partitions of `state`, one per shard. */
+const parkedQueries = (state: ParkedState, names: Record<string, string> = {}): PartitionQuery[] =>
+  partitions(LEDGER.parkedShards, (shard) => parkedShardName(state, shard)).map((partition) => ({
+    IndexName: LEDGER.parkedIndex,
+    KeyConditionExpression: '#parked = :parked',
+    ExpressionAttributeNames: { '#parked': LEDGER.parkedShardAttribute, ...names },
+    ExpressionAttributeValues: { ':parked': partition },
+  }));
 
 /**
  * How many holdings of `purpose` are parked in `state`: a COUNT Query per shard of the parked index.
  */
 async function countParked(rt: Runtime, purpose: string, state: ParkedState): Promise<number> {
-  const table = rt.ledger.tableOf(purpose);
-  const counts = await mapLimit(
-    Array.from({ length: LEDGER.parkedShards }, (_, shard) => shard),
-    QUERY_CONCURRENCY,
-    async (shard) => {
-      const pages = paginateQuery(
-        { client: rt.documents },
-        {
-          TableName: table,
-          IndexName: LEDGER.parkedIndex,
-          KeyConditionExpression: '#parked = :parked',
-          Select: 'COUNT',
-          ExpressionAttributeNames: { '#parked': LEDGER.parkedShardAttribute },
-          ExpressionAttributeValues: { ':parked': parkedShardName(state, shard) },
-        },
-      );
-      let count = 0;
-      for await (const page of pages) count += page.Count ?? 0;
-      return count;
-    },
-  );
-  return counts.reduce((sum, n) => sum + n, 0);
+  return sum(await queryPartitions(rt, purpose, parkedQueries(state), COUNT));
 }
 
 /**
@@ -219,37 +230,14 @@ async function countParked(rt: Runtime, purpose: string, state: ParkedState): Pr
  * and expiry, read from the held partitions of the parked index (holds are few: one Query per shard).
  */
 async function heldInDueIndex(rt: Runtime, purpose: string): Promise<DueEntry[]> {
-  const table = rt.ledger.tableOf(purpose);
-  const perShard = await mapLimit(
-    Array.from({ length: LEDGER.parkedShards }, (_, shard) => shard),
-    QUERY_CONCURRENCY,
-    async (shard) => {
-      const pages = paginateQuery(
-        { client: rt.documents },
-        {
-          TableName: table,
-          IndexName: LEDGER.parkedIndex,
-          KeyConditionExpression: '#parked = :parked',
-          FilterExpression: 'attribute_exists(#dueAt)',
-          ProjectionExpression: '#dueAt, #expiresAt',
-          ExpressionAttributeNames: { '#parked': LEDGER.parkedShardAttribute, '#dueAt': LEDGER.dueAtAttribute, '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':parked': parkedShardName(PARKED_STATE.held, shard) },
-        },
-      );
-      const entries: DueEntry[] = [];
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          entries.push({
-            dueAt: Number(item[LEDGER.dueAtAttribute]),
-            ...(typeof item.expiresAt === 'string' ? { expiresAt: item.expiresAt } : {}),
-          });
-        }
-      }
-      return entries;
-    },
-  );
-  return perShard.flat();
+  const queries = parkedQueries(PARKED_STATE.held, { '#dueAt': LEDGER.dueAtAttribute, '#expiresAt': 'expiresAt' }).map((q) => ({
+    ...q,
+    FilterExpression: 'attribute_exists(#dueAt)',
+  }));
+  return (await queryPartitions(rt, purpose, queries, ENTRIES)).flat();
 }
+
+const sum = (numbers: readonly number[]): number => numbers.reduce((total, n) => total + n, 0);
 
 /**
  * `GET /retention/holdings`: per purpose, every active holding by its state (HoldingCounts). `due` and `counting`
