@@ -141,12 +141,8 @@ const REFUSED_CREDENTIALS = new Set([
   'CredentialsProviderError',
 ]);
 
-/**
- * Why `audit verify` could not read the records, in words, when the cause is the reader's setup (a wrong bucket or
- * endpoint, no region, refused credentials): bad input, exit 1, not a bug to report. Undefined for anything else,
- * which stays an internal error.
- */
-export function auditReadProblem(error: unknown, where: string, endpoint: string | undefined): string | undefined {
+/** What an AWS SDK error (or a Node network error) says about why a call failed; undefined for what is no object. */
+function sdkErrorFields(error: unknown): { name?: unknown; message?: unknown; code?: unknown; status?: number } | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { name, message, code, $metadata } = error as {
     name?: unknown;
@@ -154,7 +150,18 @@ export function auditReadProblem(error: unknown, where: string, endpoint: string
     code?: unknown;
     $metadata?: { httpStatusCode?: number };
   };
-  const status = $metadata?.httpStatusCode;
+  return { name, message, code, status: $metadata?.httpStatusCode };
+}
+
+/**
+ * Why `audit verify` could not read the records, in words, when the cause is the reader's setup (a wrong bucket or
+ * endpoint, no region, refused credentials): bad input, exit 1, not a bug to report. Undefined for anything else,
+ * which stays an internal error.
+ */
+export function auditReadProblem(error: unknown, where: string, endpoint: string | undefined): string | undefined {
+  const fields = sdkErrorFields(error);
+  if (!fields) return undefined;
+  const { name, message, code, status } = fields;
   if (name === 'NoSuchBucket') return `${where}: no such bucket`;
   if (typeof name === 'string' && REFUSED_CREDENTIALS.has(name))
     return `${where}: the credentials were refused (${name}); check AWS_PROFILE or AWS_ACCESS_KEY_ID`;
@@ -176,19 +183,15 @@ const DYNAMODB_REFUSED_CREDENTIALS = new Set(['UnrecognizedClientException', 'In
  * anything else.
  */
 export function chainTableProblem(error: unknown, table: string, endpoint: string | undefined): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { name, message, code, $metadata } = error as {
-    name?: unknown;
-    message?: unknown;
-    code?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
+  const fields = sdkErrorFields(error);
+  if (!fields) return undefined;
+  const { name, message, code, status } = fields;
   const where = `the audit-chain table ${table}`;
   if (name === 'ResourceNotFoundException') return `${where}: no such table`;
   if (name === 'AuditChainError' && typeof message === 'string') return message;
   if (typeof name === 'string' && (REFUSED_CREDENTIALS.has(name) || DYNAMODB_REFUSED_CREDENTIALS.has(name)))
     return `${where}: the credentials were refused (${name}); check AWS_PROFILE or AWS_ACCESS_KEY_ID`;
-  if (name === 'AccessDeniedException' || $metadata?.httpStatusCode === 403)
+  if (name === 'AccessDeniedException' || status === 403)
     return `${where}: access denied; the credentials need dynamodb:GetItem on it (and kms:Decrypt on its key)`;
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
     return `${where}: cannot reach ${endpoint ?? 'DynamoDB'} (${code}); is local mode running? Its banner prints the DynamoDB address`;
