@@ -152,9 +152,8 @@ const subjectHash = (subjectRef: string): number => createHash('sha256').update(
 export const parkedShardOf = (state: ParkedState, subjectRef: string): string =>
   parkedShardName(state, subjectHash(subjectRef) % LEDGER.parkedShards);
 
-/** The parked-index partition of `state` in a shard (a number, or its two-digit name). */
-export const parkedShardName = (state: ParkedState, shard: number | string): string =>
-  `${state}#${typeof shard === 'number' ? shardName(shard) : shard}`;
+/** The parked-index partition of `state` in a shard. */
+export const parkedShardName = (state: ParkedState, shard: number): string => `${state}#${shardName(shard)}`;
 
 /** What a write of a holding's expiry sets: the expiry, the due keys and TTL, or why it is parked (all optional). */
 type Schedule = Pick<HoldingRecord, 'expiresAt' | 'dueShard' | 'dueAt' | 'ttl' | 'parkedShard'>;
