@@ -18,6 +18,7 @@ export {
   BREAK_KINDS,
   type BreakKind,
   type ChainBreak,
+  DEFAULT_READ_AHEAD,
   directorySource,
   formatReport,
   s3Source,

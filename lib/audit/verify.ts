@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { FileError } from '../core/errors';
 import type { AuditRecord } from '../core/contract';
 import { hashOfRecord } from './canonical';
+import { AuditChainError } from './errors';
 import { AUDIT_PREFIX, auditFileName, GENESIS_HASH } from './record';
 
 /** Where the records are: a list of names in chain order, and each one's text. */
@@ -23,6 +24,11 @@ export interface AuditSource {
   readonly description: string;
   names(): Promise<string[]>;
   read(name: string): Promise<string>;
+  /**
+   * The version of `name` as the last `names()` listed it (S3: its ETag), where the source can tell; a reader may
+   * keep a text it read while its name is listed with the same version (lib/console/audit-cache.ts).
+   */
+  listedVersion?(name: string): string | undefined;
 }
 
 export const BREAK_KINDS = ['unreadable', 'misnamed', 'gap', 'out-of-order', 'edited', 'broken-link', 'truncated'] as const;
@@ -54,7 +60,17 @@ export interface VerifyOptions {
    * after storing). The writer never moves the head past a record not stored, so a chain short of it lost records.
    */
   readonly reachesHead?: { readonly seq: number; readonly hash?: string };
+  /**
+   * How many objects are read ahead of the one being checked (each read is a GET on a bucket: latency, not bandwidth,
+   * bounds a chain read one object at a time). They are still checked one by one, in order; none is read more than
+   * this far past the first break.
+   * @default 16
+   */
+  readonly readAhead?: number;
 }
+
+/** VerifyOptions.readAhead's default. */
+export const DEFAULT_READ_AHEAD = 16;
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected 64 lowercase hex digits' });
 const count = z.int().min(0);
@@ -112,7 +128,30 @@ function whyNotARecord(issue: z.core.$ZodIssue, item: unknown): string {
   }
 }
 
+/**
+ * The texts of `names` in order, each read started up to `ahead` names before it is needed. A read that fails is
+ * reported when its turn comes (as a read in order would), never as an unhandled rejection.
+ */
+async function* readInOrder(source: AuditSource, names: readonly string[], ahead: number): AsyncGenerator<[string, Promise<string>]> {
+  const inFlight: Promise<string>[] = [];
+  let started = 0;
+  for (const name of names) {
+    while (started < names.length && inFlight.length <= ahead) {
+      const reading = source.read(names[started++]);
+      reading.catch(() => undefined); // handled when awaited in turn; a read past the break is never awaited
+      inFlight.push(reading);
+    }
+    yield [name, inFlight.shift()!];
+  }
+}
+
 export async function verifyChain(source: AuditSource, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const ahead = options.readAhead ?? DEFAULT_READ_AHEAD;
+  if (!Number.isInteger(ahead) || ahead < 0) {
+    throw new AuditChainError(
+      `the audit chain cannot be read ${String(options.readAhead)} objects ahead: readAhead is a whole number, 0 or more`,
+    );
+  }
   const names = (await source.names()).sort();
   let last: { seq: number; hash: string } | undefined;
   let records = 0;
@@ -120,10 +159,10 @@ export async function verifyChain(source: AuditSource, options: VerifyOptions = 
   let atFloor: string | undefined;
   const report = (brk: ChainBreak): VerifyReport => ({ records, ...(last ? { last } : {}), break: brk });
 
-  for (const name of names) {
+  for await (const [name, text] of readInOrder(source, names, ahead)) {
     let data: unknown;
     try {
-      data = JSON.parse(await source.read(name));
+      data = JSON.parse(await text);
     } catch (error) {
       return report({ kind: 'unreadable', name, message: `${name} is not JSON (${(error as Error).message})` });
     }
@@ -262,15 +301,23 @@ export function directorySource(dir: string): AuditSource {
 
 /** The records in a bucket, under `audit/`. */
 export function s3Source(s3: S3Client, bucket: string): AuditSource {
+  let listed = new Map<string, string>();
   return {
     description: `s3://${bucket}/${AUDIT_PREFIX}`,
     async names() {
       const keys: string[] = [];
+      const etags = new Map<string, string>();
       for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: AUDIT_PREFIX })) {
-        for (const object of page.Contents ?? []) if (object.Key?.endsWith('.json')) keys.push(object.Key);
+        for (const object of page.Contents ?? []) {
+          if (!object.Key?.endsWith('.json')) continue;
+          keys.push(object.Key);
+          if (object.ETag) etags.set(object.Key, object.ETag);
+        }
       }
+      listed = etags;
       return keys;
     },
+    listedVersion: (key) => listed.get(key),
     async read(key) {
       const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       if (!Body) throw new FileError(`s3://${bucket}/${key} has no body`);

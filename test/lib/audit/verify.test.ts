@@ -8,8 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, mkdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AuditChainError,
+  type AuditSource,
   auditFileName,
   auditObjectKey,
+  DEFAULT_READ_AHEAD,
+  s3Source,
   chainRecord,
   directorySource,
   GENESIS_HASH,
@@ -20,6 +24,7 @@ import {
   type AuditEntry,
 } from '../../../lib/audit';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { runAsync } from '../../../lib/cli/main';
 import { FakeS3 } from '../runtime/support/aws';
@@ -291,6 +296,132 @@ describe('verifyChain over segments', () => {
     expect(report.break?.kind).toBe(kind);
     if (seq) expect(report.break?.seq).toBe(seq);
     expect(report.records).toBe(records);
+  });
+});
+
+describe('verifyChain reads ahead (readAhead), and checks in order', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The directory's chain, each read resolved after `delayMs` and watched: how many at once, and which names. */
+  function watched(delayMs: number, fail?: { name: string; error: Error }) {
+    const inner = directorySource(dir);
+    const seen = { inFlight: 0, most: 0, read: [] as string[] };
+    const source: AuditSource = {
+      description: inner.description,
+      names: () => inner.names(),
+      async read(name) {
+        seen.read.push(name);
+        seen.inFlight++;
+        seen.most = Math.max(seen.most, seen.inFlight);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        seen.inFlight--;
+        if (fail?.name === name) throw fail.error;
+        return inner.read(name);
+      },
+    };
+    return { source, seen };
+  }
+
+  it.each([
+    { readAhead: 0, most: 1 },
+    { readAhead: 3, most: 4 },
+    { readAhead: undefined, most: 1 + DEFAULT_READ_AHEAD },
+  ])(
+    'GIVEN readAhead $readAhead THEN at most $most reads at once, and the report is the one-by-one report',
+    async ({ readAhead, most }) => {
+      // GIVEN a chain of 40 records, each read taking 5 ms
+      dir = chainDir(40);
+      const { source, seen } = watched(5);
+      // WHEN it is verified
+      const report = await verifyChain(source, readAhead === undefined ? {} : { readAhead });
+      // THEN every record is checked, each read once, at most `most` at a time
+      expect(report).toEqual(await verifyChain(directorySource(dir), { readAhead: 0 }));
+      expect(report).toMatchObject({ records: 40, last: { seq: 40 } });
+      expect(report.break).toBeUndefined();
+      expect(seen.most).toBe(most);
+      expect([...seen.read].sort()).toEqual((await directorySource(dir).names()).sort());
+    },
+  );
+
+  it('GIVEN a removed record THEN the first break is reported as one by one, and nothing is read more than readAhead past it', async () => {
+    // GIVEN a chain of 40 records with record 10 removed
+    dir = chainDir(40);
+    unlinkSync(file(dir, 10));
+    const { source, seen } = watched(1);
+    // WHEN it is verified 4 objects ahead
+    const report = await verifyChain(source, { readAhead: 4 });
+    // THEN the gap before 11 is the break, 9 records good; 11 is the 10th name, so at most names 1 to 14 were read
+    expect(report.break).toMatchObject({ kind: 'gap', seq: 11 });
+    expect(report.records).toBe(9);
+    expect(seen.read.length).toBeLessThanOrEqual(14);
+  });
+
+  it('GIVEN a read that fails ahead of a break THEN no unhandled rejection; a read that fails in turn is reported unreadable', async () => {
+    // GIVEN a chain of 20 records: record 5 edited, and the read of record 7 fails
+    dir = chainDir(20);
+    const edited = JSON.parse(readFileSync(file(dir, 5), 'utf8')) as Record<string, unknown>;
+    writeFileSync(file(dir, 5), JSON.stringify({ ...edited, outcome: 'kept' }));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { source } = watched(1, { name: auditFileName(7), error: new Error('SlowDown') });
+      // WHEN it is verified 8 ahead THEN the edit is the break; the failed read past it is dropped
+      expect((await verifyChain(source, { readAhead: 8 })).break).toMatchObject({ kind: 'edited', seq: 5 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+      // AND WHEN nothing breaks before the failed read THEN that object is unreadable, named
+      writeFileSync(file(dir, 5), JSON.stringify(edited));
+      const report = await verifyChain(watched(1, { name: auditFileName(7), error: new Error('SlowDown') }).source, { readAhead: 8 });
+      expect(report.break).toMatchObject({ kind: 'unreadable', name: auditFileName(7) });
+      expect(report.break?.message).toContain('SlowDown');
+      expect(report.records).toBe(6);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it.each([-1, 1.5, Number.NaN])('GIVEN readAhead %p THEN an error naming it, nothing read', async (readAhead) => {
+    dir = chainDir(2);
+    const { source, seen } = watched(1);
+    await expect(verifyChain(source, { readAhead })).rejects.toThrow(
+      new AuditChainError(`the audit chain cannot be read ${String(readAhead)} objects ahead: readAhead is a whole number, 0 or more`),
+    );
+    expect(seen.read).toEqual([]);
+  });
+});
+
+describe('s3Source', () => {
+  it("GIVEN a listing THEN each key's listed version is its ETag in that listing, and names are only the .json keys", async () => {
+    // GIVEN a bucket listed in two pages, one key not a record, one listed without an ETag
+    const s3 = mockClient(S3Client);
+    try {
+      s3.on(ListObjectsV2Command)
+        .resolvesOnce({
+          Contents: [
+            { Key: auditObjectKey(1), ETag: '"e1"' },
+            { Key: 'audit/README.txt', ETag: '"t"' },
+          ],
+          IsTruncated: true,
+          NextContinuationToken: 'next',
+        })
+        .resolvesOnce({ Contents: [{ Key: auditObjectKey(2) }], IsTruncated: false })
+        .resolves({ Contents: [{ Key: auditObjectKey(1), ETag: '"e1-new"' }], IsTruncated: false });
+      const source = s3Source(new S3Client({ region: 'eu-north-1' }), 'b');
+      // WHEN listed THEN the names and their ETags
+      expect(await source.names()).toEqual([auditObjectKey(1), auditObjectKey(2)]);
+      expect([auditObjectKey(1), auditObjectKey(2), 'audit/README.txt'].map((k) => source.listedVersion?.(k))).toEqual([
+        '"e1"',
+        undefined,
+        undefined,
+      ]);
+      // AND WHEN listed again THEN the versions are the new listing's, the old one's gone
+      expect(await source.names()).toEqual([auditObjectKey(1)]);
+      expect(source.listedVersion?.(auditObjectKey(1))).toBe('"e1-new"');
+    } finally {
+      s3.restore();
+    }
   });
 });
 
