@@ -19,6 +19,7 @@ import { LetheError } from '../core/errors';
 import { listenOnLoopback, type LoopbackServer } from '../core/loopback';
 import type { LoadedPolicy } from '../policy/load';
 import { buildRegister } from '../register/register';
+import { AuditReadCache } from './audit-cache';
 import { type AuditHeadReader, checkRequestId, consoleAudit } from './audit-view';
 import { ConsoleError, ConsoleRequestError } from './errors';
 import { type ApiForwarder, decideApiCall, type ForwardAnswer } from './forward';
@@ -40,6 +41,8 @@ export interface ConsoleServerOptions {
   readonly audit?: () => AuditSource;
   /** The audit-chain table's head, to check the chain's end against; undefined: the proof page says it was not checked. @default - none */
   readonly auditHead?: AuditHeadReader;
+  /** What was read of the audit bucket, kept between visits (audit-cache.ts). @default - a cache of its own, 64 Mi characters */
+  readonly auditCache?: AuditReadCache;
   /** The built front-end. @default - `dist/console/` of the repository this file is in */
   readonly staticDir?: string;
   /** Receives one line per request (method, route template, status, ms). @default - nothing */
@@ -136,6 +139,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => undefined);
   const { policy, hash } = options.policy;
+  const auditCache = options.auditCache ?? new AuditReadCache();
   let allowedHosts = new Set<string>();
   let allowedOrigins = new Set<string>();
 
@@ -197,7 +201,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         try {
           return json(
             200,
-            await consoleAudit(options.audit(), {
+            await consoleAudit(auditCache.wrap(options.audit()), {
               ...(requestId === undefined ? {} : { requestId }),
               now: now(),
               ...(options.auditHead ? { head: options.auditHead } : {}),

@@ -336,6 +336,39 @@ describe('/console-api/*', () => {
     }
   });
 
+  it("audit, visited again: the objects read before (listed with the same version) come from the server's cache, and the answer is the same", async () => {
+    // GIVEN a bucket whose listing gives each object's version (an ETag), its reads counted
+    const reads: string[] = [];
+    const dir = directorySource(auditDir);
+    const versioned = await startConsoleServer({
+      port: 0,
+      api,
+      policy,
+      staticDir,
+      now: () => new Date('2026-12-04T18:00:00Z'),
+      audit: () => ({
+        description: dir.description,
+        names: () => dir.names(),
+        listedVersion: () => '"etag-1"',
+        read: (name) => {
+          reads.push(name);
+          return dir.read(name);
+        },
+      }),
+    });
+    try {
+      const first = JSON.parse((await call(versioned, 'GET', '/console-api/audit?requestId=r-1')).text);
+      // WHEN the proof is asked for again
+      const second = JSON.parse((await call(versioned, 'GET', '/console-api/audit?requestId=r-1')).text);
+      // THEN the record was read once, and both answers are the same
+      expect(reads).toEqual([auditFileName(1)]);
+      expect(second).toEqual(first);
+      expect(second.requestRecords).toHaveLength(1);
+    } finally {
+      await versioned.close();
+    }
+  });
+
   it('audit bucket that cannot be read: 502 naming the permissions, not the error text', async () => {
     const failing = await startConsoleServer({
       port: 0,
