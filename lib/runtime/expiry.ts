@@ -29,6 +29,8 @@
  * (the HoldingsNothingFound metric, alarmed). Unless an earlier call for the holding may have removed the data and
  * lost its outcome (killed, or failed as a whole): each call is counted on its holdings before it is made
  * (`attempts`, ledger.ts markAttempted), and a `nothing-found` after an earlier attempt finishes the holding as before.
+ * Nor when Lethe changed the same record for another purpose after the holding expired (erasedWithItsRecord): TTL
+ * removing several holdings of one record, each handled alone by its own table's stream.
  *
  * A run given a time budget (`remainingMs`) stops before a system's connector call when less than a call and the
  * finishing can take is left: what is done is recorded, audited and finished; the rest stays due and is reported
@@ -42,7 +44,7 @@
  * find nothing left and report another outcome.
  */
 import { createHash } from 'node:crypto';
-import type { Temporal } from '@js-temporal/polyfill';
+import { Temporal } from '@js-temporal/polyfill';
 import type { AuditEntry } from '../audit';
 import { needsVerification } from '../connectors/connector';
 import { ConnectorPermanentError, isTransient } from '../connectors/errors';
@@ -50,7 +52,7 @@ import { RuntimeTransientError } from './errors';
 import { mapLimit } from '../core/concurrency';
 import { plan, type SystemPlan } from '../planner/plan';
 import { formatInstant } from '../retention/time';
-import type { ConnectorCounts, ConnectorSubject, SystemStatus, Verification } from '../core/contract';
+import { type ConnectorCounts, type ConnectorSubject, HOLDING_STATUS, type SystemStatus, type Verification } from '../core/contract';
 import { connectorFields, errorLabel, locatorIn, plannable, ZERO_COUNTS } from './erasure';
 import { type AppliedAction, type HoldingRecord, recordKeyOf, toHolding } from './ledger';
 import { errorName, logger } from '../core/observability';
@@ -305,21 +307,21 @@ export async function applyExpiry(
         subjectRef: g.holding.subjectRef,
       });
     } else if (outcome.status === 'nothing-found') {
-      // Data was expected (the holding says so) and none was found: flagged and alarmed, never closed as done.
-      const flagged = g.removed
-        ? await rt.ledger.putBack(g.holding, { done: false, nothingFound: { by: finishedBy } }, now)
-        : await rt.ledger.flagNothingFound(g.holding, finishedBy, now);
-      if (g.removed) removed[removedKey(g.holding)] = 'nothing-found';
-      if (flagged) {
-        nothingFound++;
-        logger.error('expiry found no data where the holding said there was some: the holding stays open, flagged', {
-          purpose: g.holding.purpose,
-          system: g.holding.system,
-          subjectRef: g.holding.subjectRef,
-          by: finishedBy,
-        });
+      const erasedBy = await erasedWithItsRecord(rt, g.holding);
+      if (erasedBy !== undefined) {
+        logger.info(
+          'expiry found no data: Lethe changed its record for another purpose after the holding expired; finished as nothing-found',
+          {
+            purpose: g.holding.purpose,
+            system: g.holding.system,
+            subjectRef: g.holding.subjectRef,
+            erasedBy,
+          },
+        );
+      } else {
+        await flagNothingFound(g);
+        return;
       }
-      return;
     }
     if (g.removed) {
       await rt.ledger.putBack(g.holding, { done: true, outcome: outcome.status, finishedBy }, now);
@@ -327,6 +329,22 @@ export async function applyExpiry(
       done++;
     } else if (await rt.ledger.finish(g.holding, outcome.status, finishedBy, now)) done++;
   });
+
+  /** Data was expected (the holding says so) and none was found: flagged and alarmed, never closed as done. */
+  async function flagNothingFound(g: Going): Promise<void> {
+    const flagged = g.removed
+      ? await rt.ledger.putBack(g.holding, { done: false, nothingFound: { by: finishedBy } }, now)
+      : await rt.ledger.flagNothingFound(g.holding, finishedBy, now);
+    if (g.removed) removed[removedKey(g.holding)] = 'nothing-found';
+    if (!flagged) return;
+    nothingFound++;
+    logger.error('expiry found no data where the holding said there was some: the holding stays open, flagged', {
+      purpose: g.holding.purpose,
+      system: g.holding.system,
+      subjectRef: g.holding.subjectRef,
+      by: finishedBy,
+    });
+  }
   return {
     subjects: subjects.length,
     holdingsDone: done,
@@ -338,6 +356,36 @@ export async function applyExpiry(
     rescheduled,
     removed,
   };
+}
+
+/** What Lethe's action did to a record when it changed it (SystemStatus). */
+const CHANGED_RECORD: ReadonlySet<SystemStatus> = new Set<SystemStatus>(['erased', 'anonymised', 'fields-removed', 'fields-anonymised']);
+
+/**
+ * Lethe's own action that explains a connector finding nothing for `holding`: a holding of another purpose in the same
+ * record (subject, system, item) that Lethe finished with a change to the record at or after `holding` expired. Each
+ * purpose's holdings are in a ledger table of their own, with a stream of its own: when TTL removes several holdings
+ * of one record, each stream handles its own, and the first one's expiry, planned without the others (no longer in
+ * the ledger, and expired: they protect nothing), takes the record or its fields; the next one finds nothing, rightly.
+ * The same holds for a sweep after such a TTL path. An erasure before `holding` expired does not explain it (the
+ * shared-data rule kept its fields then), nor does one of its own purpose. Its `finishedBy`, or undefined.
+ */
+async function erasedWithItsRecord(rt: Runtime, holding: HoldingRecord): Promise<string | undefined> {
+  if (holding.expiresAt === undefined) return undefined;
+  const expiredMs = Temporal.Instant.from(holding.expiresAt).epochMilliseconds;
+  const others = await rt.ledger.holdingsOf(holding.subjectRef);
+  const by = others.find(
+    (other) =>
+      other.purpose !== holding.purpose &&
+      other.system === holding.system &&
+      other.itemRef === holding.itemRef &&
+      other.status === HOLDING_STATUS.done &&
+      other.outcome !== undefined &&
+      CHANGED_RECORD.has(other.outcome) &&
+      other.finishedAtMs !== undefined &&
+      other.finishedAtMs >= expiredMs,
+  );
+  return by?.finishedBy;
 }
 
 /** Why a subject got no outcome from a system: the error's name and whether it is worth retrying. */

@@ -7,7 +7,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { ConnectorPermanentError } from '../../lib/connectors/errors';
 import { makeHandler } from '../../lambdas/ledger-stream';
-import { AUDIT_BUCKET, createWorld, lambdaContext, ledgerTable, type TestWorld } from '../lib/runtime/support/runtime';
+import { answerAll } from '../lib/runtime/support/aws';
+import { AUDIT_BUCKET, captureOutput, createWorld, lambdaContext, ledgerTable, type TestWorld } from '../lib/runtime/support/runtime';
 import { apiClient } from './helpers';
 
 let world: TestWorld;
@@ -145,4 +146,96 @@ it('reports a record it could not handle, for Lambda to retry it', async () => {
   };
   const result = await run(removal('analytics', item, 'aws', '101'), removal('analytics', other, 'aws', '102'));
   expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '102' }] });
+});
+
+describe('holdings of several purposes in one record, all removed by TTL (each purpose its own table and stream)', () => {
+  /** crm as a store of one record per subject: deleted by the first call, found by none after. */
+  function oneRecordStore() {
+    const deleted = new Set<string>();
+    world.connectors.on('crm', (invocation) => ({
+      system: invocation.system,
+      subjects: invocation.subjects.map((s) => {
+        const found = !deleted.has(s.subjectId);
+        deleted.add(s.subjectId);
+        return {
+          subjectRef: s.subjectRef,
+          status: found ? 'erased' : 'nothing-found',
+          counts: { records: found ? 1 : 0, fields: 0, objects: 0 },
+        };
+      }),
+    }));
+  }
+
+  /** user1's customer and marketing holdings in crm, both expired long ago, both removed by TTL. */
+  async function bothRemoved() {
+    await api.holding('user1', { purpose: 'customer', system: 'crm', collectedAt: '2024-01-01T00:00:00Z', locator: { customerId: 'C-1' } });
+    await api.holding('user1', {
+      purpose: 'marketing',
+      system: 'crm',
+      collectedAt: '2024-01-01T00:00:00Z',
+      locator: { customerId: 'C-1' },
+    });
+    await api.event('user1', { type: 'account-closed', at: '2025-01-01T00:00:00Z' });
+    await api.event('user1', { type: 'unsubscribed', at: '2025-01-01T00:00:00Z' });
+    world.clock.now = world.clock.now.add({ hours: 24 * 200 });
+    const [customer] = world.ddb.items(ledgerTable('customer'));
+    const [marketing] = world.ddb.items(ledgerTable('marketing'));
+    world.ddb.remove(ledgerTable('customer'), customer);
+    world.ddb.remove(ledgerTable('marketing'), marketing);
+    return { customer, marketing };
+  }
+
+  it("GIVEN the first removal's erasure deleted the record THEN the second's 'nothing found' is that erasure: done, not flagged, no alarm", async () => {
+    oneRecordStore();
+    const { customer, marketing } = await bothRemoved();
+    // WHEN the customer table's stream sees its removal, then the marketing table's stream its own
+    await run(removal('customer', customer, 'aws', '201'));
+    const { result, output } = await captureOutput(() => run(removal('marketing', marketing, 'aws', '202')));
+    // THEN the record was deleted once (the first holding alone in the ledger: nothing left to protect)
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(world.connectors.forSystem('crm').map((i) => i.subjects.map((s) => s.record))).toEqual([['delete'], ['delete']]);
+    // AND both holdings are done: the first erased, the second found nothing because the first erased it
+    expect(world.ddb.items(ledgerTable('customer'))[0]).toMatchObject({ status: 'done', outcome: 'erased', finishedBy: 'ttl:evt-201' });
+    const second = world.ddb.items(ledgerTable('marketing'))[0];
+    expect(second).toMatchObject({ status: 'done', outcome: 'nothing-found', finishedBy: 'ttl:evt-202' });
+    expect(second.nothingFound).toBeUndefined();
+    // AND no error was logged, and no HoldingsNothingFound metric published; the log says whose erasure it was
+    expect(output).not.toContain('"level":"ERROR"');
+    expect(output).not.toContain('HoldingsNothingFound');
+    expect(output).toContain('"erasedBy":"ttl:evt-201"');
+    // AND the audit says what each call found
+    const audit = [...world.s3.bodies(AUDIT_BUCKET).values()].flatMap((b) => [JSON.parse(b)].flat());
+    expect(audit.map((r) => [r.purposes, r.outcome])).toEqual([
+      [['customer'], 'erased'],
+      [['marketing'], 'nothing-found'],
+    ]);
+  });
+
+  it("GIVEN no erasure of the record by Lethe after the holding expired THEN 'nothing found' is still flagged (data gone behind Lethe's back)", async () => {
+    // GIVEN the marketing holding alone removed, its record gone with no erasure by Lethe (the customer holding still open)
+    world.connectors.on('crm', answerAll('nothing-found', { records: 0, fields: 0, objects: 0 }));
+    const { customer, marketing } = await bothRemoved();
+    world.ddb.seed(ledgerTable('customer'), customer);
+    await run(removal('marketing', marketing, 'aws', '202'));
+    // THEN it stays open, flagged
+    expect(world.ddb.items(ledgerTable('marketing'))[0]).toMatchObject({ status: 'active', nothingFound: { by: 'ttl:evt-202' } });
+  });
+
+  it("GIVEN the record erased by Lethe before the holding expired THEN 'nothing found' is flagged: that erasure did not cover it", async () => {
+    // GIVEN the customer holding finished erased by a sweep on 2025-02-01, before marketing's expiry (a later unsubscribe)
+    oneRecordStore();
+    const { customer, marketing } = await bothRemoved();
+    world.ddb.seed(ledgerTable('customer'), {
+      ...customer,
+      status: 'done',
+      outcome: 'erased',
+      finishedBy: 'sweep:s-early',
+      finishedAt: '2024-12-01T00:00:00.000Z',
+      finishedAtMs: Date.parse('2024-12-01T00:00:00Z'),
+    });
+    world.connectors.on('crm', answerAll('nothing-found', { records: 0, fields: 0, objects: 0 }));
+    await run(removal('marketing', marketing, 'aws', '202'));
+    // THEN marketing (expired 2025-01-01) stays open, flagged
+    expect(world.ddb.items(ledgerTable('marketing'))[0]).toMatchObject({ status: 'active', nothingFound: { by: 'ttl:evt-202' } });
+  });
 });
