@@ -58,6 +58,12 @@ async function run(options: CliOptions): Promise<number> {
   // Ctrl-C or SIGTERM stops every service, last started first, from the moment the start begins (a Ctrl-C while
   // starting stops what started); each service's stop is bounded in time (local-mode.ts), and what did not stop is
   // named. A second Ctrl-C (not the same one relayed by npm) exits at once, after removing the temporary directories.
+  // Once the stop has ended, stopOnSignals no longer listens, and the process exits just after (its 'exit' handlers
+  // remove the temporary directories). A signal in between, with no listener, took the default action: the process
+  // killed mid-exit, exit code none instead of 0 (seen once in CI: a second Ctrl-C 300 ms after the first). It is
+  // about to exit anyway: such a signal is ignored.
+  const exiting = (): void => undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, exiting);
   type Mode = LocalMode;
   let announce!: (mode: Mode | undefined) => void;
   const known = new Promise<Mode | undefined>((resolve) => (announce = resolve));

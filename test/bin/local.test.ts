@@ -78,6 +78,27 @@ describe('npm start, then Ctrl-C', () => {
     }
   });
 
+  it('GIVEN local mode running WHEN Ctrl-C arrives again and again while it stops and exits (within the 1.5 s a repeat is the same one) THEN it still exits 0, "Stopped."', async () => {
+    const run = startChild();
+    try {
+      await eventually('the banner', () => (run.output().includes('Lethe local mode is running') ? true : undefined), 240_000, 200);
+      // WHEN SIGINT every 2 ms for 1.2 s from the first: some arrive after the stop has ended, while the process exits
+      let exited = false;
+      void run.exited.then(() => (exited = true));
+      const first = Date.now();
+      while (!exited && Date.now() - first < 1_200) {
+        run.child.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      // THEN none of them killed it: it stopped and exited 0
+      const code = await run.exited;
+      expect({ code, stopped: run.output().includes('Stopped.') }).toEqual({ code: 0, stopped: true });
+      expect(run.s3Dirs()).toEqual([]);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
   it('GIVEN local mode starting (s3rver up, no banner yet) WHEN Ctrl-C arrives THEN it stops what started, prints "Stopped." and leaves no s3rver directory', async () => {
     const run = startChild();
     try {
