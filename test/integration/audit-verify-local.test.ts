@@ -6,29 +6,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { auditObjectKey, chainRecord, GENESIS_HASH, serialiseRecord, type AuditEntry } from '../../lib/audit';
+import { auditObjectKey, chainRecord, GENESIS_HASH, serialiseRecord } from '../../lib/audit';
 import { EXIT } from '../../lib/cli/main';
 import { auditVerifyCommand, banner, holdLines } from '../../lib/local/console';
 import { loadS3rver, type S3rverInstance } from '../../lib/local/s3rver';
 import { tempDir } from '../support/temp-dir';
+import { sweepEntry } from '../support/audit-entries';
 
 jest.setTimeout(120_000);
 
 const ROOT = join(__dirname, '..', '..');
 const BUCKET = 'lethe-local-audit';
-
-const entry = (n: number): AuditEntry => ({
-  at: `2025-03-01T10:00:${String(n).padStart(2, '0')}+01:00`,
-  kind: 'sweep',
-  sweepId: 'sweep-1',
-  purposes: ['customer'],
-  system: 'crm',
-  action: 'delete',
-  outcome: 'erased',
-  counts: { records: 1, fields: 0, objects: n },
-  subject: 'f'.repeat(64),
-  policyHash: 'a'.repeat(64),
-});
 
 let server: S3rverInstance;
 let endpoint: string;
@@ -50,7 +38,7 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= 3; seq++) {
-    const record = chainRecord(entry(seq), seq, prev);
+    const record = chainRecord(sweepEntry(seq), seq, prev);
     records.push(record);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: auditObjectKey(seq), Body: serialiseRecord(record) }));
     prev = record.hash;

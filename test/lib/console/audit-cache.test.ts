@@ -3,23 +3,11 @@
  * version (ETag), so a second visit reads only what is new or changed; an edit written over an object is read again
  * and found by the verifier; a removed object is forgotten; the cap is kept.
  */
-import { type AuditEntry, type AuditSource, chainRecord, GENESIS_HASH, serialiseRecord, verifyChain } from '../../../lib/audit';
+import { type AuditSource, chainRecord, GENESIS_HASH, serialiseRecord, verifyChain } from '../../../lib/audit';
 import { auditFileName } from '../../../lib/audit/record';
 import { AuditReadCache } from '../../../lib/console/audit-cache';
 import { ConsoleError } from '../../../lib/console/errors';
-
-const entry = (n: number): AuditEntry => ({
-  at: `2026-12-01T10:00:${String(n).padStart(2, '0')}Z`,
-  kind: 'sweep',
-  sweepId: 'sweep-1',
-  purposes: ['customer'],
-  system: 'crm',
-  action: 'delete',
-  outcome: 'erased',
-  counts: { records: 1, fields: 0, objects: 0 },
-  subject: 'f'.repeat(64),
-  policyHash: 'a'.repeat(64),
-});
+import { sweepEntry } from '../../support/audit-entries';
 
 /** A bucket in memory: name → text, each with a version that changes on every write, and the reads counted. */
 class Bucket {
@@ -30,7 +18,7 @@ class Bucket {
   public constructor(records: number) {
     let prev = GENESIS_HASH;
     for (let seq = 1; seq <= records; seq++) {
-      const record = chainRecord(entry(seq), seq, prev);
+      const record = chainRecord(sweepEntry(seq), seq, prev);
       this.put(auditFileName(seq), serialiseRecord(record));
       prev = record.hash;
     }
