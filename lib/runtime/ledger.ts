@@ -139,10 +139,10 @@ export interface DuePage {
 
 /** The due-index partition of a subject: a stable hash of its ref, modulo the shard count, two digits. */
 export function dueShardOf(subjectRef: string): string {
-  const n = subjectHash(subjectRef) % LEDGER.dueShards;
-  return String(n).padStart(2, '0');
+  return shardName(subjectHash(subjectRef) % LEDGER.dueShards);
 }
 
+/** A shard's partition name in either index: its number, two digits. */
 export const shardName = (shard: number): string => String(shard).padStart(2, '0');
 
 /** A stable 32-bit hash of a subject's ref: its shard in either index. */
